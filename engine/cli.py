@@ -1,0 +1,207 @@
+"""The ``cyclegan`` command: a thin front end over the engine's events, with tqdm bars.
+
+Options are generated from the config dataclasses (one source of truth for names,
+defaults and help), so ``--crop-size`` is ``TrainConfig.crop_size`` and so on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .config import ModelConfig, TrainConfig, cli_fields, from_dict, load_json, to_dict
+
+
+class CommandError(Exception):
+    """A failure to report as one line and a non-zero exit code."""
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_config_options(parser: argparse.ArgumentParser, cls: type, title: str) -> None:
+    """One option per scalar field of ``cls``; defaults stay unset so we know what was given."""
+    group = parser.add_argument_group(title)
+    for name, f, kind in cli_fields(cls):
+        kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS,
+                                  "help": f"{f.metadata.get('help', '')} (default: {f.default})"}
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = kind
+            kwargs["metavar"] = name.upper()
+            if f.metadata.get("choices"):
+                kwargs["choices"] = f.metadata["choices"]
+                kwargs.pop("metavar")
+        group.add_argument(_flag(name), **kwargs)
+
+
+def apply_options(config: Any, args: argparse.Namespace) -> Any:
+    """Copy the options given on the command line onto a config (and its nested model)."""
+    data = to_dict(config)
+    given = vars(args)
+    for name, _, _ in cli_fields(type(config)):
+        if name in given:
+            data[name] = given[name]
+    if "model" in data:
+        for name, _, _ in cli_fields(ModelConfig):
+            if name in given:
+                data["model"][name] = given[name]
+    return from_dict(type(config), data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cyclegan", description="Train and run CycleGAN models.")
+    parser.add_argument("--version", action="version", version=f"cyclegan-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a model on two folders of images",
+                           description="Train CycleGAN. Start with --data DIR --out RUN_DIR, "
+                                       "continue with --resume RUN_DIR.")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run")
+    train.add_argument("--config", metavar="FILE", help="start from a config.json (options override it)")
+    add_config_options(train, TrainConfig, "training")
+    add_config_options(train, ModelConfig, "model")
+    train.set_defaults(func=cmd_train)
+
+    info = sub.add_parser("info", help="describe a run directory or a model file")
+    info.add_argument("path", metavar="RUN_OR_FILE")
+    info.set_defaults(func=cmd_info)
+    return parser
+
+
+class TqdmReporter:
+    """Turns training events into a tqdm bar with the losses as its postfix."""
+
+    def __init__(self, total: int, initial: int):
+        from tqdm import tqdm
+
+        self.tqdm = tqdm
+        self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, file=sys.stderr)
+
+    def __call__(self, event: Any) -> None:
+        from .events import CheckpointSaved, Message, Progress
+
+        if isinstance(event, Progress):
+            self.bar.update(event.step - self.bar.n)
+            if event.logged and event.losses:
+                post = {k: f"{v:.3f}" for k, v in event.losses.items()}
+                post["img/s"] = f"{event.images_per_s:.2f}"
+                self.bar.set_postfix(post, refresh=False)
+        elif isinstance(event, Message):
+            self.tqdm.write(f"{event.level}: {event.text}", file=sys.stderr)
+        elif isinstance(event, CheckpointSaved):
+            self.bar.set_description(f"saved step {event.step}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .events import Control, Failed
+    from .train import Trainer, new_run
+
+    if args.resume:
+        extra = {k: v for k, v in vars(args).items() if k in ("max_steps", "device", "workers")}
+        try:
+            trainer = Trainer.from_run(args.resume, **extra)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+    else:
+        base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
+        config = apply_options(base, args)
+        if not config.data:
+            raise CommandError("--data is required (or --resume RUN_DIR)")
+        if not config.out:
+            raise CommandError("--out RUN_DIR is required")
+        try:
+            trainer = new_run(config)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+    if trainer.step >= trainer.total_steps:
+        print(f"{trainer.run_dir} is already trained to step {trainer.step}", file=sys.stderr)
+        return 0
+
+    control = Control()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl-C saves, then exits
+    reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
+    try:
+        result = trainer.run(reporter, control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if trainer.is_main:
+            reporter.close()
+    if isinstance(result, Failed):
+        raise CommandError(result.reason)
+    if trainer.is_main:
+        state = "stopped" if result.stopped else "finished"
+        print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
+              if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}")
+    return 0
+
+
+def describe_run(run_dir: Path) -> dict:
+    from .train import read_metrics
+
+    config = load_json(TrainConfig, run_dir / "config.json")
+    metrics = read_metrics(run_dir)
+    latest = run_dir / "checkpoints" / "latest.pt"
+    return {
+        "kind": "run",
+        "path": str(run_dir),
+        "domains": [config.name_a, config.name_b],
+        "data": [config.data, config.data_b] if config.data_b else config.data,
+        "model": to_dict(config.model),
+        "crop_size": config.crop_size,
+        "last_logged_step": metrics[-1]["step"] if metrics else 0,
+        "last_losses": {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "time")} if metrics else {},
+        "checkpoint": str(latest) if latest.exists() else None,
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise CommandError(f"{path} is not a run directory (no config.json)")
+        info = describe_run(path)
+    elif path.is_file():
+        from .modelfile import read_metadata
+
+        try:
+            info = read_metadata(path)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+    else:
+        raise CommandError(f"{path} does not exist")
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as exc:
+        print(f"cyclegan {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"cyclegan {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: still one line, still non-zero
+        if os.environ.get("CYCLEGAN_DEBUG"):
+            raise
+        print(f"cyclegan {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""Configuration as plain dataclasses with a JSON round trip.
+
+Every knob the engine has lives here, with its default and a one-line help text in the
+field's metadata. The command line is generated from these fields (see ``cli.py``), the
+desktop app edits the same objects, and a run directory stores them as ``config.json`` so
+a run can be resumed or reproduced exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def opt(default: Any, help: str, choices: tuple | None = None, cli: bool = True) -> Any:
+    """A dataclass field carrying a help text (and choices) for the generated CLI."""
+    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli})
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of the two generators and two discriminators (Zhu et al. 2017, sec. 4)."""
+
+    channels: int = opt(3, "image channels: 3 for RGB, 1 for grayscale", (1, 3))
+    blocks: int = opt(9, "residual blocks in each generator (9 for 256 px, 6 for 128 px)")
+    ngf: int = opt(64, "filters in the generators' first layer")
+    ndf: int = opt(64, "filters in the discriminators' first layer")
+    d_layers: int = opt(3, "strided layers in the PatchGAN discriminator (3 gives 70x70)")
+    norm: str = opt("instance", "normalisation layer", ("instance", "instance_affine", "batch"))
+    upsample: str = opt(
+        "transpose",
+        "generator upsampling: transposed conv (paper) or resize-conv (no checkerboards)",
+        ("transpose", "resize"),
+    )
+    init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
+    init_gain: float = opt(0.02, "scale of the weight initialisation")
+
+
+@dataclass
+class TrainConfig:
+    """One training run: data, optimisation and bookkeeping. Defaults are the paper's."""
+
+    data: str = opt("", "dataset root (trainA/ trainB/) or a folder holding A/ and B/")
+    data_b: str = opt("", "folder of domain B images; when given, --data is folder A")
+    out: str = opt("", "run directory (created; holds config, metrics, samples, checkpoints)")
+    name_a: str = opt("A", "display name of domain A")
+    name_b: str = opt("B", "display name of domain B")
+    model: ModelConfig = field(default_factory=ModelConfig)
+    load_size: int = opt(286, "images are scaled so the shorter side has this many pixels")
+    crop_size: int = opt(256, "square random crop fed to the networks")
+    preprocess: str = opt(
+        "resize_and_crop", "resize then crop, crop only, or none", ("resize_and_crop", "crop", "none")
+    )
+    flip: bool = opt(True, "random horizontal flips")
+    batch_size: int = opt(1, "images per step from each domain")
+    epochs: int = opt(100, "epochs at the initial learning rate")
+    epochs_decay: int = opt(100, "epochs of linear learning-rate decay to zero")
+    max_steps: int = opt(0, "stop after this many steps in total (0: run all epochs)")
+    lr: float = opt(2e-4, "Adam learning rate")
+    beta1: float = opt(0.5, "Adam beta1")
+    beta2: float = opt(0.999, "Adam beta2")
+    gan_mode: str = opt("lsgan", "adversarial loss", ("lsgan", "vanilla"))
+    lambda_cycle: float = opt(10.0, "weight of the cycle-consistency loss")
+    lambda_identity: float = opt(0.5, "weight of the identity loss, relative to lambda-cycle (0 disables)")
+    pool_size: int = opt(50, "generated images kept in the discriminators' history pool")
+    device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
+    seed: int = opt(0, "random seed (data order, crops, initialisation, pool)")
+    workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")
+    log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)")
+    sample_every: int = opt(500, "steps between sample images (0: only at the end)")
+    save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt")
+    keep_every: int = opt(10000, "steps between kept numbered checkpoints (0: none)")
+
+    def validate(self) -> None:
+        """Raise ValueError with a readable reason for settings that cannot work."""
+        problems = []
+        if self.crop_size < 8 or self.crop_size % 4:
+            problems.append(f"crop size must be a multiple of 4 and at least 8, got {self.crop_size}")
+        if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
+            problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
+        if self.batch_size < 1:
+            problems.append("batch size must be at least 1")
+        if self.epochs < 0 or self.epochs_decay < 0 or self.epochs + self.epochs_decay < 1:
+            problems.append("epochs + epochs-decay must be at least 1")
+        if self.lr <= 0:
+            problems.append("learning rate must be positive")
+        if self.model.channels not in (1, 3):
+            problems.append("channels must be 1 or 3")
+        if self.model.blocks < 0:
+            problems.append("blocks cannot be negative")
+        for name in ("log_every", "save_every"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name.replace('_', '-')} must be at least 1")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def to_dict(config: Any) -> dict:
+    """A JSON-ready dict of a (nested) config dataclass."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls: type[T], data: dict) -> T:
+    """Build ``cls`` from a dict, recursing into nested dataclasses.
+
+    Unknown keys are an error (a typo in a hand-edited config should not pass silently);
+    missing keys take their defaults so that older configs keep loading.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown setting(s) {', '.join(unknown)}")
+    kwargs = {}
+    for name, value in data.items():
+        kind = hints[name]
+        if dataclasses.is_dataclass(kind):
+            value = from_dict(kind, value)
+        elif kind is float and isinstance(value, int):
+            value = float(value)
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def save_json(config: Any, path: str | Path) -> None:
+    """Write a config as indented JSON, atomically."""
+    from .fileio import atomic_write_text
+
+    atomic_write_text(Path(path), json.dumps(to_dict(config), indent=2) + "\n")
+
+
+def load_json(cls: type[T], path: str | Path) -> T:
+    """Read a config written by :func:`save_json`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    return from_dict(cls, data)
+
+
+def cli_fields(cls: type) -> list[tuple[str, dataclasses.Field, type]]:
+    """(name, field, type) of the scalar fields of ``cls`` that the CLI exposes."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind) or not f.metadata.get("cli", True):
+            continue
+        if isinstance(kind, types.UnionType):
+            continue
+        out.append((f.name, f, kind))
+    return out

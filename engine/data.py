@@ -1,0 +1,230 @@
+"""Finding, decoding and preparing images for training.
+
+Decoding is Pillow's; this module only adds what a folder of real-world photos needs:
+skipping hidden and system files, honouring EXIF orientation, and turning any pixel mode
+(palette, CMYK, 16-bit, alpha, ...) into the 1 or 3 channels the model expects.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import torch
+from PIL import Image, ImageOps
+from torch.utils.data import Dataset, Sampler
+from torchvision.transforms import v2 as T
+
+log = logging.getLogger(__name__)
+
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
+SYSTEM_DIRS = {"__macosx", "$recycle.bin", "system volume information"}
+
+
+def image_extensions() -> frozenset[str]:
+    """File extensions Pillow can open on this machine."""
+    Image.init()
+    return frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
+
+
+def is_hidden(name: str) -> bool:
+    return name.startswith(".") or name.lower() in SYSTEM_FILES
+
+
+def list_images(folder: str | Path, recursive: bool = True) -> list[Path]:
+    """Image files under ``folder`` (by extension), sorted, without hidden or system files."""
+    folder = Path(folder)
+    exts = image_extensions()
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not is_hidden(d) and d.lower() not in SYSTEM_DIRS)
+        found += [Path(root) / f for f in files if not is_hidden(f) and Path(f).suffix.lower() in exts]
+        if not recursive:
+            break
+    return sorted(found)
+
+
+def to_8bit(img: Image.Image) -> Image.Image:
+    """Scale high-bit-depth modes to 8 bits instead of letting Pillow clip them at 255."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        img = img.convert("I")
+        hi = img.getextrema()[1]
+        scale = 1 / 257 if hi > 255 else 1.0
+        return img.point(lambda v: v * scale).convert("L")
+    if img.mode == "F":
+        lo, hi = img.getextrema()
+        if hi <= 1.0:
+            return img.point(lambda v: v * 255).convert("L")
+        return img.convert("L")
+    return img
+
+
+def flatten_alpha(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
+    """Composite an image with transparency over a plain background, giving RGB."""
+    img = img.convert("RGBA")
+    base = Image.new("RGBA", img.size, background + (255,))
+    return Image.alpha_composite(base, img).convert("RGB")
+
+
+def has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+def to_channels(img: Image.Image, channels: int) -> Image.Image:
+    """Any Pillow image as 8-bit "L" (channels=1) or "RGB" (channels=3); alpha is flattened."""
+    img = to_8bit(img)
+    if has_alpha(img):
+        img = flatten_alpha(img)
+    if img.mode == "CMYK" or img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")
+    return img.convert("L" if channels == 1 else "RGB")
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Decode a file fully, upright (EXIF orientation applied). Raises OSError/ValueError."""
+    with Image.open(path) as im:
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+    return upright if upright is not None else im
+
+
+def load_image(path: str | Path, channels: int = 3) -> Image.Image:
+    return to_channels(open_image(path), channels)
+
+
+def probe_image(path: Path) -> str | None:
+    """Cheap header check; returns a reason if the file cannot be an image, else None."""
+    try:
+        with Image.open(path) as im:
+            im.verify()
+        return None
+    except Exception as exc:  # Pillow raises many types for bad files
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class DatasetFolders:
+    a: Path
+    b: Path
+    test_a: Path | None = None
+    test_b: Path | None = None
+
+
+def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
+    """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B."""
+    if data_b:
+        return DatasetFolders(Path(data), Path(data_b))
+    root = Path(data)
+    if not root.is_dir():
+        raise FileNotFoundError(f"dataset folder {root} does not exist")
+    for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
+        if (root / a).is_dir() and (root / b).is_dir():
+            ta, tb = root / "testA", root / "testB"
+            return DatasetFolders(root / a, root / b, ta if ta.is_dir() else None, tb if tb.is_dir() else None)
+    raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders")
+
+
+def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, train: bool = True):
+    """The torchvision v2 pipeline: PIL image in, float tensor in [-1, 1] out.
+
+    ``resize_and_crop`` scales the shorter side to ``load_size`` (keeping the aspect ratio,
+    unlike the reference code's square resize) and then crops ``crop_size`` squares.
+    ``crop`` crops without resizing (reflect-padding small images); ``none`` only rounds the
+    size down to a multiple of 4, which the generator needs.
+    """
+    steps: list = [T.ToImage()]
+    if preprocess == "resize_and_crop":
+        steps.append(T.Resize(load_size, interpolation=T.InterpolationMode.BICUBIC, antialias=True))
+    if preprocess in ("resize_and_crop", "crop"):
+        if train:
+            steps.append(T.RandomCrop(crop_size, pad_if_needed=True, padding_mode="reflect"))
+        else:
+            steps.append(T.CenterCrop(crop_size))
+    elif preprocess == "none":
+        steps.append(T.Lambda(lambda x: x[..., : x.shape[-2] // 4 * 4, : x.shape[-1] // 4 * 4]))
+    else:
+        raise ValueError(f"unknown preprocess {preprocess!r}")
+    if flip and train:
+        steps.append(T.RandomHorizontalFlip())
+    steps += [T.ToDtype(torch.float32, scale=True), T.Normalize([0.5], [0.5])]
+    return T.Compose(steps)
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """A per-sample seed, so the data a step sees depends only on (seed, epoch, index)."""
+    return hash((seed, epoch, index)) & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class UnpairedDataset(Dataset):
+    """Pairs each A image with a random B image; keys are (epoch, index of A).
+
+    Randomness (the B partner, crop, flip) comes from a seed derived from the key rather
+    than from global state, so a resumed run, a different worker count or another rank
+    sees exactly the same samples for the same step.
+    """
+
+    def __init__(self, files_a: list[Path], files_b: list[Path], transform, channels: int = 3, seed: int = 0):
+        if not files_a or not files_b:
+            raise ValueError("both sides of the dataset need images")
+        self.files_a, self.files_b = files_a, files_b
+        self.transform, self.channels, self.seed = transform, channels, seed
+
+    def __len__(self) -> int:
+        return max(len(self.files_a), len(self.files_b))
+
+    def _load(self, files: list[Path], index: int) -> torch.Tensor:
+        for attempt in range(len(files)):
+            path = files[(index + attempt) % len(files)]
+            try:
+                return self.transform(load_image(path, self.channels))
+            except Exception as exc:
+                log.warning("skipping unreadable image %s (%s)", path, exc)
+        raise RuntimeError("no readable image left in the dataset")
+
+    def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
+        epoch, index = key
+        seed = sample_seed(self.seed, epoch, index)
+        g = torch.Generator().manual_seed(seed)
+        b_index = int(torch.randint(len(self.files_b), (), generator=g))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            a = self._load(self.files_a, index % len(self.files_a))
+            b = self._load(self.files_b, b_index)
+        return {"A": a, "B": b}
+
+
+class EpochSampler(Sampler):
+    """Yields (epoch, index) keys from a torch sampler (e.g. DistributedSampler), optionally
+    skipping the first ``skip`` keys of the first epoch — how a resumed run picks up mid-epoch."""
+
+    def __init__(self, inner, epoch: int = 0, skip: int = 0):
+        self.inner, self.epoch, self.skip = inner, epoch, skip
+
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        self.epoch, self.skip = epoch, skip
+        if hasattr(self.inner, "set_epoch"):
+            self.inner.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.inner) - self.skip
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for i, index in enumerate(self.inner):
+            if i >= self.skip:
+                yield (self.epoch, int(index))
+
+
+def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """List a side's images, dropping files that fail a header check. Fails if none are left."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"domain {side} folder {folder} does not exist")
+    files = list_images(folder)
+    bad = [(p, r) for p in files if (r := probe_image(p))]
+    good = [p for p in files if p not in {b for b, _ in bad}]
+    if not good:
+        what = f"{len(bad)} unreadable file(s)" if bad else "no images"
+        raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
+    return good, bad

@@ -1,0 +1,108 @@
+"""What a running job tells its front end, and how the front end steers it.
+
+Events are small frozen dataclasses handed to an ``on_event`` callback on the worker's
+thread; the CLI prints them with tqdm, the desktop app re-emits them as Qt signals. A
+:class:`Control` is shared between the two threads to pause, resume or stop the job
+between steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B")
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    total_steps: int
+    epoch: int
+    losses: dict[str, float]
+    lr: float
+    images_per_s: float
+    eta_s: float
+    logged: bool = True  # False: ``losses`` repeat the last logged values (no device sync)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """uint8 HxWxC arrays: real_A, fake_B, rec_A, real_B, fake_A, rec_B."""
+    step: int
+    images: dict[str, np.ndarray]
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something a person should read (a skipped file, a setting that was adjusted)."""
+    level: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    step: int
+    run_dir: str
+    stopped: bool = False
+    seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failed:
+    step: int
+    reason: str
+    run_dir: str = ""
+    resumable: bool = True
+
+
+Event = Progress | Samples | CheckpointSaved | Message | Finished | Failed
+EventCallback = Callable[[Any], None]
+
+
+class Stopped(Exception):
+    """Raised inside a job when its Control asks it to stop."""
+
+
+class Control:
+    """Pause/resume/stop flags, safe to set from any thread."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused job so it can stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def checkpoint(self) -> None:
+        """Called by the job between steps: blocks while paused, raises Stopped on stop."""
+        self._running.wait()
+        if self._stop.is_set():
+            raise Stopped()

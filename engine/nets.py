@@ -1,0 +1,158 @@
+"""The CycleGAN networks, named as in the paper so they can be checked against it.
+
+Generator (Zhu et al. 2017, appendix 7.2, after Johnson et al.): ``c7s1-64, d128, d256,
+R256 x N, u128, u64, c7s1-C`` followed by tanh, with reflection padding and instance norm.
+Discriminator: the 70x70 PatchGAN ``C64-C128-C256-C512`` then a 1-channel conv; the first
+C64 has no norm, LeakyReLU slope 0.2, and the C512 and output layers use stride 1.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+
+
+def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
+    """The normalisation layer for ``kind`` ("instance" is the paper's, without affine)."""
+    if kind == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    if kind == "instance_affine":
+        return functools.partial(nn.InstanceNorm2d, affine=True, track_running_stats=False)
+    if kind == "batch":
+        return functools.partial(nn.BatchNorm2d, affine=True)
+    raise ValueError(f"unknown norm {kind!r}")
+
+
+class ResnetBlock(nn.Module):
+    """Rk: two 3x3 convolutions with k filters and a skip connection."""
+
+    def __init__(self, dim: int, norm, use_bias: bool):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(dim, dim, 3, bias=use_bias),
+            norm(dim),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(dim, dim, 3, bias=use_bias),
+            norm(dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+def _c7s1(in_ch: int, out_ch: int, norm, use_bias: bool) -> list[nn.Module]:
+    """c7s1-k: 7x7 conv, stride 1, reflection padded, norm, ReLU."""
+    return [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, out_ch, 7, bias=use_bias), norm(out_ch), nn.ReLU(True)]
+
+
+def _down(in_ch: int, out_ch: int, norm, use_bias: bool) -> list[nn.Module]:
+    """dk: 3x3 conv, stride 2, norm, ReLU."""
+    return [nn.Conv2d(in_ch, out_ch, 3, stride=2, padding=1, bias=use_bias), norm(out_ch), nn.ReLU(True)]
+
+
+def _up(in_ch: int, out_ch: int, norm, use_bias: bool, mode: str) -> list[nn.Module]:
+    """uk: 3x3 fractionally-strided conv (stride 1/2), norm, ReLU.
+
+    ``mode="resize"`` replaces the transposed conv by nearest 2x upsampling and a 3x3 conv
+    with the same parameter count, which avoids checkerboard artefacts (Odena et al. 2016).
+    """
+    if mode == "transpose":
+        conv = [nn.ConvTranspose2d(in_ch, out_ch, 3, stride=2, padding=1, output_padding=1, bias=use_bias)]
+    elif mode == "resize":
+        conv = [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
+                nn.Conv2d(in_ch, out_ch, 3, bias=use_bias)]
+    else:
+        raise ValueError(f"unknown upsample mode {mode!r}")
+    return conv + [norm(out_ch), nn.ReLU(True)]
+
+
+class ResnetGenerator(nn.Module):
+    """c7s1-ngf, d(2ngf), d(4ngf), R(4ngf) x blocks, u(2ngf), u(ngf), c7s1-C, tanh.
+
+    Input and output are in [-1, 1]; height and width must be multiples of 4.
+    """
+
+    def __init__(self, channels: int = 3, ngf: int = 64, blocks: int = 9, norm: str = "instance",
+                 upsample: str = "transpose"):
+        super().__init__()
+        nl = norm_layer(norm)
+        use_bias = norm != "batch"
+        layers = _c7s1(channels, ngf, nl, use_bias)
+        layers += _down(ngf, ngf * 2, nl, use_bias) + _down(ngf * 2, ngf * 4, nl, use_bias)
+        layers += [ResnetBlock(ngf * 4, nl, use_bias) for _ in range(blocks)]
+        layers += _up(ngf * 4, ngf * 2, nl, use_bias, upsample) + _up(ngf * 2, ngf, nl, use_bias, upsample)
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """70x70 PatchGAN: C64-C128-C256-C512 (4x4 convs, LeakyReLU 0.2), then a 1-channel map.
+
+    Each output value judges one overlapping 70x70 patch of the input as real or fake.
+    """
+
+    def __init__(self, channels: int = 3, ndf: int = 64, layers: int = 3, norm: str = "instance"):
+        super().__init__()
+        nl = norm_layer(norm)
+        use_bias = norm != "batch"
+        seq: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for n in range(1, layers + 1):
+            prev, mult = mult, min(2**n, 8)
+            stride = 2 if n < layers else 1
+            seq += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=use_bias),
+                    nl(ndf * mult), nn.LeakyReLU(0.2, True)]
+        seq += [nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1)]
+        self.model = nn.Sequential(*seq)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:
+    """Initialise conv weights as in the reference code: N(0, gain) by default, zero biases;
+    norm layers' scales from N(1, gain)."""
+    def init(m: nn.Module) -> None:
+        name = type(m).__name__
+        if hasattr(m, "weight") and m.weight is not None and ("Conv" in name or "Linear" in name):
+            if kind == "normal":
+                nn.init.normal_(m.weight, 0.0, gain)
+            elif kind == "xavier":
+                nn.init.xavier_normal_(m.weight, gain=gain)
+            elif kind == "kaiming":
+                nn.init.kaiming_normal_(m.weight, a=0, mode="fan_in")
+            elif kind == "orthogonal":
+                nn.init.orthogonal_(m.weight, gain=gain)
+            else:
+                raise ValueError(f"unknown init {kind!r}")
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+        elif "Norm2d" in name and getattr(m, "weight", None) is not None:
+            nn.init.normal_(m.weight, 1.0, gain)
+            nn.init.zeros_(m.bias)
+
+    net.apply(init)
+    return net
+
+
+def build_generator(cfg: ModelConfig) -> ResnetGenerator:
+    return init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample),
+                        cfg.init, cfg.init_gain)
+
+
+def build_discriminator(cfg: ModelConfig) -> PatchDiscriminator:
+    return init_weights(PatchDiscriminator(cfg.channels, cfg.ndf, cfg.d_layers, cfg.norm),
+                        cfg.init, cfg.init_gain)
+
+
+def count_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

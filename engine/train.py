@@ -1,0 +1,482 @@
+"""Training: the paper's algorithm in :meth:`Trainer.train_step`, bookkeeping in :meth:`Trainer.run`.
+
+A run directory holds ``config.json``, ``metrics.jsonl``, ``samples/``, ``checkpoints/``
+and ``log.txt``. Checkpoints carry everything needed to continue bit-for-bit on the CPU:
+networks, optimisers, scheduler, step, image pools and their random generators (the data
+pipeline derives its randomness from (seed, epoch, index), so it needs no saved state).
+
+Under ``torchrun`` the same code runs DistributedDataParallel; rank 0 alone writes files
+and emits events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+from torchvision.utils import make_grid, save_image
+
+from . import __version__
+from .config import TrainConfig, from_dict, load_json, save_json, to_dict
+from .data import EpochSampler, UnpairedDataset, check_folder, load_image, make_transform, resolve_folders
+from .devices import pick_device
+from .events import (LOSS_NAMES, CheckpointSaved, Control, EventCallback, Failed, Finished, Message,
+                     Progress, Samples, Stopped)
+from .fileio import atomic_path
+from .losses import GANLoss, cycle_loss, identity_loss
+from .nets import build_discriminator, build_generator
+from .pool import ImagePool
+
+log = logging.getLogger("engine.train")
+
+CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
+SAMPLE_NAMES = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
+
+
+class NonFiniteLoss(RuntimeError):
+    pass
+
+
+class CycleGenerators(nn.Module):
+    """G_A: A->B and G_B: B->A, run together so DDP sees one forward per backward.
+
+    The translation and the identity mapping of each generator run as one batch
+    (instance norm is per image, so this equals two separate calls, with fewer launches).
+    """
+
+    def __init__(self, G_A: nn.Module, G_B: nn.Module):
+        super().__init__()
+        self.G_A, self.G_B = G_A, G_B
+
+    def forward(self, real_A: torch.Tensor, real_B: torch.Tensor, identity: bool):
+        n = real_A.shape[0]
+        if identity:
+            fake_B, idt_A = self.G_A(torch.cat([real_A, real_B])).split([n, real_B.shape[0]])
+            fake_A, idt_B = self.G_B(torch.cat([real_B, real_A])).split([real_B.shape[0], n])
+        else:
+            fake_B, fake_A, idt_A, idt_B = self.G_A(real_A), self.G_B(real_B), None, None
+        rec_A = self.G_B(fake_B)
+        rec_B = self.G_A(fake_A)
+        return fake_B, rec_A, fake_A, rec_B, idt_A, idt_B
+
+
+class CycleDiscriminators(nn.Module):
+    """D_A judges domain B (real B vs G_A's fakes); D_B judges domain A."""
+
+    def __init__(self, D_A: nn.Module, D_B: nn.Module):
+        super().__init__()
+        self.D_A, self.D_B = D_A, D_B
+
+    def forward(self, real_A, real_B, fake_A, fake_B):
+        nb, na = real_B.shape[0], real_A.shape[0]
+        real_b, fake_b = self.D_A(torch.cat([real_B, fake_B])).split([nb, fake_B.shape[0]])
+        real_a, fake_a = self.D_B(torch.cat([real_A, fake_A])).split([na, fake_A.shape[0]])
+        return real_b, fake_b, real_a, fake_a
+
+
+def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
+    for net in nets:
+        for p in net.parameters():
+            p.requires_grad_(flag)
+
+
+def lr_factor(epochs: int, epochs_decay: int):
+    """Constant for ``epochs``, then linear towards zero over ``epochs_decay`` (the reference's rule)."""
+    def factor(epoch: int) -> float:
+        return 1.0 - max(0, epoch + 1 - epochs) / float(epochs_decay + 1)
+    return factor
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] NCHW floats to uint8 NHWC on the CPU."""
+    return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+
+
+class Trainer:
+    """Owns the four networks, two optimisers and the data for one run."""
+
+    def __init__(self, config: TrainConfig):
+        config.validate()
+        if not config.out:
+            raise ValueError("a run directory (out) is required")
+        self.config = c = config
+        self.run_dir = Path(c.out)
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.is_main = self.rank == 0
+        self.device = self._setup_device()
+        self.messages: list[Message] = []
+
+        folders = resolve_folders(c.data, c.data_b or None)
+        files_a, bad_a = check_folder(folders.a, "A")
+        files_b, bad_b = check_folder(folders.b, "B")
+        for path, reason in bad_a + bad_b:
+            self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+        self.folders = folders
+        transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip)
+        self.dataset = UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+        inner = DistributedSampler(self.dataset, num_replicas=self.world_size, rank=self.rank,
+                                   shuffle=True, seed=c.seed)
+        self.sampler = EpochSampler(inner)
+        self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)
+        epoch_steps = self.steps_per_epoch * (c.epochs + c.epochs_decay)
+        self.total_steps = min(c.max_steps, epoch_steps) if c.max_steps else epoch_steps
+        self.preview = self._preview_batch(files_a[0], files_b[0])
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(c.seed)
+            self.G_A, self.G_B = build_generator(c.model), build_generator(c.model)
+            self.D_A, self.D_B = build_discriminator(c.model), build_discriminator(c.model)
+        for net in (self.G_A, self.G_B, self.D_A, self.D_B):
+            net.to(self.device)
+        self.generators = CycleGenerators(self.G_A, self.G_B)
+        self.discriminators = CycleDiscriminators(self.D_A, self.D_B)
+        self.opt_G = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()),
+                                      lr=c.lr, betas=(c.beta1, c.beta2))
+        self.opt_D = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()),
+                                      lr=c.lr, betas=(c.beta1, c.beta2))
+        factor = lr_factor(c.epochs, c.epochs_decay)
+        self.sched_G = torch.optim.lr_scheduler.LambdaLR(self.opt_G, factor)
+        self.sched_D = torch.optim.lr_scheduler.LambdaLR(self.opt_D, factor)
+        self.pool_A, self.pool_B = ImagePool(c.pool_size, c.seed + 1), ImagePool(c.pool_size, c.seed + 2)
+        self.gan_loss = GANLoss(c.gan_mode)
+        self.step = 0
+        self._unlogged: dict[str, torch.Tensor] | None = None
+        self._images_per_s = 0.0
+        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        self._train_G, self._train_D = self.generators, self.discriminators
+        if self.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._train_G = DistributedDataParallel(self.generators, device_ids=ids)
+            self._train_D = DistributedDataParallel(self.discriminators, device_ids=ids)
+
+    # ----------------------------------------------------------------- setup
+    def _setup_device(self) -> torch.device:
+        if self.world_size > 1:
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            want = self.config.device
+            use_cuda = torch.cuda.is_available() and want in ("auto", "cuda") or want.startswith("cuda")
+            if not dist.is_initialized():
+                dist.init_process_group("nccl" if use_cuda else "gloo")
+            if use_cuda:
+                torch.cuda.set_device(local)
+                return torch.device("cuda", local)
+            return torch.device("cpu")
+        return pick_device(self.config.device)
+
+    def _preview_batch(self, path_a: Path, path_b: Path) -> dict[str, torch.Tensor]:
+        """A fixed, centre-cropped pair whose translations become the sample images."""
+        c = self.config
+        size = c.crop_size if c.preprocess != "none" else None
+        t = make_transform(c.preprocess if size else "none", c.crop_size, c.crop_size, False, train=False)
+        return {"A": t(load_image(path_a, c.model.channels)).unsqueeze(0),
+                "B": t(load_image(path_b, c.model.channels)).unsqueeze(0)}
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, **overrides) -> "Trainer":
+        """Rebuild a run from its ``config.json`` and continue from ``checkpoints/latest.pt``."""
+        run_dir = Path(run_dir)
+        cfg_path = run_dir / "config.json"
+        if not cfg_path.is_file():
+            raise FileNotFoundError(f"{run_dir} is not a run directory (no config.json)")
+        config = load_json(TrainConfig, cfg_path)
+        config.out = str(run_dir)
+        for key, value in overrides.items():
+            setattr(config, key, value)
+        trainer = cls(config)
+        latest = run_dir / "checkpoints" / "latest.pt"
+        if latest.is_file():
+            trainer.load_checkpoint(latest)
+        return trainer
+
+    # ------------------------------------------------------------- the step
+    def train_step(self, real_A: torch.Tensor, real_B: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One optimisation step of both generators, then both discriminators (paper, sec. 3-4).
+
+        Returns the eight losses as detached 0-d tensors; nothing here waits for the device.
+        """
+        c = self.config
+        real_A = real_A.to(self.device, non_blocking=True)
+        real_B = real_B.to(self.device, non_blocking=True)
+        w_cyc, w_idt = c.lambda_cycle, c.lambda_cycle * c.lambda_identity
+        use_idt = w_idt > 0
+
+        # Generators: fool the (frozen) discriminators, reconstruct, and keep identities.
+        set_requires_grad([self.D_A, self.D_B], False)
+        fake_B, rec_A, fake_A, rec_B, idt_A, idt_B = self._train_G(real_A, real_B, use_idt)
+        loss_G_A = self.gan_loss(self.D_A(fake_B), True)
+        loss_G_B = self.gan_loss(self.D_B(fake_A), True)
+        loss_cycle_A = cycle_loss(rec_A, real_A, w_cyc)
+        loss_cycle_B = cycle_loss(rec_B, real_B, w_cyc)
+        zero = real_A.new_zeros(())
+        loss_idt_A = identity_loss(idt_A, real_B, w_idt) if use_idt else zero
+        loss_idt_B = identity_loss(idt_B, real_A, w_idt) if use_idt else zero
+        loss_G = loss_G_A + loss_G_B + loss_cycle_A + loss_cycle_B + loss_idt_A + loss_idt_B
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_G.backward()
+        self.opt_G.step()
+
+        # Discriminators: real vs. a mix of new and historical fakes, halved as in the paper.
+        set_requires_grad([self.D_A, self.D_B], True)
+        pooled_B = self.pool_B.query(fake_B.detach())
+        pooled_A = self.pool_A.query(fake_A.detach())
+        real_b, fake_b, real_a, fake_a = self._train_D(real_A, real_B, pooled_A, pooled_B)
+        loss_D_A = 0.5 * (self.gan_loss(real_b, True) + self.gan_loss(fake_b, False))
+        loss_D_B = 0.5 * (self.gan_loss(real_a, True) + self.gan_loss(fake_a, False))
+        self.opt_D.zero_grad(set_to_none=True)
+        (loss_D_A + loss_D_B).backward()
+        self.opt_D.step()
+
+        self._nonfinite |= ~torch.isfinite(loss_G.detach() + loss_D_A.detach() + loss_D_B.detach())
+        losses = {"D_A": loss_D_A, "G_A": loss_G_A, "cycle_A": loss_cycle_A, "idt_A": loss_idt_A,
+                  "D_B": loss_D_B, "G_B": loss_G_B, "cycle_B": loss_cycle_B, "idt_B": loss_idt_B}
+        return {k: v.detach() for k, v in losses.items()}
+
+    @property
+    def lr(self) -> float:
+        return self.opt_G.param_groups[0]["lr"]
+
+    @property
+    def epoch(self) -> int:
+        return self.step // self.steps_per_epoch
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": __version__,
+            "config": to_dict(self.config),
+            "step": self.step,
+            "epoch": self.epoch,
+            "nets": {name: getattr(self, name).state_dict() for name in ("G_A", "G_B", "D_A", "D_B")},
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "sched_G": self.sched_G.state_dict(),
+            "sched_D": self.sched_D.state_dict(),
+            "pool_A": self.pool_A.state_dict(),
+            "pool_B": self.pool_B.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a checkpoint written by :meth:`save_checkpoint` (weights-only load: no code runs)."""
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise ValueError(f"cannot read checkpoint {path}: {exc}") from None
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"{path} is not a CycleGAN Studio checkpoint")
+        for name, sd in state["nets"].items():
+            getattr(self, name).load_state_dict(sd)
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.sched_G.load_state_dict(state["sched_G"])
+        self.sched_D.load_state_dict(state["sched_D"])
+        self.pool_A.load_state_dict(state["pool_A"], self.device)
+        self.pool_B.load_state_dict(state["pool_B"], self.device)
+        torch.set_rng_state(state["torch_rng"])
+        self.step = int(state["step"])
+
+    def save_checkpoint(self, emit: EventCallback) -> Path | None:
+        """Write ``checkpoints/latest.pt`` atomically (plus a numbered copy every ``keep_every``).
+
+        Refuses to save weights that went non-finite, so the last good checkpoint survives.
+        """
+        if bool(self._nonfinite):
+            raise NonFiniteLoss(f"a loss became NaN or infinite before step {self.step}")
+        if not self.is_main:
+            return None
+        folder = self.run_dir / "checkpoints"
+        latest = folder / "latest.pt"
+        with atomic_path(latest) as tmp:
+            torch.save(self.state_dict(), tmp)
+        keep = self.config.keep_every
+        if keep and self.step % keep == 0:
+            numbered = folder / f"step_{self.step:08d}.pt"
+            with atomic_path(numbered) as tmp:
+                tmp.unlink()
+                os.link(latest, tmp)
+        emit(CheckpointSaved(self.step, str(latest)))
+        return latest
+
+    # ---------------------------------------------------------------- samples
+    @torch.no_grad()
+    def samples(self) -> dict[str, torch.Tensor]:
+        """Translations of the fixed preview pair, as uint8 NHWC tensors."""
+        real_A = self.preview["A"].to(self.device)
+        real_B = self.preview["B"].to(self.device)
+        fake_B = self.G_A(real_A)
+        fake_A = self.G_B(real_B)
+        out = {"real_A": real_A, "fake_B": fake_B, "rec_A": self.G_B(fake_B),
+               "real_B": real_B, "fake_A": fake_A, "rec_B": self.G_A(fake_A)}
+        return out
+
+    def _emit_samples(self, emit: EventCallback) -> None:
+        if not self.is_main:
+            return
+        images = self.samples()
+        grid = make_grid(torch.cat([images[n] for n in SAMPLE_NAMES]), nrow=3, normalize=True,
+                         value_range=(-1, 1), padding=2)
+        path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
+        with atomic_path(path) as tmp:
+            save_image(grid, tmp)
+        emit(Samples(self.step, {n: to_uint8(images[n])[0].numpy() for n in SAMPLE_NAMES}, str(path)))
+
+    # -------------------------------------------------------------- the run
+    def _prepare_run_dir(self) -> None:
+        if not self.is_main:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        save_json(self.config, self.run_dir / "config.json")
+        metrics = self.run_dir / "metrics.jsonl"
+        if metrics.exists():  # drop lines logged after the checkpoint we resume from
+            keep = [ln for ln in metrics.read_text().splitlines()
+                    if ln.strip() and json.loads(ln)["step"] <= self.step]
+            with atomic_path(metrics) as tmp:
+                tmp.write_text("".join(k + "\n" for k in keep))
+
+    def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
+        values = torch.stack([losses[n].float() for n in LOSS_NAMES])
+        if self.world_size > 1:
+            dist.all_reduce(values)
+            values /= self.world_size
+        floats = values.tolist()  # the loop's only regular host sync
+        if not all(math.isfinite(v) for v in floats) or bool(self._nonfinite):
+            raise NonFiniteLoss(f"a loss became NaN or infinite at step {self.step}")
+        named = {n: round(v, 6) for n, v in zip(LOSS_NAMES, floats)}
+        if self.is_main:
+            record = {"step": self.step, "epoch": self.epoch, **named, "lr": self.lr,
+                      "images_per_s": round(images_per_s, 3), "time": round(time.time(), 3)}
+            with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+            log.info("step %d epoch %d lr %.3g %s", self.step, self.epoch, self.lr,
+                     " ".join(f"{k}={v:.4f}" for k, v in named.items()))
+        return named
+
+    def run(self, on_event: EventCallback | None = None, control: Control | None = None) -> Finished | Failed:
+        """Train until ``total_steps`` or until ``control`` stops it; returns the final event.
+
+        Errors never escape: they come back (and are emitted) as :class:`Failed`, with the
+        last good checkpoint left in place so the run can be resumed.
+        """
+        emit = (on_event or (lambda e: None)) if self.is_main else (lambda e: None)
+        control = control or Control()
+        handler = None
+        start_time = time.perf_counter()
+        start_step = self.step
+        try:
+            self._prepare_run_dir()
+            if self.is_main:
+                handler = logging.FileHandler(self.run_dir / "log.txt", encoding="utf-8")
+                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+                logging.getLogger("engine").addHandler(handler)
+                logging.getLogger("engine").setLevel(logging.INFO)
+                log.info("run %s from step %d of %d on %s (world size %d)", self.run_dir, self.step,
+                         self.total_steps, self.device, self.world_size)
+            for message in self.messages:
+                log.warning(message.text)
+                emit(message)
+            try:
+                self._loop(emit, control)
+                stopped = False
+            except Stopped:
+                stopped = True
+            if self._unlogged is not None:  # the last step of every run is always logged
+                self._log_metrics(self._unlogged, self._images_per_s)
+            self.save_checkpoint(emit)
+            self._emit_samples(emit)
+            result: Finished | Failed = Finished(self.step, str(self.run_dir), stopped,
+                                                 time.perf_counter() - start_time)
+        except NonFiniteLoss as exc:
+            result = Failed(self.step, f"{exc}; training stopped and the last good checkpoint was kept "
+                                       "(try a lower learning rate)", str(self.run_dir))
+        except torch.OutOfMemoryError:
+            result = Failed(self.step, f"out of memory on {self.device} at crop size {self.config.crop_size} "
+                                       f"and batch size {self.config.batch_size}: try a smaller crop size or "
+                                       "batch size, or another device", str(self.run_dir))
+        except Exception as exc:  # reported, not raised: the front ends show it
+            log.exception("training failed")
+            result = Failed(self.step, f"{type(exc).__name__}: {exc}", str(self.run_dir))
+        if isinstance(result, Failed):
+            log.error(result.reason)
+        else:
+            log.info("finished at step %d (%s) after %.1f s, %d steps", result.step,
+                     "stopped" if result.stopped else "complete", result.seconds, self.step - start_step)
+        emit(result)
+        if handler:
+            logging.getLogger("engine").removeHandler(handler)
+            handler.close()
+        return result
+
+    def _loop(self, emit: EventCallback, control: Control) -> None:
+        c = self.config
+        loader = DataLoader(self.dataset, batch_size=c.batch_size, sampler=self.sampler,
+                            num_workers=c.workers, pin_memory=self.device.type == "cuda",
+                            persistent_workers=c.workers > 0, drop_last=False)
+        named: dict[str, float] = {}
+        tick, tick_step = time.perf_counter(), self.step
+        while self.step < self.total_steps:
+            epoch, position = divmod(self.step, self.steps_per_epoch)
+            self.sampler.set_epoch(epoch, skip=position * c.batch_size)
+            for batch in loader:
+                control.checkpoint()
+                losses = self.train_step(batch["A"], batch["B"])
+                self.step += 1
+                self._unlogged = losses
+                if self.step % self.steps_per_epoch == 0:
+                    self.sched_G.step()
+                    self.sched_D.step()
+                last = self.step == self.total_steps
+                now = time.perf_counter()
+                logged = self.step % c.log_every == 0 or last
+                if logged or not named:
+                    images = (self.step - tick_step) * c.batch_size * self.world_size
+                    self._images_per_s = images / max(now - tick, 1e-9)
+                if logged:
+                    named = self._log_metrics(losses, self._images_per_s)
+                    self._unlogged = None
+                    tick, tick_step = now, self.step
+                left = (self.total_steps - self.step) * c.batch_size * self.world_size
+                emit(Progress(self.step, self.total_steps, self.epoch, dict(named), self.lr,
+                              self._images_per_s, left / max(self._images_per_s, 1e-9), logged))
+                if c.sample_every and self.step % c.sample_every == 0 and not last:
+                    self._emit_samples(emit)
+                if self.step % c.save_every == 0 and not last:
+                    self.save_checkpoint(emit)
+                if last or self.step % self.steps_per_epoch == 0:
+                    break
+
+
+def new_run(config: TrainConfig) -> Trainer:
+    """A fresh trainer for ``config``; refuses to overwrite an existing run's checkpoints."""
+    if (Path(config.out) / "checkpoints" / "latest.pt").exists():
+        raise FileExistsError(f"{config.out} already holds a run; resume it or choose another folder")
+    return Trainer(config)
+
+
+def read_metrics(run_dir: str | Path) -> list[dict]:
+    """All logged steps of a run, for plotting a past run."""
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash
+    return rows
+
+
+def load_config(run_dir: str | Path) -> TrainConfig:
+    return from_dict(TrainConfig, json.loads((Path(run_dir) / "config.json").read_text()))
