@@ -4,14 +4,24 @@ Typical use from a script or notebook::
 
     from engine import TrainConfig, Trainer
     result = Trainer(TrainConfig(data="horse2zebra", out="runs/h2z")).run(print)
+
+Names are imported lazily so that ``cyclegan --help`` answers without loading torch.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .config import ModelConfig, TrainConfig  # noqa: E402
-from .events import (Control, CheckpointSaved, Failed, Finished, Message, Progress,  # noqa: E402
-                     Samples)
-from .train import Trainer, new_run, read_metrics  # noqa: E402
+_EXPORTS = {
+    "ModelConfig": "config", "TrainConfig": "config",
+    "Control": "events", "Progress": "events", "Samples": "events", "CheckpointSaved": "events",
+    "Message": "events", "Finished": "events", "Failed": "events",
+    "Trainer": "train", "new_run": "train", "read_metrics": "train",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
 
-__all__ = ["ModelConfig", "TrainConfig", "Trainer", "new_run", "read_metrics", "Control", "Progress",
-           "Samples", "CheckpointSaved", "Message", "Finished", "Failed", "__version__"]
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

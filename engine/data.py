@@ -127,24 +127,47 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders")
 
 
+class AtLeast(torch.nn.Module):
+    """Upscale (keeping the aspect ratio) only images whose shorter side is below ``size``."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        if min(img.shape[-2:]) >= self.size:
+            return img
+        return T.functional.resize(img, self.size, interpolation=T.InterpolationMode.BICUBIC, antialias=True)
+
+
+class FloorToMultiple(torch.nn.Module):
+    """Crop the bottom/right edge so height and width are multiples of ``base`` (the generator needs 4)."""
+
+    def __init__(self, base: int = 4):
+        super().__init__()
+        self.base = base
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        h, w = img.shape[-2] // self.base * self.base, img.shape[-1] // self.base * self.base
+        return img[..., : max(h, self.base), : max(w, self.base)]
+
+
 def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, train: bool = True):
     """The torchvision v2 pipeline: PIL image in, float tensor in [-1, 1] out.
 
     ``resize_and_crop`` scales the shorter side to ``load_size`` (keeping the aspect ratio,
     unlike the reference code's square resize) and then crops ``crop_size`` squares.
-    ``crop`` crops without resizing (reflect-padding small images); ``none`` only rounds the
-    size down to a multiple of 4, which the generator needs.
+    ``crop`` crops without resizing (upscaling only images smaller than the crop); ``none``
+    only rounds the size down to a multiple of 4, which the generator needs.
     """
     steps: list = [T.ToImage()]
     if preprocess == "resize_and_crop":
         steps.append(T.Resize(load_size, interpolation=T.InterpolationMode.BICUBIC, antialias=True))
     if preprocess in ("resize_and_crop", "crop"):
-        if train:
-            steps.append(T.RandomCrop(crop_size, pad_if_needed=True, padding_mode="reflect"))
-        else:
-            steps.append(T.CenterCrop(crop_size))
+        steps.append(AtLeast(crop_size))
+        steps.append(T.RandomCrop(crop_size) if train else T.CenterCrop(crop_size))
     elif preprocess == "none":
-        steps.append(T.Lambda(lambda x: x[..., : x.shape[-2] // 4 * 4, : x.shape[-1] // 4 * 4]))
+        steps.append(FloorToMultiple(4))
     else:
         raise ValueError(f"unknown preprocess {preprocess!r}")
     if flip and train:

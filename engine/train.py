@@ -337,6 +337,8 @@ class Trainer:
         if not self.is_main:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.run_dir.glob("*/.*.part*"):  # temp files of a save cut off by a crash
+            stale.unlink(missing_ok=True)
         save_json(self.config, self.run_dir / "config.json")
         metrics = self.run_dir / "metrics.jsonl"
         if metrics.exists():  # drop lines logged after the checkpoint we resume from

@@ -1,0 +1,113 @@
+"""The ``cyclegan`` command end to end, in real subprocesses."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine import read_metrics
+
+TINY = ["--crop-size", "32", "--load-size", "36", "--blocks", "2", "--ngf", "8", "--ndf", "8", "--workers", "0",
+        "--epochs", "1", "--epochs-decay", "1"]
+
+
+def cyclegan(*args, check=True, **kw):
+    proc = subprocess.run([sys.executable, "-m", "engine", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_help_for_every_command():
+    for args in ([], ["train"], ["info"]):
+        proc = cyclegan(*args, "--help")
+        assert "usage: cyclegan" in proc.stdout
+    assert "--lambda-identity" in cyclegan("train", "--help").stdout
+
+
+def test_train_two_steps_then_info(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 2, "--log-every", 1)
+    assert "finished at step 2" in proc.stdout
+    assert "2/2" in proc.stderr  # the tqdm bar
+    assert [r["step"] for r in read_metrics(run)] == [1, 2]
+    info = json.loads(cyclegan("info", run).stdout)
+    assert info["kind"] == "run" and info["last_logged_step"] == 2 and info["model"]["blocks"] == 2
+    # a finished run resumed with a larger budget continues; without one it says so
+    assert "already trained" in cyclegan("train", "--resume", run).stderr
+    cyclegan("train", "--resume", run, "--max-steps", 3)
+    assert read_metrics(run)[-1]["step"] == 3
+
+
+def test_failures_are_one_line_and_non_zero(tmp_path):
+    proc = cyclegan("train", "--data", tmp_path / "nope", "--out", tmp_path / "r", check=False)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith("cyclegan train: error:")
+    assert "does not exist" in proc.stderr
+    proc = cyclegan("train", "--resume", tmp_path, check=False)
+    assert proc.returncode != 0 and "not a run directory" in proc.stderr
+    proc = cyclegan("info", tmp_path / "missing", check=False)
+    assert proc.returncode != 0 and "does not exist" in proc.stderr
+    proc = cyclegan("train", "--data", tmp_path, "--out", tmp_path / "r", "--crop-size", "30", check=False)
+    assert proc.returncode != 0
+
+
+def test_refuses_to_overwrite_a_run(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1)
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, check=False)
+    assert proc.returncode != 0 and "already holds a run" in proc.stderr
+
+
+def test_sigkill_mid_training_resumes_from_the_last_checkpoint(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--save-every", "3", "--log-every", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latest = run / "checkpoints" / "latest.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        rows = read_metrics(run)
+        if latest.exists() and rows and rows[-1]["step"] >= 8:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = torch.load(latest, weights_only=True)["step"]
+    assert saved >= 3 and saved % 3 == 0
+    cyclegan("train", "--resume", run, "--max-steps", saved + 2)
+    assert not [p for p in latest.parent.iterdir() if ".part" in p.name]  # a cut-off save is cleaned up
+    steps = [r["step"] for r in read_metrics(run)]
+    assert steps == list(range(1, saved + 3))  # lines logged after the checkpoint were replaced
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--log-every", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not read_metrics(run):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "resume with: cyclegan train --resume" in out
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert read_metrics(run)[-1]["step"] == step
+
+
+def test_engine_never_imports_qt():
+    code = ("import sys, pkgutil, importlib, engine\n"
+            "for m in pkgutil.walk_packages(engine.__path__, 'engine.'):\n"
+            "    if m.name != 'engine.__main__': importlib.import_module(m.name)\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6')]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -1,0 +1,45 @@
+"""Shared fixtures: real tiny images on disk and tiny training configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def write_images(folder: Path, count: int, size=(40, 48), seed: int = 0, mode: str = "RGB") -> list[Path]:
+    """``count`` random-noise images of ``size`` (w, h) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        path = folder / f"img_{i:03d}.png"
+        Image.fromarray(pixels).convert(mode).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path) -> Path:
+    """A root in the public CycleGAN layout (trainA/ trainB/) with a few 40x48 images each."""
+    root = tmp_path / "data"
+    write_images(root / "trainA", 5, seed=1)
+    write_images(root / "trainB", 4, seed=2)
+    return root
+
+
+def tiny_config(data: Path, out: Path, **overrides):
+    """A 32 px, 2-block, 8-filter config that trains a step in milliseconds."""
+    from engine import ModelConfig, TrainConfig
+
+    model = ModelConfig(blocks=2, ngf=8, ndf=8)
+    kwargs = dict(data=str(data), out=str(out), model=model, load_size=36, crop_size=32, workers=0,
+                  epochs=2, epochs_decay=2, log_every=1, sample_every=0, save_every=1000, seed=0)
+    kwargs.update(overrides)
+    return TrainConfig(**kwargs)

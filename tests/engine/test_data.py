@@ -1,0 +1,133 @@
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.data import (EpochSampler, UnpairedDataset, check_folder, list_images, load_image, make_transform,
+                         resolve_folders)
+
+
+def _save(img: Image.Image, path, **kw):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, **kw)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "CMYK", "LA", "I;16", "I", "1"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_every_mode_becomes_the_models_channels(tmp_path, mode, channels):
+    base = Image.fromarray(np.random.default_rng(0).integers(0, 255, (10, 12, 3), dtype=np.uint8))
+    img = base.convert(mode) if mode not in ("I;16", "I") else base.convert("L").convert(mode)
+    ext = "tif" if mode in ("CMYK", "I") else "png"
+    path = _save(img, tmp_path / f"x.{ext}")
+    out = load_image(path, channels)
+    assert out.mode == ("L" if channels == 1 else "RGB")
+    assert out.size == (12, 10)
+
+
+def test_16bit_is_scaled_not_clipped(tmp_path):
+    arr = np.full((4, 4), 40000, dtype=np.uint16)  # ~61% grey
+    path = _save(Image.fromarray(arr), tmp_path / "deep.png")
+    value = np.asarray(load_image(path, 1))[0, 0]
+    assert 150 < value < 160
+
+
+def test_alpha_is_flattened_on_white(tmp_path):
+    img = Image.new("RGBA", (4, 4), (255, 0, 0, 0))  # fully transparent red
+    path = _save(img, tmp_path / "a.png")
+    assert tuple(np.asarray(load_image(path, 3))[0, 0]) == (255, 255, 255)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    img = Image.new("RGB", (40, 20), (0, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    path = _save(img, tmp_path / "rot.jpg", exif=exif)
+    assert load_image(path).size == (20, 40)
+
+
+def test_listing_skips_hidden_system_and_non_images(tmp_path):
+    good = _save(Image.new("RGB", (4, 4)), tmp_path / "sub" / "good.jpg")
+    _save(Image.new("RGB", (4, 4)), tmp_path / ".hidden.png")
+    _save(Image.new("RGB", (4, 4)), tmp_path / ".git" / "x.png")
+    _save(Image.new("RGB", (4, 4)), tmp_path / "__MACOSX" / "y.png")
+    (tmp_path / "Thumbs.db").write_bytes(b"x")
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("hi")
+    assert list_images(tmp_path) == [good]
+    assert list_images(tmp_path, recursive=False) == []
+
+
+def test_corrupt_files_are_reported_not_fatal(tmp_path):
+    good = _save(Image.new("RGB", (8, 8)), tmp_path / "good.png")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    files, bad = check_folder(tmp_path, "A")
+    assert files == [good]
+    assert [p.name for p, _ in bad] == ["broken.png"]
+
+
+def test_truncated_file_is_skipped_at_load_time(tmp_path, caplog):
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 20, 30)).save(buf, "JPEG")
+    cut = _save(Image.new("RGB", (1, 1)), tmp_path / "a_cut.jpg")
+    cut.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    good = _save(Image.new("RGB", (16, 16), (200, 0, 0)), tmp_path / "b_good.png")
+    ds = UnpairedDataset([cut, good], [good], make_transform("crop", 16, 16, False), 3)
+    with caplog.at_level("WARNING"):
+        item = ds[(0, 0)]
+    assert item["A"].shape == (3, 16, 16)
+    assert "a_cut.jpg" in caplog.text
+
+
+def test_empty_side_fails_at_once_with_a_clear_message(tmp_path):
+    (tmp_path / "trainA").mkdir()
+    _save(Image.new("RGB", (8, 8)), tmp_path / "trainB" / "b.png")
+    folders = resolve_folders(tmp_path)
+    with pytest.raises(ValueError, match="domain A folder .* no images"):
+        check_folder(folders.a, "A")
+
+
+def test_layouts(tmp_path):
+    for name in ("trainA", "trainB", "testA"):
+        (tmp_path / "ds" / name).mkdir(parents=True)
+    f = resolve_folders(tmp_path / "ds")
+    assert f.a.name == "trainA" and f.test_a.name == "testA" and f.test_b is None
+    assert resolve_folders(tmp_path / "x", tmp_path / "y").b == tmp_path / "y"
+    with pytest.raises(FileNotFoundError, match="neither"):
+        resolve_folders(tmp_path)
+
+
+def test_transforms_sizes_and_range():
+    img = Image.new("RGB", (300, 200), (255, 0, 0))
+    t = make_transform("resize_and_crop", 286, 256, True)(img)
+    assert t.shape == (3, 256, 256) and t.max() <= 1 and t.min() >= -1
+    assert make_transform("crop", 0, 256, True)(Image.new("RGB", (100, 90))).shape == (3, 256, 256)
+    assert make_transform("none", 0, 0, False)(Image.new("RGB", (103, 90))).shape == (3, 88, 100)
+
+
+def test_samples_depend_only_on_seed_epoch_and_index(tmp_path):
+    from tests.conftest import write_images
+
+    a, b = write_images(tmp_path / "A", 4, seed=1), write_images(tmp_path / "B", 4, seed=2)
+    t = make_transform("resize_and_crop", 36, 32, True)
+    ds1, ds2 = UnpairedDataset(a, b, t, seed=3), UnpairedDataset(a, b, t, seed=3)
+    torch.manual_seed(123)
+    x = ds1[(2, 1)]
+    torch.manual_seed(999)
+    y = ds2[(2, 1)]
+    assert torch.equal(x["A"], y["A"]) and torch.equal(x["B"], y["B"])
+    assert not torch.equal(ds1[(3, 1)]["A"], x["A"])  # another epoch, another crop
+
+
+def test_epoch_sampler_skips_and_keys():
+    from torch.utils.data import DistributedSampler
+
+    inner = DistributedSampler(range(6), num_replicas=1, rank=0, shuffle=True, seed=0)
+    s = EpochSampler(inner)
+    s.set_epoch(1)
+    full = list(s)
+    s.set_epoch(1, skip=4)
+    assert list(s) == full[4:] and len(s) == 2
+    assert all(k[0] == 1 for k in full)

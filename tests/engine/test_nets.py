@@ -1,0 +1,65 @@
+import pytest
+import torch
+
+from engine.config import ModelConfig
+from engine.nets import (PatchDiscriminator, ResnetGenerator, build_discriminator, build_generator,
+                         count_parameters)
+
+
+@pytest.mark.parametrize(
+    "net, expected",
+    [
+        (lambda: ResnetGenerator(3, 64, 9, "instance"), 11_378_179),
+        (lambda: ResnetGenerator(3, 64, 6, "instance"), 7_837_699),
+        (lambda: PatchDiscriminator(3, 64, 3, "instance"), 2_764_737),
+        # The Keras CycleGAN write-up's table for 128x128 grayscale input (affine instance norm).
+        (lambda: PatchDiscriminator(1, 64, 3, "instance_affine"), 2_764_481),
+    ],
+    ids=["G-rgb-9", "G-rgb-6", "D-rgb", "D-gray-affine"],
+)
+def test_parameter_counts_match_the_published_ones(net, expected):
+    assert count_parameters(net()) == expected
+
+
+def test_resize_upsampling_keeps_the_parameter_count():
+    assert count_parameters(ResnetGenerator(3, 64, 9, upsample="resize")) == 11_378_179
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_generator_keeps_shape_and_range(channels, upsample):
+    g = ResnetGenerator(channels, ngf=8, blocks=2, upsample=upsample)
+    x = torch.rand(2, channels, 36, 52) * 2 - 1
+    y = g(x)
+    assert y.shape == x.shape
+    assert y.min() >= -1 and y.max() <= 1
+
+
+def test_patchgan_output_is_a_grid_of_70px_patches():
+    d = PatchDiscriminator(3, 64, 3)
+    assert d(torch.zeros(1, 3, 256, 256)).shape == (1, 1, 30, 30)
+    # One output sees a 70x70 window: with 1-pixel padding at each of its five 4x4 convs,
+    # output (0, 0) covers input rows/cols -23..46. Eval-mode batch norm keeps the check local
+    # (instance norm's image-wide statistics would leak every pixel into every output).
+    d = PatchDiscriminator(3, 8, 3, norm="batch").eval()
+    x = torch.randn(1, 3, 140, 140)
+    y0 = d(x)[0, 0, 0, 0]
+    x2 = x.clone()
+    x2[..., 47:, :] += 5
+    x2[..., :, 47:] += 5
+    assert torch.equal(d(x2)[0, 0, 0, 0], y0)
+    x3 = x.clone()
+    x3[..., 46, 46] += 5
+    assert not torch.equal(d(x3)[0, 0, 0, 0], y0)
+
+
+@pytest.mark.parametrize("init", ["normal", "xavier", "kaiming", "orthogonal"])
+def test_initialisations(init):
+    torch.manual_seed(0)
+    g = build_generator(ModelConfig(blocks=1, ngf=8, init=init))
+    conv = g.model[1]
+    assert conv.bias.abs().sum() == 0
+    if init == "normal":
+        assert abs(conv.weight.std().item() - 0.02) < 0.005
+    d = build_discriminator(ModelConfig(ndf=8, init=init))
+    assert torch.isfinite(d(torch.zeros(1, 3, 32, 32))).all()

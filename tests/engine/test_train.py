@@ -1,0 +1,167 @@
+"""Real tiny runs: events, run directory, checkpoints, resume, control, failures."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from engine import (CheckpointSaved, Control, Failed, Finished, Message, Progress, Samples, Trainer,
+                    read_metrics)
+from engine.events import LOSS_NAMES
+from tests.conftest import tiny_config, write_images
+
+
+def collect(trainer, control=None):
+    events = []
+    result = trainer.run(events.append, control)
+    return result, events
+
+
+def test_run_writes_the_run_directory_and_emits_events(tiny_dataset, tmp_path):
+    cfg = tiny_config(tiny_dataset, tmp_path / "run", max_steps=6, log_every=4, sample_every=3, save_every=5)
+    result, events = collect(Trainer(cfg))
+    assert isinstance(result, Finished) and result.step == 6 and not result.stopped
+    run = tmp_path / "run"
+    assert json.loads((run / "config.json").read_text())["crop_size"] == 32
+    rows = read_metrics(run)
+    assert [r["step"] for r in rows] == [4, 6]  # every log_every, and always the last step
+    assert set(LOSS_NAMES) | {"step", "epoch", "lr", "images_per_s"} <= set(rows[0])
+    assert (run / "checkpoints" / "latest.pt").is_file()
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_00000003.png", "step_00000006.png"]
+    assert "step 4" in (run / "log.txt").read_text()
+
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert [p.step for p in progress] == [1, 2, 3, 4, 5, 6]
+    assert [p.logged for p in progress] == [False, False, False, True, False, True]
+    assert set(progress[-1].losses) == set(LOSS_NAMES) and progress[-1].eta_s == 0
+    samples = [e for e in events if isinstance(e, Samples)]
+    assert [s.step for s in samples] == [3, 6]
+    assert samples[0].images["fake_B"].shape == (32, 32, 3) and samples[0].images["fake_B"].dtype == np.uint8
+    assert [e.step for e in events if isinstance(e, CheckpointSaved)] == [5, 6]
+    assert isinstance(events[-1], Finished)
+
+
+def test_checkpoint_round_trip_restores_everything(tiny_dataset, tmp_path):
+    cfg = tiny_config(tiny_dataset, tmp_path / "run", max_steps=3, pool_size=2)
+    a = Trainer(cfg)
+    a.run()
+    b = Trainer.from_run(tmp_path / "run")
+    assert b.step == 3
+    for name in ("G_A", "G_B", "D_A", "D_B"):
+        for (k, va), vb in zip(getattr(a, name).state_dict().items(), getattr(b, name).state_dict().values()):
+            assert torch.equal(va, vb), k
+    assert len(b.pool_A.images) == 2
+    assert b.opt_G.state_dict()["state"][0]["step"] == 3
+
+
+def test_resumed_run_reproduces_the_uninterrupted_losses(tiny_dataset, tmp_path):
+    # 5 steps per epoch; stop mid-epoch 1 (step 7) so resume has to pick up inside an epoch
+    # and cross an LR step, with the pool full (size 2) so its randomness matters.
+    common = dict(max_steps=12, epochs=1, epochs_decay=2, pool_size=2, batch_size=1)
+    straight = Trainer(tiny_config(tiny_dataset, tmp_path / "straight", **common))
+    straight.run()
+
+    first = Trainer(tiny_config(tiny_dataset, tmp_path / "split", **common))
+    control = Control()
+    first.run(lambda e: control.stop() if isinstance(e, Progress) and e.step == 7 else None, control)
+    assert first.step == 7
+    resumed = Trainer.from_run(tmp_path / "split")
+    assert resumed.step == 7 and resumed.lr == pytest.approx(straight.config.lr * (1 - 1 / 3))
+    resumed.run()
+
+    a, b = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "split")
+    assert [r["step"] for r in a] == [r["step"] for r in b] == list(range(1, 13))
+    for ra, rb in zip(a, b):
+        for name in LOSS_NAMES + ("lr",):
+            assert ra[name] == pytest.approx(rb[name], rel=1e-5, abs=1e-6), (ra["step"], name)
+
+
+def test_pause_and_stop_take_effect_within_a_step(tiny_dataset, tmp_path):
+    trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1000))
+    control = Control()
+    seen = []
+    paused_at = threading.Event()
+
+    def on_event(e):
+        if isinstance(e, Progress):
+            seen.append(e.step)
+            if e.step == 2:
+                control.pause()
+                paused_at.set()
+
+    thread = threading.Thread(target=lambda: seen.append(trainer.run(on_event, control)))
+    thread.start()
+    assert paused_at.wait(30)
+    import time
+    time.sleep(0.3)
+    assert seen == [1, 2]  # paused: no further step
+    control.resume()
+    time.sleep(0.05)
+    control.stop()
+    thread.join(30)
+    result = seen[-1]
+    assert isinstance(result, Finished) and result.stopped
+    assert result.step < 1000
+    state = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
+    assert state["step"] == result.step
+    assert read_metrics(tmp_path / "run")[-1]["step"] == result.step
+
+
+def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_dataset, tmp_path):
+    trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=10, save_every=2, log_every=5))
+
+    def poison(e):
+        if isinstance(e, Progress) and e.step == 3:
+            with torch.no_grad():
+                trainer.G_A.model[1].weight.fill_(float("nan"))
+
+    result = trainer.run(poison)
+    assert isinstance(result, Failed)
+    assert "NaN" in result.reason and result.resumable
+    state = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
+    assert state["step"] == 2
+    assert torch.isfinite(state["nets"]["G_A"]["model.1.weight"]).all()
+
+
+def test_unreadable_images_are_named_and_skipped(tiny_dataset, tmp_path):
+    (tiny_dataset / "trainA" / "zz_broken.jpg").write_bytes(b"garbage")
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=2)))
+    assert isinstance(result, Finished)
+    messages = [e.text for e in events if isinstance(e, Message)]
+    assert any("zz_broken.jpg" in m for m in messages)
+
+
+def test_empty_side_fails_before_training(tmp_path):
+    write_images(tmp_path / "d" / "trainA", 2)
+    (tmp_path / "d" / "trainB").mkdir()
+    with pytest.raises(ValueError, match="domain B"):
+        Trainer(tiny_config(tmp_path / "d", tmp_path / "run"))
+
+
+@pytest.mark.parametrize("channels,batch", [(1, 3), (3, 2)])
+def test_grayscale_and_batches(tiny_dataset, tmp_path, channels, batch):
+    from engine import ModelConfig
+
+    cfg = tiny_config(tiny_dataset, tmp_path / "run", max_steps=2, batch_size=batch, pool_size=3,
+                      model=ModelConfig(channels=channels, blocks=1, ngf=4, ndf=4))
+    result, events = collect(Trainer(cfg))
+    assert isinstance(result, Finished)
+    sample = [e for e in events if isinstance(e, Samples)][-1]
+    assert sample.images["fake_A"].shape == (32, 32, channels)
+
+
+def test_workers_give_the_same_losses_as_the_main_process(tiny_dataset, tmp_path):
+    a = Trainer(tiny_config(tiny_dataset, tmp_path / "w0", max_steps=3, workers=0))
+    b = Trainer(tiny_config(tiny_dataset, tmp_path / "w2", max_steps=3, workers=2))
+    a.run(), b.run()
+    ra, rb = read_metrics(tmp_path / "w0"), read_metrics(tmp_path / "w2")
+    assert [r["G_A"] for r in ra] == pytest.approx([r["G_A"] for r in rb], rel=1e-5)
+
+
+def test_invalid_settings_are_explained(tiny_dataset, tmp_path):
+    with pytest.raises(ValueError, match="multiple of 4"):
+        Trainer(tiny_config(tiny_dataset, tmp_path / "run", crop_size=30))
+    with pytest.raises(ValueError, match="load size"):
+        Trainer(tiny_config(tiny_dataset, tmp_path / "run", load_size=16))
