@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import ModelConfig, TrainConfig, cli_fields, from_dict, load_json, to_dict
+from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, from_dict, load_json, to_dict
 
 
 class CommandError(Exception):
@@ -70,6 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(train, TrainConfig, "training")
     add_config_options(train, ModelConfig, "model")
     train.set_defaults(func=cmd_train)
+
+    convert = sub.add_parser("convert", help="translate every image in a folder",
+                             description="Translate a folder of images with a model file or a run folder. "
+                                         "Outputs keep each input's size and the folder structure.")
+    convert.add_argument("--model", required=True, metavar="FILE_OR_RUN", help="model file or run folder")
+    convert.add_argument("--input", required=True, metavar="DIR", help="folder of images to translate")
+    convert.add_argument("--output", required=True, metavar="DIR", help="folder for the results (created)")
+    add_config_options(convert, ConvertConfig, "conversion")
+    convert.set_defaults(func=cmd_convert)
+
+    export = sub.add_parser("export", help="write one direction of a run as a model file")
+    export.add_argument("--run", required=True, metavar="RUN_DIR")
+    export.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--half", action="store_true", help="store fp16 weights (half the size)")
+    export.add_argument("--torchscript", metavar="FILE", help="also write a TorchScript copy")
+    export.add_argument("--onnx", metavar="FILE", help="also write an ONNX copy (needs the onnx package)")
+    export.set_defaults(func=cmd_export)
 
     info = sub.add_parser("info", help="describe a run directory or a model file")
     info.add_argument("path", metavar="RUN_OR_FILE")
@@ -147,6 +165,65 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .convert import convert_folder
+    from .events import Control, ConvertProgress, FileFailed
+    from .modelfile import ModelFileError, load_model
+
+    options = apply_options(ConvertConfig(), args)
+    try:
+        options.validate()
+        model = load_model(args.model, options.direction)
+    except (ModelFileError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    bar = tqdm(unit="img", dynamic_ncols=True, file=sys.stderr)
+
+    def report(event) -> None:
+        if isinstance(event, ConvertProgress):
+            bar.total = event.total
+            bar.update(event.done - bar.n)
+        elif isinstance(event, FileFailed):
+            tqdm.write(f"skipped {event.source}: {event.reason}", file=sys.stderr)
+
+    control = Control()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
+    try:
+        summary = convert_folder(model, args.input, args.output, options, report, control)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+    print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
+          f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}")
+    if summary.error:
+        raise CommandError(summary.error)
+    if summary.cancelled:
+        raise CommandError("cancelled; run again with --skip-existing to continue")
+    if summary.failed:
+        raise CommandError(f"{len(summary.failed)} image(s) could not be converted (listed above)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .modelfile import ModelFileError, export_model, export_onnx, export_torchscript, load_model
+
+    try:
+        path = export_model(args.run, args.direction, args.out, half=args.half)
+        loaded = load_model(path)
+        if args.torchscript:
+            export_torchscript(loaded, args.torchscript)
+        if args.onnx:
+            export_onnx(loaded, args.onnx)
+    except (ModelFileError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    meta = loaded.metadata
+    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
+    return 0
+
+
 def describe_run(run_dir: Path) -> dict:
     from .train import read_metrics
 
@@ -177,7 +254,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
         try:
             info = read_metadata(path)
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
             raise CommandError(str(exc)) from None
     else:
         raise CommandError(f"{path} does not exist")

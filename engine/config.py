@@ -102,6 +102,36 @@ class TrainConfig:
             raise ValueError("; ".join(problems))
 
 
+@dataclass
+class ConvertConfig:
+    """How a folder is converted. Everything else (sizes, modes) follows the input images."""
+
+    direction: str = opt("AtoB", "which generator of a run folder to use", ("AtoB", "BtoA"))
+    recursive: bool = opt(True, "include sub-folders (their structure is kept in the output)")
+    format: str = opt("keep", "output format: keep the input's, or png, jpg, webp", ("keep", "png", "jpg", "webp"))
+    quality: int = opt(95, "JPEG/WebP quality, 1-100")
+    skip_existing: bool = opt(False, "leave outputs that already exist (continue an interrupted run)")
+    tile: int = opt(0, "translate in tiles of this many pixels (0: only images above --max-pixels)")
+    overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams")
+    max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically")
+    batch_size: int = opt(4, "images of equal size translated together")
+    device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
+    workers: int = opt(2, "background threads decoding and encoding images")
+
+    def validate(self) -> None:
+        problems = []
+        if not 1 <= self.quality <= 100:
+            problems.append("quality must be between 1 and 100")
+        if self.tile and self.tile < 32:
+            problems.append("tile size must be at least 32 pixels (or 0 for automatic)")
+        if self.batch_size < 1:
+            problems.append("batch size must be at least 1")
+        if self.max_pixels < 4096:
+            problems.append("max-pixels must be at least 4096")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
 def to_dict(config: Any) -> dict:
     """A JSON-ready dict of a (nested) config dataclass."""
     return dataclasses.asdict(config)

@@ -67,7 +67,57 @@ class Failed:
     resumable: bool = True
 
 
-Event = Progress | Samples | CheckpointSaved | Message | Finished | Failed
+@dataclass(frozen=True)
+class FileDone:
+    """One image converted and written."""
+    source: str
+    output: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FileFailed:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConvertProgress:
+    """Conversion's Progress: files finished (converted or failed) out of the files to do."""
+    done: int
+    total: int
+    images_per_s: float
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class ConvertSummary:
+    output_dir: str
+    total: int
+    converted: int
+    skipped: int
+    failed: tuple[tuple[str, str], ...]
+    seconds: float
+    cancelled: bool = False
+    error: str = ""  # set when the batch had to stop (output not writable, disk full)
+
+    @property
+    def images_per_s(self) -> float:
+        return self.converted / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.failed and not self.cancelled
+
+
+@dataclass(frozen=True)
+class ConvertFinished:
+    """Conversion's Finished: always the last event, whatever happened."""
+    summary: ConvertSummary
+
+
+Event = (Progress | Samples | CheckpointSaved | Message | Finished | Failed
+         | FileDone | FileFailed | ConvertProgress | ConvertFinished)
 EventCallback = Callable[[Any], None]
 
 

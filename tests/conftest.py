@@ -43,3 +43,22 @@ def tiny_config(data: Path, out: Path, **overrides):
                   epochs=2, epochs_decay=2, log_every=1, sample_every=0, save_every=1000, seed=0)
     kwargs.update(overrides)
     return TrainConfig(**kwargs)
+
+
+@pytest.fixture
+def model_file(tmp_path) -> Path:
+    """A small (untrained) RGB model file with real metadata."""
+    return make_model_file(tmp_path / "model.pt")
+
+
+def make_model_file(path: Path, channels: int = 3, blocks: int = 1, ngf: int = 8) -> Path:
+    import torch
+
+    from engine import ModelConfig, TrainConfig
+    from engine.modelfile import build_metadata, save_model
+    from engine.nets import build_generator
+
+    cfg = TrainConfig(name_a="horse", name_b="zebra", crop_size=32,
+                      model=ModelConfig(channels=channels, blocks=blocks, ngf=ngf))
+    torch.manual_seed(0)
+    return save_model(path, build_generator(cfg.model), build_metadata(cfg, "AtoB", 7))

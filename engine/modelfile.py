@@ -1,0 +1,195 @@
+"""Model files: one generator's weights plus JSON-able metadata, loaded without running code.
+
+A model file is a ``torch.save`` of a plain dict (tensors, strings, numbers). It is only
+ever read with ``torch.load(weights_only=True)``, whose restricted unpickler refuses any
+object that would need code to rebuild, so a file from a stranger cannot run anything.
+A run directory works as a model too: its latest checkpoint, in the chosen direction.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
+from .fileio import atomic_path
+from .nets import ResnetGenerator
+
+MODEL_FORMAT = "cyclegan-studio-model"
+DIRECTIONS = ("AtoB", "BtoA")
+REQUIRED = ("model", "direction", "crop_size")
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, with the reason in words."""
+
+
+@dataclass
+class LoadedModel:
+    generator: ResnetGenerator
+    metadata: dict
+
+    @property
+    def channels(self) -> int:
+        return self.metadata["model"]["channels"]
+
+    @property
+    def name(self) -> str:
+        m = self.metadata
+        return f"{m.get('source_domain', 'A')} to {m.get('target_domain', 'B')}"
+
+
+def _torch_load(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        text = str(exc)
+        if "GLOBAL" in text or "global" in text:
+            culprit = next((ln.strip() for ln in text.splitlines() if "GLOBAL" in ln), "")
+            raise ModelFileError(
+                f"{path.name} was refused: loading it would run code stored in the file, which a model "
+                f"file never needs. Only use model files from sources you trust. {culprit}".strip()
+            ) from None
+        raise ModelFileError(f"{path.name} is not a readable model file (damaged or another format)") from None
+    except FileNotFoundError:
+        raise ModelFileError(f"{path} does not exist") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path.name} is not a readable model file ({exc})") from None
+
+
+def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
+    if direction not in DIRECTIONS:
+        raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")
+    src, dst = (config.name_a, config.name_b) if direction == "AtoB" else (config.name_b, config.name_a)
+    return {
+        "format": MODEL_FORMAT,
+        "model": to_dict(config.model),
+        "direction": direction,
+        "source_domain": src,
+        "target_domain": dst,
+        "crop_size": config.crop_size,
+        "steps": steps,
+        "version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, half: bool = False) -> Path:
+    """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32)."""
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in generator.state_dict().items()}
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, tmp)
+    return path
+
+
+def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGenerator:
+    missing = [k for k in REQUIRED if k not in metadata]
+    if missing:
+        raise ModelFileError(f"{where} lacks metadata field(s): {', '.join(missing)}")
+    try:
+        cfg = from_dict(ModelConfig, metadata["model"])
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{where} has an unusable architecture: {exc}") from None
+    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}
+    expected = net.state_dict()
+    unexpected = sorted(set(state) - set(expected))
+    absent = sorted(set(expected) - set(state))
+    wrong = [f"{k}: file {tuple(state[k].shape)}, architecture {tuple(v.shape)}"
+             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if unexpected or absent or wrong:
+        details = []
+        if wrong:
+            details.append(f"{len(wrong)} weight(s) have the wrong shape (first: {wrong[0]})")
+        if absent:
+            details.append(f"{len(absent)} weight(s) missing (first: {absent[0]})")
+        if unexpected:
+            details.append(f"{len(unexpected)} unexpected weight(s) (first: {unexpected[0]})")
+        raise ModelFileError(f"{where} does not match its declared architecture "
+                             f"({cfg.blocks} blocks, ngf {cfg.ngf}, {cfg.channels} channels): " + "; ".join(details))
+    net.load_state_dict(state)
+    return net.eval()
+
+
+def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
+    """A generator ready for inference from a model file, or from a run directory's latest checkpoint."""
+    path = Path(source)
+    if path.is_dir():
+        return load_from_run(path, direction)
+    data = _torch_load(path)
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        if isinstance(data, dict) and data.get("format") == "cyclegan-studio-checkpoint":
+            raise ModelFileError(f"{path.name} is a training checkpoint; use its run folder, or export a model")
+        raise ModelFileError(f"{path.name} is not a CycleGAN Studio model file")
+    metadata, state = data.get("metadata"), data.get("state_dict")
+    if not isinstance(metadata, dict) or not isinstance(state, dict):
+        raise ModelFileError(f"{path.name} lacks its metadata or weights")
+    return LoadedModel(_generator_from(metadata, state, path.name), metadata)
+
+
+def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
+    if direction not in DIRECTIONS:
+        raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")
+    if not (run_dir / "config.json").is_file():
+        raise ModelFileError(f"{run_dir} is neither a model file nor a run folder")
+    latest = run_dir / "checkpoints" / "latest.pt"
+    if not latest.is_file():
+        raise ModelFileError(f"run {run_dir.name} has no checkpoint yet")
+    config = load_json(TrainConfig, run_dir / "config.json")
+    state = _torch_load(latest)
+    nets = state.get("nets", {}) if isinstance(state, dict) else {}
+    key = "G_A" if direction == "AtoB" else "G_B"
+    if key not in nets:
+        raise ModelFileError(f"{latest} holds no generator {key}")
+    metadata = build_metadata(config, direction, int(state.get("step", 0)))
+    return LoadedModel(_generator_from(metadata, nets[key], f"run {run_dir.name}"), metadata)
+
+
+def export_model(run_dir: str | Path, direction: str, out: str | Path, half: bool = False) -> Path:
+    """Write the chosen direction of a run as a standalone model file."""
+    loaded = load_from_run(Path(run_dir), direction)
+    return save_model(out, loaded.generator, loaded.metadata, half=half)
+
+
+def read_metadata(path: str | Path) -> dict:
+    """A model file's metadata (validated by loading the weights too)."""
+    loaded = load_model(path)
+    info = dict(loaded.metadata)
+    info["kind"] = "model"
+    info["path"] = str(path)
+    info["parameters"] = sum(p.numel() for p in loaded.generator.parameters())
+    return info
+
+
+def export_torchscript(loaded: LoadedModel, out: str | Path, size: int = 64) -> Path:
+    """A TorchScript copy (traced) for use from C++ or without this project."""
+    example = torch.zeros(1, loaded.channels, size, size)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream, still widely consumed
+        traced = torch.jit.trace(loaded.generator, example)
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        traced.save(str(tmp))
+    return out
+
+
+def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:
+    """An ONNX copy with dynamic batch, height and width (needs the ``onnx`` extra)."""
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise ModelFileError("ONNX export needs the onnx package: pip install 'cyclegan-studio[onnx]'") from None
+    example = torch.zeros(1, loaded.channels, size, size)
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        torch.onnx.export(loaded.generator, (example,), str(tmp), input_names=["image"], output_names=["translated"],
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "translated": {0: "n", 2: "h", 3: "w"}})
+    return out

@@ -1,0 +1,44 @@
+"""``cyclegan export``, ``info`` and ``convert`` end to end."""
+
+import json
+
+from PIL import Image
+
+from tests.cli.test_cli_train import TINY, cyclegan
+from tests.conftest import write_images
+
+
+def test_train_export_info_convert(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1, "--name-a", "day",
+             "--name-b", "night")
+    proc = cyclegan("export", "--run", run, "--direction", "BtoA", "--out", tmp_path / "n2d.pt")
+    assert "night -> day" in proc.stdout
+    info = json.loads(cyclegan("info", tmp_path / "n2d.pt").stdout)
+    assert info["direction"] == "BtoA" and info["steps"] == 1 and info["kind"] == "model"
+
+    src = tmp_path / "photos"
+    write_images(src / "sub", 3, size=(50, 30))
+    proc = cyclegan("convert", "--model", tmp_path / "n2d.pt", "--input", src, "--output", tmp_path / "out",
+                    "--format", "jpg", "--device", "cpu")
+    assert "3 converted" in proc.stdout and "3/3" in proc.stderr
+    assert Image.open(tmp_path / "out" / "sub" / "img_000.jpg").size == (50, 30)
+    # a run folder works as the model; --skip-existing leaves finished outputs alone
+    proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
+                    "--skip-existing")
+    assert "0 converted, 3 skipped" in proc.stdout
+
+
+def test_convert_failures_exit_non_zero(model_file, tmp_path):
+    src = tmp_path / "in"
+    write_images(src, 1)
+    (src / "bad.png").write_bytes(b"junk")
+    proc = cyclegan("convert", "--model", model_file, "--input", src, "--output", tmp_path / "out", check=False)
+    assert proc.returncode == 1 and "1 image(s) could not be converted" in proc.stderr
+    assert "bad.png" in proc.stderr
+    proc = cyclegan("convert", "--model", model_file, "--input", src, "--output", src / "o", check=False)
+    assert proc.returncode == 1 and "inside the input folder" in proc.stderr.splitlines()[-1]
+    (tmp_path / "evil.pt").write_bytes(b"garbage")
+    proc = cyclegan("convert", "--model", tmp_path / "evil.pt", "--input", src, "--output", tmp_path / "o2",
+                    check=False)
+    assert proc.returncode == 1 and "not a readable model file" in proc.stderr

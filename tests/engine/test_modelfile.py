@@ -1,0 +1,112 @@
+"""Model files: metadata, safe loading, clear refusals, exports."""
+
+import os
+
+import pytest
+import torch
+
+from engine import Trainer
+from engine.modelfile import (ModelFileError, export_model, export_onnx, export_torchscript, load_model,
+                              read_metadata, save_model)
+from tests.conftest import make_model_file, tiny_config
+
+
+class Exploit:
+    """Unpickling this would create a file: the kind of thing a hostile 'model' carries."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_metadata_round_trip(model_file):
+    info = read_metadata(model_file)
+    assert info["source_domain"] == "horse" and info["target_domain"] == "zebra"
+    assert info["direction"] == "AtoB" and info["steps"] == 7 and info["crop_size"] == 32
+    assert info["model"]["blocks"] == 1 and info["version"] and info["created"]
+    loaded = load_model(model_file)
+    assert loaded.generator(torch.zeros(1, 3, 16, 16)).shape == (1, 3, 16, 16)
+
+
+def test_a_file_that_would_run_code_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "evil.pt"
+    torch.save({"format": "cyclegan-studio-model", "metadata": Exploit(marker), "state_dict": {}}, bad)
+    with pytest.raises(ModelFileError, match="would run code"):
+        load_model(bad)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a torch file", "not a readable model file"),
+    ({"something": 1}, "not a CycleGAN Studio model"),
+    ({"format": "cyclegan-studio-model", "metadata": {"model": {}}, "state_dict": {}}, "lacks metadata field"),
+])
+def test_broken_files_are_explained(tmp_path, content, message):
+    path = tmp_path / "m.pt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        torch.save(content, path)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_wrong_shapes_are_explained(tmp_path, model_file):
+    data = torch.load(model_file, weights_only=True)
+    data["metadata"]["model"]["ngf"] = 16  # the weights are for ngf 8
+    torch.save(data, tmp_path / "lie.pt")
+    with pytest.raises(ModelFileError, match="wrong shape"):
+        load_model(tmp_path / "lie.pt")
+    data = torch.load(model_file, weights_only=True)
+    del data["state_dict"]["model.1.weight"]
+    torch.save(data, tmp_path / "missing.pt")
+    with pytest.raises(ModelFileError, match="missing"):
+        load_model(tmp_path / "missing.pt")
+
+
+def test_run_folder_is_a_model_and_exports(tiny_dataset, tmp_path):
+    cfg = tiny_config(tiny_dataset, tmp_path / "run", max_steps=2, name_a="day", name_b="night")
+    trainer = Trainer(cfg)
+    trainer.run()
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    for direction, net in (("AtoB", trainer.G_A), ("BtoA", trainer.G_B)):
+        loaded = load_model(tmp_path / "run", direction)
+        assert torch.allclose(loaded.generator(x), net.eval()(x), atol=1e-6)
+    path = export_model(tmp_path / "run", "BtoA", tmp_path / "n2d.pt")
+    meta = read_metadata(path)
+    assert (meta["source_domain"], meta["target_domain"], meta["steps"]) == ("night", "day", 2)
+    half = export_model(tmp_path / "run", "BtoA", tmp_path / "half.pt", half=True)
+    assert half.stat().st_size < path.stat().st_size * 0.6
+    assert torch.allclose(load_model(half).generator(x), load_model(path).generator(x), atol=2e-2)
+    with pytest.raises(ModelFileError, match="training checkpoint"):
+        load_model(tmp_path / "run" / "checkpoints" / "latest.pt")
+
+
+def test_torchscript_export_matches(model_file, tmp_path):
+    loaded = load_model(model_file)
+    path = export_torchscript(loaded, tmp_path / "m.ts")
+    scripted = torch.jit.load(str(path))
+    x = torch.rand(2, 3, 40, 24) * 2 - 1
+    assert torch.allclose(scripted(x), loaded.generator(x), atol=1e-5)
+
+
+def test_onnx_export_matches(model_file, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    loaded = load_model(model_file)
+    path = export_onnx(loaded, tmp_path / "m.onnx", size=32)
+    session = ort.InferenceSession(str(path))
+    x = torch.rand(1, 3, 48, 32) * 2 - 1
+    (y,) = session.run(None, {"image": x.numpy()})
+    assert torch.allclose(torch.from_numpy(y), loaded.generator(x), atol=1e-4)
+
+
+def test_save_is_atomic_and_keeps_the_old_file_on_failure(model_file, tmp_path):
+    before = model_file.read_bytes()
+    with pytest.raises(Exception):
+        save_model(model_file, object(), {})  # not a module: fails mid-save
+    assert model_file.read_bytes() == before
+    assert [p.name for p in model_file.parent.iterdir() if ".part" in p.name] == []
