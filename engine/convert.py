@@ -315,13 +315,15 @@ class _Run:
             except Stopped:
                 cancelled = True
             except OutputError as exc:
-                error = f"{exc.strerror}; {self.converted} of {len(self.jobs)} image(s) were written"
+                error = exc.strerror
             finally:
                 for _, future, _ in pending:
                     future.cancel()
             if cancelled or error:
                 with contextlib.suppress(OutputError):
                     self._collect(wait_for=0)  # finish (atomically) what was already translated
+        if error:
+            error = f"{error}; {self.converted} of {len(self.jobs)} image(s) were written"
         return ConvertSummary(str(dst), len(self.jobs), self.converted, skipped, tuple(self.failed),
                               time.perf_counter() - self.started, cancelled, error)
 
