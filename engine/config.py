@@ -114,9 +114,10 @@ class ConvertConfig:
     tile: int = opt(0, "translate in tiles of this many pixels (0: only images above --max-pixels)")
     overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams")
     max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically")
-    batch_size: int = opt(4, "images of equal size translated together")
+    batch_size: int = opt(0, "images of equal size translated together (0: 1 on the CPU, 4 on a GPU)")
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     workers: int = opt(2, "background threads decoding and encoding images")
+    compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images), on, off", ("auto", "on", "off"))
 
     def validate(self) -> None:
         problems = []
@@ -124,8 +125,8 @@ class ConvertConfig:
             problems.append("quality must be between 1 and 100")
         if self.tile and self.tile < 32:
             problems.append("tile size must be at least 32 pixels (or 0 for automatic)")
-        if self.batch_size < 1:
-            problems.append("batch size must be at least 1")
+        if self.batch_size < 0:
+            problems.append("batch size cannot be negative")
         if self.max_pixels < 4096:
             problems.append("max-pixels must be at least 4096")
         if problems:
