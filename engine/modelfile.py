@@ -59,8 +59,8 @@ def _torch_load(path: Path) -> dict:
         raise ModelFileError(f"{path.name} is not a readable model file (damaged or another format)") from None
     except FileNotFoundError:
         raise ModelFileError(f"{path} does not exist") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise ModelFileError(f"{path.name} is not a readable model file ({exc})") from None
+    except Exception as exc:  # truncated or foreign files fail deep inside the unpickler in many ways
+        raise ModelFileError(f"{path.name} is not a readable model file ({type(exc).__name__}: {exc})") from None
 
 
 def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:

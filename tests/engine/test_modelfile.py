@@ -41,6 +41,7 @@ def test_a_file_that_would_run_code_is_refused(tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"not a torch file", "not a readable model file"),
+    (b"junk", "not a readable model file"),  # once escaped as struct.error
     ({"something": 1}, "not a CycleGAN Studio model"),
     ({"format": "cyclegan-studio-model", "metadata": {"model": {}}, "state_dict": {}}, "lacks metadata field"),
 ])
