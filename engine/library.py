@@ -1,0 +1,224 @@
+"""The user's library on disk: datasets (pointers to folders), runs and model files.
+
+Everything lives under one data folder (platformdirs' user data dir, or ``$CYCLEGAN_STUDIO_HOME``):
+
+    datasets.json     a small manifest; images stay where they are unless imported
+    runs/NAME/        training runs (see train.py)
+    models/NAME.pt    exported or imported model files
+
+Qt-free, so the CLI, scripts and tests share it with the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
+
+from .data import check_folder, list_images, probe_image, resolve_folders
+from .fileio import atomic_write_text
+
+APP = "CycleGAN Studio"
+
+
+def data_home() -> Path:
+    override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    return Path(override) if override else Path(user_data_dir(APP, appauthor=False))
+
+
+def config_home() -> Path:
+    override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    return Path(override) / "config" if override else Path(user_config_dir(APP, appauthor=False))
+
+
+def cache_home() -> Path:
+    override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    return Path(override) / "cache" if override else Path(user_cache_dir(APP, appauthor=False))
+
+
+def safe_name(name: str) -> str:
+    """A name usable as a file name on every platform."""
+    cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
+    return cleaned[:80] or "untitled"
+
+
+@dataclass
+class DatasetEntry:
+    name: str
+    folder_a: str
+    folder_b: str
+    name_a: str = "A"
+    name_b: str = "B"
+    test_a: str = ""
+    test_b: str = ""
+    added: float = field(default_factory=time.time)
+
+
+@dataclass
+class DatasetReport:
+    """What a person should know about a dataset before training on it."""
+    count_a: int
+    count_b: int
+    problems: list[str]
+
+
+class Library:
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else data_home()
+        self.runs_dir = self.root / "runs"
+        self.models_dir = self.root / "models"
+        self.manifest = self.root / "datasets.json"
+
+    # ------------------------------------------------------------ datasets
+    def datasets(self) -> list[DatasetEntry]:
+        if not self.manifest.exists():
+            return []
+        try:
+            rows = json.loads(self.manifest.read_text(encoding="utf-8"))
+            return [DatasetEntry(**row) for row in rows]
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ValueError(f"the dataset list {self.manifest} is damaged: {exc}") from None
+
+    def _write(self, entries: list[DatasetEntry]) -> None:
+        atomic_write_text(self.manifest, json.dumps([asdict(e) for e in entries], indent=2) + "\n")
+
+    def dataset(self, name: str) -> DatasetEntry:
+        for entry in self.datasets():
+            if entry.name == name:
+                return entry
+        raise KeyError(f"no dataset named {name!r}")
+
+    def add_dataset(self, name: str, folder_a: str | Path, folder_b: str | Path | None = None,
+                    name_a: str = "A", name_b: str = "B") -> DatasetEntry:
+        """Register a dataset: two folders, or one root with trainA/trainB (and testA/testB)."""
+        name = name.strip()
+        if not name:
+            raise ValueError("give the dataset a name")
+        if any(e.name == name for e in self.datasets()):
+            raise ValueError(f"a dataset named {name!r} already exists")
+        folders = resolve_folders(folder_a, folder_b or None)
+        check_folder(folders.a, "A")
+        check_folder(folders.b, "B")
+        entry = DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
+                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
+                             str(folders.test_b.resolve()) if folders.test_b else "")
+        self._write(self.datasets() + [entry])
+        return entry
+
+    def import_copy(self, entry: DatasetEntry) -> DatasetEntry:
+        """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there."""
+        target = self.root / "datasets" / safe_name(entry.name)
+        if target.exists():
+            raise ValueError(f"{target} already exists")
+        pairs = [("trainA", entry.folder_a), ("trainB", entry.folder_b), ("testA", entry.test_a),
+                 ("testB", entry.test_b)]
+        tmp = target.with_name(f".{target.name}.part")
+        shutil.rmtree(tmp, ignore_errors=True)
+        for sub, folder in pairs:
+            if folder:
+                for path in list_images(folder):
+                    dest = tmp / sub / path.relative_to(folder)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, dest)
+        os.replace(tmp, target)
+        copied = DatasetEntry(entry.name, str(target / "trainA"), str(target / "trainB"), entry.name_a, entry.name_b,
+                              str(target / "testA") if entry.test_a else "", str(target / "testB") if entry.test_b else "",
+                              entry.added)
+        self._write([copied if e.name == entry.name else e for e in self.datasets()])
+        return copied
+
+    def remove_dataset(self, name: str) -> None:
+        """Forget a dataset; its images are not touched."""
+        entries = self.datasets()
+        kept = [e for e in entries if e.name != name]
+        if len(kept) == len(entries):
+            raise KeyError(f"no dataset named {name!r}")
+        self._write(kept)
+
+    @staticmethod
+    def inspect(entry: DatasetEntry, min_size: int = 128) -> DatasetReport:
+        """Counts and problems: missing folders, unreadable files, tiny images, mixed channels."""
+        problems: list[str] = []
+        counts = []
+        for side, folder in (("A", entry.folder_a), ("B", entry.folder_b)):
+            path = Path(folder)
+            if not path.is_dir():
+                problems.append(f"folder {side} is missing: {folder}")
+                counts.append(0)
+                continue
+            files = list_images(path)
+            counts.append(len(files))
+            if not files:
+                problems.append(f"folder {side} has no images")
+            modes: set[str] = set()
+            tiny = 0
+            for f in files:
+                if reason := probe_image(f):
+                    problems.append(f"unreadable: {f.name} ({reason})")
+                    continue
+                from PIL import Image
+
+                with Image.open(f) as im:
+                    modes.add("gray" if im.mode in ("L", "I", "I;16", "1", "LA") else "colour")
+                    tiny += min(im.size) < min_size
+            if tiny:
+                problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
+            if len(modes) > 1:
+                problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
+        return DatasetReport(counts[0], counts[1], problems)
+
+    # ---------------------------------------------------------------- runs
+    def runs(self) -> list[Path]:
+        if not self.runs_dir.is_dir():
+            return []
+        found = [p for p in self.runs_dir.iterdir() if (p / "config.json").is_file()]
+        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def new_run_dir(self, name: str) -> Path:
+        base = self.runs_dir / safe_name(name)
+        path, n = base, 2
+        while path.exists():
+            path, n = base.with_name(f"{base.name}-{n}"), n + 1
+        return path
+
+    # -------------------------------------------------------------- models
+    def models(self) -> list[Path]:
+        if not self.models_dir.is_dir():
+            return []
+        return sorted(p for p in self.models_dir.glob("*.pt") if not p.name.startswith("."))
+
+    def model_path(self, name: str) -> Path:
+        path = self.models_dir / f"{safe_name(name)}.pt"
+        return path
+
+    def import_model(self, source: str | Path) -> Path:
+        """Copy a model file into the library after checking that it loads safely."""
+        from .modelfile import load_model
+
+        source = Path(source)
+        load_model(source)  # raises ModelFileError with the reason
+        target = self.model_path(source.stem)
+        if target.exists():
+            raise ValueError(f"a model named {target.stem!r} is already in the library")
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.part")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+        return target
+
+    def rename_model(self, path: Path, new_name: str) -> Path:
+        target = self.model_path(new_name)
+        if target.exists():
+            raise ValueError(f"a model named {target.stem!r} already exists")
+        os.replace(path, target)
+        return target
+
+    @staticmethod
+    def delete_model(path: Path) -> None:
+        path.unlink()
