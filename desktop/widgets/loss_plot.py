@@ -1,0 +1,145 @@
+"""Live plot of the eight CycleGAN losses: toggles, EMA smoothing, log scale.
+
+Built on pyqtgraph rather than QtCharts: at 10^5 points per curve (8 curves) pyqtgraph
+with peak downsampling and clip-to-view redraws in milliseconds, QtCharts in seconds
+(benchmarks/plot_speed.py prints both on this machine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from engine.events import LOSS_NAMES
+
+COLOURS = {"D_A": "#d62728", "G_A": "#1f77b4", "cycle_A": "#2ca02c", "idt_A": "#9467bd",
+           "D_B": "#ff7f0e", "G_B": "#17becf", "cycle_B": "#8c564b", "idt_B": "#e377c2"}
+
+
+def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.0)
+        ) -> tuple[np.ndarray, tuple[float, float]]:
+    """TensorBoard-style exponential smoothing with debiasing (weight 0 = raw).
+
+    Returns the smoothed values and the (accumulator, normaliser) state, so that a live plot
+    can continue the average over new points instead of recomputing 10^5 of them.
+    A missing value (NaN) stays a gap and does not poison the average.
+    """
+    if weight <= 0:
+        return values.copy(), state
+    out = np.empty_like(values)
+    acc, norm = state
+    for i, v in enumerate(values):  # ~30 ms at 1e5 points; full recomputes only on slider moves
+        if v != v:
+            out[i] = v
+            continue
+        acc = weight * acc + (1 - weight) * v
+        norm = weight * norm + (1 - weight)
+        out[i] = acc / norm
+    return out, (acc, norm)
+
+
+class LossPlot(QWidget):
+    visibility_changed = Signal(str, bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False, background="w", foreground="#333")
+        self.plot = pg.PlotWidget()
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("bottom", "step")
+        self.plot.setLabel("left", "loss")
+        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for name in LOSS_NAMES:
+            curve = self.plot.plot([], [], name=name, pen=pg.mkPen(COLOURS[name], width=1.5))
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.curves[name] = curve
+        self._steps = np.zeros(0)
+        self._values = {n: np.zeros(0) for n in LOSS_NAMES}
+        self._smoothed = {n: np.zeros(0) for n in LOSS_NAMES}
+        self._ema_state = {n: (0.0, 0.0) for n in LOSS_NAMES}
+        self._smoothing = 0.6
+
+        toggles = QGridLayout()
+        self.toggles: dict[str, QCheckBox] = {}
+        for i, name in enumerate(LOSS_NAMES):
+            box = QCheckBox(name)
+            box.setChecked(True)
+            box.setStyleSheet(f"QCheckBox {{ color: {COLOURS[name]}; font-weight: 600; }}")
+            box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
+            toggles.addWidget(box, i // 4, i % 4)
+            self.toggles[name] = box
+        self.smooth = QSlider(Qt.Orientation.Horizontal)
+        self.smooth.setRange(0, 99)
+        self.smooth.setValue(int(self._smoothing * 100))
+        self.smooth.setToolTip("Smoothing (exponential moving average)")
+        self.smooth.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.toggled.connect(lambda on: self.plot.setLogMode(y=on))
+        controls = QHBoxLayout()
+        controls.addLayout(toggles, 1)
+        controls.addWidget(QLabel("Smoothing"))
+        controls.addWidget(self.smooth)
+        controls.addWidget(self.log_scale)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(controls)
+
+    # -------------------------------------------------------------- data
+    def clear(self) -> None:
+        self._steps = np.zeros(0)
+        self._values = {n: np.zeros(0) for n in LOSS_NAMES}
+        self._smoothed = {n: np.zeros(0) for n in LOSS_NAMES}
+        self._ema_state = {n: (0.0, 0.0) for n in LOSS_NAMES}
+        self._redraw()
+
+    def set_rows(self, rows: list[dict]) -> None:
+        """Replace the data with metrics.jsonl rows (a past or resumed run)."""
+        self._steps = np.array([r["step"] for r in rows], dtype=float)
+        self._values = {n: np.array([r.get(n, np.nan) for r in rows], dtype=float) for n in LOSS_NAMES}
+        self._resmooth()
+
+    def append(self, step: int, losses: dict[str, float]) -> None:
+        self.extend([(step, losses)])
+
+    def extend(self, points: list[tuple[int, dict[str, float]]]) -> None:
+        if not points:
+            return
+        keep = self._steps < points[0][0]  # a resumed run may re-log steps after its checkpoint
+        self._steps = np.concatenate([self._steps[keep], [p[0] for p in points]])
+        w = self._smoothing
+        for n in LOSS_NAMES:
+            new = np.array([p[1].get(n, np.nan) for p in points], dtype=float)
+            self._values[n] = np.concatenate([self._values[n][keep], new])
+            if keep.all():
+                tail, self._ema_state[n] = ema(new, w, self._ema_state[n])
+                self._smoothed[n] = np.concatenate([self._smoothed[n], tail])
+            else:
+                self._smoothed[n], self._ema_state[n] = ema(self._values[n], w)
+        self._redraw()
+
+    def set_smoothing(self, weight: float) -> None:
+        self._smoothing = weight
+        self._resmooth()
+
+    def _resmooth(self) -> None:
+        for n in LOSS_NAMES:
+            self._smoothed[n], self._ema_state[n] = ema(self._values[n], self._smoothing)
+        self._redraw()
+
+    def set_visible(self, name: str, visible: bool) -> None:
+        self.curves[name].setVisible(visible)
+        if self.toggles[name].isChecked() != visible:
+            self.toggles[name].setChecked(visible)
+        self.visibility_changed.emit(name, visible)
+
+    def point_count(self) -> int:
+        return int(self._steps.size)
+
+    def _redraw(self) -> None:
+        for n, curve in self.curves.items():
+            curve.setData(self._steps, self._smoothed[n])
