@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/cyclegan --help
+	$(VENV)/bin/cyclegan-studio
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q

@@ -1,0 +1,5 @@
+"""``python -m desktop`` opens the app."""
+
+from .app import main
+
+raise SystemExit(main())

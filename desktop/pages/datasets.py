@@ -1,0 +1,225 @@
+"""Datasets page: the library's datasets, their counts, thumbnails and problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
+                               QRadioButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from desktop.widgets.folder_field import FolderField
+from desktop.widgets.images import ThumbnailGrid
+from desktop.workers import CallWorker
+from engine.data import list_images
+from engine.library import DatasetEntry, Library, cache_home
+
+
+class AddDatasetDialog(QDialog):
+    """Name, domain names, and either a root (trainA/trainB) or two folders."""
+
+    def __init__(self, library: Library, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self.entry: DatasetEntry | None = None
+        self.setWindowTitle("Add dataset")
+        self.setMinimumWidth(560)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. horse2zebra")
+        self.name_a, self.name_b = QLineEdit("A"), QLineEdit("B")
+        self.name_a.setPlaceholderText("e.g. horse")
+        self.name_b.setPlaceholderText("e.g. zebra")
+        self.use_root = QRadioButton("One folder holding trainA/ and trainB/ (and testA/ testB/)")
+        self.use_pair = QRadioButton("Two folders of images, A and B")
+        self.use_root.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.use_root)
+        group.addButton(self.use_pair)
+        self.root = FolderField("Dataset folder (trainA/, trainB/)")
+        self.folder_a, self.folder_b = FolderField("Folder of domain A images"), FolderField("Folder of domain B images")
+        self.copy = QCheckBox("Copy the images into the library (otherwise the folders are only referenced)")
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Domain A is", self.name_a)
+        form.addRow("Domain B is", self.name_b)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add")
+        buttons.accepted.connect(self.try_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.use_root)
+        layout.addWidget(self.root)
+        layout.addWidget(self.use_pair)
+        pair = QFormLayout()
+        pair.addRow("A", self.folder_a)
+        pair.addRow("B", self.folder_b)
+        layout.addLayout(pair)
+        layout.addWidget(self.copy)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.use_root.toggled.connect(self._sync)
+        self.root.changed.connect(self._guess_name)
+        self._sync()
+
+    def _sync(self) -> None:
+        root = self.use_root.isChecked()
+        self.root.setEnabled(root)
+        self.folder_a.setEnabled(not root)
+        self.folder_b.setEnabled(not root)
+
+    def _guess_name(self, path: str) -> None:
+        if path and not self.name.text():
+            self.name.setText(Path(path).name)
+
+    def try_accept(self) -> None:
+        try:
+            if self.use_root.isChecked():
+                if not self.root.path():
+                    raise ValueError("choose the dataset folder")
+                entry = self.library.add_dataset(self.name.text(), self.root.path(), None,
+                                                 self.name_a.text(), self.name_b.text())
+            else:
+                if not self.folder_a.path() or not self.folder_b.path():
+                    raise ValueError("choose both folders, A and B")
+                entry = self.library.add_dataset(self.name.text(), self.folder_a.path(), self.folder_b.path(),
+                                                 self.name_a.text(), self.name_b.text())
+        except (ValueError, OSError) as exc:
+            self.error.setText(str(exc))
+            return
+        self.entry = entry
+        self.accept()
+
+
+class DatasetsPage(QWidget):
+    datasets_changed = Signal()
+
+    def __init__(self, library: Library, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self._workers: list = []
+        self.list = QListWidget()
+        self.list.currentTextChanged.connect(self.show_dataset)
+        self.add_button = QPushButton("Add dataset…")
+        self.add_button.setShortcut("Ctrl+N")
+        self.add_button.setToolTip("Add a dataset (Ctrl+N)")
+        self.add_button.clicked.connect(self.add_dataset)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Forget this dataset (its images stay on disk)")
+        self.remove_button.clicked.connect(self.remove_current)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Datasets</b>"))
+        left.addWidget(self.list, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        left.addLayout(buttons)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QLabel()
+        self.problems.setObjectName("warning")
+        self.problems.setWordWrap(True)
+        cache = cache_home() / "thumbnails"
+        self.grid_a, self.grid_b = ThumbnailGrid(cache), ThumbnailGrid(cache)
+        self.sides = QTabWidget()
+        self.sides.addTab(self.grid_a, "A")
+        self.sides.addTab(self.grid_b, "B")
+        right = QVBoxLayout()
+        right.addWidget(self.title)
+        right.addWidget(self.details)
+        right.addWidget(self.problems)
+        right.addWidget(self.sides, 1)
+        self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of images.")
+        self.empty_hint.setWordWrap(True)
+        right.addWidget(self.empty_hint)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([240, 760])
+        layout = QHBoxLayout(self)
+        layout.addWidget(splitter)
+        self.refresh()
+
+    def refresh(self, select: str | None = None) -> None:
+        current = select or (self.list.currentItem().text() if self.list.currentItem() else None)
+        self.list.blockSignals(True)
+        self.list.clear()
+        try:
+            names = [e.name for e in self.library.datasets()]
+        except ValueError as exc:
+            names = []
+            QMessageBox.warning(self, "Datasets", str(exc))
+        self.list.addItems(names)
+        self.list.blockSignals(False)
+        self.empty_hint.setVisible(not names)
+        self.sides.setVisible(bool(names))
+        self.remove_button.setEnabled(bool(names))
+        if names:
+            row = names.index(current) if current in names else 0
+            self.list.setCurrentRow(row)
+            self.show_dataset(names[row])
+        else:
+            self.title.setText("")
+            self.details.setText("")
+            self.problems.setText("")
+
+    def show_dataset(self, name: str) -> None:
+        if not name:
+            return
+        try:
+            entry = self.library.dataset(name)
+        except KeyError:
+            return
+        report = Library.inspect(entry)
+        self.title.setText(f"{entry.name}: {entry.name_a} ↔ {entry.name_b}")
+        tests = ""
+        if entry.test_a:
+            tests = f"<br>Test folders: {entry.test_a}" + (f", {entry.test_b}" if entry.test_b else "")
+        self.details.setText(f"<b>{entry.name_a}</b> (A): {report.count_a} images in {entry.folder_a}<br>"
+                             f"<b>{entry.name_b}</b> (B): {report.count_b} images in {entry.folder_b}{tests}")
+        shown = report.problems[:8]
+        more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
+        self.problems.setText("<br>".join(f"⚠ {p}" for p in shown) + more)
+        self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
+        self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
+        for grid, folder in ((self.grid_a, entry.folder_a), (self.grid_b, entry.folder_b)):
+            grid.set_files(list_images(folder) if Path(folder).is_dir() else [])
+
+    def add_dataset(self) -> None:
+        dialog = AddDatasetDialog(self.library, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.entry is None:
+            return
+        entry = dialog.entry
+        if dialog.copy.isChecked():
+            worker = CallWorker(self.library.import_copy, entry, parent=self)
+            worker.done.connect(lambda e: (self.refresh(e.name), self.datasets_changed.emit()))
+            worker.failed.connect(lambda m: QMessageBox.warning(self, "Copy failed", m))
+            self._workers.append(worker)
+            worker.start()
+        self.refresh(entry.name)
+        self.datasets_changed.emit()
+
+    def remove_current(self) -> None:
+        item = self.list.currentItem()
+        if not item:
+            return
+        answer = QMessageBox.question(self, "Remove dataset",
+                                      f"Remove “{item.text()}” from the library?\nIts images are not deleted.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.library.remove_dataset(item.text())
+            self.refresh()
+            self.datasets_changed.emit()

@@ -1,0 +1,209 @@
+"""Models page: model files and runs with their metadata; export, import, rename, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from desktop.workers import CallWorker
+from engine.library import Library
+from engine.modelfile import ModelFileError, export_model, read_metadata
+
+
+def describe(meta: dict) -> str:
+    m = meta.get("model", {})
+    rows = [
+        ("Translates", f"{meta.get('source_domain', '?')} → {meta.get('target_domain', '?')} ({meta.get('direction', '')})"),
+        ("Architecture", f"ResNet generator, {m.get('blocks')} blocks, {m.get('ngf')} filters, "
+                         f"{'RGB' if m.get('channels') == 3 else 'grayscale'}"),
+        ("Trained at", f"{meta.get('crop_size')} px for {meta.get('steps')} steps"),
+        ("Parameters", f"{meta.get('parameters', 0):,}"),
+        ("Created", f"{meta.get('created', '')} with version {meta.get('version', '')}"),
+    ]
+    return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+class ModelsPage(QWidget):
+    models_changed = Signal()
+    use_model = Signal(str)
+
+    def __init__(self, library: Library, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self._workers: list = []
+        self.list = QListWidget()
+        self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
+        self.import_button = QPushButton("Import model file…")
+        self.import_button.setShortcut("Ctrl+I")
+        self.import_button.clicked.connect(self.import_file)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Models and runs</b>"))
+        left.addWidget(self.list, 1)
+        left.addWidget(self.import_button)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.direction = QComboBox()
+        self.direction.addItems(["AtoB", "BtoA"])
+        self.export_button = QPushButton("Export direction…")
+        self.export_button.clicked.connect(self.export_selected)
+        self.use_button = QPushButton("Convert with this")
+        self.use_button.clicked.connect(lambda: self.current_path() and self.use_model.emit(str(self.current_path())))
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setObjectName("danger")
+        self.delete_button.clicked.connect(self.delete_selected)
+        actions = QHBoxLayout()
+        for w in (self.direction, self.export_button, self.use_button, self.rename_button, self.delete_button):
+            actions.addWidget(w)
+        actions.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.title)
+        right.addWidget(self.details)
+        right.addLayout(actions)
+        right.addWidget(self.message)
+        right.addStretch(1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setSizes([320, 700])
+        layout = QHBoxLayout(self)
+        layout.addWidget(splitter)
+        self.refresh()
+
+    def current_path(self) -> Path | None:
+        item = self.list.currentItem()
+        return Path(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def refresh(self, select: str | None = None) -> None:
+        current = select or (str(self.current_path()) if self.current_path() else None)
+        self.list.clear()
+        for path in self.library.models():
+            item = QListWidgetItem(f"Model: {path.stem}")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.list.addItem(item)
+        for run in self.library.runs():
+            item = QListWidgetItem(f"Run: {run.name}")
+            item.setData(Qt.ItemDataRole.UserRole, str(run))
+            self.list.addItem(item)
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == current:
+                self.list.setCurrentRow(i)
+                break
+        else:
+            if self.list.count():
+                self.list.setCurrentRow(0)
+            else:
+                self.show_item(None)
+
+    def show_item(self, item) -> None:
+        self.message.clear()
+        path = Path(item.data(Qt.ItemDataRole.UserRole)) if item else None
+        is_run = bool(path) and path.is_dir()
+        for w in (self.use_button,):
+            w.setEnabled(path is not None)
+        self.direction.setVisible(is_run)
+        self.export_button.setVisible(is_run)
+        self.rename_button.setVisible(path is not None and not is_run)
+        self.delete_button.setVisible(path is not None and not is_run)
+        if path is None:
+            self.title.setText("No models yet")
+            self.details.setText("Train a run on the Train page, then export a direction here, or import a model file.")
+            return
+        self.title.setText(path.stem if not is_run else path.name)
+        try:
+            if is_run:
+                from engine.cli import describe_run
+
+                info = describe_run(path)
+                domains = info["domains"]
+                self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
+                self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")
+                self.details.setText(
+                    f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
+                    f"{info['crop_size']} px · {info['model']['blocks']} blocks"
+                    + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
+                self.export_button.setEnabled(bool(info["checkpoint"]))
+            else:
+                self.details.setText(describe(read_metadata(path)))
+        except (ModelFileError, ValueError, OSError) as exc:
+            self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
+
+    def import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()), "Models (*.pt)")
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str) -> bool:
+        try:
+            target = self.library.import_model(path)
+        except (ModelFileError, ValueError, OSError) as exc:
+            self.message.setText(f"Not imported: {exc}")
+            return False
+        self.refresh(str(target))
+        self.message.setText(f"Imported {target.name}.")
+        self.models_changed.emit()
+        return True
+
+    def export_selected(self, name: str | None = None) -> None:
+        run = self.current_path()
+        if run is None or not run.is_dir():
+            return
+        direction = "AtoB" if self.direction.currentIndex() == 0 else "BtoA"
+        if not name:
+            label = self.direction.currentText().replace(" → ", "2")
+            name, ok = QInputDialog.getText(self, "Export model", "Model name:", text=f"{run.name}-{label}")
+            if not ok or not name.strip():
+                return
+        target = self.library.model_path(name)
+        if target.exists():
+            self.message.setText(f"A model named {target.stem!r} already exists; choose another name.")
+            return
+        self.message.setText("Exporting…")
+        worker = CallWorker(export_model, run, direction, target, parent=self)
+        worker.done.connect(lambda p: (self.refresh(str(p)), self.message.setText(f"Exported {Path(p).name}."),
+                                       self.models_changed.emit()))
+        worker.failed.connect(lambda m: self.message.setText(f"Export failed: {m}"))
+        self._workers.append(worker)
+        worker.start()
+
+    def rename_selected(self) -> None:
+        path = self.current_path()
+        if path is None or path.is_dir():
+            return
+        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=path.stem)
+        if ok and name.strip() and name.strip() != path.stem:
+            try:
+                target = self.library.rename_model(path, name)
+            except (ValueError, OSError) as exc:
+                self.message.setText(str(exc))
+                return
+            self.refresh(str(target))
+            self.models_changed.emit()
+
+    def delete_selected(self, confirm: bool = True) -> None:
+        path = self.current_path()
+        if path is None or path.is_dir():
+            return
+        if confirm:
+            answer = QMessageBox.question(self, "Delete model", f"Delete the model file “{path.name}”?\n"
+                                          "This cannot be undone.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        Library.delete_model(path)
+        self.refresh()
+        self.models_changed.emit()
+

@@ -1,0 +1,366 @@
+"""Train page: pick a dataset and a preset, start/pause/stop/continue, watch losses and samples."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from desktop.widgets.images import SampleGrid
+from desktop.widgets.loss_plot import LossPlot
+from desktop.workers import TrainWorker
+from engine.config import ModelConfig, TrainConfig, load_json
+from engine.events import Finished, Progress, Samples
+from engine.library import Library
+from engine.train import read_metrics
+
+PRESETS = {
+    "Quick: 128 px, 6 blocks": dict(crop_size=128, load_size=143, blocks=6, ngf=64, epochs=100, epochs_decay=100),
+    "Paper: 256 px, 9 blocks": dict(crop_size=256, load_size=286, blocks=9, ngf=64, epochs=100, epochs_decay=100),
+    "Custom": {},
+}
+
+
+def format_duration(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "—"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def available_devices() -> list[str]:
+    devices = ["auto", "cpu"]
+    devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(lo, hi)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
+
+
+def dspin(lo: float, hi: float, value: float, decimals: int, step: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setDecimals(decimals)
+    box.setRange(lo, hi)
+    box.setSingleStep(step)
+    box.setValue(value)
+    return box
+
+
+class TrainPage(QWidget):
+    run_finished = Signal(str)  # run directory
+    busy_changed = Signal(bool)
+
+    def __init__(self, library: Library, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self.worker: TrainWorker | None = None
+        self.started_at = 0.0
+
+        # ---- settings form
+        self.dataset = QComboBox()
+        self.preset = QComboBox()
+        self.preset.addItems(list(PRESETS))
+        self.preset.currentTextChanged.connect(self.apply_preset)
+        d, m = TrainConfig(), ModelConfig()
+        self.crop = spin(16, 1024, 128, 4, " px")
+        self.load = spin(16, 2048, 143, 1, " px")
+        self.blocks = spin(0, 16, 6)
+        self.ngf = spin(4, 128, m.ngf, 4)
+        self.epochs = spin(0, 10000, d.epochs)
+        self.decay = spin(0, 10000, d.epochs_decay)
+        self.max_steps = spin(0, 10_000_000, 0)
+        self.max_steps.setSpecialValueText("all epochs")
+        self.lr = dspin(1e-6, 1.0, d.lr, 6, 1e-4)
+        self.lambda_cycle = dspin(0, 100, d.lambda_cycle, 2, 1)
+        self.lambda_identity = dspin(0, 10, d.lambda_identity, 2, 0.1)
+        self.batch = spin(1, 64, d.batch_size)
+        self.device = QComboBox()
+        self.device.addItems(available_devices())
+        self.sample_every = spin(1, 100_000, 100)
+        for w in (self.crop, self.load, self.blocks, self.ngf):
+            w.valueChanged.connect(self._mark_custom)
+        form = QFormLayout()
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Preset", self.preset)
+        form.addRow("Crop size", self.crop)
+        form.addRow("Load size", self.load)
+        form.addRow("Residual blocks", self.blocks)
+        form.addRow("Generator filters", self.ngf)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Decay epochs", self.decay)
+        form.addRow("Stop after steps", self.max_steps)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("λ cycle", self.lambda_cycle)
+        form.addRow("λ identity", self.lambda_identity)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Device", self.device)
+        form.addRow("Samples every", self.sample_every)
+        settings_box = QGroupBox("New run")
+        settings_box.setLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.setShortcut("Ctrl+Return")
+        self.start_button.setToolTip("Start training (Ctrl+Enter)")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setShortcut("Ctrl+P")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after this step and save a checkpoint (Ctrl+.)")
+        self.stop_button.setShortcut("Ctrl+.")
+        self.stop_button.clicked.connect(self.stop)
+        controls = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button):
+            controls.addWidget(b)
+
+        self.runs = QListWidget()
+        self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
+        self.continue_button = QPushButton("Continue selected run")
+        self.continue_button.clicked.connect(self.continue_selected)
+        runs_box = QGroupBox("Runs")
+        runs_layout = QVBoxLayout(runs_box)
+        runs_layout.addWidget(self.runs, 1)
+        runs_layout.addWidget(self.continue_button)
+
+        left = QVBoxLayout()
+        left.addWidget(settings_box)
+        left.addLayout(controls)
+        left.addWidget(runs_box, 1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        # ---- live view
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("status")
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p %")
+        self.plot = LossPlot()
+        self.samples = SampleGrid()
+        views = QTabWidget()
+        views.addTab(self.plot, "Losses")
+        views.addTab(self.samples, "Samples")
+        self.views = views
+        right = QVBoxLayout()
+        right.addWidget(self.status)
+        right.addWidget(self.progress)
+        right.addWidget(self.error)
+        right.addWidget(views, 1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([330, 800])
+        layout = QHBoxLayout(self)
+        layout.addWidget(splitter)
+        self.apply_preset(self.preset.currentText())
+        self.refresh()
+        self._set_running(False)
+
+    # ------------------------------------------------------------ form
+    def form_fields(self) -> dict:
+        return {"dataset": self.dataset, "preset": self.preset, "crop": self.crop, "load": self.load,
+                "blocks": self.blocks, "ngf": self.ngf, "epochs": self.epochs, "decay": self.decay,
+                "max_steps": self.max_steps, "lr": self.lr, "lambda_cycle": self.lambda_cycle,
+                "lambda_identity": self.lambda_identity, "batch": self.batch, "device": self.device,
+                "sample_every": self.sample_every}
+
+    def apply_preset(self, name: str) -> None:
+        values = PRESETS.get(name, {})
+        if not values:
+            return
+        for key, widget in (("crop_size", self.crop), ("load_size", self.load), ("blocks", self.blocks),
+                            ("ngf", self.ngf), ("epochs", self.epochs), ("epochs_decay", self.decay)):
+            widget.blockSignals(True)
+            widget.setValue(values[key])
+            widget.blockSignals(False)
+
+    def _mark_custom(self) -> None:
+        values = PRESETS.get(self.preset.currentText(), {})
+        current = dict(crop_size=self.crop.value(), load_size=self.load.value(), blocks=self.blocks.value(),
+                       ngf=self.ngf.value())
+        if values and any(values[k] != v for k, v in current.items()):
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText("Custom")
+            self.preset.blockSignals(False)
+
+    def refresh(self) -> None:
+        current = self.dataset.currentText()
+        self.dataset.clear()
+        try:
+            self.dataset.addItems([e.name for e in self.library.datasets()])
+        except ValueError:
+            pass
+        if current:
+            self.dataset.setCurrentText(current)
+        self.runs.clear()
+        for run in self.library.runs():
+            rows = read_metrics(run)
+            step = rows[-1]["step"] if rows else 0
+            item = QListWidgetItem(f"{run.name}  ·  step {step}")
+            item.setData(Qt.ItemDataRole.UserRole, str(run))
+            self.runs.addItem(item)
+        self.continue_button.setEnabled(self.runs.count() > 0 and self.worker is None)
+
+    def build_config(self) -> TrainConfig:
+        name = self.dataset.currentText()
+        if not name:
+            raise ValueError("add a dataset first (Datasets page), then pick it here")
+        entry = self.library.dataset(name)
+        if self.load.value() < self.crop.value():
+            raise ValueError("load size must be at least the crop size")
+        config = TrainConfig(
+            data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
+            out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
+            model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value()),
+            crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
+            epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
+            lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),
+            batch_size=self.batch.value(), device=self.device.currentText(), log_every=10,
+            sample_every=self.sample_every.value(), save_every=500)
+        config.validate()
+        return config
+
+    # --------------------------------------------------------- actions
+    def start(self) -> None:
+        if self.worker is not None:
+            return
+        try:
+            config = self.build_config()
+        except (ValueError, KeyError) as exc:
+            self.show_error(str(exc))
+            return
+        self.plot.clear()
+        self.samples.set_domain_names(config.name_a, config.name_b)
+        self._launch(TrainWorker(config=config, parent=self))
+
+    def continue_selected(self) -> None:
+        item = self.runs.currentItem()
+        if item is None or self.worker is not None:
+            return
+        run_dir = item.data(Qt.ItemDataRole.UserRole)
+        extra = {}
+        if self.max_steps.value():
+            extra["max_steps"] = self.max_steps.value()
+        self.open_run(run_dir)
+        self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self))
+
+    def _launch(self, worker: TrainWorker) -> None:
+        self.error.clear()
+        self.worker = worker
+        worker.progress.connect(self.on_progress)
+        worker.points.connect(self.on_points)
+        worker.samples.connect(self.on_samples)
+        worker.message.connect(lambda text: self.status.setText(text))
+        worker.checkpoint.connect(lambda e: self.status.setText(f"Checkpoint saved at step {e.step}."))
+        worker.finished_run.connect(self.on_finished)
+        worker.failed.connect(self.on_failed)
+        worker.finished.connect(self._worker_done)
+        self.started_at = time.monotonic()
+        self.status.setText("Preparing the run…")
+        self._set_running(True)
+        worker.start()
+
+    def toggle_pause(self) -> None:
+        if self.worker is None:
+            return
+        control = self.worker.control
+        if control.paused:
+            control.resume()
+            self.pause_button.setText("Pause")
+            self.status.setText("Resumed.")
+        else:
+            control.pause()
+            self.pause_button.setText("Resume")
+            self.status.setText("Paused (after the current step).")
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.control.stop()
+            self.status.setText("Stopping: saving a checkpoint…")
+            self.stop_button.setEnabled(False)
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Called when the window closes: stop cleanly so the run stays resumable."""
+        if self.worker is not None:
+            self.worker.control.stop()
+            self.worker.wait(timeout_ms)
+
+    # ------------------------------------------------------- event slots
+    def on_progress(self, p: Progress) -> None:
+        self.progress.setMaximum(p.total_steps)
+        self.progress.setValue(p.step)
+        self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch + 1} · {p.images_per_s:.2f} img/s · "
+                            f"lr {p.lr:.2e} · ETA {format_duration(p.eta_s)}")
+
+    def on_points(self, events: list) -> None:
+        self.plot.extend([(e.step, e.losses) for e in events])
+
+    def on_samples(self, s: Samples) -> None:
+        self.samples.show_samples(s.step, s.images)
+
+    def on_finished(self, result: Finished) -> None:
+        verb = "Stopped" if result.stopped else "Finished"
+        self.status.setText(f"{verb} at step {result.step}. The run is saved in {result.run_dir}"
+                            + (" and can be continued." if result.stopped else "."))
+        self.run_finished.emit(result.run_dir)
+
+    def on_failed(self, reason: str) -> None:
+        self.show_error(reason + ("\nThe run can be continued from its last checkpoint."
+                                  if self.worker and self.worker.run_dir else ""))
+        self.status.setText("Training stopped with an error.")
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+
+    def _worker_done(self) -> None:
+        self.worker = None
+        self._set_running(False)
+        self.refresh()
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.continue_button.setEnabled(not running and self.runs.count() > 0)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+        self.stop_button.setEnabled(running)
+        self.busy_changed.emit(running)
+
+    # -------------------------------------------------------- past runs
+    def open_run(self, run_dir: str) -> None:
+        if self.worker is not None:
+            return
+        run = Path(run_dir)
+        rows = read_metrics(run)
+        self.plot.set_rows(rows)
+        try:
+            cfg = load_json(TrainConfig, run / "config.json")
+            self.samples.set_domain_names(cfg.name_a, cfg.name_b)
+        except (OSError, ValueError):
+            pass
+        grids = sorted((run / "samples").glob("step_*.png"))
+        if grids:
+            self.samples.show_grid_file(grids[-1])
+        step = rows[-1]["step"] if rows else 0
+        self.status.setText(f"Run {run.name}: {len(rows)} logged steps, last step {step}.")

@@ -1,0 +1,1 @@
+"""Reusable widgets: each owns its layout and speaks through signals and slots."""

@@ -1,0 +1,61 @@
+"""A path field with a Browse button that also accepts folders (or files) dropped on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+
+class FolderField(QWidget):
+    changed = Signal(str)
+
+    def __init__(self, placeholder: str = "", pick_file: bool = False, file_filter: str = "", parent=None):
+        super().__init__(parent)
+        self.pick_file, self.file_filter = pick_file, file_filter
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder or ("Choose a file…" if pick_file else "Choose or drop a folder…"))
+        self.edit.setClearButtonEnabled(True)
+        self.edit.textChanged.connect(self.changed)
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.browse)
+        self.setAcceptDrops(True)
+
+    def path(self) -> str:
+        return self.edit.text().strip()
+
+    def set_path(self, path: str | Path) -> None:
+        self.edit.setText(str(path))
+
+    def _browse(self) -> None:
+        start = self.path() or str(Path.home())
+        if self.pick_file:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Choose a file", start, self.file_filter)
+        else:
+            chosen = QFileDialog.getExistingDirectory(self, "Choose a folder", start)
+        if chosen:
+            self.set_path(chosen)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if self._dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_path(event.mimeData())
+        if path:
+            self.set_path(path)
+            event.acceptProposedAction()
+
+    def _dropped_path(self, mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            local = Path(url.toLocalFile())
+            if (self.pick_file and local.is_file()) or (not self.pick_file and local.is_dir()):
+                return str(local)
+        return None

@@ -1,0 +1,165 @@
+"""Image helpers and image widgets: a labelled sample grid, a thumbnail grid, a before/after view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QThreadPool
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QGridLayout, QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+
+def array_to_qimage(array: np.ndarray) -> QImage:
+    """uint8 HxW, HxWx1 or HxWx3 to a QImage that owns its pixels."""
+    array = np.ascontiguousarray(array)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    h, w = array.shape[:2]
+    if array.ndim == 2:
+        return QImage(array.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class ScaledImage(QLabel):
+    """A label that shows an image scaled to fit, keeping its aspect ratio."""
+
+    def __init__(self, placeholder: str = "", parent=None):
+        super().__init__(placeholder, parent)
+        self._image = QImage()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(96, 96)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setObjectName("imageView")
+
+    def set_image(self, image: QImage) -> None:
+        self._image = image
+        self._rescale()
+
+    def has_image(self) -> bool:
+        return not self._image.isNull()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image.isNull():
+            return
+        pix = QPixmap.fromImage(self._image)
+        self.setPixmap(pix.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation))
+
+
+class SampleGrid(QWidget):
+    """Real A, fake B, rec A over real B, fake A, rec B, with captions."""
+
+    NAMES = (("real_A", "Real {a}"), ("fake_B", "→ {b}"), ("rec_A", "→ back to {a}"),
+             ("real_B", "Real {b}"), ("fake_A", "→ {a}"), ("rec_B", "→ back to {b}"))
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QGridLayout(self)
+        self.views: dict[str, ScaledImage] = {}
+        self.captions: dict[str, QLabel] = {}
+        for i, (key, _) in enumerate(self.NAMES):
+            caption = QLabel()
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            view = ScaledImage("no sample yet")
+            layout.addWidget(caption, (i // 3) * 2, i % 3)
+            layout.addWidget(view, (i // 3) * 2 + 1, i % 3)
+            self.views[key], self.captions[key] = view, caption
+        self.set_domain_names("A", "B")
+        self.step = None
+
+    def set_domain_names(self, a: str, b: str) -> None:
+        for key, text in self.NAMES:
+            self.captions[key].setText(text.format(a=a, b=b))
+
+    def show_samples(self, step: int, images: dict[str, np.ndarray]) -> None:
+        self.step = step
+        for key, view in self.views.items():
+            if key in images:
+                view.set_image(array_to_qimage(images[key]))
+
+    def show_grid_file(self, path: str | Path) -> None:
+        """Show a saved samples/step_*.png (a 2x3 grid with 2 px padding) in the six views."""
+        grid = QImage(str(path))
+        if grid.isNull():
+            return
+        cell_w, cell_h = (grid.width() - 2) // 3 - 2, (grid.height() - 2) // 2 - 2
+        for i, (key, _) in enumerate(self.NAMES):
+            x, y = 2 + (i % 3) * (cell_w + 2), 2 + (i // 3) * (cell_h + 2)
+            self.views[key].set_image(grid.copy(x, y, cell_w, cell_h))
+
+
+class ThumbnailGrid(QListWidget):
+    """A scrollable icon grid of image files, thumbnails decoded off the GUI thread and cached."""
+
+    def __init__(self, cache_dir: Path, size: int = 96, parent=None):
+        super().__init__(parent)
+        from desktop.workers import ThumbnailSignals
+
+        self.cache_dir, self.size = cache_dir, size
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(size, size))
+        self.setGridSize(QSize(size + 16, size + 28))
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setWordWrap(False)
+        self.signals = ThumbnailSignals()
+        self.signals.ready.connect(self._on_ready)
+        self.pool = QThreadPool.globalInstance()
+        self._items: dict[str, QListWidgetItem] = {}
+        self._generation = 0
+
+    def set_files(self, files: list[Path], limit: int = 500) -> None:
+        from desktop.workers import ThumbnailTask
+
+        self.clear()
+        self._items = {}
+        self._generation += 1
+        for path in files[:limit]:
+            item = QListWidgetItem(path.name)
+            item.setToolTip(str(path))
+            self.addItem(item)
+            self._items[str(path)] = item
+            self.pool.start(ThumbnailTask(path, self.size, self.cache_dir, self.signals))
+
+    def _on_ready(self, path: str, image: QImage) -> None:
+        item = self._items.get(path)
+        if item is not None and not image.isNull():
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def loaded_count(self) -> int:
+        return sum(not self.item(i).icon().isNull() for i in range(self.count()))
+
+
+class BeforeAfter(QWidget):
+    """The latest input and its translation side by side."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QGridLayout(self)
+        self.before_caption, self.after_caption = QLabel("Before"), QLabel("After")
+        self.before, self.after = ScaledImage("—"), ScaledImage("—")
+        for col, (cap, view) in enumerate(((self.before_caption, self.before), (self.after_caption, self.after))):
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(cap, 0, col)
+            layout.addWidget(view, 1, col)
+
+    def show_pair(self, source: str, output: str) -> None:
+        self.before.set_image(QImage(source))
+        self.after.set_image(QImage(output))
+        self.before_caption.setText(f"Before: {Path(source).name}")
+        self.after_caption.setText(f"After: {Path(output).name}")
+
+
+def vbox(*widgets, margins: int = 0) -> QVBoxLayout:
+    layout = QVBoxLayout()
+    layout.setContentsMargins(margins, margins, margins, margins)
+    for w in widgets:
+        layout.addWidget(w)
+    return layout

@@ -1,0 +1,196 @@
+"""Qt adapters: run engine jobs in a QThread and re-emit their events as signals.
+
+The engine knows nothing of Qt. Each worker calls the same engine function the CLI calls,
+with an ``on_event`` that turns events into signals (queued to the GUI thread). Progress is
+coalesced so the GUI repaints at most ~10 times a second; logged loss points are batched,
+never dropped.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThread, Signal
+from PySide6.QtGui import QImage
+
+from engine.events import (CheckpointSaved, Control, ConvertFinished, ConvertProgress, Failed, FileDone, FileFailed,
+                           Finished, Message, Progress, Samples)
+
+FRAME_S = 0.1
+
+
+class _Throttle:
+    def __init__(self, period: float = FRAME_S):
+        self.period, self.last = period, 0.0
+
+    def ready(self) -> bool:
+        now = time.monotonic()
+        if now - self.last >= self.period:
+            self.last = now
+            return True
+        return False
+
+
+class TrainWorker(QThread):
+    """Builds a Trainer (fresh or resumed) off the GUI thread and runs it."""
+
+    progress = Signal(object)      # latest Progress
+    points = Signal(list)          # logged Progress events since the last emission
+    samples = Signal(object)       # Samples
+    checkpoint = Signal(object)    # CheckpointSaved
+    message = Signal(str)
+    finished_run = Signal(object)  # Finished
+    failed = Signal(str)
+
+    def __init__(self, config=None, resume_dir: str | Path | None = None, overrides: dict | None = None, parent=None):
+        super().__init__(parent)
+        self.config, self.resume_dir, self.overrides = config, resume_dir, overrides or {}
+        self.control = Control()
+        self._pending: list[Progress] = []
+        self._latest: Progress | None = None
+        self._throttle = _Throttle()
+        self.run_dir: str = ""
+
+    def _flush(self) -> None:
+        if self._latest is not None:
+            self.progress.emit(self._latest)
+        if self._pending:
+            self.points.emit(self._pending)
+            self._pending = []
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, Progress):
+            self._latest = event
+            if event.logged:
+                self._pending.append(event)
+            if self._throttle.ready():
+                self._flush()
+        elif isinstance(event, Samples):
+            self.samples.emit(event)
+        elif isinstance(event, CheckpointSaved):
+            self.checkpoint.emit(event)
+        elif isinstance(event, Message):
+            self.message.emit(event.text)
+        elif isinstance(event, (Finished, Failed)):
+            self._flush()
+
+    def run(self) -> None:
+        from engine.train import Trainer, new_run
+
+        try:
+            trainer = Trainer.from_run(self.resume_dir, **self.overrides) if self.resume_dir else new_run(self.config)
+        except Exception as exc:  # bad dataset, bad settings: shown in the GUI
+            self.failed.emit(str(exc))
+            return
+        self.run_dir = str(trainer.run_dir)
+        try:
+            result = trainer.run(self._on_event, self.control)
+        except Exception as exc:  # the engine reports its own errors; this is a last resort
+            self.failed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+            return
+        if isinstance(result, Failed):
+            self.failed.emit(result.reason)
+        else:
+            self.finished_run.emit(result)
+
+
+class ConvertWorker(QThread):
+    progress = Signal(object)    # ConvertProgress
+    file_done = Signal(object)   # FileDone (throttled: the latest one, for the preview)
+    file_failed = Signal(object)
+    finished_all = Signal(object)  # ConvertSummary
+    failed = Signal(str)
+
+    def __init__(self, model_source: str, direction: str, src: str, dst: str, options, parent=None):
+        super().__init__(parent)
+        self.model_source, self.direction, self.src, self.dst, self.options = model_source, direction, src, dst, options
+        self.control = Control()
+        self._throttle = _Throttle()
+        self._latest_progress = None
+        self._latest_done = None
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, ConvertProgress):
+            self._latest_progress = event
+        elif isinstance(event, FileDone):
+            self._latest_done = event
+        elif isinstance(event, FileFailed):
+            self.file_failed.emit(event)
+        elif isinstance(event, ConvertFinished):
+            self._latest_progress and self.progress.emit(self._latest_progress)
+            self._latest_done and self.file_done.emit(self._latest_done)
+            return
+        if self._throttle.ready():
+            self._latest_progress and self.progress.emit(self._latest_progress)
+            self._latest_done and self.file_done.emit(self._latest_done)
+            self._latest_done = None
+
+    def run(self) -> None:
+        from engine.convert import convert_folder
+        from engine.modelfile import load_model
+
+        try:
+            model = load_model(self.model_source, self.direction)
+            summary = convert_folder(model, self.src, self.dst, self.options, self._on_event, self.control)
+        except Exception as exc:  # refused folders, unreadable model: the engine's message
+            self.failed.emit(str(exc))
+            return
+        self.finished_all.emit(summary)
+
+
+class ThumbnailSignals(QObject):
+    ready = Signal(str, QImage)
+
+
+class ThumbnailTask(QRunnable):
+    """Decode and shrink one image on a pool thread, caching the result as a small PNG."""
+
+    def __init__(self, path: Path, size: int, cache_dir: Path, signals: ThumbnailSignals):
+        super().__init__()
+        self.path, self.size, self.cache_dir, self.signals = path, size, cache_dir, signals
+
+    def run(self) -> None:
+        import hashlib
+
+        from PIL import Image
+
+        from engine.data import load_image
+
+        try:
+            stat = self.path.stat()
+            key = hashlib.sha1(f"{self.path}|{stat.st_mtime_ns}|{stat.st_size}|{self.size}".encode()).hexdigest()
+            cached = self.cache_dir / f"{key}.png"
+            if cached.exists():
+                image = QImage(str(cached))
+            else:
+                img = load_image(self.path, 3)
+                img.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(f".{cached.name}.part.png")
+                img.save(tmp)
+                tmp.replace(cached)
+                image = QImage(str(cached))
+        except Exception:
+            image = QImage()
+        self.signals.ready.emit(str(self.path), image)
+
+
+class CallWorker(QThread):
+    """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...)."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn, *args, parent=None, **kwargs):
+        super().__init__(parent)
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Exception as exc:
+            self.failed.emit(str(exc) or type(exc).__name__)
+            return
+        self.done.emit(result)

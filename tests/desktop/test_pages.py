@@ -1,0 +1,109 @@
+"""Each page's validation messages, the models page actions, and settings restore."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.pages.datasets import AddDatasetDialog
+from tests.conftest import make_model_file, write_images
+from tests.desktop.test_end_to_end import add_dataset
+
+
+def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    dialog.try_accept()
+    assert "give the dataset a name" in dialog.error.text() or "choose the dataset folder" in dialog.error.text()
+    dialog.name.setText("x")
+    dialog.root.set_path(str(tmp_path / "missing"))
+    dialog.try_accept()
+    assert "does not exist" in dialog.error.text()
+    write_images(tmp_path / "d" / "trainA", 1)
+    (tmp_path / "d" / "trainB").mkdir()
+    dialog.root.set_path(str(tmp_path / "d"))
+    dialog.try_accept()
+    assert "domain B" in dialog.error.text() and "no images" in dialog.error.text()
+    dialog.use_pair.setChecked(True)
+    dialog.try_accept()
+    assert "choose both folders" in dialog.error.text()
+    assert dialog.entry is None
+
+
+def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monkeypatch):
+    root = tmp_path / "d"
+    write_images(root / "trainA", 2, size=(20, 20))
+    write_images(root / "trainB", 2, size=(200, 200))
+    (root / "trainA" / "broken.png").write_bytes(b"nope")
+    add_dataset(window, root, "mixed")
+    text = window.datasets.problems.text()
+    assert "broken.png" in text and "smaller than 128 px" in text
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.datasets.remove_current()
+    assert window.datasets.list.count() == 0
+    assert len(list((root / "trainA").iterdir())) == 3
+
+
+def test_train_page_validation(qtbot, window):
+    page = window.train
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "add a dataset first" in page.error.text()
+    assert page.worker is None
+
+
+def test_convert_page_validation(qtbot, window, tmp_path):
+    page = window.convert
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "Choose a model" in page.error.text()
+    page.select_model(str(make_model_file(tmp_path / "m.pt")))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "folder of images" in page.error.text()
+    write_images(tmp_path / "in", 1)
+    page.input.set_path(str(tmp_path / "in"))
+    page.output.set_path(str(tmp_path / "in" / "out"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "inside the input folder" in page.error.text()
+    assert page.worker is None
+
+
+def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
+    page = window.models
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    assert not page.import_path(str(tmp_path / "junk.pt"))
+    assert "Not imported" in page.message.text()
+    assert page.import_path(str(make_model_file(tmp_path / "horse2zebra.pt")))
+    assert "horse → zebra" in page.details.text()
+    monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getText", lambda *a, **k: ("zebrafy", True))
+    page.rename_selected()
+    assert [p.stem for p in window.library.models()] == ["zebrafy"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    page.delete_selected()
+    assert len(window.library.models()) == 1  # declined
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_selected()
+    assert window.library.models() == []
+
+
+def test_settings_are_restored(qtbot, studio_home, tmp_path):
+    from desktop.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.resize(700, 520)
+    first.tabs.setCurrentIndex(2)
+    first.train.crop.setValue(64)
+    first.train.lambda_identity.setValue(0.25)
+    first.convert.input.set_path(str(tmp_path))
+    first.convert.format.setCurrentText("webp")
+    first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.tabs.currentIndex() == 2
+    assert second.train.crop.value() == 64
+    assert second.train.lambda_identity.value() == 0.25
+    assert second.convert.input.path() == str(tmp_path)
+    assert second.convert.format.currentText() == "webp"
+    assert (second.size().width(), second.size().height()) == (700, 520)
+    assert (Path(studio_home) / "config" / "settings.ini").exists()
+
