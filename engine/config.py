@@ -39,6 +39,9 @@ class ModelConfig:
         "generator upsampling: transposed conv (paper) or resize-conv (no checkerboards)",
         ("transpose", "resize"),
     )
+    residual: bool = opt(
+        False, "generator predicts a change of its input (tanh(atanh(x) + r)) instead of a new image; "
+        "not in the paper, keeps structure on small, short runs")
     init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
     init_gain: float = opt(0.02, "scale of the weight initialisation")
 

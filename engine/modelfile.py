@@ -20,6 +20,7 @@ from . import __version__
 from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
 from .fileio import atomic_path
 from .nets import ResnetGenerator
+from .resources import resolve_model
 
 MODEL_FORMAT = "cyclegan-studio-model"
 DIRECTIONS = ("AtoB", "BtoA")
@@ -98,7 +99,7 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGener
         cfg = from_dict(ModelConfig, metadata["model"])
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"{where} has an unusable architecture: {exc}") from None
-    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample)
+    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
     state = {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}
     expected = net.state_dict()
     unexpected = sorted(set(state) - set(expected))
@@ -120,8 +121,9 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGener
 
 
 def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
-    """A generator ready for inference from a model file, or from a run directory's latest checkpoint."""
-    path = Path(source)
+    """A generator ready for inference from a model file, a run directory's latest checkpoint,
+    or ``demo`` (the built-in demo model)."""
+    path = resolve_model(source)
     if path.is_dir():
         return load_from_run(path, direction)
     data = _torch_load(path)
@@ -161,6 +163,7 @@ def export_model(run_dir: str | Path, direction: str, out: str | Path, half: boo
 
 def read_metadata(path: str | Path) -> dict:
     """A model file's metadata (validated by loading the weights too)."""
+    path = resolve_model(path)
     loaded = load_model(path)
     info = dict(loaded.metadata)
     info["kind"] = "model"

@@ -79,18 +79,23 @@ class ResnetGenerator(nn.Module):
     """
 
     def __init__(self, channels: int = 3, ngf: int = 64, blocks: int = 9, norm: str = "instance",
-                 upsample: str = "transpose"):
+                 upsample: str = "transpose", residual: bool = False):
         super().__init__()
+        self.residual = residual
         nl = norm_layer(norm)
         use_bias = norm != "batch"
         layers = _c7s1(channels, ngf, nl, use_bias)
         layers += _down(ngf, ngf * 2, nl, use_bias) + _down(ngf * 2, ngf * 4, nl, use_bias)
         layers += [ResnetBlock(ngf * 4, nl, use_bias) for _ in range(blocks)]
         layers += _up(ngf * 4, ngf * 2, nl, use_bias, upsample) + _up(ngf * 2, ngf, nl, use_bias, upsample)
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7), nn.Tanh()]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7)]
+        if not residual:
+            layers.append(nn.Tanh())
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.residual:  # an edit of the input in tanh's pre-activation space: identity when r = 0
+            return torch.tanh(torch.atanh(x.clamp(-0.995, 0.995)) + self.model(x))
         return self.model(x)
 
 
@@ -145,7 +150,7 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
 
 
 def build_generator(cfg: ModelConfig) -> ResnetGenerator:
-    return init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample),
+    return init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual),
                         cfg.init, cfg.init_gain)
 
 

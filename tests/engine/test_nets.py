@@ -63,3 +63,14 @@ def test_initialisations(init):
         assert abs(conv.weight.std().item() - 0.02) < 0.005
     d = build_discriminator(ModelConfig(ndf=8, init=init))
     assert torch.isfinite(d(torch.zeros(1, 3, 32, 32))).all()
+
+
+def test_residual_generator_starts_from_the_identity():
+    """With its last conv at zero the residual generator returns its input (not in the paper; opt-in)."""
+    g = ResnetGenerator(3, ngf=8, blocks=1, residual=True)
+    last = g.model[-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    x = torch.rand(1, 3, 20, 24) * 1.9 - 0.95
+    assert torch.allclose(g(x), x, atol=1e-5)
+    assert count_parameters(g) == count_parameters(ResnetGenerator(3, ngf=8, blocks=1))
