@@ -1,5 +1,6 @@
-"""``python -m desktop`` opens the app."""
+"""``python -m desktop`` opens the app; also the PyInstaller entry script (hence the absolute import)."""
 
-from .app import main
+from desktop.app import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # spawned worker processes import this module too and must not start the app
+    raise SystemExit(main())

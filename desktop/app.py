@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-
-
-def resource_dir() -> Path:
-    """Resources beside the sources, or inside a PyInstaller bundle."""
-    bundled = getattr(sys, "_MEIPASS", None)
-    return Path(bundled) / "resources" if bundled else RESOURCES
+from engine.resources import resource_dir
 
 
 def make_app(argv: list[str] | None = None):
@@ -34,6 +27,10 @@ def make_app(argv: list[str] | None = None):
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # DataLoader workers in a frozen app must not start the GUI again
     argv = sys.argv if argv is None else argv
+    if "--self-test" in argv[1:]:
+        from desktop.self_test import run_self_test
+
+        return run_self_test()
     app = make_app(argv)
     from desktop.main_window import MainWindow
 

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert = sub.add_parser("convert", help="translate every image in a folder",
                              description="Translate a folder of images with a model file or a run folder. "
                                          "Outputs keep each input's size and the folder structure.")
-    convert.add_argument("--model", required=True, metavar="FILE_OR_RUN", help="model file or run folder")
+    convert.add_argument("--model", required=True, metavar="FILE_OR_RUN", help="model file, run folder, or 'demo' (the built-in demo model)")
     convert.add_argument("--input", required=True, metavar="DIR", help="folder of images to translate")
     convert.add_argument("--output", required=True, metavar="DIR", help="folder for the results (created)")
     add_config_options(convert, ConvertConfig, "conversion")
@@ -244,7 +244,9 @@ def describe_run(run_dir: Path) -> dict:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    path = Path(args.path)
+    from .resources import resolve_model
+
+    path = resolve_model(args.path)
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise CommandError(f"{path} is not a run directory (no config.json)")

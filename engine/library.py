@@ -193,6 +193,13 @@ class Library:
             return []
         return sorted(p for p in self.models_dir.glob("*.pt") if not p.name.startswith("."))
 
+    @staticmethod
+    def builtin_models() -> list[Path]:
+        """Models shipped with the app (the demo), listed before the user's own."""
+        from .resources import demo_model_path
+
+        return [demo_model_path()] if demo_model_path().is_file() else []
+
     def model_path(self, name: str) -> Path:
         path = self.models_dir / f"{safe_name(name)}.pt"
         return path

@@ -17,6 +17,7 @@ from engine.config import ConvertConfig
 from engine.convert import check_folders
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
+from engine.resources import demo_images_dir
 
 
 class ConvertPage(QWidget):
@@ -45,13 +46,20 @@ class ConvertPage(QWidget):
         self.tile.setSingleStep(64)
         self.tile.setSpecialValueText("automatic")
         self.tile.setSuffix(" px")
+        self.demo_button = QPushButton("Demo images")
+        self.demo_button.setToolTip("Convert the photos that ship with the app")
+        self.demo_button.clicked.connect(self.use_demo_images)
+        self.demo_button.setVisible(demo_images_dir().is_dir())
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.input, 1)
+        input_row.addWidget(self.demo_button)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(self.model_file)
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("Direction", self.direction)
-        form.addRow("Input folder", self.input)
+        form.addRow("Input folder", input_row)
         form.addRow("Output folder", self.output)
         form.addRow("Format", self.format)
         form.addRow("Tile size", self.tile)
@@ -108,6 +116,14 @@ class ConvertPage(QWidget):
         layout.addWidget(splitter)
         self.refresh()
         self._set_running(False)
+        if not self.input.path() and demo_images_dir().is_dir():
+            self.use_demo_images()  # first start: something real to convert right away
+
+    def use_demo_images(self) -> None:
+        """Point the page at the shipped photos, with an output folder in the library."""
+        self.input.set_path(str(demo_images_dir()))
+        if not self.output.path() or Path(self.output.path()).resolve().is_relative_to(demo_images_dir().resolve()):
+            self.output.set_path(str(self.library.root / "outputs" / "demo"))
 
     def form_fields(self) -> dict:
         return {"model": self.model, "direction": self.direction, "input": self.input, "output": self.output,
@@ -119,6 +135,8 @@ class ConvertPage(QWidget):
         current = self.model.currentData()
         self.model.blockSignals(True)
         self.model.clear()
+        for path in self.library.builtin_models():
+            self.model.addItem(f"Demo: {path.stem} (built in)", str(path))
         for path in self.library.models():
             self.model.addItem(f"Model: {path.stem}", str(path))
         for run in self.library.runs():

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
 from desktop.workers import CallWorker
 from engine.library import Library
 from engine.modelfile import ModelFileError, export_model, read_metadata
+from engine.resources import is_builtin
 
 
 def describe(meta: dict) -> str:
@@ -91,6 +92,10 @@ class ModelsPage(QWidget):
     def refresh(self, select: str | None = None) -> None:
         current = select or (str(self.current_path()) if self.current_path() else None)
         self.list.clear()
+        for path in self.library.builtin_models():
+            item = QListWidgetItem(f"Demo: {path.stem} (built in)")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.list.addItem(item)
         for path in self.library.models():
             item = QListWidgetItem(f"Model: {path.stem}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
@@ -117,8 +122,9 @@ class ModelsPage(QWidget):
             w.setEnabled(path is not None)
         self.direction.setVisible(is_run)
         self.export_button.setVisible(is_run)
-        self.rename_button.setVisible(path is not None and not is_run)
-        self.delete_button.setVisible(path is not None and not is_run)
+        editable = path is not None and not is_run and not is_builtin(path)
+        self.rename_button.setVisible(editable)
+        self.delete_button.setVisible(editable)
         if path is None:
             self.title.setText("No models yet")
             self.details.setText("Train a run on the Train page, then export a direction here, or import a model file.")
@@ -138,7 +144,9 @@ class ModelsPage(QWidget):
                     + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
                 self.export_button.setEnabled(bool(info["checkpoint"]))
             else:
-                self.details.setText(describe(read_metadata(path)))
+                note = ("<p>Built in: turns photos into a warm “golden hour” look. Try it on the Convert page "
+                        "with the demo images.</p>") if is_builtin(path) else ""
+                self.details.setText(note + describe(read_metadata(path)))
         except (ModelFileError, ValueError, OSError) as exc:
             self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
 
@@ -182,7 +190,7 @@ class ModelsPage(QWidget):
 
     def rename_selected(self) -> None:
         path = self.current_path()
-        if path is None or path.is_dir():
+        if path is None or path.is_dir() or is_builtin(path):
             return
         name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=path.stem)
         if ok and name.strip() and name.strip() != path.stem:
@@ -196,7 +204,7 @@ class ModelsPage(QWidget):
 
     def delete_selected(self, confirm: bool = True) -> None:
         path = self.current_path()
-        if path is None or path.is_dir():
+        if path is None or path.is_dir() or is_builtin(path):
             return
         if confirm:
             answer = QMessageBox.question(self, "Delete model", f"Delete the model file “{path.name}”?\n"

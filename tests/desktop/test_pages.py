@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.pages.datasets import AddDatasetDialog
+from engine.resources import demo_images_dir, demo_model_path
 from tests.conftest import make_model_file, write_images
 from tests.desktop.test_end_to_end import add_dataset
 
@@ -51,11 +52,29 @@ def test_train_page_validation(qtbot, window):
     assert page.worker is None
 
 
+def test_first_start_offers_the_demo(qtbot, window):
+    conv = window.convert
+    assert conv.model.currentData() == str(demo_model_path())
+    assert conv.input.path() == str(demo_images_dir())
+    assert conv.output.path() == str(window.library.root / "outputs" / "demo")
+    assert conv.validate() is None  # ready to convert before any training
+    window.tabs.setCurrentWidget(window.models)
+    models = window.models
+    assert models.list.item(0).text() == "Demo: golden-hour (built in)"
+    models.list.setCurrentRow(0)
+    assert "golden hour" in models.details.text()
+    assert models.rename_button.isHidden() and models.delete_button.isHidden()
+    models.delete_selected(confirm=False)  # refused for a built-in model
+    assert demo_model_path().exists()
+
+
 def test_convert_page_validation(qtbot, window, tmp_path):
     page = window.convert
+    page.model.clear()
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert "Choose a model" in page.error.text()
     page.select_model(str(make_model_file(tmp_path / "m.pt")))
+    page.input.set_path("")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert "folder of images" in page.error.text()
     write_images(tmp_path / "in", 1)
