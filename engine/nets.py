@@ -11,17 +11,32 @@ from __future__ import annotations
 import functools
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .config import ModelConfig
 
 
+class InstanceNorm(nn.InstanceNorm2d):
+    """Instance norm computed as group norm with one group per channel (the same function).
+
+    torch 2.14.1's own CPU instance norm returns wrong input gradients when the incoming
+    gradient is channels_last and its input is not (tests/engine/test_nets.py checks ours),
+    which silently corrupted channels_last training; group norm's kernels get it right and
+    keep the channels_last layout (forcing NCHW here cost more in copies than it saved).
+    Same parameters and state-dict keys as nn.InstanceNorm2d: every model file stays loadable.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+
+
 def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
     """The normalisation layer for ``kind`` ("instance" is the paper's, without affine)."""
     if kind == "instance":
-        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+        return functools.partial(InstanceNorm, affine=False, track_running_stats=False)
     if kind == "instance_affine":
-        return functools.partial(nn.InstanceNorm2d, affine=True, track_running_stats=False)
+        return functools.partial(InstanceNorm, affine=True, track_running_stats=False)
     if kind == "batch":
         return functools.partial(nn.BatchNorm2d, affine=True)
     raise ValueError(f"unknown norm {kind!r}")

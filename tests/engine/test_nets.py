@@ -74,3 +74,28 @@ def test_residual_generator_starts_from_the_identity():
     x = torch.rand(1, 3, 20, 24) * 1.9 - 0.95
     assert torch.allclose(g(x), x, atol=1e-5)
     assert count_parameters(g) == count_parameters(ResnetGenerator(3, ngf=8, blocks=1))
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_instance_norm_gradients_are_right_in_any_memory_format(affine):
+    """nn.InstanceNorm2d on the CPU (torch 2.14.1) returns wrong input gradients for a
+    channels_last incoming gradient; ours must match the closed-form gradient either way."""
+    from engine.nets import norm_layer
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 5, 6, dtype=torch.float64)
+    g = torch.randn(2, 4, 5, 6, dtype=torch.float64)
+    norm = norm_layer("instance_affine" if affine else "instance")(4).double()
+    mu, var = x.mean((2, 3), keepdim=True), x.var((2, 3), unbiased=False, keepdim=True)
+    inv = (var + norm.eps).rsqrt()
+    xh = (x - mu) * inv
+    scale = norm.weight.view(1, -1, 1, 1) if affine else 1.0
+    gh = g * scale
+    expected = inv * (gh - gh.mean((2, 3), keepdim=True) - xh * (gh * xh).mean((2, 3), keepdim=True))
+    for x_fmt in (torch.contiguous_format, torch.channels_last):
+        for g_fmt in (torch.contiguous_format, torch.channels_last):
+            xx = x.clone().contiguous(memory_format=x_fmt).requires_grad_()
+            out = norm(xx)
+            torch.testing.assert_close(out, xh * scale + (norm.bias.view(1, -1, 1, 1) if affine else 0))
+            out.backward(g.contiguous(memory_format=g_fmt))
+            torch.testing.assert_close(xx.grad, expected)
