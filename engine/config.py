@@ -76,6 +76,10 @@ class TrainConfig:
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     seed: int = opt(0, "random seed (data order, crops, initialisation, pool)")
     workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")
+    channels_last: bool = opt(True, "NHWC memory layout for the convolutions (measured faster on CPUs and GPUs)")
+    amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it, else off), bf16, fp16, off",
+                   ("auto", "bf16", "fp16", "off"))
+    compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
     log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)")
     sample_every: int = opt(500, "steps between sample images (0: only at the end)")
     save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt")

@@ -36,6 +36,7 @@ from .fileio import atomic_path
 from .losses import GANLoss, cycle_loss, identity_loss
 from .nets import build_discriminator, build_generator
 from .pool import ImagePool
+from .speed import plan_speed
 
 log = logging.getLogger("engine.train")
 
@@ -137,14 +138,19 @@ class Trainer:
             torch.manual_seed(c.seed)
             self.G_A, self.G_B = build_generator(c.model), build_generator(c.model)
             self.D_A, self.D_B = build_discriminator(c.model), build_discriminator(c.model)
+        self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
         for net in (self.G_A, self.G_B, self.D_A, self.D_B):
-            net.to(self.device)
+            net.to(self.device, memory_format=self.speed.memory_format)
         self.generators = CycleGenerators(self.G_A, self.G_B)
         self.discriminators = CycleDiscriminators(self.D_A, self.D_B)
+        fused = {"fused": True} if self.speed.fused_adam else {}
         self.opt_G = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()),
-                                      lr=c.lr, betas=(c.beta1, c.beta2))
+                                      lr=c.lr, betas=(c.beta1, c.beta2), **fused)
         self.opt_D = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()),
-                                      lr=c.lr, betas=(c.beta1, c.beta2))
+                                      lr=c.lr, betas=(c.beta1, c.beta2), **fused)
+        fp16 = self.speed.amp_dtype == torch.float16  # bf16 has fp32's range and needs no loss scaling
+        self.scaler_G = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.scaler_D = torch.amp.GradScaler(self.device.type, enabled=fp16)
         factor = lr_factor(c.epochs, c.epochs_decay)
         self.sched_G = torch.optim.lr_scheduler.LambdaLR(self.opt_G, factor)
         self.sched_D = torch.optim.lr_scheduler.LambdaLR(self.opt_D, factor)
@@ -155,10 +161,14 @@ class Trainer:
         self._images_per_s = 0.0
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._train_G, self._train_D = self.generators, self.discriminators
+        self._judge_A, self._judge_B = self.D_A, self.D_B  # the discriminators inside the generator step
         if self.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self._train_G = DistributedDataParallel(self.generators, device_ids=ids)
             self._train_D = DistributedDataParallel(self.discriminators, device_ids=ids)
+        if self.speed.compile:
+            self._train_G, self._train_D = torch.compile(self._train_G), torch.compile(self._train_D)
+            self._judge_A, self._judge_B = torch.compile(self.D_A), torch.compile(self.D_B)
 
     # ----------------------------------------------------------------- setup
     def _setup_device(self) -> torch.device:
@@ -206,36 +216,42 @@ class Trainer:
         Returns the eight losses as detached 0-d tensors; nothing here waits for the device.
         """
         c = self.config
-        real_A = real_A.to(self.device, non_blocking=True)
-        real_B = real_B.to(self.device, non_blocking=True)
+        fmt = self.speed.memory_format
+        real_A = real_A.to(self.device, non_blocking=True).contiguous(memory_format=fmt)
+        real_B = real_B.to(self.device, non_blocking=True).contiguous(memory_format=fmt)
         w_cyc, w_idt = c.lambda_cycle, c.lambda_cycle * c.lambda_identity
         use_idt = w_idt > 0
 
         # Generators: fool the (frozen) discriminators, reconstruct, and keep identities.
         set_requires_grad([self.D_A, self.D_B], False)
-        fake_B, rec_A, fake_A, rec_B, idt_A, idt_B = self._train_G(real_A, real_B, use_idt)
-        loss_G_A = self.gan_loss(self.D_A(fake_B), True)
-        loss_G_B = self.gan_loss(self.D_B(fake_A), True)
-        loss_cycle_A = cycle_loss(rec_A, real_A, w_cyc)
-        loss_cycle_B = cycle_loss(rec_B, real_B, w_cyc)
-        zero = real_A.new_zeros(())
-        loss_idt_A = identity_loss(idt_A, real_B, w_idt) if use_idt else zero
-        loss_idt_B = identity_loss(idt_B, real_A, w_idt) if use_idt else zero
-        loss_G = loss_G_A + loss_G_B + loss_cycle_A + loss_cycle_B + loss_idt_A + loss_idt_B
+        with self.speed.autocast(self.device):
+            fake_B, rec_A, fake_A, rec_B, idt_A, idt_B = self._train_G(real_A, real_B, use_idt)
+            loss_G_A = self.gan_loss(self._judge_A(fake_B), True)
+            loss_G_B = self.gan_loss(self._judge_B(fake_A), True)
+            loss_cycle_A = cycle_loss(rec_A, real_A, w_cyc)
+            loss_cycle_B = cycle_loss(rec_B, real_B, w_cyc)
+            zero = real_A.new_zeros(())
+            loss_idt_A = identity_loss(idt_A, real_B, w_idt) if use_idt else zero
+            loss_idt_B = identity_loss(idt_B, real_A, w_idt) if use_idt else zero
+            loss_G = loss_G_A + loss_G_B + loss_cycle_A + loss_cycle_B + loss_idt_A + loss_idt_B
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        self.opt_G.step()
+        self.scaler_G.scale(loss_G).backward()
+        self.scaler_G.step(self.opt_G)
+        self.scaler_G.update()
 
         # Discriminators: real vs. a mix of new and historical fakes, halved as in the paper.
+        # The pool keeps fp32 images, so checkpoints do not depend on the precision used.
         set_requires_grad([self.D_A, self.D_B], True)
-        pooled_B = self.pool_B.query(fake_B.detach())
-        pooled_A = self.pool_A.query(fake_A.detach())
-        real_b, fake_b, real_a, fake_a = self._train_D(real_A, real_B, pooled_A, pooled_B)
-        loss_D_A = 0.5 * (self.gan_loss(real_b, True) + self.gan_loss(fake_b, False))
-        loss_D_B = 0.5 * (self.gan_loss(real_a, True) + self.gan_loss(fake_a, False))
+        pooled_B = self.pool_B.query(fake_B.detach().float())
+        pooled_A = self.pool_A.query(fake_A.detach().float())
+        with self.speed.autocast(self.device):
+            real_b, fake_b, real_a, fake_a = self._train_D(real_A, real_B, pooled_A, pooled_B)
+            loss_D_A = 0.5 * (self.gan_loss(real_b, True) + self.gan_loss(fake_b, False))
+            loss_D_B = 0.5 * (self.gan_loss(real_a, True) + self.gan_loss(fake_a, False))
         self.opt_D.zero_grad(set_to_none=True)
-        (loss_D_A + loss_D_B).backward()
-        self.opt_D.step()
+        self.scaler_D.scale(loss_D_A + loss_D_B).backward()
+        self.scaler_D.step(self.opt_D)
+        self.scaler_D.update()
 
         self._nonfinite |= ~torch.isfinite(loss_G.detach() + loss_D_A.detach() + loss_D_B.detach())
         losses = {"D_A": loss_D_A, "G_A": loss_G_A, "cycle_A": loss_cycle_A, "idt_A": loss_idt_A,
@@ -266,6 +282,8 @@ class Trainer:
             "pool_A": self.pool_A.state_dict(),
             "pool_B": self.pool_B.state_dict(),
             "torch_rng": torch.get_rng_state(),
+            "scaler_G": self.scaler_G.state_dict(),
+            "scaler_D": self.scaler_D.state_dict(),
         }
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -285,6 +303,9 @@ class Trainer:
         self.pool_A.load_state_dict(state["pool_A"], self.device)
         self.pool_B.load_state_dict(state["pool_B"], self.device)
         torch.set_rng_state(state["torch_rng"])
+        for name in ("scaler_G", "scaler_D"):
+            if state.get(name):  # absent in older checkpoints; empty when loss scaling is off
+                getattr(self, name).load_state_dict(state[name])
         self.step = int(state["step"])
 
     def save_checkpoint(self, emit: EventCallback) -> Path | None:
@@ -383,8 +404,8 @@ class Trainer:
                 handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
                 logging.getLogger("engine").addHandler(handler)
                 logging.getLogger("engine").setLevel(logging.INFO)
-                log.info("run %s from step %d of %d on %s (world size %d)", self.run_dir, self.step,
-                         self.total_steps, self.device, self.world_size)
+                log.info("run %s from step %d of %d on %s (world size %d, %s)", self.run_dir, self.step,
+                         self.total_steps, self.device, self.world_size, self.speed.describe())
             for message in self.messages:
                 log.warning(message.text)
                 emit(message)

@@ -1,0 +1,71 @@
+"""The speed paths give the plain path's results: channels_last and compile on the CPU,
+mixed precision on a GPU (skipped without one)."""
+
+import numpy as np
+import pytest
+import torch
+
+from engine import Trainer
+from engine.speed import plan_speed
+from tests.conftest import tiny_config
+
+PLAIN = dict(channels_last=False, amp="off", compile="off")
+
+
+def losses_of(config, steps: int) -> np.ndarray:
+    torch.manual_seed(0)
+    trainer = Trainer(config)
+    a = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    b = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    rows = []
+    for _ in range(steps):
+        losses = trainer.train_step(a.to(trainer.device), b.to(trainer.device))
+        rows.append([float(v) for v in losses.values()])
+    return np.array(rows)
+
+
+def test_plan_defaults_per_device():
+    cpu = plan_speed(True, "auto", "auto", torch.device("cpu"))
+    assert cpu.channels_last and cpu.amp_dtype is None and not cpu.compile and not cpu.fused_adam
+    assert plan_speed(False, "off", "on", torch.device("cpu")).describe() == "fp32, NCHW, compiled"
+
+
+def test_channels_last_matches_plain(tiny_dataset, tmp_path):
+    """Three steps agree to 0.1 %. (Later steps drift apart by float rounding that Adam's
+    first, sign-like updates amplify; torch's own instance norm was off by 20 % at step 2.)"""
+    plain = losses_of(tiny_config(tiny_dataset, tmp_path / "a", **PLAIN), 3)
+    fast = losses_of(tiny_config(tiny_dataset, tmp_path / "b"), 3)  # the CPU defaults: channels_last
+    np.testing.assert_allclose(fast, plain, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager(tiny_dataset, tmp_path):
+    eager = losses_of(tiny_config(tiny_dataset, tmp_path / "a", **PLAIN), 3)
+    compiled = losses_of(tiny_config(tiny_dataset, tmp_path / "b", channels_last=False, amp="off",
+                                     compile="on"), 3)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-3, atol=1e-5)
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@needs_cuda
+@pytest.mark.gpu
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_tracks_fp32(tiny_dataset, tmp_path, amp):
+    """Tolerance: over 30 seeded steps the mean of each loss stays within 5 % of fp32's."""
+    if amp == "bf16" and not torch.cuda.is_bf16_supported():
+        pytest.skip("no bf16 on this GPU")
+    common = dict(device="cuda", compile="off")
+    fp32 = losses_of(tiny_config(tiny_dataset, tmp_path / "a", amp="off", **common), 30)
+    mixed = losses_of(tiny_config(tiny_dataset, tmp_path / "b", amp=amp, **common), 30)
+    assert np.isfinite(mixed).all()
+    np.testing.assert_allclose(mixed.mean(0), fp32.mean(0), rtol=0.05, atol=1e-3)
+
+
+@needs_cuda
+@pytest.mark.gpu
+def test_compiled_gpu_defaults_track_plain(tiny_dataset, tmp_path):
+    plain = losses_of(tiny_config(tiny_dataset, tmp_path / "a", device="cuda", **PLAIN), 20)
+    fast = losses_of(tiny_config(tiny_dataset, tmp_path / "b", device="cuda"), 20)  # bf16, compiled, fused
+    np.testing.assert_allclose(fast.mean(0), plain.mean(0), rtol=0.05, atol=1e-3)
