@@ -116,6 +116,7 @@ class ConvertPage(QWidget):
         layout.addWidget(splitter)
         self.refresh()
         self._set_running(False)
+        self._show_failures(False)
         if not self.input.path() and demo_images_dir().is_dir():
             self.use_demo_images()  # first start: something real to convert right away
 
@@ -194,6 +195,7 @@ class ConvertPage(QWidget):
             return
         self.error.clear()
         self.failures.clear()
+        self._show_failures(False)
         self.progress.setValue(0)
         self.status.setText("Loading the model…")
         worker = ConvertWorker(self.model.currentData(), self.direction.currentText(), self.input.path(),
@@ -234,6 +236,11 @@ class ConvertPage(QWidget):
     def on_file_failed(self, e: FileFailed) -> None:
         self.failures.addItem(f"{Path(e.source).name}: {e.reason}")
         self.failures_label.setText(f"Failed files ({self.failures.count()})")
+        self._show_failures(True)
+
+    def _show_failures(self, visible: bool) -> None:
+        self.failures_label.setVisible(visible)
+        self.failures.setVisible(visible)
 
     def on_finished(self, s: ConvertSummary) -> None:
         if s.total == 0 and not s.error:

@@ -19,7 +19,8 @@ def describe(meta: dict) -> str:
     rows = [
         ("Translates", f"{meta.get('source_domain', '?')} → {meta.get('target_domain', '?')} ({meta.get('direction', '')})"),
         ("Architecture", f"ResNet generator, {m.get('blocks')} blocks, {m.get('ngf')} filters, "
-                         f"{'RGB' if m.get('channels') == 3 else 'grayscale'}"),
+                         f"{'RGB' if m.get('channels') == 3 else 'grayscale'}"
+                         f"{', residual output' if m.get('residual') else ''}"),
         ("Trained at", f"{meta.get('crop_size')} px for {meta.get('steps')} steps"),
         ("Parameters", f"{meta.get('parameters', 0):,}"),
         ("Created", f"{meta.get('created', '')} with version {meta.get('version', '')}"),

@@ -9,7 +9,7 @@ import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QVBoxLayout, QWidget)
 
 from desktop.widgets.images import SampleGrid
 from desktop.widgets.loss_plot import LossPlot
@@ -155,9 +155,13 @@ class TrainPage(QWidget):
         self.progress.setFormat("%p %")
         self.plot = LossPlot()
         self.samples = SampleGrid()
-        views = QTabWidget()
-        views.addTab(self.plot, "Losses")
-        views.addTab(self.samples, "Samples")
+        # losses above, samples below: both stay in view while a run progresses
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.plot)
+        views.addWidget(self.samples)
+        views.setStretchFactor(0, 3)
+        views.setStretchFactor(1, 2)
+        views.setSizes([420, 300])
         self.views = views
         right = QVBoxLayout()
         right.addWidget(self.status)

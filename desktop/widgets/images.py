@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QThreadPool
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -121,20 +121,29 @@ class ThumbnailGrid(QListWidget):
         self.clear()
         self._items = {}
         self._generation += 1
+        placeholder = self._placeholder()
         for path in files[:limit]:
-            item = QListWidgetItem(path.name)
+            item = QListWidgetItem(placeholder, path.name)
+            item.setSizeHint(self.gridSize())
             item.setToolTip(str(path))
             self.addItem(item)
             self._items[str(path)] = item
             self.pool.start(ThumbnailTask(path, self.size, self.cache_dir, self.signals))
 
+    def _placeholder(self) -> QIcon:
+        """A light square the size of a thumbnail, so the layout does not jump as they arrive."""
+        pix = QPixmap(self.size, self.size)
+        pix.fill(QColor("#e6e8eb"))
+        return QIcon(pix)
+
     def _on_ready(self, path: str, image: QImage) -> None:
         item = self._items.get(path)
         if item is not None and not image.isNull():
             item.setIcon(QIcon(QPixmap.fromImage(image)))
+            item.setData(Qt.ItemDataRole.UserRole, True)
 
     def loaded_count(self) -> int:
-        return sum(not self.item(i).icon().isNull() for i in range(self.count()))
+        return sum(bool(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count()))
 
 
 class BeforeAfter(QWidget):

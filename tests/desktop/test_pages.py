@@ -126,3 +126,19 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     assert (second.size().width(), second.size().height()) == (700, 520)
     assert (Path(studio_home) / "config" / "settings.ini").exists()
 
+
+
+def test_convert_page_lists_failed_files_only_when_there_are_some(qtbot, window, tmp_path):
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    assert page.failures.isHidden()
+    write_images(tmp_path / "in", 2, size=(40, 32))
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"not a jpeg")
+    page.input.set_path(str(tmp_path / "in"))
+    page.output.set_path(str(tmp_path / "out"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert not page.failures.isHidden() and page.failures.count() == 1
+    assert page.failures.item(0).text().startswith("broken.jpg: ")
+    assert page.failures_label.text() == "Failed files (1)"
+    assert "2 converted" in page.status.text() and "1 failed" in page.status.text()

@@ -1,0 +1,126 @@
+"""Open each page of the real app in a real window and save PNGs to docs/screenshots/.
+
+Runs under an X server; on a machine without a screen use Xvfb (Debian package `xvfb`):
+    make screenshots
+    # or: xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshots.py
+
+The app runs on a fresh library in build/screenshots/ with a dataset made from the demo
+photos (A) and their golden-hour grade (B); it trains a small run for real, stops it, and
+converts the demo images with the built-in demo model, so every page shows live content.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = ROOT / "build" / "screenshots"
+OUT = ROOT / "docs" / "screenshots"
+os.environ["CYCLEGAN_STUDIO_HOME"] = str(WORK / "home")
+
+
+def wait_until(app, condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def make_dataset() -> Path:
+    from engine.resources import demo_images_dir
+    from tools.demo_data import golden_hour
+
+    data = WORK / "data"
+    for side in ("trainA", "trainB"):
+        (data / side).mkdir(parents=True, exist_ok=True)
+    for path in sorted(demo_images_dir().glob("*.jpg")):
+        image = Image.open(path).convert("RGB")
+        image.save(data / "trainA" / path.name)
+        Image.fromarray(golden_hour(np.asarray(image))).save(data / "trainB" / path.name)
+    return data
+
+
+def main() -> None:
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        raise SystemExit("no X display: run under Xvfb (make screenshots), or set QT_QPA_PLATFORM=offscreen")
+    shutil.rmtree(WORK, ignore_errors=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = make_dataset()
+
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+    from desktop.pages.datasets import AddDatasetDialog
+
+    app = make_app(["cyclegan-studio"])
+    window = MainWindow()
+    window.resize(1280, 820)
+    window.show()
+    wait_until(app, window.isVisible, 10, "the window")
+
+    def shot(name: str) -> None:
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.02)
+        window.grab().save(str(OUT / f"{name}.png"))
+        print(f"saved {OUT / name}.png")
+
+    # Datasets: add one through the real dialog and wait for its thumbnails
+    dialog = AddDatasetDialog(window.library, window)
+    dialog.name.setText("golden-hour")
+    dialog.name_a.setText("photo")
+    dialog.name_b.setText("golden hour")
+    dialog.root.set_path(str(data))
+    dialog.try_accept()
+    window.datasets.refresh("golden-hour")
+    window.datasets.datasets_changed.emit()
+    window.tabs.setCurrentWidget(window.datasets)
+    wait_until(app, lambda: window.datasets.grid_a.loaded_count() >= 4, 30, "thumbnails")
+    shot("datasets")
+
+    # Train: a real small run until the plot and the samples have content
+    page = window.train
+    window.tabs.setCurrentWidget(page)
+    page.apply_preset(page.preset.itemText(0))
+    page.crop.setValue(64)
+    page.load.setValue(72)
+    page.blocks.setValue(3)
+    page.ngf.setValue(16)
+    page.sample_every.setValue(40)
+    page.device.setCurrentText("cpu")
+    page.start()
+    wait_until(app, lambda: page.samples.step is not None and page.samples.step >= 120
+               and page.plot.point_count() >= 6, 300, "training samples")
+    shot("train")
+    page.stop()
+    wait_until(app, lambda: page.worker is None, 60, "the run to stop")
+
+    # Convert: the built-in demo model on the demo images
+    conv = window.convert
+    window.tabs.setCurrentWidget(conv)
+    conv.refresh()
+    conv.model.setCurrentIndex(0)
+    conv.use_demo_images()
+    conv.start()
+    wait_until(app, lambda: conv.worker is None, 120, "the conversion")
+    shot("convert")
+
+    # Models: the demo model's metadata
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh()
+    window.models.list.setCurrentRow(0)
+    shot("models")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
