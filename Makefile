@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # A known-good pair (see shared/docs/environment-notes.md); torch 2.13 has no matching torchvision here.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: run test test-slow test-all clean
+.PHONY: run test test-slow test-all package package-test dist screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,29 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) package-test
 	$(PY) -m pytest -m slow -q
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q
+
+# ---- the installable bundle (PyInstaller one-folder build, see build.spec)
+BUNDLE := dist/CycleGAN Studio
+
+$(VENV)/bin/pyinstaller: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[package]'
+
+package: $(VENV)/bin/pyinstaller
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN build.spec
+
+package-test: package
+	QT_QPA_PLATFORM=offscreen "$(BUNDLE)/cyclegan-studio" --self-test
+
+dist: package
+	tools/make_dist.sh "$(BUNDLE)"
+
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

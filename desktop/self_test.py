@@ -23,6 +23,16 @@ def _write_images(folder: Path, count: int, seed: int) -> None:
         Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(folder / f"{i}.png")
 
 
+def seconds_since_process_start() -> float | None:
+    """Wall time since this process was created (Linux /proc), so start-up cost is included."""
+    try:
+        start_ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        uptime = float(open("/proc/uptime").read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run_self_test() -> int:
     started = time.monotonic()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -52,7 +62,8 @@ def _run(work: Path, started: float) -> int:
     app.processEvents()
     if not window.isVisible():
         raise RuntimeError("the main window did not show")
-    shown = time.monotonic() - started
+    since_start = seconds_since_process_start()
+    shown = since_start if since_start is not None else time.monotonic() - started
 
     _write_images(work / "data" / "trainA", 3, seed=1)
     _write_images(work / "data" / "trainB", 3, seed=2)
@@ -78,6 +89,7 @@ def _run(work: Path, started: float) -> int:
         raise RuntimeError(f"converted {converted} of {len(images)} demo images {summary.error} {summary.failed}")
     window.close()
     app.processEvents()
-    print(f"self-test ok: window shown after {shown:.1f} s, 2 training steps, {converted} demo images converted "
-          f"in {time.monotonic() - t:.1f} s, {time.monotonic() - started:.1f} s in all", flush=True)
+    print(f"self-test ok: window shown {shown:.1f} s after the process started, 2 training steps, "
+          f"{converted} demo images converted in {time.monotonic() - t:.1f} s, "
+          f"{time.monotonic() - started:.1f} s in all", flush=True)
     return 0
