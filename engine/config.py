@@ -66,6 +66,8 @@ class TrainConfig:
     epochs: int = opt(100, "epochs at the initial learning rate")
     epochs_decay: int = opt(100, "epochs of linear learning-rate decay to zero")
     max_steps: int = opt(0, "stop after this many steps in total (0: run all epochs)")
+    steps: int = opt(0, "train this many steps: lr constant for the first half, then linear to zero "
+                        "(0: use epochs and epochs-decay, the paper's schedule)")
     lr: float = opt(2e-4, "Adam learning rate")
     beta1: float = opt(0.5, "Adam beta1")
     beta2: float = opt(0.999, "Adam beta2")

@@ -98,6 +98,11 @@ def lr_factor(epochs: int, epochs_decay: int):
     return factor
 
 
+def step_lr_factor(steps: int):
+    """The same rule counted in steps: constant for the first half of ``steps``, then linear to zero."""
+    return lr_factor(steps - steps // 2, steps // 2)
+
+
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """[-1, 1] NCHW floats to uint8 NHWC on the CPU."""
     return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
@@ -130,8 +135,8 @@ class Trainer:
                                    shuffle=True, seed=c.seed)
         self.sampler = EpochSampler(inner)
         self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)
-        epoch_steps = self.steps_per_epoch * (c.epochs + c.epochs_decay)
-        self.total_steps = min(c.max_steps, epoch_steps) if c.max_steps else epoch_steps
+        planned = c.steps or self.steps_per_epoch * (c.epochs + c.epochs_decay)
+        self.total_steps = min(c.max_steps, planned) if c.max_steps else planned
         self.preview = self._preview_batch(files_a[0], files_b[0])
 
         with torch.random.fork_rng(devices=[]):
@@ -151,7 +156,7 @@ class Trainer:
         fp16 = self.speed.amp_dtype == torch.float16  # bf16 has fp32's range and needs no loss scaling
         self.scaler_G = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.scaler_D = torch.amp.GradScaler(self.device.type, enabled=fp16)
-        factor = lr_factor(c.epochs, c.epochs_decay)
+        factor = step_lr_factor(c.steps) if c.steps else lr_factor(c.epochs, c.epochs_decay)
         self.sched_G = torch.optim.lr_scheduler.LambdaLR(self.opt_G, factor)
         self.sched_D = torch.optim.lr_scheduler.LambdaLR(self.opt_D, factor)
         self.pool_A, self.pool_B = ImagePool(c.pool_size, c.seed + 1), ImagePool(c.pool_size, c.seed + 2)
@@ -456,7 +461,7 @@ class Trainer:
                 losses = self.train_step(batch["A"], batch["B"])
                 self.step += 1
                 self._unlogged = losses
-                if self.step % self.steps_per_epoch == 0:
+                if c.steps or self.step % self.steps_per_epoch == 0:  # step- or epoch-counted schedule
                     self.sched_G.step()
                     self.sched_D.step()
                 last = self.step == self.total_steps

@@ -26,3 +26,13 @@ def test_factor_matches_reference_rule():
     assert f(0) == 1.0 and f(99) == 1.0
     assert f(100) == pytest.approx(1 - 1 / 101)
     assert f(199) == pytest.approx(1 / 101)
+
+
+def test_step_counted_schedule_for_time_boxed_presets(tiny_dataset, tmp_path):
+    """--steps 8: constant for 4 steps, then linear towards zero, whatever the dataset size."""
+    trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", steps=8, lr=1e-3))
+    assert trainer.total_steps == 8
+    lrs = {}
+    trainer.run(lambda e: lrs.__setitem__(e.step, e.lr) if hasattr(e, "lr") else None)
+    assert lrs[3] == pytest.approx(1e-3)
+    assert [round(lrs[s] / 1e-3, 4) for s in (4, 5, 6, 7)] == [0.8, 0.6, 0.4, 0.2]
