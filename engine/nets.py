@@ -165,8 +165,12 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
 
 
 def build_generator(cfg: ModelConfig) -> ResnetGenerator:
-    return init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual),
-                        cfg.init, cfg.init_gain)
+    net = init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual),
+                       cfg.init, cfg.init_gain)
+    if cfg.residual:  # start as the identity: the output conv (the edit) begins at zero
+        nn.init.zeros_(net.model[-1].weight)
+        nn.init.zeros_(net.model[-1].bias)
+    return net
 
 
 def build_discriminator(cfg: ModelConfig) -> PatchDiscriminator:

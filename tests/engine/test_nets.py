@@ -99,3 +99,9 @@ def test_instance_norm_gradients_are_right_in_any_memory_format(affine):
             torch.testing.assert_close(out, xh * scale + (norm.bias.view(1, -1, 1, 1) if affine else 0))
             out.backward(g.contiguous(memory_format=g_fmt))
             torch.testing.assert_close(xx.grad, expected)
+
+
+def test_residual_generators_are_built_as_the_identity():
+    g = build_generator(ModelConfig(blocks=1, ngf=8, residual=True))
+    x = torch.rand(1, 3, 16, 20) * 1.9 - 0.95
+    assert torch.allclose(g(x), x, atol=1e-5)
