@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, from_dict, load_json, to_dict
+from .presets import PRESETS, apply_preset
 
 
 class CommandError(Exception):
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "continue with --resume RUN_DIR.")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run")
     train.add_argument("--config", metavar="FILE", help="start from a config.json (options override it)")
+    train.add_argument("--preset", choices=sorted(PRESETS),
+                       help="start from a named recipe (options override it): "
+                            + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values()))
     add_config_options(train, TrainConfig, "training")
     add_config_options(train, ModelConfig, "model")
     train.set_defaults(func=cmd_train)
@@ -74,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert = sub.add_parser("convert", help="translate every image in a folder",
                              description="Translate a folder of images with a model file or a run folder. "
                                          "Outputs keep each input's size and the folder structure.")
-    convert.add_argument("--model", required=True, metavar="FILE_OR_RUN", help="model file, run folder, or 'demo' (the built-in demo model)")
+    convert.add_argument("--model", required=True, metavar="FILE_OR_RUN",
+                         help="model file, run folder, or 'demo' (the built-in demo model)")
     convert.add_argument("--input", required=True, metavar="DIR", help="folder of images to translate")
     convert.add_argument("--output", required=True, metavar="DIR", help="folder for the results (created)")
     add_config_options(convert, ConvertConfig, "conversion")
@@ -88,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--torchscript", metavar="FILE", help="also write a TorchScript copy")
     export.add_argument("--onnx", metavar="FILE", help="also write an ONNX copy (needs the onnx package)")
     export.set_defaults(func=cmd_export)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="PSNR/SSIM of a model's outputs against paired ground truth",
+        description="Translate paired test images and compare them with their ground truth. Give a dataset "
+                    "root holding testA/ and testA_truth/ (same file names), or --input and --truth.")
+    evaluate.add_argument("--model", required=True, metavar="FILE_OR_RUN",
+                          help="model file, run folder, or 'demo'")
+    evaluate.add_argument("--data", metavar="DIR", help="dataset root with testA/ and testA_truth/")
+    evaluate.add_argument("--input", metavar="DIR", help="folder of test inputs")
+    evaluate.add_argument("--truth", metavar="DIR", help="folder of their ground truths (same file names)")
+    evaluate.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB",
+                          help="which generator of a run folder (BtoA uses testB/ and testB_truth/)")
+    evaluate.add_argument("--device", default="auto")
+    evaluate.add_argument("--json", action="store_true", help="print every image's figures as JSON")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     info = sub.add_parser("info", help="describe a run directory or a model file")
     info.add_argument("path", metavar="RUN_OR_FILE")
@@ -134,6 +154,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
     else:
         base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
+        if args.preset:
+            base = from_dict(TrainConfig, apply_preset(to_dict(base), args.preset))
         config = apply_options(base, args)
         if not config.data:
             raise CommandError("--data is required (or --resume RUN_DIR)")
@@ -204,6 +226,34 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CommandError("cancelled; run again with --skip-existing to continue")
     if summary.failed:
         raise CommandError(f"{len(summary.failed)} image(s) could not be converted (listed above)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, paired_test_folders
+    from .modelfile import ModelFileError, load_model
+
+    if args.data:
+        side = "A" if args.direction == "AtoB" else "B"
+        folders = paired_test_folders(args.data, side)
+        if folders is None:
+            raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it")
+    elif args.input and args.truth:
+        folders = (Path(args.input), Path(args.truth))
+    else:
+        raise CommandError("give --data, or both --input and --truth")
+    try:
+        report = evaluate(load_model(args.model, args.direction), *folders, device=args.device)
+    except (ModelFileError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"images": report.images, "psnr": report.mean("psnr"), "ssim": report.mean("ssim"),
+                          "input_psnr": report.mean("input_psnr"), "input_ssim": report.mean("input_ssim")},
+                         indent=2))
+    else:
+        for row in report.images:
+            print(f"{row['name']}: PSNR {row['psnr']:.2f} dB, SSIM {row['ssim']:.4f}")
+        print(report.summary())
     return 0
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
 
 from desktop.workers import CallWorker
 from engine.library import Library
+from engine.evaluate import evaluate, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 
@@ -70,10 +71,20 @@ class ModelsPage(QWidget):
         for w in (self.direction, self.export_button, self.use_button, self.rename_button, self.delete_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        self.eval_dataset = QComboBox()
+        self.eval_dataset.setToolTip("Datasets with paired test images: testA/ and testA_truth/ (same names)")
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against the ground truth")
+        self.evaluate_button.clicked.connect(self.evaluate_selected)
+        evaluation = QHBoxLayout()
+        evaluation.addWidget(QLabel("Evaluate on"))
+        evaluation.addWidget(self.eval_dataset, 1)
+        evaluation.addWidget(self.evaluate_button)
         right = QVBoxLayout()
         right.addWidget(self.title)
         right.addWidget(self.details)
         right.addLayout(actions)
+        right.addLayout(evaluation)
         right.addWidget(self.message)
         right.addStretch(1)
         right_widget = QWidget()
@@ -91,6 +102,7 @@ class ModelsPage(QWidget):
         return Path(item.data(Qt.ItemDataRole.UserRole)) if item else None
 
     def refresh(self, select: str | None = None) -> None:
+        self.refresh_eval_datasets()
         current = select or (str(self.current_path()) if self.current_path() else None)
         self.list.clear()
         for path in self.library.builtin_models():
@@ -121,6 +133,7 @@ class ModelsPage(QWidget):
         is_run = bool(path) and path.is_dir()
         for w in (self.use_button,):
             w.setEnabled(path is not None)
+        self.evaluate_button.setEnabled(path is not None and bool(self.eval_dataset.currentData()))
         self.direction.setVisible(is_run)
         self.export_button.setVisible(is_run)
         editable = path is not None and not is_run and not is_builtin(path)
@@ -150,6 +163,39 @@ class ModelsPage(QWidget):
                 self.details.setText(note + describe(read_metadata(path)))
         except (ModelFileError, ValueError, OSError) as exc:
             self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
+
+    def refresh_eval_datasets(self) -> None:
+        """Library datasets that have paired test folders, as (label, test, truth)."""
+        self.eval_dataset.clear()
+        try:
+            entries = self.library.datasets()
+        except ValueError:
+            entries = []
+        for entry in entries:
+            for side, test in (("A", entry.test_a), ("B", entry.test_b)):
+                truth = truth_for(test)
+                if truth:
+                    self.eval_dataset.addItem(f"{entry.name}: test{side}", (side, test, str(truth)))
+        has_any = self.eval_dataset.count() > 0
+        self.eval_dataset.setEnabled(has_any)
+        if not has_any:
+            self.eval_dataset.addItem("no dataset with testA/ + testA_truth/")
+        self.evaluate_button.setEnabled(has_any and self.current_path() is not None)
+
+    def evaluate_selected(self) -> None:
+        path, pair = self.current_path(), self.eval_dataset.currentData()
+        if path is None or not pair:
+            return
+        side, test, truth = pair
+        direction = ("AtoB" if side == "A" else "BtoA") if path.is_dir() else "AtoB"
+        self.message.setText(f"Evaluating on {Path(test).name}…")
+        self.evaluate_button.setEnabled(False)
+        worker = CallWorker(evaluate, str(path), test, truth, direction=direction, parent=self)
+        worker.done.connect(lambda report: self.message.setText(f"Evaluation: {report.summary()}"))
+        worker.failed.connect(lambda m: self.message.setText(f"Evaluation failed: {m}"))
+        worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
+        self._workers.append(worker)
+        worker.start()
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()), "Models (*.pt)")

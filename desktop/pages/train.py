@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
@@ -17,13 +17,16 @@ from desktop.workers import TrainWorker
 from engine.config import ModelConfig, TrainConfig, load_json
 from engine.events import Finished, Progress, Samples
 from engine.library import Library
+from engine.presets import PRESETS
 from engine.train import read_metrics
 
-PRESETS = {
-    "Quick: 128 px, 6 blocks": dict(crop_size=128, load_size=143, blocks=6, ngf=64, epochs=100, epochs_decay=100),
-    "Paper: 256 px, 9 blocks": dict(crop_size=256, load_size=286, blocks=9, ngf=64, epochs=100, epochs_decay=100),
-    "Custom": {},
-}
+CUSTOM = "Custom"
+# form widget attribute -> (TrainConfig/ModelConfig field, lives in the model config)
+FORM_FIELDS = {"crop": ("crop_size", False), "load": ("load_size", False), "blocks": ("blocks", True),
+               "ngf": ("ngf", True), "epochs": ("epochs", False), "decay": ("epochs_decay", False),
+               "steps": ("steps", False), "lr": ("lr", False), "lambda_identity": ("lambda_identity", False),
+               "batch": ("batch_size", False), "residual": ("residual", True)}
+HIDDEN_MODEL_FIELDS = ("ndf", "upsample")  # taken from the last preset chosen
 
 
 def format_duration(seconds: float) -> str:
@@ -74,8 +77,12 @@ class TrainPage(QWidget):
         # ---- settings form
         self.dataset = QComboBox()
         self.preset = QComboBox()
-        self.preset.addItems(list(PRESETS))
+        self.preset.addItems([p.label for p in PRESETS.values()] + [CUSTOM])
         self.preset.currentTextChanged.connect(self.apply_preset)
+        self.preset_note = QLabel()
+        self.preset_note.setWordWrap(True)
+        self.preset_note.setObjectName("hint")
+        self._extras = dict(preprocess="resize_and_crop", ndf=64, upsample="transpose")
         d, m = TrainConfig(), ModelConfig()
         self.crop = spin(16, 1024, 128, 4, " px")
         self.load = spin(16, 2048, 143, 1, " px")
@@ -83,8 +90,15 @@ class TrainPage(QWidget):
         self.ngf = spin(4, 128, m.ngf, 4)
         self.epochs = spin(0, 10000, d.epochs)
         self.decay = spin(0, 10000, d.epochs_decay)
+        self.steps = spin(0, 10_000_000, 0, 100)
+        self.steps.setSpecialValueText("by epochs")
+        self.steps.setToolTip("Train this many steps, the learning rate constant for the first half and then "
+                              "decaying to zero; 'by epochs' uses Epochs and Decay epochs (the paper's schedule)")
+        self.residual = QCheckBox("Generator edits its input (residual)")
+        self.residual.setToolTip("Not in the paper: the generator learns a change of its input, which keeps "
+                                 "structure on small, short runs (see docs/quality.md)")
         self.max_steps = spin(0, 10_000_000, 0)
-        self.max_steps.setSpecialValueText("all epochs")
+        self.max_steps.setSpecialValueText("no limit")
         self.lr = dspin(1e-6, 1.0, d.lr, 6, 1e-4)
         self.lambda_cycle = dspin(0, 100, d.lambda_cycle, 2, 1)
         self.lambda_identity = dspin(0, 10, d.lambda_identity, 2, 0.1)
@@ -92,15 +106,19 @@ class TrainPage(QWidget):
         self.device = QComboBox()
         self.device.addItems(available_devices())
         self.sample_every = spin(1, 100_000, 100)
-        for w in (self.crop, self.load, self.blocks, self.ngf):
-            w.valueChanged.connect(self._mark_custom)
+        for name in FORM_FIELDS:
+            w = getattr(self, name)
+            (w.toggled if isinstance(w, QCheckBox) else w.valueChanged).connect(self._mark_custom)
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
         form.addRow("Preset", self.preset)
+        form.addRow("", self.preset_note)
         form.addRow("Crop size", self.crop)
         form.addRow("Load size", self.load)
         form.addRow("Residual blocks", self.blocks)
         form.addRow("Generator filters", self.ngf)
+        form.addRow("", self.residual)
+        form.addRow("Steps", self.steps)
         form.addRow("Epochs", self.epochs)
         form.addRow("Decay epochs", self.decay)
         form.addRow("Stop after steps", self.max_steps)
@@ -185,29 +203,52 @@ class TrainPage(QWidget):
     # ------------------------------------------------------------ form
     def form_fields(self) -> dict:
         return {"dataset": self.dataset, "preset": self.preset, "crop": self.crop, "load": self.load,
-                "blocks": self.blocks, "ngf": self.ngf, "epochs": self.epochs, "decay": self.decay,
-                "max_steps": self.max_steps, "lr": self.lr, "lambda_cycle": self.lambda_cycle,
-                "lambda_identity": self.lambda_identity, "batch": self.batch, "device": self.device,
-                "sample_every": self.sample_every}
+                "blocks": self.blocks, "ngf": self.ngf, "residual": self.residual, "steps": self.steps,
+                "epochs": self.epochs, "decay": self.decay, "max_steps": self.max_steps, "lr": self.lr,
+                "lambda_cycle": self.lambda_cycle, "lambda_identity": self.lambda_identity, "batch": self.batch,
+                "device": self.device, "sample_every": self.sample_every}
 
-    def apply_preset(self, name: str) -> None:
-        values = PRESETS.get(name, {})
-        if not values:
+    def _preset_by_label(self, label: str):
+        return next((p for p in PRESETS.values() if p.label == label), None)
+
+    def _preset_values(self, preset) -> dict:
+        defaults = TrainConfig()
+        merged = {**{k: getattr(defaults, k) for k in ("epochs", "epochs_decay", "steps", "lr", "lambda_identity",
+                                                      "batch_size")}, **preset.train, **preset.model}
+        return merged
+
+    def apply_preset(self, label: str) -> None:
+        preset = self._preset_by_label(label)
+        if preset is None:
+            self.preset_note.setText("Your own settings.")
             return
-        for key, widget in (("crop_size", self.crop), ("load_size", self.load), ("blocks", self.blocks),
-                            ("ngf", self.ngf), ("epochs", self.epochs), ("epochs_decay", self.decay)):
+        values = self._preset_values(preset)
+        for name, (key, _) in FORM_FIELDS.items():
+            widget = getattr(self, name)
             widget.blockSignals(True)
-            widget.setValue(values[key])
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(values.get(key, False)))
+            elif key in values:
+                widget.setValue(values[key])
             widget.blockSignals(False)
+        self._extras = {"preprocess": values.get("preprocess", "resize_and_crop"),
+                        **{k: values.get(k, getattr(ModelConfig(), k)) for k in HIDDEN_MODEL_FIELDS}}
+        self.preset_note.setText(f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}.")
+
+    def _form_value(self, name: str):
+        widget = getattr(self, name)
+        return widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
 
     def _mark_custom(self) -> None:
-        values = PRESETS.get(self.preset.currentText(), {})
-        current = dict(crop_size=self.crop.value(), load_size=self.load.value(), blocks=self.blocks.value(),
-                       ngf=self.ngf.value())
-        if values and any(values[k] != v for k, v in current.items()):
+        preset = self._preset_by_label(self.preset.currentText())
+        if preset is None:
+            return
+        values = self._preset_values(preset)
+        if any(key in values and values[key] != self._form_value(name) for name, (key, _) in FORM_FIELDS.items()):
             self.preset.blockSignals(True)
-            self.preset.setCurrentText("Custom")
+            self.preset.setCurrentText(CUSTOM)
             self.preset.blockSignals(False)
+            self.preset_note.setText(f"Your own settings (from {preset.key}).")
 
     def refresh(self) -> None:
         current = self.dataset.currentText()
@@ -237,7 +278,9 @@ class TrainPage(QWidget):
         config = TrainConfig(
             data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
             out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
-            model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value()),
+            model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
+                              ndf=self._extras["ndf"], upsample=self._extras["upsample"]),
+            preprocess=self._extras["preprocess"], steps=self.steps.value(),
             crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
             epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
             lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),

@@ -142,3 +142,54 @@ def test_convert_page_lists_failed_files_only_when_there_are_some(qtbot, window,
     assert page.failures.item(0).text().startswith("broken.jpg: ")
     assert page.failures_label.text() == "Failed files (1)"
     assert "2 converted" in page.status.text() and "1 failed" in page.status.text()
+
+
+def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_path):
+    from engine.presets import PRESETS
+
+    page = window.train
+    quick, paper = PRESETS["quick"], PRESETS["paper"]
+    page.preset.setCurrentText(paper.label)
+    assert (page.crop.value(), page.blocks.value(), page.ngf.value()) == (256, 9, 64)
+    assert not page.residual.isChecked() and page.steps.value() == 0
+    assert "days on a CPU" in page.preset_note.text()
+    page.preset.setCurrentText(quick.label)
+    assert page.residual.isChecked() and page.steps.value() == quick.train["steps"]
+    assert "minutes" in page.preset_note.text()
+    page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
+    assert page.preset.currentText() == "Custom" and page.residual.isChecked()
+
+    root = tmp_path / "data"
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    add_dataset(window, root)
+    config = page.build_config()
+    assert config.crop_size == 96 and config.steps == quick.train["steps"]
+    assert config.model.residual and config.model.upsample == "resize" and config.model.ngf == 32
+
+
+def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
+    """A dataset with testA/ + testA_truth/ offers Evaluate; the demo model scores its own task."""
+    import numpy as np
+    from PIL import Image
+
+    from tools.demo_data import golden_hour
+
+    root = tmp_path / "graded"
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    for folder in ("testA", "testA_truth"):
+        (root / folder).mkdir()
+    for path in sorted(demo_images_dir().glob("*.jpg"))[:2]:
+        image = Image.open(path).convert("RGB").resize((96, 64))
+        image.save(root / "testA" / f"{path.stem}.png")
+        Image.fromarray(golden_hour(np.asarray(image))).save(root / "testA_truth" / f"{path.stem}.png")
+    add_dataset(window, root, name="graded")
+    window.tabs.setCurrentWidget(window.models)
+    page = window.models
+    page.refresh(str(demo_model_path()))
+    assert page.eval_dataset.currentText() == "graded: testA"
+    assert page.evaluate_button.isEnabled()
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
+    assert "2 image(s): PSNR" in page.message.text() and "untouched input" in page.message.text()

@@ -1,0 +1,66 @@
+"""PSNR/SSIM and the Evaluate action (engine and CLI) on real paired images."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.evaluate import evaluate, paired_test_folders
+from engine.metrics import psnr, ssim
+from engine.resources import demo_images_dir
+from tests.cli.test_cli_train import cyclegan
+from tools.demo_data import golden_hour
+
+
+def test_metrics_behave_like_psnr_and_ssim():
+    rng = np.random.default_rng(0)
+    image = (np.linspace(0, 255, 64 * 80 * 3).reshape(64, 80, 3) + rng.normal(0, 8, (64, 80, 3))).clip(0, 255)
+    image = image.astype(np.uint8)
+    assert ssim(image, image) == pytest.approx(1.0)
+    noisy = [np.clip(image + rng.normal(0, s, image.shape), 0, 255).astype(np.uint8) for s in (2, 8, 32)]
+    scores = [ssim(n, image) for n in noisy]
+    assert scores[0] > scores[1] > scores[2] > 0
+    # PSNR of a uniform error of 1 level is 20 log10(255) = 48.13 dB
+    assert psnr(np.full((8, 8), 101, np.uint8), np.full((8, 8), 100, np.uint8)) == pytest.approx(48.13, abs=0.01)
+    assert ssim(255 - image, image) < 0  # inverted structure correlates negatively
+    with pytest.raises(ValueError):
+        ssim(image[:5, :5], image[:5, :5])
+
+
+@pytest.fixture
+def graded(tmp_path):
+    """testA/ and testA_truth/ made from two demo photos and their golden-hour grade."""
+    for folder in ("testA", "testA_truth"):
+        (tmp_path / folder).mkdir()
+    for path in sorted(demo_images_dir().glob("*.jpg"))[:2]:
+        image = Image.open(path).convert("RGB").resize((120, 80))
+        image.save(tmp_path / "testA" / f"{path.stem}.png")
+        Image.fromarray(golden_hour(np.asarray(image))).save(tmp_path / "testA_truth" / f"{path.stem}.png")
+    return tmp_path
+
+
+def test_evaluate_scores_the_demo_model_above_the_untouched_input(graded):
+    assert paired_test_folders(graded) == (graded / "testA", graded / "testA_truth")
+    report = evaluate("demo", graded / "testA", graded / "testA_truth", device="cpu")
+    assert len(report.images) == 2
+    assert report.mean("psnr") > report.mean("input_psnr") + 2
+    assert report.mean("ssim") > report.mean("input_ssim")
+
+
+def test_evaluate_explains_missing_pairs_and_size_mismatch(graded, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no image"):
+        evaluate("demo", graded / "testA", empty)
+    first = sorted((graded / "testA_truth").iterdir())[0]
+    Image.open(first).resize((60, 40)).save(first)
+    with pytest.raises(ValueError, match="is 60x40 but"):
+        evaluate("demo", graded / "testA", graded / "testA_truth")
+
+
+def test_cli_evaluate(graded):
+    data = json.loads(cyclegan("evaluate", "--model", "demo", "--data", graded, "--json").stdout)
+    assert len(data["images"]) == 2 and data["psnr"] > data["input_psnr"]
+    proc = cyclegan("evaluate", "--model", "demo", "--data", graded / "testA", check=False)
+    assert proc.returncode == 1 and "testA_truth" in proc.stderr
