@@ -75,6 +75,8 @@ class TrainConfig:
     lambda_cycle: float = opt(10.0, "weight of the cycle-consistency loss")
     lambda_identity: float = opt(0.5, "weight of the identity loss, relative to lambda-cycle (0 disables)")
     pool_size: int = opt(50, "generated images kept in the discriminators' history pool")
+    ema: float = opt(0.0, "also keep a moving average of the generators' weights with this decay (e.g. 0.999); "
+                          "samples and exported models use it (0: off, as in the paper)")
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     seed: int = opt(0, "random seed (data order, crops, initialisation, pool)")
     workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")

@@ -149,6 +149,8 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     state = _torch_load(latest)
     nets = state.get("nets", {}) if isinstance(state, dict) else {}
     key = "G_A" if direction == "AtoB" else "G_B"
+    if f"{key}_ema" in nets:  # a run trained with weight averaging exports the average
+        key = f"{key}_ema"
     if key not in nets:
         raise ModelFileError(f"{latest} holds no generator {key}")
     metadata = build_metadata(config, direction, int(state.get("step", 0)))

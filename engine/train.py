@@ -11,6 +11,7 @@ and emits events.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import logging
@@ -146,6 +147,11 @@ class Trainer:
         self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
         for net in (self.G_A, self.G_B, self.D_A, self.D_B):
             net.to(self.device, memory_format=self.speed.memory_format)
+        # Weight averaging (Polyak/EMA) damps the oscillation of GAN training in what is shown
+        # and exported; the training itself is unchanged.
+        self.ema_nets = {}
+        if c.ema:
+            self.ema_nets = {f"{n}_ema": copy.deepcopy(getattr(self, n)).requires_grad_(False) for n in ("G_A", "G_B")}
         self.generators = CycleGenerators(self.G_A, self.G_B)
         self.discriminators = CycleDiscriminators(self.D_A, self.D_B)
         fused = {"fused": True} if self.speed.fused_adam else {}
@@ -243,6 +249,8 @@ class Trainer:
         self.scaler_G.scale(loss_G).backward()
         self.scaler_G.step(self.opt_G)
         self.scaler_G.update()
+        if self.ema_nets:
+            self._update_ema()
 
         # Discriminators: real vs. a mix of new and historical fakes, halved as in the paper.
         # The pool keeps fp32 images, so checkpoints do not depend on the precision used.
@@ -263,6 +271,17 @@ class Trainer:
                   "D_B": loss_D_B, "G_B": loss_G_B, "cycle_B": loss_cycle_B, "idt_B": loss_idt_B}
         return {k: v.detach() for k, v in losses.items()}
 
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        for name in ("G_A", "G_B"):
+            averaged = list(self.ema_nets[f"{name}_ema"].parameters())
+            current = list(getattr(self, name).parameters())
+            torch._foreach_lerp_(averaged, current, 1.0 - self.config.ema)
+
+    def generator(self, name: str) -> nn.Module:
+        """The generator to show or export: its weight average when ``ema`` is on."""
+        return self.ema_nets.get(f"{name}_ema", getattr(self, name))
+
     @property
     def lr(self) -> float:
         return self.opt_G.param_groups[0]["lr"]
@@ -279,7 +298,8 @@ class Trainer:
             "config": to_dict(self.config),
             "step": self.step,
             "epoch": self.epoch,
-            "nets": {name: getattr(self, name).state_dict() for name in ("G_A", "G_B", "D_A", "D_B")},
+            "nets": {**{name: getattr(self, name).state_dict() for name in ("G_A", "G_B", "D_A", "D_B")},
+                     **{name: net.state_dict() for name, net in self.ema_nets.items()}},
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "sched_G": self.sched_G.state_dict(),
@@ -300,7 +320,9 @@ class Trainer:
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"{path} is not a CycleGAN Studio checkpoint")
         for name, sd in state["nets"].items():
-            getattr(self, name).load_state_dict(sd)
+            if name.endswith("_ema") and name not in self.ema_nets:
+                continue  # averaged weights of a run now continued without averaging
+            (self.ema_nets.get(name) or getattr(self, name)).load_state_dict(sd)
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self.sched_G.load_state_dict(state["sched_G"])
@@ -341,10 +363,11 @@ class Trainer:
         """Translations of the fixed preview pair, as uint8 NHWC tensors."""
         real_A = self.preview["A"].to(self.device)
         real_B = self.preview["B"].to(self.device)
-        fake_B = self.G_A(real_A)
-        fake_A = self.G_B(real_B)
-        out = {"real_A": real_A, "fake_B": fake_B, "rec_A": self.G_B(fake_B),
-               "real_B": real_B, "fake_A": fake_A, "rec_B": self.G_A(fake_A)}
+        G_A, G_B = self.generator("G_A"), self.generator("G_B")
+        fake_B = G_A(real_A)
+        fake_A = G_B(real_B)
+        out = {"real_A": real_A, "fake_B": fake_B, "rec_A": G_B(fake_B),
+               "real_B": real_B, "fake_A": fake_A, "rec_B": G_A(fake_A)}
         return out
 
     def _emit_samples(self, emit: EventCallback) -> None:
