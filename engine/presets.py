@@ -1,7 +1,7 @@
 """Named training recipes, shared by the CLI (``--preset``) and the app's Train page.
 
-``paper`` is Zhu et al.'s recipe exactly. ``quick`` is the recipe measured in
-docs/quality.md to give a visible, correct translation within half an hour on a 2-core CPU.
+``paper`` is Zhu et al.'s recipe exactly. ``quick`` is the best recipe measured so far for a
+2-core CPU and half an hour (docs/quality.md, which also says where it still falls short).
 """
 
 from __future__ import annotations
@@ -21,17 +21,18 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 128 px, residual, ~20 min on a CPU",
+        "quick", "Quick: 128 px, residual, ~23 min on a CPU",
         train=dict(crop_size=128, load_size=143, preprocess="resize_and_crop", steps=3000, lr=2e-4,
-                   lambda_identity=0.1, batch_size=1),
+                   lambda_identity=0.1, batch_size=1, ema=0.999),
         model=dict(blocks=6, ngf=32, ndf=64, upsample="resize", residual=True),
-        expected="about 20 minutes on a 2-core CPU (0.4 s a step), under a minute on a GPU",
-        trade_off="learns edits of the input (colour, tone, texture) well; large changes of shape "
-                  "(horse to zebra stripes on new outlines) need the paper recipe's capacity and time"),
+        expected="about 23 minutes on a 2-core CPU (3000 steps of 0.46 s)",
+        trade_off="made for edits of the input (colour, tone, texture), not changes of shape; on few "
+                  "photos it can paint the other domain's content colours: check the samples, and see "
+                  "docs/quality.md for where it falls short"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
-                   epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1),
+                   epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
         expected="200 epochs: days on a CPU (about 6 s a step), about a day on one GPU for 1000 images",
         trade_off="nothing: the published recipe, for those with the time or a GPU"),

@@ -12,6 +12,7 @@ DEMO_CONFIG, and exports the A->B generator in fp16 to resources/demo/golden-hou
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.config import ModelConfig, TrainConfig  # noqa: E402
-from tools.demo_data import ROOT, golden_hour, load_rgb, skimage_photos  # noqa: E402
+from tools.demo_data import ROOT, fetch_photos, golden_hour, load_rgb  # noqa: E402
 
 DEMO = ROOT / "resources" / "demo"
 DATA = ROOT / "build" / "demo-data"
@@ -41,8 +42,8 @@ def demo_config() -> TrainConfig:
 def write_images() -> None:
     out = DEMO / "images"
     out.mkdir(parents=True, exist_ok=True)
-    for name, path in skimage_photos().items():
-        load_rgb(path, 512).save(out / f"{Path(name).stem}.jpg", quality=90)
+    for name, path in fetch_photos().items():
+        load_rgb(path, 512).save(out / f"{name}.jpg", quality=90)
     print(f"wrote {len(list(out.glob('*.jpg')))} demo images to {out}")
 
 
@@ -50,11 +51,11 @@ def write_training_data() -> None:
     """Left halves as domain A, graded right halves as domain B, at two scales."""
     for side in ("trainA", "trainB"):
         (DATA / side).mkdir(parents=True, exist_ok=True)
-    for name, path in skimage_photos().items():
+    for name, path in fetch_photos().items():
         for long_side in (384, 256):
             image = np.asarray(load_rgb(path, long_side))
             half = image.shape[1] // 2
-            stem = f"{Path(name).stem}-{long_side}"
+            stem = f"{name}-{long_side}"
             Image.fromarray(image[:, :half]).save(DATA / "trainA" / f"{stem}.png")
             Image.fromarray(golden_hour(image[:, half:])).save(DATA / "trainB" / f"{stem}.png")
     print(f"wrote training data to {DATA}")
@@ -65,6 +66,7 @@ def train_and_export() -> None:
     from engine.train import Trainer
 
     config = demo_config()
+    shutil.rmtree(RUN, ignore_errors=True)  # a fresh run, so the result depends only on the recipe
     flags = (f"--data {DATA.relative_to(ROOT)} --out {RUN.relative_to(ROOT)} --preprocess crop --crop-size 96 "
              f"--blocks 4 --ngf 16 --ndf 32 --upsample resize --residual --epochs 250 --epochs-decay 250 --workers 0")
     print(f"training; the same as: cyclegan train {flags}")

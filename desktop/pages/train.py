@@ -8,9 +8,10 @@ from pathlib import Path
 import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
+from desktop.widgets.layout import split_page
 from desktop.widgets.images import SampleGrid
 from desktop.widgets.loss_plot import LossPlot
 from desktop.workers import TrainWorker
@@ -82,7 +83,7 @@ class TrainPage(QWidget):
         self.preset_note = QLabel()
         self.preset_note.setWordWrap(True)
         self.preset_note.setObjectName("hint")
-        self._extras = dict(preprocess="resize_and_crop", ndf=64, upsample="transpose")
+        self._extras = dict(preprocess="resize_and_crop", ema=0.0, ndf=64, upsample="transpose")
         d, m = TrainConfig(), ModelConfig()
         self.crop = spin(16, 1024, 128, 4, " px")
         self.load = spin(16, 2048, 143, 1, " px")
@@ -160,8 +161,6 @@ class TrainPage(QWidget):
         left.addWidget(settings_box)
         left.addLayout(controls)
         left.addWidget(runs_box, 1)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
 
         # ---- live view
         self.status = QLabel("Ready.")
@@ -186,16 +185,7 @@ class TrainPage(QWidget):
         right.addWidget(self.progress)
         right.addWidget(self.error)
         right.addWidget(views, 1)
-        right_widget = QWidget()
-        right_widget.setLayout(right)
-
-        splitter = QSplitter()
-        splitter.addWidget(left_widget)
-        splitter.addWidget(right_widget)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([330, 800])
-        layout = QHBoxLayout(self)
-        layout.addWidget(splitter)
+        split_page(self, left, right, (330, 800))
         self.apply_preset(self.preset.currentText())
         self.refresh()
         self._set_running(False)
@@ -231,7 +221,7 @@ class TrainPage(QWidget):
             elif key in values:
                 widget.setValue(values[key])
             widget.blockSignals(False)
-        self._extras = {"preprocess": values.get("preprocess", "resize_and_crop"),
+        self._extras = {"preprocess": values.get("preprocess", "resize_and_crop"), "ema": values.get("ema", 0.0),
                         **{k: values.get(k, getattr(ModelConfig(), k)) for k in HIDDEN_MODEL_FIELDS}}
         self.preset_note.setText(f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}.")
 
@@ -280,7 +270,7 @@ class TrainPage(QWidget):
             out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
             model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
                               ndf=self._extras["ndf"], upsample=self._extras["upsample"]),
-            preprocess=self._extras["preprocess"], steps=self.steps.value(),
+            preprocess=self._extras["preprocess"], ema=self._extras["ema"], steps=self.steps.value(),
             crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
             epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
             lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),

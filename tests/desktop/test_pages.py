@@ -166,6 +166,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     config = page.build_config()
     assert config.crop_size == 96 and config.steps == quick.train["steps"]
     assert config.model.residual and config.model.upsample == "resize" and config.model.ngf == 32
+    assert config.ema == quick.train["ema"] and config.lambda_identity == quick.train["lambda_identity"]
 
 
 def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):

@@ -1,0 +1,214 @@
+"""Does a recipe really learn? Train it for a time budget on real photos, then score it.
+
+    .venv/bin/python benchmarks/quality.py --recipe quick --minutes 20
+    .venv/bin/python benchmarks/quality.py --recipe quick --set ngf=32 --set residual=false --minutes 10
+
+Data (built in build/quality/, from photos that scikit-image, scikit-learn, matplotlib and
+Debian's mate-backgrounds redistribute; see tools/demo_data.py): the task is the golden-hour
+colour grade T
+(--grade: "film", teal shadows and orange highlights, by default; or "golden_hour").
+  trainA  7 photos as they are   astronaut, china, Aqua, Dune, GreenMeadow, RainDrops, Wood
+  trainB  7 other photos under T coffee, flower, Blinds, FreshFlower, LadyBird, Storm, TwoWings
+  testA   5 held-out photos      chelsea, rocket, grace_hopper, Garden, YellowFlower; testA_truth = T(testA)
+Split by source photo: no photo appears on two sides. Each training photo is used at two
+scales (long side 384 and 256) and seen through random crops.
+
+Printed: PSNR/SSIM of the model on the test set at several points of training time (the
+curve), next to two baselines computed in the same run: identity (the untouched input) and a
+global per-channel mean/std colour transfer fitted on the unpaired train sets.
+A strip of input / output / ground truth is saved to docs/quality-<recipe>.png with --strip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.config import TrainConfig, from_dict, to_dict  # noqa: E402
+from engine.convert import Translator  # noqa: E402
+from engine.evaluate import evaluate  # noqa: E402
+from engine.events import Failed, Progress  # noqa: E402
+from engine.metrics import psnr, ssim  # noqa: E402
+from engine.modelfile import LoadedModel, build_metadata  # noqa: E402
+from engine.presets import PRESETS  # noqa: E402
+from engine.train import Trainer  # noqa: E402
+from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
+
+SPLIT = {"trainA": ("astronaut", "china", "Aqua", "Dune", "GreenMeadow", "RainDrops", "Wood"),
+         "trainB": ("coffee", "flower", "Blinds", "FreshFlower", "LadyBird", "Storm", "TwoWings"),
+         "testA": ("chelsea", "rocket", "grace_hopper", "Garden", "YellowFlower")}
+WORK = ROOT / "build" / "quality"
+
+
+def build_data(root: Path, grade) -> None:
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
+    photos = fetch_photos(sum(SPLIT.values(), ()))
+    for side in ("trainA", "trainB", "testA", "testA_truth"):
+        (root / side).mkdir(parents=True, exist_ok=True)
+    for name in SPLIT["trainA"]:
+        for size in (384, 256):
+            load_rgb(photos[name], size).save(root / "trainA" / f"{name}-{size}.png")
+    for name in SPLIT["trainB"]:
+        for size in (384, 256):
+            Image.fromarray(grade(np.asarray(load_rgb(photos[name], size)))).save(
+                root / "trainB" / f"{name}-{size}.png")
+    for name in SPLIT["testA"]:
+        image = load_rgb(photos[name], 256)
+        image.save(root / "testA" / f"{name}.png")
+        Image.fromarray(grade(np.asarray(image))).save(root / "testA_truth" / f"{name}.png")
+
+
+def pixels(folder: Path) -> np.ndarray:
+    return np.concatenate([np.asarray(Image.open(p).convert("RGB")).reshape(-1, 3)
+                           for p in sorted(folder.glob("*.png"))]).astype(np.float64)
+
+
+def colour_transfer_baseline(root: Path) -> tuple[float, float]:
+    """Global per-channel mean/std matching, fitted on the unpaired train sets."""
+    a, b = pixels(root / "trainA"), pixels(root / "trainB")
+    scale, shift = b.std(0) / a.std(0), b.mean(0) - a.mean(0) * (b.std(0) / a.std(0))
+    scores = []
+    for path in sorted((root / "testA").glob("*.png")):
+        x = np.asarray(Image.open(path).convert("RGB")).astype(np.float64)
+        y = np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
+        truth = np.asarray(Image.open(root / "testA_truth" / path.name).convert("RGB"))
+        scores.append((psnr(y, truth), ssim(y, truth)))
+    return float(np.mean([s[0] for s in scores])), float(np.mean([s[1] for s in scores]))
+
+
+def recipe_config(name: str, overrides: list[str], root: Path, out: Path) -> TrainConfig:
+    values = to_dict(TrainConfig())
+    values.update(copy.deepcopy(PRESETS[name].train))
+    values["model"].update(PRESETS[name].model)
+    for item in overrides:
+        key, raw = item.split("=", 1)
+        target = values["model"] if key in values["model"] else values
+        if key not in target:
+            raise SystemExit(f"unknown setting {key!r}")
+        target[key] = json.loads(raw.lower() if raw.lower() in ("true", "false") else raw) \
+            if not isinstance(target[key], str) else raw
+    values.update(data=str(root), out=str(out), workers=0, sample_every=0, save_every=10**9, keep_every=0,
+                  log_every=50, max_steps=0)
+    return from_dict(TrainConfig, values)
+
+
+def snapshot(trainer: Trainer) -> Translator:
+    generator = copy.deepcopy(trainer.generator("G_A")).float().eval()
+    return Translator(LoadedModel(generator, build_metadata(trainer.config, "AtoB", trainer.step)), "cpu")
+
+
+def save_strip(translator: Translator, root: Path, path: Path) -> None:
+    import torch
+
+    rows = []
+    for src in sorted((root / "testA").glob("*.png")):
+        x = np.array(Image.open(src).convert("RGB"))
+        y = translator(torch.from_numpy(x).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
+        truth = np.asarray(Image.open(root / "testA_truth" / src.name).convert("RGB"))
+        h = 192
+        rows.append(np.concatenate([np.asarray(Image.fromarray(a).resize((round(a.shape[1] * h / a.shape[0]), h)))
+                                    for a in (x, y, truth)], 1))
+    width = max(r.shape[1] for r in rows)
+    strip = np.concatenate([np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255)
+                            for r in rows])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(strip).save(path)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--recipe", default="quick", choices=sorted(PRESETS))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a TrainConfig/ModelConfig field of the recipe (repeatable)")
+    p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T")
+    p.add_argument("--minutes", type=float, default=20.0, help="training-time budget (evaluation excluded)")
+    p.add_argument("--evals", type=int, default=6, help="evaluations spread over the budget")
+    p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
+    p.add_argument("--tag", default="", help="name for the strip and the run folder")
+    args = p.parse_args()
+
+    root = WORK / "data"
+    build_data(root, GRADES[args.grade])
+    tag = args.tag or args.recipe
+    out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
+    config = recipe_config(args.recipe, args.set, root, out)
+    identity = evaluate(Translator(LoadedModel(_Identity(), {"model": {"channels": 3}}), "cpu"),
+                        root / "testA", root / "testA_truth")
+    ct_psnr, ct_ssim = colour_transfer_baseline(root)
+    m = config.model
+    print(f"grade {args.grade}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
+          f"ndf {m.ndf}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
+          f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
+          f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "
+          f"budget {args.minutes} min")
+    print(f"baseline identity        PSNR {identity.mean('psnr'):6.2f} dB  SSIM {identity.mean('ssim'):.4f}")
+    print(f"baseline colour transfer PSNR {ct_psnr:6.2f} dB  SSIM {ct_ssim:.4f}")
+
+    trainer = Trainer(config)
+    budget = args.minutes * 60
+    marks = [budget * (i + 1) / args.evals for i in range(args.evals)]
+    state = {"train_s": 0.0, "last": time.perf_counter(), "curve": []}
+
+    def on_event(event) -> None:
+        if isinstance(event, Failed):
+            raise SystemExit(f"training failed: {event.reason}")
+        if not isinstance(event, Progress):
+            return
+        now = time.perf_counter()
+        state["train_s"] += now - state["last"]
+        if marks and state["train_s"] >= marks[0]:
+            marks.pop(0)
+            score = evaluate(snapshot(trainer), root / "testA", root / "testA_truth")
+            state["curve"].append((state["train_s"], event.step, score.mean("psnr"), score.mean("ssim")))
+            print(f"  {state['train_s'] / 60:5.1f} min  step {event.step:6d}  PSNR {score.mean('psnr'):6.2f} dB  "
+                  f"SSIM {score.mean('ssim'):.4f}", flush=True)
+            if not marks:
+                control.stop()
+        state["last"] = time.perf_counter()  # evaluation time is not training time
+
+    from engine.events import Control
+
+    control = Control()
+    trainer.run(on_event, control)
+    if marks:  # the recipe's steps ended inside the budget: score the finished model too
+        score = evaluate(snapshot(trainer), root / "testA", root / "testA_truth")
+        state["curve"].append((state["train_s"], trainer.step, score.mean("psnr"), score.mean("ssim")))
+        print(f"  {state['train_s'] / 60:5.1f} min  step {trainer.step:6d}  PSNR {score.mean('psnr'):6.2f} dB  "
+              f"SSIM {score.mean('ssim'):.4f}  (recipe finished)", flush=True)
+    final_psnr, final_ssim = state["curve"][-1][2:] if state["curve"] else (float("nan"), float("nan"))
+    verdict = "beats" if final_psnr > ct_psnr else "does NOT beat"
+    print(f"final: PSNR {final_psnr:.2f} dB, SSIM {final_ssim:.4f} after {state['train_s'] / 60:.1f} min, "
+          f"step {trainer.step}; {verdict} the colour-transfer baseline ({ct_psnr:.2f} dB)")
+    if args.strip:
+        strip = ROOT / "docs" / f"quality-{tag}.png"
+        save_strip(snapshot(trainer), root, strip)
+        print(f"strip: {strip}")
+
+
+class _Identity:
+    """Stands in for a generator: returns its input (the identity baseline, through the same path)."""
+
+    def to(self, *args, **kwargs):
+        return self
+
+    def eval(self):
+        return self
+
+    def __call__(self, x):
+        return x
+
+
+if __name__ == "__main__":
+    main()
