@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import (QBrush, QColor, QFont, QGuiApplication, QImage, QLinearGradient, QPainter,  # noqa: E402
-                           QPainterPath, QPen, QPolygonF)
+                           QPen, QPolygonF)
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.png"
 
@@ -71,7 +71,8 @@ def draw(size: int = 256) -> QImage:
 
 
 def main() -> None:
-    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841  (fonts need an app)
+    if QGuiApplication.instance() is None:
+        main.app = QGuiApplication([])  # fonts need an application object, kept alive while drawing
     OUT.parent.mkdir(parents=True, exist_ok=True)
     draw(256).save(str(OUT))
     print(f"wrote {OUT}")

@@ -7,8 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from desktop.widgets.layout import split_page
 from desktop.pages.train import format_duration
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import BeforeAfter
@@ -100,20 +101,11 @@ class ConvertPage(QWidget):
         left.addWidget(self.failures_label)
         left.addWidget(self.failures)
         left.addStretch(1)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
         right = QVBoxLayout()
         right.addWidget(self.status)
         right.addWidget(self.progress)
         right.addWidget(self.preview, 1)
-        right_widget = QWidget()
-        right_widget.setLayout(right)
-        splitter = QSplitter()
-        splitter.addWidget(left_widget)
-        splitter.addWidget(right_widget)
-        splitter.setSizes([420, 700])
-        layout = QHBoxLayout(self)
-        layout.addWidget(splitter)
+        split_page(self, left, right, (420, 700))
         self.refresh()
         self._set_running(False)
         self._show_failures(False)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
-                               QRadioButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
+from desktop.widgets.layout import split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.workers import CallWorker
@@ -118,14 +119,8 @@ class DatasetsPage(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         left.addLayout(buttons)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
 
-        self.title = QLabel()
-        self.title.setObjectName("pageTitle")
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title, self.details = title_and_details()
         self.problems = QLabel()
         self.problems.setObjectName("warning")
         self.problems.setWordWrap(True)
@@ -142,16 +137,7 @@ class DatasetsPage(QWidget):
         self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of images.")
         self.empty_hint.setWordWrap(True)
         right.addWidget(self.empty_hint)
-        right_widget = QWidget()
-        right_widget.setLayout(right)
-
-        splitter = QSplitter()
-        splitter.addWidget(left_widget)
-        splitter.addWidget(right_widget)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([240, 760])
-        layout = QHBoxLayout(self)
-        layout.addWidget(splitter)
+        split_page(self, left, right, (240, 760))
         self.refresh()
 
     def refresh(self, select: str | None = None) -> None:

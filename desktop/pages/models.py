@@ -6,8 +6,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
+from desktop.widgets.layout import split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import Library
 from engine.evaluate import evaluate, truth_for
@@ -46,14 +47,8 @@ class ModelsPage(QWidget):
         left.addWidget(QLabel("<b>Models and runs</b>"))
         left.addWidget(self.list, 1)
         left.addWidget(self.import_button)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
 
-        self.title = QLabel()
-        self.title.setObjectName("pageTitle")
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title, self.details = title_and_details()
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.direction = QComboBox()
@@ -87,14 +82,7 @@ class ModelsPage(QWidget):
         right.addLayout(evaluation)
         right.addWidget(self.message)
         right.addStretch(1)
-        right_widget = QWidget()
-        right_widget.setLayout(right)
-        splitter = QSplitter()
-        splitter.addWidget(left_widget)
-        splitter.addWidget(right_widget)
-        splitter.setSizes([320, 700])
-        layout = QHBoxLayout(self)
-        layout.addWidget(splitter)
+        split_page(self, left, right, (320, 700))
         self.refresh()
 
     def current_path(self) -> Path | None:

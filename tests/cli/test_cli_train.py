@@ -1,14 +1,11 @@
 """The ``cyclegan`` command end to end, in real subprocesses."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import pytest
 import torch
 
 from engine import read_metrics

@@ -1,6 +1,5 @@
 """Drive the real window: dataset -> train -> stop -> export -> convert, as a person would."""
 
-import time
 from pathlib import Path
 
 from PIL import Image

@@ -8,7 +8,7 @@ import torch
 from engine import Trainer
 from engine.modelfile import (ModelFileError, export_model, export_onnx, export_torchscript, load_model,
                               read_metadata, save_model)
-from tests.conftest import make_model_file, tiny_config
+from tests.conftest import tiny_config
 
 
 class Exploit:
