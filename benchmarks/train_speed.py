@@ -38,8 +38,8 @@ BF16_PEAK = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 1
              "RTX 4090": 165.0, "RTX 3090": 71.0}
 
 VARIANTS = {
-    "plain": dict(channels_last=False, amp="off", compile="off"),
-    "channels_last": dict(channels_last=True, amp="off", compile="off"),
+    "plain": dict(channels_last="off", amp="off", compile="off"),
+    "channels_last": dict(channels_last="on", amp="off", compile="off"),
     "default": dict(),
     "compiled": dict(compile="on"),
     "bf16": dict(amp="bf16"),

@@ -9,7 +9,7 @@ from engine import Trainer
 from engine.speed import plan_speed
 from tests.conftest import tiny_config
 
-PLAIN = dict(channels_last=False, amp="off", compile="off")
+PLAIN = dict(channels_last="off", amp="off", compile="off")
 
 
 def losses_of(config, steps: int) -> np.ndarray:
@@ -25,23 +25,24 @@ def losses_of(config, steps: int) -> np.ndarray:
 
 
 def test_plan_defaults_per_device():
-    cpu = plan_speed(True, "auto", "auto", torch.device("cpu"))
-    assert cpu.channels_last and cpu.amp_dtype is None and not cpu.compile and not cpu.fused_adam
-    assert plan_speed(False, "off", "on", torch.device("cpu")).describe() == "fp32, NCHW, compiled"
+    cpu = plan_speed("auto", "auto", "auto", torch.device("cpu"))
+    assert not cpu.channels_last and cpu.amp_dtype is None and not cpu.compile and not cpu.fused_adam
+    assert plan_speed("off", "off", "on", torch.device("cpu")).describe() == "fp32, NCHW, compiled"
+    assert plan_speed("on", "off", "off", torch.device("cpu")).channels_last
 
 
 def test_channels_last_matches_plain(tiny_dataset, tmp_path):
     """Three steps agree to 0.1 %. (Later steps drift apart by float rounding that Adam's
     first, sign-like updates amplify; torch's own instance norm was off by 20 % at step 2.)"""
     plain = losses_of(tiny_config(tiny_dataset, tmp_path / "a", **PLAIN), 3)
-    fast = losses_of(tiny_config(tiny_dataset, tmp_path / "b"), 3)  # the CPU defaults: channels_last
+    fast = losses_of(tiny_config(tiny_dataset, tmp_path / "b", channels_last="on"), 3)
     np.testing.assert_allclose(fast, plain, rtol=1e-3, atol=1e-5)
 
 
 @pytest.mark.slow
 def test_compiled_training_matches_eager(tiny_dataset, tmp_path):
     eager = losses_of(tiny_config(tiny_dataset, tmp_path / "a", **PLAIN), 3)
-    compiled = losses_of(tiny_config(tiny_dataset, tmp_path / "b", channels_last=False, amp="off",
+    compiled = losses_of(tiny_config(tiny_dataset, tmp_path / "b", channels_last="off", amp="off",
                                      compile="on"), 3)
     np.testing.assert_allclose(compiled, eager, rtol=1e-3, atol=1e-5)
 
