@@ -12,6 +12,7 @@ the GPU was busy is printed too (from the profiler's kernel time).
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import sys
 import tempfile
@@ -68,6 +69,9 @@ def main() -> None:
     device = pick_device(args.device)
     torch.manual_seed(0)
     net = build_generator(ModelConfig(blocks=args.blocks, ngf=args.ngf)).eval()
+    # separate copies: the pipeline converts its generator to channels_last in place, which
+    # (shared) had silently sped up the "plain" loop from the second repeat on
+    plain_net = copy.deepcopy(net)
     model = LoadedModel(net, {"model": {"channels": 3}})
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,9 +79,9 @@ def main() -> None:
         make_folder(src, args.count, w, h)
         plain, piped, busy = [], [], []
         for r in range(args.repeats):
-            net.to(device)
+            plain_net.to(device)
             t0 = time.perf_counter()
-            plain_loop(net, device, src, Path(tmp) / f"plain{r}")
+            plain_loop(plain_net, device, src, Path(tmp) / f"plain{r}")
             plain.append(args.count / (time.perf_counter() - t0))
 
             options = ConvertConfig(device=str(device), batch_size=args.batch)
