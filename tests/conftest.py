@@ -25,6 +25,20 @@ def write_images(folder: Path, count: int, size=(40, 48), seed: int = 0, mode: s
     return paths
 
 
+def write_graded_pairs(root: Path, count: int = 2, size=(120, 80)) -> Path:
+    """``testA/`` + ``testA_truth/``: demo photos and their golden-hour grade (a known ground truth)."""
+    from engine.resources import demo_images_dir
+    from tools.demo_data import golden_hour
+
+    for folder in ("testA", "testA_truth"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for path in sorted(demo_images_dir().glob("*.jpg"))[:count]:
+        image = Image.open(path).convert("RGB").resize(size)
+        image.save(root / "testA" / f"{path.stem}.png")
+        Image.fromarray(golden_hour(np.asarray(image))).save(root / "testA_truth" / f"{path.stem}.png")
+    return root
+
+
 @pytest.fixture
 def tiny_dataset(tmp_path) -> Path:
     """A root in the public CycleGAN layout (trainA/ trainB/) with a few 40x48 images each."""

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
-from tests.conftest import make_model_file, write_images
+from tests.conftest import make_model_file, write_graded_pairs, write_images
 from tests.desktop.test_end_to_end import add_dataset
 
 
@@ -171,20 +171,9 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
 
 def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     """A dataset with testA/ + testA_truth/ offers Evaluate; the demo model scores its own task."""
-    import numpy as np
-    from PIL import Image
-
-    from tools.demo_data import golden_hour
-
-    root = tmp_path / "graded"
+    root = write_graded_pairs(tmp_path / "graded", size=(96, 64))
     write_images(root / "trainA", 2, seed=1)
     write_images(root / "trainB", 2, seed=2)
-    for folder in ("testA", "testA_truth"):
-        (root / folder).mkdir()
-    for path in sorted(demo_images_dir().glob("*.jpg"))[:2]:
-        image = Image.open(path).convert("RGB").resize((96, 64))
-        image.save(root / "testA" / f"{path.stem}.png")
-        Image.fromarray(golden_hour(np.asarray(image))).save(root / "testA_truth" / f"{path.stem}.png")
     add_dataset(window, root, name="graded")
     window.tabs.setCurrentWidget(window.models)
     page = window.models

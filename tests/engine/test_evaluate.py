@@ -8,9 +8,8 @@ from PIL import Image
 
 from engine.evaluate import evaluate, paired_test_folders
 from engine.metrics import psnr, ssim
-from engine.resources import demo_images_dir
 from tests.cli.test_cli_train import cyclegan
-from tools.demo_data import golden_hour
+from tests.conftest import write_graded_pairs
 
 
 def test_metrics_behave_like_psnr_and_ssim():
@@ -30,14 +29,7 @@ def test_metrics_behave_like_psnr_and_ssim():
 
 @pytest.fixture
 def graded(tmp_path):
-    """testA/ and testA_truth/ made from two demo photos and their golden-hour grade."""
-    for folder in ("testA", "testA_truth"):
-        (tmp_path / folder).mkdir()
-    for path in sorted(demo_images_dir().glob("*.jpg"))[:2]:
-        image = Image.open(path).convert("RGB").resize((120, 80))
-        image.save(tmp_path / "testA" / f"{path.stem}.png")
-        Image.fromarray(golden_hour(np.asarray(image))).save(tmp_path / "testA_truth" / f"{path.stem}.png")
-    return tmp_path
+    return write_graded_pairs(tmp_path)
 
 
 def test_evaluate_scores_the_demo_model_above_the_untouched_input(graded):
