@@ -1,4 +1,4 @@
-"""Draw the app icon (resources/icons/app.png): two domains joined by a cycle of arrows.
+"""Draw the app icon (resources/icons/app.png, .ico, .icns): two domains joined by a cycle of arrows.
 
 Drawn with QPainter so the icon is reproducible from source and needs no design tool:
     .venv/bin/python tools/make_icon.py
@@ -71,11 +71,23 @@ def draw(size: int = 256) -> QImage:
 
 
 def main() -> None:
+    """app.png for Linux and Qt, app.ico for Windows and app.icns for macOS (what build.spec picks)."""
+    import io
+
+    from PIL import Image
+
     if QGuiApplication.instance() is None:
         main.app = QGuiApplication([])  # fonts need an application object, kept alive while drawing
     OUT.parent.mkdir(parents=True, exist_ok=True)
     draw(256).save(str(OUT))
-    print(f"wrote {OUT}")
+    Image.open(OUT).save(OUT.with_suffix(".ico"), sizes=[(s, s) for s in (16, 24, 32, 48, 64, 128, 256)])
+    from PySide6.QtCore import QBuffer
+
+    buffer = QBuffer()
+    buffer.open(QBuffer.OpenModeFlag.WriteOnly)
+    draw(1024).save(buffer, "PNG")  # drawn at full size, not upscaled, for Retina docks
+    Image.open(io.BytesIO(bytes(buffer.data()))).save(OUT.with_suffix(".icns"))
+    print(f"wrote {OUT} and its .ico and .icns")
 
 
 if __name__ == "__main__":
