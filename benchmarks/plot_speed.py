@@ -82,26 +82,25 @@ class PyqtgraphPlot:
         self.view.grab()
 
 
-def measure(backend, x, ys, repeats: int, batch: int) -> tuple[float, float]:
-    app = QApplication.instance()
-    full, update = [], []
+def median_redraw(backend, x, ys, repeats: int) -> float:
+    """Median seconds to hand the curves over and paint one frame."""
+    times = []
     for _ in range(repeats):
         t = time.perf_counter()
         backend.set_data(x, ys)
         backend.render()
-        app.processEvents()
-        full.append(time.perf_counter() - t)
+        QApplication.instance().processEvents()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(backend, x, ys, repeats: int, batch: int) -> tuple[float, float]:
+    full = median_redraw(backend, x, ys, repeats)
     # live update: a batch of new points arrives, the whole curve is handed over again
     n = x.size
     x2 = np.concatenate([x, np.arange(n, n + batch, dtype=float)])
     ys2 = [np.concatenate([y, y[-batch:]]) for y in ys]
-    for _ in range(repeats):
-        t = time.perf_counter()
-        backend.set_data(x2, ys2)
-        backend.render()
-        app.processEvents()
-        update.append(time.perf_counter() - t)
-    return statistics.median(full), statistics.median(update)
+    return full, median_redraw(backend, x2, ys2, repeats)
 
 
 def main() -> None:

@@ -75,17 +75,20 @@ def pixels(folder: Path) -> np.ndarray:
                            for p in sorted(folder.glob("*.png"))]).astype(np.float64)
 
 
-def colour_transfer_baseline(root: Path) -> tuple[float, float]:
-    """Global per-channel mean/std matching, fitted on the unpaired train sets."""
+def baselines(root: Path) -> dict[str, tuple[float, float]]:
+    """Mean (PSNR, SSIM) of the untouched input ("identity") and of a global per-channel mean/std
+    colour transfer fitted on the unpaired train sets ("colour transfer")."""
     a, b = pixels(root / "trainA"), pixels(root / "trainB")
-    scale, shift = b.std(0) / a.std(0), b.mean(0) - a.mean(0) * (b.std(0) / a.std(0))
-    scores = []
+    scale = b.std(0) / a.std(0)
+    shift = b.mean(0) - a.mean(0) * scale
+    scores: dict[str, list[tuple[float, float]]] = {"identity": [], "colour transfer": []}
     for path in sorted((root / "testA").glob("*.png")):
-        x = np.asarray(Image.open(path).convert("RGB")).astype(np.float64)
-        y = np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
+        x = np.asarray(Image.open(path).convert("RGB"))
+        transferred = np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
         truth = np.asarray(Image.open(root / "testA_truth" / path.name).convert("RGB"))
-        scores.append((psnr(y, truth), ssim(y, truth)))
-    return float(np.mean([s[0] for s in scores])), float(np.mean([s[1] for s in scores]))
+        for name, output in (("identity", x), ("colour transfer", transferred)):
+            scores[name].append((psnr(output, truth), ssim(output, truth)))
+    return {name: tuple(float(v) for v in np.mean(rows, axis=0)) for name, rows in scores.items()}
 
 
 def recipe_config(name: str, overrides: list[str], root: Path, out: Path) -> TrainConfig:
@@ -97,8 +100,7 @@ def recipe_config(name: str, overrides: list[str], root: Path, out: Path) -> Tra
         target = values["model"] if key in values["model"] else values
         if key not in target:
             raise SystemExit(f"unknown setting {key!r}")
-        target[key] = json.loads(raw.lower() if raw.lower() in ("true", "false") else raw) \
-            if not isinstance(target[key], str) else raw
+        target[key] = raw if isinstance(target[key], str) else json.loads(raw.lower())
     values.update(data=str(root), out=str(out), workers=0, sample_every=0, save_every=10**9, keep_every=0,
                   log_every=50, max_steps=0)
     return from_dict(TrainConfig, values)
@@ -144,17 +146,16 @@ def main() -> None:
     tag = args.tag or args.recipe
     out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
     config = recipe_config(args.recipe, args.set, root, out)
-    identity = evaluate(Translator(LoadedModel(_Identity(), {"model": {"channels": 3}}), "cpu"),
-                        root / "testA", root / "testA_truth")
-    ct_psnr, ct_ssim = colour_transfer_baseline(root)
+    base = baselines(root)
+    ct_psnr = base["colour transfer"][0]
     m = config.model
     print(f"grade {args.grade}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
           f"ndf {m.ndf}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
           f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
           f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "
           f"budget {args.minutes} min")
-    print(f"baseline identity        PSNR {identity.mean('psnr'):6.2f} dB  SSIM {identity.mean('ssim'):.4f}")
-    print(f"baseline colour transfer PSNR {ct_psnr:6.2f} dB  SSIM {ct_ssim:.4f}")
+    for name, (value_psnr, value_ssim) in base.items():
+        print(f"baseline {name:15s} PSNR {value_psnr:6.2f} dB  SSIM {value_ssim:.4f}")
 
     trainer = Trainer(config)
     budget = args.minutes * 60
@@ -195,19 +196,6 @@ def main() -> None:
         strip = ROOT / "docs" / f"quality-{tag}.png"
         save_strip(snapshot(trainer), root, strip)
         print(f"strip: {strip}")
-
-
-class _Identity:
-    """Stands in for a generator: returns its input (the identity baseline, through the same path)."""
-
-    def to(self, *args, **kwargs):
-        return self
-
-    def eval(self):
-        return self
-
-    def __call__(self, x):
-        return x
 
 
 if __name__ == "__main__":
