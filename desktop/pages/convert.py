@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -93,6 +93,12 @@ class ConvertPage(QWidget):
         self.failures.setMaximumHeight(140)
         self.failures_label = QLabel("Failed files")
         self.preview = BeforeAfter()
+        # a fast batch finishes many files a second: show the newest at most every 250 ms
+        self._latest_pair: tuple[str, str] | None = None
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(250)
+        self._preview_timer.timeout.connect(self._show_latest_pair)
 
         left = QVBoxLayout()
         left.addWidget(box)
@@ -223,7 +229,14 @@ class ConvertPage(QWidget):
         self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · ETA {format_duration(p.eta_s)}")
 
     def on_file_done(self, e: FileDone) -> None:
-        self.preview.show_pair(e.source, e.output)
+        self._latest_pair = (e.source, e.output)
+        if not self._preview_timer.isActive():
+            self._preview_timer.start()
+
+    def _show_latest_pair(self) -> None:
+        if self._latest_pair is not None:
+            self.preview.show_pair(*self._latest_pair)
+            self._latest_pair = None
 
     def on_file_failed(self, e: FileFailed) -> None:
         self.failures.addItem(f"{Path(e.source).name}: {e.reason}")
@@ -235,6 +248,8 @@ class ConvertPage(QWidget):
         self.failures.setVisible(visible)
 
     def on_finished(self, s: ConvertSummary) -> None:
+        self._preview_timer.stop()
+        self._show_latest_pair()  # the last file converted, without waiting for the timer
         if s.total == 0 and not s.error:
             self.progress.setMaximum(1)
             self.progress.setValue(1)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QThreadPool
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -20,6 +20,17 @@ def array_to_qimage(array: np.ndarray) -> QImage:
     if array.ndim == 2:
         return QImage(array.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
     return QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def read_scaled(path: str, max_side: int = 1024) -> QImage:
+    """Decode an image upright and at most ``max_side`` pixels long (JPEGs decode scaled, cheaply),
+    so a 24-megapixel preview does not hold the GUI thread."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if size.isValid() and max(size.width(), size.height()) > max_side:
+        reader.setScaledSize(size.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
 
 
 class ScaledImage(QLabel):
@@ -160,8 +171,8 @@ class BeforeAfter(QWidget):
             layout.addWidget(view, 1, col)
 
     def show_pair(self, source: str, output: str) -> None:
-        self.before.set_image(QImage(source))
-        self.after.set_image(QImage(output))
+        self.before.set_image(read_scaled(source))
+        self.after.set_image(read_scaled(output))
         self.before_caption.setText(f"Before: {Path(source).name}")
         self.after_caption.setText(f"After: {Path(output).name}")
 
