@@ -5,7 +5,7 @@
 
 Data (built in build/quality/, from photos that scikit-image, scikit-learn, matplotlib and
 Debian's mate-backgrounds redistribute; see tools/demo_data.py): the task is the golden-hour
-colour grade T
+appearance change T
 (--grade: "film", teal shadows and orange highlights, by default; or "golden_hour").
   trainA  7 photos as they are   astronaut, china, Aqua, Dune, GreenMeadow, RainDrops, Wood
   trainB  7 other photos under T coffee, flower, Blinds, FreshFlower, LadyBird, Storm, TwoWings
@@ -51,10 +51,14 @@ WORK = ROOT / "build" / "quality"
 
 
 def build_data(root: Path, grade) -> None:
+    """Write the split under ``root`` (built beside it, then renamed: runs may share it)."""
     import shutil
+    import tempfile
 
-    shutil.rmtree(root, ignore_errors=True)
+    if (root / "testA_truth").is_dir():
+        return
     photos = fetch_photos(sum(SPLIT.values(), ()))
+    final, root = root, Path(tempfile.mkdtemp(dir=root.parent, prefix=".building-"))
     for side in ("trainA", "trainB", "testA", "testA_truth"):
         (root / side).mkdir(parents=True, exist_ok=True)
     for name in SPLIT["trainA"]:
@@ -68,6 +72,10 @@ def build_data(root: Path, grade) -> None:
         image = load_rgb(photos[name], 256)
         image.save(root / "testA" / f"{name}.png")
         Image.fromarray(grade(np.asarray(image))).save(root / "testA_truth" / f"{name}.png")
+    try:
+        root.rename(final)
+    except OSError:  # another run built it first
+        shutil.rmtree(root)
 
 
 def pixels(folder: Path) -> np.ndarray:
@@ -137,11 +145,15 @@ def main() -> None:
     p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T")
     p.add_argument("--minutes", type=float, default=20.0, help="training-time budget (evaluation excluded)")
     p.add_argument("--evals", type=int, default=6, help="evaluations spread over the budget")
+    p.add_argument("--eval-steps", default="", metavar="N,N,...",
+                   help="evaluate at these steps instead, and stop after the last (for runs that share the CPU, "
+                        "whose minutes do not compare)")
     p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
     p.add_argument("--tag", default="", help="name for the strip and the run folder")
     args = p.parse_args()
 
-    root = WORK / "data"
+    root = WORK / f"data-{args.grade}"
+    root.parent.mkdir(parents=True, exist_ok=True)
     build_data(root, GRADES[args.grade])
     tag = args.tag or args.recipe
     out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -159,7 +171,8 @@ def main() -> None:
 
     trainer = Trainer(config)
     budget = args.minutes * 60
-    marks = [budget * (i + 1) / args.evals for i in range(args.evals)]
+    step_marks = sorted(int(v) for v in args.eval_steps.split(",") if v.strip())
+    marks = step_marks or [budget * (i + 1) / args.evals for i in range(args.evals)]
     state = {"train_s": 0.0, "last": time.perf_counter(), "curve": []}
 
     def on_event(event) -> None:
@@ -169,7 +182,7 @@ def main() -> None:
             return
         now = time.perf_counter()
         state["train_s"] += now - state["last"]
-        if marks and state["train_s"] >= marks[0]:
+        if marks and (event.step if step_marks else state["train_s"]) >= marks[0]:
             marks.pop(0)
             score = evaluate(snapshot(trainer), root / "testA", root / "testA_truth")
             state["curve"].append((state["train_s"], event.step, score.mean("psnr"), score.mean("ssim")))
