@@ -9,6 +9,7 @@ Variants (each a real Trainer.train_step on fixed random tensors; data loading e
   default        what the engine does by default on this device (see engine/speed.py)
   compiled       default + torch.compile (only with --compile; on by default on CUDA already)
   bf16           default + bf16 autocast (only with --bf16; on by default on CUDA already)
+  bf16_cl        bf16 autocast + channels_last (only with --bf16; oneDNN's bf16 kernels prefer NHWC)
 
 Variants are timed in interleaved rounds so that machine noise hits them alike; each figure
 is the median over all timed steps. FLOPs of one step come from torch.utils.flop_counter.
@@ -43,6 +44,7 @@ VARIANTS = {
     "default": dict(),
     "compiled": dict(compile="on"),
     "bf16": dict(amp="bf16"),
+    "bf16_cl": dict(amp="bf16", channels_last="on"),
 }
 
 
@@ -80,7 +82,7 @@ def time_steps(trainer: Trainer, a, b, steps: int, read_every_step: bool) -> lis
 
 def bench(batch: int, args, data: str) -> None:
     names = ["plain", "channels_last", "default"] + (["compiled"] if args.compile else []) + (
-        ["bf16"] if args.bf16 else [])
+        ["bf16", "bf16_cl"] if args.bf16 else [])
     trainers = {n: make_trainer(data, args, batch, **VARIANTS[n]) for n in names}
     device = trainers["plain"].device
     c = 3

@@ -82,7 +82,7 @@ class TrainConfig:
     workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")
     channels_last: str = opt("auto", "NHWC memory layout: auto (on CUDA only; measured 2 % slower on a 2-core "
                                      "CPU), on, off", ("auto", "on", "off"))
-    amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it, else off), bf16, fp16, off",
+    amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it and on CPUs with native bf16, else off), bf16, fp16, off",
                    ("auto", "bf16", "fp16", "off"))
     compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
     log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)")
