@@ -27,7 +27,7 @@ FORM_FIELDS = {"crop": ("crop_size", False), "load": ("load_size", False), "bloc
                "ngf": ("ngf", True), "epochs": ("epochs", False), "decay": ("epochs_decay", False),
                "steps": ("steps", False), "lr": ("lr", False), "lambda_identity": ("lambda_identity", False),
                "batch": ("batch_size", False), "residual": ("residual", True)}
-HIDDEN_MODEL_FIELDS = ("ndf", "upsample")  # taken from the last preset chosen
+HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample")  # taken from the last preset chosen
 
 
 def format_duration(seconds: float) -> str:
@@ -83,7 +83,8 @@ class TrainPage(QWidget):
         self.preset_note = QLabel()
         self.preset_note.setWordWrap(True)
         self.preset_note.setObjectName("hint")
-        self._extras = dict(preprocess="resize_and_crop", ema=0.0, ndf=64, upsample="transpose")
+        self._extras = dict(preprocess="resize_and_crop", ema=0.0,
+                            **{k: getattr(ModelConfig(), k) for k in HIDDEN_MODEL_FIELDS})
         d, m = TrainConfig(), ModelConfig()
         self.crop = spin(16, 1024, 128, 4, " px")
         self.load = spin(16, 2048, 143, 1, " px")
@@ -269,7 +270,7 @@ class TrainPage(QWidget):
             data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
             out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
             model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
-                              ndf=self._extras["ndf"], upsample=self._extras["upsample"]),
+                              **{k: self._extras[k] for k in HIDDEN_MODEL_FIELDS}),
             preprocess=self._extras["preprocess"], ema=self._extras["ema"], steps=self.steps.value(),
             crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
             epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),

@@ -167,6 +167,11 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     assert config.crop_size == 96 and config.steps == quick.train["steps"]
     assert config.model.residual and config.model.upsample == "resize" and config.model.ngf == 32
     assert config.ema == quick.train["ema"] and config.lambda_identity == quick.train["lambda_identity"]
+    assert all(getattr(config.model, key) == value for key, value in quick.model.items())
+    page.preset.setCurrentText(paper.label)  # fields the form does not show follow the preset too
+    paper_model = page.build_config().model
+    assert all(getattr(paper_model, key) == value for key, value in paper.model.items())
+    assert paper_model.d_layers == 3 and page.build_config().ema == 0.0
 
 
 def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
