@@ -162,7 +162,7 @@ def main() -> None:
     ct_psnr = base["colour transfer"][0]
     m = config.model
     print(f"grade {args.grade}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
-          f"ndf {m.ndf}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
+          f"ndf {m.ndf}, D layers {m.d_layers}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
           f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
           f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "
           f"budget {args.minutes} min")
@@ -170,6 +170,7 @@ def main() -> None:
         print(f"baseline {name:15s} PSNR {value_psnr:6.2f} dB  SSIM {value_ssim:.4f}")
 
     trainer = Trainer(config)
+    print(f"speed path: {trainer.speed.describe()}")
     budget = args.minutes * 60
     step_marks = sorted(int(v) for v in args.eval_steps.split(",") if v.strip())
     marks = step_marks or [budget * (i + 1) / args.evals for i in range(args.evals)]

@@ -1,7 +1,8 @@
 """Named training recipes, shared by the CLI (``--preset``) and the app's Train page.
 
 ``paper`` is Zhu et al.'s recipe exactly. ``quick`` is the best recipe measured so far for a
-2-core CPU and half an hour (docs/quality.md, which also says where it still falls short).
+2-core CPU and half an hour: a generator that edits its input, 34x34 discriminator patches and
+a 4000-step schedule (docs/quality.md has every run, and where it still falls short).
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 128 px, residual, ~23 min on a CPU",
-        train=dict(crop_size=128, load_size=143, preprocess="resize_and_crop", steps=3000, lr=2e-4,
+        "quick", "Quick: 128 px, residual, ~21 min on a CPU",
+        train=dict(crop_size=128, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
                    lambda_identity=0.1, batch_size=1, ema=0.999),
-        model=dict(blocks=6, ngf=32, ndf=64, upsample="resize", residual=True),
-        expected="about 23 minutes on a 2-core CPU (3000 steps of 0.46 s)",
-        trade_off="made for edits of the input (colour, tone, texture), not changes of shape; on few "
-                  "photos it can paint the other domain's content colours: check the samples, and see "
-                  "docs/quality.md for where it falls short"),
+        model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),
+        expected="about 21 minutes on a 2-core CPU with bf16 instructions (4000 steps of 0.32 s), "
+                 "about 31 in fp32 on CPUs without them (4000 steps of 0.47 s)",
+        trade_off="made for edits of the input (colour, tone, texture), not changes of shape; with few "
+                  "photos a side it learns only part of a strong change and can leave small spots: check "
+                  "the samples, and see docs/quality.md for where it falls short"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
