@@ -26,11 +26,10 @@ PRESETS = {
         train=dict(crop_size=128, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
                    lambda_identity=0.1, batch_size=1, ema=0.999),
         model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),
-        expected="about 21 minutes on a 2-core CPU with bf16 instructions (4000 steps of 0.32 s), "
-                 "about 31 in fp32 on CPUs without them (4000 steps of 0.47 s)",
-        trade_off="made for edits of the input (colour, tone, texture), not changes of shape; with few "
-                  "photos a side it learns only part of a strong change and can leave small spots: check "
-                  "the samples, and see docs/quality.md for where it falls short"),
+        expected="4000 steps: about 21 minutes on a 2-core CPU with bf16 instructions (0.32 s a step), "
+                 "31 without them",
+        trade_off="for changes of colour, tone and texture, not of shape; from few photos it learns only "
+                  "part of a strong change and can leave small spots: check the samples"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,

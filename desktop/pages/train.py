@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
-from desktop.widgets.layout import split_page
+from desktop.widgets.layout import WrappedNote, split_page
 from desktop.widgets.images import SampleGrid
 from desktop.widgets.loss_plot import LossPlot
 from desktop.workers import TrainWorker
@@ -80,9 +80,7 @@ class TrainPage(QWidget):
         self.preset = QComboBox()
         self.preset.addItems([p.label for p in PRESETS.values()] + [CUSTOM])
         self.preset.currentTextChanged.connect(self.apply_preset)
-        self.preset_note = QLabel()
-        self.preset_note.setWordWrap(True)
-        self.preset_note.setObjectName("hint")
+        self.preset_note = WrappedNote()
         self._extras = dict(preprocess="resize_and_crop", ema=0.0,
                             **{k: getattr(ModelConfig(), k) for k in HIDDEN_MODEL_FIELDS})
         d, m = TrainConfig(), ModelConfig()
@@ -114,7 +112,7 @@ class TrainPage(QWidget):
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
         form.addRow("Preset", self.preset)
-        form.addRow("", self.preset_note)
+        form.addRow(self.preset_note)  # the full width: a wrapped label in the field column gets clipped
         form.addRow("Crop size", self.crop)
         form.addRow("Load size", self.load)
         form.addRow("Residual blocks", self.blocks)

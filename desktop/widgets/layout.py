@@ -27,3 +27,27 @@ def title_and_details() -> tuple[QLabel, QLabel]:
     details.setWordWrap(True)
     details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return title, details
+
+
+class WrappedNote(QLabel):
+    """A word-wrapped hint that keeps every line when its column runs short of height.
+
+    Layouts give a wrapped QLabel the height of its width-less size hint, which clips longer
+    texts; this one asks for the height its text needs at its current width.
+    """
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setObjectName("hint")
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(self.heightForWidth(max(self.width(), 1)))
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()

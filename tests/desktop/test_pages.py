@@ -156,6 +156,11 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     page.preset.setCurrentText(quick.label)
     assert page.residual.isChecked() and page.steps.value() == quick.train["steps"]
     assert "minutes" in page.preset_note.text()
+    window.resize(1280, 820)  # the note keeps every line in a window of ordinary size (it was clipped)
+    window.tabs.setCurrentWidget(page)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: page.preset_note.height() >= page.preset_note.heightForWidth(page.preset_note.width()))
     page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.residual.isChecked()
 
