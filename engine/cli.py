@@ -178,6 +178,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         if trainer.is_main:
             reporter.close()
+        trainer.close()
     if isinstance(result, Failed):
         raise CommandError(result.reason)
     if trainer.is_main:

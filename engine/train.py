@@ -12,6 +12,7 @@ and emits events.
 from __future__ import annotations
 
 import copy
+import gc
 import itertools
 import json
 import logging
@@ -270,6 +271,17 @@ class Trainer:
         losses = {"D_A": loss_D_A, "G_A": loss_G_A, "cycle_A": loss_cycle_A, "idt_A": loss_idt_A,
                   "D_B": loss_D_B, "G_B": loss_G_B, "cycle_B": loss_cycle_B, "idt_B": loss_idt_B}
         return {k: v.detach() for k, v in losses.items()}
+
+    def close(self) -> None:
+        """End a distributed run's process group while the interpreter is fully alive.
+
+        Left to interpreter exit, gloo's worker threads can still hold DDP's buffers and
+        abort the process after a successful run (seen once in CI, torch 2.14.1).
+        """
+        if self.world_size > 1 and dist.is_initialized():
+            self._train_G, self._train_D = self.generators, self.discriminators  # drop the DDP wrappers
+            gc.collect()
+            dist.destroy_process_group()
 
     @torch.no_grad()
     def _update_ema(self) -> None:

@@ -20,4 +20,4 @@ if trainer.is_main:
     assert all(torch.equal(g, gathered[0]) for g in gathered), gathered
     print(f"ranks agree: world {dist.get_world_size()}, step {trainer.step}, "
           f"{len(trainer.sampler)} keys per rank per epoch")
-dist.destroy_process_group()
+trainer.close()
