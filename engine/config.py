@@ -75,6 +75,8 @@ class TrainConfig:
     lambda_cycle: float = opt(10.0, "weight of the cycle-consistency loss")
     lambda_identity: float = opt(0.5, "weight of the identity loss, relative to lambda-cycle (0 disables)")
     pool_size: int = opt(50, "generated images kept in the discriminators' history pool")
+    d_augment: str = opt("", "differentiable augmentation of the discriminators' inputs, comma-separated: "
+                             "translation, cutout (DiffAugment, Zhao et al. 2020; empty: off, as in the paper)")
     ema: float = opt(0.0, "also keep a moving average of the generators' weights with this decay (e.g. 0.999); "
                           "samples and exported models use it (0: off, as in the paper)")
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
@@ -110,6 +112,9 @@ class TrainConfig:
         for name in ("log_every", "save_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name.replace('_', '-')} must be at least 1")
+        unknown = {p.strip() for p in self.d_augment.split(",") if p.strip()} - {"translation", "cutout"}
+        if unknown:
+            problems.append(f"unknown d-augment policy {', '.join(sorted(unknown))} (use translation, cutout)")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from torchvision.utils import make_grid, save_image
 
 from . import __version__
+from .augment import augment
 from .config import TrainConfig, from_dict, load_json, save_json, to_dict
 from .data import EpochSampler, UnpairedDataset, check_folder, load_image, make_transform, resolve_folders
 from .devices import pick_device
@@ -238,8 +239,8 @@ class Trainer:
         set_requires_grad([self.D_A, self.D_B], False)
         with self.speed.autocast(self.device):
             fake_B, rec_A, fake_A, rec_B, idt_A, idt_B = self._train_G(real_A, real_B, use_idt)
-            loss_G_A = self.gan_loss(self._judge_A(fake_B), True)
-            loss_G_B = self.gan_loss(self._judge_B(fake_A), True)
+            loss_G_A = self.gan_loss(self._judge_A(augment(fake_B, c.d_augment)), True)
+            loss_G_B = self.gan_loss(self._judge_B(augment(fake_A, c.d_augment)), True)
             loss_cycle_A = cycle_loss(rec_A, real_A, w_cyc)
             loss_cycle_B = cycle_loss(rec_B, real_B, w_cyc)
             zero = real_A.new_zeros(())
@@ -259,7 +260,8 @@ class Trainer:
         pooled_B = self.pool_B.query(fake_B.detach().float())
         pooled_A = self.pool_A.query(fake_A.detach().float())
         with self.speed.autocast(self.device):
-            real_b, fake_b, real_a, fake_a = self._train_D(real_A, real_B, pooled_A, pooled_B)
+            real_b, fake_b, real_a, fake_a = self._train_D(*(augment(x, c.d_augment)
+                                                             for x in (real_A, real_B, pooled_A, pooled_B)))
             loss_D_A = 0.5 * (self.gan_loss(real_b, True) + self.gan_loss(fake_b, False))
             loss_D_B = 0.5 * (self.gan_loss(real_a, True) + self.gan_loss(fake_a, False))
         self.opt_D.zero_grad(set_to_none=True)

@@ -27,7 +27,9 @@ FORM_FIELDS = {"crop": ("crop_size", False), "load": ("load_size", False), "bloc
                "ngf": ("ngf", True), "epochs": ("epochs", False), "decay": ("epochs_decay", False),
                "steps": ("steps", False), "lr": ("lr", False), "lambda_identity": ("lambda_identity", False),
                "batch": ("batch_size", False), "residual": ("residual", True)}
-HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample")  # taken from the last preset chosen
+# settings the form does not show: taken from the last preset chosen
+HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample")
+HIDDEN_TRAIN_FIELDS = ("preprocess", "ema", "d_augment")
 
 
 def format_duration(seconds: float) -> str:
@@ -81,8 +83,8 @@ class TrainPage(QWidget):
         self.preset.addItems([p.label for p in PRESETS.values()] + [CUSTOM])
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
-        self._extras = dict(preprocess="resize_and_crop", ema=0.0,
-                            **{k: getattr(ModelConfig(), k) for k in HIDDEN_MODEL_FIELDS})
+        self._extras = {**{k: getattr(TrainConfig(), k) for k in HIDDEN_TRAIN_FIELDS},
+                        **{k: getattr(ModelConfig(), k) for k in HIDDEN_MODEL_FIELDS}}
         d, m = TrainConfig(), ModelConfig()
         self.crop = spin(16, 1024, 128, 4, " px")
         self.load = spin(16, 2048, 143, 1, " px")
@@ -220,7 +222,7 @@ class TrainPage(QWidget):
             elif key in values:
                 widget.setValue(values[key])
             widget.blockSignals(False)
-        self._extras = {"preprocess": values.get("preprocess", "resize_and_crop"), "ema": values.get("ema", 0.0),
+        self._extras = {**{k: values.get(k, getattr(TrainConfig(), k)) for k in HIDDEN_TRAIN_FIELDS},
                         **{k: values.get(k, getattr(ModelConfig(), k)) for k in HIDDEN_MODEL_FIELDS}}
         self.preset_note.setText(f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}.")
 
@@ -269,7 +271,7 @@ class TrainPage(QWidget):
             out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
             model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
                               **{k: self._extras[k] for k in HIDDEN_MODEL_FIELDS}),
-            preprocess=self._extras["preprocess"], ema=self._extras["ema"], steps=self.steps.value(),
+            **{k: self._extras[k] for k in HIDDEN_TRAIN_FIELDS}, steps=self.steps.value(),
             crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
             epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
             lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),

@@ -145,6 +145,7 @@ def test_convert_page_lists_failed_files_only_when_there_are_some(qtbot, window,
 
 
 def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_path):
+    from engine.config import TrainConfig
     from engine.presets import PRESETS
 
     page = window.train
@@ -173,6 +174,8 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     assert config.model.residual and config.model.upsample == "resize" and config.model.ngf == 32
     assert config.ema == quick.train["ema"] and config.lambda_identity == quick.train["lambda_identity"]
     assert all(getattr(config.model, key) == value for key, value in quick.model.items())
+    assert all(getattr(config, key) == quick.train.get(key, getattr(TrainConfig(), key))
+               for key in ("preprocess", "ema", "d_augment"))
     page.preset.setCurrentText(paper.label)  # fields the form does not show follow the preset too
     paper_model = page.build_config().model
     assert all(getattr(paper_model, key) == value for key, value in paper.model.items())
