@@ -4,9 +4,8 @@
     .venv/bin/python benchmarks/quality.py --recipe quick --set ngf=32 --set residual=false --minutes 10
 
 Data (built in build/quality/, from photos that scikit-image, scikit-learn, matplotlib and
-Debian's mate-backgrounds redistribute; see tools/demo_data.py): the task is the golden-hour
-appearance change T
-(--grade: "film", teal shadows and orange highlights, by default; or "golden_hour").
+Debian's mate-backgrounds redistribute; see tools/demo_data.py): the task is an appearance
+change T (--grade: "film", teal shadows and orange highlights, by default; or "golden_hour").
   trainA  7 photos as they are   astronaut, china, Aqua, Dune, GreenMeadow, RainDrops, Wood
   trainB  7 other photos under T coffee, flower, Blinds, FreshFlower, LadyBird, Storm, TwoWings
   testA   5 held-out photos      chelsea, rocket, grace_hopper, Garden, YellowFlower; testA_truth = T(testA)

@@ -84,8 +84,8 @@ class TrainConfig:
     workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")
     channels_last: str = opt("auto", "NHWC memory layout: auto (on CUDA only; measured 2 % slower on a 2-core "
                                      "CPU), on, off", ("auto", "on", "off"))
-    amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it and on CPUs with native bf16, else off), bf16, fp16, off",
-                   ("auto", "bf16", "fp16", "off"))
+    amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it and on CPUs with native bf16, "
+                           "else off), bf16, fp16, off", ("auto", "bf16", "fp16", "off"))
     compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
     log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)")
     sample_every: int = opt(500, "steps between sample images (0: only at the end)")
@@ -112,9 +112,11 @@ class TrainConfig:
         for name in ("log_every", "save_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name.replace('_', '-')} must be at least 1")
-        unknown = {p.strip() for p in self.d_augment.split(",") if p.strip()} - {"translation", "cutout"}
+        from .augment import POLICIES  # here: the module needs torch, the configs do not
+
+        unknown = {p.strip() for p in self.d_augment.split(",") if p.strip()} - set(POLICIES)
         if unknown:
-            problems.append(f"unknown d-augment policy {', '.join(sorted(unknown))} (use translation, cutout)")
+            problems.append(f"unknown d-augment policy {', '.join(sorted(unknown))} (use {', '.join(POLICIES)})")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -32,6 +32,13 @@ HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample")
 HIDDEN_TRAIN_FIELDS = ("preprocess", "ema", "d_augment")
 
 
+def hidden_values(preset_values: dict) -> dict:
+    """The hidden settings of a preset's values, with the configs' defaults for those it leaves out."""
+    train, model = TrainConfig(), ModelConfig()
+    return {**{k: preset_values.get(k, getattr(train, k)) for k in HIDDEN_TRAIN_FIELDS},
+            **{k: preset_values.get(k, getattr(model, k)) for k in HIDDEN_MODEL_FIELDS}}
+
+
 def format_duration(seconds: float) -> str:
     if seconds != seconds or seconds == float("inf"):
         return "—"
@@ -83,8 +90,7 @@ class TrainPage(QWidget):
         self.preset.addItems([p.label for p in PRESETS.values()] + [CUSTOM])
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
-        self._extras = {**{k: getattr(TrainConfig(), k) for k in HIDDEN_TRAIN_FIELDS},
-                        **{k: getattr(ModelConfig(), k) for k in HIDDEN_MODEL_FIELDS}}
+        self._extras = hidden_values({})
         d, m = TrainConfig(), ModelConfig()
         self.crop = spin(16, 1024, 128, 4, " px")
         self.load = spin(16, 2048, 143, 1, " px")
@@ -222,8 +228,7 @@ class TrainPage(QWidget):
             elif key in values:
                 widget.setValue(values[key])
             widget.blockSignals(False)
-        self._extras = {**{k: values.get(k, getattr(TrainConfig(), k)) for k in HIDDEN_TRAIN_FIELDS},
-                        **{k: values.get(k, getattr(ModelConfig(), k)) for k in HIDDEN_MODEL_FIELDS}}
+        self._extras = hidden_values(values)
         self.preset_note.setText(f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}.")
 
     def _form_value(self, name: str):
