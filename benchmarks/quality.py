@@ -4,11 +4,12 @@
     .venv/bin/python benchmarks/quality.py --recipe quick --set ngf=32 --set residual=false --minutes 10
 
 Data (built in build/quality/, from photos that scikit-image, scikit-learn, matplotlib and
-Debian's mate-backgrounds redistribute; see tools/demo_data.py): the task is an appearance
-change T (--grade: "film", teal shadows and orange highlights, by default; or "golden_hour").
-  trainA  7 photos as they are   astronaut, china, Aqua, Dune, GreenMeadow, RainDrops, Wood
-  trainB  7 other photos under T coffee, flower, Blinds, FreshFlower, LadyBird, Storm, TwoWings
-  testA   5 held-out photos      chelsea, rocket, grace_hopper, Garden, YellowFlower; testA_truth = T(testA)
+Debian's mate-backgrounds, lomiri-wallpapers and plasma-workspace-wallpapers redistribute; see
+tools/demo_data.py): the task is an appearance change T (--grade: "film", teal shadows and
+orange highlights, by default; or "golden_hour").
+  trainA  20 photos as they are     (SPLITS["full"]; --split small: the first 7)
+  trainB  20 other photos under T
+  testA   5 held-out photos         chelsea, rocket, grace_hopper, Garden, YellowFlower; testA_truth = T(testA)
 Split by source photo: no photo appears on two sides. Each training photo is used at two
 scales (long side 384 and 256) and seen through random crops.
 
@@ -43,31 +44,44 @@ from engine.presets import PRESETS  # noqa: E402
 from engine.train import Trainer  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
 
-SPLIT = {"trainA": ("astronaut", "china", "Aqua", "Dune", "GreenMeadow", "RainDrops", "Wood"),
-         "trainB": ("coffee", "flower", "Blinds", "FreshFlower", "LadyBird", "Storm", "TwoWings"),
-         "testA": ("chelsea", "rocket", "grace_hopper", "Garden", "YellowFlower")}
+TEST = ("chelsea", "rocket", "grace_hopper", "Garden", "YellowFlower")
+SPLITS = {
+    # the first benchmark: 7 photos a side
+    "small": {"trainA": ("astronaut", "china", "Aqua", "Dune", "GreenMeadow", "RainDrops", "Wood"),
+              "trainB": ("coffee", "flower", "Blinds", "FreshFlower", "LadyBird", "Storm", "TwoWings"),
+              "testA": TEST},
+    # + 26 photos of the Lomiri and Plasma wallpaper packages, shared so that each side gets
+    # landscapes, close-ups, objects and low-light scenes: 20 a side, the same test photos
+    "full": {"trainA": ("astronaut", "china", "Aqua", "Dune", "GreenMeadow", "RainDrops", "Wood",
+                        "Bridge", "Fig", "Wine", "Aitzgorri", "Bird", "Clock", "Dandelions", "Kleiber",
+                        "BytheWater", "ColorfulCups", "FallenLeaf", "Kite", "Path"),
+             "trainB": ("coffee", "flower", "Blinds", "FreshFlower", "LadyBird", "Storm", "TwoWings",
+                        "Dragonfly", "Brushes", "Bokeh", "Dogs", "Stream", "Picos", "Sunset", "ColdRipple",
+                        "DarkestHour", "EveningGlow", "Grey", "OneStandsOut", "summer_1am"),
+             "testA": TEST},
+}
 WORK = ROOT / "build" / "quality"
 
 
-def build_data(root: Path, grade) -> None:
+def build_data(root: Path, grade, split: dict[str, tuple[str, ...]]) -> None:
     """Write the split under ``root`` (built beside it, then renamed: runs may share it)."""
     import shutil
     import tempfile
 
     if (root / "testA_truth").is_dir():
         return
-    photos = fetch_photos(sum(SPLIT.values(), ()))
+    photos = fetch_photos(sum(split.values(), ()))
     final, root = root, Path(tempfile.mkdtemp(dir=root.parent, prefix=".building-"))
     for side in ("trainA", "trainB", "testA", "testA_truth"):
         (root / side).mkdir(parents=True, exist_ok=True)
-    for name in SPLIT["trainA"]:
+    for name in split["trainA"]:
         for size in (384, 256):
             load_rgb(photos[name], size).save(root / "trainA" / f"{name}-{size}.png")
-    for name in SPLIT["trainB"]:
+    for name in split["trainB"]:
         for size in (384, 256):
             Image.fromarray(grade(np.asarray(load_rgb(photos[name], size)))).save(
                 root / "trainB" / f"{name}-{size}.png")
-    for name in SPLIT["testA"]:
+    for name in split["testA"]:
         image = load_rgb(photos[name], 256)
         image.save(root / "testA" / f"{name}.png")
         Image.fromarray(grade(np.asarray(image))).save(root / "testA_truth" / f"{name}.png")
@@ -142,6 +156,8 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a TrainConfig/ModelConfig field of the recipe (repeatable)")
     p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T")
+    p.add_argument("--split", default="full", choices=sorted(SPLITS),
+                   help="photos per side: full (20) or small (7, the first benchmark's)")
     p.add_argument("--minutes", type=float, default=20.0, help="training-time budget (evaluation excluded)")
     p.add_argument("--evals", type=int, default=6, help="evaluations spread over the budget")
     p.add_argument("--eval-steps", default="", metavar="N,N,...",
@@ -151,16 +167,16 @@ def main() -> None:
     p.add_argument("--tag", default="", help="name for the strip and the run folder")
     args = p.parse_args()
 
-    root = WORK / f"data-{args.grade}"
+    root = WORK / f"data-{args.grade}-{args.split}"
     root.parent.mkdir(parents=True, exist_ok=True)
-    build_data(root, GRADES[args.grade])
+    build_data(root, GRADES[args.grade], SPLITS[args.split])
     tag = args.tag or args.recipe
     out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
     config = recipe_config(args.recipe, args.set, root, out)
     base = baselines(root)
     ct_psnr = base["colour transfer"][0]
     m = config.model
-    print(f"grade {args.grade}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
+    print(f"grade {args.grade}, split {args.split}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
           f"ndf {m.ndf}, D layers {m.d_layers}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
           f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
           f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "

@@ -29,9 +29,11 @@ PHOTO_SOURCES = {
     "grace_hopper": ("matplotlib==3.11.2", "matplotlib/mpl-data/sample_data/grace_hopper.jpg", "public domain",
                      "US Navy"),
 }
-# Debian's mate-backgrounds 1.26.0 "nature" wallpapers: photographs under GPL-2+ (authors in the
-# package's copyright file); fetched with `apt-get download`, for the quality benchmark only.
-MATE = "mate-backgrounds"
+# Photographs from Debian wallpaper packages, fetched with `apt-get download` for the quality
+# benchmark only (authors and licences as their packages' copyright files and metadata give them).
+MATE, LOMIRI, LOMIRI_20, PLASMA = ("mate-backgrounds", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04",
+                                   "plasma-workspace-wallpapers")
+DEBIAN_PACKAGES = (MATE, LOMIRI, LOMIRI_20, PLASMA)
 for _name, _author in (("Aqua", "Charles Barbin"), ("Blinds", "Lennart Poettering, Andrea Cimitan"),
                        ("Dune", "Marco Cogoni, Hylke Bons"), ("FreshFlower", "Jens Ansorg"),
                        ("Garden", "Charles Barbin"), ("GreenMeadow", "Timothy Schellhase, Lapo Calamandrei"),
@@ -39,6 +41,31 @@ for _name, _author in (("Aqua", "Charles Barbin"), ("Blinds", "Lennart Poetterin
                        ("Storm", "Sergey Nazarov"), ("TwoWings", "Charles Barbin, Hylke Bons"),
                        ("Wood", "Jean-Francois Fortin Tam"), ("YellowFlower", "Charles Barbin")):
     PHOTO_SOURCES[_name] = (MATE, f"usr/share/backgrounds/mate/nature/{_name}.jpg", "GPL-2+", _author)
+for _name, _file, _licence, _author in (
+        ("Bridge", "Bridge_by_Sander_Klootwijk", "CC-BY-SA-4.0", "Sander Klootwijk"),
+        ("Dragonfly", "Dragonfly_by_Bolly", "CC-BY-SA-4.0", "Bolly"),
+        ("Fig", "Picture_0B_by_freespace", "CC-BY-4.0", "Trevor \"Freespace\""),
+        ("Brushes", "Picture_1A_by_freespace", "CC-BY-4.0", "Trevor \"Freespace\""),
+        ("Wine", "Wine_by_Jakkub_Mede", "CC-BY-4.0", "Jakub Mede"),
+        ("Aitzgorri", "aitzgorri_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+        ("Bokeh", "analogpattern_by_Peter_Nerlich", "CC-BY-SA-4.0", "Peter Nerlich"),
+        ("Bird", "free_by_Peter_Nerlich", "CC-BY-SA-4.0", "Peter Nerlich"),
+        ("Dogs", "friends_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+        ("Clock", "greentock_by_Peter_Nerlich", "CC-BY-SA-4.0", "Peter Nerlich"),
+        ("Stream", "life_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+        ("Picos", "picosdeeuropa_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi"),
+        ("Dandelions", "seeding_by_Clements_Engelhardt", "CC0-1.0", "Clemens Engelhardt"),
+        ("Sunset", "sunset_by_Aitzol_Berasategi", "CC-BY-4.0", "Aitzol Berasategi")):
+    PHOTO_SOURCES[_name] = (LOMIRI, f"usr/share/backgrounds/{_file}.jpg", _licence, _author)
+PHOTO_SOURCES["Kleiber"] = (LOMIRI_20, "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg", "CC-BY-SA-3.0",
+                            "Lukas Baubkus")
+for _name, _author in (("BytheWater", "Maciej Wiklo"), ("ColdRipple", "Risto Saukonpää"),
+                       ("ColorfulCups", "Dmitri Popov"), ("DarkestHour", "Risto Saukonpää"),
+                       ("EveningGlow", "Ian Hex"), ("FallenLeaf", "Martin Klapetek"), ("Grey", "Sigi Sagi"),
+                       ("Kite", "Risto Saukonpää"), ("OneStandsOut", "Risto Saukonpää"),
+                       ("Path", "Risto Saukonpää"), ("summer_1am", "Risto Saukonpää")):
+    PHOTO_SOURCES[_name] = (PLASMA, f"usr/share/wallpapers/{_name}/contents/images/2560x1600.jpg", "LGPL-3",
+                            _author)
 DEMO_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 
 
@@ -49,10 +76,11 @@ def fetch_photos(names=DEMO_PHOTOS, cache: Path = ROOT / "build" / "demo-src") -
         if path.exists():
             continue
         wheel_spec, member = PHOTO_SOURCES[name][:2]
-        if wheel_spec == MATE:  # a Debian package: download the .deb and unpack it (no root needed)
+        if wheel_spec in DEBIAN_PACKAGES:  # download the .deb and unpack it (no root needed)
             cache.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["apt-get", "download", MATE], cwd=cache, check=True, capture_output=True)
-            subprocess.run(["dpkg-deb", "-x", str(next(cache.glob(f"{MATE}_*.deb"))), str(cache)], check=True)
+            subprocess.run(["apt-get", "download", wheel_spec], cwd=cache, check=True, capture_output=True)
+            subprocess.run(["dpkg-deb", "-x", str(next(cache.glob(f"{wheel_spec}_*.deb"))), str(cache)],
+                           check=True)
             continue
         project = wheel_spec.split("==")[0].replace("-", "_")
         wheels = list(cache.glob(f"{project}-*.whl"))

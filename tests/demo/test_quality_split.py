@@ -1,0 +1,27 @@
+"""The quality benchmark's photo split: by source photo, every photo with a known licence."""
+
+import pytest
+
+from benchmarks.quality import SPLITS
+from tools.demo_data import PHOTO_SOURCES
+
+
+@pytest.mark.parametrize("name", sorted(SPLITS))
+def test_no_photo_is_on_two_sides(name):
+    sides = SPLITS[name]
+    photos = [photo for side in sides.values() for photo in side]
+    assert len(photos) == len(set(photos)), "a photo appears twice"
+    assert set(sides) == {"trainA", "trainB", "testA"}
+
+
+def test_every_photo_has_a_source_licence_and_author():
+    for photo in {p for split in SPLITS.values() for side in split.values() for p in side}:
+        package, member, licence, author = PHOTO_SOURCES[photo]
+        assert package and member and licence and author, photo
+
+
+def test_full_split_keeps_the_small_splits_test_photos():
+    """So that scores on the two splits are comparable."""
+    assert SPLITS["full"]["testA"] == SPLITS["small"]["testA"]
+    assert set(SPLITS["small"]["trainA"]) <= set(SPLITS["full"]["trainA"])
+    assert set(SPLITS["small"]["trainB"]) <= set(SPLITS["full"]["trainB"])
