@@ -25,6 +25,10 @@ from .data import check_folder, list_images, probe_image, resolve_folders
 from .fileio import atomic_write_text
 
 APP = "CycleGAN Studio"
+# Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
+# preset learnt almost nothing of the grade from 7 photos a side and most of it from 20
+# (docs/quality.md).
+FEW_IMAGES = 20
 
 
 def data_home() -> Path:
@@ -143,7 +147,7 @@ class Library:
 
     @staticmethod
     def inspect(entry: DatasetEntry, min_size: int = 128) -> DatasetReport:
-        """Counts and problems: missing folders, unreadable files, tiny images, mixed channels."""
+        """Counts and problems: missing folders, unreadable files, tiny images, mixed channels, too few photos."""
         problems: list[str] = []
         counts = []
         for side, folder in (("A", entry.folder_a), ("B", entry.folder_b)):
@@ -156,6 +160,9 @@ class Library:
             counts.append(len(files))
             if not files:
                 problems.append(f"folder {side} has no images")
+            elif len(files) < FEW_IMAGES:
+                problems.append(f"only {len(files)} image(s) in {side}: with fewer than {FEW_IMAGES} different photos "
+                                "a side, models tend to learn what the photos show rather than the change")
             modes: set[str] = set()
             tiny = 0
             for f in files:
