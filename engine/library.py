@@ -150,6 +150,7 @@ class Library:
         """Counts and problems: missing folders, unreadable files, tiny images, mixed channels, too few photos."""
         problems: list[str] = []
         counts = []
+        few: list[str] = []
         for side, folder in (("A", entry.folder_a), ("B", entry.folder_b)):
             path = Path(folder)
             if not path.is_dir():
@@ -161,8 +162,7 @@ class Library:
             if not files:
                 problems.append(f"folder {side} has no images")
             elif len(files) < FEW_IMAGES:
-                problems.append(f"only {len(files)} image(s) in {side}: with fewer than {FEW_IMAGES} different photos "
-                                "a side, models tend to learn what the photos show rather than the change")
+                few.append(f"{side}: {len(files)}")
             modes: set[str] = set()
             tiny = 0
             for f in files:
@@ -178,6 +178,9 @@ class Library:
                 problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
                 problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
+        if few:
+            problems.insert(0, f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a "
+                               "side, models tend to learn what the photos show rather than the change")
         return DatasetReport(counts[0], counts[1], problems)
 
     # ---------------------------------------------------------------- runs

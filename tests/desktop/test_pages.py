@@ -39,7 +39,7 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     add_dataset(window, root, "mixed")
     text = window.datasets.problems.text()
     assert "broken.png" in text and "smaller than 128 px" in text
-    assert "only 2 image(s) in B" in text and "only 3 image(s) in A" in text
+    assert "few images (A: 3, B: 2)" in text
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.datasets.remove_current()
     assert window.datasets.list.count() == 0
