@@ -114,6 +114,10 @@ class TrainPage(QWidget):
         self.device = QComboBox()
         self.device.addItems(available_devices())
         self.sample_every = spin(1, 100_000, 100)
+        self.seed = spin(0, 2**31 - 1, d.seed)
+        self.seed.setToolTip("The same seed and settings repeat a run exactly on the CPU. Short runs depend on it: "
+                             "if one stays close to its input or shows spots, train again with another seed "
+                             "(docs/quality.md)")
         for name in FORM_FIELDS:
             w = getattr(self, name)
             (w.toggled if isinstance(w, QCheckBox) else w.valueChanged).connect(self._mark_custom)
@@ -136,6 +140,7 @@ class TrainPage(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Device", self.device)
         form.addRow("Samples every", self.sample_every)
+        form.addRow("Seed", self.seed)
         settings_box = QGroupBox("New run")
         settings_box.setLayout(form)
 
@@ -203,7 +208,7 @@ class TrainPage(QWidget):
                 "blocks": self.blocks, "ngf": self.ngf, "residual": self.residual, "steps": self.steps,
                 "epochs": self.epochs, "decay": self.decay, "max_steps": self.max_steps, "lr": self.lr,
                 "lambda_cycle": self.lambda_cycle, "lambda_identity": self.lambda_identity, "batch": self.batch,
-                "device": self.device, "sample_every": self.sample_every}
+                "device": self.device, "sample_every": self.sample_every, "seed": self.seed}
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
@@ -281,7 +286,7 @@ class TrainPage(QWidget):
             epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
             lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),
             batch_size=self.batch.value(), device=self.device.currentText(), log_every=10,
-            sample_every=self.sample_every.value(), save_every=500)
+            sample_every=self.sample_every.value(), save_every=500, seed=self.seed.value())
         config.validate()
         return config
 

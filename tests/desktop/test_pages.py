@@ -177,10 +177,13 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     assert all(getattr(config.model, key) == value for key, value in quick.model.items())
     assert all(getattr(config, key) == quick.train.get(key, getattr(TrainConfig(), key))
                for key in ("preprocess", "ema", "d_augment"))
+    assert config.seed == 0
     page.preset.setCurrentText(paper.label)  # fields the form does not show follow the preset too
     paper_model = page.build_config().model
     assert all(getattr(paper_model, key) == value for key, value in paper.model.items())
     assert paper_model.d_layers == 3 and page.build_config().ema == 0.0
+    page.seed.setValue(7)  # another seed, for a run that stalled, keeps the recipe
+    assert page.preset.currentText() == paper.label and page.build_config().seed == 7
 
 
 def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
