@@ -42,6 +42,7 @@ class WrappedNote(QLabel):
         self.setObjectName("hint")
 
     def _fit(self) -> None:
+        self.setMinimumHeight(0)  # QLabel's heightForWidth never answers less than the minimum height
         self.setMinimumHeight(self.heightForWidth(max(self.width(), 1)))
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)

@@ -163,8 +163,11 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: page.preset_note.height() >= page.preset_note.heightForWidth(page.preset_note.width()))
+    quick_note_height = page.preset_note.height()
     page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.residual.isChecked()
+    # and the one-line note gives back the lines of the preset's (it kept their height)
+    qtbot.waitUntil(lambda: page.preset_note.height() < quick_note_height)
 
     root = tmp_path / "data"
     write_images(root / "trainA", 2, seed=1)
