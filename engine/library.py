@@ -26,8 +26,8 @@ from .fileio import atomic_write_text
 
 APP = "CycleGAN Studio"
 # Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
-# preset learnt almost nothing of the grade from 7 photos a side and most of it from 20
-# (docs/quality.md).
+# preset stayed near its input from 7 photos a side; from 20 it learnt the grade, though not
+# with every seed (docs/quality.md).
 FEW_IMAGES = 20
 
 
