@@ -33,7 +33,11 @@ class ModelConfig:
     ngf: int = opt(64, "filters in the generators' first layer")
     ndf: int = opt(64, "filters in the discriminators' first layer")
     d_layers: int = opt(3, "strided layers in the PatchGAN discriminator (3 gives 70x70)")
-    norm: str = opt("instance", "normalisation layer", ("instance", "instance_affine", "batch"))
+    norm: str = opt("instance", "normalisation layer of the generators (and of the discriminators unless d-norm "
+                                "says otherwise)", ("instance", "instance_affine", "batch", "none"))
+    d_norm: str = opt("same", "normalisation of the discriminators: the same as norm (the paper), none, or "
+                              "spectral (spectral norm on every conv and no other norm; Miyato et al. 2018)",
+                      ("same", "instance", "instance_affine", "batch", "none", "spectral"))
     upsample: str = opt(
         "transpose",
         "generator upsampling: transposed conv (paper) or resize-conv (no checkerboards)",

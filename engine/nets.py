@@ -13,6 +13,7 @@ import functools
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 from .config import ModelConfig
 
@@ -39,6 +40,8 @@ def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
         return functools.partial(InstanceNorm, affine=True, track_running_stats=False)
     if kind == "batch":
         return functools.partial(nn.BatchNorm2d, affine=True)
+    if kind == "none":
+        return lambda channels: nn.Identity()
     raise ValueError(f"unknown norm {kind!r}")
 
 
@@ -122,7 +125,8 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, channels: int = 3, ndf: int = 64, layers: int = 3, norm: str = "instance"):
         super().__init__()
-        nl = norm_layer(norm)
+        spectral = norm == "spectral"
+        nl = norm_layer("none" if spectral else norm)
         use_bias = norm != "batch"
         seq: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
         mult = 1
@@ -132,6 +136,8 @@ class PatchDiscriminator(nn.Module):
             seq += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=use_bias),
                     nl(ndf * mult), nn.LeakyReLU(0.2, True)]
         seq += [nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1)]
+        if spectral:  # every conv 1-Lipschitz, so the critic cannot win by growing its weights
+            seq = [nn.utils.parametrizations.spectral_norm(m) if isinstance(m, nn.Conv2d) else m for m in seq]
         self.model = nn.Sequential(*seq)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -144,14 +150,16 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
     def init(m: nn.Module) -> None:
         name = type(m).__name__
         if hasattr(m, "weight") and m.weight is not None and ("Conv" in name or "Linear" in name):
+            # a spectral-normalised conv computes .weight on access: initialise what it is computed from
+            weight = m.parametrizations.weight.original if parametrize.is_parametrized(m, "weight") else m.weight
             if kind == "normal":
-                nn.init.normal_(m.weight, 0.0, gain)
+                nn.init.normal_(weight, 0.0, gain)
             elif kind == "xavier":
-                nn.init.xavier_normal_(m.weight, gain=gain)
+                nn.init.xavier_normal_(weight, gain=gain)
             elif kind == "kaiming":
-                nn.init.kaiming_normal_(m.weight, a=0, mode="fan_in")
+                nn.init.kaiming_normal_(weight, a=0, mode="fan_in")
             elif kind == "orthogonal":
-                nn.init.orthogonal_(m.weight, gain=gain)
+                nn.init.orthogonal_(weight, gain=gain)
             else:
                 raise ValueError(f"unknown init {kind!r}")
             if getattr(m, "bias", None) is not None:
@@ -174,7 +182,8 @@ def build_generator(cfg: ModelConfig) -> ResnetGenerator:
 
 
 def build_discriminator(cfg: ModelConfig) -> PatchDiscriminator:
-    return init_weights(PatchDiscriminator(cfg.channels, cfg.ndf, cfg.d_layers, cfg.norm),
+    norm = cfg.norm if cfg.d_norm == "same" else cfg.d_norm
+    return init_weights(PatchDiscriminator(cfg.channels, cfg.ndf, cfg.d_layers, norm),
                         cfg.init, cfg.init_gain)
 
 

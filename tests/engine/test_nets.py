@@ -105,3 +105,34 @@ def test_residual_generators_are_built_as_the_identity():
     g = build_generator(ModelConfig(blocks=1, ngf=8, residual=True))
     x = torch.rand(1, 3, 16, 20) * 1.9 - 0.95
     assert torch.allclose(g(x), x, atol=1e-5)
+
+
+def test_spectral_discriminator_has_unit_norm_convs_and_no_other_norm():
+    """d_norm="spectral" (Miyato et al. 2018): every conv 1-Lipschitz, no instance norm to hide a
+    global change of colour from the critic. Initialisation reaches the weights it is computed from."""
+    torch.manual_seed(0)
+    d = build_discriminator(ModelConfig(ndf=8, d_layers=2, d_norm="spectral"))
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 4
+    assert not [m for m in d.modules() if isinstance(m, torch.nn.modules.batchnorm._NormBase)]
+    assert abs(convs[1].parametrizations.weight.original.std().item() - 0.02) < 0.005
+    for _ in range(30):  # power iteration converges in training mode, one step per forward
+        d(torch.randn(1, 3, 32, 32))
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2)
+        assert sigma.item() == pytest.approx(1.0, abs=0.02)
+
+
+def test_discriminator_norm_follows_the_generators_unless_set():
+    same = build_discriminator(ModelConfig(ndf=8, norm="batch"))
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in same.modules())
+    own = build_discriminator(ModelConfig(ndf=8, norm="batch", d_norm="none"))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in own.modules())
+    assert count_parameters(own) == count_parameters(PatchDiscriminator(3, 8, 3, "instance"))  # no norm weights
+
+
+def test_generator_without_normalisation():
+    g = build_generator(ModelConfig(blocks=1, ngf=8, norm="none", residual=True))
+    assert not [m for m in g.modules() if isinstance(m, torch.nn.modules.batchnorm._NormBase)]
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert torch.allclose(g(x), x.clamp(-0.995, 0.995), atol=1e-6)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import (CheckpointSaved, Control, Failed, Finished, Message, Progress, Samples, Trainer,
+from engine import (CheckpointSaved, Control, Failed, Finished, Message, ModelConfig, Progress, Samples, Trainer,
                     read_metrics)
 from engine.events import LOSS_NAMES
 from tests.conftest import tiny_config, write_images
@@ -56,10 +56,12 @@ def test_checkpoint_round_trip_restores_everything(tiny_dataset, tmp_path):
     assert b.opt_G.state_dict()["state"][0]["step"] == 3
 
 
-def test_resumed_run_reproduces_the_uninterrupted_losses(tiny_dataset, tmp_path):
+@pytest.mark.parametrize("d_norm", ["same", "spectral"])  # spectral: its power-iteration vectors resume too
+def test_resumed_run_reproduces_the_uninterrupted_losses(tiny_dataset, tmp_path, d_norm):
     # 5 steps per epoch; stop mid-epoch 1 (step 7) so resume has to pick up inside an epoch
     # and cross an LR step, with the pool full (size 2) so its randomness matters.
-    common = dict(max_steps=12, epochs=1, epochs_decay=2, pool_size=2, batch_size=1)
+    common = dict(max_steps=12, epochs=1, epochs_decay=2, pool_size=2, batch_size=1,
+                  model=ModelConfig(blocks=2, ngf=8, ndf=8, d_norm=d_norm))
     straight = Trainer(tiny_config(tiny_dataset, tmp_path / "straight", **common))
     straight.run()
 
