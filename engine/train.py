@@ -45,6 +45,7 @@ log = logging.getLogger("engine.train")
 
 CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
 SAMPLE_NAMES = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
+PREVIEW_SIZE = 128  # smallest side of the sample images, in px
 
 
 class NonFiniteLoss(RuntimeError):
@@ -198,10 +199,14 @@ class Trainer:
         return pick_device(self.config.device)
 
     def _preview_batch(self, path_a: Path, path_b: Path) -> dict[str, torch.Tensor]:
-        """A fixed, centre-cropped pair whose translations become the sample images."""
+        """A fixed, centre-cropped pair whose translations become the sample images.
+
+        At least ``PREVIEW_SIZE`` px, whatever the training crop: a recipe that trains on small
+        crops (Quick's 64 px) still shows a person previews big enough to judge.
+        """
         c = self.config
-        size = c.crop_size if c.preprocess != "none" else None
-        t = make_transform(c.preprocess if size else "none", c.crop_size, c.crop_size, False, train=False)
+        size = max(c.crop_size, PREVIEW_SIZE) if c.preprocess != "none" else 0
+        t = make_transform(c.preprocess if size else "none", size, size, False, train=False)
         return {"A": t(load_image(path_a, c.model.channels)).unsqueeze(0),
                 "B": t(load_image(path_b, c.model.channels)).unsqueeze(0)}
 
