@@ -115,9 +115,8 @@ class TrainPage(QWidget):
         self.device.addItems(available_devices())
         self.sample_every = spin(1, 100_000, 100)
         self.seed = spin(0, 2**31 - 1, d.seed)
-        self.seed.setToolTip("The same seed and settings repeat a run exactly on the CPU. Short runs depend on it: "
-                             "if one stays close to its input or shows spots, train again with another seed "
-                             "(docs/quality.md)")
+        self.seed.setToolTip("The same seed and settings repeat a run exactly on the CPU. If a short run stays "
+                             "close to its input or shows spots, train again with another seed (docs/quality.md)")
         for name in FORM_FIELDS:
             w = getattr(self, name)
             (w.toggled if isinstance(w, QCheckBox) else w.valueChanged).connect(self._mark_custom)
