@@ -23,7 +23,7 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 64 px crops x 4, residual, ~20 min on a CPU",
+        "quick", "Quick: 64 px crops, ~20 min on a CPU",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
                    lambda_identity=0.1, batch_size=4, ema=0.999),
         model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),

@@ -3,12 +3,18 @@
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QComboBox, QMessageBox, QStyle, QStyleOptionComboBox
 
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
 from tests.conftest import make_model_file, write_graded_pairs, write_images
 from tests.desktop.test_end_to_end import add_dataset
+
+
+def combo_option(combo: QComboBox) -> QStyleOptionComboBox:
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    return option
 
 
 def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
@@ -164,6 +170,10 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: page.preset_note.height() >= page.preset_note.heightForWidth(page.preset_note.width()))
     quick_note_height = page.preset_note.height()
+    field = page.preset.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, combo_option(page.preset),
+                                               QStyle.SubControl.SC_ComboBoxEditField, page.preset)
+    for preset in (quick, paper):  # every label fits its field, whatever the form width it gets
+        assert page.preset.fontMetrics().horizontalAdvance(preset.label) <= field.width(), preset.label
     page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.residual.isChecked()
     # and the one-line note gives back the lines of the preset's (it kept their height)
