@@ -172,7 +172,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     quick_note_height = page.preset_note.height()
     field = page.preset.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, combo_option(page.preset),
                                                QStyle.SubControl.SC_ComboBoxEditField, page.preset)
-    for preset in (quick, paper):  # every label fits its field, whatever the form width it gets
+    for preset in (quick, paper):  # every label fits its field in a window of ordinary size
         assert page.preset.fontMetrics().horizontalAdvance(preset.label) <= field.width(), preset.label
     page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.residual.isChecked()
