@@ -205,8 +205,8 @@ class Trainer:
         crops (Quick's 64 px) still shows a person previews big enough to judge.
         """
         c = self.config
-        size = max(c.crop_size, PREVIEW_SIZE) if c.preprocess != "none" else 0
-        t = make_transform(c.preprocess if size else "none", size, size, False, train=False)
+        size = max(c.crop_size, PREVIEW_SIZE)  # preprocess "none" ignores it and keeps the full image
+        t = make_transform(c.preprocess, size, size, False, train=False)
         return {"A": t(load_image(path_a, c.model.channels)).unsqueeze(0),
                 "B": t(load_image(path_b, c.model.channels)).unsqueeze(0)}
 
