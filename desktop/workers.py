@@ -157,6 +157,7 @@ class ThumbnailTask(QRunnable):
         from PIL import Image
 
         from engine.data import load_image
+        from engine.fileio import atomic_path
 
         try:
             stat = self.path.stat()
@@ -167,10 +168,8 @@ class ThumbnailTask(QRunnable):
             else:
                 img = load_image(self.path, 3)
                 img.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_name(f".{cached.name}.part.png")
-                img.save(tmp)
-                tmp.replace(cached)
+                with atomic_path(cached) as tmp:  # a unique temp name: two pool threads may race here
+                    img.save(tmp)
                 image = QImage(str(cached))
         except Exception:
             image = QImage()

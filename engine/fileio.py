@@ -3,15 +3,103 @@
 Everything the engine writes that someone may later trust — checkpoints, configs, model
 files, converted images — goes through :func:`atomic_path`: data lands in a hidden temp
 file in the destination folder, is flushed to disk, and only then renamed over the target.
+
+The temp file is created the way a plain ``open(path, "w")`` creates a file (mode 0o666
+less the umask, default ACLs honoured), and takes the mode of the file it replaces, so
+outputs are as readable as any other file the user writes. Its name follows one pattern,
+``.NAME.XXXXXXXX.partSUFFIX``, so that a later run can recognise (and remove) the temp
+files that a killed run of this program left for the same target, and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import re
+import secrets
+import stat
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
+
+TEMP_TOKEN_LENGTH = 8  # random hex characters between the target's name and ".part"
+DISK_FULL_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def temp_name(target: Path, suffix: str | None = None) -> str:
+    """A fresh temp-file name for ``target`` (the pattern :func:`stale_temp_files` recognises)."""
+    return f".{target.name}.{secrets.token_hex(TEMP_TOKEN_LENGTH // 2)}.part{target.suffix if suffix is None else suffix}"
+
+
+TEMP_NAME = re.compile(rf"\.(?P<target>.+)\.[0-9a-z_]{{{TEMP_TOKEN_LENGTH}}}\.part(\.[^./]*)?")
+
+
+def stale_temp_files(folder: Path, is_ours: Callable[[str], bool]) -> list[Path]:
+    """Temp files in ``folder`` left by an interrupted write of a target named as ``is_ours`` accepts.
+
+    Only names of this module's pattern whose target this program would write qualify: a
+    user's own ``.movie.mkv.partial`` (or any other hidden file) is never among them. The
+    8-character token also matches the ``mkstemp`` names of earlier versions.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        match = TEMP_NAME.fullmatch(entry.name)
+        if match and is_ours(match["target"]) and entry.is_file(follow_symlinks=False):
+            found.append(Path(entry.path))
+    return found
+
+
+def remove_stale_temp_files(folder: Path, targets: Iterable[str] | Callable[[str], bool]) -> list[Path]:
+    """Remove the leftovers of interrupted writes to ``targets`` (names, or a test on names) in ``folder``."""
+    is_ours = targets if callable(targets) else set(targets).__contains__
+    removed = []
+    for path in stale_temp_files(folder, is_ours):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _create_temp(target: Path, suffix: str | None) -> Path:
+    """Create an empty temp file beside ``target`` with the mode a plain ``open()`` would give."""
+    for _ in range(100):
+        tmp = target.with_name(temp_name(target, suffix))
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        try:
+            if hasattr(os, "fchmod"):  # an overwritten file keeps its permissions
+                with contextlib.suppress(FileNotFoundError):
+                    os.fchmod(fd, stat.S_IMODE(os.stat(target).st_mode))
+        finally:
+            os.close(fd)
+        return tmp
+    raise FileExistsError(errno.EEXIST, f"cannot create a temporary file beside {target}")
+
+
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc`` (itself, or in its cause/context chain), if any.
+
+    torch.save writing to a Python file reports a full disk as a RuntimeError from its C++
+    writer whose context is the OSError(ENOSPC) that the file raised; this digs it out.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    error = os_error_in(exc)
+    return error is not None and error.errno in DISK_FULL_ERRORS
 
 
 @contextlib.contextmanager
@@ -20,24 +108,23 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
 
     The temp file keeps ``target``'s suffix (or ``suffix``) so that writers which pick a
     format from the extension (Pillow, torchvision) still work. On any error the temp file
-    is removed and the old ``target``, if any, is left untouched.
+    is removed and the old ``target``, if any, is left untouched; an error whose root is an
+    OSError (a full disk inside torch.save, say) is re-raised as that OSError.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part" + (suffix if suffix is not None else target.suffix),
-        dir=target.parent,
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _create_temp(target, suffix)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        root = os_error_in(exc)
+        if root is not None and root is not exc:
+            raise root from exc
         raise
 
 
@@ -48,3 +135,64 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> None:
 
 def atomic_write_text(target: str | Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def lock_file(fh) -> None:
+        """Take an exclusive OS lock on an open file now, or raise OSError; released when the process dies."""
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def unlock_file(fh) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def lock_file(fh) -> None:
+        """Take an exclusive OS lock on an open file now, or raise OSError; released when the process dies.
+
+        flock: two opens of one file conflict even within one process, unlike POSIX record locks.
+        """
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def unlock_file(fh) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class FolderBusy(RuntimeError):
+    """Another process of this program is writing into the folder."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an OS lock on ``folder`` itself (no file is created in it) while writing into it.
+
+    Two conversions into one folder would remove each other's temp files; the second is
+    refused instead. POSIX only (flock on the directory); elsewhere the block runs unlocked.
+    """
+    if os.name == "nt":  # pragma: no cover
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise FolderBusy(f"another conversion is writing into {folder}; wait for it to finish or choose "
+                             "another output folder") from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def atomic_torch_save(obj, target: str | Path) -> Path:
+    """``torch.save`` through a Python file, so a full disk surfaces as OSError(ENOSPC)."""
+    import torch
+
+    target = Path(target)
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        torch.save(obj, fh)
+    return target

@@ -22,7 +22,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 
 from .data import check_folder, list_images, probe_image, resolve_folders
-from .fileio import atomic_write_text
+from .fileio import atomic_path, atomic_write_text
 
 APP = "CycleGAN Studio"
 # Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
@@ -223,10 +223,8 @@ class Library:
         target = self.model_path(source.stem)
         if target.exists():
             raise ValueError(f"a model named {target.stem!r} is already in the library")
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.part")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
         return target
 
     def rename_model(self, path: Path, new_name: str) -> Path:
