@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,9 +21,66 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def opt(default: Any, help: str, choices: tuple | None = None, cli: bool = True) -> Any:
-    """A dataclass field carrying a help text (and choices) for the generated CLI."""
-    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli})
+def opt(default: Any, help: str, choices: tuple | None = None, cli: bool = True,
+        bounds: tuple[float, float] | None = None) -> Any:
+    """A dataclass field carrying a help text, its choices or its inclusive ``bounds``.
+
+    The metadata serves three readers: the generated CLI, the app's forms (ranges of the
+    number boxes) and :func:`check_fields`, which validates every field from it.
+    """
+    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli, "bounds": bounds})
+
+
+BIG = 10**12  # "no practical limit" for counters of steps
+DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def flag(name: str) -> str:
+    """A field's name as the command line spells it (crop_size -> crop-size)."""
+    return name.replace("_", "-")
+
+
+def check_fields(config: Any) -> list[str]:
+    """Problems with the type, choice or bounds of each field of ``config``, from its metadata.
+
+    A config read from JSON has not been through argparse, so types are checked too.
+    """
+    problems = []
+    hints = typing.get_type_hints(type(config))
+    for f in dataclasses.fields(config):
+        value, kind = getattr(config, f.name), hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            continue
+        name = flag(f.name)
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        else:
+            ok = isinstance(value, kind) if isinstance(kind, type) else True
+        if not ok:
+            problems.append(f"{name} must be {'a finite number' if kind is float else kind.__name__}, got {value!r}")
+            continue
+        choices, bounds = f.metadata.get("choices"), f.metadata.get("bounds")
+        if choices and value not in choices:
+            problems.append(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            problems.append(f"{name} must be between {_number(bounds[0])} and {_number(bounds[1])}, "
+                            f"got {_number(value)}")
+    return problems
+
+
+def _number(value: float) -> str:
+    """Short where that loses nothing (1e-08, 0.999999), exact otherwise (9223372036854775807)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
+def raise_problems(problems: list[str]) -> None:
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 @dataclass
@@ -29,10 +88,10 @@ class ModelConfig:
     """Architecture of the two generators and two discriminators (Zhu et al. 2017, sec. 4)."""
 
     channels: int = opt(3, "image channels: 3 for RGB, 1 for grayscale", (1, 3))
-    blocks: int = opt(9, "residual blocks in each generator (9 for 256 px, 6 for 128 px)")
-    ngf: int = opt(64, "filters in the generators' first layer")
-    ndf: int = opt(64, "filters in the discriminators' first layer")
-    d_layers: int = opt(3, "strided layers in the PatchGAN discriminator (3 gives 70x70)")
+    blocks: int = opt(9, "residual blocks in each generator (9 for 256 px, 6 for 128 px)", bounds=(0, 64))
+    ngf: int = opt(64, "filters in the generators' first layer", bounds=(1, 256))
+    ndf: int = opt(64, "filters in the discriminators' first layer", bounds=(1, 256))
+    d_layers: int = opt(3, "strided layers in the PatchGAN discriminator (3 gives 70x70)", bounds=(1, 6))
     norm: str = opt("instance", "normalisation layer of the generators (and of the discriminators unless d-norm "
                                 "says otherwise)", ("instance", "instance_affine", "batch", "none"))
     d_norm: str = opt("same", "normalisation of the discriminators: the same as norm (the paper), none, or "
@@ -47,7 +106,11 @@ class ModelConfig:
         False, "generator predicts a change of its input (tanh(atanh(x) + r)) instead of a new image; "
         "not in the paper, keeps structure on small, short runs")
     init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
-    init_gain: float = opt(0.02, "scale of the weight initialisation")
+    init_gain: float = opt(0.02, "scale of the weight initialisation", bounds=(1e-6, 10.0))
+
+    def validate(self) -> None:
+        """Raise ValueError for an architecture outside the declared bounds (before anything is built)."""
+        raise_problems(check_fields(self))
 
 
 @dataclass
@@ -60,69 +123,85 @@ class TrainConfig:
     name_a: str = opt("A", "display name of domain A")
     name_b: str = opt("B", "display name of domain B")
     model: ModelConfig = field(default_factory=ModelConfig)
-    load_size: int = opt(286, "images are scaled so the shorter side has this many pixels")
-    crop_size: int = opt(256, "square random crop fed to the networks")
+    load_size: int = opt(286, "images are scaled so the shorter side has this many pixels", bounds=(8, 8192))
+    crop_size: int = opt(256, "square random crop fed to the networks (a multiple of 4)", bounds=(8, 4096))
     preprocess: str = opt(
         "resize_and_crop", "resize then crop, crop only, or none", ("resize_and_crop", "crop", "none")
     )
     flip: bool = opt(True, "random horizontal flips")
-    batch_size: int = opt(1, "images per step from each domain")
-    epochs: int = opt(100, "epochs at the initial learning rate")
-    epochs_decay: int = opt(100, "epochs of linear learning-rate decay to zero")
-    max_steps: int = opt(0, "stop after this many steps in total (0: run all epochs)")
+    batch_size: int = opt(1, "images per step from each domain", bounds=(1, 1024))
+    epochs: int = opt(100, "epochs at the initial learning rate", bounds=(0, 10**6))
+    epochs_decay: int = opt(100, "epochs of linear learning-rate decay to zero", bounds=(0, 10**6))
+    max_steps: int = opt(0, "stop after this many steps in total (0: run all epochs)", bounds=(0, BIG))
     steps: int = opt(0, "train this many steps: lr constant for the first half, then linear to zero "
-                        "(0: use epochs and epochs-decay, the paper's schedule)")
-    lr: float = opt(2e-4, "Adam learning rate")
-    beta1: float = opt(0.5, "Adam beta1")
-    beta2: float = opt(0.999, "Adam beta2")
+                        "(0: use epochs and epochs-decay, the paper's schedule)", bounds=(0, BIG))
+    lr: float = opt(2e-4, "Adam learning rate", bounds=(1e-8, 1.0))
+    beta1: float = opt(0.5, "Adam beta1", bounds=(0.0, 0.9999))
+    beta2: float = opt(0.999, "Adam beta2", bounds=(0.0, 0.999999))
     gan_mode: str = opt("lsgan", "adversarial loss", ("lsgan", "vanilla"))
-    lambda_cycle: float = opt(10.0, "weight of the cycle-consistency loss")
-    lambda_identity: float = opt(0.5, "weight of the identity loss, relative to lambda-cycle (0 disables)")
-    pool_size: int = opt(50, "generated images kept in the discriminators' history pool")
+    lambda_cycle: float = opt(10.0, "weight of the cycle-consistency loss", bounds=(0.0, 1000.0))
+    lambda_identity: float = opt(0.5, "weight of the identity loss, relative to lambda-cycle (0 disables)",
+                                 bounds=(0.0, 100.0))
+    pool_size: int = opt(50, "generated images kept in the discriminators' history pool", bounds=(0, 10000))
     d_augment: str = opt("", "differentiable augmentation of the discriminators' inputs, comma-separated: "
                              "translation, cutout (DiffAugment, Zhao et al. 2020; empty: off, as in the paper)")
     ema: float = opt(0.0, "also keep a moving average of the generators' weights with this decay (e.g. 0.999); "
-                          "samples and exported models use it (0: off, as in the paper)")
+                          "samples and exported models use it (0: off, as in the paper)", bounds=(0.0, 0.999999))
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
-    seed: int = opt(0, "random seed (data order, crops, initialisation, pool)")
-    workers: int = opt(2, "data-loading worker processes (0 loads in the training process)")
+    seed: int = opt(0, "random seed (data order, crops, initialisation, pool)", bounds=(0, 2**63 - 1))
+    workers: int = opt(2, "data-loading worker processes (0 loads in the training process)", bounds=(0, 64))
     channels_last: str = opt("auto", "NHWC memory layout: auto (on CUDA only; measured 2 % slower on a 2-core "
                                      "CPU), on, off", ("auto", "on", "off"))
     amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it and on CPUs with native bf16, "
                            "else off), bf16, fp16, off", ("auto", "bf16", "fp16", "off"))
     compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
-    log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)")
-    sample_every: int = opt(500, "steps between sample images (0: only at the end)")
-    save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt")
-    keep_every: int = opt(10000, "steps between kept numbered checkpoints (0: none)")
+    log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)", bounds=(1, BIG))
+    sample_every: int = opt(500, "steps between sample images (0: only at the end)", bounds=(0, BIG))
+    save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt", bounds=(1, BIG))
+    keep_every: int = opt(10000, "steps between kept numbered checkpoints (0: none)", bounds=(0, BIG))
 
     def validate(self) -> None:
-        """Raise ValueError with a readable reason for settings that cannot work."""
-        problems = []
-        if self.crop_size < 8 or self.crop_size % 4:
-            problems.append(f"crop size must be a multiple of 4 and at least 8, got {self.crop_size}")
+        """Raise ValueError naming every setting that cannot work; called before any file is written."""
+        problems = check_fields(self) + check_fields(self.model)
+        if problems:  # the rules below assume well-typed values
+            raise_problems(problems)
+        if self.crop_size % 4:
+            problems.append(f"crop size must be a multiple of 4, got {self.crop_size}")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
             problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
-        if self.batch_size < 1:
-            problems.append("batch size must be at least 1")
-        if self.epochs < 0 or self.epochs_decay < 0 or self.epochs + self.epochs_decay < 1:
+        if self.epochs + self.epochs_decay < 1:
             problems.append("epochs + epochs-decay must be at least 1")
-        if self.lr <= 0:
-            problems.append("learning rate must be positive")
-        if self.model.channels not in (1, 3):
-            problems.append("channels must be 1 or 3")
-        if self.model.blocks < 0:
-            problems.append("blocks cannot be negative")
-        for name in ("log_every", "save_every"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name.replace('_', '-')} must be at least 1")
+        smallest = 3 * 2 ** self.model.d_layers  # each strided layer halves; the two last 4x4 convs take 1 px each
+        if self.preprocess != "none" and self.crop_size < smallest:
+            problems.append(f"d-layers {self.model.d_layers} needs crops of at least {smallest} px, "
+                            f"got {self.crop_size}")
+        if not DEVICE_NAME.fullmatch(self.device):
+            problems.append(f"unknown device {self.device!r} (use auto, cpu, cuda, cuda:N or mps)")
         from .augment import POLICIES  # here: the module needs torch, the configs do not
 
         unknown = {p.strip() for p in self.d_augment.split(",") if p.strip()} - set(POLICIES)
         if unknown:
             problems.append(f"unknown d-augment policy {', '.join(sorted(unknown))} (use {', '.join(POLICIES)})")
-        if problems:
-            raise ValueError("; ".join(problems))
+        raise_problems(problems)
+
+
+# What a resumed run may change: where and how fast it runs, how often it reports, and how
+# far it goes. Everything else is part of what was trained (and of its schedule).
+RESUME_CHANGEABLE = ("max_steps", "device", "workers", "amp", "channels_last", "compile", "log_every",
+                     "sample_every", "save_every", "keep_every")
+
+
+def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
+    """``config`` with the ``overrides`` a resumed run accepts; refuses the others by name."""
+    refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE)
+    if refused:
+        names = ", ".join(f"--{flag(k)}" for k in refused)
+        raise ValueError(f"{names} cannot change when a run is resumed (only "
+                         f"{', '.join('--' + flag(k) for k in RESUME_CHANGEABLE)} can); to train with other "
+                         f"settings, start a new run from this one's: --config RUN/config.json --out NEW_FOLDER")
+    updated = dataclasses.replace(config, **overrides)
+    updated.validate()
+    return updated
 
 
 @dataclass
@@ -132,28 +211,28 @@ class ConvertConfig:
     direction: str = opt("AtoB", "which generator of a run folder to use", ("AtoB", "BtoA"))
     recursive: bool = opt(True, "include sub-folders (their structure is kept in the output)")
     format: str = opt("keep", "output format: keep the input's, or png, jpg, webp", ("keep", "png", "jpg", "webp"))
-    quality: int = opt(95, "JPEG/WebP quality, 1-100")
+    quality: int = opt(95, "JPEG/WebP quality, 1-100", bounds=(1, 100))
     skip_existing: bool = opt(False, "leave outputs that already exist (continue an interrupted run)")
-    tile: int = opt(0, "translate in tiles of this many pixels (0: only images above --max-pixels)")
-    overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams")
-    max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically")
-    batch_size: int = opt(0, "images of equal size translated together (0: 1 on the CPU, 4 on a GPU)")
+    tile: int = opt(0, "translate in tiles of this many pixels, 32 or more (0: only images above --max-pixels)",
+                    bounds=(0, 16384))
+    overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams (at most half a tile)",
+                       bounds=(0, 4096))
+    max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically",
+                          bounds=(4096, 10**9))
+    batch_size: int = opt(0, "images of equal size translated together (0: 1 on the CPU, 4 on a GPU)",
+                          bounds=(0, 256))
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
-    workers: int = opt(2, "background threads decoding and encoding images")
+    workers: int = opt(2, "background threads decoding and encoding images", bounds=(0, 64))
     compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images), on, off", ("auto", "on", "off"))
 
     def validate(self) -> None:
-        problems = []
-        if not 1 <= self.quality <= 100:
-            problems.append("quality must be between 1 and 100")
-        if self.tile and self.tile < 32:
-            problems.append("tile size must be at least 32 pixels (or 0 for automatic)")
-        if self.batch_size < 0:
-            problems.append("batch size cannot be negative")
-        if self.max_pixels < 4096:
-            problems.append("max-pixels must be at least 4096")
-        if problems:
-            raise ValueError("; ".join(problems))
+        """Raise ValueError naming every option that cannot work; called before any file is written."""
+        problems = check_fields(self)
+        if not problems and 0 < self.tile < 32:
+            problems.append(f"tile size must be at least 32 pixels (or 0 for automatic), got {self.tile}")
+        if not problems and not DEVICE_NAME.fullmatch(self.device):
+            problems.append(f"unknown device {self.device!r} (use auto, cpu, cuda, cuda:N or mps)")
+        raise_problems(problems)
 
 
 def to_dict(config: Any) -> dict:
