@@ -16,7 +16,7 @@ _EXPORTS = {
     "ModelConfig": "config", "TrainConfig": "config", "ConvertConfig": "config",
     "Control": "events", "Progress": "events", "Samples": "events", "CheckpointSaved": "events",
     "Message": "events", "Finished": "events", "Failed": "events",
-    "Trainer": "train", "new_run": "train", "read_metrics": "train",
+    "Trainer": "train", "new_run": "train", "read_metrics": "rundir",
     "load_model": "modelfile", "export_model": "modelfile", "convert_folder": "convert",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]

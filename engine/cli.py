@@ -27,12 +27,17 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _help(text: str) -> str:
+    """argparse %-formats help texts: a literal % must be doubled (or '2 % slower' prints a dict)."""
+    return text.replace("%", "%%")
+
+
 def add_config_options(parser: argparse.ArgumentParser, cls: type, title: str) -> None:
     """One option per scalar field of ``cls``; defaults stay unset so we know what was given."""
     group = parser.add_argument_group(title)
     for name, f, kind in cli_fields(cls):
         kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS,
-                                  "help": f"{f.metadata.get('help', '')} (default: {f.default})"}
+                                  "help": _help(f"{f.metadata.get('help', '')} (default: {f.default})")}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
@@ -69,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run")
     train.add_argument("--config", metavar="FILE", help="start from a config.json (options override it)")
     train.add_argument("--preset", choices=sorted(PRESETS),
-                       help="start from a named recipe (options override it): "
-                            + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values()))
+                       help=_help("start from a named recipe (options override it): "
+                                  + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values())))
     add_config_options(train, TrainConfig, "training")
     add_config_options(train, ModelConfig, "model")
     train.set_defaults(func=cmd_train)
@@ -147,9 +152,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import Trainer, new_run
 
     if args.resume:
-        extra = {k: v for k, v in vars(args).items() if k in ("max_steps", "device", "workers")}
+        if args.config or args.preset:
+            raise CommandError("--config and --preset start new runs; a resumed run keeps its own settings")
+        given = {k: v for k, v in vars(args).items() if k not in ("resume", "config", "preset", "func", "command")}
         try:
-            trainer = Trainer.from_run(args.resume, **extra)
+            trainer = Trainer.from_run(args.resume, **given)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
     else:
@@ -193,6 +200,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     from .convert import convert_folder
     from .events import Control, ConvertProgress, FileFailed
+    from .fileio import FolderBusy
     from .modelfile import ModelFileError, load_model
 
     options = apply_options(ConvertConfig(), args)
@@ -214,7 +222,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
     try:
         summary = convert_folder(model, args.input, args.output, options, report, control)
-    except ValueError as exc:
+    except (ValueError, FolderBusy) as exc:
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -275,33 +283,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_run(run_dir: Path) -> dict:
-    from .train import read_metrics
-
-    config = load_json(TrainConfig, run_dir / "config.json")
-    metrics = read_metrics(run_dir)
-    latest = run_dir / "checkpoints" / "latest.pt"
-    return {
-        "kind": "run",
-        "path": str(run_dir),
-        "domains": [config.name_a, config.name_b],
-        "data": [config.data, config.data_b] if config.data_b else config.data,
-        "model": to_dict(config.model),
-        "crop_size": config.crop_size,
-        "last_logged_step": metrics[-1]["step"] if metrics else 0,
-        "last_losses": {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "time")} if metrics else {},
-        "checkpoint": str(latest) if latest.exists() else None,
-    }
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     from .resources import resolve_model
 
     path = resolve_model(args.path)
     if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise CommandError(f"{path} is not a run directory (no config.json)")
-        info = describe_run(path)
+        from .rundir import describe
+
+        try:
+            info = describe(path)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
     elif path.is_file():
         from .modelfile import read_metadata
 
@@ -316,6 +308,13 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
+    from PIL import Image
+
+    # Conversion bounds image size and memory itself (engine/convert.py); Pillow's warning above
+    # 89 MP would only add a scary line to the output.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -18,9 +18,10 @@ import torch
 
 from . import __version__
 from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
-from .fileio import atomic_path
-from .nets import ResnetGenerator
+from .fileio import atomic_path, atomic_torch_save
+from .nets import MAX_GENERATOR_PARAMETERS, ResnetGenerator, generator_shapes
 from .resources import resolve_model
+from .rundir import CheckpointError, RunDir, newest_checkpoint
 
 MODEL_FORMAT = "cyclegan-studio-model"
 DIRECTIONS = ("AtoB", "BtoA")
@@ -85,27 +86,35 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
     """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32)."""
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
              for k, v in generator.state_dict().items()}
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        torch.save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, tmp)
-    return path
+    return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path)
 
 
 def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGenerator:
+    """Build the generator a file declares, after checking the declaration against the stored tensors.
+
+    The declared architecture is bounded and its weight shapes are computed on the meta
+    device (no memory), so a tiny file claiming a huge network is refused before anything
+    is allocated.
+    """
     missing = [k for k in REQUIRED if k not in metadata]
     if missing:
         raise ModelFileError(f"{where} lacks metadata field(s): {', '.join(missing)}")
     try:
         cfg = from_dict(ModelConfig, metadata["model"])
+        cfg.validate()
+        shapes = generator_shapes(cfg)
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"{where} has an unusable architecture: {exc}") from None
-    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}
-    expected = net.state_dict()
-    unexpected = sorted(set(state) - set(expected))
-    absent = sorted(set(expected) - set(state))
-    wrong = [f"{k}: file {tuple(state[k].shape)}, architecture {tuple(v.shape)}"
-             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    size = sum(s.numel() for s in shapes.values())
+    if size > MAX_GENERATOR_PARAMETERS:
+        raise ModelFileError(f"{where} declares a generator of {size:,} weights, more than the "
+                             f"{MAX_GENERATOR_PARAMETERS:,} this app accepts")
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
+        raise ModelFileError(f"{where} holds weights that are not named tensors")
+    unexpected = sorted(set(state_dict) - set(shapes))
+    absent = sorted(set(shapes) - set(state_dict))
+    wrong = [f"{k}: file {tuple(state_dict[k].shape)}, architecture {tuple(v)}"
+             for k, v in shapes.items() if k in state_dict and state_dict[k].shape != v]
     if unexpected or absent or wrong:
         details = []
         if wrong:
@@ -116,7 +125,8 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGener
             details.append(f"{len(unexpected)} unexpected weight(s) (first: {unexpected[0]})")
         raise ModelFileError(f"{where} does not match its declared architecture "
                              f"({cfg.blocks} blocks, ngf {cfg.ngf}, {cfg.channels} channels): " + "; ".join(details))
-    net.load_state_dict(state)
+    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})
     return net.eval()
 
 
@@ -138,22 +148,27 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
 
 
 def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
+    """One generator of a run, from its newest checkpoint that loads."""
     if direction not in DIRECTIONS:
         raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")
-    if not (run_dir / "config.json").is_file():
+    run = RunDir(run_dir)
+    if not run.is_run():
         raise ModelFileError(f"{run_dir} is neither a model file nor a run folder")
-    latest = run_dir / "checkpoints" / "latest.pt"
-    if not latest.is_file():
+    try:
+        config = load_json(TrainConfig, run.config)
+        found = newest_checkpoint(run)
+    except (CheckpointError, ValueError) as exc:
+        raise ModelFileError(str(exc)) from None
+    if found is None:
         raise ModelFileError(f"run {run_dir.name} has no checkpoint yet")
-    config = load_json(TrainConfig, run_dir / "config.json")
-    state = _torch_load(latest)
-    nets = state.get("nets", {}) if isinstance(state, dict) else {}
+    path, state, _ = found
+    nets = state["nets"]
     key = "G_A" if direction == "AtoB" else "G_B"
     if f"{key}_ema" in nets:  # a run trained with weight averaging exports the average
         key = f"{key}_ema"
-    if key not in nets:
-        raise ModelFileError(f"{latest} holds no generator {key}")
-    metadata = build_metadata(config, direction, int(state.get("step", 0)))
+    if not isinstance(nets.get(key), dict):
+        raise ModelFileError(f"{path} holds no generator {key}")
+    metadata = build_metadata(config, direction, int(state["step"]))
     return LoadedModel(_generator_from(metadata, nets[key], f"run {run_dir.name}"), metadata)
 
 

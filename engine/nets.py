@@ -17,6 +17,9 @@ from torch.nn.utils import parametrize
 
 from .config import ModelConfig
 
+# Ten times the paper's generator (11.4 M): beyond any model this app trains or imports.
+MAX_GENERATOR_PARAMETERS = 120_000_000
+
 
 class InstanceNorm(nn.InstanceNorm2d):
     """Instance norm computed as group norm with one group per channel (the same function).
@@ -170,6 +173,13 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
 
     net.apply(init)
     return net
+
+
+def generator_shapes(cfg: ModelConfig) -> dict[str, torch.Size]:
+    """State-dict shapes of the generator ``cfg`` describes, computed on the meta device (no memory)."""
+    with torch.device("meta"):
+        net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
+    return {k: v.shape for k, v in net.state_dict().items()}
 
 
 def build_generator(cfg: ModelConfig) -> ResnetGenerator:

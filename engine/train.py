@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 import gc
 import itertools
-import json
 import logging
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -30,26 +30,39 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .augment import augment
-from .config import TrainConfig, from_dict, load_json, save_json, to_dict
+from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import EpochSampler, UnpairedDataset, check_folder, load_image, make_transform, resolve_folders
 from .devices import pick_device
 from .events import (LOSS_NAMES, CheckpointSaved, Control, EventCallback, Failed, Finished, Message,
                      Progress, Samples, Stopped)
-from .fileio import atomic_path
+from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
 from .losses import GANLoss, cycle_loss, identity_loss
 from .nets import build_discriminator, build_generator
 from .pool import ImagePool
+from .rundir import (CHECKPOINT_FORMAT, CheckpointError, RunDir, RunLock, RunLocked, append_metrics,
+                     check_new_run_folder, clean_stale_temp_files, newest_checkpoint, read_checkpoint, read_metrics,
+                     rewind_metrics)
 from .speed import plan_speed
 
 log = logging.getLogger("engine.train")
 
-CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
 SAMPLE_NAMES = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
 PREVIEW_SIZE = 128  # smallest side of the sample images, in px
 
 
 class NonFiniteLoss(RuntimeError):
     pass
+
+
+class RunWriteError(RuntimeError):
+    """A file of the run could not be written (a full disk, a lost permission): the message says what."""
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """log.txt must never turn a full disk into tracebacks on stderr: a failed log write is dropped."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
 
 class CycleGenerators(nn.Module):
@@ -115,12 +128,20 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 class Trainer:
     """Owns the four networks, two optimisers and the data for one run."""
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, *, resuming: bool = False):
+        """Check everything (settings, device, data, run folder) before a file is written.
+
+        A new run refuses a folder that is not new or empty; ``resuming`` is for
+        :meth:`from_run`, which then loads the newest checkpoint that reads.
+        """
         config.validate()
         if not config.out:
             raise ValueError("a run directory (out) is required")
         self.config = c = config
         self.run_dir = Path(c.out)
+        self.rundir = RunDir(self.run_dir)
+        if not resuming:
+            check_new_run_folder(self.run_dir)
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.is_main = self.rank == 0
@@ -171,6 +192,9 @@ class Trainer:
         self.pool_A, self.pool_B = ImagePool(c.pool_size, c.seed + 1), ImagePool(c.pool_size, c.seed + 2)
         self.gan_loss = GANLoss(c.gan_mode)
         self.step = 0
+        self.saved_step: int | None = None  # step of the newest checkpoint on disk
+        self.resumed_from: Path | None = None
+        self._lock = RunLock(self.run_dir)
         self._unlogged: dict[str, torch.Tensor] | None = None
         self._images_per_s = 0.0
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
@@ -212,20 +236,38 @@ class Trainer:
 
     @classmethod
     def from_run(cls, run_dir: str | Path, **overrides) -> "Trainer":
-        """Rebuild a run from its ``config.json`` and continue from ``checkpoints/latest.pt``."""
-        run_dir = Path(run_dir)
-        cfg_path = run_dir / "config.json"
-        if not cfg_path.is_file():
-            raise FileNotFoundError(f"{run_dir} is not a run directory (no config.json)")
-        config = load_json(TrainConfig, cfg_path)
-        config.out = str(run_dir)
-        for key, value in overrides.items():
-            setattr(config, key, value)
-        trainer = cls(config)
-        latest = run_dir / "checkpoints" / "latest.pt"
-        if latest.is_file():
-            trainer.load_checkpoint(latest)
+        """Rebuild a run from its ``config.json`` and continue from its newest checkpoint that loads.
+
+        ``overrides`` may change only what :data:`engine.config.RESUME_CHANGEABLE` names;
+        others are refused by name. Skipped (damaged) checkpoints are reported as messages.
+        """
+        run = RunDir(run_dir)
+        if not run.config.is_file():
+            raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
+        config = load_json(TrainConfig, run.config)
+        config.out = str(run.path)
+        trainer = cls(resume_config(config, overrides), resuming=True)
+        trainer.resume()
         return trainer
+
+    def resume(self) -> None:
+        """Load the newest checkpoint that reads; say which one, and why newer ones were skipped."""
+        found = newest_checkpoint(self.rundir)  # raises CheckpointError when files exist but none loads
+        if found is None:
+            if read_metrics(self.run_dir):
+                self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "
+                                                        "was deleted): training starts again from step 0"))
+            return
+        path, state, skipped = found
+        try:
+            self.load_state(state)
+        except Exception as exc:  # a checkpoint of another architecture: config.json was edited
+            raise CheckpointError(f"{self.rundir.relative(path)} does not fit this run's settings "
+                                  f"({str(exc).splitlines()[0][:200]})") from None
+        self.resumed_from = path
+        if skipped:
+            self.messages.append(Message("warning", f"resuming from {self.rundir.relative(path)} (step {self.step}); "
+                                                    f"skipped newer: {'; '.join(skipped)}"))
 
     # ------------------------------------------------------------- the step
     def train_step(self, real_A: torch.Tensor, real_B: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -332,12 +374,10 @@ class Trainer:
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a checkpoint written by :meth:`save_checkpoint` (weights-only load: no code runs)."""
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise ValueError(f"cannot read checkpoint {path}: {exc}") from None
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{path} is not a CycleGAN Studio checkpoint")
+        self.load_state(read_checkpoint(path))
+
+    def load_state(self, state: dict) -> None:
+        """Restore the contents of a checkpoint (see :meth:`state_dict`)."""
         for name, sd in state["nets"].items():
             if name.endswith("_ema") and name not in self.ema_nets:
                 continue  # averaged weights of a run now continued without averaging
@@ -353,6 +393,20 @@ class Trainer:
             if state.get(name):  # absent in older checkpoints; empty when loss scaling is off
                 getattr(self, name).load_state_dict(state[name])
         self.step = int(state["step"])
+        self.saved_step = self.step
+
+    def _write_failed(self, what: str, exc: BaseException) -> RunWriteError:
+        """The sentence a person needs when a write of the run fails: what, where, and what is kept."""
+        error = os_error_in(exc)
+        cause = "no space left on device" if is_disk_full(exc) else (
+            (error.strerror or str(error)).lower() if error else str(exc))
+        return RunWriteError(f"{cause} while {what} at step {self.step}; {self._kept('previous')}")
+
+    def _kept(self, which: str = "last") -> str:
+        """What survives a failure, in words."""
+        if self.saved_step is None:
+            return "no checkpoint had been saved yet"
+        return f"the {which} checkpoint (step {self.saved_step}) is intact and the run can be resumed from it"
 
     def save_checkpoint(self, emit: EventCallback) -> Path | None:
         """Write ``checkpoints/latest.pt`` atomically (plus a numbered copy every ``keep_every``).
@@ -363,16 +417,19 @@ class Trainer:
             raise NonFiniteLoss(f"a loss became NaN or infinite before step {self.step}")
         if not self.is_main:
             return None
-        folder = self.run_dir / "checkpoints"
-        latest = folder / "latest.pt"
-        with atomic_path(latest) as tmp:
-            torch.save(self.state_dict(), tmp)
+        latest = self.rundir.latest
+        try:
+            atomic_torch_save(self.state_dict(), latest)
+        except OSError as exc:
+            raise self._write_failed("saving the checkpoint", exc) from None
+        self.saved_step = self.step
         keep = self.config.keep_every
         if keep and self.step % keep == 0:
-            numbered = folder / f"step_{self.step:08d}.pt"
-            with atomic_path(numbered) as tmp:
-                tmp.unlink()
-                os.link(latest, tmp)
+            try:  # a copy, not a hard link: damage to latest.pt (a truncation in place) must not reach it
+                with atomic_path(self.rundir.numbered_checkpoint(self.step)) as tmp:
+                    shutil.copyfile(latest, tmp)
+            except OSError as exc:
+                raise self._write_failed("keeping a numbered checkpoint", exc) from None
         emit(CheckpointSaved(self.step, str(latest)))
         return latest
 
@@ -395,25 +452,26 @@ class Trainer:
         images = self.samples()
         grid = make_grid(torch.cat([images[n] for n in SAMPLE_NAMES]), nrow=3, normalize=True,
                          value_range=(-1, 1), padding=2)
-        path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
-        with atomic_path(path) as tmp:
-            save_image(grid, tmp)
+        path = self.rundir.sample_grid(self.step)
+        try:
+            with atomic_path(path) as tmp:
+                save_image(grid, tmp)
+        except OSError as exc:
+            raise self._write_failed("saving the sample grid", exc) from None
         emit(Samples(self.step, {n: to_uint8(images[n])[0].numpy() for n in SAMPLE_NAMES}, str(path)))
 
     # -------------------------------------------------------------- the run
-    def _prepare_run_dir(self) -> None:
+    def _prepare_run_dir(self) -> list[str]:
+        """Take the run folder (lock, leftovers of a killed save, config, metrics); returns notes to show."""
         if not self.is_main:
-            return
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        for stale in self.run_dir.glob("*/.*.part*"):  # temp files of a save cut off by a crash
-            stale.unlink(missing_ok=True)
-        save_json(self.config, self.run_dir / "config.json")
-        metrics = self.run_dir / "metrics.jsonl"
-        if metrics.exists():  # drop lines logged after the checkpoint we resume from
-            keep = [ln for ln in metrics.read_text().splitlines()
-                    if ln.strip() and json.loads(ln)["step"] <= self.step]
-            with atomic_path(metrics) as tmp:
-                tmp.write_text("".join(k + "\n" for k in keep))
+            return []
+        self._lock.acquire()  # raises RunLocked, naming the holder
+        clean_stale_temp_files(self.rundir)
+        try:
+            save_json(self.config, self.rundir.config)
+            return rewind_metrics(self.rundir, self.step)
+        except OSError as exc:
+            raise self._write_failed("writing config.json and metrics.jsonl", exc) from None
 
     def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
         values = torch.stack([losses[n].float() for n in LOSS_NAMES])
@@ -427,8 +485,10 @@ class Trainer:
         if self.is_main:
             record = {"step": self.step, "epoch": self.epoch, **named, "lr": self.lr,
                       "images_per_s": round(images_per_s, 3), "time": round(time.time(), 3)}
-            with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record) + "\n")
+            try:
+                append_metrics(self.rundir, record)
+            except OSError as exc:
+                raise self._write_failed("writing metrics.jsonl", exc) from None
             log.info("step %d epoch %d lr %.3g %s", self.step, self.epoch, self.lr,
                      " ".join(f"{k}={v:.4f}" for k, v in named.items()))
         return named
@@ -445,15 +505,17 @@ class Trainer:
         start_time = time.perf_counter()
         start_step = self.step
         try:
-            self._prepare_run_dir()
+            notes = self._prepare_run_dir()
             if self.is_main:
-                handler = logging.FileHandler(self.run_dir / "log.txt", encoding="utf-8")
+                handler = _QuietFileHandler(self.rundir.log, encoding="utf-8")
                 handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
                 logging.getLogger("engine").addHandler(handler)
                 logging.getLogger("engine").setLevel(logging.INFO)
                 log.info("run %s from step %d of %d on %s (world size %d, %s)", self.run_dir, self.step,
                          self.total_steps, self.device, self.world_size, self.speed.describe())
-            for message in self.messages:
+            if self.resumed_from is not None:
+                log.info("resumed from %s", self.rundir.relative(self.resumed_from))
+            for message in self.messages + [Message("warning", note) for note in notes]:
                 log.warning(message.text)
                 emit(message)
             try:
@@ -467,25 +529,33 @@ class Trainer:
             self._emit_samples(emit)
             result: Finished | Failed = Finished(self.step, str(self.run_dir), stopped,
                                                  time.perf_counter() - start_time)
+        except (RunLocked, RunWriteError) as exc:  # their message says it all
+            result = Failed(self.step, str(exc), str(self.run_dir))
         except NonFiniteLoss as exc:
-            result = Failed(self.step, f"{exc}; training stopped and the last good checkpoint was kept "
-                                       "(try a lower learning rate)", str(self.run_dir))
+            result = Failed(self.step, f"{exc}; training stopped, {self._kept('last good')} (try a lower "
+                                       "learning rate)", str(self.run_dir))
         except torch.OutOfMemoryError:
             result = Failed(self.step, f"out of memory on {self.device} at crop size {self.config.crop_size} "
                                        f"and batch size {self.config.batch_size}: try a smaller crop size or "
-                                       "batch size, or another device", str(self.run_dir))
+                                       f"batch size, or another device; {self._kept()}", str(self.run_dir))
         except Exception as exc:  # reported, not raised: the front ends show it
             log.exception("training failed")
-            result = Failed(self.step, f"{type(exc).__name__}: {exc}", str(self.run_dir))
+            reason = f"{type(exc).__name__}: {exc}; {self._kept()}"
+            if is_disk_full(exc):
+                reason = str(self._write_failed("writing the run", exc))
+            result = Failed(self.step, reason, str(self.run_dir))
         if isinstance(result, Failed):
             log.error(result.reason)
         else:
             log.info("finished at step %d (%s) after %.1f s, %d steps", result.step,
                      "stopped" if result.stopped else "complete", result.seconds, self.step - start_step)
-        emit(result)
-        if handler:
-            logging.getLogger("engine").removeHandler(handler)
-            handler.close()
+        try:
+            emit(result)
+        finally:
+            if handler:
+                logging.getLogger("engine").removeHandler(handler)
+                handler.close()
+            self._lock.release()
         return result
 
     def _loop(self, emit: EventCallback, control: Control) -> None:
@@ -528,25 +598,5 @@ class Trainer:
 
 
 def new_run(config: TrainConfig) -> Trainer:
-    """A fresh trainer for ``config``; refuses to overwrite an existing run's checkpoints."""
-    if (Path(config.out) / "checkpoints" / "latest.pt").exists():
-        raise FileExistsError(f"{config.out} already holds a run; resume it or choose another folder")
+    """A fresh trainer for ``config``; refuses a run folder that is not new or empty."""
     return Trainer(config)
-
-
-def read_metrics(run_dir: str | Path) -> list[dict]:
-    """All logged steps of a run, for plotting a past run."""
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash
-    return rows
-
-
-def load_config(run_dir: str | Path) -> TrainConfig:
-    return from_dict(TrainConfig, json.loads((Path(run_dir) / "config.json").read_text()))

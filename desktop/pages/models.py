@@ -134,7 +134,7 @@ class ModelsPage(QWidget):
         self.title.setText(path.stem if not is_run else path.name)
         try:
             if is_run:
-                from engine.cli import describe_run
+                from engine.rundir import describe as describe_run
 
                 info = describe_run(path)
                 domains = info["domains"]

@@ -19,7 +19,7 @@ from engine.config import ModelConfig, TrainConfig, load_json
 from engine.events import Finished, Progress, Samples
 from engine.library import Library
 from engine.presets import PRESETS
-from engine.train import read_metrics
+from engine.rundir import read_metrics
 
 CUSTOM = "Custom"
 # form widget attribute -> (TrainConfig/ModelConfig field, lives in the model config)
@@ -179,6 +179,10 @@ class TrainPage(QWidget):
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
+        self.notice = QLabel()  # warnings of the current run (a skipped checkpoint, set-aside metrics)
+        self.notice.setObjectName("warning")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setFormat("%p %")
         self.plot = LossPlot()
@@ -195,6 +199,7 @@ class TrainPage(QWidget):
         right.addWidget(self.status)
         right.addWidget(self.progress)
         right.addWidget(self.error)
+        right.addWidget(self.notice)
         right.addWidget(views, 1)
         split_page(self, left, right, (330, 800))
         self.apply_preset(self.preset.currentText())
@@ -315,11 +320,12 @@ class TrainPage(QWidget):
 
     def _launch(self, worker: TrainWorker) -> None:
         self.error.clear()
+        self.notice.clear()
         self.worker = worker
         worker.progress.connect(self.on_progress)
         worker.points.connect(self.on_points)
         worker.samples.connect(self.on_samples)
-        worker.message.connect(lambda text: self.status.setText(text))
+        worker.message.connect(self.show_notice)
         worker.checkpoint.connect(lambda e: self.status.setText(f"Checkpoint saved at step {e.step}."))
         worker.finished_run.connect(self.on_finished)
         worker.failed.connect(self.on_failed)
@@ -374,12 +380,15 @@ class TrainPage(QWidget):
         self.run_finished.emit(result.run_dir)
 
     def on_failed(self, reason: str) -> None:
-        self.show_error(reason + ("\nThe run can be continued from its last checkpoint."
-                                  if self.worker and self.worker.run_dir else ""))
+        self.show_error(reason)  # the engine's sentence says what was kept
         self.status.setText("Training stopped with an error.")
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+
+    def show_notice(self, text: str) -> None:
+        """Warnings stay in view for the whole run: the status line is overwritten every step."""
+        self.notice.setText("\n".join(filter(None, [self.notice.text(), text])))
 
     def _worker_done(self) -> None:
         self.worker = None

@@ -1,0 +1,352 @@
+"""The run folder: the one module that knows its layout, and what keeps it trustworthy.
+
+    RUN/config.json                the TrainConfig of the run (JSON)
+    RUN/metrics.jsonl              one JSON line per logged step
+    RUN/metrics.discarded.jsonl    lines set aside when a resume went back to an earlier step
+    RUN/log.txt                    the engine's log
+    RUN/samples/step_XXXXXXXX.png  sample grids
+    RUN/checkpoints/latest.pt      the newest checkpoint, and step_XXXXXXXX.pt kept ones
+    RUN/.lock                      held with an OS lock by the process training the run
+
+Everything here is plain Python and Qt-free: the trainer, the CLI, the model loader and the
+app all read runs through this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import re
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fileio import atomic_write_text, lock_file, remove_stale_temp_files, unlock_file
+
+CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
+NUMBERED = re.compile(r"step_(\d{8,})\.(pt|png)")
+# Files a fresh run may find in its folder without it being "someone else's folder".
+IGNORABLE = {".ds_store", "thumbs.db", "desktop.ini"}
+
+log = logging.getLogger(__name__)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used, with the reason in words."""
+
+
+class RunLocked(RuntimeError):
+    """Another process is training this run."""
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Paths of one run folder (nothing is created by naming them)."""
+
+    path: Path
+
+    def __init__(self, path: str | Path):
+        object.__setattr__(self, "path", Path(path))
+
+    @property
+    def config(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def discarded_metrics(self) -> Path:
+        return self.path / "metrics.discarded.jsonl"
+
+    @property
+    def log(self) -> Path:
+        return self.path / "log.txt"
+
+    @property
+    def lock(self) -> Path:
+        return self.path / ".lock"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def latest(self) -> Path:
+        return self.checkpoints / "latest.pt"
+
+    @property
+    def samples(self) -> Path:
+        return self.path / "samples"
+
+    def numbered_checkpoint(self, step: int) -> Path:
+        return self.checkpoints / f"step_{step:08d}.pt"
+
+    def sample_grid(self, step: int) -> Path:
+        return self.samples / f"step_{step:08d}.png"
+
+    def is_run(self) -> bool:
+        return self.config.is_file()
+
+    def sample_grids(self) -> list[Path]:
+        """Sample grids, oldest first."""
+        return sorted(p for p in self.samples.glob("step_*.png") if NUMBERED.fullmatch(p.name))
+
+    def checkpoint_candidates(self) -> list[Path]:
+        """Checkpoint files to resume from, newest first: latest.pt, then the kept ones by step."""
+        numbered = sorted((p for p in self.checkpoints.glob("step_*.pt") if NUMBERED.fullmatch(p.name)),
+                          key=lambda p: int(NUMBERED.fullmatch(p.name)[1]), reverse=True)
+        return ([self.latest] if self.latest.is_file() else []) + numbered
+
+    def has_checkpoint(self) -> bool:
+        return bool(self.checkpoint_candidates())
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.path))
+        except ValueError:
+            return str(path)
+
+
+# ------------------------------------------------------------------ new runs
+def check_new_run_folder(path: str | Path) -> None:
+    """Refuse a folder for a new run unless it is new or empty: never mix a run into other files."""
+    run = RunDir(path)
+    if run.path.exists() and not run.path.is_dir():
+        raise NotADirectoryError(f"{run.path} is a file; choose a folder for the run")
+    if run.is_run():
+        raise FileExistsError(f"{run.path} already holds a run; resume it (--resume) or choose another folder")
+    if run.path.is_dir():
+        others = [p.name for p in run.path.iterdir() if p.name.lower() not in IGNORABLE]
+        if others:
+            raise FileExistsError(f"{run.path} is not empty (it holds {others[0]!r}"
+                                  f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); choose a new "
+                                  "or empty folder for the run")
+
+
+def clean_stale_temp_files(run: RunDir) -> list[Path]:
+    """Remove the temp files that a killed save of this run left, and nothing else."""
+    removed = remove_stale_temp_files(run.path, {run.config.name, run.metrics.name, run.discarded_metrics.name})
+    removed += remove_stale_temp_files(run.checkpoints, lambda n: n == run.latest.name or bool(NUMBERED.fullmatch(n)))
+    removed += remove_stale_temp_files(run.samples, lambda n: bool(NUMBERED.fullmatch(n)))
+    return removed
+
+
+# ------------------------------------------------------------------- metrics
+@dataclass
+class MetricsFile:
+    rows: list[dict] = field(default_factory=list)
+    damaged: list[int] = field(default_factory=list)  # 1-based numbers of lines that are not a record
+    clean_end: bool = True  # False: the last line has no newline, so an append would join it
+
+
+def read_metrics_file(path: str | Path) -> MetricsFile:
+    """Every record of ``metrics.jsonl``; lines cut short (a crash, a full disk) are counted, not fatal."""
+    result = MetricsFile()
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return result
+    result.clean_end = not text or text.endswith("\n")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            result.damaged.append(number)
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int):
+            result.rows.append(row)
+        else:
+            result.damaged.append(number)
+    return result
+
+
+def read_metrics(run_dir: str | Path) -> list[dict]:
+    """All logged steps of a run, for plotting (damaged lines skipped)."""
+    return read_metrics_file(RunDir(run_dir).metrics).rows
+
+
+def last_step(run_dir: str | Path) -> int:
+    rows = read_metrics(run_dir)
+    return rows[-1]["step"] if rows else 0
+
+
+def append_metrics(run: RunDir, record: dict) -> None:
+    with open(run.metrics, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def rewind_metrics(run: RunDir, step: int) -> list[str]:
+    """Keep the records up to ``step`` (the checkpoint resumed from); say what happened to the rest.
+
+    Records logged after ``step`` are appended to ``metrics.discarded.jsonl`` rather than
+    dropped, and damaged lines are removed; each is reported in the returned sentences.
+    """
+    report = read_metrics_file(run.metrics)
+    keep = [r for r in report.rows if r["step"] <= step]
+    later = [r for r in report.rows if r["step"] > step]
+    notes = []
+    if report.damaged:
+        lines = ", ".join(map(str, report.damaged[:5])) + (" ..." if len(report.damaged) > 5 else "")
+        notes.append(f"metrics.jsonl: removed {len(report.damaged)} damaged line(s) (line {lines}; cut short by "
+                     "a crash or a full disk)")
+    if later:
+        existing = run.discarded_metrics.read_text(encoding="utf-8") if run.discarded_metrics.exists() else ""
+        atomic_write_text(run.discarded_metrics, existing + "".join(json.dumps(r) + "\n" for r in later))
+        notes.append(f"metrics.jsonl: {len(later)} record(s) logged after step {step} (steps {later[0]['step']}-"
+                     f"{later[-1]['step']}) were moved to {run.discarded_metrics.name}; those steps are trained again")
+    if later or report.damaged or not report.clean_end or not run.metrics.exists():
+        atomic_write_text(run.metrics, "".join(json.dumps(r) + "\n" for r in keep))
+    return notes
+
+
+# --------------------------------------------------------------- checkpoints
+def read_checkpoint(path: str | Path) -> dict:
+    """A checkpoint's contents, loaded weights-only (no code runs); CheckpointError if unusable."""
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path.name} does not exist") from None
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(f"{path.name} was refused by the safe loader ({str(exc).splitlines()[0][:200]})") from None
+    except Exception as exc:  # truncated or foreign files fail in many ways
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"{path.name} is damaged or not a checkpoint ({reason})") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path.name} is not a CycleGAN Studio checkpoint")
+    missing = [k for k in ("step", "nets") if k not in state]
+    if missing or not isinstance(state.get("step"), int) or not isinstance(state.get("nets"), dict):
+        raise CheckpointError(f"{path.name} lacks {', '.join(missing) or 'a valid step'}")
+    return state
+
+
+def newest_checkpoint(run: RunDir) -> tuple[Path, dict, list[str]] | None:
+    """The newest checkpoint that loads, with a reason for each newer one skipped; None if there is none.
+
+    Raises CheckpointError if checkpoint files exist but none of them loads: they are left
+    as they are, since a file that cannot be read now (permissions, a network drive) may be
+    readable later.
+    """
+    candidates = run.checkpoint_candidates()
+    skipped = [] if run.latest.is_file() or not candidates else [f"{run.latest.name} is missing"]
+    for path in candidates:
+        try:
+            return path, read_checkpoint(path), skipped
+        except CheckpointError as exc:
+            skipped.append(str(exc))
+    if candidates:
+        raise CheckpointError(f"no checkpoint of {run.path} can be read: {'; '.join(skipped)}. The files were "
+                              "left as they are; to train again from the start with the same settings, use "
+                              f"--config {run.config} --out NEW_FOLDER")
+    return None
+
+
+# ---------------------------------------------------------------------- lock
+class RunLock:
+    """An OS lock on ``RUN/.lock`` while a process trains the run; the OS releases it if the process dies.
+
+    The lock file holds who took it (process, host, start time, command), which a second
+    process reads to say who it is waiting for (see :func:`engine.fileio.lock_file`).
+    """
+
+    def __init__(self, run_dir: str | Path):
+        self.run = RunDir(run_dir)
+        self._fh = None
+
+    def acquire(self) -> None:
+        self.run.path.mkdir(parents=True, exist_ok=True)
+        fh = open(self.run.lock, "a+", encoding="utf-8")
+        try:
+            lock_file(fh)
+        except OSError:
+            owner = None
+            with contextlib.suppress(OSError, ValueError):
+                fh.seek(0)
+                owner = json.loads(fh.read() or "{}")
+            fh.close()
+            raise RunLocked(f"{self.run.path} is being trained by another process ({_describe_owner(owner)}); "
+                            "wait for it to finish or stop it, then try again") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                             "since": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                             "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])[:300]}))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is None:
+            return
+        with contextlib.suppress(OSError):
+            self._fh.seek(0)
+            self._fh.truncate()
+        with contextlib.suppress(OSError):
+            unlock_file(self._fh)
+        self._fh.close()
+        self._fh = None
+
+    def __enter__(self) -> "RunLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _describe_owner(owner) -> str:
+    if not isinstance(owner, dict) or "pid" not in owner:
+        return "its details could not be read"
+    text = f"process {owner['pid']}"
+    if owner.get("host") and owner["host"] != socket.gethostname():
+        text += f" on {owner['host']}"
+    if owner.get("since"):
+        text += f", since {owner['since']}"
+    if owner.get("command"):
+        text += f": {owner['command']}"
+    return text
+
+
+# ------------------------------------------------------------------ describe
+def load_config(run_dir: str | Path):
+    """The run's TrainConfig (ValueError naming the file if it is damaged)."""
+    from .config import TrainConfig, load_json
+
+    run = RunDir(run_dir)
+    if not run.is_run():
+        raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
+    return load_json(TrainConfig, run.config)
+
+
+def describe(run_dir: str | Path) -> dict:
+    """What ``cyclegan info`` prints for a run folder."""
+    from .config import to_dict
+
+    run = RunDir(run_dir)
+    config = load_config(run.path)
+    metrics = read_metrics_file(run.metrics)
+    last = metrics.rows[-1] if metrics.rows else {}
+    candidates = run.checkpoint_candidates()
+    return {
+        "kind": "run",
+        "path": str(run.path),
+        "domains": [config.name_a, config.name_b],
+        "data": [config.data, config.data_b] if config.data_b else config.data,
+        "model": to_dict(config.model),
+        "crop_size": config.crop_size,
+        "last_logged_step": last.get("step", 0),
+        "last_losses": {k: v for k, v in last.items() if k not in ("step", "epoch", "time")},
+        "damaged_metrics_lines": len(metrics.damaged),
+        "checkpoint": str(candidates[0]) if candidates else None,
+    }
