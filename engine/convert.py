@@ -25,13 +25,13 @@ from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
 from .config import ConvertConfig
-from .data import has_alpha, list_images, open_image, to_8bit
+from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
-from .fileio import atomic_path
+from .fileio import atomic_path, folder_lock, remove_stale_temp_files
 from .modelfile import LoadedModel
-from .tiling import run_padded, translate_tiled
+from .tiling import run_padded, to_uint8, to_unit, translate_tiled
 
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 KEEPABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
@@ -39,6 +39,13 @@ KEEPABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".t
 ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
 log = logging.getLogger(__name__)
 COMPILE_MIN_IMAGES = 32
+# Larger images are refused from their header, just below Pillow's own bomb limit (179 MP), with a
+# clearer message. Up to here conversion stays under 3 GB on the CPU, the paper's generator
+# included: 2.55 GB at 177 MP (docs/performance.md), since huge images are tiled from uint8.
+MAX_IMAGE_PIXELS = 178_000_000
+# Images decoded ahead of the device, counted in pixels from their headers, so that a folder of
+# huge photos is not decoded several at a time (one image alone may exceed it).
+LOOKAHEAD_PIXELS = 48_000_000
 FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR}
 
 
@@ -47,11 +54,21 @@ class OutputError(OSError):
 
 
 # ------------------------------------------------------------------ planning
+def _resolve(path: Path) -> Path | None:
+    """``path`` with every symbolic link followed; None for a link loop (or a path too deep to follow)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # "Symlink loop" (RuntimeError up to Python 3.12), ELOOP
+        return None
+
+
 def check_folders(src: Path, dst: Path) -> None:
     """Refuse folder choices that could destroy or recurse into the inputs."""
     if not src.is_dir():
         raise ValueError(f"input folder {src} does not exist")
-    s, d = src.resolve(), dst.resolve()
+    s, d = _resolve(src), _resolve(dst)
+    if s is None or d is None:
+        raise ValueError(f"{src if s is None else dst} is a symbolic link that loops back on itself")
     if d == s:
         raise ValueError("the output folder is the input folder; choose another one so no original is overwritten")
     if d.is_relative_to(s):
@@ -70,30 +87,48 @@ def output_format(source: Path, fmt: str) -> tuple[str, str]:
     return "PNG", ".png"  # formats Pillow reads but should not write (GIF, PPM, ...)
 
 
-def plan(src: Path, dst: Path, options: ConvertConfig) -> list[tuple[Path, Path, str]]:
-    """(input, output, Pillow format) for every image, outputs mirroring the input tree."""
+@dataclass
+class Plan:
+    jobs: list[tuple[Path, Path, str]]  # (input, output, Pillow format)
+    refused: list[tuple[Path, str]]  # inputs that cannot be converted, with the reason
+
+
+def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
+    """Every image's output path (mirroring the input tree) and format; inputs that cannot be used are listed."""
     check_folders(src, dst)
     inputs = list_images(src, options.recursive)
-    input_set = {p.resolve() for p in inputs}
+    resolved = {p: _resolve(p) for p in inputs}
+    input_set = {r for r in resolved.values() if r is not None}
     taken: set[Path] = set()
-    jobs = []
+    jobs, refused = [], []
     for path in inputs:
+        if resolved[path] is None:
+            refused.append((path, "it is a symbolic link that loops back on itself"))
+            continue
         fmt, suffix = output_format(path, options.format)
         rel = path.relative_to(src)
         out = dst / rel.with_suffix(suffix)
         if out in taken:  # photo.jpg and photo.png both becoming photo.png
             out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{suffix}")
-        if out.resolve() in input_set:
+        if _resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
         taken.add(out)
         jobs.append((path, out, fmt))
-    return jobs
+    return Plan(jobs, refused)
+
+
+def remove_stale_temp_files_of(jobs: list[tuple[Path, Path, str]]) -> int:
+    """Remove temp files that a killed earlier conversion left for these outputs (and nothing else)."""
+    by_folder: dict[Path, set[str]] = {}
+    for _, out, _ in jobs:
+        by_folder.setdefault(out.parent, set()).add(out.name)
+    return sum(len(remove_stale_temp_files(folder, names)) for folder, names in by_folder.items())
 
 
 # ------------------------------------------------------------- decode/encode
 @dataclass
 class Decoded:
-    pixels: torch.Tensor  # (C, H, W) uint8 in the model's channel count
+    pixels: torch.Tensor | None  # (C, H, W) uint8 in the model's channel count; None once translated
     alpha: Image.Image | None
     icc: bytes | None
     exif: bytes | None
@@ -101,8 +136,9 @@ class Decoded:
 
 
 def decode(path: Path, channels: int) -> Decoded:
+    """Decode one input into uint8 pixels (an HWC buffer seen as CHW: no copy on the way to the encoder)."""
     t0 = time.perf_counter()
-    img = open_image(path)
+    img = open_image(path, max_pixels=MAX_IMAGE_PIXELS)
     icc, exif = img.info.get("icc_profile"), img.info.get("exif")
     img = to_8bit(img)
     alpha = None
@@ -110,13 +146,15 @@ def decode(path: Path, channels: int) -> Decoded:
         rgba = img.convert("RGBA" if img.mode not in ("LA", "PA") else "LA")
         alpha = rgba.getchannel("A")
         img = rgba
-    img = img.convert("L" if channels == 1 else "RGB")
+    mode = "L" if channels == 1 else "RGB"
+    if img.mode != mode:  # convert() copies even when nothing changes: not for a 100 MP photo
+        img = img.convert(mode)
     return Decoded(TF.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0)
 
 
 def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> None:
     """Write one output atomically, carrying over alpha, ICC profile and EXIF where the format can."""
-    array = pixels.permute(1, 2, 0).squeeze(-1).numpy()
+    array = pixels.permute(1, 2, 0).squeeze(-1).contiguous().numpy()  # already HWC in memory: no copy
     img = Image.fromarray(array, "L" if array.ndim == 2 else "RGB")
     if decoded.alpha is not None and fmt in ALPHA_FORMATS:
         img.putalpha(decoded.alpha)
@@ -189,17 +227,16 @@ class Translator:
     @torch.inference_mode()
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         """uint8 (N, C, H, W) in, uint8 (N, C, H, W) out, on the CPU."""
-        x = batch.float().div_(127.5).sub_(1.0)
-        h, w = x.shape[-2:]
-        if self.needs_tiles(h, w):
+        h, w = batch.shape[-2:]
+        if self.needs_tiles(h, w):  # uint8 in and out: a huge image is never held as floats
             tile = self.tile or 512
-            outs = [translate_tiled(self.net, x[i:i + 1], tile, self.overlap, self.max_pixels, self.device,
-                                    self._autocast, self._prepare) for i in range(x.shape[0])]
-            y = torch.cat(outs)
-        else:
-            with self._autocast():
-                y = run_padded(self._forward, self._prepare(x.to(self.device, non_blocking=True))).float()
-        return y.add_(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8).cpu()
+            outs = [translate_tiled(self.net, batch[i:i + 1], tile, self.overlap, self.max_pixels, self.device,
+                                    self._autocast, self._prepare) for i in range(batch.shape[0])]
+            return outs[0] if len(outs) == 1 else torch.cat(outs)  # cat would copy even a single image
+        x = to_unit(batch.to(self.device, non_blocking=True))
+        with self._autocast():
+            y = run_padded(self._forward, self._prepare(x)).float()
+        return to_uint8(y).cpu()
 
 
 # -------------------------------------------------------------------- driver
@@ -208,14 +245,16 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
                    control: Control | None = None) -> ConvertSummary:
     """Translate every image under ``src`` into ``dst``; never raises for a bad file.
 
-    Raises ValueError only for a refused folder choice (before anything is written).
+    Raises ValueError for a refused folder choice and FolderBusy when another conversion is
+    writing into ``dst``, both before anything is written.
     """
     options = options or ConvertConfig()
     options.validate()
     emit = on_event or (lambda e: None)
     control = control or Control()
     src, dst = Path(src), Path(dst)
-    jobs = plan(src, dst, options)
+    planned = plan(src, dst, options)
+    jobs = planned.jobs
     skipped = 0
     if options.skip_existing:
         todo = [j for j in jobs if not j[1].exists()]
@@ -233,8 +272,10 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
                                  error=f"cannot create the output folder {dst}: {exc.strerror or exc}")
         emit(ConvertFinished(summary))
         return summary
-    runner = _Run(translator, jobs, options, emit, control)
-    summary = runner.run(dst, skipped)
+    with folder_lock(dst):  # FolderBusy if another conversion writes here: refused before any write
+        remove_stale_temp_files_of(planned.jobs)  # safe now: no other conversion is writing here
+        runner = _Run(translator, jobs, planned.refused, options, emit, control)
+        summary = runner.run(dst, skipped)
     emit(ConvertFinished(summary))
     return summary
 
@@ -242,24 +283,31 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
 class _Run:
     """State of one folder conversion: the queues, the counters and the timing."""
 
-    def __init__(self, translator: Translator, jobs, options: ConvertConfig, emit: EventCallback, control: Control):
-        self.t, self.jobs, self.options, self.emit, self.control = translator, jobs, options, emit, control
+    def __init__(self, translator: Translator, jobs, refused, options: ConvertConfig, emit: EventCallback,
+                 control: Control):
+        self.t, self.jobs, self.refused, self.options = translator, jobs, refused, options
+        self.emit, self.control = emit, control
         self.converted = 0
         self.failed: list[tuple[str, str]] = []
         self.started = time.perf_counter()
         self.writing: deque[tuple[Future, Path, Path, float]] = deque()
+        self.in_flight: dict[Path, int] = {}  # pixels of images decoded (or decoding) and not yet written
 
     @property
     def done(self) -> int:
         return self.converted + len(self.failed)
 
+    @property
+    def total(self) -> int:
+        return len(self.jobs) + len(self.refused)
+
     def _progress(self) -> None:
         elapsed = time.perf_counter() - self.started
         rate = self.converted / elapsed if elapsed > 0 else 0.0
-        left = len(self.jobs) - self.done
-        self.emit(ConvertProgress(self.done, len(self.jobs), rate, left / rate if rate > 0 else float("inf")))
+        left = self.total - self.done
+        self.emit(ConvertProgress(self.done, self.total, rate, left / rate if rate > 0 else float("inf")))
 
-    def _fail(self, source: Path, reason: str) -> None:
+    def fail(self, source: Path, reason: str) -> None:
         self.failed.append((str(source), reason))
         self.emit(FileFailed(str(source), reason))
         self._progress()
@@ -268,12 +316,13 @@ class _Run:
         """Report finished writes, blocking until at most ``wait_for`` are still pending."""
         while self.writing and (len(self.writing) > wait_for or self.writing[0][0].done()):
             future, source, out, began = self.writing.popleft()
+            self.in_flight.pop(source, None)
             try:
                 future.result()
             except OutputError:
                 raise
             except Exception as exc:
-                self._fail(source, f"could not write {out.name}: {exc}")
+                self.fail(source, f"could not write {out.name}: {exc}")
                 continue
             self.converted += 1
             self.emit(FileDone(str(source), str(out), time.perf_counter() - began))
@@ -281,7 +330,11 @@ class _Run:
 
     def _translate(self, group: list, encoder: ThreadPoolExecutor) -> None:
         self.control.checkpoint()
-        batch = torch.stack([d.pixels for _, d, _ in group])
+        pixels = [d.pixels for _, d, _ in group]
+        batch = pixels[0].unsqueeze(0) if len(pixels) == 1 else torch.stack(pixels)
+        del pixels
+        for _, decoded, _ in group:
+            decoded.pixels = None  # the batch holds them now; a huge input is freed before its output is encoded
         try:
             outputs = self.t(batch)
         except torch.OutOfMemoryError:
@@ -299,29 +352,44 @@ class _Run:
         workers = max(1, opts.workers)
         cancelled, error = False, ""
         self._progress()
+        for source, reason in self.refused:
+            self.fail(source, reason)
         with ThreadPoolExecutor(workers, thread_name_prefix="decode") as decoder, \
                 ThreadPoolExecutor(workers, thread_name_prefix="encode") as encoder:
             lookahead = 2 * opts.batch_size + workers
             pending: deque[tuple[tuple, Future, float]] = deque()
-            queue = iter(self.jobs)
+            upcoming = deque(self.jobs)
 
             def top_up() -> None:
-                while len(pending) < lookahead:
-                    job = next(queue, None)
-                    if job is None:
+                while upcoming and len(pending) < lookahead:
+                    source = upcoming[0][0]
+                    pixels = header_pixels(source)
+                    if self.in_flight and sum(self.in_flight.values()) + pixels > LOOKAHEAD_PIXELS:
                         return
-                    pending.append((job, decoder.submit(decode, job[0], self.t.channels), time.perf_counter()))
+                    job = upcoming.popleft()
+                    self.in_flight[source] = pixels
+                    pending.append((job, decoder.submit(decode, source, self.t.channels), time.perf_counter()))
 
             group: list = []
             try:
-                top_up()
-                while pending:
+                while True:
+                    top_up()
+                    if not pending:  # done, or the pixel budget is taken by images not yet written
+                        if group:
+                            self._translate(group, encoder)
+                            group = []
+                        elif upcoming:
+                            self._collect(wait_for=0)
+                        else:
+                            break
+                        continue
                     job, future, began = pending.popleft()
                     top_up()
                     try:
                         decoded = future.result()
                     except Exception as exc:
-                        self._fail(job[0], _reason(exc))
+                        self.in_flight.pop(job[0], None)
+                        self.fail(job[0], _reason(exc))
                         continue
                     shape = tuple(decoded.pixels.shape)
                     if group and (tuple(group[0][1].pixels.shape) != shape or len(group) >= opts.batch_size):
@@ -331,8 +399,6 @@ class _Run:
                     if self.t.needs_tiles(shape[1], shape[2]):
                         self._translate(group, encoder)
                         group = []
-                if group:
-                    self._translate(group, encoder)
                 self._collect(wait_for=0)
             except Stopped:
                 cancelled = True
@@ -345,14 +411,23 @@ class _Run:
                 with contextlib.suppress(OutputError):
                     self._collect(wait_for=0)  # finish (atomically) what was already translated
         if error:
-            error = f"{error}; {self.converted} of {len(self.jobs)} image(s) were written"
-        return ConvertSummary(str(dst), len(self.jobs), self.converted, skipped, tuple(self.failed),
+            error = f"{error}; {self.converted} of {self.total} image(s) were written"
+        return ConvertSummary(str(dst), self.total, self.converted, skipped, tuple(self.failed),
                               time.perf_counter() - self.started, cancelled, error)
 
 
+def header_pixels(path: Path) -> int:
+    """Width x height from the file's header (no decoding); 0 when it cannot be read (decode will say why)."""
+    try:
+        with Image.open(path) as im:
+            return im.width * im.height
+    except Exception:
+        return 0
+
+
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, Image.DecompressionBombError):
-        return "image is too large to open safely (Pillow's decompression-bomb limit)"
+    if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
+        return f"image is too large to convert safely: {exc}"
     if isinstance(exc, FileNotFoundError):
         return "file disappeared before it could be read"
     text = str(exc).strip() or type(exc).__name__

@@ -83,12 +83,22 @@ def to_channels(img: Image.Image, channels: int) -> Image.Image:
     return img.convert("L" if channels == 1 else "RGB")
 
 
-def open_image(path: str | Path) -> Image.Image:
-    """Decode a file fully, upright (EXIF orientation applied). Raises OSError/ValueError."""
+class ImageTooLarge(ValueError):
+    """An image with more pixels than the caller accepts, refused before it is decoded."""
+
+
+def open_image(path: str | Path, max_pixels: int | None = None) -> Image.Image:
+    """Decode a file fully, upright (EXIF orientation applied). Raises OSError/ValueError.
+
+    ``max_pixels`` refuses larger images from their header alone, before any decoding.
+    """
     with Image.open(path) as im:
+        if max_pixels and im.width * im.height > max_pixels:
+            raise ImageTooLarge(f"{im.width}x{im.height} is {im.width * im.height / 1e6:.0f} MP, more than the "
+                                f"{max_pixels / 1e6:.0f} MP this app converts; scale it down first")
         im.load()
-        upright = ImageOps.exif_transpose(im)
-    return upright if upright is not None else im
+        ImageOps.exif_transpose(im, in_place=True)  # in place: no second copy of a huge image
+    return im
 
 
 def load_image(path: str | Path, channels: int = 3) -> Image.Image:

@@ -69,10 +69,9 @@ def record_norm_stats(net: nn.Module, x: torch.Tensor) -> dict[int, tuple[torch.
 
     def make(m):
         def forward(inp):
-            mean = inp.mean(dim=(2, 3), keepdim=True)
-            var = inp.var(dim=(2, 3), keepdim=True, unbiased=False)
+            var, mean = torch.var_mean(inp, dim=(2, 3), keepdim=True, unbiased=False)
             stats[id(m)] = (mean, var)
-            return _normalise(m, inp, mean, var)
+            return type(m).forward(m, inp)  # the layer's own kernel: one output buffer, no temporaries
         return forward
 
     with _patched(_instance_norms(net), make):
@@ -111,39 +110,62 @@ def _ramp(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> torch.
     return w
 
 
-def translate_tiled(net: nn.Module, x: torch.Tensor, tile: int, overlap: int, stats_pixels: int,
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels to the networks' [-1, 1] floats."""
+    return x.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(y: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] floats back to uint8 pixels."""
+    return y.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def translate_tiled(net: nn.Module, image: torch.Tensor, tile: int, overlap: int, stats_pixels: int,
                     device: torch.device, autocast: Callable[[], contextlib.AbstractContextManager] | None = None,
                     prepare: Callable[[torch.Tensor], torch.Tensor] = lambda t: t) -> torch.Tensor:
-    """Translate one image ``x`` (1, C, H, W) on the CPU tile by tile; the result stays on the CPU.
+    """Translate one uint8 image (1, C, H, W) tile by tile; returns uint8 (1, C, H, W) on the CPU.
 
-    ``stats_pixels`` bounds the image on which instance-norm statistics are recorded: an
-    image larger than that is downscaled (area-preserving antialiasing) for the recording.
+    Memory stays a small multiple of the uint8 image whatever its size: tiles are converted
+    to floats one at a time, and the blended result is accumulated in a band one tile high
+    that is written out as uint8 as soon as no later tile can touch its rows. ``stats_pixels``
+    bounds the copy on which instance-norm statistics are recorded: a larger image is
+    downscaled (antialiased) for the recording.
     """
+    from torchvision.transforms.v2 import functional as TF
+
     autocast = autocast or contextlib.nullcontext
-    _, c, h, w = x.shape
+    _, c, h, w = image.shape
     tile = max(MINIMUM, tile // MULTIPLE * MULTIPLE)
-    overlap = min(overlap, tile // 2)
+    overlap = max(0, min(overlap, tile // 2))
+    small = image
     if h * w > stats_pixels:
         scale = math.sqrt(stats_pixels / (h * w))
-        small = F.interpolate(x, size=(max(1, round(h * scale)), max(1, round(w * scale))),
-                              mode="bilinear", antialias=True, align_corners=False)
-    else:
-        small = x
+        small = TF.resize(image, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
     with autocast():
-        stats = record_norm_stats(net, prepare(small.to(device)))
-    out = torch.zeros(1, c, h, w)
-    weight = torch.zeros(1, 1, h, w)
+        stats = record_norm_stats(net, prepare(to_unit(small).to(device)))
+    del small
+
+    th, tw = min(tile, h), min(tile, w)
     ys, xs = tile_starts(h, tile, overlap), tile_starts(w, tile, overlap)
+    ramps_y = [_ramp(th, overlap, y0 > 0, y0 + th < h) for y0 in ys]
+    ramps_x = [_ramp(tw, overlap, x0 > 0, x0 + tw < w) for x0 in xs]
+    # The tiles form a grid, so the summed blend weight at (y, x) is sum_y(y) * sum_x(x).
+    sum_y, sum_x = torch.zeros(h), torch.zeros(w)
+    for y0, ramp in zip(ys, ramps_y):
+        sum_y[y0:y0 + th] += ramp
+    for x0, ramp in zip(xs, ramps_x):
+        sum_x[x0:x0 + tw] += ramp
+
+    out = torch.empty(1, h, w, c, dtype=torch.uint8).permute(0, 3, 1, 2)  # HWC in memory, as encoders want
+    band = torch.zeros(1, c, th, w)  # weighted sums of rows band_top .. band_top + th
     with frozen_norm_stats(net, stats), autocast():
-        for y0 in ys:
-            th = min(tile, h)
-            wy = _ramp(th, overlap, y0 > 0, y0 + th < h)
-            for x0 in xs:
-                tw = min(tile, w)
-                wx = _ramp(tw, overlap, x0 > 0, x0 + tw < w)
-                piece = prepare(x[..., y0:y0 + th, x0:x0 + tw].to(device))
+        for i, (y0, wy) in enumerate(zip(ys, ramps_y)):
+            for x0, wx in zip(xs, ramps_x):
+                piece = prepare(to_unit(image[..., y0:y0 + th, x0:x0 + tw]).to(device))
                 result = run_padded(net, piece).float().cpu()
-                win = (wy[:, None] * wx[None, :])[None, None]
-                out[..., y0:y0 + th, x0:x0 + tw] += result * win
-                weight[..., y0:y0 + th, x0:x0 + tw] += win
-    return out / weight
+                band[..., x0:x0 + tw] += result * (wy[:, None] * wx[None, :])
+            done = (ys[i + 1] if i + 1 < len(ys) else h) - y0  # rows no later tile touches
+            weight = sum_y[y0:y0 + done, None] * sum_x[None, :]
+            out[..., y0:y0 + done, :] = to_uint8(band[..., :done, :] / weight)
+            band = torch.cat([band[..., done:, :], torch.zeros(1, c, done, w)], dim=2)
+    return out
