@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +78,18 @@ def make_model_file(path: Path, channels: int = 3, blocks: int = 1, ngf: int = 8
                       model=ModelConfig(channels=channels, blocks=blocks, ngf=ngf))
     torch.manual_seed(0)
     return save_model(path, build_generator(cfg.model), build_metadata(cfg, "AtoB", 7))
+
+
+@contextlib.contextmanager
+def small_tmpfs(mount: Path, size: str):
+    """A real, small filesystem to fill up (a tmpfs; needs root): skips the test where it cannot be mounted."""
+    import pytest
+
+    mount.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here to fill up")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

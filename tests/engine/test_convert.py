@@ -1,6 +1,5 @@
 """Folder conversion on real files: sizes, modes, tiling, structure, resume, refusals, failures."""
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from engine.convert import Translator, convert_folder
 from engine.events import Control, ConvertFinished, ConvertProgress, FileDone, FileFailed
 from engine.modelfile import LoadedModel, load_model
 from engine.nets import build_generator
-from tests.conftest import make_model_file
+from tests.conftest import make_model_file, small_tmpfs
 
 CPU = ConvertConfig(device="cpu", workers=2)
 
@@ -198,12 +197,7 @@ def test_unwritable_output_stops_with_a_clear_message(model, tmp_path):
 
 
 def test_full_disk_stops_and_counts(model, tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here to fill up")
-    try:
+    with small_tmpfs(tmp_path / "small", "64k") as mount:
         (tmp_path / "in").mkdir()
         for i in range(8):
             noise(64, 64, seed=i).save(tmp_path / "in" / f"{i}.png")  # ~12 KB each as PNG noise
@@ -212,8 +206,6 @@ def test_full_disk_stops_and_counts(model, tmp_path):
         assert f"{summary.converted} of 8" in summary.error and summary.converted < 8
         written = [p for p in (mount / "out").iterdir()]
         assert len(written) == summary.converted and not [p for p in written if ".part" in p.name]
-    finally:
-        subprocess.run(["umount", str(mount)])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

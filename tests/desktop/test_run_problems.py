@@ -1,0 +1,56 @@
+"""The Train page says what the CLI says when a run is damaged, locked or its disk fills up."""
+
+from PySide6.QtCore import Qt
+
+from engine import Trainer, fileio
+from engine.rundir import RunDir, RunLock
+from tests.conftest import tiny_config
+from tests.reliability.test_runs import FullDisk
+
+
+def make_run(window, dataset, name="r1", **kw) -> RunDir:
+    run = RunDir(window.library.runs_dir / name)
+    Trainer(tiny_config(dataset, run.path, **kw)).run()
+    window.train.refresh()
+    return run
+
+
+def continue_run(qtbot, page, run: RunDir, steps: int) -> None:
+    for row in range(page.runs.count()):
+        if page.runs.item(row).data(Qt.ItemDataRole.UserRole) == str(run.path):
+            page.runs.setCurrentRow(row)
+    page.max_steps.setValue(steps)
+    page.device.setCurrentText("cpu")
+    qtbot.mouseClick(page.continue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+
+
+def test_a_damaged_checkpoint_is_named_and_an_older_one_used(qtbot, window, tiny_dataset):
+    run = make_run(window, tiny_dataset, max_steps=4, keep_every=2, save_every=1)
+    run.latest.write_bytes(run.latest.read_bytes()[:200])
+    with open(run.metrics, "a") as fh:
+        fh.write('{"step": 5, "ep')
+    page = window.train
+    continue_run(qtbot, page, run, steps=6)
+    notice = page.notice.text()
+    assert "resuming from checkpoints/step_00000004.pt (step 4); skipped newer: latest.pt is damaged" in notice
+    assert "removed 1 damaged line(s)" in notice
+    assert "Finished at step 6" in page.status.text() and not page.error.text()
+
+
+def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
+    run = make_run(window, tiny_dataset, max_steps=2)
+    before = run.metrics.read_bytes()
+    page = window.train
+    with RunLock(run.path):
+        continue_run(qtbot, page, run, steps=4)
+    assert "is being trained by another process (process" in page.error.text()
+    assert run.metrics.read_bytes() == before
+
+
+def test_a_full_disk_stops_with_what_was_kept(qtbot, window, tiny_dataset, monkeypatch):
+    run = make_run(window, tiny_dataset, max_steps=2)
+    monkeypatch.setattr(fileio, "open", lambda path, mode="r": FullDisk(path, mode.replace("b", "")), raising=False)
+    continue_run(qtbot, window.train, run, steps=3)
+    assert ("no space left on device while saving the checkpoint at step 3; the previous checkpoint (step 2) is "
+            "intact") in window.train.error.text()

@@ -1,0 +1,199 @@
+"""Conversion under hostile conditions: kill -9, link loops, huge images, odd tile settings, a full disk."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine import convert as convert_module
+from engine.config import ConvertConfig
+from engine.convert import Translator, convert_folder
+from engine.fileio import temp_name
+from engine.modelfile import load_model
+from engine.resources import demo_images_dir
+from tests.conftest import make_model_file, small_tmpfs, write_images
+
+CPU = ConvertConfig(device="cpu", workers=2)
+
+
+@pytest.fixture
+def model(model_file):
+    return load_model(model_file)
+
+
+def test_a_symlink_loop_is_reported_and_the_rest_converts(model, tmp_path):
+    src = tmp_path / "in"
+    write_images(src, 2, size=(16, 16))
+    (src / "a.png").symlink_to("b.png")
+    (src / "b.png").symlink_to("a.png")
+    summary = convert_folder(model, src, tmp_path / "out", CPU)
+    assert summary.converted == 2 and summary.total == 4
+    assert sorted((s.rsplit("/", 1)[-1], r) for s, r in summary.failed) == [
+        ("a.png", "it is a symbolic link that loops back on itself"),
+        ("b.png", "it is a symbolic link that loops back on itself")]
+
+
+def test_a_rerun_removes_only_its_own_leftovers(model, tmp_path):
+    src, dst = tmp_path / "in", tmp_path / "out"
+    write_images(src, 3, size=(16, 16))
+    dst.mkdir()
+    ours = dst / temp_name(dst / "img_001.png")  # what kill -9 during an encode leaves
+    theirs = [dst / ".holiday.jpg.partial", dst / temp_name(dst / "not_an_output.png"), dst / "notes.txt"]
+    for path in [ours, *theirs]:
+        path.write_text("x")
+    summary = convert_folder(model, src, dst, ConvertConfig(device="cpu", skip_existing=True))
+    assert summary.ok and summary.converted == 3
+    assert not ours.exists() and all(p.read_text() == "x" for p in theirs)
+
+
+def test_kill_9_mid_conversion_then_rerun(tmp_path):
+    model = make_model_file(tmp_path / "m.pt", blocks=4, ngf=16)
+    src, dst = tmp_path / "in", tmp_path / "out"
+    write_images(src, 24, size=(160, 128))
+    cmd = [sys.executable, "-m", "engine", "convert", "--model", str(model), "--input", str(src), "--output",
+           str(dst), "--device", "cpu", "--format", "webp"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(dst.glob("img_*.webp"))) < 3:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = sorted(dst.glob("img_*.webp"))
+    assert 3 <= len(done) < 24, "the conversion ended before it could be killed"
+    for path in done:  # every output that exists is whole
+        Image.open(path).load()
+    rerun = subprocess.run(cmd + ["--skip-existing"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "skipped" in rerun.stdout
+    assert sorted(p.name for p in dst.iterdir()) == [f"img_{i:03d}.webp" for i in range(24)]  # no temp files
+
+
+def test_images_above_the_pixel_limit_are_refused_from_their_header(model, tmp_path, monkeypatch):
+    monkeypatch.setattr(convert_module, "MAX_IMAGE_PIXELS", 100 * 100)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (101, 100)).save(src / "big.png")
+    Image.new("RGB", (100, 100)).save(src / "fits.png")
+    summary = convert_folder(model, src, tmp_path / "out", CPU)
+    assert summary.converted == 1
+    (source, reason), = summary.failed
+    assert source.endswith("big.png") and "101x100 is 0 MP, more than the 0 MP this app converts" in reason
+
+
+def test_a_folder_of_huge_images_is_decoded_one_at_a_time(model, tmp_path, monkeypatch):
+    """The pixel budget of the decode look-ahead: never two huge images in memory at once."""
+    monkeypatch.setattr(convert_module, "LOOKAHEAD_PIXELS", 50 * 50)
+    src = tmp_path / "in"
+    write_images(src, 6, size=(60, 60))
+    live, most = [0], [0]
+    real_decode, real_encode = convert_module.decode, convert_module.encode
+
+    def decode(*args):
+        live[0] += 1
+        most[0] = max(most[0], live[0])
+        return real_decode(*args)
+
+    def encode(*args):
+        real_encode(*args)
+        live[0] -= 1
+
+    monkeypatch.setattr(convert_module, "decode", decode)
+    monkeypatch.setattr(convert_module, "encode", encode)
+    summary = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", workers=4))
+    assert summary.ok and summary.converted == 6 and most[0] == 1
+
+
+@pytest.mark.parametrize("tile,overlap", [(32, 0), (32, 16), (32, 1000), (48, 7), (32, -100)])
+def test_every_pixel_is_covered_whatever_the_overlap(tile, overlap):
+    """Tiles always meet or overlap: a negative overlap once left 77 % of an image black."""
+    demo = load_model("demo")  # a trained model: tiles of a real photo agree with the whole image
+    photo = Image.open(sorted(demo_images_dir().glob("*.jpg"))[0]).convert("RGB").resize((120, 90))
+    image = torch.from_numpy(np.asarray(photo).copy()).permute(2, 0, 1)[None]
+    whole = Translator(demo, "cpu", max_pixels=10**6)(image).int()
+    tiled = Translator(demo, "cpu", tile=tile, overlap=overlap, max_pixels=10**6)(image).int()
+    difference = (tiled - whole).abs().float()
+    assert difference.mean() < 6 and (difference > 60).float().mean() < 1e-3
+
+
+def test_disk_full_mid_conversion_keeps_what_was_written(model, tmp_path):
+    src = tmp_path / "in"
+    write_images(src, 8, size=(64, 64))
+    with small_tmpfs(tmp_path / "small", "64k") as disk:
+        summary = convert_folder(model, src, disk / "out", ConvertConfig(device="cpu", batch_size=1))
+        assert "No space left on device" in summary.error and summary.converted < 8
+        written = sorted((disk / "out").iterdir())
+        assert len(written) == summary.converted and not [p for p in written if ".part" in p.name]
+        for path in written:
+            Image.open(path).load()
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_the_largest_image_allowed_converts_under_3_gb(tmp_path):
+    """A 177 MP decompression bomb (a PNG of a few hundred KB), the largest size accepted, with the demo model."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (13600, 13000), (120, 80, 40)).save(src / "bomb.png")
+    Image.new("RGB", (640, 480), (40, 90, 160)).save(src / "small.png")
+    code = ("import resource, sys\nfrom engine.config import ConvertConfig\nfrom engine.convert import convert_folder\n"
+            "from engine.modelfile import load_model\n"
+            "s = convert_folder(load_model('demo'), sys.argv[1], sys.argv[2], ConvertConfig(device='cpu'))\n"
+            "print(s.converted, len(s.failed), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=3000)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    converted, failed, peak_gb = proc.stdout.split()
+    print(f"13600x13000 PNG, demo model, CPU: peak RSS {float(peak_gb):.2f} GB")
+    assert converted == "2" and failed == "0" and float(peak_gb) < 3.0
+    with Image.open(tmp_path / "out" / "bomb.png") as out:
+        assert out.size == (13600, 13000)
+
+
+def test_a_second_conversion_into_the_same_folder_is_refused(model, tmp_path, capsys):
+    from engine.cli import main
+    from engine.fileio import FolderBusy, folder_lock
+
+    src, dst = tmp_path / "in", tmp_path / "out"
+    write_images(src, 2, size=(16, 16))
+    dst.mkdir()
+    leftover = dst / temp_name(dst / "img_000.png")  # the running conversion's temp file: must survive
+    leftover.write_text("being written")
+    with folder_lock(dst):
+        with pytest.raises(FolderBusy, match="another conversion is writing into"):
+            convert_folder(model, src, dst, CPU)
+        assert main(["convert", "--model", "demo", "--input", str(src), "--output", str(dst)]) == 1
+        assert "another conversion is writing into" in capsys.readouterr().err
+    assert leftover.read_text() == "being written" and sorted(p.name for p in dst.iterdir()) == [leftover.name]
+    assert convert_folder(model, src, dst, CPU).converted == 2  # once the first is done
+
+
+def test_disk_full_injected_at_the_write(model, tmp_path, monkeypatch):
+    """The same as the tmpfs test, where no tmpfs can be mounted: the third image's write fails with ENOSPC."""
+    import errno
+
+    src = tmp_path / "in"
+    write_images(src, 6, size=(32, 32))
+    real_save, saves = Image.Image.save, [0]
+
+    def save(self, fp, *args, **kw):
+        saves[0] += 1
+        if saves[0] >= 3:
+            with open(fp, "wb") as fh:
+                fh.write(b"\x89PNG half")  # what a full disk leaves: a partial temp file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(self, fp, *args, **kw)
+
+    monkeypatch.setattr(Image.Image, "save", save)
+    summary = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", batch_size=1, workers=1))
+    assert "No space left on device" in summary.error and f"{summary.converted} of 6 image(s) were written" in \
+        summary.error
+    written = sorted((tmp_path / "out").iterdir())
+    assert [p.name for p in written] == [f"img_{i:03d}.png" for i in range(summary.converted)]
+    monkeypatch.undo()
+    for path in written:
+        Image.open(path).load()

@@ -1,0 +1,110 @@
+"""Model files from strangers: refused with a reason, before any code runs or any memory is taken."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from engine.modelfile import MODEL_FORMAT, ModelFileError, load_model
+from tests.conftest import make_model_file
+
+
+class RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def hostile_files(tmp_path) -> dict:
+    good = make_model_file(tmp_path / "good.pt")
+    data = torch.load(good, weights_only=True)
+    files = {}
+
+    def save(name, obj):
+        torch.save(obj, tmp_path / name)
+        files[name] = tmp_path / name
+
+    save("code.pt", {"format": MODEL_FORMAT, "metadata": RunsCode(tmp_path / "pwned"), "state_dict": {}})
+    wrong = {**data, "metadata": {**data["metadata"], "model": {**data["metadata"]["model"], "ngf": 16}}}
+    save("wrong_shapes.pt", wrong)
+    absurd = {**data, "metadata": {**data["metadata"], "model": {"channels": 3, "blocks": 9, "ngf": 2048}},
+              "state_dict": {}}
+    save("absurd.pt", absurd)
+    big_but_bounded = {**data, "metadata": {**data["metadata"], "model": {"channels": 3, "blocks": 64, "ngf": 256}},
+                       "state_dict": {}}
+    save("huge_declared.pt", big_but_bounded)
+    save("not_tensors.pt", {**data, "state_dict": {"model.1.weight": [1.0, 2.0]}})
+    save("negative.pt", {**data, "metadata": {**data["metadata"], "model": {"channels": 3, "blocks": -3, "ngf": 8}}})
+    raw = good.read_bytes()
+    (tmp_path / "truncated.pt").write_bytes(raw[: len(raw) // 3])
+    files["truncated.pt"] = tmp_path / "truncated.pt"
+    (tmp_path / "random.pt").write_bytes(os.urandom(4096))
+    files["random.pt"] = tmp_path / "random.pt"
+    (tmp_path / "empty.pt").write_bytes(b"")
+    files["empty.pt"] = tmp_path / "empty.pt"
+    return files
+
+
+EXPECTED = {
+    "code.pt": "would run code",
+    "wrong_shapes.pt": "wrong shape",
+    "absurd.pt": "ngf must be between 1 and 256, got 2048",
+    "huge_declared.pt": "more than the 120,000,000 this app accepts",
+    "not_tensors.pt": "not named tensors",
+    "negative.pt": "blocks must be between 0 and 64, got -3",
+    "truncated.pt": "not a readable model file",
+    "random.pt": "not a readable model file",
+    "empty.pt": "not a readable model file",
+}
+
+
+def test_every_hostile_file_is_refused_with_its_reason(tmp_path):
+    files = hostile_files(tmp_path)
+    assert set(files) == set(EXPECTED)
+    for name, path in files.items():
+        with pytest.raises(ModelFileError, match=EXPECTED[name]):
+            load_model(path)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_tiny_file_declaring_a_huge_network_allocates_nothing(tmp_path):
+    """ngf 256 x 64 blocks would need ~10 GB; the refusal must come from shapes alone, fast and small."""
+    path = hostile_files(tmp_path)["huge_declared.pt"]
+    assert path.stat().st_size < 4096
+    code = ("import resource, sys, time\nfrom engine.modelfile import load_model, ModelFileError\n"
+            "t = time.monotonic(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "try:\n    load_model(sys.argv[1])\nexcept ModelFileError as e:\n    print('refused:', e)\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, time.monotonic() - t)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert "refused:" in proc.stdout, proc.stderr
+    grown_mb, seconds = proc.stdout.split()[-2:]
+    assert int(grown_mb) < 200 and float(seconds) < 10
+
+
+@pytest.mark.parametrize("command", ["info", "convert"])
+def test_cli_refuses_hostile_files_in_one_line(tmp_path, command, capsys):
+    from engine.cli import main
+
+    files = hostile_files(tmp_path)
+    (tmp_path / "in").mkdir()
+    for name, path in files.items():
+        args = [str(path)] if command == "info" else ["--model", str(path), "--input", str(tmp_path / "in"),
+                                                      "--output", str(tmp_path / "out")]
+        assert main([command, *args]) == 1, name
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"cyclegan {command}: error:") and EXPECTED[name] in lines[0]
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "out").exists()
+
+
+def test_the_app_library_refuses_them_too(tmp_path):
+    from engine.library import Library
+
+    library = Library(tmp_path / "lib")
+    for name, path in hostile_files(tmp_path).items():
+        with pytest.raises(ModelFileError):
+            library.import_model(path)
+    assert library.models() == []

@@ -1,0 +1,119 @@
+"""Every numeric option at zero, negative and absurd values: refused by name before any file is written."""
+
+import dataclasses
+import typing
+
+import pytest
+
+from engine.cli import main
+from engine.config import ConvertConfig, ModelConfig, TrainConfig, cli_fields
+from engine.train import Trainer
+from tests.conftest import tiny_config, write_images
+
+NUMERIC = [(cls, name, kind) for cls in (TrainConfig, ModelConfig, ConvertConfig)
+           for name, _, kind in cli_fields(cls) if kind in (int, float)]
+ABSURD = (0, -1, -10**6, 10**13, 2**64)
+
+
+def test_every_numeric_option_declares_its_bounds():
+    for cls, name, _ in NUMERIC:
+        field = {f.name: f for f in dataclasses.fields(cls)}[name]
+        assert field.metadata.get("bounds") or field.metadata.get("choices"), f"{cls.__name__}.{name}"
+
+
+def configure(cls, name, value):
+    if cls is ModelConfig:
+        return TrainConfig(data="d", out="o", model=ModelConfig(**{name: value}))
+    return cls(**{name: value})
+
+
+@pytest.mark.parametrize("cls,name,kind", NUMERIC, ids=[f"{c.__name__}.{n}" for c, n, _ in NUMERIC])
+def test_values_outside_the_bounds_are_refused_by_name(cls, name, kind):
+    field = {f.name: f for f in dataclasses.fields(cls)}[name]
+    lo, hi = field.metadata.get("bounds") or (min(field.metadata["choices"]), max(field.metadata["choices"]))
+    values = [kind(v) for v in ABSURD] + ([float("nan"), float("inf"), float("-inf")] if kind is float else [])
+    for value in values:
+        config = configure(cls, name, value)
+        inside = lo <= value <= hi  # False for nan
+        if inside and not field.metadata.get("choices"):
+            try:
+                config.validate()
+            except ValueError as exc:  # a rule between fields may still refuse it, but never this field's bounds
+                assert f"{name.replace('_', '-')} must be between" not in str(exc)
+        else:
+            with pytest.raises(ValueError, match=name.replace("_", "-")):
+                config.validate()
+
+
+def test_types_from_a_hand_edited_config_are_checked():
+    with pytest.raises(ValueError, match="crop-size must be int, got '256'"):
+        TrainConfig(crop_size="256").validate()
+    with pytest.raises(ValueError, match="flip must be bool"):
+        TrainConfig(flip="yes").validate()
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        TrainConfig(lr=float("nan")).validate()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-steps", "-5"], "max-steps must be between 0"),
+    (["--steps", "-10"], "steps must be between 0"),
+    (["--ema", "5"], "ema must be between 0 and"),
+    (["--keep-every", "-1"], "keep-every must be between 0"),
+    (["--ngf", "0"], "ngf must be between 1 and 256, got 0"),
+    (["--workers", "-1"], "workers must be between 0 and 64"),
+    (["--d-layers", "50"], "d-layers must be between 1 and 6, got 50"),
+    (["--d-layers", "5"], "d-layers 5 needs crops of at least 96 px, got 32"),
+    (["--device", "meta"], "unknown device 'meta'"),
+    (["--crop-size", "0"], "crop-size must be between 8 and 4096, got 0"),
+    (["--batch-size", "0"], "batch-size must be between 1 and 1024, got 0"),
+    (["--lr", "5"], "lr must be between"),
+])
+def test_train_refuses_bad_options_before_the_run_folder_exists(tiny_dataset, tmp_path, capsys, args, message):
+    out = tmp_path / "run"
+    tiny = ["--crop-size", "32", "--load-size", "36", "--blocks", "1", "--ngf", "4", "--ndf", "4", "--workers", "0"]
+    assert main(["train", "--data", str(tiny_dataset), "--out", str(out), *tiny, *args]) == 1
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_resume_accepts_what_may_change_and_refuses_the_rest_by_name(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    Trainer(tiny_config(tiny_dataset, run, max_steps=1)).run()
+    before = (run / "config.json").read_text()
+    assert main(["train", "--resume", str(run), "--lr", "5", "--crop-size", "0", "--batch-size", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "--batch-size, --crop-size, --lr cannot change when a run is resumed" in err
+    assert main(["train", "--resume", str(run), "--max-steps", "-5"]) == 1
+    assert "max-steps must be between 0" in capsys.readouterr().err
+    assert (run / "config.json").read_text() == before
+    assert main(["train", "--resume", str(run), "--max-steps", "2", "--workers", "0", "--device", "cpu"]) == 0
+    resumed = Trainer.from_run(run)
+    assert resumed.step == 2 and resumed.config.max_steps == 2 and resumed.config.lr == 2e-4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--overlap", "-100", "--tile", "32"], "overlap must be between 0 and 4096, got -100"),
+    (["--tile", "5"], "tile size must be at least 32 pixels"),
+    (["--tile", "-1"], "tile must be between 0"),
+    (["--quality", "0"], "quality must be between 1 and 100"),
+    (["--batch-size", "100000"], "batch-size must be between 0 and 256"),
+    (["--max-pixels", "0"], "max-pixels must be between 4096"),
+    (["--workers", "1000"], "workers must be between 0 and 64"),
+    (["--device", "meta"], "unknown device 'meta'"),
+])
+def test_convert_refuses_bad_options_before_writing(tmp_path, model_file, capsys, args, message):
+    write_images(tmp_path / "in", 1, size=(200, 200))
+    assert main(["convert", "--model", str(model_file), "--input", str(tmp_path / "in"), "--output",
+                 str(tmp_path / "out"), *args]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_prints_every_option_without_formatting_accidents(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "{'" not in text and "2 % slower" in " ".join(text.split())
+    for name in typing.get_type_hints(TrainConfig):
+        if name != "model":
+            assert f"--{name.replace('_', '-')}" in text

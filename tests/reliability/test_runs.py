@@ -1,0 +1,215 @@
+"""Runs that survive what happens to real machines: kills, damaged files, full disks, two processes at once."""
+
+import errno
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from engine import Control, Failed, Finished, Message, Progress, Trainer, read_metrics
+from engine import fileio
+from engine.rundir import CheckpointError, RunDir, RunLock
+from tests.cli.test_cli_train import TINY, cyclegan
+from tests.conftest import small_tmpfs, tiny_config
+
+
+def train(dataset, run, **kw):
+    events = []
+    trainer = Trainer(tiny_config(dataset, run, **kw))
+    return trainer.run(events.append), events
+
+
+def resume(run, **kw):
+    events = []
+    trainer = Trainer.from_run(run, **kw)
+    return trainer, trainer.run(events.append), events
+
+
+def warnings(events) -> str:
+    return "\n".join(e.text for e in events if isinstance(e, Message))
+
+
+def start_training(dataset, run, *extra) -> subprocess.Popen:
+    """A real `cyclegan train` that runs until killed, once it has logged a step."""
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--log-every", "1", *map(str, extra)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not read_metrics(run):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    return proc
+
+
+# ------------------------------------------------------------ damaged checkpoints
+def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=7, keep_every=3, save_every=1)
+    run.latest.unlink()
+    trainer, result, events = resume(run.path, max_steps=9)
+    assert isinstance(result, Finished) and trainer.resumed_from == run.numbered_checkpoint(6)
+    text = warnings(events)
+    assert "resuming from checkpoints/step_00000006.pt (step 6); skipped newer: latest.pt is missing" in text
+    assert "metrics.jsonl: 1 record(s) logged after step 6 (steps 7-7) were moved to metrics.discarded.jsonl" in text
+    assert [r["step"] for r in read_metrics(run.path)] == list(range(1, 10))
+    assert [json.loads(x)["step"] for x in run.discarded_metrics.read_text().splitlines()] == [7]
+
+
+def test_a_truncated_latest_is_skipped_and_named(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=8, keep_every=4, save_every=1)
+    data = run.latest.read_bytes()
+    run.latest.write_bytes(data[: len(data) // 2])
+    trainer, result, events = resume(run.path, max_steps=10)
+    assert isinstance(result, Finished) and trainer.step == 10
+    assert "resuming from checkpoints/step_00000008.pt (step 8); skipped newer: latest.pt is damaged" in warnings(events)
+    # the metrics logged up to step 8 match the checkpoint, so none were set aside
+    assert not run.discarded_metrics.exists()
+
+
+def test_without_any_checkpoint_a_run_restarts_and_says_so(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=5)
+    run.latest.unlink()
+    trainer, result, events = resume(run.path, max_steps=2)
+    text = warnings(events)
+    assert "has no checkpoint" in text and "starts again from step 0" in text
+    assert "5 record(s) logged after step 0 (steps 1-5) were moved to metrics.discarded.jsonl" in text
+    assert [r["step"] for r in read_metrics(run.path)] == [1, 2]
+    assert len(run.discarded_metrics.read_text().splitlines()) == 5  # history kept, not cut
+
+
+def test_checkpoints_that_exist_but_do_not_load_are_left_alone(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=4, keep_every=2, save_every=1)
+    for path in run.checkpoint_candidates():
+        path.write_bytes(path.read_bytes()[:100])
+    before = {p: p.read_bytes() for p in run.checkpoint_candidates()}
+    with pytest.raises(CheckpointError, match="no checkpoint of .* can be read: latest.pt is damaged.*"
+                                              "step_00000004.pt is damaged.*left as they are"):
+        Trainer.from_run(run.path)
+    assert {p: p.read_bytes() for p in run.checkpoint_candidates()} == before
+    proc = cyclegan("train", "--resume", run.path, check=False)
+    assert proc.returncode == 1 and "no checkpoint of" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_torn_metrics_line_does_not_block_resume(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    cyclegan("train", "--data", tiny_dataset, "--out", run.path, *TINY, "--max-steps", 3, "--log-every", 1)
+    with open(run.metrics, "a") as fh:
+        fh.write('{"step": 80, "epo')  # the disk filled during a log write
+    proc = cyclegan("train", "--resume", run.path, "--max-steps", 5)
+    assert "removed 1 damaged line(s) (line 4" in proc.stderr
+    assert [r["step"] for r in read_metrics(run.path)] == [1, 2, 3, 4, 5]
+    assert all(json.loads(line) for line in run.metrics.read_text().splitlines())
+
+
+# ---------------------------------------------------------------------- kill -9
+def test_kill_9_mid_training_then_resume(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    proc = start_training(tiny_dataset, run.path, "--save-every", 2)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not run.latest.exists() or read_metrics(run.path)[-1]["step"] < 5):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    saved = torch.load(run.latest, weights_only=True)["step"]
+    logged = read_metrics(run.path)[-1]["step"]
+    assert saved % 2 == 0 and logged >= saved
+    out = cyclegan("train", "--resume", run.path, "--max-steps", saved + 3)  # the OS released the lock
+    assert f"finished at step {saved + 3}" in out.stdout
+    assert [r["step"] for r in read_metrics(run.path)] == list(range(1, saved + 4))
+    assert not [p for p in run.path.rglob("*") if ".part" in p.name]
+
+
+# ---------------------------------------------------------------------- the lock
+def test_two_trainers_on_one_run_the_second_is_told_who_holds_it(tiny_dataset, tmp_path):
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--epochs", 1000, "--max-steps", 1)
+    first = subprocess.Popen([sys.executable, "-m", "engine", "train", "--resume", str(run), "--max-steps", "100000",
+                              "--log-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and read_metrics(run)[-1]["step"] < 3:
+            time.sleep(0.05)
+        second = cyclegan("train", "--resume", run, "--max-steps", 100000, check=False)
+        assert second.returncode == 1
+        assert f"is being trained by another process (process {first.pid}" in second.stderr
+        assert "--resume" in second.stderr  # the holder's command line
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    steps = [r["step"] for r in read_metrics(run)]
+    assert steps == sorted(set(steps))  # one writer: no step logged twice
+
+
+def test_a_locked_run_fails_before_touching_its_files(tiny_dataset, tmp_path):
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=2)
+    before = run.metrics.read_bytes(), run.config.read_bytes()
+    with RunLock(run.path):
+        trainer = Trainer.from_run(run.path, max_steps=4)
+        result = trainer.run()
+    assert isinstance(result, Failed) and "being trained by another process" in result.reason
+    assert (run.metrics.read_bytes(), run.config.read_bytes()) == before
+    _, result, _ = resume(run.path, max_steps=3)  # released: the next one trains
+    assert isinstance(result, Finished) and result.step == 3
+
+
+# ------------------------------------------------------------------- full disk
+class FullDisk(io.FileIO):
+    """A file that takes ``room`` bytes and then fails as a full disk does."""
+
+    room = 0
+
+    def write(self, data):
+        if FullDisk.room < len(data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        FullDisk.room -= len(data)
+        return super().write(data)
+
+
+def test_disk_full_during_a_checkpoint_save_keeps_the_previous_one(tiny_dataset, tmp_path, monkeypatch, capfd):
+    run = RunDir(tmp_path / "run")
+    trainer = Trainer(tiny_config(tiny_dataset, run.path, max_steps=10, save_every=2))
+
+    def fill_the_disk(event):
+        if isinstance(event, Progress) and event.step == 3:
+            monkeypatch.setattr(fileio, "open", lambda path, mode="r": FullDisk(path, mode.replace("b", "")),
+                                raising=False)
+    result = trainer.run(fill_the_disk)
+    assert isinstance(result, Failed)
+    assert result.reason.startswith("no space left on device while saving the checkpoint at step 4; the previous "
+                                    "checkpoint (step 2) is intact")
+    assert torch.load(run.latest, weights_only=True)["step"] == 2
+    assert not [p for p in run.path.rglob("*") if ".part" in p.name]
+    assert "Logging error" not in capfd.readouterr().err
+
+
+def test_disk_full_in_a_real_small_filesystem(tiny_dataset, tmp_path):
+    """A real tmpfs just big enough for one checkpoint: the second save fills it."""
+    probe = tmp_path / "probe"
+    train(tiny_dataset, probe, max_steps=1)
+    size = probe.joinpath("checkpoints", "latest.pt").stat().st_size
+    with small_tmpfs(tmp_path / "small", f"{(size * 3 // 2) // 1024 + 24}k") as disk:
+        run = disk / "run"
+        proc = cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 50, "--save-every", 2,
+                        check=False)
+        assert proc.returncode == 1, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert "no space left on device while" in last and "checkpoint (step 2) is intact" in last, last
+        assert "Logging error" not in proc.stderr and "Traceback" not in proc.stderr
+        assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"] == 2
+
+
+def test_stop_still_saves(tiny_dataset, tmp_path):
+    """Control.stop keeps working with the lock and the rewritten run preparation."""
+    control = Control()
+    trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=100))
+    result = trainer.run(lambda e: control.stop() if isinstance(e, Progress) and e.step == 2 else None, control)
+    assert isinstance(result, Finished) and result.stopped and trainer.saved_step == 2
