@@ -198,7 +198,8 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
         names = ", ".join(f"--{flag(k)}" for k in refused)
         raise ValueError(f"{names} cannot change when a run is resumed (only "
                          f"{', '.join('--' + flag(k) for k in RESUME_CHANGEABLE)} can); to train with other "
-                         f"settings, start a new run from this one's: --config RUN/config.json --out NEW_FOLDER")
+                         f"settings, start a new run from this one's: --config {Path(config.out or 'RUN') / 'config.json'} "
+                         "--out NEW_FOLDER")
     updated = dataclasses.replace(config, **overrides)
     updated.validate()
     return updated
