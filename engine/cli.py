@@ -15,16 +15,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, from_dict, load_json, to_dict
+from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag, from_dict, load_json, to_dict
 from .presets import PRESETS, apply_preset
 
 
 class CommandError(Exception):
     """A failure to report as one line and a non-zero exit code."""
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def _help(text: str) -> str:
@@ -46,7 +42,7 @@ def add_config_options(parser: argparse.ArgumentParser, cls: type, title: str) -
             if f.metadata.get("choices"):
                 kwargs["choices"] = f.metadata["choices"]
                 kwargs.pop("metavar")
-        group.add_argument(_flag(name), **kwargs)
+        group.add_argument("--" + flag(name, cls), **kwargs)
 
 
 def apply_options(config: Any, args: argparse.Namespace) -> Any:

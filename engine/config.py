@@ -22,21 +22,27 @@ T = TypeVar("T")
 
 
 def opt(default: Any, help: str, choices: tuple | None = None, cli: bool = True,
-        bounds: tuple[float, float] | None = None) -> Any:
+        bounds: tuple[float, float] | None = None, flag: str | None = None) -> Any:
     """A dataclass field carrying a help text, its choices or its inclusive ``bounds``.
 
     The metadata serves three readers: the generated CLI, the app's forms (ranges of the
-    number boxes) and :func:`check_fields`, which validates every field from it.
+    number boxes) and :func:`check_fields`, which validates every field from it. ``flag``
+    names the option on the command line when it differs from the field's name.
     """
-    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli, "bounds": bounds})
+    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli, "bounds": bounds,
+                                            "flag": flag})
 
 
 BIG = 10**12  # "no practical limit" for counters of steps
 DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
-def flag(name: str) -> str:
-    """A field's name as the command line spells it (crop_size -> crop-size)."""
+def flag(name: str, cls: type | None = None) -> str:
+    """A field's name as the command line spells it (crop_size -> crop-size, method -> model)."""
+    if cls is not None:
+        declared = {f.name: f.metadata.get("flag") for f in dataclasses.fields(cls)}.get(name)
+        if declared:
+            return declared
     return name.replace("_", "-")
 
 
@@ -51,7 +57,7 @@ def check_fields(config: Any) -> list[str]:
         value, kind = getattr(config, f.name), hints[f.name]
         if dataclasses.is_dataclass(kind):
             continue
-        name = flag(f.name)
+        name = flag(f.name, type(config))
         if kind is bool:
             ok = isinstance(value, bool)
         elif kind is int:
@@ -107,6 +113,15 @@ class ModelConfig:
         "not in the paper, keeps structure on small, short runs")
     init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
     init_gain: float = opt(0.02, "scale of the weight initialisation", bounds=(1e-6, 10.0))
+    generator: str = opt("resnet", "generator: resnet (CycleGAN's, 'blocks' residual blocks) or the U-Net of "
+                                   "pix2pix, unet_256 or unet_128 (8 or 7 levels; crops a multiple of 256 or 128)",
+                         ("resnet", "unet_256", "unet_128"))
+    dropout: bool = opt(False, "dropout 0.5 in the generator (pix2pix's U-Net has it; CycleGAN's ResNet not)")
+
+    @property
+    def size_multiple(self) -> int:
+        """Height and width the generator needs to be divisible by."""
+        return {"unet_256": 256, "unet_128": 128}.get(self.generator, 4)
 
     def validate(self) -> None:
         """Raise ValueError for an architecture outside the declared bounds (before anything is built)."""
@@ -123,6 +138,12 @@ class TrainConfig:
     name_a: str = opt("A", "display name of domain A")
     name_b: str = opt("B", "display name of domain B")
     model: ModelConfig = field(default_factory=ModelConfig)
+    method: str = opt("cyclegan", "what to train: cyclegan (two folders of unpaired images) or pix2pix (pairs: "
+                                  "the same picture in both domains)", ("cyclegan", "pix2pix"), flag="model")
+    direction: str = opt("AtoB", "pix2pix: which side is the input, AtoB or BtoA (CycleGAN learns both)",
+                         ("AtoB", "BtoA"))
+    lambda_l1: float = opt(100.0, "pix2pix: weight of the L1 distance between output and target",
+                           bounds=(0.0, 10000.0))
     load_size: int = opt(286, "images are scaled so the shorter side has this many pixels", bounds=(8, 8192))
     crop_size: int = opt(256, "square random crop fed to the networks (a multiple of 4)", bounds=(8, 4096))
     preprocess: str = opt(
@@ -165,8 +186,13 @@ class TrainConfig:
         problems = check_fields(self) + check_fields(self.model)
         if problems:  # the rules below assume well-typed values
             raise_problems(problems)
-        if self.crop_size % 4:
-            problems.append(f"crop size must be a multiple of 4, got {self.crop_size}")
+        multiple = self.model.size_multiple
+        if self.crop_size % multiple and self.preprocess != "none":
+            problems.append(f"crop size must be a multiple of {multiple}"
+                            f"{f' for the {self.model.generator} generator' if multiple > 4 else ''}, "
+                            f"got {self.crop_size}")
+        if self.model.residual and self.model.generator != "resnet":
+            problems.append(f"residual needs the resnet generator, not {self.model.generator}")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
             problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
         if self.epochs + self.epochs_decay < 1:
@@ -195,7 +221,7 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
     """``config`` with the ``overrides`` a resumed run accepts; refuses the others by name."""
     refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE)
     if refused:
-        names = ", ".join(f"--{flag(k)}" for k in refused)
+        names = ", ".join(f"--{flag(k, TrainConfig)}" for k in refused)
         raise ValueError(f"{names} cannot change when a run is resumed (only "
                          f"{', '.join('--' + flag(k) for k in RESUME_CHANGEABLE)} can); to train with other "
                          f"settings, start a new run from this one's: --config {Path(config.out or 'RUN') / 'config.json'} "

@@ -151,7 +151,7 @@ class AtLeast(torch.nn.Module):
 
 
 class FloorToMultiple(torch.nn.Module):
-    """Crop the bottom/right edge so height and width are multiples of ``base`` (the generator needs 4)."""
+    """Crop the bottom/right edge so height and width are multiples of ``base`` (what the generator needs)."""
 
     def __init__(self, base: int = 4):
         super().__init__()
@@ -162,13 +162,15 @@ class FloorToMultiple(torch.nn.Module):
         return img[..., : max(h, self.base), : max(w, self.base)]
 
 
-def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, train: bool = True):
-    """The torchvision v2 pipeline: PIL image in, float tensor in [-1, 1] out.
+def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, train: bool = True,
+                   multiple: int = 4):
+    """The torchvision v2 pipeline: PIL image (or a CxHxW tensor) in, float tensor in [-1, 1] out.
 
     ``resize_and_crop`` scales the shorter side to ``load_size`` (keeping the aspect ratio,
     unlike the reference code's square resize) and then crops ``crop_size`` squares.
     ``crop`` crops without resizing (upscaling only images smaller than the crop); ``none``
-    only rounds the size down to a multiple of 4, which the generator needs.
+    only rounds the size down to a ``multiple`` the generator needs (4, or 256 for unet_256).
+    A pair stacked along the channels goes through as one image: one crop, one flip.
     """
     steps: list = [T.ToImage()]
     if preprocess == "resize_and_crop":
@@ -177,7 +179,8 @@ def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, 
         steps.append(AtLeast(crop_size))
         steps.append(T.RandomCrop(crop_size) if train else T.CenterCrop(crop_size))
     elif preprocess == "none":
-        steps.append(FloorToMultiple(4))
+        steps.append(AtLeast(multiple))
+        steps.append(FloorToMultiple(multiple))
     else:
         raise ValueError(f"unknown preprocess {preprocess!r}")
     if flip and train:
@@ -227,6 +230,144 @@ class UnpairedDataset(Dataset):
             a = self._load(self.files_a, index % len(self.files_a))
             b = self._load(self.files_b, b_index)
         return {"A": a, "B": b}
+
+    def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
+        """The first image of each side, centre-cropped to ``size``: the fixed sample of a run."""
+        t = make_transform(preprocess, size, size, False, train=False, multiple=multiple)
+        return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
+                "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
+
+
+# ---------------------------------------------------------------------- pairs
+@dataclass(frozen=True)
+class Pair:
+    """One training pair: two files matched by name, or one file holding A and B side by side."""
+    a: Path
+    b: Path | None = None  # None: ``a`` is an aligned image, A on the left half, B on the right
+
+    @property
+    def name(self) -> str:
+        return self.a.stem
+
+
+@dataclass
+class PairedData:
+    layout: str  # "aligned" (train/ of side-by-side images) or "folders" (A and B matched by name)
+    pairs: list[Pair]
+    unmatched: list[str]  # file names without a partner, skipped
+    unreadable: list[tuple[Path, str]]
+    test: list[Pair]
+
+
+def _match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
+    """Pairs of files with the same name (extension aside) in two folders; the rest unmatched."""
+    files_a = {p.relative_to(folder_a).with_suffix(""): p for p in list_images(folder_a)}
+    files_b = {p.relative_to(folder_b).with_suffix(""): p for p in list_images(folder_b)}
+    pairs = [Pair(files_a[k], files_b[k]) for k in sorted(files_a.keys() & files_b.keys())]
+    unmatched = sorted([f"A/{files_a[k].relative_to(folder_a)}" for k in files_a.keys() - files_b.keys()] +
+                       [f"B/{files_b[k].relative_to(folder_b)}" for k in files_b.keys() - files_a.keys()])
+    return pairs, unmatched
+
+
+def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData:
+    """The pairs of a dataset in either layout people have, unreadable files and names without a partner set aside.
+
+    * aligned: ``train/`` (and ``val/`` or ``test/``) of images holding A and B side by side,
+      as the public pix2pix datasets (facades, maps, cityscapes, edges2shoes) come; or a
+      folder of such images given directly;
+    * folders: ``trainA/`` + ``trainB/`` (``testA/`` + ``testB/``), ``A/`` + ``B/``, or two
+      folders given as ``data`` and ``data_b``, their files matched by name.
+
+    Raises ValueError when no pair is left, saying why.
+    """
+    root = Path(data)
+    if not root.is_dir():
+        raise FileNotFoundError(f"dataset folder {root} does not exist")
+    unmatched: list[str] = []
+    test: list[Pair] = []
+    if data_b:
+        layout, (pairs, unmatched) = "folders", _match_by_name(root, Path(data_b))
+    elif (root / "train").is_dir():
+        layout, pairs = "aligned", [Pair(p) for p in list_images(root / "train")]
+        held_out = root / "test" if (root / "test").is_dir() else root / "val"
+        test = [Pair(p) for p in list_images(held_out)] if held_out.is_dir() else []
+    else:
+        sides = next(((root / a, root / b) for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b"))
+                      if (root / a).is_dir() and (root / b).is_dir()), None)
+        if sides:
+            layout, (pairs, unmatched) = "folders", _match_by_name(*sides)
+            if (root / "testA").is_dir() and (root / "testB").is_dir():
+                test = _match_by_name(root / "testA", root / "testB")[0]
+        elif list_images(root, recursive=False):
+            layout, pairs = "aligned", [Pair(p) for p in list_images(root, recursive=False)]
+        else:
+            raise FileNotFoundError(f"{root} holds no pairs: give train/ (A and B side by side in each image), "
+                                    "trainA/ and trainB/ or A/ and B/ (files matched by name)")
+    unreadable = [(p, r) for pair in pairs for p in (pair.a, pair.b) if p is not None and (r := probe_image(p))]
+    bad = {p for p, _ in unreadable}
+    good = [pair for pair in pairs if pair.a not in bad and pair.b not in bad]
+    if not good:
+        if unreadable:
+            raise ValueError(f"{root} has no readable pair ({len(unreadable)} unreadable file(s))")
+        if layout == "folders":
+            raise ValueError(f"{root} has no pairs: no file name appears on both sides ({len(unmatched)} file(s) "
+                             "without a partner); pairs are matched by name, the extension aside")
+        raise ValueError(f"{root} has no images to train on")
+    return PairedData(layout, good, unmatched, unreadable, test)
+
+
+def load_pair(pair: Pair, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both images of a pair as uint8 CxHxW tensors of one size (B is resized to A's when they differ)."""
+    if pair.b is None:
+        whole = T.functional.pil_to_tensor(load_image(pair.a, channels))
+        half = whole.shape[-1] // 2
+        if half < 1:
+            raise ValueError(f"{pair.a.name} is too narrow to hold two images side by side")
+        return whole[..., :half], whole[..., half:2 * half]
+    a = T.functional.pil_to_tensor(load_image(pair.a, channels))
+    b = T.functional.pil_to_tensor(load_image(pair.b, channels))
+    if b.shape[-2:] != a.shape[-2:]:
+        b = T.functional.resize(b, list(a.shape[-2:]), interpolation=T.InterpolationMode.BICUBIC, antialias=True)
+    return a, b
+
+
+class PairedDataset(Dataset):
+    """Pairs for pix2pix: the same random resize, crop and flip on both images of a pair.
+
+    The two images are stacked along the channels and transformed as one, so the crop and
+    the flip cannot differ; randomness comes from (seed, epoch, index) as for unpaired data.
+    """
+
+    def __init__(self, pairs: list[Pair], transform, channels: int = 3, seed: int = 0):
+        if not pairs:
+            raise ValueError("the dataset has no pairs")
+        self.pairs, self.transform, self.channels, self.seed = pairs, transform, channels, seed
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def _load(self, index: int) -> dict[str, torch.Tensor]:
+        for attempt in range(len(self.pairs)):
+            pair = self.pairs[(index + attempt) % len(self.pairs)]
+            try:
+                a, b = load_pair(pair, self.channels)
+                both = self.transform(torch.cat([a, b]))
+                return {"A": both[:self.channels], "B": both[self.channels:]}
+            except Exception as exc:
+                log.warning("skipping unreadable pair %s (%s)", pair.name, exc)
+        raise RuntimeError("no readable pair left in the dataset")
+
+    def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
+        epoch, index = key
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(sample_seed(self.seed, epoch, index))
+            return self._load(index)
+
+    def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
+        """The first pair, centre-cropped to ``size``: the fixed sample of a run."""
+        a, b = load_pair(self.pairs[0], self.channels)
+        both = make_transform(preprocess, size, size, False, train=False, multiple=multiple)(torch.cat([a, b]))
+        return {"A": both[:self.channels].unsqueeze(0), "B": both[self.channels:].unsqueeze(0)}
 
 
 class EpochSampler(Sampler):

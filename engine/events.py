@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B")
+LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B")  # CycleGAN's; see models/
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ class Progress:
 
 @dataclass(frozen=True)
 class Samples:
-    """uint8 HxWxC arrays: real_A, fake_B, rec_A, real_B, fake_A, rec_B."""
+    """uint8 HxWxC arrays of the model's sample panels, in grid order (``columns`` a row).
+
+    CycleGAN: real_A, fake_B, rec_A / real_B, fake_A, rec_B; pix2pix: input, output, target.
+    """
     step: int
     images: dict[str, np.ndarray]
     path: str = ""
+    panels: tuple[str, ...] = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
+    columns: int = 3
 
 
 @dataclass(frozen=True)

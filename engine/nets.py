@@ -1,9 +1,16 @@
-"""The CycleGAN networks, named as in the paper so they can be checked against it.
+"""The networks, named as in the papers so they can be checked against them.
 
-Generator (Zhu et al. 2017, appendix 7.2, after Johnson et al.): ``c7s1-64, d128, d256,
-R256 x N, u128, u64, c7s1-C`` followed by tanh, with reflection padding and instance norm.
+ResNet generator (Zhu et al. 2017, appendix 7.2, after Johnson et al.): ``c7s1-64, d128,
+d256, R256 x N, u128, u64, c7s1-C`` followed by tanh, with reflection padding and instance norm.
+U-Net generator (Isola et al. 2017, appendix 6.1.1): encoder ``C64-C128-C256-C512-C512-C512-
+C512-C512``, a mirrored decoder with skip connections and dropout 0.5 in its first three
+blocks; ``unet_256`` downsamples 8 times, ``unet_128`` 7.
 Discriminator: the 70x70 PatchGAN ``C64-C128-C256-C512`` then a 1-channel conv; the first
-C64 has no norm, LeakyReLU slope 0.2, and the C512 and output layers use stride 1.
+C64 has no norm, LeakyReLU slope 0.2, and the C512 and output layers use stride 1. pix2pix
+gives it the input and the output stacked (2C channels), so it judges the pair.
+
+Module names follow the reference implementation's (``model.1.weight``, the U-Net's nested
+``model.model.1.model...``), so its published weights load with a key map of a few lines.
 """
 
 from __future__ import annotations
@@ -35,6 +42,22 @@ class InstanceNorm(nn.InstanceNorm2d):
         return F.group_norm(x, self.num_features, self.weight, self.bias, self.eps)
 
 
+class BatchNorm(nn.BatchNorm2d):
+    """Batch norm whose inference uses each image's own statistics, not the running averages.
+
+    That is what the reference implementation does at test time by default (it never calls
+    ``eval()``, and translates one image at a time), and what its published pix2pix models
+    expect; it also makes an image's result independent of the others in its batch. Training
+    is ordinary batch norm (and still updates the running statistics, kept for compatibility).
+    Same parameters and state-dict keys as nn.BatchNorm2d.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return super().forward(x)
+        return F.group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+
+
 def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
     """The normalisation layer for ``kind`` ("instance" is the paper's, without affine)."""
     if kind == "instance":
@@ -42,7 +65,7 @@ def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
     if kind == "instance_affine":
         return functools.partial(InstanceNorm, affine=True, track_running_stats=False)
     if kind == "batch":
-        return functools.partial(nn.BatchNorm2d, affine=True)
+        return functools.partial(BatchNorm, affine=True)
     if kind == "none":
         return lambda channels: nn.Identity()
     raise ValueError(f"unknown norm {kind!r}")
@@ -51,17 +74,13 @@ def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
 class ResnetBlock(nn.Module):
     """Rk: two 3x3 convolutions with k filters and a skip connection."""
 
-    def __init__(self, dim: int, norm, use_bias: bool):
+    def __init__(self, dim: int, norm, use_bias: bool, dropout: bool = False):
         super().__init__()
-        self.body = nn.Sequential(
-            nn.ReflectionPad2d(1),
-            nn.Conv2d(dim, dim, 3, bias=use_bias),
-            norm(dim),
-            nn.ReLU(True),
-            nn.ReflectionPad2d(1),
-            nn.Conv2d(dim, dim, 3, bias=use_bias),
-            norm(dim),
-        )
+        layers = [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=use_bias), norm(dim), nn.ReLU(True)]
+        if dropout:  # the reference's --no_dropout off: same module indices as its files
+            layers.append(nn.Dropout(0.5))
+        layers += [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=use_bias), norm(dim)]
+        self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -99,15 +118,18 @@ class ResnetGenerator(nn.Module):
     Input and output are in [-1, 1]; height and width must be multiples of 4.
     """
 
+    size_multiple = 4  # two stride-2 convolutions
+    min_size = 16  # the reflection pads need room
+
     def __init__(self, channels: int = 3, ngf: int = 64, blocks: int = 9, norm: str = "instance",
-                 upsample: str = "transpose", residual: bool = False):
+                 upsample: str = "transpose", residual: bool = False, dropout: bool = False):
         super().__init__()
         self.residual = residual
         nl = norm_layer(norm)
         use_bias = norm != "batch"
         layers = _c7s1(channels, ngf, nl, use_bias)
         layers += _down(ngf, ngf * 2, nl, use_bias) + _down(ngf * 2, ngf * 4, nl, use_bias)
-        layers += [ResnetBlock(ngf * 4, nl, use_bias) for _ in range(blocks)]
+        layers += [ResnetBlock(ngf * 4, nl, use_bias, dropout) for _ in range(blocks)]
         layers += _up(ngf * 4, ngf * 2, nl, use_bias, upsample) + _up(ngf * 2, ngf, nl, use_bias, upsample)
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7)]
         if not residual:
@@ -118,6 +140,70 @@ class ResnetGenerator(nn.Module):
         if self.residual:  # an edit of the input in tanh's pre-activation space: identity when r = 0
             return torch.tanh(torch.atanh(x.clamp(-0.995, 0.995)) + self.model(x))
         return self.model(x)
+
+
+class UnetBlock(nn.Module):
+    """One level of the U-Net: Ck down, the levels below, Ck up, and the skip connection.
+
+    Down: LeakyReLU(0.2), 4x4 stride-2 conv, norm (the outermost has neither activation nor
+    norm, the innermost no norm). Up: ReLU, 4x4 stride-2 transposed conv, norm (tanh instead
+    at the outermost), dropout 0.5 where asked. Every level but the outermost returns its
+    input concatenated with its output (the skip connection).
+    """
+
+    def __init__(self, outer: int, inner: int, norm, use_bias: bool, in_channels: int | None = None,
+                 below: nn.Module | None = None, outermost: bool = False, dropout: bool = False):
+        super().__init__()
+        self.outermost = outermost
+        in_channels = outer if in_channels is None else in_channels
+        down_conv = nn.Conv2d(in_channels, inner, 4, stride=2, padding=1, bias=use_bias)
+        if outermost:
+            down = [down_conv]
+            up = [nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, stride=2, padding=1), nn.Tanh()]
+        elif below is None:  # innermost
+            down = [nn.LeakyReLU(0.2, True), down_conv]
+            up = [nn.ReLU(True), nn.ConvTranspose2d(inner, outer, 4, stride=2, padding=1, bias=use_bias), norm(outer)]
+        else:
+            down = [nn.LeakyReLU(0.2, True), down_conv, norm(inner)]
+            up = [nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, stride=2, padding=1, bias=use_bias),
+                  norm(outer)] + ([nn.Dropout(0.5)] if dropout else [])
+        self.model = nn.Sequential(*down, *([below] if below is not None else []), *up)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.outermost:
+            return self.model(x)
+        return torch.cat([x, self.model(x)], 1)
+
+
+class UnetGenerator(nn.Module):
+    """U-Net with ``downs`` levels: C(ngf)-C(2ngf)-C(4ngf)-C(8ngf)... and the mirrored decoder.
+
+    Height and width must be multiples of 2**downs (256 for unet_256); conversion pads.
+    """
+
+    min_size = 1
+
+    def __init__(self, channels: int = 3, ngf: int = 64, downs: int = 8, norm: str = "batch",
+                 dropout: bool = True, out_channels: int | None = None):
+        super().__init__()
+        if downs < 5:
+            raise ValueError(f"a U-Net needs at least 5 levels, got {downs}")
+        nl = norm_layer(norm)
+        use_bias = norm != "batch"
+        block = UnetBlock(ngf * 8, ngf * 8, nl, use_bias)  # innermost
+        for _ in range(downs - 5):
+            block = UnetBlock(ngf * 8, ngf * 8, nl, use_bias, below=block, dropout=dropout)
+        for mult in (4, 2, 1):
+            block = UnetBlock(ngf * mult, ngf * mult * 2, nl, use_bias, below=block)
+        self.model = UnetBlock(out_channels or channels, ngf, nl, use_bias, in_channels=channels, below=block,
+                               outermost=True)
+        self.size_multiple = self.min_size = 2 ** downs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+UNET_DOWNS = {"unet_128": 7, "unet_256": 8}
 
 
 class PatchDiscriminator(nn.Module):
@@ -167,7 +253,7 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
                 raise ValueError(f"unknown init {kind!r}")
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
-        elif "Norm2d" in name and getattr(m, "weight", None) is not None:
+        elif (isinstance(m, nn.BatchNorm2d) or "Norm2d" in name) and getattr(m, "weight", None) is not None:
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
 
@@ -175,25 +261,33 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
     return net
 
 
+def make_generator(cfg: ModelConfig) -> nn.Module:
+    """The generator ``cfg`` describes, with PyTorch's default initialisation (for loading weights into)."""
+    if cfg.generator in UNET_DOWNS:
+        return UnetGenerator(cfg.channels, cfg.ngf, UNET_DOWNS[cfg.generator], cfg.norm, cfg.dropout)
+    return ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual, cfg.dropout)
+
+
 def generator_shapes(cfg: ModelConfig) -> dict[str, torch.Size]:
     """State-dict shapes of the generator ``cfg`` describes, computed on the meta device (no memory)."""
     with torch.device("meta"):
-        net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
+        net = make_generator(cfg)
     return {k: v.shape for k, v in net.state_dict().items()}
 
 
-def build_generator(cfg: ModelConfig) -> ResnetGenerator:
-    net = init_weights(ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual),
-                       cfg.init, cfg.init_gain)
-    if cfg.residual:  # start as the identity: the output conv (the edit) begins at zero
+def build_generator(cfg: ModelConfig) -> nn.Module:
+    """A generator to train: the reference's initialisation (and the identity start of a residual one)."""
+    net = init_weights(make_generator(cfg), cfg.init, cfg.init_gain)
+    if cfg.residual and isinstance(net, ResnetGenerator):  # start as the identity: the edit begins at zero
         nn.init.zeros_(net.model[-1].weight)
         nn.init.zeros_(net.model[-1].bias)
     return net
 
 
-def build_discriminator(cfg: ModelConfig) -> PatchDiscriminator:
+def build_discriminator(cfg: ModelConfig, in_channels: int | None = None) -> PatchDiscriminator:
+    """The PatchGAN; ``in_channels`` 2C for pix2pix's conditional discriminator (input and output stacked)."""
     norm = cfg.norm if cfg.d_norm == "same" else cfg.d_norm
-    return init_weights(PatchDiscriminator(cfg.channels, cfg.ndf, cfg.d_layers, norm),
+    return init_weights(PatchDiscriminator(in_channels or cfg.channels, cfg.ndf, cfg.d_layers, norm),
                         cfg.init, cfg.init_gain)
 
 

@@ -1,9 +1,14 @@
-"""Training: the paper's algorithm in :meth:`Trainer.train_step`, bookkeeping in :meth:`Trainer.run`.
+"""Training: one loop for every method; the method's algorithm lives in its model (engine/models/).
 
-A run directory holds ``config.json``, ``metrics.jsonl``, ``samples/``, ``checkpoints/``
-and ``log.txt``. Checkpoints carry everything needed to continue bit-for-bit on the CPU:
-networks, optimisers, scheduler, step, image pools and their random generators (the data
-pipeline derives its randomness from (seed, epoch, index), so it needs no saved state).
+The :class:`Trainer` owns the data, the loop, the learning-rate schedule, the speed plan
+(AMP, channels_last, compile, DistributedDataParallel), logging, checkpoints, samples, events
+and :class:`Control`. What it trains, a :class:`~engine.models.TranslationModel`, declares its
+losses, sample panels and networks by name, and the trainer reads them from there.
+
+A run directory (engine/rundir.py) holds ``config.json``, ``metrics.jsonl``, ``samples/``,
+``checkpoints/`` and ``log.txt``. Checkpoints carry everything needed to continue bit-for-bit
+on the CPU: networks, optimisers, schedules, step, image pools and their random generators
+(the data pipeline derives its randomness from (seed, epoch, index), so it needs no state).
 
 Under ``torchrun`` the same code runs DistributedDataParallel; rank 0 alone writes files
 and emits events.
@@ -11,9 +16,7 @@ and emits events.
 
 from __future__ import annotations
 
-import copy
 import gc
-import itertools
 import logging
 import math
 import os
@@ -23,22 +26,18 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from torchvision.utils import make_grid, save_image
 
 from . import __version__
-from .augment import augment
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import EpochSampler, UnpairedDataset, check_folder, load_image, make_transform, resolve_folders
+from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, make_transform,
+                   resolve_folders)
 from .devices import pick_device
-from .events import (LOSS_NAMES, CheckpointSaved, Control, EventCallback, Failed, Finished, Message,
-                     Progress, Samples, Stopped)
+from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
-from .losses import GANLoss, cycle_loss, identity_loss
-from .nets import build_discriminator, build_generator
-from .pool import ImagePool
+from .models import build_model
 from .rundir import (CHECKPOINT_FORMAT, CheckpointError, RunDir, RunLock, RunLocked, append_metrics,
                      check_new_run_folder, clean_stale_temp_files, newest_checkpoint, read_checkpoint, read_metrics,
                      rewind_metrics)
@@ -46,7 +45,6 @@ from .speed import plan_speed
 
 log = logging.getLogger("engine.train")
 
-SAMPLE_NAMES = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
 PREVIEW_SIZE = 128  # smallest side of the sample images, in px
 
 
@@ -63,49 +61,6 @@ class _QuietFileHandler(logging.FileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         pass
-
-
-class CycleGenerators(nn.Module):
-    """G_A: A->B and G_B: B->A, run together so DDP sees one forward per backward.
-
-    The translation and the identity mapping of each generator run as one batch
-    (instance norm is per image, so this equals two separate calls, with fewer launches).
-    """
-
-    def __init__(self, G_A: nn.Module, G_B: nn.Module):
-        super().__init__()
-        self.G_A, self.G_B = G_A, G_B
-
-    def forward(self, real_A: torch.Tensor, real_B: torch.Tensor, identity: bool):
-        n = real_A.shape[0]
-        if identity:
-            fake_B, idt_A = self.G_A(torch.cat([real_A, real_B])).split([n, real_B.shape[0]])
-            fake_A, idt_B = self.G_B(torch.cat([real_B, real_A])).split([real_B.shape[0], n])
-        else:
-            fake_B, fake_A, idt_A, idt_B = self.G_A(real_A), self.G_B(real_B), None, None
-        rec_A = self.G_B(fake_B)
-        rec_B = self.G_A(fake_A)
-        return fake_B, rec_A, fake_A, rec_B, idt_A, idt_B
-
-
-class CycleDiscriminators(nn.Module):
-    """D_A judges domain B (real B vs G_A's fakes); D_B judges domain A."""
-
-    def __init__(self, D_A: nn.Module, D_B: nn.Module):
-        super().__init__()
-        self.D_A, self.D_B = D_A, D_B
-
-    def forward(self, real_A, real_B, fake_A, fake_B):
-        nb, na = real_B.shape[0], real_A.shape[0]
-        real_b, fake_b = self.D_A(torch.cat([real_B, fake_B])).split([nb, fake_B.shape[0]])
-        real_a, fake_a = self.D_B(torch.cat([real_A, fake_A])).split([na, fake_A.shape[0]])
-        return real_b, fake_b, real_a, fake_a
-
-
-def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
-    for net in nets:
-        for p in net.parameters():
-            p.requires_grad_(flag)
 
 
 def lr_factor(epochs: int, epochs_decay: int):
@@ -126,7 +81,7 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
 
 class Trainer:
-    """Owns the four networks, two optimisers and the data for one run."""
+    """Trains one run of any method: the data, the loop, the schedule and the run folder."""
 
     def __init__(self, config: TrainConfig, *, resuming: bool = False):
         """Check everything (settings, device, data, run folder) before a file is written.
@@ -148,65 +103,33 @@ class Trainer:
         self.device = self._setup_device()
         self.messages: list[Message] = []
 
-        folders = resolve_folders(c.data, c.data_b or None)
-        files_a, bad_a = check_folder(folders.a, "A")
-        files_b, bad_b = check_folder(folders.b, "B")
-        for path, reason in bad_a + bad_b:
-            self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
-        self.folders = folders
-        transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip)
-        self.dataset = UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+        self.dataset = self._dataset()
         inner = DistributedSampler(self.dataset, num_replicas=self.world_size, rank=self.rank,
                                    shuffle=True, seed=c.seed)
         self.sampler = EpochSampler(inner)
         self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)
         planned = c.steps or self.steps_per_epoch * (c.epochs + c.epochs_decay)
         self.total_steps = min(c.max_steps, planned) if c.max_steps else planned
-        self.preview = self._preview_batch(files_a[0], files_b[0])
+        # At least PREVIEW_SIZE px, whatever the training crop: a recipe that trains on small crops
+        # (Quick's 64 px) still shows previews big enough to judge.
+        self.preview = self.dataset.preview(max(c.crop_size, PREVIEW_SIZE), c.preprocess, c.model.size_multiple)
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(c.seed)
-            self.G_A, self.G_B = build_generator(c.model), build_generator(c.model)
-            self.D_A, self.D_B = build_discriminator(c.model), build_discriminator(c.model)
         self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
-        for net in (self.G_A, self.G_B, self.D_A, self.D_B):
-            net.to(self.device, memory_format=self.speed.memory_format)
-        # Weight averaging (Polyak/EMA) damps the oscillation of GAN training in what is shown
-        # and exported; the training itself is unchanged.
-        self.ema_nets = {}
-        if c.ema:
-            self.ema_nets = {f"{n}_ema": copy.deepcopy(getattr(self, n)).requires_grad_(False) for n in ("G_A", "G_B")}
-        self.generators = CycleGenerators(self.G_A, self.G_B)
-        self.discriminators = CycleDiscriminators(self.D_A, self.D_B)
-        fused = {"fused": True} if self.speed.fused_adam else {}
-        self.opt_G = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()),
-                                      lr=c.lr, betas=(c.beta1, c.beta2), **fused)
-        self.opt_D = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()),
-                                      lr=c.lr, betas=(c.beta1, c.beta2), **fused)
-        fp16 = self.speed.amp_dtype == torch.float16  # bf16 has fp32's range and needs no loss scaling
-        self.scaler_G = torch.amp.GradScaler(self.device.type, enabled=fp16)
-        self.scaler_D = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.model = build_model(c, self.device, self.speed)
+        if self.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.model.distribute(lambda module: DistributedDataParallel(module, device_ids=ids))
+        if self.speed.compile:
+            self.model.compile()
         factor = step_lr_factor(c.steps) if c.steps else lr_factor(c.epochs, c.epochs_decay)
-        self.sched_G = torch.optim.lr_scheduler.LambdaLR(self.opt_G, factor)
-        self.sched_D = torch.optim.lr_scheduler.LambdaLR(self.opt_D, factor)
-        self.pool_A, self.pool_B = ImagePool(c.pool_size, c.seed + 1), ImagePool(c.pool_size, c.seed + 2)
-        self.gan_loss = GANLoss(c.gan_mode)
+        self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, factor)
+                           for name, opt in self.model.optimizers.items()}
         self.step = 0
         self.saved_step: int | None = None  # step of the newest checkpoint on disk
         self.resumed_from: Path | None = None
         self._lock = RunLock(self.run_dir)
         self._unlogged: dict[str, torch.Tensor] | None = None
         self._images_per_s = 0.0
-        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
-        self._train_G, self._train_D = self.generators, self.discriminators
-        self._judge_A, self._judge_B = self.D_A, self.D_B  # the discriminators inside the generator step
-        if self.world_size > 1:
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._train_G = DistributedDataParallel(self.generators, device_ids=ids)
-            self._train_D = DistributedDataParallel(self.discriminators, device_ids=ids)
-        if self.speed.compile:
-            self._train_G, self._train_D = torch.compile(self._train_G), torch.compile(self._train_D)
-            self._judge_A, self._judge_B = torch.compile(self.D_A), torch.compile(self.D_B)
 
     # ----------------------------------------------------------------- setup
     def _setup_device(self) -> torch.device:
@@ -222,17 +145,31 @@ class Trainer:
             return torch.device("cpu")
         return pick_device(self.config.device)
 
-    def _preview_batch(self, path_a: Path, path_b: Path) -> dict[str, torch.Tensor]:
-        """A fixed, centre-cropped pair whose translations become the sample images.
-
-        At least ``PREVIEW_SIZE`` px, whatever the training crop: a recipe that trains on small
-        crops (Quick's 64 px) still shows a person previews big enough to judge.
-        """
+    def _dataset(self):
+        """The training data the method asks for: two unpaired folders, or pairs."""
         c = self.config
-        size = max(c.crop_size, PREVIEW_SIZE)  # preprocess "none" ignores it and keeps the full image
-        t = make_transform(c.preprocess, size, size, False, train=False)
-        return {"A": t(load_image(path_a, c.model.channels)).unsqueeze(0),
-                "B": t(load_image(path_b, c.model.channels)).unsqueeze(0)}
+        transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple)
+        if self.model_class.paired:
+            found = find_pairs(c.data, c.data_b or None)
+            for path, reason in found.unreadable:
+                self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+            if found.unmatched:
+                shown = ", ".join(found.unmatched[:5]) + (" ..." if len(found.unmatched) > 5 else "")
+                self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
+                                                        f"same name were skipped: {shown}"))
+            return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
+        folders = resolve_folders(c.data, c.data_b or None)
+        files_a, bad_a = check_folder(folders.a, "A")
+        files_b, bad_b = check_folder(folders.b, "B")
+        for path, reason in bad_a + bad_b:
+            self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+        return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+
+    @property
+    def model_class(self):
+        from .models import method_class
+
+        return method_class(self.config)
 
     @classmethod
     def from_run(cls, run_dir: str | Path, **overrides) -> "Trainer":
@@ -271,55 +208,8 @@ class Trainer:
 
     # ------------------------------------------------------------- the step
     def train_step(self, real_A: torch.Tensor, real_B: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One optimisation step of both generators, then both discriminators (paper, sec. 3-4).
-
-        Returns the eight losses as detached 0-d tensors; nothing here waits for the device.
-        """
-        c = self.config
-        fmt = self.speed.memory_format
-        real_A = real_A.to(self.device, non_blocking=True).contiguous(memory_format=fmt)
-        real_B = real_B.to(self.device, non_blocking=True).contiguous(memory_format=fmt)
-        w_cyc, w_idt = c.lambda_cycle, c.lambda_cycle * c.lambda_identity
-        use_idt = w_idt > 0
-
-        # Generators: fool the (frozen) discriminators, reconstruct, and keep identities.
-        set_requires_grad([self.D_A, self.D_B], False)
-        with self.speed.autocast(self.device):
-            fake_B, rec_A, fake_A, rec_B, idt_A, idt_B = self._train_G(real_A, real_B, use_idt)
-            loss_G_A = self.gan_loss(self._judge_A(augment(fake_B, c.d_augment)), True)
-            loss_G_B = self.gan_loss(self._judge_B(augment(fake_A, c.d_augment)), True)
-            loss_cycle_A = cycle_loss(rec_A, real_A, w_cyc)
-            loss_cycle_B = cycle_loss(rec_B, real_B, w_cyc)
-            zero = real_A.new_zeros(())
-            loss_idt_A = identity_loss(idt_A, real_B, w_idt) if use_idt else zero
-            loss_idt_B = identity_loss(idt_B, real_A, w_idt) if use_idt else zero
-            loss_G = loss_G_A + loss_G_B + loss_cycle_A + loss_cycle_B + loss_idt_A + loss_idt_B
-        self.opt_G.zero_grad(set_to_none=True)
-        self.scaler_G.scale(loss_G).backward()
-        self.scaler_G.step(self.opt_G)
-        self.scaler_G.update()
-        if self.ema_nets:
-            self._update_ema()
-
-        # Discriminators: real vs. a mix of new and historical fakes, halved as in the paper.
-        # The pool keeps fp32 images, so checkpoints do not depend on the precision used.
-        set_requires_grad([self.D_A, self.D_B], True)
-        pooled_B = self.pool_B.query(fake_B.detach().float())
-        pooled_A = self.pool_A.query(fake_A.detach().float())
-        with self.speed.autocast(self.device):
-            real_b, fake_b, real_a, fake_a = self._train_D(*(augment(x, c.d_augment)
-                                                             for x in (real_A, real_B, pooled_A, pooled_B)))
-            loss_D_A = 0.5 * (self.gan_loss(real_b, True) + self.gan_loss(fake_b, False))
-            loss_D_B = 0.5 * (self.gan_loss(real_a, True) + self.gan_loss(fake_a, False))
-        self.opt_D.zero_grad(set_to_none=True)
-        self.scaler_D.scale(loss_D_A + loss_D_B).backward()
-        self.scaler_D.step(self.opt_D)
-        self.scaler_D.update()
-
-        self._nonfinite |= ~torch.isfinite(loss_G.detach() + loss_D_A.detach() + loss_D_B.detach())
-        losses = {"D_A": loss_D_A, "G_A": loss_G_A, "cycle_A": loss_cycle_A, "idt_A": loss_idt_A,
-                  "D_B": loss_D_B, "G_B": loss_G_B, "cycle_B": loss_cycle_B, "idt_B": loss_idt_B}
-        return {k: v.detach() for k, v in losses.items()}
+        """One optimisation step of the model (see its ``train_step``); the losses stay on the device."""
+        return self.model.train_step(real_A, real_B)
 
     def close(self) -> None:
         """End a distributed run's process group while the interpreter is fully alive.
@@ -328,24 +218,13 @@ class Trainer:
         abort the process after a successful run (seen once in CI, torch 2.14.1).
         """
         if self.world_size > 1 and dist.is_initialized():
-            self._train_G, self._train_D = self.generators, self.discriminators  # drop the DDP wrappers
+            self.model.distribute(lambda module: module)  # drop the DDP wrappers
             gc.collect()
             dist.destroy_process_group()
 
-    @torch.no_grad()
-    def _update_ema(self) -> None:
-        for name in ("G_A", "G_B"):
-            averaged = list(self.ema_nets[f"{name}_ema"].parameters())
-            current = list(getattr(self, name).parameters())
-            torch._foreach_lerp_(averaged, current, 1.0 - self.config.ema)
-
-    def generator(self, name: str) -> nn.Module:
-        """The generator to show or export: its weight average when ``ema`` is on."""
-        return self.ema_nets.get(f"{name}_ema", getattr(self, name))
-
     @property
     def lr(self) -> float:
-        return self.opt_G.param_groups[0]["lr"]
+        return next(iter(self.model.optimizers.values())).param_groups[0]["lr"]
 
     @property
     def epoch(self) -> int:
@@ -353,24 +232,11 @@ class Trainer:
 
     # ------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "version": __version__,
-            "config": to_dict(self.config),
-            "step": self.step,
-            "epoch": self.epoch,
-            "nets": {**{name: getattr(self, name).state_dict() for name in ("G_A", "G_B", "D_A", "D_B")},
-                     **{name: net.state_dict() for name, net in self.ema_nets.items()}},
-            "opt_G": self.opt_G.state_dict(),
-            "opt_D": self.opt_D.state_dict(),
-            "sched_G": self.sched_G.state_dict(),
-            "sched_D": self.sched_D.state_dict(),
-            "pool_A": self.pool_A.state_dict(),
-            "pool_B": self.pool_B.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "scaler_G": self.scaler_G.state_dict(),
-            "scaler_D": self.scaler_D.state_dict(),
-        }
+        """A checkpoint: the model's part (nets, optimisers, pools) and the loop's (step, schedules, RNG)."""
+        return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": to_dict(self.config),
+                "step": self.step, "epoch": self.epoch, **self.model.state_dict(),
+                **{f"sched_{name}": s.state_dict() for name, s in self.schedulers.items()},
+                "torch_rng": torch.get_rng_state()}
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a checkpoint written by :meth:`save_checkpoint` (weights-only load: no code runs)."""
@@ -378,20 +244,10 @@ class Trainer:
 
     def load_state(self, state: dict) -> None:
         """Restore the contents of a checkpoint (see :meth:`state_dict`)."""
-        for name, sd in state["nets"].items():
-            if name.endswith("_ema") and name not in self.ema_nets:
-                continue  # averaged weights of a run now continued without averaging
-            (self.ema_nets.get(name) or getattr(self, name)).load_state_dict(sd)
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
-        self.sched_G.load_state_dict(state["sched_G"])
-        self.sched_D.load_state_dict(state["sched_D"])
-        self.pool_A.load_state_dict(state["pool_A"], self.device)
-        self.pool_B.load_state_dict(state["pool_B"], self.device)
+        self.model.load_state_dict(state)
+        for name, scheduler in self.schedulers.items():
+            scheduler.load_state_dict(state[f"sched_{name}"])
         torch.set_rng_state(state["torch_rng"])
-        for name in ("scaler_G", "scaler_D"):
-            if state.get(name):  # absent in older checkpoints; empty when loss scaling is off
-                getattr(self, name).load_state_dict(state[name])
         self.step = int(state["step"])
         self.saved_step = self.step
 
@@ -413,7 +269,7 @@ class Trainer:
 
         Refuses to save weights that went non-finite, so the last good checkpoint survives.
         """
-        if bool(self._nonfinite):
+        if bool(self.model.nonfinite):
             raise NonFiniteLoss(f"a loss became NaN or infinite before step {self.step}")
         if not self.is_main:
             return None
@@ -434,23 +290,16 @@ class Trainer:
         return latest
 
     # ---------------------------------------------------------------- samples
-    @torch.no_grad()
     def samples(self) -> dict[str, torch.Tensor]:
-        """Translations of the fixed preview pair, as uint8 NHWC tensors."""
-        real_A = self.preview["A"].to(self.device)
-        real_B = self.preview["B"].to(self.device)
-        G_A, G_B = self.generator("G_A"), self.generator("G_B")
-        fake_B = G_A(real_A)
-        fake_A = G_B(real_B)
-        out = {"real_A": real_A, "fake_B": fake_B, "rec_A": G_B(fake_B),
-               "real_B": real_B, "fake_A": fake_A, "rec_B": G_A(fake_A)}
-        return out
+        """The model's sample panels for the fixed preview batch, in [-1, 1]."""
+        return self.model.samples(self.preview)
 
     def _emit_samples(self, emit: EventCallback) -> None:
         if not self.is_main:
             return
         images = self.samples()
-        grid = make_grid(torch.cat([images[n] for n in SAMPLE_NAMES]), nrow=3, normalize=True,
+        names = self.model.sample_names
+        grid = make_grid(torch.cat([images[n] for n in names]), nrow=self.model.sample_columns, normalize=True,
                          value_range=(-1, 1), padding=2)
         path = self.rundir.sample_grid(self.step)
         try:
@@ -458,7 +307,8 @@ class Trainer:
                 save_image(grid, tmp)
         except OSError as exc:
             raise self._write_failed("saving the sample grid", exc) from None
-        emit(Samples(self.step, {n: to_uint8(images[n])[0].numpy() for n in SAMPLE_NAMES}, str(path)))
+        emit(Samples(self.step, {n: to_uint8(images[n])[0].numpy() for n in names}, str(path),
+                     names, self.model.sample_columns))
 
     # -------------------------------------------------------------- the run
     def _prepare_run_dir(self) -> list[str]:
@@ -474,14 +324,15 @@ class Trainer:
             raise self._write_failed("writing config.json and metrics.jsonl", exc) from None
 
     def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
-        values = torch.stack([losses[n].float() for n in LOSS_NAMES])
+        names = self.model.loss_names
+        values = torch.stack([losses[n].float() for n in names])
         if self.world_size > 1:
             dist.all_reduce(values)
             values /= self.world_size
         floats = values.tolist()  # the loop's only regular host sync
-        if not all(math.isfinite(v) for v in floats) or bool(self._nonfinite):
+        if not all(math.isfinite(v) for v in floats) or bool(self.model.nonfinite):
             raise NonFiniteLoss(f"a loss became NaN or infinite at step {self.step}")
-        named = {n: round(v, 6) for n, v in zip(LOSS_NAMES, floats)}
+        named = {n: round(v, 6) for n, v in zip(names, floats)}
         if self.is_main:
             record = {"step": self.step, "epoch": self.epoch, **named, "lr": self.lr,
                       "images_per_s": round(images_per_s, 3), "time": round(time.time(), 3)}
@@ -574,8 +425,8 @@ class Trainer:
                 self.step += 1
                 self._unlogged = losses
                 if c.steps or self.step % self.steps_per_epoch == 0:  # step- or epoch-counted schedule
-                    self.sched_G.step()
-                    self.sched_D.step()
+                    for scheduler in self.schedulers.values():
+                        scheduler.step()
                 last = self.step == self.total_steps
                 now = time.perf_counter()
                 logged = self.step % c.log_every == 0 or last

@@ -13,7 +13,7 @@ trainer = Trainer(tiny_config(data, out, max_steps=3, batch_size=2))
 result = trainer.run()
 assert isinstance(result, Finished) if trainer.is_main else result is not None
 checksum = torch.stack([sum(p.double().sum() for p in net.parameters())
-                        for net in (trainer.G_A, trainer.G_B, trainer.D_A, trainer.D_B)])
+                        for net in trainer.model.nets.values()])
 gathered = [torch.zeros_like(checksum) for _ in range(dist.get_world_size())]
 dist.all_gather(gathered, checksum)
 if trainer.is_main:

@@ -73,7 +73,7 @@ def test_run_folder_is_a_model_and_exports(tiny_dataset, tmp_path):
     trainer = Trainer(cfg)
     trainer.run()
     x = torch.rand(1, 3, 32, 32) * 2 - 1
-    for direction, net in (("AtoB", trainer.G_A), ("BtoA", trainer.G_B)):
+    for direction, net in (("AtoB", trainer.model.G_A), ("BtoA", trainer.model.G_B)):
         loaded = load_model(tmp_path / "run", direction)
         assert torch.allclose(loaded.generator(x), net.eval()(x), atol=1e-6)
     path = export_model(tmp_path / "run", "BtoA", tmp_path / "n2d.pt")

@@ -39,9 +39,9 @@ def test_patchgan_output_is_a_grid_of_70px_patches():
     d = PatchDiscriminator(3, 64, 3)
     assert d(torch.zeros(1, 3, 256, 256)).shape == (1, 1, 30, 30)
     # One output sees a 70x70 window: with 1-pixel padding at each of its five 4x4 convs,
-    # output (0, 0) covers input rows/cols -23..46. Eval-mode batch norm keeps the check local
+    # output (0, 0) covers input rows/cols -23..46. No normalisation keeps the check local
     # (instance norm's image-wide statistics would leak every pixel into every output).
-    d = PatchDiscriminator(3, 8, 3, norm="batch").eval()
+    d = PatchDiscriminator(3, 8, 3, norm="none").eval()
     x = torch.randn(1, 3, 140, 140)
     y0 = d(x)[0, 0, 0, 0]
     x2 = x.clone()

@@ -51,10 +51,10 @@ def test_checkpoint_round_trip_restores_everything(tiny_dataset, tmp_path):
     b = Trainer.from_run(tmp_path / "run")
     assert b.step == 3
     for name in ("G_A", "G_B", "D_A", "D_B"):
-        for (k, va), vb in zip(getattr(a, name).state_dict().items(), getattr(b, name).state_dict().values()):
+        for (k, va), vb in zip(a.model.nets[name].state_dict().items(), b.model.nets[name].state_dict().values()):
             assert torch.equal(va, vb), k
-    assert len(b.pool_A.images) == 2
-    assert b.opt_G.state_dict()["state"][0]["step"] == 3
+    assert len(b.model.pool_A.images) == 2
+    assert b.model.optimizers["G"].state_dict()["state"][0]["step"] == 3
 
 
 @pytest.mark.parametrize("d_norm", ["same", "spectral"])  # spectral: its power-iteration vectors resume too
@@ -118,7 +118,7 @@ def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_dataset, tmp_
     def poison(e):
         if isinstance(e, Progress) and e.step == 3:
             with torch.no_grad():
-                trainer.G_A.model[1].weight.fill_(float("nan"))
+                trainer.model.G_A.model[1].weight.fill_(float("nan"))
 
     result = trainer.run(poison)
     assert isinstance(result, Failed)
@@ -176,11 +176,11 @@ def test_weight_averaging_is_checkpointed_and_exported(tiny_dataset, tmp_path):
 
     cfg = tiny_config(tiny_dataset, tmp_path / "run", max_steps=4, ema=0.5)
     trainer = Trainer(cfg)
-    before = trainer.generator("G_A").model[1].weight.clone()
+    before = trainer.model.generator("G_A").model[1].weight.clone()
     collect(trainer)
-    averaged, live = trainer.generator("G_A").model[1].weight, trainer.G_A.model[1].weight
+    averaged, live = trainer.model.generator("G_A").model[1].weight, trainer.model.G_A.model[1].weight
     assert not torch.equal(averaged, before) and not torch.equal(averaged, live)  # between the two
     resumed = Trainer.from_run(tmp_path / "run")
-    assert torch.equal(resumed.generator("G_A").model[1].weight, averaged)
+    assert torch.equal(resumed.model.generator("G_A").model[1].weight, averaged)
     exported = load_model(tmp_path / "run", "AtoB").generator.model[1].weight
     assert torch.equal(exported, averaged.cpu())

@@ -6,7 +6,7 @@ import typing
 import pytest
 
 from engine.cli import main
-from engine.config import ConvertConfig, ModelConfig, TrainConfig, cli_fields
+from engine.config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag
 from engine.train import Trainer
 from tests.conftest import tiny_config, write_images
 
@@ -116,4 +116,4 @@ def test_help_prints_every_option_without_formatting_accidents(capsys):
     assert "{'" not in text and "2 % slower" in " ".join(text.split())
     for name in typing.get_type_hints(TrainConfig):
         if name != "model":
-            assert f"--{name.replace('_', '-')}" in text
+            assert f"--{flag(name, TrainConfig)} " in text

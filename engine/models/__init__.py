@@ -1,0 +1,21 @@
+"""The methods the engine trains, by the name a config gives (``TrainConfig.method``)."""
+
+from __future__ import annotations
+
+from ..config import TrainConfig
+from .base import TranslationModel
+from .cyclegan import CycleGAN
+from .pix2pix import Pix2Pix
+
+METHODS: dict[str, type[TranslationModel]] = {"cyclegan": CycleGAN, "pix2pix": Pix2Pix}
+
+
+def method_class(config: TrainConfig) -> type[TranslationModel]:
+    return METHODS[config.method]
+
+
+def build_model(config: TrainConfig, device, speed) -> TranslationModel:
+    return method_class(config)(config, device, speed)
+
+
+__all__ = ["METHODS", "CycleGAN", "Pix2Pix", "TranslationModel", "build_model", "method_class"]
