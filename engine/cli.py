@@ -11,12 +11,11 @@ import json
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
 from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag, from_dict, load_json, to_dict
-from .presets import PRESETS, apply_preset
+from .presets import METHOD_DEFAULTS, PRESETS, apply_preset, presets_for
 
 
 class CommandError(Exception):
@@ -64,9 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cyclegan-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = sub.add_parser("train", help="train a model on two folders of images",
-                           description="Train CycleGAN. Start with --data DIR --out RUN_DIR, "
-                                       "continue with --resume RUN_DIR.")
+    train = sub.add_parser("train", help="train a model on two folders of images (or on pairs)",
+                           description="Train CycleGAN on two folders of unpaired images, or pix2pix (--model "
+                                       "pix2pix) on pairs. Start with --data DIR --out RUN_DIR, continue with "
+                                       "--resume RUN_DIR.")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run")
     train.add_argument("--config", metavar="FILE", help="start from a config.json (options override it)")
     train.add_argument("--preset", choices=sorted(PRESETS),
@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "root holding testA/ and testA_truth/ (same file names), or --input and --truth.")
     evaluate.add_argument("--model", required=True, metavar="FILE_OR_RUN",
                           help="model file, run folder, or 'demo'")
-    evaluate.add_argument("--data", metavar="DIR", help="dataset root with testA/ and testA_truth/")
+    evaluate.add_argument("--data", metavar="DIR", help="dataset root with testA/ and testA_truth/, or with "
+                                                        "held-out pairs (test/, val/, testA/ + testB/)")
     evaluate.add_argument("--input", metavar="DIR", help="folder of test inputs")
     evaluate.add_argument("--truth", metavar="DIR", help="folder of their ground truths (same file names)")
     evaluate.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB",
@@ -157,8 +158,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
     else:
         base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
-        if args.preset:
-            base = from_dict(TrainConfig, apply_preset(to_dict(base), args.preset))
+        method = getattr(args, "method", None)
+        preset = args.preset or (None if args.config else METHOD_DEFAULTS.get(method or "cyclegan"))
+        if preset:
+            if method and PRESETS[preset].method != method:
+                raise CommandError(f"preset {preset} trains {PRESETS[preset].method}, not {method}; presets for "
+                                   f"{method}: {', '.join(p.key for p in presets_for(method))}")
+            base = from_dict(TrainConfig, apply_preset(to_dict(base), preset))
         config = apply_options(base, args)
         if not config.data:
             raise CommandError("--data is required (or --resume RUN_DIR)")
@@ -235,21 +241,23 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, paired_test_folders
+    from .evaluate import evaluate, evaluate_pairs, held_out_pairs
     from .modelfile import ModelFileError, load_model
 
-    if args.data:
-        side = "A" if args.direction == "AtoB" else "B"
-        folders = paired_test_folders(args.data, side)
-        if folders is None:
-            raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it")
-    elif args.input and args.truth:
-        folders = (Path(args.input), Path(args.truth))
-    else:
-        raise CommandError("give --data, or both --input and --truth")
     try:
-        report = evaluate(load_model(args.model, args.direction), *folders, device=args.device)
-    except (ModelFileError, ValueError) as exc:
+        model = load_model(args.model, args.direction)
+        if args.data:
+            found = held_out_pairs(args.data, args.direction)
+            if found is None:
+                side = "A" if args.direction == "AtoB" else "B"
+                raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
+                                   "held-out pairs (test/, val/, or testA/ and testB/)")
+            report = evaluate_pairs(model, *found, device=args.device)
+        elif args.input and args.truth:
+            report = evaluate(model, args.input, args.truth, device=args.device)
+        else:
+            raise CommandError("give --data, or both --input and --truth")
+    except (ModelFileError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     if args.json:
         print(json.dumps({"images": report.images, "psnr": report.mean("psnr"), "ssim": report.mean("ssim"),

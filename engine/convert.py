@@ -31,7 +31,7 @@ from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, 
                      Stopped)
 from .fileio import atomic_path, folder_lock, remove_stale_temp_files
 from .modelfile import LoadedModel
-from .tiling import run_padded, to_uint8, to_unit, translate_tiled
+from .tiling import run_padded, size_rules, to_uint8, to_unit, translate_tiled
 
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 KEEPABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
@@ -235,7 +235,7 @@ class Translator:
             return outs[0] if len(outs) == 1 else torch.cat(outs)  # cat would copy even a single image
         x = to_unit(batch.to(self.device, non_blocking=True))
         with self._autocast():
-            y = run_padded(self._forward, self._prepare(x)).float()
+            y = run_padded(self._forward, self._prepare(x), size_rules(self.net)).float()
         return to_uint8(y).cpu()
 
 

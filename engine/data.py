@@ -259,7 +259,7 @@ class PairedData:
     test: list[Pair]
 
 
-def _match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
+def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
     """Pairs of files with the same name (extension aside) in two folders; the rest unmatched."""
     files_a = {p.relative_to(folder_a).with_suffix(""): p for p in list_images(folder_a)}
     files_b = {p.relative_to(folder_b).with_suffix(""): p for p in list_images(folder_b)}
@@ -286,7 +286,7 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     unmatched: list[str] = []
     test: list[Pair] = []
     if data_b:
-        layout, (pairs, unmatched) = "folders", _match_by_name(root, Path(data_b))
+        layout, (pairs, unmatched) = "folders", match_by_name(root, Path(data_b))
     elif (root / "train").is_dir():
         layout, pairs = "aligned", [Pair(p) for p in list_images(root / "train")]
         held_out = root / "test" if (root / "test").is_dir() else root / "val"
@@ -295,9 +295,9 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
         sides = next(((root / a, root / b) for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b"))
                       if (root / a).is_dir() and (root / b).is_dir()), None)
         if sides:
-            layout, (pairs, unmatched) = "folders", _match_by_name(*sides)
+            layout, (pairs, unmatched) = "folders", match_by_name(*sides)
             if (root / "testA").is_dir() and (root / "testB").is_dir():
-                test = _match_by_name(root / "testA", root / "testB")[0]
+                test = match_by_name(root / "testA", root / "testB")[0]
         elif list_images(root, recursive=False):
             layout, pairs = "aligned", [Pair(p) for p in list_images(root, recursive=False)]
         else:
@@ -316,8 +316,8 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     return PairedData(layout, good, unmatched, unreadable, test)
 
 
-def load_pair(pair: Pair, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both images of a pair as uint8 CxHxW tensors of one size (B is resized to A's when they differ)."""
+def load_pair(pair: Pair, channels: int, match_sizes: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both images of a pair as uint8 CxHxW tensors (B resized to A's size when they differ and ``match_sizes``)."""
     if pair.b is None:
         whole = T.functional.pil_to_tensor(load_image(pair.a, channels))
         half = whole.shape[-1] // 2
@@ -326,7 +326,7 @@ def load_pair(pair: Pair, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
         return whole[..., :half], whole[..., half:2 * half]
     a = T.functional.pil_to_tensor(load_image(pair.a, channels))
     b = T.functional.pil_to_tensor(load_image(pair.b, channels))
-    if b.shape[-2:] != a.shape[-2:]:
+    if match_sizes and b.shape[-2:] != a.shape[-2:]:
         b = T.functional.resize(b, list(a.shape[-2:]), interpolation=T.InterpolationMode.BICUBIC, antialias=True)
     return a, b
 

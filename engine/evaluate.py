@@ -2,7 +2,8 @@
 
 CycleGAN trains on unpaired data, but when a dataset also has pairs (``testA/`` and, under
 the same file names, ``testA_truth/``: how each test image should look in domain B), this
-tells how close the translation really is, next to the untouched input as a baseline.
+tells how close the translation really is, next to the untouched input as a baseline. A
+pix2pix dataset's held-out pairs (``test/``, ``val/``, ``testA/`` + ``testB/``) serve the same way.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .convert import Translator
-from .data import list_images, load_image
+from .data import Pair, match_by_name, find_pairs, load_pair
 from .metrics import psnr, ssim
 from .modelfile import LoadedModel
 
@@ -48,32 +48,54 @@ def paired_test_folders(root: str | Path, side: str = "A") -> tuple[Path, Path] 
     return (test, truth) if truth else None
 
 
+def held_out_pairs(root: str | Path, direction: str = "AtoB") -> tuple[list[Pair], bool] | None:
+    """Held-out pairs of a dataset and whether B is the input: ``testA/`` + ``testA_truth/`` (a
+    CycleGAN dataset with a known answer), else its paired test split (``test/`` or ``val/`` of
+    side-by-side images, ``testA/`` + ``testB/`` matched by name)."""
+    side = "A" if direction == "AtoB" else "B"
+    folders = paired_test_folders(root, side)
+    if folders:
+        return match_by_name(*folders)[0], False
+    try:
+        held_out = find_pairs(root).test
+    except (OSError, ValueError):
+        return None
+    return (held_out, direction == "BtoA") if held_out else None
+
+
 def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, truth: str | Path,
              device: str = "auto", direction: str = "AtoB") -> Evaluation:
     """Translate every image in ``inputs`` and compare it with the same-named file in ``truth``.
 
     ``model`` may be a model file, a run folder (with ``direction``), or ``demo``.
     """
+    pairs = match_by_name(Path(inputs), Path(truth))[0]
+    if not pairs:
+        raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}")
+    return evaluate_pairs(model, pairs, device=device, direction=direction)
+
+
+def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pair], swap: bool = False,
+                   device: str = "auto", direction: str = "AtoB") -> Evaluation:
+    """PSNR/SSIM of the model's output for each pair's input (A, or B with ``swap``) against the other side."""
     if isinstance(model, (str, Path)):
         from .modelfile import load_model
 
         model = load_model(model, direction)
     translator = model if isinstance(model, Translator) else Translator(model, device)
-    inputs, truth = Path(inputs), Path(truth)
-    truth_files = {p.stem: p for p in list_images(truth)}
-    pairs = [(p, truth_files[p.stem]) for p in list_images(inputs) if p.stem in truth_files]
     if not pairs:
-        raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}")
-    mode = "L" if translator.channels == 1 else "RGB"
+        raise ValueError("no pairs to evaluate on")
     result = Evaluation()
-    for source, target in pairs:
-        image = np.array(load_image(source, translator.channels))
-        expected = np.asarray(load_image(target, translator.channels).convert(mode))
+    for pair in pairs:
+        image, expected = load_pair(pair, translator.channels, match_sizes=False)
+        source, target = (pair.a.name, (pair.b or pair.a).name)
+        if swap:
+            image, expected, source, target = expected, image, target, source
         if expected.shape != image.shape:
-            raise ValueError(f"{target.name} is {expected.shape[1]}x{expected.shape[0]} but {source.name} is "
-                             f"{image.shape[1]}x{image.shape[0]}")
-        batch = torch.from_numpy(image.reshape(image.shape[0], image.shape[1], -1)).permute(2, 0, 1)[None]
-        output = translator(batch)[0].permute(1, 2, 0).numpy().reshape(image.shape)
-        result.images.append({"name": source.name, "psnr": psnr(output, expected), "ssim": ssim(output, expected),
-                              "input_psnr": psnr(image, expected), "input_ssim": ssim(image, expected)})
+            raise ValueError(f"{target} is {expected.shape[2]}x{expected.shape[1]} but {source} is "
+                             f"{image.shape[2]}x{image.shape[1]}")
+        output = translator(image[None])[0]
+        hwc = [t.permute(1, 2, 0).squeeze(-1).numpy() for t in (output, image, expected)]
+        result.images.append({"name": source, "psnr": psnr(hwc[0], hwc[2]), "ssim": ssim(hwc[0], hwc[2]),
+                              "input_psnr": psnr(hwc[1], hwc[2]), "input_ssim": ssim(hwc[1], hwc[2])})
     return result

@@ -19,7 +19,7 @@ import torch
 from . import __version__
 from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save
-from .nets import MAX_GENERATOR_PARAMETERS, ResnetGenerator, generator_shapes
+from .nets import MAX_GENERATOR_PARAMETERS, generator_shapes, make_generator
 from .resources import resolve_model
 from .rundir import CheckpointError, RunDir, newest_checkpoint
 
@@ -34,7 +34,7 @@ class ModelFileError(ValueError):
 
 @dataclass
 class LoadedModel:
-    generator: ResnetGenerator
+    generator: torch.nn.Module  # in eval mode: dropout off, batch norm on each image's own statistics
     metadata: dict
 
     @property
@@ -71,6 +71,7 @@ def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
     src, dst = (config.name_a, config.name_b) if direction == "AtoB" else (config.name_b, config.name_a)
     return {
         "format": MODEL_FORMAT,
+        "method": config.method,
         "model": to_dict(config.model),
         "direction": direction,
         "source_domain": src,
@@ -89,7 +90,7 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
     return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path)
 
 
-def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGenerator:
+def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Module:
     """Build the generator a file declares, after checking the declaration against the stored tensors.
 
     The declared architecture is bounded and its weight shapes are computed on the meta
@@ -124,10 +125,17 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> ResnetGener
         if unexpected:
             details.append(f"{len(unexpected)} unexpected weight(s) (first: {unexpected[0]})")
         raise ModelFileError(f"{where} does not match its declared architecture "
-                             f"({cfg.blocks} blocks, ngf {cfg.ngf}, {cfg.channels} channels): " + "; ".join(details))
-    net = ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual)
+                             f"({describe_architecture(cfg)}): " + "; ".join(details))
+    net = make_generator(cfg)
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})
     return net.eval()
+
+
+def describe_architecture(cfg: ModelConfig) -> str:
+    """'resnet, 9 blocks, ngf 64, instance norm, 3 channels' or 'unet_256, ngf 64, batch norm, dropout, 3 channels'."""
+    parts = [cfg.generator] + ([f"{cfg.blocks} blocks"] if cfg.generator == "resnet" else [])
+    parts += [f"ngf {cfg.ngf}", f"{cfg.norm} norm"] + (["dropout"] if cfg.dropout else []) + [f"{cfg.channels} channels"]
+    return ", ".join(parts)
 
 
 def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
@@ -162,8 +170,13 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     if found is None:
         raise ModelFileError(f"run {run_dir.name} has no checkpoint yet")
     path, state, _ = found
+    from .models import method_class
+
+    key = method_class(config).export_name(config, direction)
+    if key is None:
+        learnt = "A to B" if config.direction == "AtoB" else "B to A"
+        raise ModelFileError(f"run {run_dir.name} ({config.method}) translates {learnt} only; choose that direction")
     nets = state["nets"]
-    key = "G_A" if direction == "AtoB" else "G_B"
     if f"{key}_ema" in nets:  # a run trained with weight averaging exports the average
         key = f"{key}_ema"
     if not isinstance(nets.get(key), dict):
@@ -189,9 +202,14 @@ def read_metadata(path: str | Path) -> dict:
     return info
 
 
+def _example_size(loaded: LoadedModel, size: int) -> int:
+    multiple = getattr(loaded.generator, "size_multiple", 4)
+    return max(size, multiple) // multiple * multiple
+
+
 def export_torchscript(loaded: LoadedModel, out: str | Path, size: int = 64) -> Path:
     """A TorchScript copy (traced) for use from C++ or without this project."""
-    example = torch.zeros(1, loaded.channels, size, size)
+    example = torch.zeros(1, loaded.channels, _example_size(loaded, size), _example_size(loaded, size))
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream, still widely consumed
         traced = torch.jit.trace(loaded.generator, example)
@@ -207,7 +225,7 @@ def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:
         import onnx  # noqa: F401
     except ImportError:
         raise ModelFileError("ONNX export needs the onnx package: pip install 'cyclegan-studio[onnx]'") from None
-    example = torch.zeros(1, loaded.channels, size, size)
+    example = torch.zeros(1, loaded.channels, _example_size(loaded, size), _example_size(loaded, size))
     out = Path(out)
     with atomic_path(out) as tmp:
         torch.onnx.export(loaded.generator, (example,), str(tmp), input_names=["image"], output_names=["translated"],

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 class Preset:
     key: str
     label: str
+    method: str = "cyclegan"
     train: dict = field(default_factory=dict)  # TrainConfig fields
     model: dict = field(default_factory=dict)  # ModelConfig fields
     expected: str = ""  # how long it takes, measured
@@ -23,7 +24,7 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 64 px crops, ~20 min on a CPU",
+        "quick", "Quick: 64 px crops, ~20 min on a CPU", "cyclegan",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
                    lambda_identity=0.1, batch_size=4, ema=0.999),
         model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),
@@ -32,19 +33,36 @@ PRESETS = {
         trade_off="for changes of colour, tone and texture, not of shape. It needs 20 or more varied photos a "
                   "side; check the samples: it can tint smooth dark areas, such as a night sky"),
     "paper": Preset(
-        "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)",
+        "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
         expected="200 epochs: days on a CPU (about 6 s a step), about a day on one GPU for 1000 images",
         trade_off="nothing: the published recipe, for those with the time or a GPU"),
+    "pix2pix-paper": Preset(
+        "pix2pix-paper", "Paired, paper: U-Net 256 (Isola et al. 2017)", "pix2pix",
+        train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
+                   epochs_decay=100, lr=2e-4, batch_size=1, gan_mode="vanilla", lambda_l1=100.0, pool_size=0,
+                   lambda_identity=0.0, ema=0.0),
+        model=dict(generator="unet_256", ngf=64, ndf=64, d_layers=3, norm="batch", dropout=True, residual=False,
+                   upsample="transpose"),
+        expected="200 epochs: hours on one GPU for 400 pairs (the facades recipe), days on a CPU",
+        trade_off="nothing: the published pix2pix recipe"),
 }
+
+# What ``--model pix2pix`` alone starts from: the method's published recipe, as the reference does.
+METHOD_DEFAULTS = {"cyclegan": None, "pix2pix": "pix2pix-paper"}
 
 
 def apply_preset(values: dict, key: str) -> dict:
-    """``values`` (a TrainConfig as a dict) with the preset's fields set."""
+    """``values`` (a TrainConfig as a dict) with the preset's fields (and method) set."""
     preset = PRESETS[key]
     merged = dict(values)
     merged.update(preset.train)
+    merged["method"] = preset.method
     merged["model"] = {**values.get("model", {}), **preset.model}
     return merged
+
+
+def presets_for(method: str) -> list[Preset]:
+    return [p for p in PRESETS.values() if p.method == method]

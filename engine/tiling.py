@@ -2,9 +2,11 @@
 
 Two facts shape this module:
 
-* The ResNet generator needs height and width divisible by 4 (two stride-2 convolutions)
-  and at least 16 px (its reflection pads). Inputs are padded, then cropped back.
-* Instance norm uses statistics of the *whole* image. Tiles normalised on their own would
+* A generator needs height and width divisible by its ``size_multiple`` (4 for the ResNet's
+  two stride-2 convolutions, 256 for unet_256) and at least its ``min_size``. Inputs are
+  padded (reflected where the image is big enough), then cropped back.
+* Instance norm (and batch norm at inference, which uses each image's own statistics here)
+  uses statistics of the *whole* image. Tiles normalised on their own would
   each get a different colour balance, so tiles are run with statistics recorded first on
   the whole image (or, when even that is too big, on a downscaled copy). Overlapping tiles
   are then blended with linear ramps, hiding the seams where a tile's context was cut.
@@ -20,15 +22,24 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-MULTIPLE = 4
+from .nets import BatchNorm
+
+MULTIPLE = 4  # the ResNet generator's; a network says otherwise with ``size_multiple``
 MINIMUM = 16
 
 
-def pad_for_model(x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+def size_rules(net) -> tuple[int, int]:
+    """(multiple, minimum) of a generator's input sides (a compiled one reports its original's)."""
+    net = getattr(net, "_orig_mod", net)
+    return getattr(net, "size_multiple", MULTIPLE), max(getattr(net, "min_size", MINIMUM), 1)
+
+
+def pad_for_model(x: torch.Tensor, multiple: int = MULTIPLE, minimum: int = MINIMUM
+                  ) -> tuple[torch.Tensor, tuple[int, int]]:
     """Pad the bottom/right edges by reflection (replication when too small to reflect)."""
     h, w = x.shape[-2:]
-    th = max(MINIMUM, math.ceil(h / MULTIPLE) * MULTIPLE)
-    tw = max(MINIMUM, math.ceil(w / MULTIPLE) * MULTIPLE)
+    th = max(minimum, math.ceil(h / multiple) * multiple)
+    tw = max(minimum, math.ceil(w / multiple) * multiple)
     ph, pw = th - h, tw - w
     if ph or pw:
         mode = "reflect" if ph < h and pw < w else "replicate"
@@ -36,13 +47,15 @@ def pad_for_model(x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
     return x, (h, w)
 
 
-def run_padded(net: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    padded, (h, w) = pad_for_model(x)
+def run_padded(net: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, rules: tuple[int, int] | None = None
+               ) -> torch.Tensor:
+    padded, (h, w) = pad_for_model(x, *(rules or size_rules(net)))
     return net(padded)[..., :h, :w]
 
 
-def _instance_norms(net: nn.Module) -> list[nn.InstanceNorm2d]:
-    return [m for m in net.modules() if isinstance(m, nn.InstanceNorm2d)]
+def _instance_norms(net: nn.Module) -> list[nn.Module]:
+    """The layers that normalise with the image's own statistics (at inference)."""
+    return [m for m in net.modules() if isinstance(m, (nn.InstanceNorm2d, BatchNorm))]
 
 
 def _normalise(m: nn.InstanceNorm2d, x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
@@ -135,7 +148,8 @@ def translate_tiled(net: nn.Module, image: torch.Tensor, tile: int, overlap: int
 
     autocast = autocast or contextlib.nullcontext
     _, c, h, w = image.shape
-    tile = max(MINIMUM, tile // MULTIPLE * MULTIPLE)
+    multiple, minimum = size_rules(net)
+    tile = max(minimum, multiple, tile // multiple * multiple)
     overlap = max(0, min(overlap, tile // 2))
     small = image
     if h * w > stats_pixels:

@@ -116,6 +116,8 @@ class Trainer:
 
         self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
         self.model = build_model(c, self.device, self.speed)
+        if not resuming:  # what the step draws (dropout, augmentation) repeats from the seed; resume restores it
+            torch.manual_seed(c.seed)
         if self.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model.distribute(lambda module: DistributedDataParallel(module, device_ids=ids))
@@ -236,7 +238,8 @@ class Trainer:
         return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": to_dict(self.config),
                 "step": self.step, "epoch": self.epoch, **self.model.state_dict(),
                 **{f"sched_{name}": s.state_dict() for name, s in self.schedulers.items()},
-                "torch_rng": torch.get_rng_state()}
+                "torch_rng": torch.get_rng_state(),
+                **({"cuda_rng": torch.cuda.get_rng_state(self.device)} if self.device.type == "cuda" else {})}
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a checkpoint written by :meth:`save_checkpoint` (weights-only load: no code runs)."""
@@ -248,6 +251,8 @@ class Trainer:
         for name, scheduler in self.schedulers.items():
             scheduler.load_state_dict(state[f"sched_{name}"])
         torch.set_rng_state(state["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in state:  # dropout on the GPU draws from here
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.step = int(state["step"])
         self.saved_step = self.step
 
@@ -413,7 +418,8 @@ class Trainer:
         c = self.config
         loader = DataLoader(self.dataset, batch_size=c.batch_size, sampler=self.sampler,
                             num_workers=c.workers, pin_memory=self.device.type == "cuda",
-                            persistent_workers=c.workers > 0, drop_last=False)
+                            persistent_workers=c.workers > 0, drop_last=False,
+                            generator=torch.Generator())  # its own: the global RNG is the step's (dropout)
         named: dict[str, float] = {}
         tick, tick_step = time.perf_counter(), self.step
         while self.step < self.total_steps:
