@@ -19,8 +19,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_config_dir, user_data_dir
-
 from .data import check_folder, list_images, probe_image, resolve_folders
 from .fileio import atomic_path, atomic_write_text
 
@@ -31,19 +29,34 @@ APP = "CycleGAN Studio"
 FEW_IMAGES = 20
 
 
+# platformdirs is imported inside these three functions, not at the top: the engine, its CLI and
+# its tests must import on machines that only have torch (the GPU check's machine has no
+# platformdirs and nothing can be installed there); only the app's folders need it.
 def data_home() -> Path:
     override = os.environ.get("CYCLEGAN_STUDIO_HOME")
-    return Path(override) if override else Path(user_data_dir(APP, appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP, appauthor=False))
 
 
 def config_home() -> Path:
     override = os.environ.get("CYCLEGAN_STUDIO_HOME")
-    return Path(override) / "config" if override else Path(user_config_dir(APP, appauthor=False))
+    if override:
+        return Path(override) / "config"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False))
 
 
 def cache_home() -> Path:
     override = os.environ.get("CYCLEGAN_STUDIO_HOME")
-    return Path(override) / "cache" if override else Path(user_cache_dir(APP, appauthor=False))
+    if override:
+        return Path(override) / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP, appauthor=False))
 
 
 def safe_name(name: str) -> str:
