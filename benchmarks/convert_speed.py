@@ -1,18 +1,26 @@
 """Images/s of folder conversion: a plain loop against the engine's pipeline, in one run.
 
     .venv/bin/python benchmarks/convert_speed.py --count 200 --size 512x384 --blocks 9 --ngf 64
+    python3 benchmarks/convert_speed.py --device cuda --count 64 --size 1024x768 --warmup 8 --json c.json
+    python3 benchmarks/convert_speed.py --device cuda --count 3 --size 4000x3000 --skip-plain --json t.json
 
 The plain loop is what a script would do: decode one file with Pillow, run the generator
 in fp32 (no_grad), encode, next. The pipeline is ``engine.convert.convert_folder`` with its
 defaults. Both convert the same generated JPEG folder with the same (untrained) generator;
 each is run ``--repeats`` times and the median is printed. On CUDA the share of wall time
-the GPU was busy is printed too (from the profiler's kernel time).
+the GPU was busy is printed too (the union of the profiler's kernel and copy intervals over the
+wall time), and the pipeline's peak GPU memory (allocated by tensors, and reserved by the caching
+allocator: what the card gives up). ``--warmup N`` converts N images untimed first
+with the same options (compilation and cuDNN's first calls stay out of the figures); ``--json
+PATH`` writes every figure for tools/gpu_check.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,7 +34,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.config import ConvertConfig, ModelConfig  # noqa: E402
-from engine.convert import convert_folder  # noqa: E402
+from engine.convert import COMPILE_MIN_IMAGES, convert_folder  # noqa: E402
 from engine.data import list_images  # noqa: E402
 from engine.devices import pick_device  # noqa: E402
 from engine.modelfile import LoadedModel  # noqa: E402
@@ -55,6 +63,23 @@ def plain_loop(net: torch.nn.Module, device: torch.device, src: Path, dst: Path)
     return n
 
 
+def busy_share(prof, wall: float) -> tuple[float, float]:
+    """(union of device activity intervals, sum of device self times), each over ``wall``.
+
+    The union cannot pass 100 % when kernels overlap on several streams; the sum is the older
+    figure (kept to compare), which can.
+    """
+    intervals = sorted((e.time_range.start, e.time_range.end) for e in prof.events()
+                       if e.device_type == torch.autograd.DeviceType.CUDA and e.time_range.end > e.time_range.start)
+    union, end = 0.0, float("-inf")
+    for start, stop in intervals:
+        if stop > end:
+            union += stop - max(start, end)
+            end = stop
+    total = sum(e.self_device_time_total for e in prof.key_averages())
+    return union / 1e6 / wall, total / 1e6 / wall
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=200)
@@ -64,49 +89,97 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=0, help="0: the engine default (1 on CPU, 4 on GPU)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="auto")
+    p.add_argument("--compile", choices=("auto", "on", "off"), default="auto",
+                   help=f"the pipeline's torch.compile (auto: on for {COMPILE_MIN_IMAGES}+ images, as in the engine)")
+    p.add_argument("--tile", type=int, default=0, help="tile size (0: the engine's default, tiles above 2 MP)")
+    p.add_argument("--overlap", type=int, default=128, help="pixels shared by neighbouring tiles")
+    p.add_argument("--warmup", type=int, default=0, help="images converted untimed first, with the same options")
+    p.add_argument("--skip-plain", action="store_true", help="time the pipeline alone")
+    p.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
     args = p.parse_args()
     w, h = map(int, args.size.split("x"))
     device = pick_device(args.device)
+    cuda = device.type == "cuda"
     torch.manual_seed(0)
     net = build_generator(ModelConfig(blocks=args.blocks, ngf=args.ngf)).eval()
     # separate copies: the pipeline converts its generator to channels_last in place, which
     # (shared) had silently sped up the "plain" loop from the second repeat on
     plain_net = copy.deepcopy(net)
     model = LoadedModel(net, {"model": {"channels": 3}})
+    # decided once from the timed folder's size, so the warm-up compiles exactly what is timed
+    compile_on = args.compile == "on" or (args.compile == "auto" and args.count >= COMPILE_MIN_IMAGES)
+    options = ConvertConfig(device=str(device), batch_size=args.batch, compile="on" if compile_on else "off",
+                            tile=args.tile, overlap=args.overlap)
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
         make_folder(src, args.count, w, h)
-        plain, piped, busy = [], [], []
-        for r in range(args.repeats):
-            plain_net.to(device)
+        if args.warmup:
+            warm = Path(tmp) / "warm"
+            warm.mkdir()
+            for path in list_images(src)[:args.warmup]:
+                shutil.copy(path, warm / path.name)
             t0 = time.perf_counter()
-            plain_loop(plain_net, device, src, Path(tmp) / f"plain{r}")
-            plain.append(args.count / (time.perf_counter() - t0))
-
-            options = ConvertConfig(device=str(device), batch_size=args.batch)
-            if device.type == "cuda":
+            assert convert_folder(model, warm, Path(tmp) / "warm_out", options).ok
+            print(f"warm-up: {args.warmup} images in {time.perf_counter() - t0:.1f} s", flush=True)
+        plain, piped, busy, busy_sum, memory, reserved = [], [], [], [], [], []
+        for r in range(args.repeats):
+            if not args.skip_plain:
+                plain_net.to(device)
+                t0 = time.perf_counter()
+                plain_loop(plain_net, device, src, Path(tmp) / f"plain{r}")
+                plain.append(args.count / (time.perf_counter() - t0))
+                plain_net.cpu()  # its weights stay out of the pipeline's memory figure
+            if cuda:
                 from torch.profiler import ProfilerActivity, profile
+                torch.cuda.synchronize(device)
+                torch.cuda.empty_cache()
+                torch.cuda.reset_peak_memory_stats(device)
+                base = torch.cuda.memory_allocated(device)
                 with profile(activities=[ProfilerActivity.CUDA]) as prof:
                     t0 = time.perf_counter()
                     summary = convert_folder(model, src, Path(tmp) / f"pipe{r}", options)
                     wall = time.perf_counter() - t0
-                kernel_us = sum(e.self_device_time_total for e in prof.key_averages())
-                busy.append(kernel_us / 1e6 / wall)
+                union, total = busy_share(prof, wall)
+                busy.append(union)
+                busy_sum.append(total)
+                memory.append((torch.cuda.max_memory_allocated(device) - base) / 2**30)
+                reserved.append(torch.cuda.max_memory_reserved(device) / 2**30)
             else:
                 t0 = time.perf_counter()
                 summary = convert_folder(model, src, Path(tmp) / f"pipe{r}", options)
                 wall = time.perf_counter() - t0
             assert summary.ok, summary
             piped.append(args.count / wall)
-            print(f"repeat {r + 1}: plain {plain[-1]:.2f} img/s, pipeline {piped[-1]:.2f} img/s", flush=True)
+            line = f"repeat {r + 1}: pipeline {piped[-1]:.2f} img/s"
+            if plain:
+                line += f", plain {plain[-1]:.2f} img/s"
+            if cuda:
+                line += f", GPU busy {busy[-1]:.0%}, peak GPU memory {memory[-1]:.2f} GiB ({reserved[-1]:.2f} reserved)"
+            print(line, flush=True)
 
-    mp, mq = statistics.median(plain), statistics.median(piped)
+    mq = statistics.median(piped)
     print(f"device {device} ({torch.get_num_threads()} threads), {args.count} x {w}x{h} JPEG, "
-          f"generator {args.blocks} blocks ngf {args.ngf}, batch {args.batch}")
-    print(f"median of {args.repeats}: plain loop {mp:.2f} img/s, pipeline {mq:.2f} img/s, ratio {mq / mp:.2f}x")
+          f"generator {args.blocks} blocks ngf {args.ngf}, batch {args.batch}, compile {options.compile}")
+    report = {"device": str(device), "device_name": torch.cuda.get_device_name(device) if cuda else "cpu",
+              "torch": torch.__version__, "count": args.count, "width": w, "height": h, "blocks": args.blocks,
+              "ngf": args.ngf, "batch": args.batch, "compile": options.compile, "tile": args.tile,
+              "repeats": args.repeats, "pipeline_images_per_s": piped, "pipeline_images_per_s_median": mq}
+    if plain:
+        mp = statistics.median(plain)
+        report.update(plain_images_per_s=plain, plain_images_per_s_median=mp, speed_vs_plain=mq / mp)
+        print(f"median of {args.repeats}: plain loop {mp:.2f} img/s, pipeline {mq:.2f} img/s, ratio {mq / mp:.2f}x")
+    else:
+        print(f"median of {args.repeats}: pipeline {mq:.2f} img/s")
     if busy:
-        print(f"GPU busy (kernel time / wall time): median {statistics.median(busy):.0%}")
+        report.update(gpu_busy=busy, gpu_busy_median=statistics.median(busy), gpu_busy_sum_median=statistics.median(
+            busy_sum), peak_gpu_gib=memory, peak_gpu_gib_max=max(memory), peak_gpu_reserved_gib=reserved,
+            peak_gpu_reserved_gib_max=max(reserved))
+        print(f"GPU busy (device activity / wall time): median {statistics.median(busy):.0%} "
+              f"(summed kernel time {statistics.median(busy_sum):.0%}); pipeline peak GPU memory {max(memory):.2f} GiB "
+              f"allocated, {max(reserved):.2f} GiB reserved by the allocator")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
