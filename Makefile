@@ -49,3 +49,14 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# ---- the GPU check (tools/gpu_check.py, docs/performance.md): every GPU path and figure in one call
+# on a lent GPU machine, written under $(OUT) ($OUT there). It runs on that machine's own python3
+# (.venv does not travel; locally .venv's python is taken); DEVICE=cpu is the tiny CPU dry run.
+GPU_PYTHON ?= $(if $(wildcard $(PY)),$(PY),python3)
+DEVICE     ?= cuda
+OUT        ?= /tmp/cyclegan-gpu-check
+
+.PHONY: gpu-check
+gpu-check:
+	$(GPU_PYTHON) tools/gpu_check.py --device $(DEVICE) --out "$(OUT)"
