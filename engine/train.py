@@ -98,6 +98,9 @@ class Trainer:
         if not resuming:
             check_new_run_folder(self.run_dir)
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        # Under torchrun the DistributedDataParallel path runs even on one GPU (torchrun
+        # --nproc_per_node=1 checks it); a plain process never touches torch.distributed.
+        self.distributed = self.world_size > 1 or dist.is_torchelastic_launched()
         self.rank = int(os.environ.get("RANK", "0"))
         self.is_main = self.rank == 0
         self.device = self._setup_device()
@@ -118,7 +121,7 @@ class Trainer:
         self.model = build_model(c, self.device, self.speed)
         if not resuming:  # what the step draws (dropout, augmentation) repeats from the seed; resume restores it
             torch.manual_seed(c.seed)
-        if self.world_size > 1:
+        if self.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model.distribute(lambda module: DistributedDataParallel(module, device_ids=ids))
         if self.speed.compile:
@@ -135,7 +138,7 @@ class Trainer:
 
     # ----------------------------------------------------------------- setup
     def _setup_device(self) -> torch.device:
-        if self.world_size > 1:
+        if self.distributed:
             local = int(os.environ.get("LOCAL_RANK", "0"))
             want = self.config.device
             use_cuda = torch.cuda.is_available() and want in ("auto", "cuda") or want.startswith("cuda")
@@ -219,7 +222,7 @@ class Trainer:
         Left to interpreter exit, gloo's worker threads can still hold DDP's buffers and
         abort the process after a successful run (seen once in CI, torch 2.14.1).
         """
-        if self.world_size > 1 and dist.is_initialized():
+        if self.distributed and dist.is_initialized():
             self.model.distribute(lambda module: module)  # drop the DDP wrappers
             gc.collect()
             dist.destroy_process_group()
@@ -331,7 +334,7 @@ class Trainer:
     def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
         names = self.model.loss_names
         values = torch.stack([losses[n].float() for n in names])
-        if self.world_size > 1:
+        if self.distributed:
             dist.all_reduce(values)
             values /= self.world_size
         floats = values.tolist()  # the loop's only regular host sync

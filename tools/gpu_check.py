@@ -470,9 +470,6 @@ print("GPU_CHECK_ENV " + json.dumps(info))
 
     def step_tests_engine(self, r: StepResult) -> None:
         argv = ["-m", "not slow and not gpu", *self.sizes.suite]
-        # test_ddp starts two ranks: on a one-GPU machine both would ask for cuda:0 and cuda:1
-        # (tests/engine/ddp_check.py trains with device=auto); the ddp step covers DDP here
-        argv += ["--deselect", "tests/engine/test_ddp.py::test_two_process_gloo_run_keeps_ranks_in_sync"]
         if self.cuda and self.env_info.get("has_xdist"):
             argv += ["-n", "4"]  # 16 cores there; the tests are small
         self._pytest(r, argv, env=dict(self.env, TORCH_COMPILE_DISABLE="1"))
@@ -828,13 +825,10 @@ print("GPU_CHECK_ENV " + json.dumps(info))
 def ddp_worker(args: argparse.Namespace) -> int:
     """Run under ``torchrun --nproc_per_node=1``: train a few steps through the engine's DDP path.
 
-    The engine wraps its networks in DistributedDataParallel only when WORLD_SIZE is above 1
-    (engine/train.py), so with one GPU the worker starts the process group itself (NCCL on CUDA,
-    gloo on the CPU; a world of one) and then tells the Trainer there are two ranks. Every
-    collective still runs on the real one-rank group: DDP's gradient all-reduce, the logged
-    losses' all-reduce. The one side effect is in metrics.jsonl: the losses read half their value
-    and images/s twice (both are divided or multiplied by the world size), so this step reports
-    times only.
+    Under torchrun the engine wraps its networks in DistributedDataParallel even in a world of
+    one (engine/train.py), so DDP's gradient all-reduce and the logged losses' all-reduce run
+    on a real NCCL (gloo on the CPU) group. The worker starts the group itself first, to report
+    a collective on its own before training needs one.
     """
     import torch
     import torch.distributed as dist
@@ -860,8 +854,6 @@ def ddp_worker(args: argparse.Namespace) -> int:
     dist.all_reduce(probe)  # a collective on its own, before training needs one
     print(f"GPU_CHECK_DDP_STAGE {backend} process group up (world {world}), all_reduce gave {probe.item():g}",
           flush=True)
-    if world == 1:
-        os.environ["WORLD_SIZE"] = "2"
     sizes = {"full": FULL, "tiny": TINY}[args.sizes]
     values = apply_preset(to_dict(TrainConfig()), "quick")
     values.update(data=args.ddp_data, out=args.ddp_out, max_steps=args.ddp_steps, log_every=args.ddp_log_every,

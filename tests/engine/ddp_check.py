@@ -9,7 +9,7 @@ from engine import Finished, Trainer
 from tests.conftest import tiny_config
 
 data, out = sys.argv[1], sys.argv[2]
-trainer = Trainer(tiny_config(data, out, max_steps=3, batch_size=2))
+trainer = Trainer(tiny_config(data, out, max_steps=3, batch_size=2, device="cpu"))  # gloo, whatever GPUs exist
 result = trainer.run()
 assert isinstance(result, Finished) if trainer.is_main else result is not None
 checksum = torch.stack([sum(p.double().sum() for p in net.parameters())
