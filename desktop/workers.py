@@ -145,11 +145,13 @@ class ThumbnailSignals(QObject):
 
 
 class ThumbnailTask(QRunnable):
-    """Decode and shrink one image on a pool thread, caching the result as a small PNG."""
+    """Decode and shrink one image (or a pair, side by side) on a pool thread, cached as a small PNG."""
 
-    def __init__(self, path: Path, size: int, cache_dir: Path, signals: ThumbnailSignals):
+    def __init__(self, path: Path, size: int, cache_dir: Path, signals: ThumbnailSignals,
+                 partner: Path | None = None, width: int | None = None):
         super().__init__()
-        self.path, self.size, self.cache_dir, self.signals = path, size, cache_dir, signals
+        self.path, self.size, self.cache_dir, self.signals, self.partner = path, size, cache_dir, signals, partner
+        self.width = width or size  # a single image that holds a pair is twice as wide
 
     def run(self) -> None:
         import hashlib
@@ -160,17 +162,26 @@ class ThumbnailTask(QRunnable):
         from engine.fileio import atomic_path
 
         try:
-            stat = self.path.stat()
-            key = hashlib.sha1(f"{self.path}|{stat.st_mtime_ns}|{stat.st_size}|{self.size}".encode()).hexdigest()
+            paths = [self.path] + ([self.partner] if self.partner else [])
+            stamp = "|".join(f"{p}|{p.stat().st_mtime_ns}|{p.stat().st_size}" for p in paths)
+            key = hashlib.sha1(f"{stamp}|{self.size}|{self.width}".encode()).hexdigest()
             cached = self.cache_dir / f"{key}.png"
-            if cached.exists():
-                image = QImage(str(cached))
-            else:
-                img = load_image(self.path, 3)
-                img.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
+            if not cached.exists():
+                tiles = []
+                for path in paths:
+                    img = load_image(path, 3)
+                    img.thumbnail((self.size if self.partner else self.width, self.size), Image.Resampling.BILINEAR)
+                    tiles.append(img)
+                img = tiles[0]
+                if len(tiles) == 2:  # a pair: A and B side by side, B at A's height
+                    b = tiles[1].resize((max(1, round(tiles[1].width * img.height / tiles[1].height)), img.height))
+                    both = Image.new("RGB", (img.width + 2 + b.width, img.height), "white")
+                    both.paste(img, (0, 0))
+                    both.paste(b, (img.width + 2, 0))
+                    img = both
                 with atomic_path(cached) as tmp:  # a unique temp name: two pool threads may race here
                     img.save(tmp)
-                image = QImage(str(cached))
+            image = QImage(str(cached))
         except Exception:
             image = QImage()
         self.signals.ready.emit(str(self.path), image)

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .data import check_folder, list_images, probe_image, resolve_folders
+from .data import Pair, PairedData, check_folder, find_pairs, list_images, match_by_name, probe_image, resolve_folders
 from .fileio import atomic_path, atomic_write_text
 
 APP = "CycleGAN Studio"
@@ -75,6 +75,9 @@ class DatasetEntry:
     test_a: str = ""
     test_b: str = ""
     added: float = field(default_factory=time.time)
+    # "folders": images of A and B (pairs where names match); "aligned": each image holds A and B
+    # side by side (folder_a is its train/ folder, folder_b is empty), for pix2pix only
+    layout: str = "folders"
 
 
 @dataclass
@@ -83,6 +86,7 @@ class DatasetReport:
     count_a: int
     count_b: int
     problems: list[str]
+    pairs: int = 0  # pairs pix2pix can train on (0: unpaired only)
 
 
 class Library:
@@ -119,7 +123,14 @@ class Library:
             raise ValueError("give the dataset a name")
         if any(e.name == name for e in self.datasets()):
             raise ValueError(f"a dataset named {name!r} already exists")
-        folders = resolve_folders(folder_a, folder_b or None)
+        try:
+            folders = resolve_folders(folder_a, folder_b or None)
+        except FileNotFoundError:
+            aligned = None if folder_b else self._aligned_entry(name, Path(folder_a), name_a, name_b)
+            if aligned is None:
+                raise
+            self._write(self.datasets() + [aligned])
+            return aligned
         check_folder(folders.a, "A")
         check_folder(folders.b, "B")
         entry = DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
@@ -128,13 +139,61 @@ class Library:
         self._write(self.datasets() + [entry])
         return entry
 
+    @staticmethod
+    def _aligned_entry(name: str, root: Path, name_a: str, name_b: str) -> DatasetEntry | None:
+        """An entry for a folder of side-by-side pairs (``train/`` and ``test/`` or ``val/``), if it is one."""
+        try:
+            found = find_pairs(root)
+        except (OSError, ValueError):
+            return None
+        if found.layout != "aligned":
+            return None
+        train = root / "train" if (root / "train").is_dir() else root
+        held_out = next((root / s for s in ("test", "val") if (root / s).is_dir() and train != root), None)
+        return DatasetEntry(name, str(train.resolve()), "", name_a.strip() or "A", name_b.strip() or "B",
+                            str(held_out.resolve()) if held_out else "", layout="aligned")
+
+    @staticmethod
+    def has_pairs(entry: DatasetEntry) -> bool:
+        """Whether pix2pix can train on it, from file names alone (cheap enough for every click)."""
+        if entry.layout == "aligned":
+            return True
+        try:
+            return bool(match_by_name(Path(entry.folder_a), Path(entry.folder_b))[0])
+        except OSError:
+            return False
+
+    @staticmethod
+    def pairs(entry: DatasetEntry) -> PairedData | None:
+        """The dataset's pairs for pix2pix (aligned images, or files of the same name on both sides), if any."""
+        try:
+            return find_pairs(entry.folder_a) if entry.layout == "aligned" else find_pairs(entry.folder_a,
+                                                                                           entry.folder_b)
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def held_out_pairs(entry: DatasetEntry) -> list[Pair]:
+        """Test pairs to evaluate a pix2pix model on: test/ of side-by-side images, or testA/ + testB/ by name."""
+        try:
+            if entry.layout == "aligned":
+                return find_pairs(entry.test_a).pairs if entry.test_a else []
+            if entry.test_a and entry.test_b:
+                return match_by_name(Path(entry.test_a), Path(entry.test_b))[0]
+        except (OSError, ValueError):
+            pass
+        return []
+
     def import_copy(self, entry: DatasetEntry) -> DatasetEntry:
         """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there."""
         target = self.root / "datasets" / safe_name(entry.name)
         if target.exists():
             raise ValueError(f"{target} already exists")
-        pairs = [("trainA", entry.folder_a), ("trainB", entry.folder_b), ("testA", entry.test_a),
-                 ("testB", entry.test_b)]
+        if entry.layout == "aligned":
+            pairs = [("train", entry.folder_a), ("test", entry.test_a)]
+        else:
+            pairs = [("trainA", entry.folder_a), ("trainB", entry.folder_b), ("testA", entry.test_a),
+                     ("testB", entry.test_b)]
         tmp = target.with_name(f".{target.name}.part")
         shutil.rmtree(tmp, ignore_errors=True)
         for sub, folder in pairs:
@@ -144,9 +203,13 @@ class Library:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, dest)
         os.replace(tmp, target)
-        copied = DatasetEntry(entry.name, str(target / "trainA"), str(target / "trainB"), entry.name_a, entry.name_b,
-                              str(target / "testA") if entry.test_a else "", str(target / "testB") if entry.test_b else "",
-                              entry.added)
+        if entry.layout == "aligned":
+            copied = DatasetEntry(entry.name, str(target / "train"), "", entry.name_a, entry.name_b,
+                                  str(target / "test") if entry.test_a else "", "", entry.added, "aligned")
+        else:
+            copied = DatasetEntry(entry.name, str(target / "trainA"), str(target / "trainB"), entry.name_a,
+                                  entry.name_b, str(target / "testA") if entry.test_a else "",
+                                  str(target / "testB") if entry.test_b else "", entry.added)
         self._write([copied if e.name == entry.name else e for e in self.datasets()])
         return copied
 
@@ -164,7 +227,10 @@ class Library:
         problems: list[str] = []
         counts = []
         few: list[str] = []
-        for side, folder in (("A", entry.folder_a), ("B", entry.folder_b)):
+        sides = [("pairs" if entry.layout == "aligned" else "A", entry.folder_a)]
+        if entry.layout != "aligned":
+            sides.append(("B", entry.folder_b))
+        for side, folder in sides:
             path = Path(folder)
             if not path.is_dir():
                 problems.append(f"folder {side} is missing: {folder}")
@@ -191,10 +257,16 @@ class Library:
                 problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
                 problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
-        if few:
+        paired = Library.pairs(entry)
+        if entry.layout == "aligned":
+            counts.append(counts[0])
+        elif paired and paired.unmatched:
+            problems.append(f"{len(paired.unmatched)} file(s) have no partner of the same name on the other side "
+                            "(pix2pix skips them)")
+        if few and not paired:
             problems.insert(0, f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a "
                                "side, models tend to learn what the photos show rather than the change")
-        return DatasetReport(counts[0], counts[1], problems)
+        return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0)
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:

@@ -31,7 +31,8 @@ class AddDatasetDialog(QDialog):
         self.name_a, self.name_b = QLineEdit("A"), QLineEdit("B")
         self.name_a.setPlaceholderText("e.g. horse")
         self.name_b.setPlaceholderText("e.g. zebra")
-        self.use_root = QRadioButton("One folder holding trainA/ and trainB/ (and testA/ testB/)")
+        self.use_root = QRadioButton("One folder holding trainA/ and trainB/ (and testA/ testB/), or train/ of "
+                                     "side-by-side pairs")
         self.use_pair = QRadioButton("Two folders of images, A and B")
         self.use_root.setChecked(True)
         group = QButtonGroup(self)
@@ -126,9 +127,11 @@ class DatasetsPage(QWidget):
         self.problems.setWordWrap(True)
         cache = cache_home() / "thumbnails"
         self.grid_a, self.grid_b = ThumbnailGrid(cache), ThumbnailGrid(cache)
+        self.grid_pairs = ThumbnailGrid(cache)
         self.sides = QTabWidget()
         self.sides.addTab(self.grid_a, "A")
         self.sides.addTab(self.grid_b, "B")
+        self.sides.addTab(self.grid_pairs, "Pairs")
         right = QVBoxLayout()
         right.addWidget(self.title)
         right.addWidget(self.details)
@@ -175,15 +178,31 @@ class DatasetsPage(QWidget):
         tests = ""
         if entry.test_a:
             tests = f"<br>Test folders: {entry.test_a}" + (f", {entry.test_b}" if entry.test_b else "")
-        self.details.setText(f"<b>{entry.name_a}</b> (A): {report.count_a} images in {entry.folder_a}<br>"
-                             f"<b>{entry.name_b}</b> (B): {report.count_b} images in {entry.folder_b}{tests}")
+        aligned = entry.layout == "aligned"
+        if aligned:
+            sides = (f"{report.pairs} pairs, <b>{entry.name_a}</b> (A) on the left and <b>{entry.name_b}</b> (B) "
+                     f"on the right of each image, in {entry.folder_a}")
+        else:
+            sides = (f"<b>{entry.name_a}</b> (A): {report.count_a} images in {entry.folder_a}<br>"
+                     f"<b>{entry.name_b}</b> (B): {report.count_b} images in {entry.folder_b}")
+        paired = (f"<br>{report.pairs} pairs (files of the same name on both sides): pix2pix can train on them"
+                  if report.pairs and not aligned else "")
+        self.details.setText(sides + paired + tests)
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {p}" for p in shown) + more)
         self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
         self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
+        self.sides.setTabText(2, f"Pairs ({report.pairs})")
+        self.sides.setTabVisible(0, not aligned)
+        self.sides.setTabVisible(1, not aligned)
+        self.sides.setTabVisible(2, bool(report.pairs))
         for grid, folder in ((self.grid_a, entry.folder_a), (self.grid_b, entry.folder_b)):
-            grid.set_files(list_images(folder) if Path(folder).is_dir() else [])
+            grid.set_files(list_images(folder) if folder and Path(folder).is_dir() and not aligned else [])
+        found = Library.pairs(entry) if report.pairs else None
+        self.grid_pairs.set_pairs([(p.a, p.b) for p in found.pairs] if found else [])
+        if aligned:
+            self.sides.setCurrentIndex(2)
 
     def add_dataset(self) -> None:
         dialog = AddDatasetDialog(self.library, self)

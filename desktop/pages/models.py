@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog
 from desktop.widgets.layout import split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import Library
-from engine.evaluate import evaluate, truth_for
+from engine.data import match_by_name
+from engine.evaluate import evaluate_pairs, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 
@@ -163,22 +164,27 @@ class ModelsPage(QWidget):
             for side, test in (("A", entry.test_a), ("B", entry.test_b)):
                 truth = truth_for(test)
                 if truth:
-                    self.eval_dataset.addItem(f"{entry.name}: test{side}", (side, test, str(truth)))
+                    pairs = match_by_name(Path(test), truth)[0]  # (input, its ground truth)
+                    self.eval_dataset.addItem(f"{entry.name}: test{side}", (side, pairs, False))
+            held_out = Library.held_out_pairs(entry)
+            if held_out:
+                for side in ("A", "B"):  # (A, B) pairs: B as the input swaps them
+                    self.eval_dataset.addItem(f"{entry.name}: test pairs, {side} as input", (side, held_out, side == "B"))
         has_any = self.eval_dataset.count() > 0
         self.eval_dataset.setEnabled(has_any)
         if not has_any:
-            self.eval_dataset.addItem("no dataset with testA/ + testA_truth/")
+            self.eval_dataset.addItem("no dataset with test pairs (testA/ + testA_truth/, test/, testA/ + testB/)")
         self.evaluate_button.setEnabled(has_any and self.current_path() is not None)
 
     def evaluate_selected(self) -> None:
         path, pair = self.current_path(), self.eval_dataset.currentData()
         if path is None or not pair:
             return
-        side, test, truth = pair
+        side, pairs, swap = pair
         direction = ("AtoB" if side == "A" else "BtoA") if path.is_dir() else "AtoB"
-        self.message.setText(f"Evaluating on {Path(test).name}…")
+        self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
-        worker = CallWorker(evaluate, str(path), test, truth, direction=direction, parent=self)
+        worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self)
         worker.done.connect(lambda report: self.message.setText(f"Evaluation: {report.summary()}"))
         worker.failed.connect(lambda m: self.message.setText(f"Evaluation failed: {m}"))
         worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))

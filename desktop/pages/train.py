@@ -18,7 +18,8 @@ from desktop.workers import TrainWorker
 from engine.config import ModelConfig, TrainConfig, load_json
 from engine.events import Finished, Progress, Samples
 from engine.library import Library
-from engine.presets import PRESETS
+from engine.models import METHODS
+from engine.presets import PRESETS, presets_for
 from engine.rundir import read_metrics
 
 CUSTOM = "Custom"
@@ -28,8 +29,13 @@ FORM_FIELDS = {"crop": ("crop_size", False), "load": ("load_size", False), "bloc
                "steps": ("steps", False), "lr": ("lr", False), "lambda_identity": ("lambda_identity", False),
                "batch": ("batch_size", False), "residual": ("residual", True)}
 # settings the form does not show: taken from the last preset chosen
-HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample")
-HIDDEN_TRAIN_FIELDS = ("preprocess", "ema", "d_augment")
+HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample", "generator", "norm", "d_norm", "init", "dropout")
+HIDDEN_TRAIN_FIELDS = ("preprocess", "ema", "d_augment", "gan_mode", "lambda_l1", "pool_size")
+METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
+METHOD_NOTES = {
+    "cyclegan": "Learns the change from two folders of different pictures.",
+    "pix2pix": "Learns from pairs (a picture and how it should look): far more precise than unpaired training.",
+}
 
 
 def hidden_values(preset_values: dict) -> dict:
@@ -86,8 +92,20 @@ class TrainPage(QWidget):
 
         # ---- settings form
         self.dataset = QComboBox()
+        self.dataset.currentTextChanged.connect(self._dataset_changed)
+        self.method = QComboBox()
+        for key, label in METHOD_LABELS.items():
+            self.method.addItem(label, key)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.method_note = QLabel(METHOD_NOTES["cyclegan"])
+        self.method_note.setObjectName("hint")
+        self.method_note.setWordWrap(True)
+        self.direction = QComboBox()
+        self.direction.addItem("A → B", "AtoB")
+        self.direction.addItem("B → A", "BtoA")
+        self.direction.setToolTip("pix2pix learns one direction: which side of each pair is the input")
         self.preset = QComboBox()
-        self.preset.addItems([p.label for p in PRESETS.values()] + [CUSTOM])
+        self.preset.addItems([p.label for p in presets_for("cyclegan")] + [CUSTOM])
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
         self._extras = hidden_values({})
@@ -122,6 +140,10 @@ class TrainPage(QWidget):
             (w.toggled if isinstance(w, QCheckBox) else w.valueChanged).connect(self._mark_custom)
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
+        form.addRow("Method", self.method)
+        form.addRow(self.method_note)
+        form.addRow("Direction", self.direction)
+        self._direction_row = form.rowCount() - 1
         form.addRow("Preset", self.preset)
         form.addRow(self.preset_note)  # the full width: a wrapped label in the field column gets clipped
         form.addRow("Crop size", self.crop)
@@ -142,6 +164,7 @@ class TrainPage(QWidget):
         form.addRow("Seed", self.seed)
         settings_box = QGroupBox("New run")
         settings_box.setLayout(form)
+        self.form = form
 
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
@@ -204,6 +227,7 @@ class TrainPage(QWidget):
         split_page(self, left, right, (330, 800))
         self.apply_preset(self.preset.currentText())
         self.refresh()
+        self._dataset_changed(self.dataset.currentText())
         self._set_running(False)
 
     # ------------------------------------------------------------ form
@@ -216,6 +240,43 @@ class TrainPage(QWidget):
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
+
+    def current_method(self) -> str:
+        return self.method.currentData() or "cyclegan"
+
+    def _dataset_changed(self, name: str) -> None:
+        """Offer pix2pix when the dataset has pairs (and only pix2pix for side-by-side images)."""
+        entry = next((e for e in self._entries() if e.name == name), None)
+        paired = entry is not None and Library.has_pairs(entry)
+        aligned = entry is not None and entry.layout == "aligned"
+        model = self.method.model()
+        model.item(0).setEnabled(not aligned)
+        model.item(1).setEnabled(paired)
+        if entry is not None:
+            names = (entry.name_a, entry.name_b)
+            self.direction.setItemText(0, f"{names[0]} → {names[1]}")
+            self.direction.setItemText(1, f"{names[1]} → {names[0]}")
+        wanted = "pix2pix" if aligned or (paired and self.current_method() == "pix2pix") else "cyclegan"
+        self.method.setCurrentIndex(self.method.findData(wanted))
+        self._method_changed()
+
+    def _entries(self):
+        try:
+            return self.library.datasets()
+        except ValueError:
+            return []
+
+    def _method_changed(self, *_) -> None:
+        method = self.current_method()
+        self.method_note.setText(METHOD_NOTES[method])
+        self.form.setRowVisible(self._direction_row, method == "pix2pix")
+        labels = [p.label for p in presets_for(method)] + [CUSTOM]
+        if [self.preset.itemText(i) for i in range(self.preset.count())] != labels:
+            self.preset.blockSignals(True)
+            self.preset.clear()
+            self.preset.addItems(labels)
+            self.preset.blockSignals(False)
+            self.apply_preset(labels[0])
 
     def _preset_values(self, preset) -> dict:
         defaults = TrainConfig()
@@ -281,6 +342,7 @@ class TrainPage(QWidget):
         if self.load.value() < self.crop.value():
             raise ValueError("load size must be at least the crop size")
         config = TrainConfig(
+            method=self.current_method(), direction=self.direction.currentData(),
             data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
             out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
             model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
@@ -303,8 +365,8 @@ class TrainPage(QWidget):
         except (ValueError, KeyError) as exc:
             self.show_error(str(exc))
             return
+        self.show_method(config)
         self.plot.clear()
-        self.samples.set_domain_names(config.name_a, config.name_b)
         self._launch(TrainWorker(config=config, parent=self))
 
     def continue_selected(self) -> None:
@@ -371,7 +433,17 @@ class TrainPage(QWidget):
         self.plot.extend([(e.step, e.losses) for e in events])
 
     def on_samples(self, s: Samples) -> None:
-        self.samples.show_samples(s.step, s.images)
+        self.samples.show_samples(s.step, s.images, s.panels, s.columns)
+
+    def show_method(self, config: TrainConfig) -> None:
+        """Lay out the plot and the samples for the run's method (its losses, its panels, its sides)."""
+        cls = METHODS[config.method]
+        self.plot.set_loss_names(cls.loss_names)
+        self.samples.set_panels(cls.sample_names, cls.sample_columns)
+        a, b = config.name_a, config.name_b
+        if config.method == "pix2pix" and config.direction == "BtoA":
+            a, b = b, a
+        self.samples.set_domain_names(a, b)
 
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"
@@ -409,12 +481,11 @@ class TrainPage(QWidget):
             return
         run = Path(run_dir)
         rows = read_metrics(run)
-        self.plot.set_rows(rows)
         try:
-            cfg = load_json(TrainConfig, run / "config.json")
-            self.samples.set_domain_names(cfg.name_a, cfg.name_b)
+            self.show_method(load_json(TrainConfig, run / "config.json"))
         except (OSError, ValueError):
             pass
+        self.plot.set_rows(rows)
         grids = sorted((run / "samples").glob("step_*.png"))
         if grids:
             self.samples.show_grid_file(grids[-1])

@@ -64,44 +64,69 @@ class ScaledImage(QLabel):
 
 
 class SampleGrid(QWidget):
-    """Real A, fake B, rec A over real B, fake A, rec B, with captions."""
+    """A run's sample panels with captions: CycleGAN's real/fake/rec of both directions, or
+    pix2pix's input, output and target. The panels follow the engine's Samples event."""
 
-    NAMES = (("real_A", "Real {a}"), ("fake_B", "→ {b}"), ("rec_A", "→ back to {a}"),
-             ("real_B", "Real {b}"), ("fake_A", "→ {a}"), ("rec_B", "→ back to {b}"))
+    CAPTIONS = {"real_A": "Real {a}", "fake_B": "→ {b}", "rec_A": "→ back to {a}",
+                "real_B": "Real {b}", "fake_A": "→ {a}", "rec_B": "→ back to {b}",
+                "input": "Input ({a})", "output": "Output → {b}", "target": "Target ({b})"}
+    CYCLEGAN = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        layout = QGridLayout(self)
+        self._layout = QGridLayout(self)
         self.views: dict[str, ScaledImage] = {}
         self.captions: dict[str, QLabel] = {}
-        for i, (key, _) in enumerate(self.NAMES):
+        self.panels: tuple[str, ...] = ()
+        self.columns = 3
+        self._names = ("A", "B")
+        self.step = None
+        self.set_panels(self.CYCLEGAN, 3)
+
+    def set_panels(self, panels: tuple[str, ...], columns: int) -> None:
+        """Lay out one captioned view per panel, ``columns`` a row (keeps the views if unchanged)."""
+        panels = tuple(panels)
+        if panels == self.panels and columns == self.columns:
+            return
+        for widget in [*self.views.values(), *self.captions.values()]:
+            self._layout.removeWidget(widget)
+            widget.deleteLater()
+        self.views, self.captions = {}, {}
+        self.panels, self.columns = panels, columns
+        for i, key in enumerate(panels):
             caption = QLabel()
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view = ScaledImage("no sample yet")
-            layout.addWidget(caption, (i // 3) * 2, i % 3)
-            layout.addWidget(view, (i // 3) * 2 + 1, i % 3)
+            self._layout.addWidget(caption, (i // columns) * 2, i % columns)
+            self._layout.addWidget(view, (i // columns) * 2 + 1, i % columns)
             self.views[key], self.captions[key] = view, caption
-        self.set_domain_names("A", "B")
-        self.step = None
+        self.set_domain_names(*self._names)
 
     def set_domain_names(self, a: str, b: str) -> None:
-        for key, text in self.NAMES:
-            self.captions[key].setText(text.format(a=a, b=b))
+        """Name the panels: A and B are the source and the target side (pix2pix: in its direction)."""
+        self._names = (a, b)
+        for key, caption in self.captions.items():
+            caption.setText(self.CAPTIONS.get(key, key).format(a=a, b=b))
 
-    def show_samples(self, step: int, images: dict[str, np.ndarray]) -> None:
+    def show_samples(self, step: int, images: dict[str, np.ndarray], panels: tuple[str, ...] | None = None,
+                     columns: int | None = None) -> None:
+        if panels:
+            self.set_panels(panels, columns or self.columns)
         self.step = step
         for key, view in self.views.items():
             if key in images:
                 view.set_image(array_to_qimage(images[key]))
 
     def show_grid_file(self, path: str | Path) -> None:
-        """Show a saved samples/step_*.png (a 2x3 grid with 2 px padding) in the six views."""
+        """Show a saved samples/step_*.png (a grid of the panels with 2 px padding) in the views."""
         grid = QImage(str(path))
         if grid.isNull():
             return
-        cell_w, cell_h = (grid.width() - 2) // 3 - 2, (grid.height() - 2) // 2 - 2
-        for i, (key, _) in enumerate(self.NAMES):
-            x, y = 2 + (i % 3) * (cell_w + 2), 2 + (i // 3) * (cell_h + 2)
+        rows = -(-len(self.panels) // self.columns)
+        cell_w = (grid.width() - 2) // self.columns - 2
+        cell_h = (grid.height() - 2) // rows - 2
+        for i, key in enumerate(self.panels):
+            x, y = 2 + (i % self.columns) * (cell_w + 2), 2 + (i // self.columns) * (cell_h + 2)
             self.views[key].set_image(grid.copy(x, y, cell_w, cell_h))
 
 
@@ -126,24 +151,32 @@ class ThumbnailGrid(QListWidget):
         self._items: dict[str, QListWidgetItem] = {}
         self._generation = 0
 
-    def set_files(self, files: list[Path], limit: int = 500) -> None:
+    def set_files(self, files: list[Path], limit: int = 500, wide: bool = False) -> None:
+        """Show image files; ``wide`` for images that hold a pair side by side."""
+        self.set_pairs([(p, None) for p in files], limit, wide)
+
+    def set_pairs(self, pairs: list[tuple[Path, Path | None]], limit: int = 500, wide: bool = True) -> None:
+        """Show pairs side by side (or single files where the partner is None), named by the first."""
         from desktop.workers import ThumbnailTask
 
         self.clear()
         self._items = {}
         self._generation += 1
-        placeholder = self._placeholder()
-        for path in files[:limit]:
-            item = QListWidgetItem(placeholder, path.name)
+        width = 2 * self.size if wide else self.size
+        self.setIconSize(QSize(width, self.size))
+        self.setGridSize(QSize(width + 16, self.size + 28))
+        placeholder = self._placeholder(width)
+        for path, partner in pairs[:limit]:
+            item = QListWidgetItem(placeholder, path.stem if partner else path.name)
             item.setSizeHint(self.gridSize())
-            item.setToolTip(str(path))
+            item.setToolTip(f"{path}\n{partner}" if partner else str(path))
             self.addItem(item)
             self._items[str(path)] = item
-            self.pool.start(ThumbnailTask(path, self.size, self.cache_dir, self.signals))
+            self.pool.start(ThumbnailTask(path, self.size, self.cache_dir, self.signals, partner, width))
 
-    def _placeholder(self) -> QIcon:
-        """A light square the size of a thumbnail, so the layout does not jump as they arrive."""
-        pix = QPixmap(self.size, self.size)
+    def _placeholder(self, width: int | None = None) -> QIcon:
+        """A light box the size of a thumbnail, so the layout does not jump as they arrive."""
+        pix = QPixmap(width or self.size, self.size)
         pix.fill(QColor("#e6e8eb"))
         return QIcon(pix)
 

@@ -1,4 +1,4 @@
-"""Live plot of the eight CycleGAN losses: toggles, EMA smoothing, log scale.
+"""Live plot of a run's losses (CycleGAN's eight, pix2pix's four): toggles, EMA smoothing, log scale.
 
 Built on pyqtgraph rather than QtCharts: at 10^5 points per curve (8 curves) pyqtgraph
 with peak downsampling and clip-to-view redraws in milliseconds, QtCharts in seconds
@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlid
 
 from engine.events import LOSS_NAMES
 
-COLOURS = {"D_A": "#d62728", "G_A": "#1f77b4", "cycle_A": "#2ca02c", "idt_A": "#9467bd",
-           "D_B": "#ff7f0e", "G_B": "#17becf", "cycle_B": "#8c564b", "idt_B": "#e377c2"}
+# Okabe & Ito's colour-blind-safe palette (yellow swapped for grey, which reads on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#999999")
 
 
 def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.0)
@@ -41,6 +41,8 @@ def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.
 
 
 class LossPlot(QWidget):
+    """One curve per loss; the coloured check boxes below are the legend (nothing covers the data)."""
+
     visibility_changed = Signal(str, bool)
 
     def __init__(self, parent=None):
@@ -50,28 +52,17 @@ class LossPlot(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # plain loss units, never "(x0.001)"
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.names: tuple[str, ...] = ()
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for name in LOSS_NAMES:
-            curve = self.plot.plot([], [], name=name, pen=pg.mkPen(COLOURS[name], width=1.5))
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.curves[name] = curve
-        self._steps = np.zeros(0)
-        self._values = {n: np.zeros(0) for n in LOSS_NAMES}
-        self._smoothed = {n: np.zeros(0) for n in LOSS_NAMES}
-        self._ema_state = {n: (0.0, 0.0) for n in LOSS_NAMES}
-        self._smoothing = 0.6
-
-        toggles = QGridLayout()
         self.toggles: dict[str, QCheckBox] = {}
-        for i, name in enumerate(LOSS_NAMES):
-            box = QCheckBox(name)
-            box.setChecked(True)
-            box.setStyleSheet(f"QCheckBox {{ color: {COLOURS[name]}; font-weight: 600; }}")
-            box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
-            toggles.addWidget(box, i // 4, i % 4)
-            self.toggles[name] = box
+        self._toggle_grid = QGridLayout()
+        self._steps = np.zeros(0)
+        self._values: dict[str, np.ndarray] = {}
+        self._smoothed: dict[str, np.ndarray] = {}
+        self._ema_state: dict[str, tuple[float, float]] = {}
+        self._smoothing = 0.6
         self.smooth = QSlider(Qt.Orientation.Horizontal)
         self.smooth.setRange(0, 99)
         self.smooth.setValue(int(self._smoothing * 100))
@@ -80,7 +71,7 @@ class LossPlot(QWidget):
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.toggled.connect(lambda on: self.plot.setLogMode(y=on))
         controls = QHBoxLayout()
-        controls.addLayout(toggles, 1)
+        controls.addLayout(self._toggle_grid, 1)
         controls.addWidget(QLabel("Smoothing"))
         controls.addWidget(self.smooth)
         controls.addWidget(self.log_scale)
@@ -88,19 +79,46 @@ class LossPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addLayout(controls)
+        self.set_loss_names(LOSS_NAMES)
+
+    def set_loss_names(self, names: tuple[str, ...]) -> None:
+        """One curve and one toggle per loss of the method being shown (clears the data if they change)."""
+        names = tuple(names)
+        if names == self.names:
+            return
+        for curve in self.curves.values():
+            self.plot.removeItem(curve)
+        for box in self.toggles.values():
+            self._toggle_grid.removeWidget(box)
+            box.deleteLater()
+        self.names, self.curves, self.toggles = names, {}, {}
+        columns = 4 if len(names) > 4 else len(names) or 1
+        for i, name in enumerate(names):
+            colour = PALETTE[i % len(PALETTE)]
+            curve = self.plot.plot([], [], name=name, pen=pg.mkPen(colour, width=1.5))
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.curves[name] = curve
+            box = QCheckBox(name)
+            box.setChecked(True)
+            box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: 600; }}")
+            box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
+            self._toggle_grid.addWidget(box, i // columns, i % columns)
+            self.toggles[name] = box
+        self.clear()
 
     # -------------------------------------------------------------- data
     def clear(self) -> None:
         self._steps = np.zeros(0)
-        self._values = {n: np.zeros(0) for n in LOSS_NAMES}
-        self._smoothed = {n: np.zeros(0) for n in LOSS_NAMES}
-        self._ema_state = {n: (0.0, 0.0) for n in LOSS_NAMES}
+        self._values = {n: np.zeros(0) for n in self.names}
+        self._smoothed = {n: np.zeros(0) for n in self.names}
+        self._ema_state = {n: (0.0, 0.0) for n in self.names}
         self._redraw()
 
     def set_rows(self, rows: list[dict]) -> None:
         """Replace the data with metrics.jsonl rows (a past or resumed run)."""
         self._steps = np.array([r["step"] for r in rows], dtype=float)
-        self._values = {n: np.array([r.get(n, np.nan) for r in rows], dtype=float) for n in LOSS_NAMES}
+        self._values = {n: np.array([r.get(n, np.nan) for r in rows], dtype=float) for n in self.names}
         self._resmooth()
 
     def append(self, step: int, losses: dict[str, float]) -> None:
@@ -112,7 +130,7 @@ class LossPlot(QWidget):
         keep = self._steps < points[0][0]  # a resumed run may re-log steps after its checkpoint
         self._steps = np.concatenate([self._steps[keep], [p[0] for p in points]])
         w = self._smoothing
-        for n in LOSS_NAMES:
+        for n in self.names:
             new = np.array([p[1].get(n, np.nan) for p in points], dtype=float)
             self._values[n] = np.concatenate([self._values[n][keep], new])
             if keep.all():
@@ -127,7 +145,7 @@ class LossPlot(QWidget):
         self._resmooth()
 
     def _resmooth(self) -> None:
-        for n in LOSS_NAMES:
+        for n in self.names:
             self._smoothed[n], self._ema_state[n] = ema(self._values[n], self._smoothing)
         self._redraw()
 

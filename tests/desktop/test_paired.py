@@ -1,0 +1,94 @@
+"""The paired flow in the real window: a pix2pix dataset, its pairs, training, samples, export, convert."""
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyle
+
+from engine.presets import PRESETS
+from tests.desktop.test_pages import combo_option
+
+from tests.desktop.test_end_to_end import add_dataset, set_tiny_training
+from tests.conftest import write_images
+
+
+def aligned(root, count=4, size=(48, 40)):
+    for split, n in (("train", count), ("test", 2)):
+        (root / split).mkdir(parents=True)
+        for i in range(n):
+            a = np.random.default_rng(i + 10 * (split == "test")).integers(0, 256, (size[1], size[0], 3), np.uint8)
+            Image.fromarray(np.concatenate([a, 255 - a], 1)).save(root / split / f"{i}.png")
+    return root
+
+
+def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window, tmp_path):
+    entry = add_dataset(window, aligned(tmp_path / "facades"), "facades")
+    assert entry.layout == "aligned"
+    page = window.datasets
+    assert "4 pairs" in page.details.text()
+    assert page.sides.isTabVisible(2) and not page.sides.isTabVisible(0)
+    qtbot.waitUntil(lambda: page.grid_pairs.loaded_count() == 4, timeout=10000)
+
+    window.tabs.setCurrentWidget(window.train)
+    train = window.train
+    train.dataset.setCurrentText("facades")
+    assert train.current_method() == "pix2pix"
+    assert not train.method.model().item(0).isEnabled()  # side-by-side pairs: pix2pix only
+    assert train.form.isRowVisible(train._direction_row)
+    assert train.preset.currentText() == PRESETS["pix2pix-quick"].label
+    field = train.preset.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, combo_option(train.preset),
+                                                QStyle.SubControl.SC_ComboBoxEditField, train.preset)
+    for key in ("pix2pix-quick", "pix2pix-paper"):  # the labels fit their field, as CycleGAN's do
+        assert train.preset.fontMetrics().horizontalAdvance(PRESETS[key].label) <= field.width(), key
+    set_tiny_training(train, steps=4)
+    train.sample_every.setValue(2)
+    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.worker is None, timeout=120000)
+    assert "Finished at step 4" in train.status.text(), train.error.text()
+    assert list(train.samples.views) == ["input", "output", "target"]
+    assert train.samples.captions["output"].text() == "Output → night"
+    assert train.samples.views["output"].has_image()
+    assert set(train.plot.curves) == {"G_GAN", "G_L1", "D_real", "D_fake"} and train.plot.point_count() >= 1
+
+    run = window.library.runs()[0]
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(run))
+    window.models.export_selected(name="facades-p2p")
+    qtbot.waitUntil(lambda: window.library.model_path("facades-p2p").exists(), timeout=30000)
+    models = window.models
+    models.refresh(str(window.library.model_path("facades-p2p")))
+    assert models.eval_dataset.currentText() == "facades: test pairs, A as input"
+    qtbot.mouseClick(models.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: models.message.text().startswith("Evaluation:"), timeout=30000)
+    assert "2 image(s): PSNR" in models.message.text()
+    conv = window.convert
+    conv.refresh()
+    conv.select_model(str(window.library.model_path("facades-p2p")))
+    write_images(tmp_path / "photos", 2, size=(50, 30))
+    conv.input.set_path(str(tmp_path / "photos"))
+    conv.output.set_path(str(tmp_path / "out"))
+    qtbot.mouseClick(conv.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: conv.worker is None, timeout=60000)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["img_000.png", "img_001.png"]
+
+
+def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path):
+    write_images(tmp_path / "unpaired" / "trainA", 2, seed=1)
+    write_images(tmp_path / "unpaired" / "trainB", 2, seed=2)
+    (tmp_path / "unpaired" / "trainB" / "img_000.png").rename(tmp_path / "unpaired" / "trainB" / "other.png")
+    (tmp_path / "unpaired" / "trainB" / "img_001.png").rename(tmp_path / "unpaired" / "trainB" / "more.png")
+    add_dataset(window, tmp_path / "unpaired", "unpaired")
+    write_images(tmp_path / "pairs" / "trainA", 3, seed=1)
+    write_images(tmp_path / "pairs" / "trainB", 3, seed=2)
+    add_dataset(window, tmp_path / "pairs", "pairs")
+    assert "3 pairs (files of the same name" in window.datasets.details.text()
+    train = window.train
+    train.dataset.setCurrentText("unpaired")
+    assert train.current_method() == "cyclegan" and not train.method.model().item(1).isEnabled()
+    assert not train.form.isRowVisible(train._direction_row)
+    train.dataset.setCurrentText("pairs")
+    assert train.method.model().item(1).isEnabled() and train.current_method() == "cyclegan"  # offered, not forced
+    train.method.setCurrentIndex(1)
+    assert train.current_method() == "pix2pix" and train.build_config().method == "pix2pix"
+    train.method.setCurrentIndex(0)
+    assert train.build_config().method == "cyclegan"
