@@ -12,6 +12,8 @@ orange highlights, by default; or "golden_hour").
   testA   5 held-out photos         chelsea, rocket, grace_hopper, Garden, YellowFlower; testA_truth = T(testA)
 Split by source photo: no photo appears on two sides. Each training photo is used at two
 scales (long side 384 and 256) and seen through random crops.
+With --paired (for pix2pix recipes) trainB holds T(trainA), file for file: the same 20 photos
+as pairs, and the same test photos.
 
 Printed: PSNR/SSIM of the model on the test set at several points of training time (the
 curve), next to two baselines computed in the same run: identity (the untouched input) and a
@@ -40,7 +42,7 @@ from engine.evaluate import evaluate  # noqa: E402
 from engine.events import Failed, Progress  # noqa: E402
 from engine.metrics import psnr, ssim  # noqa: E402
 from engine.modelfile import LoadedModel, build_metadata  # noqa: E402
-from engine.presets import PRESETS  # noqa: E402
+from engine.presets import PRESETS, apply_preset  # noqa: E402
 from engine.train import Trainer  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
 
@@ -63,8 +65,11 @@ SPLITS = {
 WORK = ROOT / "build" / "quality"
 
 
-def build_data(root: Path, grade, split: dict[str, tuple[str, ...]]) -> None:
-    """Write the split under ``root`` (built beside it, then renamed: runs may share it)."""
+def build_data(root: Path, grade, split: dict[str, tuple[str, ...]], paired: bool = False) -> None:
+    """Write the split under ``root`` (built beside it, then renamed: runs may share it).
+
+    ``paired``: trainB is T(trainA) under the same file names, the pairs pix2pix learns from.
+    """
     import shutil
     import tempfile
 
@@ -77,7 +82,7 @@ def build_data(root: Path, grade, split: dict[str, tuple[str, ...]]) -> None:
     for name in split["trainA"]:
         for size in (384, 256):
             load_rgb(photos[name], size).save(root / "trainA" / f"{name}-{size}.png")
-    for name in split["trainB"]:
+    for name in split["trainA" if paired else "trainB"]:
         for size in (384, 256):
             Image.fromarray(grade(np.asarray(load_rgb(photos[name], size)))).save(
                 root / "trainB" / f"{name}-{size}.png")
@@ -113,9 +118,7 @@ def baselines(root: Path) -> dict[str, tuple[float, float]]:
 
 
 def recipe_config(name: str, overrides: list[str], root: Path, out: Path) -> TrainConfig:
-    values = to_dict(TrainConfig())
-    values.update(copy.deepcopy(PRESETS[name].train))
-    values["model"].update(PRESETS[name].model)
+    values = apply_preset(to_dict(TrainConfig()), name)
     for item in overrides:
         key, raw = item.split("=", 1)
         target = values["model"] if key in values["model"] else values
@@ -128,7 +131,8 @@ def recipe_config(name: str, overrides: list[str], root: Path, out: Path) -> Tra
 
 
 def snapshot(trainer: Trainer) -> Translator:
-    generator = copy.deepcopy(trainer.generator("G_A")).float().eval()
+    name = trainer.model.export_name(trainer.config, "AtoB")
+    generator = copy.deepcopy(trainer.model.generator(name)).float().eval()
     return Translator(LoadedModel(generator, build_metadata(trainer.config, "AtoB", trainer.step)), "cpu")
 
 
@@ -163,20 +167,24 @@ def main() -> None:
     p.add_argument("--eval-steps", default="", metavar="N,N,...",
                    help="evaluate at these steps instead, and stop after the last (for runs that share the CPU, "
                         "whose minutes do not compare)")
+    p.add_argument("--paired", action="store_true", help="trainB = T(trainA), file for file (for pix2pix recipes)")
     p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
     p.add_argument("--tag", default="", help="name for the strip and the run folder")
     args = p.parse_args()
 
-    root = WORK / f"data-{args.grade}-{args.split}"
+    root = WORK / f"data-{args.grade}-{args.split}{'-paired' if args.paired else ''}"
     root.parent.mkdir(parents=True, exist_ok=True)
-    build_data(root, GRADES[args.grade], SPLITS[args.split])
+    build_data(root, GRADES[args.grade], SPLITS[args.split], args.paired)
+    if PRESETS[args.recipe].method == "pix2pix" and not args.paired:
+        raise SystemExit(f"{args.recipe} trains on pairs: add --paired")
     tag = args.tag or args.recipe
     out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
     config = recipe_config(args.recipe, args.set, root, out)
     base = baselines(root)
     ct_psnr = base["colour transfer"][0]
     m = config.model
-    print(f"grade {args.grade}, split {args.split}; recipe {tag}: crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
+    print(f"grade {args.grade}, split {args.split}{' (paired)' if args.paired else ''}; recipe {tag} ({config.method}, "
+          f"{m.generator}): crop {config.crop_size} ({config.preprocess}), {m.blocks} blocks, ngf {m.ngf}, "
           f"ndf {m.ndf}, D layers {m.d_layers}, upsample {m.upsample}, residual {m.residual}, lr {config.lr}, identity "
           f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
           f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "
