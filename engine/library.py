@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .data import Pair, PairedData, check_folder, find_pairs, list_images, match_by_name, probe_image, resolve_folders
 from .fileio import atomic_path, atomic_write_text
+from .modelfile import ModelFileError
 
 APP = "CycleGAN Studio"
 # Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
@@ -87,6 +88,7 @@ class DatasetReport:
     count_b: int
     problems: list[str]
     pairs: int = 0  # pairs pix2pix can train on (0: unpaired only)
+    unmatched: int = 0  # files without a partner of the same name (pix2pix skips them)
 
 
 class Library:
@@ -260,13 +262,11 @@ class Library:
         paired = Library.pairs(entry)
         if entry.layout == "aligned":
             counts.append(counts[0])
-        elif paired and paired.unmatched:
-            problems.append(f"{len(paired.unmatched)} file(s) have no partner of the same name on the other side "
-                            "(pix2pix skips them)")
-        if few and not paired:
+        if few:
             problems.insert(0, f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a "
                                "side, models tend to learn what the photos show rather than the change")
-        return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0)
+        return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
+                             len(paired.unmatched) if paired else 0)
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:
@@ -299,18 +299,44 @@ class Library:
         path = self.models_dir / f"{safe_name(name)}.pt"
         return path
 
-    def import_model(self, source: str | Path) -> Path:
-        """Copy a model file into the library after checking that it loads safely."""
-        from .modelfile import load_model
+    def import_model(self, source: str | Path, name: str | None = None, name_a: str | None = None,
+                     name_b: str | None = None, published: str | None = None) -> Path:
+        """Add a model file to the library: ours is checked (it must load safely) and copied; another
+        tool's generator (the reference's .pth, a .safetensors) is recognised and converted."""
+        from .imports import import_generator
+        from .modelfile import NotOurModelFile, load_model
 
         source = Path(source)
-        load_model(source)  # raises ModelFileError with the reason
-        target = self.model_path(source.stem)
+        target = self.model_path(name or source.stem)
         if target.exists():
             raise ValueError(f"a model named {target.stem!r} is already in the library")
+        try:
+            load_model(source)  # raises ModelFileError with the reason
+        except NotOurModelFile:
+            return import_generator(source, target, name_a, name_b, published)
         with atomic_path(target) as tmp:
             shutil.copyfile(source, tmp)
         return target
+
+    def download_published(self, key: str, on_progress=None, control=None) -> Path:
+        """Download one of the reference's published generators and add it to the library as ``key``."""
+        from .download import download, partial_path
+        from .imports import PUBLISHED
+
+        model = PUBLISHED[key]
+        target = self.model_path(key)
+        if target.exists():
+            return target
+        raw = self.root / "downloads" / f"{key}.pth"
+        download(model.url, raw, on_progress, control)
+        try:
+            return self.import_model(raw, key, published=key)
+        except ModelFileError as exc:  # what arrived is not the generator it should be: not kept
+            raw.unlink(missing_ok=True)
+            partial_path(raw).unlink(missing_ok=True)
+            raise ModelFileError(f"the file downloaded for {key} is not a usable generator ({exc})") from None
+        finally:
+            raw.unlink(missing_ok=True)  # the model file holds the weights now
 
     def rename_model(self, path: Path, new_name: str) -> Path:
         target = self.model_path(new_name)
