@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag, from_dict, load_json, to_dict
+from .events import Stopped
 from .presets import METHOD_DEFAULTS, PRESETS, apply_preset, presets_for
 
 
@@ -93,7 +94,29 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--half", action="store_true", help="store fp16 weights (half the size)")
     export.add_argument("--torchscript", metavar="FILE", help="also write a TorchScript copy")
     export.add_argument("--onnx", metavar="FILE", help="also write an ONNX copy (needs the onnx package)")
+    export.add_argument("--safetensors", metavar="FILE", help="also write a .safetensors copy (our metadata in its "
+                                                                "header; it loads here like the model file)")
     export.set_defaults(func=cmd_export)
+
+    import_ = sub.add_parser("import", help="turn another tool's generator (.pth, .safetensors) into a model",
+                             description="Recognise a generator saved by the reference implementation (its "
+                                         "published .pth files: ResNet or U-Net, any width) or as .safetensors, "
+                                         "and add it to the library as a model file, or write it with --out.")
+    import_.add_argument("file", metavar="FILE")
+    import_.add_argument("--name", help="the model's name in the library (default: the file's name)")
+    import_.add_argument("--a", dest="name_a", metavar="NAME_A", help="what its input shows (default: from a "
+                                                                      "published name or an X2Y file name)")
+    import_.add_argument("--b", dest="name_b", metavar="NAME_B", help="what its output shows")
+    import_.add_argument("--out", metavar="FILE", help="write the model file here instead of into the library")
+    import_.set_defaults(func=cmd_import)
+
+    models = sub.add_parser("models", help="the generators published with the reference implementation",
+                            description="List the published models, or download one into the library.")
+    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    models_sub.add_parser("list", help="names, what each does, size, and whether it is downloaded")
+    fetch = models_sub.add_parser("download", help="download one (resumes an interrupted download)")
+    fetch.add_argument("name", metavar="NAME")
+    models.set_defaults(func=cmd_models)
 
     evaluate = sub.add_parser(
         "evaluate", help="PSNR/SSIM of a model's outputs against paired ground truth",
@@ -271,7 +294,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .modelfile import ModelFileError, export_model, export_onnx, export_torchscript, load_model
+    from .modelfile import ModelFileError, export_model, export_onnx, export_torchscript, load_model, save_model
 
     try:
         path = export_model(args.run, args.direction, args.out, half=args.half)
@@ -280,10 +303,68 @@ def cmd_export(args: argparse.Namespace) -> int:
             export_torchscript(loaded, args.torchscript)
         if args.onnx:
             export_onnx(loaded, args.onnx)
+        if args.safetensors:
+            save_model(args.safetensors, loaded.generator, loaded.metadata)
     except (ModelFileError, OSError) as exc:
         raise CommandError(str(exc)) from None
     meta = loaded.metadata
     print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .imports import import_generator
+    from .library import Library
+    from .modelfile import ModelFileError, read_metadata
+
+    try:
+        if args.out:
+            path = import_generator(args.file, args.out, args.name_a, args.name_b)
+        else:
+            path = Library().import_model(args.file, args.name, args.name_a, args.name_b)
+        meta = read_metadata(path)
+    except (ModelFileError, ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, {meta['model']['generator']}, "
+          f"{meta['method']})")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .download import DownloadError
+    from .events import Control
+    from .imports import PUBLISHED
+    from .library import Library
+    from .modelfile import ModelFileError
+
+    library = Library()
+    if args.models_command == "list":
+        for key, model in PUBLISHED.items():
+            have = "downloaded" if library.model_path(key).exists() else f"{model.size_mb} MB"
+            print(f"{key:28s} {model.method:8s} {model.source} -> {model.target}: {model.description} ({have})")
+        return 0
+    if args.name not in PUBLISHED:
+        raise CommandError(f"no published model named {args.name!r}; see: cyclegan models list")
+    from tqdm import tqdm
+
+    bar = tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=sys.stderr, desc=args.name)
+
+    def progress(p) -> None:
+        bar.total = p.total
+        bar.update(p.done - bar.n)
+
+    control = Control()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
+    try:
+        path = library.download_published(args.name, progress, control)
+    except (DownloadError, ModelFileError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    except Stopped:
+        raise CommandError("cancelled; what was received is kept: run it again to continue") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+    print(f"{args.name}: {path}")
     return 0
 
 

@@ -251,10 +251,15 @@ class ConvertConfig:
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     workers: int = opt(2, "background threads decoding and encoding images", bounds=(0, 64))
     compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images), on, off", ("auto", "on", "off"))
+    work_size: int = opt(0, "translate images longer than this many pixels at this size and scale the result back up "
+                            "(how a model trained at 256 px is commonly used on large photos; 0: full size)",
+                         bounds=(0, 16384))
 
     def validate(self) -> None:
         """Raise ValueError naming every option that cannot work; called before any file is written."""
         problems = check_fields(self)
+        if not problems and 0 < self.work_size < 32:
+            problems.append(f"work size must be at least 32 pixels (or 0 for full size), got {self.work_size}")
         if not problems and 0 < self.tile < 32:
             problems.append(f"tile size must be at least 32 pixels (or 0 for automatic), got {self.tile}")
         if not problems and not DEVICE_NAME.fullmatch(self.device):

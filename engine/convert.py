@@ -186,8 +186,9 @@ class Translator:
     """
 
     def __init__(self, model: LoadedModel, device: str = "auto", tile: int = 0, overlap: int = 128,
-                 max_pixels: int = 2_000_000, compile: bool = False):
+                 max_pixels: int = 2_000_000, compile: bool = False, work_size: int = 0):
         self.model = model
+        self.work_size = work_size
         self.device = pick_device(device)
         self.net = model.generator.to(self.device).eval().to(memory_format=torch.channels_last)
         self.tile = tile
@@ -226,7 +227,20 @@ class Translator:
 
     @torch.inference_mode()
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
-        """uint8 (N, C, H, W) in, uint8 (N, C, H, W) out, on the CPU."""
+        """uint8 (N, C, H, W) in, uint8 (N, C, H, W) out, on the CPU.
+
+        With ``work_size``, an image longer than that is translated at that size (its long side)
+        and the result scaled back up: how models trained at 256 px are commonly used on photos.
+        """
+        h, w = batch.shape[-2:]
+        if self.work_size and max(h, w) > self.work_size:
+            scale = self.work_size / max(h, w)
+            small = TF.resize(batch, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
+            return TF.resize(self._translate(small), [h, w], interpolation=TF.InterpolationMode.BICUBIC,
+                             antialias=True)
+        return self._translate(batch)
+
+    def _translate(self, batch: torch.Tensor) -> torch.Tensor:
         h, w = batch.shape[-2:]
         if self.needs_tiles(h, w):  # uint8 in and out: a huge image is never held as floats
             tile = self.tile or 512
@@ -262,7 +276,8 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         jobs = todo
     use_compile = options.compile == "on" or (options.compile == "auto" and len(jobs) >= COMPILE_MIN_IMAGES)
     translator = model if isinstance(model, Translator) else Translator(
-        model, options.device, options.tile, options.overlap, options.max_pixels, compile=use_compile)
+        model, options.device, options.tile, options.overlap, options.max_pixels, compile=use_compile,
+        work_size=options.work_size)
     if not options.batch_size:
         options = dataclasses.replace(options, batch_size=1 if translator.device.type == "cpu" else 4)
     try:

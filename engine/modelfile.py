@@ -9,6 +9,7 @@ A run directory works as a model too: its latest checkpoint, in the chosen direc
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import pickle
 import warnings
 from dataclasses import dataclass
@@ -30,6 +31,13 @@ REQUIRED = ("model", "direction", "crop_size")
 
 class ModelFileError(ValueError):
     """A model file that cannot be used, with the reason in words."""
+
+
+class NotOurModelFile(ModelFileError):
+    """A readable weights file without our metadata: another tool's, which engine/imports.py may read."""
+
+
+SAFETENSORS_KEY = "cyclegan-studio"  # our metadata, as JSON, in a .safetensors header
 
 
 @dataclass
@@ -84,10 +92,40 @@ def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
 
 
 def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, half: bool = False) -> Path:
-    """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32)."""
+    """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32).
+
+    A ``.safetensors`` path writes that format (weights the ecosystem can read without pickle),
+    with our metadata as JSON in its header.
+    """
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
              for k, v in generator.state_dict().items()}
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        from safetensors.torch import save_file
+
+        header = {SAFETENSORS_KEY: json.dumps({"format": MODEL_FORMAT, "metadata": metadata})}
+        with atomic_path(path) as tmp:
+            save_file(state, str(tmp), metadata=header)
+        return path
     return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path)
+
+
+def _read_safetensors(path: Path) -> dict:
+    """A .safetensors model file as our usual {format, metadata, state_dict} (NotOurModelFile without our header)."""
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_file
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            header = fh.metadata() or {}
+        ours = json.loads(header[SAFETENSORS_KEY]) if SAFETENSORS_KEY in header else None
+        if not isinstance(ours, dict) or ours.get("format") != MODEL_FORMAT:
+            raise NotOurModelFile(f"{path.name} is a safetensors file without CycleGAN Studio's metadata")
+        return {"format": MODEL_FORMAT, "metadata": ours.get("metadata"), "state_dict": load_file(str(path))}
+    except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(f"{path.name} is not a readable safetensors file ({exc})") from None
 
 
 def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Module:
@@ -144,11 +182,12 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
     path = resolve_model(source)
     if path.is_dir():
         return load_from_run(path, direction)
-    data = _torch_load(path)
+    data = _read_safetensors(path) if path.suffix == ".safetensors" else _torch_load(path)
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         if isinstance(data, dict) and data.get("format") == "cyclegan-studio-checkpoint":
             raise ModelFileError(f"{path.name} is a training checkpoint; use its run folder, or export a model")
-        raise ModelFileError(f"{path.name} is not a CycleGAN Studio model file")
+        raise NotOurModelFile(f"{path.name} is not a CycleGAN Studio model file (another tool's weights can be "
+                              "imported: cyclegan import, or Import on the Models page)")
     metadata, state = data.get("metadata"), data.get("state_dict")
     if not isinstance(metadata, dict) or not isinstance(state, dict):
         raise ModelFileError(f"{path.name} lacks its metadata or weights")

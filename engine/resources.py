@@ -35,8 +35,17 @@ def is_builtin(path: str | Path) -> bool:
 
 
 def resolve_model(source: str | Path) -> Path:
-    """A model path, with ``demo`` meaning the built-in demo model (unless a file of that name exists)."""
+    """A model path: a file or run folder, ``demo`` (the built-in demo model), or the name of a model
+    in the library (``style_monet`` once downloaded); an existing path of that name wins."""
     path = Path(source)
-    if str(source) == DEMO_NAME and not path.exists():
+    if path.exists():
+        return path
+    if str(source) == DEMO_NAME:
         return demo_model_path()
+    if path.name == str(source):  # a bare name: look in the library
+        from .library import Library
+
+        named = Library().model_path(str(source))
+        if named.exists():
+            return named
     return path

@@ -119,6 +119,19 @@ def main() -> None:
     window.models.refresh()
     window.models.list.setCurrentRow(0)
     shot("models")
+
+    # The gallery of published models (nothing is downloaded for the picture)
+    from desktop.widgets.gallery import GalleryDialog
+
+    gallery = GalleryDialog(window.library, window)
+    gallery.show()
+    gallery.select("style_monet")
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    gallery.grab().save(str(OUT / "gallery.png"))
+    print(f"saved {OUT / 'gallery.png'}")
+    gallery.close()
     window.close()
 
 

@@ -23,6 +23,7 @@ from engine.resources import demo_images_dir
 
 class ConvertPage(QWidget):
     busy_changed = Signal(bool)
+    models_changed = Signal()
 
     def __init__(self, library: Library, parent=None):
         super().__init__(parent)
@@ -47,6 +48,17 @@ class ConvertPage(QWidget):
         self.tile.setSingleStep(64)
         self.tile.setSpecialValueText("automatic")
         self.tile.setSuffix(" px")
+        self.work_size = QSpinBox()
+        self.work_size.setRange(0, 8192)
+        self.work_size.setSingleStep(64)
+        self.work_size.setSpecialValueText("full size")
+        self.work_size.setSuffix(" px")
+        self.work_size.setToolTip("Translate large photos at this size (their long side) and scale the result "
+                                  "back up. Models trained at 256 px, as the published ones are, often give their "
+                                  "look at 512-1024 px; at full size they can change it")
+        self.gallery_button = QPushButton("Published…")
+        self.gallery_button.setToolTip("Download a generator published with the reference implementation")
+        self.gallery_button.clicked.connect(self.open_gallery)
         self.demo_button = QPushButton("Demo images")
         self.demo_button.setToolTip("Convert the photos that ship with the app")
         self.demo_button.clicked.connect(self.use_demo_images)
@@ -57,6 +69,7 @@ class ConvertPage(QWidget):
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(self.model_file)
+        model_row.addWidget(self.gallery_button)
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("Direction", self.direction)
@@ -64,6 +77,7 @@ class ConvertPage(QWidget):
         form.addRow("Output folder", self.output)
         form.addRow("Format", self.format)
         form.addRow("Tile size", self.tile)
+        form.addRow("Work at", self.work_size)
         form.addRow("", self.recursive)
         form.addRow("", self.skip_existing)
         box = QGroupBox("Convert a folder")
@@ -127,7 +141,7 @@ class ConvertPage(QWidget):
     def form_fields(self) -> dict:
         return {"model": self.model, "direction": self.direction, "input": self.input, "output": self.output,
                 "recursive": self.recursive, "format": self.format, "skip_existing": self.skip_existing,
-                "tile": self.tile}
+                "tile": self.tile, "work_size": self.work_size}
 
     # ---------------------------------------------------------- models
     def refresh(self) -> None:
@@ -141,9 +155,20 @@ class ConvertPage(QWidget):
         for run in self.library.runs():
             self.model.addItem(f"Run: {run.name}", str(run))
         self.model.blockSignals(False)
+        own = self.model.count() > len(self.library.builtin_models())
+        self.gallery_button.setObjectName("" if own else "primary")  # no model of your own yet: offer the gallery
+        self.gallery_button.style().unpolish(self.gallery_button)
+        self.gallery_button.style().polish(self.gallery_button)
         if current:
             self.select_model(current)
         self._sync_direction()
+
+    def open_gallery(self) -> None:
+        from desktop.widgets.gallery import GalleryDialog
+
+        dialog = GalleryDialog(self.library, self)
+        dialog.model_added.connect(lambda path: (self.refresh(), self.select_model(path), self.models_changed.emit()))
+        dialog.exec()
 
     def select_model(self, source: str) -> None:
         i = self.model.findData(source)
@@ -153,7 +178,8 @@ class ConvertPage(QWidget):
         self.model.setCurrentIndex(i)
 
     def pick_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", str(Path.home()), "Models (*.pt)")
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", str(Path.home()),
+                                              "Models (*.pt *.safetensors)")
         if path:
             self.select_model(path)
 
@@ -168,7 +194,7 @@ class ConvertPage(QWidget):
     def options(self) -> ConvertConfig:
         return ConvertConfig(direction=self.direction.currentText(), recursive=self.recursive.isChecked(),
                              format=self.format.currentText(), skip_existing=self.skip_existing.isChecked(),
-                             tile=self.tile.value())
+                             tile=self.tile.value(), work_size=self.work_size.value())
 
     def validate(self) -> str | None:
         if not self.model.currentData():

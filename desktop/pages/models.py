@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
 
+from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import Library
@@ -17,17 +19,57 @@ from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 
 
+IMPORTABLE = (".pt", ".pth", ".safetensors")
+
+
+class DomainsDialog(QDialog):
+    """What a generator's input and output show, when its file name does not say (X2Y would)."""
+
+    def __init__(self, stem: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Name the domains")
+        self.name_a, self.name_b = QLineEdit(), QLineEdit()
+        self.name_a.setPlaceholderText("e.g. sketch")
+        self.name_b.setPlaceholderText("e.g. photo")
+        form = QFormLayout(self)
+        note = QLabel(f"{stem} does not say what it translates. What does its input show, and its output?")
+        note.setWordWrap(True)
+        form.addRow(note)
+        form.addRow("Input (A)", self.name_a)
+        form.addRow("Output (B)", self.name_b)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    @classmethod
+    def ask(cls, stem: str, parent=None) -> tuple[str, str] | None:
+        dialog = cls(stem, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        a, b = dialog.name_a.text().strip(), dialog.name_b.text().strip()
+        return (a, b) if a and b else None
+
+
 def describe(meta: dict) -> str:
     m = meta.get("model", {})
+    generator = m.get("generator", "resnet")
+    shape = (f"U-Net ({generator}), {m.get('norm')} norm" if generator.startswith("unet")
+             else f"ResNet generator, {m.get('blocks')} blocks")
+    source = meta.get("source") or {}
     rows = [
         ("Translates", f"{meta.get('source_domain', '?')} → {meta.get('target_domain', '?')} ({meta.get('direction', '')})"),
-        ("Architecture", f"ResNet generator, {m.get('blocks')} blocks, {m.get('ngf')} filters, "
-                         f"{'RGB' if m.get('channels') == 3 else 'grayscale'}"
+        ("Method", "pix2pix (trained on pairs)" if meta.get("method") == "pix2pix" else "CycleGAN"),
+        ("Architecture", f"{shape}, {m.get('ngf')} filters, {'RGB' if m.get('channels') == 3 else 'grayscale'}"
                          f"{', residual output' if m.get('residual') else ''}"),
-        ("Trained at", f"{meta.get('crop_size')} px for {meta.get('steps')} steps"),
+        ("Trained at", f"{meta.get('crop_size')} px" + (f" for {meta.get('steps')} steps" if meta.get("steps") else "")),
         ("Parameters", f"{meta.get('parameters', 0):,}"),
         ("Created", f"{meta.get('created', '')} with version {meta.get('version', '')}"),
     ]
+    if source.get("file"):
+        rows.insert(1, ("About", meta.get("description", "")))
+        rows.append(("Imported from", f"{source['file']} (sha256 {source.get('sha256', '')[:12]}…)"
+                     + (" — published with the reference implementation" if source.get("published") else "")))
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
 
@@ -43,11 +85,19 @@ class ModelsPage(QWidget):
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
         self.import_button = QPushButton("Import model file…")
         self.import_button.setShortcut("Ctrl+I")
+        self.import_button.setToolTip("A model file, or another tool's generator (.pth, .safetensors); files can "
+                                      "also be dropped here (Ctrl+I)")
         self.import_button.clicked.connect(self.import_file)
+        self.gallery_button = QPushButton("Published models…")
+        self.gallery_button.setToolTip("Download a generator published with the reference implementation "
+                                       "(Monet, Van Gogh, horse ↔ zebra, …)")
+        self.gallery_button.clicked.connect(self.open_gallery)
+        self.setAcceptDrops(True)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Models and runs</b>"))
         left.addWidget(self.list, 1)
         left.addWidget(self.import_button)
+        left.addWidget(self.gallery_button)
 
         self.title, self.details = title_and_details()
         self.message = QLabel()
@@ -192,20 +242,47 @@ class ModelsPage(QWidget):
         worker.start()
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()), "Models (*.pt)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()),
+                                              f"Models ({' '.join('*' + s for s in IMPORTABLE)})")
         if path:
             self.import_path(path)
 
-    def import_path(self, path: str) -> bool:
-        try:
-            target = self.library.import_model(path)
-        except (ModelFileError, ValueError, OSError) as exc:
-            self.message.setText(f"Not imported: {exc}")
-            return False
+    def import_path(self, path: str, name_a: str | None = None, name_b: str | None = None) -> None:
+        """Import off the GUI thread (a published U-Net is 218 MB); asks for the domains if the file cannot tell."""
+        self.message.setText(f"Importing {Path(path).name}…")
+        worker = CallWorker(self.library.import_model, path, None, name_a, name_b, parent=self)
+        worker.done.connect(self._imported)
+        worker.failed.connect(lambda text: self._import_failed(path, text))
+        self._workers.append(worker)
+        worker.start()
+
+    def _imported(self, target) -> None:
         self.refresh(str(target))
-        self.message.setText(f"Imported {target.name}.")
+        self.message.setText(f"Imported {Path(target).name}.")
         self.models_changed.emit()
-        return True
+
+    def _import_failed(self, path: str, text: str) -> None:
+        if "cannot tell the domains" in text:
+            names = DomainsDialog.ask(Path(path).stem, self)
+            if names:
+                self.import_path(path, *names)
+                return
+        self.message.setText(f"Not imported: {text}")
+
+    def open_gallery(self) -> None:
+        dialog = GalleryDialog(self.library, self)
+        dialog.model_added.connect(lambda path: (self.refresh(path), self.models_changed.emit()))
+        dialog.exec()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if any(Path(u.toLocalFile()).suffix.lower() in IMPORTABLE for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if Path(url.toLocalFile()).suffix.lower() in IMPORTABLE:
+                self.import_path(url.toLocalFile())
+        event.acceptProposedAction()
 
     def export_selected(self, name: str | None = None) -> None:
         run = self.current_path()

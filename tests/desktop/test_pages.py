@@ -95,9 +95,10 @@ def test_convert_page_validation(qtbot, window, tmp_path):
 def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     page = window.models
     (tmp_path / "junk.pt").write_bytes(b"junk")
-    assert not page.import_path(str(tmp_path / "junk.pt"))
-    assert "Not imported" in page.message.text()
-    assert page.import_path(str(make_model_file(tmp_path / "horse2zebra.pt")))
+    page.import_path(str(tmp_path / "junk.pt"))
+    qtbot.waitUntil(lambda: "Not imported" in page.message.text(), timeout=10000)
+    page.import_path(str(make_model_file(tmp_path / "horse2zebra.pt")))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
     assert "horse → zebra" in page.details.text()
     monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getText", lambda *a, **k: ("zebrafy", True))
     page.rename_selected()

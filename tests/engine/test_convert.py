@@ -215,3 +215,17 @@ def test_gpu_autocast_close_to_fp32(model_file):
     cpu = Translator(load_model(model_file), "cpu")(x).float()
     gpu = Translator(loaded, "cuda")(x).float()
     assert (cpu - gpu).abs().mean() < 1.5
+
+
+def test_work_size_translates_large_images_smaller_and_scales_back(model):
+    """--work-size: what users of 256-px models do with big photos, in one option."""
+    from torchvision.transforms.v2 import functional as TF
+
+    image = torch.from_numpy(np.asarray(noise(600, 400))).permute(2, 0, 1)[None]
+    out = Translator(model, "cpu", work_size=150)(image)
+    assert out.shape == image.shape
+    small = Translator(model, "cpu")(TF.resize(image, [100, 150], antialias=True))
+    expected = TF.resize(small, [400, 600], interpolation=TF.InterpolationMode.BICUBIC, antialias=True)
+    assert torch.equal(out, expected)
+    tiny = torch.from_numpy(np.asarray(noise(100, 80))).permute(2, 0, 1)[None]
+    assert torch.equal(Translator(model, "cpu", work_size=150)(tiny), Translator(model, "cpu")(tiny))

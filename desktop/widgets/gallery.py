@@ -1,0 +1,160 @@
+"""The gallery of published models: what each does, its size, and a download with progress and cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+from engine.events import Control, Stopped
+from engine.imports import PUBLISHED
+from engine.library import Library
+
+
+class DownloadWorker(QThread):
+    """One published model, downloaded and added to the library off the GUI thread."""
+
+    progress = Signal(object)  # DownloadProgress
+    done = Signal(str)  # the model file
+    failed = Signal(str)
+
+    def __init__(self, library: Library, key: str, parent=None):
+        super().__init__(parent)
+        self.library, self.key = library, key
+        self.control = Control()
+
+    def run(self) -> None:
+        try:
+            path = self.library.download_published(self.key, self.progress.emit, self.control)
+        except Stopped:
+            self.failed.emit("Cancelled; what arrived is kept, and the next download continues from it.")
+            return
+        except Exception as exc:  # the engine's sentence: offline, timeout, full disk, not a generator
+            self.failed.emit(str(exc))
+            return
+        self.done.emit(str(path))
+
+
+class GalleryDialog(QDialog):
+    """The reference implementation's published generators; a download adds one to the library."""
+
+    model_added = Signal(str)
+
+    def __init__(self, library: Library, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self.worker: DownloadWorker | None = None
+        self.setWindowTitle("Published models")
+        self.table = QTableWidget(len(PUBLISHED), 5)
+        self.table.setHorizontalHeaderLabels(["Model", "What it does", "Kind", "Size", "In your library"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3, 4):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.keys = list(PUBLISHED)
+        for row, key in enumerate(self.keys):
+            model = PUBLISHED[key]
+            cells = [key, model.description, "pix2pix" if model.method == "pix2pix" else "CycleGAN",
+                     f"{model.size_mb} MB", ""]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(model.url if col == 0 else text)
+                self.table.setItem(row, col, item)
+        self.table.itemSelectionChanged.connect(self._sync)
+        self.table.itemDoubleClicked.connect(lambda _: self.download_selected())
+        self.note = QLabel("Generators published with the reference CycleGAN and pix2pix implementation, trained "
+                           "at 256 px; each downloads once, on request, from its authors' server.")
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.download_button = QPushButton("Download")
+        self.download_button.setObjectName("primary")
+        self.download_button.clicked.connect(self.download_selected)
+        self.cancel_button = QPushButton("Cancel download")
+        self.cancel_button.clicked.connect(self.cancel)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(760, 520)
+        self.refresh()
+        self.table.selectRow(0)
+
+    def refresh(self) -> None:
+        for row, key in enumerate(self.keys):
+            self.table.item(row, 4).setText("yes" if self.library.model_path(key).exists() else "")
+        self._sync()
+
+    def selected_key(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.keys[rows[0].row()] if rows else None
+
+    def _sync(self) -> None:
+        key, busy = self.selected_key(), self.worker is not None
+        have = key is not None and self.library.model_path(key).exists()
+        self.download_button.setEnabled(key is not None and not busy and not have)
+        self.download_button.setText("In your library" if have else "Download")
+        self.cancel_button.setEnabled(busy)
+
+    def download_selected(self) -> None:
+        key = self.selected_key()
+        if key is None or self.worker is not None or self.library.model_path(key).exists():
+            return
+        self.worker = DownloadWorker(self.library, key, self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(lambda text: self.status.setText(f"<span style='color:#b00020'>{text}</span>"))
+        self.worker.finished.connect(self._worker_finished)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.status.setText(f"Downloading {key}…")
+        self.worker.start()
+        self._sync()
+
+    def _on_progress(self, p) -> None:
+        if p.total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * p.done / p.total))
+            self.progress.setFormat(f"{p.done / 1e6:.1f} of {p.total / 1e6:.1f} MB")
+
+    def _on_done(self, path: str) -> None:
+        self.status.setText(f"Added to your library: {path}. It is on the Convert page now.")
+        self.model_added.emit(path)
+
+    def _worker_finished(self) -> None:
+        self.worker = None
+        self.progress.setVisible(False)
+        self.refresh()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.control.stop()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.worker is not None:  # a download in flight is cancelled (its part is kept for next time)
+            self.worker.control.stop()
+            self.worker.wait(10000)
+        super().closeEvent(event)
+
+    def key_rows(self) -> dict[str, int]:
+        return {key: row for row, key in enumerate(self.keys)}
+
+    def select(self, key: str) -> None:
+        self.table.selectRow(self.key_rows()[key])
+        self.table.scrollToItem(self.table.item(self.key_rows()[key], 0), QAbstractItemView.ScrollHint.EnsureVisible)

@@ -1,0 +1,114 @@
+"""Downloading a published model: resumable, cancellable, bounded in time, atomic, checked.
+
+Nothing is ever downloaded unless a person asks for one model (the app's gallery or
+``cyclegan models download``). Bytes go to ``.NAME.download`` beside the destination; an
+interrupted transfer is continued with an HTTP Range request, and only a complete file is
+renamed into place. ``CYCLEGAN_STUDIO_MIRROR`` replaces the reference's host (a mirror, or a
+local server in the tests).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from . import __version__
+from .events import Control, Stopped
+
+CHUNK = 1 << 20
+ORIGIN = "http://efrosgans.eecs.berkeley.edu"
+
+
+class DownloadError(RuntimeError):
+    """A download that did not complete, with what happened and what was kept."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    done: int
+    total: int | None  # None when the server does not say
+
+
+def partial_path(dest: Path) -> Path:
+    return dest.with_name(f".{dest.name}.download")
+
+
+def mirrored(url: str) -> str:
+    mirror = os.environ.get("CYCLEGAN_STUDIO_MIRROR", "").rstrip("/")
+    return mirror + url[len(ORIGIN):] if mirror and url.startswith(ORIGIN) else url
+
+
+def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress], None] | None = None,
+             control: Control | None = None, timeout: float = 30.0) -> Path:
+    """Fetch ``url`` into ``dest``; continue a partial download left by an earlier attempt.
+
+    Raises DownloadError (offline, timeout, HTTP error, full disk: the partial file is kept
+    for the next attempt) or Stopped when ``control`` cancels (also kept).
+    """
+    url, dest = mirrored(url), Path(dest)
+    host = urlsplit(url).netloc
+    part = partial_path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"User-Agent": f"cyclegan-studio/{__version__}"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    answered = False
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+            answered = True
+            resumed = have and response.status == 206
+            length = response.headers.get("Content-Length")
+            total = (have if resumed else 0) + int(length) if length else None
+            done = have if resumed else 0
+            with open(part, "ab" if resumed else "wb") as fh:
+                while True:
+                    if control is not None:
+                        control.checkpoint()
+                    chunk = response.read(CHUNK)
+                    if not chunk:
+                        break
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if on_progress:
+                        on_progress(DownloadProgress(done, total))
+    except Stopped:
+        raise
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # the partial file is already complete (or the server changed it)
+            part.unlink()
+            return download(url, dest, on_progress, control, timeout)
+        raise DownloadError(f"{host} answered {exc.code} {exc.reason} for {Path(urlsplit(url).path).name}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            raise DownloadError(f"{host} did not answer within {timeout:g} s; try again later") from None
+        raise DownloadError(f"cannot reach {host} ({reason}): are you offline? Nothing was downloaded"
+                            + (f" beyond the {have / 1e6:.1f} MB kept from before" if have else "")) from None
+    except (socket.timeout, TimeoutError):
+        if not answered:
+            raise DownloadError(f"{host} did not answer within {timeout:g} s; try again later") from None
+        raise DownloadError(f"{host} stopped sending for {timeout:g} s; {_kept(part)}: run it again to "
+                            "continue") from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DownloadError(f"no space left on device; {_kept(part)}: make room and run it again to "
+                                "continue") from None
+        raise DownloadError(f"the download failed ({exc}); {_kept(part)}") from None
+    if total is not None and done != total:
+        raise DownloadError(f"the connection closed after {done / 1e6:.1f} of {total / 1e6:.1f} MB; "
+                            f"{_kept(part)}: run it again to continue")
+    os.replace(part, dest)
+    return dest
+
+
+def _kept(part: Path) -> str:
+    size = part.stat().st_size if part.exists() else 0
+    return f"the {size / 1e6:.1f} MB received are kept" if size else "nothing was kept"

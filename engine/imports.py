@@ -1,0 +1,209 @@
+"""Reading other tools' weight files: the generators published with the reference implementation.
+
+The reference (junyanz/pytorch-CycleGAN-and-pix2pix) publishes each model as one generator's
+``state_dict`` saved with ``torch.save``: for CycleGAN a ResNet (9 blocks, ngf 64, instance
+norm), for pix2pix a U-Net 256 (batch norm). This module recognises such a file from its
+tensors alone (architecture, width, depth, norm, channels), maps its keys onto this engine's
+networks, which keep the reference's layer order, and writes one of our model files with
+the metadata the app needs. Loading is ``weights_only`` (or safetensors): no code runs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .config import ModelConfig, to_dict
+from .modelfile import MODEL_FORMAT, ModelFileError, _generator_from, _torch_load, save_model
+
+CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
+PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One generator the reference implementation publishes (its download scripts list them)."""
+    key: str  # unique here: pix2pix's files that share a CycleGAN name get a suffix
+    file: str  # the name in the reference's URL
+    method: str
+    source: str
+    target: str
+    description: str
+
+    @property
+    def url(self) -> str:
+        return (CYCLEGAN_URL if self.method == "cyclegan" else PIX2PIX_URL).format(file=self.file)
+
+    @property
+    def size_mb(self) -> int:
+        """Approximate download size: 11.4 M fp32 weights (ResNet), 54.4 M (U-Net 256)."""
+        return 46 if self.method == "cyclegan" else 218
+
+
+def _published(method: str, rows: str) -> dict[str, Published]:
+    found = {}
+    for line in rows.strip().splitlines():
+        file, source, target, description = (part.strip() for part in line.split("|"))
+        key = file if method == "cyclegan" else f"{file}_pix2pix"
+        found[key] = Published(key, file, method, source, target, description)
+    return found
+
+
+PUBLISHED: dict[str, Published] = {
+    **_published("cyclegan", """
+        apple2orange | apple | orange | apples into oranges
+        orange2apple | orange | apple | oranges into apples
+        summer2winter_yosemite | summer | winter | Yosemite in summer into winter
+        winter2summer_yosemite | winter | summer | Yosemite in winter into summer
+        horse2zebra | horse | zebra | horses into zebras
+        zebra2horse | zebra | horse | zebras into horses
+        monet2photo | Monet painting | photo | Monet's paintings into photos
+        style_monet | photo | Monet painting | photos in the style of Monet
+        style_cezanne | photo | Cézanne painting | photos in the style of Cézanne
+        style_ukiyoe | photo | Ukiyo-e print | photos in the style of Ukiyo-e prints
+        style_vangogh | photo | Van Gogh painting | photos in the style of Van Gogh
+        sat2map | satellite photo | map | satellite photos into maps
+        map2sat | map | satellite photo | maps into satellite photos
+        cityscapes_photo2label | street photo | label map | street photos into semantic labels
+        cityscapes_label2photo | label map | street photo | semantic labels into street photos
+        facades_photo2label | facade photo | label map | facade photos into labels
+        facades_label2photo | label map | facade photo | facade labels into photos
+        iphone2dslr_flower | phone photo | DSLR photo | flower photos with a DSLR's shallow depth of field
+    """),
+    **_published("pix2pix", """
+        edges2shoes | edge drawing | shoe photo | shoe outlines into shoe photos
+        sat2map | satellite photo | map | satellite photos into maps, trained on pairs
+        map2sat | map | satellite photo | maps into satellite photos, trained on pairs
+        facades_label2photo | label map | facade photo | facade labels into photos, trained on pairs
+        day2night | day photo | night photo | daytime scenes into night
+    """),
+}
+
+
+class ImportError_(ModelFileError):
+    """A file that is not a generator this app understands, with what was found."""
+
+
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a .pth/.pt (weights-only load) or .safetensors file, as a flat dict."""
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise ImportError_(f"{path.name} is not a readable safetensors file ({exc})") from None
+    data = _torch_load(path)
+    if isinstance(data, dict) and data.get("format") == MODEL_FORMAT:
+        raise ImportError_(f"{path.name} is already a CycleGAN Studio model file: add it with Import (or use it "
+                           "directly)")
+    for wrapper in ("state_dict", "model", "netG", "G"):  # a state dict nested one level down
+        if isinstance(data, dict) and isinstance(data.get(wrapper), dict) and \
+                all(isinstance(v, torch.Tensor) for v in data[wrapper].values()):
+            data = data[wrapper]
+            break
+    if not isinstance(data, dict) or not data or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                         for k, v in data.items()):
+        what = type(data).__name__ if not isinstance(data, dict) else f"a dict of {len(data)} entries"
+        raise ImportError_(f"{path.name} holds {what}, not a generator's weights (a state dict of tensors)")
+    return data
+
+
+def without_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Drop the ``module.`` prefix that DataParallel puts on every key."""
+    if all(k.startswith("module.") for k in state):
+        return {k[len("module."):]: v for k, v in state.items()}
+    return state
+
+
+def detect(state: dict[str, torch.Tensor]) -> ModelConfig:
+    """The generator architecture a reference-layout state dict holds, read from its tensors."""
+    first = state.get("model.model.0.weight")
+    if first is not None and first.dim() == 4:  # U-Net: nested model.model.1.model...
+        depth = max(k.count(".model") for k in state if k.startswith("model.model"))
+        norm = "batch" if any(k.endswith("running_mean") for k in state) else (
+            "instance_affine" if any(v.dim() == 1 and k.endswith(".weight") for k, v in state.items()) else "instance")
+        out = state.get("model.model.3.weight")
+        if depth not in (7, 8):
+            raise ImportError_(f"a U-Net with {depth} levels: this app has unet_128 (7) and unet_256 (8)")
+        if out is None or out.shape[1] != first.shape[1]:
+            raise ImportError_("a U-Net whose output channels differ from its input's: not supported")
+        return ModelConfig(channels=first.shape[1], ngf=first.shape[0], generator=f"unet_{2 ** depth}", norm=norm,
+                           dropout=False)
+    first = state.get("model.1.weight")
+    if first is not None and first.dim() == 4 and first.shape[-1] == 7:  # ResNet: c7s1, d, d, R x n, u, u, c7s1
+        blocks = {int(m[1]) for k in state if (m := re.match(r"model\.(\d+)\.(conv_block|body)\.", k))}
+        dropout = any(re.match(r"model\.\d+\.(conv_block|body)\.6\.weight$", k) for k in state)
+        affine, stats = "model.2.weight" in state, "model.2.running_mean" in state
+        norm = ("batch" if stats else "instance_affine") if affine else "instance"  # stats alone: legacy instance
+        up = state.get(f"model.{10 + len(blocks)}.weight") if blocks else None
+        ngf = first.shape[0]
+        upsample = "transpose" if up is not None and tuple(up.shape[:2]) == (4 * ngf, 2 * ngf) else "resize"
+        return ModelConfig(channels=first.shape[1], ngf=ngf, blocks=len(blocks), norm=norm, dropout=dropout,
+                           upsample=upsample, generator="resnet")
+    keys = ", ".join(list(state)[:4])
+    raise ImportError_(f"not a generator this app understands: {len(state)} tensors, none laid out as the reference's "
+                       f"ResNet (model.1.weight, a 7x7 conv) or U-Net (model.model.0.weight); first keys: {keys}")
+
+
+def to_engine_keys(state: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """Reference key names onto this engine's: ResNet blocks' ``conv_block`` is ``body`` here, and
+    the running statistics that older files keep for instance norm (which the reference drops) go."""
+    mapped = {re.sub(r"^(model\.\d+)\.conv_block\.", r"\1.body.", k): v for k, v in state.items()}
+    if cfg.norm.startswith("instance"):
+        mapped = {k: v for k, v in mapped.items() if not k.endswith(("running_mean", "running_var",
+                                                                      "num_batches_tracked"))}
+    return mapped
+
+
+def domains_from_name(stem: str) -> tuple[str, str] | None:
+    """('horse', 'zebra') from 'horse2zebra' (and 'latest_net_G' gives nothing)."""
+    match = re.fullmatch(r"([A-Za-z][A-Za-z ]*?)_?2_?([A-Za-z][\w ]*)", stem)
+    return (match[1], match[2].replace("_", " ")) if match else None
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_generator(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
+                     published: str | None = None) -> Path:
+    """Write a model file for a foreign generator file; raises ImportError_ naming what was found.
+
+    Domain names come from ``name_a``/``name_b``, else the published model of that file name
+    (or ``published``), else an ``X2Y`` file name; otherwise the caller must give them.
+    """
+    path = Path(path)
+    state = without_prefix(read_weights(path))
+    cfg = detect(state)
+    known = PUBLISHED.get(published or "") or PUBLISHED.get(path.stem)
+    guessed = (known.source, known.target) if known else domains_from_name(path.stem)
+    source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
+    if not source or not target:
+        raise ImportError_(f"cannot tell the domains of {path.name} from its name: give them (--a and --b)")
+    method = known.method if known else ("pix2pix" if cfg.generator.startswith("unet") else "cyclegan")
+    if known and known.method == "pix2pix":
+        cfg.dropout = True  # as trained (inference switches dropout off either way)
+    metadata = {"format": MODEL_FORMAT, "method": method, "model": to_dict(cfg), "direction": "AtoB",
+                "source_domain": source, "target_domain": target, "crop_size": 256, "steps": 0,
+                "version": __version__, "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "description": known.description if known else f"{source} → {target}",
+                "source": {"file": path.name, "sha256": sha256(path), "published": known.key if known else None,
+                           "url": known.url if known else None}}
+    generator = _generator_from(metadata, to_engine_keys(state, cfg), path.name)
+    return save_model(out, generator, metadata)
+
+
+def describe_published() -> list[dict]:
+    return [{**p.__dict__, "url": p.url, "size_mb": p.size_mb} for p in PUBLISHED.values()]

@@ -1,0 +1,58 @@
+"""Published models in the app: a reference .pth imported (dropped or picked), the gallery's download."""
+
+import torch
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop.pages.models import DomainsDialog
+from desktop.widgets.gallery import GalleryDialog
+from tests.engine.reference_layout import resnet
+from tests.engine.test_download import Server
+
+
+def reference_file(path):
+    torch.manual_seed(0)
+    torch.save(resnet(ngf=8, blocks=2).state_dict(), path)
+    return path
+
+
+def test_a_dropped_reference_file_is_imported_and_asks_for_unknown_domains(qtbot, window, tmp_path, monkeypatch):
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    path = reference_file(tmp_path / "latest_net_G.pth")
+    monkeypatch.setattr(DomainsDialog, "ask", classmethod(lambda cls, stem, parent=None: ("sketch", "render")))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    page.dropEvent(QDropEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=20000)
+    assert "sketch → render" in page.details.text() and "Imported from" in page.details.text()
+    assert [p.stem for p in window.library.models()] == ["latest_net_G"]
+    window.convert.refresh()
+    assert any("latest_net_G" in (window.convert.model.itemData(i) or "") for i in range(window.convert.model.count()))
+
+
+def test_the_gallery_downloads_into_the_library(qtbot, window, tmp_path, monkeypatch):
+    path = reference_file(tmp_path / "served.pth")
+    server = Server(path.read_bytes())
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    try:
+        dialog = GalleryDialog(window.library, window)
+        qtbot.addWidget(dialog)
+        added = []
+        dialog.model_added.connect(added.append)
+        dialog.select("style_vangogh")
+        assert dialog.download_button.isEnabled()
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
+        assert added and "Added to your library" in dialog.status.text()
+        assert dialog.table.item(dialog.key_rows()["style_vangogh"], 4).text() == "yes"
+        assert not dialog.download_button.isEnabled()  # already there
+        server.mode = "garbage"
+        dialog.select("apple2orange")
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
+        assert "not a usable generator" in dialog.status.text()
+    finally:
+        server.close()
+    assert [p.stem for p in window.library.models()] == ["style_vangogh"]

@@ -1,0 +1,165 @@
+"""Downloading a published model from a local server: success, a cut transfer resumed, cancel, garbage,
+a server that hangs, no server at all, a full disk. Nothing here reaches outside 127.0.0.1."""
+
+import errno
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import torch
+
+from engine import download as download_module
+from engine.download import DownloadError, download, partial_path
+from engine.events import Control, Stopped
+from engine.library import Library
+from engine.modelfile import ModelFileError, load_model
+from tests.engine.reference_layout import resnet
+
+
+class Server:
+    """Serves ``body`` at any path; ``mode`` makes it misbehave: cut (half, then close), hang, garbage."""
+
+    def __init__(self, body: bytes):
+        self.body, self.mode, self.ranges = body, "ok", []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.ranges.append(self.headers.get("Range"))
+                if server.mode == "hang":
+                    server.release.wait(10)
+                    return
+                body, start = server.body, 0
+                if server.mode == "garbage":
+                    body = b"<html>not a model</html>" * 100
+                elif self.headers.get("Range"):
+                    start = int(self.headers["Range"].split("=")[1].rstrip("-"))
+                self.send_response(206 if start else 200)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                if server.mode == "cut":
+                    self.wfile.write(body[start:start + (len(body) - start) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
+                self.wfile.write(body[start:])
+
+        self.release = threading.Event()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def published_file():
+    """A generator in the reference's layout, as its server would send it (a small one)."""
+    torch.manual_seed(0)
+    buffer = io.BytesIO()
+    torch.save(resnet(ngf=8, blocks=2).state_dict(), buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def server(published_file, monkeypatch):
+    s = Server(published_file)
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", s.url)  # the reference's host, replaced
+    yield s
+    s.close()
+
+
+def test_a_published_model_downloads_into_the_library(server, tmp_path):
+    library = Library(tmp_path / "lib")
+    seen = []
+    path = library.download_published("horse2zebra", seen.append)
+    model = load_model(path)
+    assert model.name == "horse to zebra" and model.metadata["source"]["published"] == "horse2zebra"
+    assert seen[-1].done == seen[-1].total == len(server.body)
+    assert library.models() == [path]
+    assert not (tmp_path / "lib" / "downloads").exists() or not list((tmp_path / "lib" / "downloads").iterdir())
+
+
+def test_a_cut_transfer_resumes_with_a_range_request(server, tmp_path):
+    dest = tmp_path / "m.pth"
+    server.mode = "cut"
+    with pytest.raises(DownloadError, match=r"connection closed after .* MB; the .* MB received are kept"):
+        download(server.url + "/m.pth", dest, timeout=5)
+    half = partial_path(dest).stat().st_size
+    assert 0 < half < len(server.body) and not dest.exists()
+    server.mode = "ok"
+    download(server.url + "/m.pth", dest, timeout=5)
+    assert dest.read_bytes() == server.body and server.ranges[-1] == f"bytes={half}-"
+    assert not partial_path(dest).exists()
+
+
+def test_cancel_keeps_what_arrived(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(download_module, "CHUNK", 1024)
+    control = Control()
+    dest = tmp_path / "m.pth"
+    with pytest.raises(Stopped):
+        download(server.url + "/m.pth", dest, lambda p: control.stop() if p.done >= 4096 else None, control)
+    assert partial_path(dest).stat().st_size >= 4096 and not dest.exists()
+
+
+def test_garbage_is_refused_and_not_kept(server, tmp_path):
+    server.mode = "garbage"
+    library = Library(tmp_path / "lib")
+    with pytest.raises(ModelFileError, match="the file downloaded for style_monet is not a usable generator"):
+        library.download_published("style_monet")
+    assert library.models() == [] and not list((tmp_path / "lib" / "downloads").iterdir())
+
+
+def test_a_server_that_hangs_times_out(server, tmp_path):
+    server.mode = "hang"
+    with pytest.raises(DownloadError, match="did not answer within 0.5 s"):
+        download(server.url + "/m.pth", tmp_path / "m.pth", timeout=0.5)
+
+
+def test_no_server_says_offline(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DownloadError, match="cannot reach 127.0.0.1.*are you offline"):
+        download(f"http://127.0.0.1:{port}/m.pth", tmp_path / "m.pth", timeout=2)
+
+
+def test_a_full_disk_keeps_the_part_for_later(server, tmp_path, monkeypatch):
+    real_open = open
+
+    class Full(io.FileIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(download_module, "open", lambda p, mode: Full(p, mode.replace("b", "")), raising=False)
+    with pytest.raises(DownloadError, match="no space left on device; nothing was kept"):
+        download(server.url + "/m.pth", tmp_path / "m.pth")
+    assert real_open  # the real open is back after the test
+
+
+def test_a_downloaded_model_is_found_by_name(server, tmp_path, monkeypatch, capsys):
+    from engine.cli import main
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    assert main(["models", "download", "horse2zebra"]) == 0
+    assert "horse2zebra:" in capsys.readouterr().out
+    assert main(["models", "list"]) == 0
+    assert "horse2zebra" in [line.split()[0] for line in capsys.readouterr().out.splitlines() if "downloaded" in line]
+    (tmp_path / "in").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (40, 30)).save(tmp_path / "in" / "x.png")
+    assert main(["convert", "--model", "horse2zebra", "--input", str(tmp_path / "in"), "--output",
+                 str(tmp_path / "out"), "--work-size", "32"]) == 0
+    assert Image.open(tmp_path / "out" / "x.png").size == (40, 30)
+    assert main(["models", "download", "nope"]) == 1
+    assert "no published model named 'nope'" in capsys.readouterr().err

@@ -1,0 +1,176 @@
+"""The reference's published generators: recognised from their tensors, imported, converted as the reference does."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+from engine.imports import PUBLISHED, ImportError_, detect, domains_from_name, import_generator
+from engine.modelfile import load_model
+from tests.cli.test_cli_train import cyclegan
+from tests.engine.reference_layout import reference_test_mode, resnet, unet, with_legacy_instance_stats
+
+
+def photo(w, h, seed=0) -> np.ndarray:
+    """Smooth, photo-like content (random noise would be a harsher test of nothing)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (h // 8 + 1, w // 8 + 1, 3), dtype=np.uint8)
+    return np.asarray(Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC))
+
+
+def as_input(pixels: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+
+def to_pixels(y: torch.Tensor) -> np.ndarray:
+    return ((y[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+@pytest.mark.parametrize("variant", ["legacy_stats", "data_parallel"])
+def test_older_and_data_parallel_files_import_to_the_same_network(tmp_path, variant):
+    """Older files keep instance norm's running statistics (the reference drops them); DataParallel adds module."""
+    torch.manual_seed(0)
+    reference = resnet(ngf=16, blocks=3).eval()
+    state = reference.state_dict()
+    state = with_legacy_instance_stats(state, reference) if variant == "legacy_stats" else \
+        nn.DataParallel(reference).state_dict()
+    torch.save(state, tmp_path / "horse2zebra.pth")
+    model = load_model(import_generator(tmp_path / "horse2zebra.pth", tmp_path / "h2z.pt"))
+    x = as_input(photo(64, 48))
+    with torch.no_grad():
+        assert (model.generator(x) - reference(x)).abs().max() < 1e-5
+
+
+def test_a_published_resnet_converts_exactly_as_the_reference_runs_it(tmp_path):
+    """The published architecture (ResNet, 9 blocks, ngf 64, instance norm), saved as the reference saves it,
+    imported and converted with the command line."""
+    torch.manual_seed(0)
+    reference = resnet().eval()
+    assert "model.10.conv_block.1.weight" in reference.state_dict()
+    path = tmp_path / "style_monet.pth"
+    torch.save(reference.state_dict(), path)
+    cyclegan("import", path, "--out", tmp_path / "monet.pt")
+    model = load_model(tmp_path / "monet.pt")
+    meta = model.metadata
+    assert (meta["source_domain"], meta["target_domain"]) == ("photo", "Monet painting")
+    assert meta["model"]["blocks"] == 9 and meta["model"]["ngf"] == 64 and meta["source"]["published"] == "style_monet"
+    assert len(meta["source"]["sha256"]) == 64
+
+    src = tmp_path / "in"
+    src.mkdir()
+    images = {"square.png": photo(256, 256), "landscape.png": photo(300, 200, seed=1)}
+    for name, pixels in images.items():
+        Image.fromarray(pixels).save(src / name)
+    cyclegan("convert", "--model", tmp_path / "monet.pt", "--input", src, "--output", tmp_path / "out",
+             "--device", "cpu")
+    for name, pixels in images.items():
+        with torch.no_grad():
+            expected = reference(as_input(pixels))
+            ours = model.generator(as_input(pixels))
+        assert (ours - expected).abs().max() < 1e-4, name
+        converted = np.asarray(Image.open(tmp_path / "out" / name)).astype(int)
+        assert np.abs(converted - to_pixels(expected).astype(int)).max() <= 1, name  # uint8 rounding at most
+
+
+def test_a_published_unet_converts_as_the_reference_test_mode_does(tmp_path):
+    """pix2pix's U-Net 256 with batch norm: the reference's default test time uses each image's own statistics
+    (it never calls eval()); dropout is off here for determinism (the reference keeps it on, so its own
+    outputs vary from run to run)."""
+    torch.manual_seed(0)
+    reference = unet(ngf=16)
+    with torch.no_grad():  # trained-looking batch-norm parameters, not the initial ones
+        for m in reference.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-1, 1)
+    path = tmp_path / "day2night.pth"
+    torch.save(reference.state_dict(), path)
+    reference_test_mode(reference)
+    out = import_generator(path, tmp_path / "d2n.pt", published="day2night_pix2pix")
+    model = load_model(out)
+    assert model.metadata["method"] == "pix2pix" and model.metadata["model"]["generator"] == "unet_256"
+    for w, h in ((256, 256), (300, 200)):
+        pixels = photo(w, h)
+        with torch.no_grad():
+            # the converter pads to the U-Net's 256 px grid by reflection and crops back: the reference on that
+            padded = F.pad(as_input(pixels), (0, (-w) % 256, 0, (-h) % 256), mode="reflect")
+            expected = reference(padded)[..., :h, :w]
+            ours = model.generator(as_input(pixels)) if (w, h) == (256, 256) else None
+        from engine.convert import Translator
+
+        converted = Translator(model, "cpu")(torch.from_numpy(pixels).permute(2, 0, 1)[None])[0]
+        diff = np.abs(converted.permute(1, 2, 0).numpy().astype(int) - to_pixels(expected).astype(int))
+        assert diff.max() <= 1, (w, h, diff.max())
+        if ours is not None:
+            assert (ours - expected).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda: resnet(ngf=8, blocks=6), dict(generator="resnet", blocks=6, ngf=8, norm="instance", dropout=False)),
+    (lambda: resnet(ngf=8, blocks=2, norm=nn.BatchNorm2d, dropout=True),
+     dict(generator="resnet", blocks=2, norm="batch", dropout=True)),
+    (lambda: resnet(channels=1, ngf=4, blocks=1), dict(channels=1, ngf=4)),
+    (lambda: unet(ngf=8, downs=7), dict(generator="unet_128", ngf=8, norm="batch")),
+])
+def test_the_architecture_is_read_from_the_tensors(build, expected):
+    torch.manual_seed(0)
+    cfg = detect(build().state_dict())
+    assert {k: getattr(cfg, k) for k in expected} == expected
+
+
+def test_files_that_are_not_generators_are_explained(tmp_path, model_file):
+    cases = {
+        "discriminator.pth": nn.Sequential(nn.Conv2d(3, 8, 4), nn.LeakyReLU(), nn.Conv2d(8, 1, 4)).state_dict(),
+        "list.pth": [torch.zeros(3)],
+        "empty.pth": {},
+        "unet5.pth": unet(ngf=4, downs=5).state_dict(),
+    }
+    messages = {"discriminator.pth": "not a generator this app understands: 4 tensors",
+                "list.pth": "holds list, not a generator's weights", "empty.pth": "a dict of 0 entries",
+                "unet5.pth": "U-Net with 5 levels"}
+    for name, content in cases.items():
+        torch.save(content, tmp_path / name)
+        with pytest.raises(ImportError_, match=messages[name]):
+            import_generator(tmp_path / name, tmp_path / "out.pt", "a", "b")
+    with pytest.raises(ImportError_, match="already a CycleGAN Studio model file"):
+        import_generator(model_file, tmp_path / "out.pt", "a", "b")
+    torch.save(resnet(ngf=4, blocks=1).state_dict(), tmp_path / "latest_net_G.pth")
+    with pytest.raises(ImportError_, match="cannot tell the domains of latest_net_G.pth"):
+        import_generator(tmp_path / "latest_net_G.pth", tmp_path / "out.pt")
+    import_generator(tmp_path / "latest_net_G.pth", tmp_path / "out.pt", "sketch", "render")
+    assert load_model(tmp_path / "out.pt").name == "sketch to render"
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_names_and_the_published_list():
+    assert domains_from_name("horse2zebra") == ("horse", "zebra")
+    assert domains_from_name("style_monet") is None
+    assert len(PUBLISHED) == 23
+    assert PUBLISHED["style_monet"].url == "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/style_monet.pth"
+    assert PUBLISHED["sat2map_pix2pix"].url == "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/sat2map.pth"
+
+
+def test_safetensors_both_ways(tmp_path, tiny_dataset):
+    from safetensors.torch import save_file
+
+    from engine import Trainer
+    from engine.cli import main
+    from tests.conftest import tiny_config
+
+    torch.manual_seed(0)
+    save_file(resnet(ngf=4, blocks=1).state_dict(), str(tmp_path / "cat2dog.safetensors"))
+    imported = load_model(import_generator(tmp_path / "cat2dog.safetensors", tmp_path / "c2d.pt"))
+    assert imported.name == "cat to dog"
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "m.pt"), "--safetensors",
+                 str(tmp_path / "m.safetensors")]) == 0
+    ours, again = load_model(tmp_path / "m.pt"), load_model(tmp_path / "m.safetensors")
+    assert again.metadata == ours.metadata
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert torch.equal(again.generator(x), ours.generator(x))
