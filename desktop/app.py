@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
+import time
 
 from engine.resources import resource_dir
 
@@ -24,6 +26,32 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
+def _mark(name: str) -> None:
+    """With CYCLEGAN_STUDIO_TIMING=1, print when a start-up milestone is reached (benchmarks/startup.py)."""
+    if os.environ.get("CYCLEGAN_STUDIO_TIMING"):
+        print(f"TIMING {name} {time.time():.3f}", flush=True)
+
+
+def splash(app):
+    """A small window shown at once, before torch and the pages load (seconds on a busy machine)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    icon = resource_dir() / "icons" / "app.png"
+    pixmap = QPixmap(str(icon)) if icon.exists() else QPixmap(256, 256)
+    if icon.exists():
+        pixmap = pixmap.scaled(256, 256, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    else:
+        pixmap.fill(QColor("#2563eb"))
+    screen = QSplashScreen(pixmap)
+    screen.showMessage("CycleGAN Studio\nloading…", Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                       QColor("#333333"))
+    screen.show()
+    app.processEvents()
+    return screen
+
+
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # DataLoader workers in a frozen app must not start the GUI again
     argv = sys.argv if argv is None else argv
@@ -32,10 +60,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
     app = make_app(argv)
-    from desktop.main_window import MainWindow
+    first = splash(app)
+    _mark("first_paint")
+    from desktop.main_window import MainWindow  # torch, the engine and the pages: the slow part
 
     window = MainWindow()
     window.show()
+    first.finish(window)
+    if os.environ.get("CYCLEGAN_STUDIO_TIMING"):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: (_mark("interactive"), app.quit()))  # the event loop runs: it answers
     return app.exec()
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSystemTrayIcon, QTabWidget
 
 from desktop.pages.convert import ConvertPage
 from desktop.pages.datasets import DatasetsPage
@@ -13,6 +13,12 @@ from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
 from engine import __version__
 from engine.library import Library
+
+
+SHORTCUTS = (("Ctrl+1 … 4", "Datasets, Train, Convert, Models"), ("Ctrl+N", "Add a dataset"),
+             ("Ctrl+I", "Import a model"), ("Ctrl+Enter", "Start training or the conversion"),
+             ("Ctrl+P", "Pause or resume training"), ("Ctrl+.", "Stop training (it saves a checkpoint)"),
+             ("Esc", "Cancel the conversion"), ("F1", "These shortcuts"), ("Ctrl+Q", "Quit"))
 
 
 def device_summary() -> str:
@@ -48,6 +54,10 @@ class MainWindow(QMainWindow):
         self.models.use_model.connect(self.use_model)
         self.tabs.currentChanged.connect(self._page_shown)
 
+        self._tray = None
+        self.notifications: list[tuple[str, str]] = []
+        self.convert.finished_long.connect(lambda text: self.notify("Conversion finished", text))
+        self.train.run_finished_long.connect(lambda text: self.notify("Training finished", text))
         self.device_label = QLabel(device_summary())
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)
@@ -56,24 +66,67 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        open_data = QAction("Open data folder", self)
-        open_data.triggered.connect(self.open_data_folder)
-        file_menu.addAction(open_data)
+        self._action(file_menu, "Add dataset…", self.add_dataset, "Ctrl+N")
+        self._action(file_menu, "Import model…", self.models.import_file, "Ctrl+I")
+        self._action(file_menu, "Published models…", self.models.open_gallery)
         file_menu.addSeparator()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._action(file_menu, "Open data folder", self.open_data_folder)
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         go_menu = self.menuBar().addMenu("&Go")
         for i, name in enumerate(("Datasets", "Train", "Convert", "Models")):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _=False, i=i: self.tabs.setCurrentIndex(i))
-            go_menu.addAction(action)
+            self._action(go_menu, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("About CycleGAN Studio", self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "Documentation", self.open_docs)
+        self._action(help_menu, "Open the selected run's log", self.open_run_log)
+        help_menu.addSeparator()
+        self._action(help_menu, "About CycleGAN Studio", self.about)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def add_dataset(self) -> None:
+        self.tabs.setCurrentWidget(self.datasets)
+        self.datasets.add_dataset()
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(
+            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in SHORTCUTS) + "</table>")
+
+    def open_docs(self) -> None:
+        """The README and docs/ of a checkout; the project's page otherwise (a bundle has no docs folder)."""
+        from engine.resources import resource_dir
+
+        docs = resource_dir().parent / "docs"
+        target = docs if docs.is_dir() else resource_dir() / "README.md"
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def open_run_log(self) -> None:
+        item = self.train.runs.currentItem()
+        if item is None:
+            self.statusBar().showMessage("Select a run on the Train page first.", 5000)
+            return
+        from engine.rundir import RunDir
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(RunDir(item.data(Qt.ItemDataRole.UserRole)).log)))
+
+    def notify(self, title: str, text: str) -> None:
+        """Tell a person who looked away that a long job is done: a tray message where there is a tray,
+        and the window asks for attention (a flashing task-bar entry) everywhere."""
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(self.windowIcon(), self)
+                self._tray.show()
+            self._tray.showMessage(title, text)
+        QApplication.alert(self)
+        self.statusBar().showMessage(f"{title}: {text}", 15000)
+        self.notifications.append((title, text))
 
     def use_model(self, source: str) -> None:
         self.convert.select_model(source)
@@ -104,18 +157,20 @@ class MainWindow(QMainWindow):
         geometry = s.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        restore_form(s, "train", self.train.form_fields())
+        self.train.restore(s.value("train/state", ""))
         restore_form(s, "convert", self.convert.form_fields())
         try:
-            self.tabs.setCurrentIndex(int(s.value("window/page", 0)))
+            self.tabs.setCurrentIndex(int(s.value("window/page", -1)))
         except (TypeError, ValueError):
             pass
+        if s.value("window/page") is None and not self.library.datasets():
+            self.tabs.setCurrentWidget(self.convert)  # first start: the demo model and photos, ready to convert
 
     def save_state(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/page", self.tabs.currentIndex())
-        save_form(s, "train", self.train.form_fields())
+        s.setValue("train/state", self.train.state())
         save_form(s, "convert", self.convert.form_fields())
         s.sync()
 

@@ -97,8 +97,8 @@ class TrainWorker(QThread):
 
 
 class ConvertWorker(QThread):
-    progress = Signal(object)    # ConvertProgress
-    file_done = Signal(object)   # FileDone (throttled: the latest one, for the preview)
+    progress = Signal(object)    # ConvertProgress (the latest)
+    files_done = Signal(list)    # every FileDone since the last emission, in order (throttled, none dropped)
     file_failed = Signal(object)
     finished_all = Signal(object)  # ConvertSummary
     failed = Signal(str)
@@ -109,23 +109,27 @@ class ConvertWorker(QThread):
         self.control = Control()
         self._throttle = _Throttle()
         self._latest_progress = None
-        self._latest_done = None
+        self._done: list[FileDone] = []
+
+    def _flush(self) -> None:
+        if self._latest_progress is not None:
+            self.progress.emit(self._latest_progress)
+        if self._done:
+            self.files_done.emit(self._done)
+            self._done = []
 
     def _on_event(self, event) -> None:
         if isinstance(event, ConvertProgress):
             self._latest_progress = event
         elif isinstance(event, FileDone):
-            self._latest_done = event
+            self._done.append(event)
         elif isinstance(event, FileFailed):
             self.file_failed.emit(event)
         elif isinstance(event, ConvertFinished):
-            self._latest_progress and self.progress.emit(self._latest_progress)
-            self._latest_done and self.file_done.emit(self._latest_done)
+            self._flush()
             return
         if self._throttle.ready():
-            self._latest_progress and self.progress.emit(self._latest_progress)
-            self._latest_done and self.file_done.emit(self._latest_done)
-            self._latest_done = None
+            self._flush()
 
     def run(self) -> None:
         from engine.convert import convert_folder

@@ -238,6 +238,8 @@ class ConvertConfig:
     direction: str = opt("AtoB", "which generator of a run folder to use", ("AtoB", "BtoA"))
     recursive: bool = opt(True, "include sub-folders (their structure is kept in the output)")
     format: str = opt("keep", "output format: keep the input's, or png, jpg, webp", ("keep", "png", "jpg", "webp"))
+    suffix: str = opt("", "added to each output's file name, before the extension (photo.jpg -> photo_monet.jpg), "
+                          "so results of several models can share a folder")
     quality: int = opt(95, "JPEG/WebP quality, 1-100", bounds=(1, 100))
     skip_existing: bool = opt(False, "leave outputs that already exist (continue an interrupted run)")
     tile: int = opt(0, "translate in tiles of this many pixels, 32 or more (0: only images above --max-pixels)",
@@ -258,6 +260,8 @@ class ConvertConfig:
     def validate(self) -> None:
         """Raise ValueError naming every option that cannot work; called before any file is written."""
         problems = check_fields(self)
+        if not problems and re.search(r'[/\\:*?"<>|\x00-\x1f]', self.suffix):
+            problems.append(f"suffix {self.suffix!r} holds a character file names cannot have")
         if not problems and 0 < self.work_size < 32:
             problems.append(f"work size must be at least 32 pixels (or 0 for full size), got {self.work_size}")
         if not problems and 0 < self.tile < 32:

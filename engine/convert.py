@@ -22,10 +22,9 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torchvision.transforms.v2 import functional as TF
 
 from .config import ConvertConfig
-from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit
+from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit, transforms
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -107,9 +106,9 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
             continue
         fmt, suffix = output_format(path, options.format)
         rel = path.relative_to(src)
-        out = dst / rel.with_suffix(suffix)
+        out = dst / rel.with_name(f"{rel.stem}{options.suffix}{suffix}")
         if out in taken:  # photo.jpg and photo.png both becoming photo.png
-            out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{suffix}")
+            out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{options.suffix}{suffix}")
         if _resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
         taken.add(out)
@@ -149,7 +148,7 @@ def decode(path: Path, channels: int) -> Decoded:
     mode = "L" if channels == 1 else "RGB"
     if img.mode != mode:  # convert() copies even when nothing changes: not for a 100 MP photo
         img = img.convert(mode)
-    return Decoded(TF.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0)
+    return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0)
 
 
 def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> None:
@@ -234,6 +233,7 @@ class Translator:
         """
         h, w = batch.shape[-2:]
         if self.work_size and max(h, w) > self.work_size:
+            TF = transforms().functional
             scale = self.work_size / max(h, w)
             small = TF.resize(batch, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
             return TF.resize(self._translate(small), [h, w], interpolation=TF.InterpolationMode.BICUBIC,

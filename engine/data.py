@@ -16,9 +16,16 @@ from typing import Iterator
 import torch
 from PIL import Image, ImageOps
 from torch.utils.data import Dataset, Sampler
-from torchvision.transforms import v2 as T
 
 log = logging.getLogger(__name__)
+
+def transforms():
+    """torchvision.transforms.v2, imported when first needed: importing torchvision also loads torch's
+    compiler stack (over a second), which the app's window need not wait for."""
+    from torchvision.transforms import v2
+
+    return v2
+
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
 SYSTEM_DIRS = {"__macosx", "$recycle.bin", "system volume information"}
@@ -147,6 +154,7 @@ class AtLeast(torch.nn.Module):
     def forward(self, img: torch.Tensor) -> torch.Tensor:
         if min(img.shape[-2:]) >= self.size:
             return img
+        T = transforms()
         return T.functional.resize(img, self.size, interpolation=T.InterpolationMode.BICUBIC, antialias=True)
 
 
@@ -172,6 +180,7 @@ def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, 
     only rounds the size down to a ``multiple`` the generator needs (4, or 256 for unet_256).
     A pair stacked along the channels goes through as one image: one crop, one flip.
     """
+    T = transforms()
     steps: list = [T.ToImage()]
     if preprocess == "resize_and_crop":
         steps.append(T.Resize(load_size, interpolation=T.InterpolationMode.BICUBIC, antialias=True))
@@ -318,6 +327,7 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
 
 def load_pair(pair: Pair, channels: int, match_sizes: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Both images of a pair as uint8 CxHxW tensors (B resized to A's size when they differ and ``match_sizes``)."""
+    T = transforms()
     if pair.b is None:
         whole = T.functional.pil_to_tensor(load_image(pair.a, channels))
         half = whole.shape[-1] // 2

@@ -239,22 +239,24 @@ class Library:
                 counts.append(0)
                 continue
             files = list_images(path)
-            counts.append(len(files))
+            unreadable = 0
             if not files:
                 problems.append(f"folder {side} has no images")
-            elif len(files) < FEW_IMAGES:
-                few.append(f"{side}: {len(files)}")
             modes: set[str] = set()
             tiny = 0
             for f in files:
                 if reason := probe_image(f):
                     problems.append(f"unreadable: {f.name} ({reason})")
+                    unreadable += 1
                     continue
                 from PIL import Image
 
                 with Image.open(f) as im:
                     modes.add("gray" if im.mode in ("L", "I", "I;16", "1", "LA") else "colour")
                     tiny += min(im.size) < min_size
+            counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
+            if 0 < counts[-1] < FEW_IMAGES:
+                few.append(f"{side}: {counts[-1]}")
             if tiny:
                 problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:

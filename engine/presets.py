@@ -25,7 +25,7 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 64 px crops, ~20 min on a CPU", "cyclegan",
+        "quick", "Quick: 64 px crops, for a CPU", "cyclegan",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
                    lambda_identity=0.1, batch_size=4, ema=0.999),
         model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),
@@ -34,14 +34,14 @@ PRESETS = {
         trade_off="for changes of colour, tone and texture, not of shape. It needs 20 or more varied photos a "
                   "side; check the samples: it can tint smooth dark areas, such as a night sky"),
     "paper": Preset(
-        "paper", "Paper: 256 px, 9 blocks (Zhu et al. 2017)", "cyclegan",
+        "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
         expected="200 epochs: days on a CPU (about 6 s a step), about a day on one GPU for 1000 images",
         trade_off="nothing: the published recipe, for those with the time or a GPU"),
     "pix2pix-quick": Preset(
-        "pix2pix-quick", "Paired quick: 64 px, ~11 min on a CPU", "pix2pix",
+        "pix2pix-quick", "Paired quick: for a CPU", "pix2pix",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4, batch_size=4,
                    gan_mode="vanilla", lambda_l1=100.0, pool_size=0, lambda_identity=0.0, ema=0.999),
         model=dict(generator="resnet", blocks=6, ngf=32, ndf=64, d_layers=2, norm="none", d_norm="instance",
@@ -52,7 +52,7 @@ PRESETS = {
                   "U-Net: for changes of colour, tone and texture, where it is far more precise in minutes; for "
                   "changes of shape (sketches, maps, labels to photos) use the paired paper recipe"),
     "pix2pix-paper": Preset(
-        "pix2pix-paper", "Paired paper: U-Net 256 (Isola et al.)", "pix2pix",
+        "pix2pix-paper", "Paired paper: U-Net 256 (Isola)", "pix2pix",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, batch_size=1, gan_mode="vanilla", lambda_l1=100.0, pool_size=0,
                    lambda_identity=0.0, ema=0.0),

@@ -1,47 +1,125 @@
-"""Convert page: a model, a direction, two folders, options; progress, preview and failures."""
+"""Convert page: a model, a direction, two folders and options; progress, a before/after view,
+every converted file to browse, a one-image preview, and a queue of conversions.
+
+The engine does the work (engine/convert.py); this page gathers the options, asks before
+overwriting, and shows what happened.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
+                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.widgets.layout import split_page
-from desktop.pages.train import format_duration
+from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
-from desktop.widgets.images import BeforeAfter
-from desktop.workers import ConvertWorker
+from desktop.widgets.images import array_to_qimage, read_scaled
+from desktop.widgets.layout import ElidedLabel, split_page
+from desktop.widgets.run_view import MessageLabel
+from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
-from engine.convert import check_folders
+from engine.convert import check_folders, plan
+from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
 from engine.resources import demo_images_dir
+
+OK, FAILED = "✓", "✗"
+
+
+def format_duration(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "—"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@dataclass
+class Job:
+    """One conversion: what the form said when it was started or queued."""
+    model: str
+    model_label: str
+    direction: str
+    input: str
+    output: str
+    options: ConvertConfig
+
+    def describe(self) -> str:
+        return f"{self.model_label}: {Path(self.input).name} → {self.output}"
+
+
+def preview_one(model_source: str, direction: str, image_path: str, options: ConvertConfig):
+    """Translate one image in memory (nothing is written), for the Preview button."""
+    import torch
+    from torchvision.transforms.v2 import functional as TF
+
+    from engine.convert import Translator
+    from engine.data import load_image
+    from engine.modelfile import load_model
+
+    model = load_model(model_source, direction)
+    image = load_image(image_path, model.channels)
+    image.thumbnail((1600, 1600))  # a preview: at most 1600 px, whatever the photo
+    translator = Translator(model, options.device, options.tile, options.overlap, options.max_pixels,
+                            work_size=options.work_size)
+    pixels = TF.pil_to_tensor(image)[None]
+    with torch.inference_mode():
+        out = translator(pixels)[0]
+    return pixels[0].permute(1, 2, 0).numpy(), out.permute(1, 2, 0).numpy()
 
 
 class ConvertPage(QWidget):
     busy_changed = Signal(bool)
     models_changed = Signal()
+    finished_long = Signal(str)  # a conversion that took a while finished: the summary, for a notification
 
     def __init__(self, library: Library, parent=None):
         super().__init__(parent)
         self.library = library
         self.worker: ConvertWorker | None = None
+        self.queue: list[Job] = []
+        self.current_job: Job | None = None
+        self._preview_worker: CallWorker | None = None
+
+        # ---- the form
         self.model = QComboBox()
-        self.model.setMinimumContentsLength(28)
-        self.model.currentIndexChanged.connect(self._sync_direction)
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model.setMinimumContentsLength(16)
+        self.model.currentIndexChanged.connect(self._model_changed)
         self.model_file = QPushButton("Model file…")
         self.model_file.clicked.connect(self.pick_model_file)
+        self.gallery_button = QPushButton("Published…")
+        self.gallery_button.setToolTip("Download a generator published with the reference implementation")
+        self.gallery_button.clicked.connect(self.open_gallery)
         self.direction = QComboBox()
-        self.direction.addItems(["AtoB", "BtoA"])
+        self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.direction.addItem("A → B", "AtoB")
+        self.direction.addItem("B → A", "BtoA")
+        self.direction.currentIndexChanged.connect(self._settings_changed)
         self.input = FolderField("Folder of images to convert")
         self.output = FolderField("Folder for the results")
+        self.input.changed.connect(self._settings_changed)
+        self.output.changed.connect(self._settings_changed)
         self.recursive = QCheckBox("Include sub-folders")
         self.recursive.setChecked(True)
         self.format = QComboBox()
         self.format.addItems(["keep", "png", "jpg", "webp"])
+        self.format.currentTextChanged.connect(self._sync_quality)
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(ConvertConfig().quality)
+        self.quality.setToolTip("JPEG and WebP quality (1-100)")
+        self.suffix = QLineEdit()
+        self.suffix.setPlaceholderText("none, e.g. _monet")
+        self.suffix.setToolTip("Added to each output's name: photo.jpg becomes photo_monet.jpg")
+        self.suffix.textChanged.connect(self._settings_changed)
         self.skip_existing = QCheckBox("Skip images already converted")
         self.tile = QSpinBox()
         self.tile.setRange(0, 4096)
@@ -56,26 +134,26 @@ class ConvertPage(QWidget):
         self.work_size.setToolTip("Translate large photos at this size (their long side) and scale the result "
                                   "back up. Models trained at 256 px, as the published ones are, often give their "
                                   "look at 512-1024 px; at full size they can change it")
-        self.gallery_button = QPushButton("Published…")
-        self.gallery_button.setToolTip("Download a generator published with the reference implementation")
-        self.gallery_button.clicked.connect(self.open_gallery)
         self.demo_button = QPushButton("Demo images")
         self.demo_button.setToolTip("Convert the photos that ship with the app")
         self.demo_button.clicked.connect(self.use_demo_images)
         self.demo_button.setVisible(demo_images_dir().is_dir())
+        model_buttons = QHBoxLayout()
+        model_buttons.addWidget(self.model_file)
+        model_buttons.addWidget(self.gallery_button)
+        model_buttons.addStretch(1)
         input_row = QHBoxLayout()
         input_row.addWidget(self.input, 1)
         input_row.addWidget(self.demo_button)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model, 1)
-        model_row.addWidget(self.model_file)
-        model_row.addWidget(self.gallery_button)
         form = QFormLayout()
-        form.addRow("Model", model_row)
+        form.addRow("Model", self.model)
+        form.addRow("", model_buttons)
         form.addRow("Direction", self.direction)
         form.addRow("Input folder", input_row)
         form.addRow("Output folder", self.output)
         form.addRow("Format", self.format)
+        form.addRow("Quality", self.quality)
+        form.addRow("Name suffix", self.suffix)
         form.addRow("Tile size", self.tile)
         form.addRow("Work at", self.work_size)
         form.addRow("", self.recursive)
@@ -88,49 +166,86 @@ class ConvertPage(QWidget):
         self.start_button.setShortcut("Ctrl+Return")
         self.start_button.setToolTip("Convert the folder (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
+        self.preview_button = QPushButton("Preview one")
+        self.preview_button.setToolTip("Translate one image of the folder (the selected file, or the first) without "
+                                       "writing anything")
+        self.preview_button.clicked.connect(self.preview_image)
+        self.queue_button = QPushButton("Add to queue")
+        self.queue_button.setToolTip("Convert this after what is running (several folders or models, one by one; "
+                                     "at once when nothing is)")
+        self.queue_button.clicked.connect(self.add_to_queue)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setShortcut("Esc")
         self.cancel_button.clicked.connect(self.cancel)
         self.open_button = QPushButton("Open output folder")
         self.open_button.clicked.connect(self.open_output)
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.cancel_button, self.open_button):
+        for b in (self.start_button, self.preview_button, self.queue_button):
             buttons.addWidget(b)
+        buttons2 = QHBoxLayout()
+        for b in (self.cancel_button, self.open_button):
+            buttons2.addWidget(b)
+        self.error = MessageLabel("error")
+        self.queue_list = QListWidget()
+        self.queue_list.setMaximumHeight(110)
+        self.remove_queued = QPushButton("Remove from queue")
+        self.remove_queued.clicked.connect(self.remove_selected_job)
+        self.queue_box = QGroupBox("Queue")
+        queue_layout = QVBoxLayout(self.queue_box)
+        queue_layout.addWidget(self.queue_list)
+        queue_layout.addWidget(self.remove_queued)
 
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.status = QLabel("Pick a model and two folders.")
+        left = QVBoxLayout()
+        left.addWidget(box)
+        left.addLayout(buttons)
+        left.addLayout(buttons2)
+        left.addWidget(self.error)
+        left.addWidget(self.queue_box)
+        left.addStretch(1)
+
+        # ---- what happened
+        self.status = ElidedLabel("Pick a model and two folders.")
         self.status.setObjectName("status")
-        self.failures = QListWidget()
-        self.failures.setMaximumHeight(140)
-        self.failures_label = QLabel("Failed files")
-        self.preview = BeforeAfter()
+        self.progress = QProgressBar()
+        self.preview = CompareView()
+        self.files = QListWidget()  # every file of the run: ✓ converted, ✗ failed (with its reason)
+        self.files.setToolTip("Each file of this conversion; pick one to compare it")
+        self.files.currentItemChanged.connect(lambda item, _: item and self.show_file(item))
+        self.files_label = QLabel("Files")
+        files_box = QWidget()
+        files_layout = QVBoxLayout(files_box)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        files_layout.addWidget(self.files_label)
+        files_layout.addWidget(self.files)
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.preview)
+        views.addWidget(files_box)
+        views.setStretchFactor(0, 4)
+        views.setStretchFactor(1, 1)
+        views.setChildrenCollapsible(False)
+        right = QVBoxLayout()
+        right.addWidget(self.status)
+        right.addWidget(self.progress)
+        right.addWidget(views, 1)
+        split_page(self, left, right, (380, 700), scroll_right=False)
         # a fast batch finishes many files a second: show the newest at most every 250 ms
         self._latest_pair: tuple[str, str] | None = None
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(250)
         self._preview_timer.timeout.connect(self._show_latest_pair)
-
-        left = QVBoxLayout()
-        left.addWidget(box)
-        left.addLayout(buttons)
-        left.addWidget(self.error)
-        left.addWidget(self.failures_label)
-        left.addWidget(self.failures)
-        left.addStretch(1)
-        right = QVBoxLayout()
-        right.addWidget(self.status)
-        right.addWidget(self.progress)
-        right.addWidget(self.preview, 1)
-        split_page(self, left, right, (420, 700))
         self.refresh()
+        self._sync_quality()
         self._set_running(False)
-        self._show_failures(False)
+        self._sync_queue()
         if not self.input.path() and demo_images_dir().is_dir():
             self.use_demo_images()  # first start: something real to convert right away
+
+    # compatibility with callers that read the failures (every failed file is in the file list)
+    @property
+    def failures(self) -> list[str]:
+        return [self.files.item(i).text() for i in range(self.files.count())
+                if self.files.item(i).text().startswith(FAILED)]
 
     def use_demo_images(self) -> None:
         """Point the page at the shipped photos, with an output folder in the library."""
@@ -141,7 +256,7 @@ class ConvertPage(QWidget):
     def form_fields(self) -> dict:
         return {"model": self.model, "direction": self.direction, "input": self.input, "output": self.output,
                 "recursive": self.recursive, "format": self.format, "skip_existing": self.skip_existing,
-                "tile": self.tile, "work_size": self.work_size}
+                "tile": self.tile, "work_size": self.work_size, "quality": self.quality, "suffix": self.suffix}
 
     # ---------------------------------------------------------- models
     def refresh(self) -> None:
@@ -161,7 +276,7 @@ class ConvertPage(QWidget):
         self.gallery_button.style().polish(self.gallery_button)
         if current:
             self.select_model(current)
-        self._sync_direction()
+        self._model_changed()
 
     def open_gallery(self) -> None:
         from desktop.widgets.gallery import GalleryDialog
@@ -183,18 +298,54 @@ class ConvertPage(QWidget):
         if path:
             self.select_model(path)
 
-    def _sync_direction(self) -> None:
+    def _model_changed(self, *_) -> None:
+        """Name the directions after the model's domains; a model file has one direction."""
         source = self.model.currentData()
+        self.model.setToolTip(source or "")
         is_run = bool(source) and Path(source).is_dir()
+        names = ("A", "B")
+        try:
+            if is_run:
+                from engine.rundir import load_config
+
+                config = load_config(source)
+                names = (config.name_a, config.name_b)
+            elif source:
+                from engine.modelfile import read_metadata
+
+                meta = read_metadata(source)
+                names = (meta.get("source_domain", "A"), meta.get("target_domain", "B"))
+        except (OSError, ValueError):
+            pass
+        self.direction.blockSignals(True)
+        self.direction.setItemText(0, f"{names[0]} → {names[1]}")
+        self.direction.setItemText(1, f"{names[1]} → {names[0]}")
         self.direction.setEnabled(is_run)  # a model file has one direction baked in
         if not is_run:
-            self.direction.setCurrentText("AtoB")
+            self.direction.setCurrentIndex(0)
+        self.direction.blockSignals(False)
+        self._settings_changed()
+
+    def _sync_quality(self, *_) -> None:
+        self.quality.setEnabled(self.format.currentText() in ("keep", "jpg", "webp"))
+
+    def _settings_changed(self, *_) -> None:
+        """What is shown was for other settings: clear it, so nothing stale passes for the new ones."""
+        if self.worker is not None:
+            return
+        self.preview.clear()
+        self.files.clear()
+        self.files_label.setText("Files")
+        self.error.clear()
+        self.progress.setValue(0)
+        self.status.setText("Ready to convert." if not self.validate() else "Pick a model and two folders.")
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:
-        return ConvertConfig(direction=self.direction.currentText(), recursive=self.recursive.isChecked(),
+        return ConvertConfig(direction=self.direction.currentData(), recursive=self.recursive.isChecked(),
                              format=self.format.currentText(), skip_existing=self.skip_existing.isChecked(),
-                             tile=self.tile.value(), work_size=self.work_size.value())
+                             tile=self.tile.value(), work_size=self.work_size.value(), quality=self.quality.value(),
+                             suffix=self.suffix.text().strip())
 
     def validate(self) -> str | None:
         if not self.model.currentData():
@@ -210,22 +361,60 @@ class ConvertPage(QWidget):
             return str(exc)
         return None
 
-    def start(self) -> None:
-        if self.worker is not None:
-            return
+    def current(self) -> Job | None:
         problem = self.validate()
         if problem:
             self.error.setText(problem[0].upper() + problem[1:])
-            return
+            return None
         self.error.clear()
-        self.failures.clear()
-        self._show_failures(False)
+        return Job(self.model.currentData(), self.model.currentText(), self.direction.currentData(),
+                   self.input.path(), self.output.path(), self.options())
+
+    def existing_outputs(self, job: Job) -> int:
+        """Outputs this job would write over (its plan's targets that exist already)."""
+        try:
+            return sum(out.exists() for _, out, _ in plan(Path(job.input), Path(job.output), job.options).jobs)
+        except (OSError, ValueError):
+            return 0
+
+    def ask_overwrite(self, count: int, job: Job) -> str:
+        """'overwrite', 'skip' or 'cancel': asked before a conversion would replace earlier results."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Results already there")
+        box.setText(f"{count} of the results are already in {job.output}.")
+        box.setInformativeText("Replace them with new ones, keep them and convert only the rest, or cancel? "
+                               "(A name suffix keeps both.)")
+        overwrite = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        skip = box.addButton("Keep them", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return "overwrite" if box.clickedButton() is overwrite else "skip" if box.clickedButton() is skip else "cancel"
+
+    def start(self) -> None:
+        if self.worker is not None:
+            return
+        job = self.current()
+        if job is not None:
+            self.run_job(job)
+
+    def run_job(self, job: Job) -> bool:
+        if not job.options.skip_existing:
+            count = self.existing_outputs(job)
+            if count:
+                answer = self.ask_overwrite(count, job)
+                if answer == "cancel":
+                    self.status.setText("Not converted: the earlier results are kept.")
+                    return False
+                if answer == "skip":
+                    job = replace(job, options=replace(job.options, skip_existing=True))
+        self.current_job = job
+        self.files.clear()
+        self.files_label.setText("Files")
         self.progress.setValue(0)
-        self.status.setText("Loading the model…")
-        worker = ConvertWorker(self.model.currentData(), self.direction.currentText(), self.input.path(),
-                               self.output.path(), self.options(), parent=self)
+        self.status.setText(f"Loading the model… ({job.describe()})")
+        worker = ConvertWorker(job.model, job.direction, job.input, job.output, job.options, parent=self)
         worker.progress.connect(self.on_progress)
-        worker.file_done.connect(self.on_file_done)
+        worker.files_done.connect(self.on_files_done)
         worker.file_failed.connect(self.on_file_failed)
         worker.finished_all.connect(self.on_finished)
         worker.failed.connect(self.on_failed)
@@ -233,20 +422,70 @@ class ConvertPage(QWidget):
         self.worker = worker
         self._set_running(True)
         worker.start()
+        return True
+
+    def add_to_queue(self) -> None:
+        job = self.current()
+        if job is None:
+            return
+        if self.worker is None and not self.queue:
+            self.run_job(job)
+            return
+        self.queue.append(job)
+        self._sync_queue()
+        self.status.setText(f"Queued: {job.describe()}")
+
+    def remove_selected_job(self) -> None:
+        row = self.queue_list.currentRow()
+        if 0 <= row < len(self.queue):
+            del self.queue[row]
+            self._sync_queue()
+
+    def _sync_queue(self) -> None:
+        self.queue_list.clear()
+        for job in self.queue:
+            self.queue_list.addItem(job.describe())
+        self.queue_box.setVisible(bool(self.queue))
 
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.control.stop()
-            self.status.setText("Cancelling after the current batch…")
+            self.status.setText("Cancelling after the current batch… (the queue waits)")
 
     def shutdown(self) -> None:
+        self.queue.clear()
         if self.worker is not None:
             self.worker.control.stop()
             self.worker.wait(30000)
+        if self._preview_worker is not None:
+            self._preview_worker.wait(30000)
 
     def open_output(self) -> None:
         if self.output.path():
             QDesktopServices.openUrl(QUrl.fromLocalFile(self.output.path()))
+
+    def preview_image(self) -> None:
+        """Translate one image (the selected file's input, or the folder's first) without writing."""
+        job = self.current()
+        if job is None or self._preview_worker is not None:
+            return
+        item = self.files.currentItem()
+        source = item.data(Qt.ItemDataRole.UserRole)[0] if item else None
+        if source is None:
+            images = list_images(job.input, job.options.recursive)
+            if not images:
+                self.error.setText("The input folder has no images.")
+                return
+            source = str(images[0])
+        self.status.setText(f"Previewing {Path(source).name}…")
+        worker = CallWorker(preview_one, job.model, job.direction, source, job.options, parent=self)
+        worker.done.connect(lambda pair: self.preview.show_pair(
+            array_to_qimage(pair[0]), array_to_qimage(pair[1]), f"Preview of {Path(source).name} (not saved)"))
+        worker.done.connect(lambda _: self.status.setText(f"Preview of {Path(source).name}: nothing was written."))
+        worker.failed.connect(lambda m: self.error.setText(f"Preview failed: {m}"))
+        worker.finished.connect(lambda: setattr(self, "_preview_worker", None))
+        self._preview_worker = worker
+        worker.start()
 
     # ----------------------------------------------------------- slots
     def on_progress(self, p: ConvertProgress) -> None:
@@ -254,24 +493,35 @@ class ConvertPage(QWidget):
         self.progress.setValue(p.done)
         self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · ETA {format_duration(p.eta_s)}")
 
-    def on_file_done(self, e: FileDone) -> None:
-        self._latest_pair = (e.source, e.output)
+    def on_files_done(self, events: list[FileDone]) -> None:
+        for e in events:
+            self._add_file(OK, e.source, e.output, "")
+        self._latest_pair = (events[-1].source, events[-1].output)
         if not self._preview_timer.isActive():
             self._preview_timer.start()
 
+    def _add_file(self, mark: str, source: str, output: str, reason: str) -> None:
+        name = Path(source).name
+        item = QListWidgetItem(f"{mark} {name}" + (f": {reason}" if reason else ""))
+        item.setData(Qt.ItemDataRole.UserRole, (source, output))
+        item.setToolTip(f"{source}\n→ {output}" if output else f"{source}\n{reason}")
+        self.files.addItem(item)
+        failed = len(self.failures)
+        self.files_label.setText(f"Files ({self.files.count()}" + (f", {failed} failed)" if failed else ")"))
+
+    def show_file(self, item: QListWidgetItem) -> None:
+        source, output = item.data(Qt.ItemDataRole.UserRole)
+        if output:
+            self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
+
     def _show_latest_pair(self) -> None:
         if self._latest_pair is not None:
-            self.preview.show_pair(*self._latest_pair)
+            source, output = self._latest_pair
+            self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
             self._latest_pair = None
 
     def on_file_failed(self, e: FileFailed) -> None:
-        self.failures.addItem(f"{Path(e.source).name}: {e.reason}")
-        self.failures_label.setText(f"Failed files ({self.failures.count()})")
-        self._show_failures(True)
-
-    def _show_failures(self, visible: bool) -> None:
-        self.failures_label.setVisible(visible)
-        self.failures.setVisible(visible)
+        self._add_file(FAILED, e.source, "", e.reason)
 
     def on_finished(self, s: ConvertSummary) -> None:
         self._preview_timer.stop()
@@ -291,6 +541,8 @@ class ConvertPage(QWidget):
         if s.error:
             self.error.setText(s.error)
         self.open_button.setEnabled(True)
+        if s.seconds > 60:
+            self.finished_long.emit(f"{text} → {s.output_dir}")
 
     def on_failed(self, reason: str) -> None:
         self.error.setText(reason)
@@ -298,10 +550,16 @@ class ConvertPage(QWidget):
 
     def _worker_done(self) -> None:
         self.worker = None
+        self.current_job = None
         self._set_running(False)
+        if self.queue:  # the next queued conversion starts on its own
+            job = self.queue.pop(0)
+            self._sync_queue()
+            self.run_job(job)
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.open_button.setEnabled(not running and bool(self.output.path()) and Path(self.output.path()).is_dir())
         self.busy_changed.emit(running)
+

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.widgets.gallery import GalleryDialog
-from desktop.widgets.layout import split_page, title_and_details
+from desktop.widgets.layout import ask_text, split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import Library
 from engine.data import match_by_name
@@ -84,7 +84,6 @@ class ModelsPage(QWidget):
         self.list = QListWidget()
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
         self.import_button = QPushButton("Import model file…")
-        self.import_button.setShortcut("Ctrl+I")
         self.import_button.setToolTip("A model file, or another tool's generator (.pth, .safetensors); files can "
                                       "also be dropped here (Ctrl+I)")
         self.import_button.clicked.connect(self.import_file)
@@ -291,8 +290,8 @@ class ModelsPage(QWidget):
         direction = "AtoB" if self.direction.currentIndex() == 0 else "BtoA"
         if not name:
             label = self.direction.currentText().replace(" → ", "2")
-            name, ok = QInputDialog.getText(self, "Export model", "Model name:", text=f"{run.name}-{label}")
-            if not ok or not name.strip():
+            name = ask_text(self, "Export model", "Model name:", f"{run.name}-{label}")
+            if not name:
                 return
         target = self.library.model_path(name)
         if target.exists():
@@ -310,8 +309,8 @@ class ModelsPage(QWidget):
         path = self.current_path()
         if path is None or path.is_dir() or is_builtin(path):
             return
-        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=path.stem)
-        if ok and name.strip() and name.strip() != path.stem:
+        name = ask_text(self, "Rename model", "New name:", path.stem)
+        if name and name != path.stem:
             try:
                 target = self.library.rename_model(path, name)
             except (ValueError, OSError) as exc:

@@ -1,48 +1,49 @@
-"""Train page: pick a dataset and a preset, start/pause/stop/continue, watch losses and samples."""
+"""Train page: a dataset, a method and a recipe; start, pause, stop, continue; the run's losses, samples and log.
+
+The settings form is generated from TrainConfig's metadata (desktop/widgets/config_form.py);
+presets, validation and the time estimate come from the engine. The page holds no training logic.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import torch
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, split_page
-from desktop.widgets.images import SampleGrid
-from desktop.widgets.loss_plot import LossPlot
-from desktop.workers import TrainWorker
-from engine.config import ModelConfig, TrainConfig, load_json
+from desktop.widgets.run_view import RunView
+from desktop.workers import CallWorker, TrainWorker
+from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
+from engine.data import list_images, match_by_name
+from engine.estimate import describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
-from engine.library import Library
+from engine.library import DatasetEntry, Library
 from engine.models import METHODS
-from engine.presets import PRESETS, presets_for
-from engine.rundir import read_metrics
+from engine.presets import PRESETS, apply_preset, presets_for
+from engine.rundir import RunDir, read_metrics
 
 CUSTOM = "Custom"
-# form widget attribute -> (TrainConfig/ModelConfig field, lives in the model config)
-FORM_FIELDS = {"crop": ("crop_size", False), "load": ("load_size", False), "blocks": ("blocks", True),
-               "ngf": ("ngf", True), "epochs": ("epochs", False), "decay": ("epochs_decay", False),
-               "steps": ("steps", False), "lr": ("lr", False), "lambda_identity": ("lambda_identity", False),
-               "batch": ("batch_size", False), "residual": ("residual", True)}
-# settings the form does not show: taken from the last preset chosen
-HIDDEN_MODEL_FIELDS = ("ndf", "d_layers", "upsample", "generator", "norm", "d_norm", "init", "dropout")
-HIDDEN_TRAIN_FIELDS = ("preprocess", "ema", "d_augment", "gan_mode", "lambda_l1", "pool_size")
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
 METHOD_NOTES = {
     "cyclegan": "Learns the change from two folders of different pictures.",
     "pix2pix": "Learns from pairs (a picture and how it should look): far more precise than unpaired training.",
 }
-
-
-def hidden_values(preset_values: dict) -> dict:
-    """The hidden settings of a preset's values, with the configs' defaults for those it leaves out."""
-    train, model = TrainConfig(), ModelConfig()
-    return {**{k: preset_values.get(k, getattr(train, k)) for k in HIDDEN_TRAIN_FIELDS},
-            **{k: preset_values.get(k, getattr(model, k)) for k in HIDDEN_MODEL_FIELDS}}
+# The fields in view, in order; every other option is under "All settings".
+SHOWN = ["crop_size", "load_size", "batch_size", "steps", "epochs", "epochs_decay", "lr", "model.generator",
+         "model.blocks", "model.ngf", "model.residual", "lambda_cycle", "lambda_identity", "lambda_l1",
+         "sample_every", "seed"]
+NOT_IN_FORM = {"data", "data_b", "out", "name_a", "name_b", "method", "direction", "device"}
+ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_size": "cyclegan",
+            "lambda_l1": "pix2pix"}
+# What the app sets where the engine's defaults suit the command line: a livelier plot, samples and saves.
+APP_DEFAULTS = {"log_every": 10, "save_every": 500, "sample_every": 100}
+LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
 
 
 def format_duration(seconds: float) -> str:
@@ -54,34 +55,30 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def available_devices() -> list[str]:
-    devices = ["auto", "cpu"]
-    devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+def available_devices() -> list[tuple[str, str]]:
+    """(label, device) of what this machine really has, "auto" first."""
+    from engine.devices import describe, pick_device
+
+    devices = [(f"Automatic ({describe(pick_device('auto'))})", "auto"),
+               (f"CPU ({torch.get_num_threads()} threads)", "cpu")]
+    devices += [(f"GPU {i}: {torch.cuda.get_device_name(i)}", f"cuda:{i}") for i in range(torch.cuda.device_count())]
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        devices.append("mps")
+        devices.append(("Apple GPU (MPS)", "mps"))
     return devices
 
 
-def spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "") -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setSuffix(suffix)
-    return box
-
-
-def dspin(lo: float, hi: float, value: float, decimals: int, step: float) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setDecimals(decimals)
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setValue(value)
-    return box
+def sample_count(entry: DatasetEntry, method: str) -> int:
+    """Images a side (or pairs) that one epoch goes through, from file names alone."""
+    if method == "pix2pix":
+        if entry.layout == "aligned":
+            return len(list_images(entry.folder_a))
+        return len(match_by_name(Path(entry.folder_a), Path(entry.folder_b))[0])
+    return max(len(list_images(entry.folder_a)), len(list_images(entry.folder_b)))
 
 
 class TrainPage(QWidget):
     run_finished = Signal(str)  # run directory
+    run_finished_long = Signal(str)  # a run that took a while ended: a sentence, for a notification
     busy_changed = Signal(bool)
 
     def __init__(self, library: Library, parent=None):
@@ -89,11 +86,21 @@ class TrainPage(QWidget):
         self.library = library
         self.worker: TrainWorker | None = None
         self.started_at = 0.0
+        self._estimates: dict[str, float] = {}  # s/step measured here, by what decides it
+        self._estimating: CallWorker | None = None
+        self._run_items: dict[str, QListWidgetItem] = {}
+        self._preset_values: dict = {}
+        self._live_run = ""
+        self._closing = False
 
-        # ---- settings form
+        # ---- what to train
         self.dataset = QComboBox()
+        self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(12)
         self.dataset.currentTextChanged.connect(self._dataset_changed)
         self.method = QComboBox()
+        self.method.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.method.setMinimumContentsLength(12)
         for key, label in METHOD_LABELS.items():
             self.method.addItem(label, key)
         self.method.currentIndexChanged.connect(self._method_changed)
@@ -101,70 +108,67 @@ class TrainPage(QWidget):
         self.method_note.setObjectName("hint")
         self.method_note.setWordWrap(True)
         self.direction = QComboBox()
+        self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.direction.setMinimumContentsLength(12)
         self.direction.addItem("A → B", "AtoB")
         self.direction.addItem("B → A", "BtoA")
         self.direction.setToolTip("pix2pix learns one direction: which side of each pair is the input")
+        self.run_name = QLineEdit()
+        self.run_name.setPlaceholderText("dataset and date")
+        self.run_name.setToolTip("The run's folder name in the library")
         self.preset = QComboBox()
-        self.preset.addItems([p.label for p in presets_for("cyclegan")] + [CUSTOM])
+        self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset.setMinimumContentsLength(22)
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
-        self._extras = hidden_values({})
-        d, m = TrainConfig(), ModelConfig()
-        self.crop = spin(16, 1024, 128, 4, " px")
-        self.load = spin(16, 2048, 143, 1, " px")
-        self.blocks = spin(0, 16, 6)
-        self.ngf = spin(4, 128, m.ngf, 4)
-        self.epochs = spin(0, 10000, d.epochs)
-        self.decay = spin(0, 10000, d.epochs_decay)
-        self.steps = spin(0, 10_000_000, 0, 100)
-        self.steps.setSpecialValueText("by epochs")
-        self.steps.setToolTip("Train this many steps, the learning rate constant for the first half and then "
-                              "decaying to zero; 'by epochs' uses Epochs and Decay epochs (the paper's schedule)")
-        self.residual = QCheckBox("Generator edits its input (residual)")
-        self.residual.setToolTip("Not in the paper: the generator learns a change of its input, which keeps "
-                                 "structure on small, short runs (see docs/quality.md)")
-        self.max_steps = spin(0, 10_000_000, 0)
-        self.max_steps.setSpecialValueText("no limit")
-        self.lr = dspin(1e-6, 1.0, d.lr, 6, 1e-4)
-        self.lambda_cycle = dspin(0, 100, d.lambda_cycle, 2, 1)
-        self.lambda_identity = dspin(0, 10, d.lambda_identity, 2, 0.1)
-        self.batch = spin(1, 64, d.batch_size)
+        self.preset_note.reserve([self._note(p) for p in PRESETS.values()])
+        self.length = QComboBox()
+        self.length.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.length.setMinimumContentsLength(12)
+        for label, key in LENGTHS:
+            self.length.addItem(label, key)
+        self.length.setToolTip("Steps: the learning rate is constant for the first half, then decays to zero. "
+                               "Epochs: constant for Epochs, then decays over Decay epochs (the papers' schedule)")
+        self.length.currentIndexChanged.connect(self._length_changed)
         self.device = QComboBox()
-        self.device.addItems(available_devices())
-        self.sample_every = spin(1, 100_000, 100)
-        self.seed = spin(0, 2**31 - 1, d.seed)
-        self.seed.setToolTip("The same seed and settings repeat a run exactly on the CPU. If a short run stays "
-                             "close to its input or shows spots, train again with another seed (docs/quality.md)")
-        for name in FORM_FIELDS:
-            w = getattr(self, name)
-            (w.toggled if isinstance(w, QCheckBox) else w.valueChanged).connect(self._mark_custom)
-        form = QFormLayout()
-        form.addRow("Dataset", self.dataset)
-        form.addRow("Method", self.method)
-        form.addRow(self.method_note)
-        form.addRow("Direction", self.direction)
-        self._direction_row = form.rowCount() - 1
-        form.addRow("Preset", self.preset)
-        form.addRow(self.preset_note)  # the full width: a wrapped label in the field column gets clipped
-        form.addRow("Crop size", self.crop)
-        form.addRow("Load size", self.load)
-        form.addRow("Residual blocks", self.blocks)
-        form.addRow("Generator filters", self.ngf)
-        form.addRow("", self.residual)
-        form.addRow("Steps", self.steps)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Decay epochs", self.decay)
-        form.addRow("Stop after steps", self.max_steps)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("λ cycle", self.lambda_cycle)
-        form.addRow("λ identity", self.lambda_identity)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Device", self.device)
-        form.addRow("Samples every", self.sample_every)
-        form.addRow("Seed", self.seed)
+        self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device.setMinimumContentsLength(12)
+        for label, key in available_devices():
+            self.device.addItem(label, key)
+        self.device.currentIndexChanged.connect(self._schedule_estimate)
+        self.estimate = QLabel()
+        self.estimate.setObjectName("hint")
+        self.estimate.setWordWrap(True)
+        top = QFormLayout()
+        top.addRow("Dataset", self.dataset)
+        top.addRow("Method", self.method)
+        top.addRow(self.method_note)
+        top.addRow("Direction", self.direction)
+        self._direction_row = top.rowCount() - 1
+        top.addRow("Run name", self.run_name)
+        top.addRow("Preset", self.preset)
+        top.addRow(self.preset_note)  # the full width: a wrapped label in the field column gets clipped
+        top.addRow("Length", self.length)
+        self.top = top
+        self.form = ConfigForm(TrainConfig, top, SHOWN, NOT_IN_FORM, self)  # its rows line up with the ones above
+        self.form.changed.connect(self._field_changed)
+        bottom = QFormLayout()
+        bottom.addRow(self.estimate)
+        bottom.addRow("Device", self.device)
+        save_settings, load_settings = QPushButton("Save settings…"), QPushButton("Load settings…")
+        save_settings.setToolTip("Keep these settings in a file, to use again or share")
+        load_settings.setToolTip("Fill the form from a settings file (or a run's config.json)")
+        save_settings.clicked.connect(lambda: self.save_settings())
+        load_settings.clicked.connect(lambda: self.load_settings())
+        settings_row = QHBoxLayout()
+        settings_row.addWidget(save_settings)
+        settings_row.addWidget(load_settings)
+        box_layout = QVBoxLayout()
+        box_layout.addLayout(top)
+        box_layout.addLayout(bottom)
+        box_layout.addLayout(settings_row)
         settings_box = QGroupBox("New run")
-        settings_box.setLayout(form)
-        self.form = form
+        settings_box.setLayout(box_layout)
 
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
@@ -173,6 +177,7 @@ class TrainPage(QWidget):
         self.start_button.clicked.connect(self.start)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setShortcut("Ctrl+P")
+        self.pause_button.setToolTip("Pause after this step (Ctrl+P)")
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after this step and save a checkpoint (Ctrl+.)")
@@ -183,8 +188,12 @@ class TrainPage(QWidget):
             controls.addWidget(b)
 
         self.runs = QListWidget()
+        self.runs.setMinimumHeight(90)
         self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
+        self.runs.itemSelectionChanged.connect(self._sync_buttons)
         self.continue_button = QPushButton("Continue selected run")
+        self.continue_button.setToolTip("Resume the run from its last checkpoint ('Stop after steps' under All "
+                                        "settings extends it)")
         self.continue_button.clicked.connect(self.continue_selected)
         runs_box = QGroupBox("Runs")
         runs_layout = QVBoxLayout(runs_box)
@@ -196,47 +205,28 @@ class TrainPage(QWidget):
         left.addLayout(controls)
         left.addWidget(runs_box, 1)
 
-        # ---- live view
-        self.status = QLabel("Ready.")
-        self.status.setObjectName("status")
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.notice = QLabel()  # warnings of the current run (a skipped checkpoint, set-aside metrics)
-        self.notice.setObjectName("warning")
-        self.notice.setWordWrap(True)
-        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%p %")
-        self.plot = LossPlot()
-        self.samples = SampleGrid()
-        # losses above, samples below: both stay in view while a run progresses
-        views = QSplitter(Qt.Orientation.Vertical)
-        views.addWidget(self.plot)
-        views.addWidget(self.samples)
-        views.setStretchFactor(0, 3)
-        views.setStretchFactor(1, 2)
-        views.setSizes([420, 300])
-        self.views = views
+        # ---- the run
+        self.view = RunView()
+        self.status, self.progress, self.error, self.notice = (self.view.status, self.view.progress,
+                                                               self.view.error, self.view.notice)
+        self.plot, self.samples = self.view.plot, self.view.samples.grid
         right = QVBoxLayout()
-        right.addWidget(self.status)
-        right.addWidget(self.progress)
-        right.addWidget(self.error)
-        right.addWidget(self.notice)
-        right.addWidget(views, 1)
-        split_page(self, left, right, (330, 800))
-        self.apply_preset(self.preset.currentText())
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.view)
+        split_page(self, left, right, (440, 760), scroll_right=False)
+
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(700)
+        self._estimate_timer.timeout.connect(self.update_estimate)
         self.refresh()
-        self._dataset_changed(self.dataset.currentText())
+        self._method_changed()
         self._set_running(False)
 
     # ------------------------------------------------------------ form
-    def form_fields(self) -> dict:
-        return {"dataset": self.dataset, "preset": self.preset, "crop": self.crop, "load": self.load,
-                "blocks": self.blocks, "ngf": self.ngf, "residual": self.residual, "steps": self.steps,
-                "epochs": self.epochs, "decay": self.decay, "max_steps": self.max_steps, "lr": self.lr,
-                "lambda_cycle": self.lambda_cycle, "lambda_identity": self.lambda_identity, "batch": self.batch,
-                "device": self.device, "sample_every": self.sample_every, "seed": self.seed}
+    @staticmethod
+    def _note(preset) -> str:
+        return f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}."
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
@@ -244,32 +234,38 @@ class TrainPage(QWidget):
     def current_method(self) -> str:
         return self.method.currentData() or "cyclegan"
 
+    def _entries(self) -> list[DatasetEntry]:
+        try:
+            return self.library.datasets()
+        except ValueError:
+            return []
+
+    def current_entry(self) -> DatasetEntry | None:
+        return next((e for e in self._entries() if e.name == self.dataset.currentText()), None)
+
     def _dataset_changed(self, name: str) -> None:
         """Offer pix2pix when the dataset has pairs (and only pix2pix for side-by-side images)."""
-        entry = next((e for e in self._entries() if e.name == name), None)
+        entry = self.current_entry()
         paired = entry is not None and Library.has_pairs(entry)
         aligned = entry is not None and entry.layout == "aligned"
         model = self.method.model()
         model.item(0).setEnabled(not aligned)
         model.item(1).setEnabled(paired)
         if entry is not None:
-            names = (entry.name_a, entry.name_b)
-            self.direction.setItemText(0, f"{names[0]} → {names[1]}")
-            self.direction.setItemText(1, f"{names[1]} → {names[0]}")
+            self.direction.setItemText(0, f"{entry.name_a} → {entry.name_b}")
+            self.direction.setItemText(1, f"{entry.name_b} → {entry.name_a}")
         wanted = "pix2pix" if aligned or (paired and self.current_method() == "pix2pix") else "cyclegan"
-        self.method.setCurrentIndex(self.method.findData(wanted))
-        self._method_changed()
-
-    def _entries(self):
-        try:
-            return self.library.datasets()
-        except ValueError:
-            return []
+        if wanted != self.current_method():
+            self.method.setCurrentIndex(self.method.findData(wanted))
+        self._schedule_estimate()
 
     def _method_changed(self, *_) -> None:
         method = self.current_method()
         self.method_note.setText(METHOD_NOTES[method])
-        self.form.setRowVisible(self._direction_row, method == "pix2pix")
+        self.top.setRowVisible(self._direction_row, method == "pix2pix")
+        for key, only in ONLY_FOR.items():
+            if key in self.form.fields:
+                self.form.set_row_visible(key, only == method)
         labels = [p.label for p in presets_for(method)] + [CUSTOM]
         if [self.preset.itemText(i) for i in range(self.preset.count())] != labels:
             self.preset.blockSignals(True)
@@ -278,83 +274,185 @@ class TrainPage(QWidget):
             self.preset.blockSignals(False)
             self.apply_preset(labels[0])
 
-    def _preset_values(self, preset) -> dict:
-        defaults = TrainConfig()
-        merged = {**{k: getattr(defaults, k) for k in ("epochs", "epochs_decay", "steps", "lr", "lambda_identity",
-                                                      "batch_size")}, **preset.train, **preset.model}
-        return merged
-
     def apply_preset(self, label: str) -> None:
         preset = self._preset_by_label(label)
         if preset is None:
-            self.preset_note.setText("Your own settings.")
             return
-        values = self._preset_values(preset)
-        for name, (key, _) in FORM_FIELDS.items():
-            widget = getattr(self, name)
-            widget.blockSignals(True)
-            if isinstance(widget, QCheckBox):
-                widget.setChecked(bool(values.get(key, False)))
-            elif key in values:
-                widget.setValue(values[key])
-            widget.blockSignals(False)
-        self._extras = hidden_values(values)
-        self.preset_note.setText(f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}.")
+        values = apply_preset({**to_dict(TrainConfig()), **APP_DEFAULTS}, preset.key)
+        self._preset_values = values
+        self.form.set_values(values)
+        self.length.blockSignals(True)
+        self.length.setCurrentIndex(0 if values["steps"] else 1)
+        self.length.blockSignals(False)
+        self._show_length_rows()
+        self.preset_note.setText(self._note(preset))
+        self._schedule_estimate()
 
-    def _form_value(self, name: str):
-        widget = getattr(self, name)
-        return widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+    def _show_length_rows(self) -> None:
+        by_steps = self.length.currentData() == "steps"
+        self.form.set_row_visible("steps", by_steps)
+        self.form.set_row_visible("epochs", not by_steps)
+        self.form.set_row_visible("epochs_decay", not by_steps)
+        self.form.set_row_visible("model.blocks", self.form.value("model.generator") == "resnet")
 
-    def _mark_custom(self) -> None:
+    def _length_changed(self, *_) -> None:
+        """A person chose steps or epochs: show that one (a step count starts at 4000)."""
+        if self.length.currentData() == "steps" and not self.form.value("steps"):
+            self.form.set_value("steps", 4000)
+        self._show_length_rows()
+        self._field_changed("length")
+
+    def _field_changed(self, key: str) -> None:
+        """Any edit of a preset's value makes the settings Custom; the layout stays where it is."""
+        self._show_length_rows()
         preset = self._preset_by_label(self.preset.currentText())
-        if preset is None:
-            return
-        values = self._preset_values(preset)
-        if any(key in values and values[key] != self._form_value(name) for name, (key, _) in FORM_FIELDS.items()):
+        if preset is not None and key != "seed" and self._differs_from(self._preset_values):
             self.preset.blockSignals(True)
             self.preset.setCurrentText(CUSTOM)
             self.preset.blockSignals(False)
             self.preset_note.setText(f"Your own settings (from {preset.key}).")
+        self._schedule_estimate()
 
-    def refresh(self) -> None:
-        current = self.dataset.currentText()
-        self.dataset.clear()
-        try:
-            self.dataset.addItems([e.name for e in self.library.datasets()])
-        except ValueError:
-            pass
-        if current:
-            self.dataset.setCurrentText(current)
-        self.runs.clear()
-        for run in self.library.runs():
-            rows = read_metrics(run)
-            step = rows[-1]["step"] if rows else 0
-            item = QListWidgetItem(f"{run.name}  ·  step {step}")
-            item.setData(Qt.ItemDataRole.UserRole, str(run))
-            self.runs.addItem(item)
-        self.continue_button.setEnabled(self.runs.count() > 0 and self.worker is None)
+    def _differs_from(self, values: dict) -> bool:
+        current = self.form.values()
+        if (self.length.currentData() == "steps") != bool(values.get("steps")):
+            return True
+        for key, value in current.items():
+            if key == "seed":
+                continue
+            if isinstance(value, dict):
+                if any(values.get(key, {}).get(k) != v for k, v in value.items()):
+                    return True
+            elif key in values and values[key] != value and not (key == "steps" and not values["steps"]):
+                return True
+        return False
+
+    def settings_values(self) -> dict:
+        """The form as a TrainConfig dict (what a settings file holds)."""
+        values = {**to_dict(TrainConfig()), **self.form.values()}
+        values["model"] = {**to_dict(TrainConfig().model), **values["model"]}
+        values["method"], values["direction"] = self.current_method(), self.direction.currentData()
+        values["device"] = self.device.currentData()
+        if self.length.currentData() == "epochs":
+            values["steps"] = 0
+        return values
 
     def build_config(self) -> TrainConfig:
-        name = self.dataset.currentText()
-        if not name:
+        entry = self.current_entry()
+        if entry is None:
             raise ValueError("add a dataset first (Datasets page), then pick it here")
-        entry = self.library.dataset(name)
-        if self.load.value() < self.crop.value():
-            raise ValueError("load size must be at least the crop size")
-        config = TrainConfig(
-            method=self.current_method(), direction=self.direction.currentData(),
-            data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
-            out=str(self.library.new_run_dir(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")),
-            model=ModelConfig(blocks=self.blocks.value(), ngf=self.ngf.value(), residual=self.residual.isChecked(),
-                              **{k: self._extras[k] for k in HIDDEN_MODEL_FIELDS}),
-            **{k: self._extras[k] for k in HIDDEN_TRAIN_FIELDS}, steps=self.steps.value(),
-            crop_size=self.crop.value(), load_size=self.load.value(), epochs=self.epochs.value(),
-            epochs_decay=self.decay.value(), max_steps=self.max_steps.value(), lr=self.lr.value(),
-            lambda_cycle=self.lambda_cycle.value(), lambda_identity=self.lambda_identity.value(),
-            batch_size=self.batch.value(), device=self.device.currentText(), log_every=10,
-            sample_every=self.sample_every.value(), save_every=500, seed=self.seed.value())
+        name = self.run_name.text().strip() or f"{entry.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        values = self.settings_values()
+        values.update(data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
+                      out=str(self.library.new_run_dir(name)))
+        config = from_dict(TrainConfig, values)
         config.validate()
         return config
+
+    def save_settings(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save settings", str(Path.home() / "settings.json"),
+                                                  "Settings (*.json)")
+        if path:
+            config = from_dict(TrainConfig, self.settings_values())
+            save_json(config, path)
+            self.status.setText(f"Settings saved to {path}.")
+
+    def load_settings(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Load settings", str(Path.home()), "Settings (*.json)")
+        if not path:
+            return
+        try:
+            config = load_json(TrainConfig, path)
+            config.validate()
+        except (OSError, ValueError) as exc:
+            self.show_error(f"Not loaded: {exc}")
+            return
+        values = to_dict(config)
+        i = self.method.findData(config.method)
+        if self.method.model().item(i).isEnabled():
+            self.method.setCurrentIndex(i)
+        self.direction.setCurrentIndex(self.direction.findData(config.direction))
+        self.device.setCurrentIndex(max(self.device.findData(config.device), 0))
+        self.form.set_values(values)
+        self.length.setCurrentIndex(0 if config.steps else 1)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(CUSTOM)
+        self.preset.blockSignals(False)
+        self.preset_note.setText(f"Your own settings (from {Path(path).name}).")
+        self.error.clear()
+
+    # -------------------------------------------------------- estimate
+    def _schedule_estimate(self, *_) -> None:
+        if self.worker is None and not self._closing:
+            self._estimate_timer.start()
+
+    def update_estimate(self) -> None:
+        """Measure a few steps of this configuration on this machine (off the GUI thread), once per setting."""
+        entry = self.current_entry()
+        if entry is None or self.worker is not None or self._closing:
+            self.estimate.setText("" if entry else "Pick a dataset to see how long a run takes on this machine.")
+            return
+        try:
+            values = self.settings_values()
+            values.update(data="-", out="-")
+            config = from_dict(TrainConfig, values)
+            config.validate()
+        except (ValueError, TypeError) as exc:
+            self.estimate.setText(f"Settings to fix: {exc}")
+            return
+        key = repr((to_dict(config.model), config.method, config.crop_size, config.batch_size, config.device,
+                    config.amp, config.compile, config.channels_last))
+        steps = total_steps(config, sample_count(entry, config.method) if entry else 1)
+        if key in self._estimates:
+            per_step = self._estimates[key]
+            total = describe_duration(steps * per_step)
+            self.estimate.setText(f"≈ {total} on this machine: {steps:,} steps × {per_step:.2f} s, measured here")
+            return
+        if self._estimating is not None:
+            self._estimate_timer.start()  # one measurement at a time; try again shortly
+            return
+        self.estimate.setText("Measuring the speed of these settings on this machine…")
+        worker = CallWorker(seconds_per_step, config, parent=self)
+        worker.done.connect(lambda s: (self._estimates.__setitem__(key, s), self.update_estimate()))
+        worker.failed.connect(lambda m: self.estimate.setText(f"Could not measure the speed: {m}"))
+        worker.finished.connect(lambda: setattr(self, "_estimating", None))
+        self._estimating = worker
+        worker.start()
+
+    # -------------------------------------------------------- runs list
+    def refresh(self) -> None:
+        current = self.dataset.currentText()
+        self.dataset.blockSignals(True)
+        self.dataset.clear()
+        self.dataset.addItems([e.name for e in self._entries()])
+        if current:
+            self.dataset.setCurrentText(current)
+        self.dataset.blockSignals(False)
+        self._dataset_changed(self.dataset.currentText())
+        selected = self.runs.currentItem().data(Qt.ItemDataRole.UserRole) if self.runs.currentItem() else None
+        self.runs.blockSignals(True)
+        self.runs.clear()
+        self._run_items = {}
+        for run in self.library.runs():
+            rows = read_metrics(run)
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, str(run))
+            self._set_run_step(item, run.name, rows[-1]["step"] if rows else 0)
+            self.runs.addItem(item)
+            self._run_items[str(run)] = item
+            if str(run) == selected:
+                self.runs.setCurrentItem(item)
+        self.runs.blockSignals(False)
+        self._sync_buttons()
+
+    @staticmethod
+    def _set_run_step(item: QListWidgetItem, name: str, step: int) -> None:
+        item.setText(f"{name}  ·  step {step}")
+
+    def _sync_buttons(self) -> None:
+        self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)
 
     # --------------------------------------------------------- actions
     def start(self) -> None:
@@ -365,9 +463,13 @@ class TrainPage(QWidget):
         except (ValueError, KeyError) as exc:
             self.show_error(str(exc))
             return
+        self._estimate_timer.stop()
+        if self._estimating is not None:  # it draws random numbers too: let it finish, so the run repeats exactly
+            self._estimating.wait()
         self.show_method(config)
         self.plot.clear()
-        self._launch(TrainWorker(config=config, parent=self))
+        self.view.samples.clear()
+        self._launch(TrainWorker(config=config, parent=self), config.out)
 
     def continue_selected(self) -> None:
         item = self.runs.currentItem()
@@ -375,15 +477,15 @@ class TrainPage(QWidget):
             return
         run_dir = item.data(Qt.ItemDataRole.UserRole)
         extra = {}
-        if self.max_steps.value():
-            extra["max_steps"] = self.max_steps.value()
+        if self.form.value("max_steps"):
+            extra["max_steps"] = self.form.value("max_steps")
         self.open_run(run_dir)
-        self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self))
+        self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self), run_dir)
 
-    def _launch(self, worker: TrainWorker) -> None:
-        self.error.clear()
-        self.notice.clear()
+    def _launch(self, worker: TrainWorker, run_dir: str) -> None:
+        self.view.reset()
         self.worker = worker
+        self._live_run = run_dir
         worker.progress.connect(self.on_progress)
         worker.points.connect(self.on_points)
         worker.samples.connect(self.on_samples)
@@ -394,6 +496,7 @@ class TrainPage(QWidget):
         worker.finished.connect(self._worker_done)
         self.started_at = time.monotonic()
         self.status.setText("Preparing the run…")
+        self.view.log.follow(RunDir(run_dir).log, live=True)
         self._set_running(True)
         worker.start()
 
@@ -405,10 +508,15 @@ class TrainPage(QWidget):
             control.resume()
             self.pause_button.setText("Pause")
             self.status.setText("Resumed.")
+            self.progress.setFormat("%p %")
         else:
             control.pause()
             self.pause_button.setText("Resume")
-            self.status.setText("Paused (after the current step).")
+            self._show_paused(self.progress.value())
+            self.progress.setFormat("Paused at %v of %m")
+
+    def _show_paused(self, step: int) -> None:
+        self.status.setText(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -418,22 +526,32 @@ class TrainPage(QWidget):
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Called when the window closes: stop cleanly so the run stays resumable."""
+        self._closing = True
+        self._estimate_timer.stop()
         if self.worker is not None:
             self.worker.control.stop()
             self.worker.wait(timeout_ms)
+        if self._estimating is not None:
+            self._estimating.wait(timeout_ms)
 
     # ------------------------------------------------------- event slots
     def on_progress(self, p: Progress) -> None:
         self.progress.setMaximum(p.total_steps)
         self.progress.setValue(p.step)
-        self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch + 1} · {p.images_per_s:.2f} img/s · "
+        item = self._run_items.get(self._live_run)
+        if item is not None:
+            self._set_run_step(item, Path(self._live_run).name, p.step)
+        if self.worker is not None and self.worker.control.paused:  # the step in flight when Pause was pressed
+            self._show_paused(p.step)
+            return
+        self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch} · {p.images_per_s:.2f} img/s · "
                             f"lr {p.lr:.2e} · ETA {format_duration(p.eta_s)}")
 
     def on_points(self, events: list) -> None:
         self.plot.extend([(e.step, e.losses) for e in events])
 
     def on_samples(self, s: Samples) -> None:
-        self.samples.show_samples(s.step, s.images, s.panels, s.columns)
+        self.view.samples.add_live(s.step, s.path, s.images, s.panels, s.columns)
 
     def show_method(self, config: TrainConfig) -> None:
         """Lay out the plot and the samples for the run's method (its losses, its panels, its sides)."""
@@ -450,6 +568,8 @@ class TrainPage(QWidget):
         self.status.setText(f"{verb} at step {result.step}. The run is saved in {result.run_dir}"
                             + (" and can be continued." if result.stopped else "."))
         self.run_finished.emit(result.run_dir)
+        if time.monotonic() - self.started_at > 60:
+            self.run_finished_long.emit(f"{verb} at step {result.step}: {Path(result.run_dir).name}")
 
     def on_failed(self, reason: str) -> None:
         self.show_error(reason)  # the engine's sentence says what was kept
@@ -460,34 +580,60 @@ class TrainPage(QWidget):
 
     def show_notice(self, text: str) -> None:
         """Warnings stay in view for the whole run: the status line is overwritten every step."""
-        self.notice.setText("\n".join(filter(None, [self.notice.text(), text])))
+        self.view.show_notice(text)
 
     def _worker_done(self) -> None:
         self.worker = None
+        self.view.log.follow(self.view.log.path, live=False)
         self._set_running(False)
         self.refresh()
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
-        self.continue_button.setEnabled(not running and self.runs.count() > 0)
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Pause")
+        self.progress.setFormat("%p %")
         self.stop_button.setEnabled(running)
+        self._sync_buttons()
         self.busy_changed.emit(running)
 
     # -------------------------------------------------------- past runs
     def open_run(self, run_dir: str) -> None:
         if self.worker is not None:
             return
-        run = Path(run_dir)
-        rows = read_metrics(run)
+        run = RunDir(run_dir)
+        rows = read_metrics(run.path)
         try:
-            self.show_method(load_json(TrainConfig, run / "config.json"))
+            self.show_method(load_json(TrainConfig, run.config))
         except (OSError, ValueError):
             pass
         self.plot.set_rows(rows)
-        grids = sorted((run / "samples").glob("step_*.png"))
-        if grids:
-            self.samples.show_grid_file(grids[-1])
+        self.view.samples.set_grids(run.sample_grids())
+        self.view.log.follow(run.log, live=False)
         step = rows[-1]["step"] if rows else 0
-        self.status.setText(f"Run {run.name}: {len(rows)} logged steps, last step {step}.")
+        self.status.setText(f"Run {run.path.name}: {len(rows)} logged steps, last step {step}.")
+
+    # ------------------------------------------------------- persistence
+    def state(self) -> str:
+        """What the window restores at the next start: the dataset, the recipe and every value."""
+        return json.dumps({"dataset": self.dataset.currentText(), "preset": self.preset.currentText(),
+                           "values": self.settings_values()})
+
+    def restore(self, saved: str) -> None:
+        try:
+            state = json.loads(saved)
+            values = from_dict(TrainConfig, state["values"])
+        except (TypeError, ValueError, KeyError):
+            return  # an old or hand-edited state: keep the defaults
+        self.dataset.setCurrentText(state.get("dataset", ""))
+        i = self.method.findData(values.method)
+        if self.method.model().item(i).isEnabled():
+            self.method.setCurrentIndex(i)
+        self.direction.setCurrentIndex(self.direction.findData(values.direction))
+        self.device.setCurrentIndex(max(self.device.findData(values.device), 0))
+        if state.get("preset") in [self.preset.itemText(i) for i in range(self.preset.count())]:
+            self.preset.setCurrentText(state["preset"])
+            self.apply_preset(state["preset"])
+        self.form.set_values(to_dict(values))
+        self.length.setCurrentIndex(0 if values.steps else 1)
+        self._field_changed("restore")

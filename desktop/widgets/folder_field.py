@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
+
+from desktop.widgets.layout import PathEdit
 
 
 class FolderField(QWidget):
@@ -14,10 +16,11 @@ class FolderField(QWidget):
     def __init__(self, placeholder: str = "", pick_file: bool = False, file_filter: str = "", parent=None):
         super().__init__(parent)
         self.pick_file, self.file_filter = pick_file, file_filter
-        self.edit = QLineEdit()
+        self.edit = PathEdit()
         self.edit.setPlaceholderText(placeholder or ("Choose a file…" if pick_file else "Choose or drop a folder…"))
         self.edit.setClearButtonEnabled(True)
         self.edit.textChanged.connect(self.changed)
+        self.edit.textChanged.connect(self.edit.setToolTip)
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)

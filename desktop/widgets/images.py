@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QThreadPool
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -40,7 +40,7 @@ class ScaledImage(QLabel):
         super().__init__(placeholder, parent)
         self._image = QImage()
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(96, 96)
+        self.setMinimumSize(64, 48)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setObjectName("imageView")
 
@@ -182,9 +182,30 @@ class ThumbnailGrid(QListWidget):
 
     def _on_ready(self, path: str, image: QImage) -> None:
         item = self._items.get(path)
-        if item is not None and not image.isNull():
-            item.setIcon(QIcon(QPixmap.fromImage(image)))
-            item.setData(Qt.ItemDataRole.UserRole, True)
+        if item is None:
+            return
+        if image.isNull():  # unreadable: marked, not a grey tile that looks like one still loading
+            item.setIcon(self._broken())
+            item.setToolTip(f"{path}\nThis file cannot be read as an image: it is skipped.")
+            item.setData(Qt.ItemDataRole.UserRole + 1, True)
+            return
+        item.setIcon(QIcon(QPixmap.fromImage(image)))
+        item.setData(Qt.ItemDataRole.UserRole, True)
+
+    def _broken(self) -> QIcon:
+        pix = QPixmap(self.iconSize())
+        pix.fill(QColor("#f6e3e5"))
+        painter = QPainter(pix)
+        painter.setPen(QPen(QColor("#b00020"), 3))
+        m = min(pix.width(), pix.height()) // 3
+        cx, cy = pix.width() // 2, pix.height() // 2
+        painter.drawLine(cx - m // 2, cy - m // 2, cx + m // 2, cy + m // 2)
+        painter.drawLine(cx + m // 2, cy - m // 2, cx - m // 2, cy + m // 2)
+        painter.end()
+        return QIcon(pix)
+
+    def broken_count(self) -> int:
+        return sum(bool(self.item(i).data(Qt.ItemDataRole.UserRole + 1)) for i in range(self.count()))
 
     def loaded_count(self) -> int:
         return sum(bool(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count()))

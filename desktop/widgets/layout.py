@@ -2,21 +2,104 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSplitter, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter, QStyle,
+                               QStyleOptionFrame, QWidget)
 
 
-def split_page(page: QWidget, left: QLayout, right: QLayout, sizes: tuple[int, int]) -> QSplitter:
-    """A page's frame: a form or a list on the left, the work on the right, with a movable divider."""
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: a pane that fits any window, scrolling when it must."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return area
+
+
+def pane_width(content: QWidget) -> int:
+    """The width a scrolled pane needs to show ``content`` without scrolling sideways."""
+    return content.minimumSizeHint().width() + content.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 4
+
+
+def split_page(page: QWidget, left: QLayout, right: QLayout, sizes: tuple[int, int],
+               scroll_right: bool = True) -> QSplitter:
+    """A page's frame: a form or a list on the left, the work on the right, with a movable divider.
+
+    Both panes scroll when the window is smaller than their content, so no page ever makes
+    the window grow, and every field keeps its full height at 1024x700 (or 800x600).
+    """
     splitter = QSplitter()
-    for layout in (left, right):
+    for layout, scroll in ((left, True), (right, scroll_right)):
         pane = QWidget()
         pane.setLayout(layout)
-        splitter.addWidget(pane)
+        splitter.addWidget(scrolled(pane) if scroll else pane)
+    form = splitter.widget(0)  # the form keeps its width (no sideways scrolling); it scrolls up and down
+    form.setMinimumWidth(pane_width(form.widget()))
     splitter.setStretchFactor(1, 3)
     splitter.setSizes(list(sizes))
+    splitter.setChildrenCollapsible(False)
     QHBoxLayout(page).addWidget(splitter)
     return splitter
+
+
+class ElidedLabel(QLabel):
+    """One line of status that never widens its window: cut with an ellipsis to fit, the whole text
+    in its tooltip (and in ``text()``)."""
+
+    def __init__(self, text: str = "", mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, parent=None):
+        super().__init__(parent)
+        self._full, self._mode = "", mode
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text or ""
+        self._show()
+
+    def text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(min(super().sizeHint().width(), 300), super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._show()
+
+    def _show(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, self._mode, max(self.width(), 1))
+        QLabel.setText(self, shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
+class PathEdit(QLineEdit):
+    """A path field that shows a long path cut in the middle (both ends stay readable) when it is not
+    being edited; the whole path in its tooltip."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        rect = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, self._option(), self)
+        text = self.text()
+        if self.hasFocus() or self.fontMetrics().horizontalAdvance(text) <= rect.width() - 8:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelLineEdit, self._option(), painter, self)
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width() - 8)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
+
+    def _option(self) -> QStyleOptionFrame:
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        return option
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)
 
 
 def title_and_details() -> tuple[QLabel, QLabel]:
@@ -40,10 +123,24 @@ class WrappedNote(QLabel):
         super().__init__(text)
         self.setWordWrap(True)
         self.setObjectName("hint")
+        self._reserve: list[str] = []
+
+    def reserve(self, texts: list[str]) -> None:
+        """Keep the height the longest of ``texts`` needs, whichever is shown: the rows below stay put."""
+        self._reserve = list(texts)
+        self._fit()
 
     def _fit(self) -> None:
         self.setMinimumHeight(0)  # QLabel's heightForWidth never answers less than the minimum height
-        self.setMinimumHeight(self.heightForWidth(max(self.width(), 1)))
+        width = max(self.width(), 1)
+        needed = self.heightForWidth(width)
+        if self._reserve:
+            current = QLabel.text(self)
+            for text in self._reserve:
+                QLabel.setText(self, text)
+                needed = max(needed, self.heightForWidth(width))
+            QLabel.setText(self, current)
+        self.setMinimumHeight(needed)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
@@ -52,3 +149,17 @@ class WrappedNote(QLabel):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._fit()
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
+    """A one-line question in a dialog wide enough for its answer (QInputDialog's default cuts names)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    dialog.setMinimumWidth(min(max(420, dialog.fontMetrics().horizontalAdvance(text) + 120), 900))
+    if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
+        return None
+    return dialog.textValue().strip()

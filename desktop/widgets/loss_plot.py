@@ -70,14 +70,14 @@ class LossPlot(QWidget):
         self.smooth.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.toggled.connect(lambda on: self.plot.setLogMode(y=on))
-        controls = QHBoxLayout()
-        controls.addLayout(self._toggle_grid, 1)
+        controls = QHBoxLayout()  # under the legend, so a narrow window keeps every check box whole
         controls.addWidget(QLabel("Smoothing"))
-        controls.addWidget(self.smooth)
+        controls.addWidget(self.smooth, 1)
         controls.addWidget(self.log_scale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
+        layout.addLayout(self._toggle_grid)
         layout.addLayout(controls)
         self.set_loss_names(LOSS_NAMES)
 

@@ -23,13 +23,13 @@ def add_dataset(window, root: Path, name="tiny"):
 
 
 def set_tiny_training(page, steps=8):
-    page.crop.setValue(32)
-    page.load.setValue(36)
-    page.blocks.setValue(1)
-    page.ngf.setValue(8)
-    page.max_steps.setValue(steps)
-    page.sample_every.setValue(3)
-    page.device.setCurrentText("cpu")
+    page.form.field("crop_size").setValue(32)
+    page.form.field("load_size").setValue(36)
+    page.form.field("model.blocks").setValue(1)
+    page.form.field("model.ngf").setValue(8)
+    page.form.field("max_steps").setValue(steps)
+    page.form.field("sample_every").setValue(3)
+    page.device.setCurrentIndex(page.device.findData("cpu"))
 
 
 def test_dataset_train_export_convert(qtbot, window, tmp_path):
@@ -83,7 +83,7 @@ def test_dataset_train_export_convert(qtbot, window, tmp_path):
     outputs = sorted((tmp_path / "out" / "sub").iterdir())
     assert len(outputs) == 3 and Image.open(outputs[0]).size == (50, 30)
     assert conv.progress.value() == conv.progress.maximum() == 3
-    assert conv.preview.after.has_image()
+    assert not conv.preview.canvas.after.isNull()
     assert "3 converted" in conv.status.text()
     assert conv.open_button.isEnabled()
 
@@ -96,11 +96,11 @@ def test_gui_stays_responsive_while_training(qtbot, window, tmp_path):
     add_dataset(window, root)
     page = window.train
     set_tiny_training(page, steps=100000)
-    page.crop.setValue(64)
-    page.load.setValue(72)
-    page.ngf.setValue(16)
-    page.blocks.setValue(3)
-    page.sample_every.setValue(5)
+    page.form.field("crop_size").setValue(64)
+    page.form.field("load_size").setValue(72)
+    page.form.field("model.ngf").setValue(16)
+    page.form.field("model.blocks").setValue(3)
+    page.form.field("sample_every").setValue(5)
     clock = QElapsedTimer()
     gaps = []
     last = [0]

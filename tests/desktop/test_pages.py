@@ -45,7 +45,9 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     add_dataset(window, root, "mixed")
     text = window.datasets.problems.text()
     assert "broken.png" in text and "smaller than 128 px" in text
-    assert "few images (A: 3, B: 2)" in text
+    assert "few images (A: 2, B: 2)" in text  # the unreadable file is not counted
+    assert window.datasets.sides.tabText(0).endswith("(2)")
+    qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.datasets.remove_current()
     assert window.datasets.list.count() == 0
@@ -100,7 +102,7 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     page.import_path(str(make_model_file(tmp_path / "horse2zebra.pt")))
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
     assert "horse → zebra" in page.details.text()
-    monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getText", lambda *a, **k: ("zebrafy", True))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "zebrafy")
     page.rename_selected()
     assert [p.stem for p in window.library.models()] == ["zebrafy"]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
@@ -118,8 +120,8 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     qtbot.addWidget(first)
     first.resize(700, 520)
     first.tabs.setCurrentIndex(2)
-    first.train.crop.setValue(64)
-    first.train.lambda_identity.setValue(0.25)
+    first.train.form.field("crop_size").setValue(64)
+    first.train.form.field("lambda_identity").setValue(0.25)
     first.convert.input.set_path(str(tmp_path))
     first.convert.format.setCurrentText("webp")
     first.close()
@@ -127,8 +129,8 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     second = MainWindow()
     qtbot.addWidget(second)
     assert second.tabs.currentIndex() == 2
-    assert second.train.crop.value() == 64
-    assert second.train.lambda_identity.value() == 0.25
+    assert second.train.form.field("crop_size").value() == 64
+    assert second.train.form.field("lambda_identity").value() == 0.25
     assert second.convert.input.path() == str(tmp_path)
     assert second.convert.format.currentText() == "webp"
     assert (second.size().width(), second.size().height()) == (700, 520)
@@ -136,19 +138,19 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
 
 
 
-def test_convert_page_lists_failed_files_only_when_there_are_some(qtbot, window, tmp_path):
+def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_path):
     page = window.convert
     window.tabs.setCurrentWidget(page)
-    assert page.failures.isHidden()
     write_images(tmp_path / "in", 2, size=(40, 32))
     (tmp_path / "in" / "broken.jpg").write_bytes(b"not a jpeg")
     page.input.set_path(str(tmp_path / "in"))
     page.output.set_path(str(tmp_path / "out"))
+    assert page.files.count() == 0
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
-    assert not page.failures.isHidden() and page.failures.count() == 1
-    assert page.failures.item(0).text().startswith("broken.jpg: ")
-    assert page.failures_label.text() == "Failed files (1)"
+    assert page.files.count() == 3 and len(page.failures) == 1
+    assert page.failures[0].startswith("✗ broken.jpg: cannot read image")
+    assert page.files_label.text() == "Files (3, 1 failed)"
     assert "2 converted" in page.status.text() and "1 failed" in page.status.text()
 
 
@@ -159,11 +161,11 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     page = window.train
     quick, paper = PRESETS["quick"], PRESETS["paper"]
     page.preset.setCurrentText(paper.label)
-    assert (page.crop.value(), page.blocks.value(), page.ngf.value()) == (256, 9, 64)
-    assert not page.residual.isChecked() and page.steps.value() == 0
+    assert (page.form.field("crop_size").value(), page.form.field("model.blocks").value(), page.form.field("model.ngf").value()) == (256, 9, 64)
+    assert not page.form.field("model.residual").isChecked() and page.form.field("steps").value() == 0
     assert "days on a CPU" in page.preset_note.text()
     page.preset.setCurrentText(quick.label)
-    assert page.residual.isChecked() and page.steps.value() == quick.train["steps"]
+    assert page.form.field("model.residual").isChecked() and page.form.field("steps").value() == quick.train["steps"]
     assert "minutes" in page.preset_note.text()
     window.resize(1280, 820)  # the note keeps every line in a window of ordinary size (it was clipped)
     window.tabs.setCurrentWidget(page)
@@ -175,10 +177,14 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
                                                QStyle.SubControl.SC_ComboBoxEditField, page.preset)
     for preset in (quick, paper):  # every label fits its field in a window of ordinary size
         assert page.preset.fontMetrics().horizontalAdvance(preset.label) <= field.width(), preset.label
-    page.crop.setValue(96)  # any edit turns the preset into Custom, keeping the rest
-    assert page.preset.currentText() == "Custom" and page.residual.isChecked()
-    # and the one-line note gives back the lines of the preset's (it kept their height)
-    qtbot.waitUntil(lambda: page.preset_note.height() < quick_note_height)
+    qtbot.wait(50)  # the layout settles
+    below = page.form.field("crop_size").mapTo(page, page.form.field("crop_size").rect().topLeft())
+    page.form.field("crop_size").setValue(96)  # any edit turns the preset into Custom, keeping the rest
+    assert page.preset.currentText() == "Custom" and page.form.field("model.residual").isChecked()
+    # the note keeps its height, so the fields below stay where the pointer is (they moved 50 px)
+    qtbot.wait(50)
+    assert page.preset_note.height() == quick_note_height
+    assert page.form.field("crop_size").mapTo(page, page.form.field("crop_size").rect().topLeft()) == below
 
     root = tmp_path / "data"
     write_images(root / "trainA", 2, seed=1)
@@ -196,7 +202,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     paper_model = page.build_config().model
     assert all(getattr(paper_model, key) == value for key, value in paper.model.items())
     assert paper_model.d_layers == 3 and page.build_config().ema == 0.0
-    page.seed.setValue(7)  # another seed, for a run that stalled, keeps the recipe
+    page.form.field("seed").setValue(7)  # another seed, for a run that stalled, keeps the recipe
     assert page.preset.currentText() == paper.label and page.build_config().seed == 7
 
 

@@ -34,14 +34,14 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     train.dataset.setCurrentText("facades")
     assert train.current_method() == "pix2pix"
     assert not train.method.model().item(0).isEnabled()  # side-by-side pairs: pix2pix only
-    assert train.form.isRowVisible(train._direction_row)
+    assert train.top.isRowVisible(train._direction_row)
     assert train.preset.currentText() == PRESETS["pix2pix-quick"].label
     field = train.preset.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, combo_option(train.preset),
                                                 QStyle.SubControl.SC_ComboBoxEditField, train.preset)
     for key in ("pix2pix-quick", "pix2pix-paper"):  # the labels fit their field, as CycleGAN's do
         assert train.preset.fontMetrics().horizontalAdvance(PRESETS[key].label) <= field.width(), key
     set_tiny_training(train, steps=4)
-    train.sample_every.setValue(2)
+    train.form.field("sample_every").setValue(2)
     qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: train.worker is None, timeout=120000)
     assert "Finished at step 4" in train.status.text(), train.error.text()
@@ -85,7 +85,7 @@ def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path
     train = window.train
     train.dataset.setCurrentText("unpaired")
     assert train.current_method() == "cyclegan" and not train.method.model().item(1).isEnabled()
-    assert not train.form.isRowVisible(train._direction_row)
+    assert not train.top.isRowVisible(train._direction_row)
     train.dataset.setCurrentText("pairs")
     assert train.method.model().item(1).isEnabled() and train.current_method() == "cyclegan"  # offered, not forced
     train.method.setCurrentIndex(1)

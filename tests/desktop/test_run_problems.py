@@ -19,8 +19,8 @@ def continue_run(qtbot, page, run: RunDir, steps: int) -> None:
     for row in range(page.runs.count()):
         if page.runs.item(row).data(Qt.ItemDataRole.UserRole) == str(run.path):
             page.runs.setCurrentRow(row)
-    page.max_steps.setValue(steps)
-    page.device.setCurrentText("cpu")
+    page.form.field("max_steps").setValue(steps)
+    page.device.setCurrentIndex(page.device.findData("cpu"))
     qtbot.mouseClick(page.continue_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
 

@@ -1,6 +1,5 @@
 """The reference's published generators: recognised from their tensors, imported, converted as the reference does."""
 
-import os
 
 import numpy as np
 import pytest

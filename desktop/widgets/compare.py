@@ -1,0 +1,188 @@
+"""Before and after in one picture, as Upscayl shows them: a divider to drag, zoom and pan.
+
+The input is drawn left of the divider and the result right of it, over the same pixels.
+The wheel zooms around the pointer, dragging pans, dragging the divider's handle moves it;
+Fit shows the whole image and 1:1 one image pixel per screen pixel.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+HANDLE = 10  # px either side of the divider that grab it
+
+
+class CompareCanvas(QWidget):
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.before, self.after = QImage(), QImage()
+        self.divider = 0.5  # where the divider is, as a fraction of the image's width
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)  # the image's top-left corner in widget coordinates
+        self.fitted = True
+        self._drag: str | None = None
+        self._last = QPointF()
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self.setObjectName("imageView")
+
+    # ------------------------------------------------------------ images
+    def set_images(self, before: QImage, after: QImage) -> None:
+        """Show a pair; the result is scaled onto the input's size if they differ."""
+        self.before = before
+        if not after.isNull() and not before.isNull() and after.size() != before.size():
+            after = after.scaled(before.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
+        self.after = after
+        if self.fitted:
+            self.fit()
+        self.update()
+
+    def clear(self) -> None:
+        self.before, self.after = QImage(), QImage()
+        self.update()
+
+    def has_images(self) -> bool:
+        return not self.before.isNull()
+
+    # ---------------------------------------------------------- viewing
+    def fit(self) -> None:
+        """The whole image in view, centred."""
+        self.fitted = True
+        if self.before.isNull():
+            return
+        w, h = self.before.width(), self.before.height()
+        self.scale = min(self.width() / w, self.height() / h)
+        self.offset = QPointF((self.width() - w * self.scale) / 2, (self.height() - h * self.scale) / 2)
+        self.zoom_changed.emit(self.scale)
+        self.update()
+
+    def zoom_to(self, scale: float, around: QPointF | None = None) -> None:
+        """Zoom to ``scale`` screen pixels per image pixel, keeping the point ``around`` still."""
+        if self.before.isNull():
+            return
+        around = around if around is not None else QPointF(self.width() / 2, self.height() / 2)
+        scale = max(0.02, min(scale, 32.0))
+        image_point = (around - self.offset) / self.scale
+        self.scale = scale
+        self.offset = around - image_point * scale
+        self.fitted = False
+        self.zoom_changed.emit(self.scale)
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        return QRectF(self.offset.x(), self.offset.y(), self.before.width() * self.scale,
+                      self.before.height() * self.scale)
+
+    def divider_x(self) -> float:
+        rect = self.image_rect()
+        return rect.left() + self.divider * rect.width()
+
+    def set_divider(self, fraction: float) -> None:
+        self.divider = max(0.0, min(1.0, fraction))
+        self.update()
+
+    # ----------------------------------------------------------- events
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.fitted:
+            self.fit()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120
+        self.zoom_to(self.scale * (1.25 ** steps), event.position())
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if not self.has_images():
+            return
+        self._last = event.position()
+        self._drag = "divider" if abs(event.position().x() - self.divider_x()) <= HANDLE else "pan"
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        near = self.has_images() and abs(event.position().x() - self.divider_x()) <= HANDLE
+        self.setCursor(Qt.CursorShape.SplitHCursor if near or self._drag == "divider" else Qt.CursorShape.OpenHandCursor)
+        if self._drag == "divider":
+            rect = self.image_rect()
+            self.set_divider((event.position().x() - rect.left()) / max(rect.width(), 1))
+        elif self._drag == "pan":
+            self.offset += event.position() - self._last
+            self._last = event.position()
+            self.fitted = False
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        self._drag = None
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        self.fit()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#eceef1"))
+        if self.before.isNull():
+            painter.setPen(QColor("#888"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Before and after appear here")
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1)
+        rect = self.image_rect()
+        x = self.divider_x()
+        painter.save()
+        painter.setClipRect(QRectF(rect.left(), rect.top(), x - rect.left(), rect.height()))
+        painter.drawImage(rect, self.before)
+        painter.restore()
+        if not self.after.isNull():
+            painter.save()
+            painter.setClipRect(QRectF(x, rect.top(), rect.right() - x, rect.height()))
+            painter.drawImage(rect, self.after)
+            painter.restore()
+        painter.setPen(QPen(QColor("white"), 2))
+        painter.drawLine(QPointF(x, max(rect.top(), 0)), QPointF(x, min(rect.bottom(), self.height())))
+        middle = QPointF(x, min(max(rect.center().y(), 12), self.height() - 12))
+        painter.setBrush(QColor("#2563eb"))
+        painter.drawEllipse(middle, 9, 9)
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(middle.x() - 9, middle.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "⇔")
+        for text, left in (("Before", True), ("After", False)):
+            box = QRectF(6 if left else self.width() - 66, 6, 60, 20)
+            painter.fillRect(box, QColor(0, 0, 0, 110))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class CompareView(QWidget):
+    """The canvas, with Fit and 1:1 and the zoom in words."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.canvas = CompareCanvas()
+        self.caption = QLabel()
+        self.caption.setObjectName("hint")
+        self.zoom_label = QLabel()
+        fit, actual = QPushButton("Fit"), QPushButton("1:1")
+        fit.setToolTip("The whole image (double-click does it too)")
+        actual.setToolTip("One image pixel per screen pixel")
+        fit.clicked.connect(self.canvas.fit)
+        actual.clicked.connect(lambda: self.canvas.zoom_to(1.0))
+        self.canvas.zoom_changed.connect(lambda s: self.zoom_label.setText(f"{s * 100:.0f} %"))
+        bar = QHBoxLayout()
+        bar.addWidget(self.caption, 1)
+        bar.addWidget(self.zoom_label)
+        bar.addWidget(fit)
+        bar.addWidget(actual)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.canvas, 1)
+
+    def show_pair(self, before: QImage, after: QImage, caption: str) -> None:
+        self.canvas.set_images(before, after)
+        self.caption.setText(caption)
+
+    def clear(self) -> None:
+        self.canvas.clear()
+        self.caption.setText("")
+        self.zoom_label.setText("")

@@ -1,0 +1,171 @@
+"""What a run shows while it trains and afterwards: its state, losses, sample grids over time, and log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from desktop.widgets.images import SampleGrid
+from desktop.widgets.layout import ElidedLabel
+from desktop.widgets.loss_plot import LossPlot
+
+LOG_TAIL = 200_000  # bytes of log.txt shown
+
+
+class SampleHistory(QWidget):
+    """The sample grid, its step, and a slider through every grid the run has saved."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = SampleGrid()
+        self.grids: list[tuple[int, str]] = []  # (step, path) of the run's sample grids, oldest first
+        self.step_label = QLabel("No samples yet")
+        self.step_label.setObjectName("hint")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
+        self.slider.setToolTip("Every sample grid of the run, oldest on the left")
+        self.slider.valueChanged.connect(self._show_index)
+        self.latest_button = QPushButton("Latest")
+        self.latest_button.setToolTip("Follow the newest samples")
+        self.latest_button.clicked.connect(lambda: self.slider.setValue(self.slider.maximum()))
+        bar = QHBoxLayout()
+        bar.addWidget(self.step_label)
+        bar.addWidget(self.slider, 1)
+        bar.addWidget(self.latest_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.grid, 1)
+
+    def set_grids(self, grids: list[Path]) -> None:
+        """A past run's saved grids (samples/step_*.png); shows the newest."""
+        self.grids = [(int(p.stem.split("_")[-1]), str(p)) for p in grids]
+        self._sync_slider(follow=True)
+
+    def add_live(self, step: int, path: str, images: dict, panels, columns) -> None:
+        following = self.slider.value() == self.slider.maximum()
+        self.grids.append((step, path))
+        self.grid.show_samples(step, images, panels, columns)
+        self._sync_slider(follow=following, shown=following)
+        if following:
+            self.step_label.setText(f"Step {step}")
+
+    def clear(self) -> None:
+        self.grids = []
+        self._sync_slider(follow=True)
+        self.step_label.setText("No samples yet")
+
+    def _sync_slider(self, follow: bool, shown: bool = False) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(len(self.grids) - 1, 0))
+        self.slider.setEnabled(len(self.grids) > 1)
+        if follow:
+            self.slider.setValue(self.slider.maximum())
+        self.slider.blockSignals(False)
+        if follow and self.grids and not shown:
+            self._show_index(self.slider.value())
+
+    def _show_index(self, index: int) -> None:
+        if not 0 <= index < len(self.grids):
+            return
+        step, path = self.grids[index]
+        self.grid.show_grid_file(path)
+        self.grid.step = step
+        self.step_label.setText(f"Step {step}" + ("" if index == len(self.grids) - 1 else f" ({index + 1} of "
+                                                                                          f"{len(self.grids)})"))
+
+
+class LogView(QPlainTextEdit):
+    """The run's log.txt, its tail, reread while it grows."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.path: Path | None = None
+        self._stamp = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.reload)
+
+    def follow(self, path: Path | None, live: bool) -> None:
+        self.path, self._stamp = path, None
+        self.reload()
+        self.timer.start() if live else self.timer.stop()
+
+    def reload(self) -> None:
+        if self.path is None or not self.path.is_file():
+            self.setPlainText("" if self.path is None else "No log yet.")
+            return
+        stat = self.path.stat()
+        if self._stamp == (stat.st_mtime_ns, stat.st_size):
+            return
+        self._stamp = (stat.st_mtime_ns, stat.st_size)
+        with open(self.path, "rb") as fh:
+            fh.seek(max(0, stat.st_size - LOG_TAIL))
+            text = fh.read().decode("utf-8", errors="replace")
+        at_end = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum() - 2
+        self.setPlainText(text)
+        if at_end:
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+
+class MessageLabel(QLabel):
+    """A wrapped message that takes no room while it has nothing to say."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.setText("")
+
+
+class RunView(QWidget):
+    """Status line, progress, messages, and tabs for the losses and samples of a run and its log."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.status = ElidedLabel("Ready.")
+        self.status.setObjectName("status")
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p %")
+        self.error = MessageLabel("error")
+        self.notice = MessageLabel("warning")  # warnings of the current run (a skipped checkpoint, set-aside metrics)
+        self.plot = LossPlot()
+        self.samples = SampleHistory()
+        live = QSplitter(Qt.Orientation.Vertical)  # losses above, samples below: both in view as a run goes
+        live.addWidget(self.plot)
+        live.addWidget(self.samples)
+        live.setStretchFactor(0, 3)
+        live.setStretchFactor(1, 2)
+        live.setChildrenCollapsible(False)
+        self.log = LogView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(live, "Losses and samples")
+        self.tabs.addTab(self.log, "Log")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.status, self.progress, self.error, self.notice):
+            layout.addWidget(widget)
+        layout.addWidget(self.tabs, 1)
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText("\n".join(filter(None, [self.notice.text(), text])))
+
+    def reset(self) -> None:
+        self.error.clear()
+        self.notice.clear()
+        self.progress.setValue(0)

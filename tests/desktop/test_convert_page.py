@@ -1,0 +1,92 @@
+"""The Convert page as users of Upscayl and chaiNNer use it: browse results, preview one, protect earlier
+results, queue several conversions, and never show what belonged to other settings."""
+
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from tests.conftest import make_model_file, write_images
+
+
+def setup(window, tmp_path, count=2):
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    write_images(tmp_path / "in", count, size=(40, 32))
+    page.input.set_path(str(tmp_path / "in"))
+    page.output.set_path(str(tmp_path / "out"))
+    return page
+
+
+def convert(qtbot, page):
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+
+
+def test_every_converted_file_can_be_browsed(qtbot, window, tmp_path):
+    page = setup(window, tmp_path, count=3)
+    convert(qtbot, page)
+    assert page.files.count() == 3 and all(page.files.item(i).text().startswith("✓") for i in range(3))
+    page.files.setCurrentRow(0)
+    assert page.preview.caption.text() == "img_000.png" and page.preview.canvas.has_images()
+
+
+def test_preview_one_writes_nothing(qtbot, window, tmp_path):
+    page = setup(window, tmp_path)
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.preview.caption.text().startswith("Preview of"), timeout=30000)
+    assert page.preview.caption.text() == "Preview of img_000.png (not saved)"
+    assert not (tmp_path / "out").exists()
+
+
+def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_path, monkeypatch):
+    page = setup(window, tmp_path)
+    convert(qtbot, page)
+    first = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    asked = []
+    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert asked == [2] and page.worker is None and "earlier results are kept" in page.status.text()
+    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: "skip")
+    convert(qtbot, page)
+    assert "2 already there" in page.status.text()
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == first
+    page.suffix.setText("_v2")  # a suffix keeps both: nothing to ask
+    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    convert(qtbot, page)
+    assert asked == [2] and sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "img_000.png", "img_000_v2.png", "img_001.png", "img_001_v2.png"]
+    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: "overwrite")
+    page.suffix.setText("")
+    convert(qtbot, page)
+    assert all((tmp_path / "out" / n).stat().st_mtime_ns > t for n, t in first.items())
+
+
+def test_changing_the_settings_clears_what_belonged_to_the_old_ones(qtbot, window, tmp_path):
+    page = setup(window, tmp_path)
+    convert(qtbot, page)
+    page.error.setText("an old error")
+    assert page.files.count() == 2 and page.preview.canvas.has_images()
+    other = make_model_file(tmp_path / "other.pt")
+    page.select_model(str(other))
+    assert page.files.count() == 0 and not page.preview.canvas.has_images()
+    assert page.error.text() == "" and page.status.text() == "Ready to convert."
+    assert page.direction.currentText() == "horse → zebra"  # directions are named after the model's domains
+
+
+def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
+    page = setup(window, tmp_path, count=6)
+    write_images(tmp_path / "in2", 2, size=(40, 32), seed=9)
+    started = []
+    run_job = page.run_job
+    page.run_job = lambda job: started.append(job.output) or run_job(job)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # the first runs at once
+    page.output.set_path(str(tmp_path / "out_b"))
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    page.input.set_path(str(tmp_path / "in2"))
+    page.output.set_path(str(tmp_path / "out_c"))
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c")]
+    assert page.queue_box.isVisible() and page.queue_list.count() == 2
+    qtbot.waitUntil(lambda: page.worker is None and not page.queue, timeout=120000)
+    assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c")]
+    assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 2
+    assert Image.open(tmp_path / "out_c" / "img_000.png").size == (40, 32)

@@ -1,0 +1,151 @@
+"""The window as a new user meets it: it fits small screens, never resizes itself, and keeps its form still."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QColor
+from PySide6.QtTest import QTest
+
+from tests.conftest import write_images
+from tests.desktop.layout_checks import squeezed
+from tests.desktop.test_end_to_end import add_dataset
+
+PAGES = ("datasets", "train", "convert", "models")
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (800, 600)])
+def test_every_page_fits_without_squeezing_anything(qtbot, window, tmp_path, size):
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB", 2)
+    add_dataset(window, tmp_path / "d")
+    window.resize(*size)
+    for name in PAGES:
+        window.tabs.setCurrentWidget(getattr(window, name))
+        qtbot.wait(30)
+        assert (window.width(), window.height()) == size, name  # the content never makes the window grow
+        assert squeezed(window) == [], name
+
+
+def test_it_fits_at_a_150_percent_scale_factor_too(tmp_path):
+    code = textwrap.dedent("""
+        import os, sys
+        sys.path.insert(0, os.getcwd())
+        from desktop.app import make_app
+        from desktop.main_window import MainWindow
+        from tests.desktop.layout_checks import squeezed
+        app = make_app(["x"])
+        window = MainWindow()
+        window.resize(1024, 700)
+        window.show()
+        bad = []
+        for page in (window.datasets, window.train, window.convert, window.models):
+            window.tabs.setCurrentWidget(page)
+            for _ in range(10):
+                app.processEvents()
+            bad += squeezed(window) + ([f"size {window.width()}x{window.height()}"] if window.width() != 1024 or window.height() != 700 else [])
+        window.train.shutdown()
+        print("BAD", bad)
+    """)
+    env = {**__import__("os").environ, "QT_SCALE_FACTOR": "1.5", "QT_QPA_PLATFORM": "offscreen",
+           "CYCLEGAN_STUDIO_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "BAD []" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_long_messages_never_resize_the_window(qtbot, window):
+    window.resize(1024, 700)
+    long = "Stopped at step 111. The run is saved in " + "/very/long/path" * 40 + " and can be continued."
+    for name in PAGES:
+        window.tabs.setCurrentWidget(getattr(window, name))
+        qtbot.wait(20)
+        assert (window.width(), window.height()) == (1024, 700), name
+    window.tabs.setCurrentWidget(window.train)
+    window.train.status.setText(long)
+    window.train.show_error(long)
+    window.convert.status.setText(long)
+    window.convert.error.setText(long)
+    window.models.message.setText(long)
+    for name in PAGES:
+        window.tabs.setCurrentWidget(getattr(window, name))
+        qtbot.wait(20)
+        assert (window.width(), window.height()) == (1024, 700), name
+    assert window.train.status.text() == long and window.train.status.toolTip() == long  # the whole text, kept
+
+
+def test_the_compare_view_divider_zoom_and_pan(qtbot, window):
+    view = window.convert.preview
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.convert)
+    before, after = QImage(400, 300, QImage.Format.Format_RGB32), QImage(400, 300, QImage.Format.Format_RGB32)
+    before.fill(QColor("red"))
+    after.fill(QColor("blue"))
+    view.show_pair(before, after, "test.png")
+    canvas = view.canvas
+    qtbot.wait(20)
+    rect = canvas.image_rect()
+    assert rect.width() <= canvas.width() and rect.height() <= canvas.height()  # fitted
+    middle = QPoint(int(canvas.divider_x()), int(rect.center().y()))
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=middle)  # a click on the handle moves nothing
+    assert canvas.divider == 0.5
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=middle)
+    QTest.mouseMove(canvas, QPoint(int(rect.left() + rect.width() * 0.25), middle.y()))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.left() + rect.width() * 0.25), middle.y()))
+    assert canvas.divider == pytest.approx(0.25, abs=0.02)
+    grab = canvas.grab().toImage()
+    left, right = grab.pixelColor(int(rect.left() + 5), middle.y()), grab.pixelColor(int(rect.right() - 5), middle.y())
+    assert left.red() > 200 and right.blue() > 200  # before on the left of the divider, after on the right
+    canvas.zoom_to(1.0)
+    assert canvas.scale == 1.0 and view.zoom_label.text() == "100 %"
+    offset = QPointF(canvas.offset)
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    QTest.mouseMove(canvas, QPoint(40, 30))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(40, 30))
+    assert canvas.offset - offset == QPointF(30, 20)  # dragged away from the divider: a pan
+    canvas.fit()
+    assert canvas.fitted and canvas.image_rect().width() <= canvas.width()
+
+
+def test_first_start_opens_where_something_can_be_done_at_once(qtbot, window):
+    assert window.tabs.currentWidget() is window.convert
+    assert window.convert.validate() is None  # the demo model and photos are set
+
+
+def test_menus_reach_every_task(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions()}
+    assert {"Add dataset…", "Import model…", "Published models…", "Keyboard shortcuts", "Documentation",
+            "About CycleGAN Studio"} <= texts
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    window.show_shortcuts()
+    assert "Ctrl+Enter" in shown[0] and "F1" in shown[0]
+    shortcuts = [a.shortcut().toString() for menu in window.menuBar().actions() for a in menu.menu().actions()
+                 if not a.shortcut().isEmpty()]
+    assert len(shortcuts) == len(set(shortcuts))
+
+
+def test_a_long_job_finishing_is_announced(qtbot, window):
+    window.convert.finished_long.emit("12 converted in 3:10 → /tmp/out")
+    assert window.notifications == [("Conversion finished", "12 converted in 3:10 → /tmp/out")]
+    assert "Conversion finished" in window.statusBar().currentMessage()
+
+
+def test_the_name_dialog_is_wide_enough_for_its_name(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop.widgets.layout import ask_text
+
+    seen = []
+
+    def exec_(dialog):
+        seen.append((dialog.width(), dialog.fontMetrics().horizontalAdvance(dialog.textValue())))
+        return QInputDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(QInputDialog, "exec", exec_)
+    ask_text(window, "Export model", "Model name:", "golden-hour-20261127-101112-photo2golden hour")
+    width, text = seen[0]
+    assert width >= text + 100

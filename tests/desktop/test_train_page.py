@@ -1,0 +1,102 @@
+"""The Train page as kohya_ss users work: one length choice with a time measured here, settings kept in a
+file, every option reachable, named runs, sample history, the log, and a pause that says so."""
+
+from PySide6.QtCore import Qt
+
+from engine.config import TrainConfig, load_json
+from tests.conftest import write_images
+from tests.desktop.test_end_to_end import add_dataset, set_tiny_training
+
+
+def with_dataset(window, tmp_path):
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    add_dataset(window, tmp_path / "d")
+    window.tabs.setCurrentWidget(window.train)
+    return window.train
+
+
+def test_one_length_choice(qtbot, window):
+    page = window.train
+    page.length.setCurrentIndex(page.length.findData("steps"))
+    assert page.form.field("steps").isVisibleTo(page) and not page.form.field("epochs").isVisibleTo(page)
+    page.length.setCurrentIndex(page.length.findData("epochs"))
+    assert page.form.field("epochs").isVisibleTo(page) and not page.form.field("steps").isVisibleTo(page)
+    assert page.settings_values()["steps"] == 0
+
+
+def test_every_option_is_in_the_form(qtbot, window):
+    """An option added to TrainConfig or ModelConfig appears under All settings with no GUI code."""
+    from desktop.widgets.config_form import config_fields
+
+    page = window.train
+    missing = set(config_fields(TrainConfig)) - set(page.form.fields) - {"data", "data_b", "out", "name_a", "name_b",
+                                                                         "method", "direction", "device"}
+    assert missing == set()
+    assert page.form.field("model.d_layers").toolTip().startswith("strided layers")
+
+
+def test_the_time_a_run_takes_is_measured_on_this_machine(qtbot, window, tmp_path):
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=1000)
+    page.length.setCurrentIndex(page.length.findData("steps"))
+    page.form.field("steps").setValue(1200)
+    qtbot.waitUntil(lambda: "measured here" in page.estimate.text(), timeout=60000)
+    assert page.estimate.text().startswith("≈ ") and "1,000 steps ×" in page.estimate.text()  # stop after 1000
+
+
+def test_settings_saved_to_a_file_come_back(qtbot, window, tmp_path):
+    page = with_dataset(window, tmp_path)
+    page.form.field("crop_size").setValue(96)
+    page.form.field("model.ndf").setValue(48)  # one from All settings
+    page.form.field("seed").setValue(5)
+    page.save_settings(str(tmp_path / "mine.json"))
+    assert load_json(TrainConfig, tmp_path / "mine.json").model.ndf == 48
+    page.preset.setCurrentIndex(0)
+    assert page.form.value("crop_size") != 96
+    page.load_settings(str(tmp_path / "mine.json"))
+    assert (page.form.value("crop_size"), page.form.value("model.ndf"), page.form.value("seed")) == (96, 48, 5)
+    assert page.preset.currentText() == "Custom" and "mine.json" in page.preset_note.text()
+    (tmp_path / "bad.json").write_text('{"crop_size": "huge"}')
+    page.load_settings(str(tmp_path / "bad.json"))
+    assert "Not loaded" in page.error.text() and page.form.value("crop_size") == 96
+
+
+def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_path):
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    page.form.field("sample_every").setValue(2)
+    page.run_name.setText("my first run")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
+    page.toggle_pause()
+    qtbot.wait(300)
+    paused_at = page.progress.value()
+    assert page.status.text().startswith(f"Paused at step {paused_at}") and "Paused" in page.progress.format()
+    qtbot.wait(300)
+    assert page.progress.value() == paused_at and page.status.text().startswith("Paused")
+    page.stop()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = window.library.runs()[0]
+    assert run.name == "my first run"
+    assert page.runs.currentItem() is None or page.continue_button.isEnabled()
+    page.runs.setCurrentRow(0)
+    history = page.view.samples
+    assert len(history.grids) >= 3 and history.slider.isEnabled()
+    history.slider.setValue(0)
+    assert history.step_label.text().startswith(f"Step {history.grids[0][0]} (1 of")
+    assert "step 1 " in page.view.log.toPlainText() or "run " in page.view.log.toPlainText()
+    assert page.runs.item(0).text().endswith(f"step {page.progress.value()}")
+
+
+def test_continue_needs_a_selected_run(qtbot, window, tmp_path):
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.runs.setCurrentItem(None)
+    page.runs.clearSelection()
+    page._sync_buttons()
+    assert not page.continue_button.isEnabled()
+    page.runs.setCurrentRow(0)
+    assert page.continue_button.isEnabled()
