@@ -45,7 +45,7 @@ dist: package
 	tools/make_dist.sh "$(BUNDLE)"
 
 screenshots: $(STAMP)
-	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py
+	xvfb-run -a -s "-screen 0 1700x1100x24" $(PY) tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

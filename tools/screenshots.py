@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 WORK = ROOT / "build" / "screenshots"
 OUT = ROOT / "docs" / "screenshots"
 os.environ["CYCLEGAN_STUDIO_HOME"] = str(WORK / "home")
+SIZES = ((1024, 700), (1600, 1000))  # the smallest screen the app is made for, and a roomy one
 
 
 def wait_until(app, condition, timeout_s: float, what: str) -> None:
@@ -63,16 +64,22 @@ def main() -> None:
 
     app = make_app(["cyclegan-studio"])
     window = MainWindow()
-    window.resize(1280, 820)
+    window.resize(*SIZES[0])
     window.show()
     wait_until(app, window.isVisible, 10, "the window")
 
     def shot(name: str) -> None:
-        for _ in range(20):
-            app.processEvents()
-            time.sleep(0.02)
-        window.grab().save(str(OUT / f"{name}.png"))
-        print(f"saved {OUT / name}.png")
+        """The window at every size of SIZES, as {name}-{w}x{h}.png."""
+        for w, h in SIZES:
+            window.resize(w, h)
+            for _ in range(25):
+                app.processEvents()
+                time.sleep(0.02)
+            if (window.width(), window.height()) != (w, h):
+                raise SystemExit(f"the window did not keep {w}x{h} on {name}: {window.width()}x{window.height()}")
+            window.grab().save(str(OUT / f"{name}-{w}x{h}.png"))
+            print(f"saved {OUT / name}-{w}x{h}.png")
+        window.resize(*SIZES[0])
 
     # Datasets: add one through the real dialog and wait for its thumbnails
     dialog = AddDatasetDialog(window.library, window)
@@ -91,12 +98,13 @@ def main() -> None:
     page = window.train
     window.tabs.setCurrentWidget(page)
     page.apply_preset(page.preset.itemText(0))
-    page.crop.setValue(64)
-    page.load.setValue(72)
-    page.blocks.setValue(3)
-    page.ngf.setValue(16)
-    page.sample_every.setValue(40)
-    page.device.setCurrentText("cpu")
+    page.form.field("crop_size").setValue(64)
+    page.form.field("load_size").setValue(72)
+    page.form.field("model.blocks").setValue(3)
+    page.form.field("model.ngf").setValue(16)
+    page.form.field("sample_every").setValue(40)
+    page.device.setCurrentIndex(page.device.findData("cpu"))
+    page.run_name.setText("golden-hour-small")
     page.start()
     wait_until(app, lambda: page.samples.step is not None and page.samples.step >= 120
                and page.plot.point_count() >= 6, 300, "training samples")
@@ -104,7 +112,7 @@ def main() -> None:
     page.stop()
     wait_until(app, lambda: page.worker is None, 60, "the run to stop")
 
-    # Convert: the built-in demo model on the demo images
+    # Convert: the built-in demo model on the demo images, one file picked to compare
     conv = window.convert
     window.tabs.setCurrentWidget(conv)
     conv.refresh()
@@ -112,6 +120,8 @@ def main() -> None:
     conv.use_demo_images()
     conv.start()
     wait_until(app, lambda: conv.worker is None, 120, "the conversion")
+    conv.files.setCurrentRow(1)
+    conv.preview.canvas.set_divider(0.45)
     shot("convert")
 
     # Models: the demo model's metadata
@@ -132,6 +142,7 @@ def main() -> None:
     gallery.grab().save(str(OUT / "gallery.png"))
     print(f"saved {OUT / 'gallery.png'}")
     gallery.close()
+    window.train.shutdown()
     window.close()
 
 

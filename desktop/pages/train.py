@@ -121,7 +121,7 @@ class TrainPage(QWidget):
         self.preset.setMinimumContentsLength(22)
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
-        self.preset_note.reserve([self._note(p) for p in PRESETS.values()])
+        self.preset_note.reserve([f(p) for p in PRESETS.values() for f in (self._note, self._custom_note)])
         self.length = QComboBox()
         self.length.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.length.setMinimumContentsLength(12)
@@ -228,6 +228,10 @@ class TrainPage(QWidget):
     def _note(preset) -> str:
         return f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}."
 
+    @classmethod
+    def _custom_note(cls, preset) -> str:
+        return f"Your own settings, changed from {preset.label.split(':')[0]}: {cls._note(preset)}"
+
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
 
@@ -310,7 +314,7 @@ class TrainPage(QWidget):
             self.preset.blockSignals(True)
             self.preset.setCurrentText(CUSTOM)
             self.preset.blockSignals(False)
-            self.preset_note.setText(f"Your own settings (from {preset.key}).")
+            self.preset_note.setText(self._custom_note(preset))
         self._schedule_estimate()
 
     def _differs_from(self, values: dict) -> bool:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter, QStyle,
-                               QStyleOptionFrame, QWidget)
+                               QStyleOptionFrame, QToolButton, QWidget)
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
+class FormScroll(QScrollArea):
+    """A scroll area that asks for its content's width (no sideways scrolling), but any height."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name): the splitter reads it, as it changes
+        content = self.widget()
+        width = pane_width(content) if content is not None else 0
+        return QSize(width, super().minimumSizeHint().height())
+
+
+def scrolled(widget: QWidget, keep_width: bool = False) -> QScrollArea:
     """``widget`` in a frameless scroll area: a pane that fits any window, scrolling when it must."""
-    area = QScrollArea()
+    area = FormScroll() if keep_width else QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
@@ -31,12 +40,11 @@ def split_page(page: QWidget, left: QLayout, right: QLayout, sizes: tuple[int, i
     the window grow, and every field keeps its full height at 1024x700 (or 800x600).
     """
     splitter = QSplitter()
-    for layout, scroll in ((left, True), (right, scroll_right)):
+    for i, (layout, scroll) in enumerate(((left, True), (right, scroll_right))):
         pane = QWidget()
         pane.setLayout(layout)
-        splitter.addWidget(scrolled(pane) if scroll else pane)
-    form = splitter.widget(0)  # the form keeps its width (no sideways scrolling); it scrolls up and down
-    form.setMinimumWidth(pane_width(form.widget()))
+        # the form keeps its width (no sideways scrolling) and scrolls up and down
+        splitter.addWidget(scrolled(pane, keep_width=i == 0) if scroll else pane)
     splitter.setStretchFactor(1, 3)
     splitter.setSizes(list(sizes))
     splitter.setChildrenCollapsible(False)
@@ -81,16 +89,28 @@ class PathEdit(QLineEdit):
     being edited; the whole path in its tooltip."""
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        rect = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, self._option(), self)
+        rect = self.text_rect()
         text = self.text()
-        if self.hasFocus() or self.fontMetrics().horizontalAdvance(text) <= rect.width() - 8:
+        if self.hasFocus() or self.fontMetrics().horizontalAdvance(text) <= rect.width():
             super().paintEvent(event)
             return
         painter = QPainter(self)
         self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelLineEdit, self._option(), painter, self)
-        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width() - 8)
         painter.setPen(self.palette().text().color())
-        painter.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.shown_text())
+
+    def text_rect(self) -> QRect:
+        """Where the text may go: inside the frame, left of the clear button and any other action."""
+        rect = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, self._option(), self)
+        rect = rect.adjusted(4, 0, -4, 0)
+        for button in self.findChildren(QToolButton):
+            if button.isVisible() and button.x() > rect.center().x():
+                rect.setRight(min(rect.right(), button.x() - 4))
+        return rect
+
+    def shown_text(self) -> str:
+        """The text as painted when not being edited: cut in the middle to fit :meth:`text_rect`."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.text_rect().width())
 
     def _option(self) -> QStyleOptionFrame:
         option = QStyleOptionFrame()

@@ -149,8 +149,9 @@ class RunView(QWidget):
         live = QSplitter(Qt.Orientation.Vertical)  # losses above, samples below: both in view as a run goes
         live.addWidget(self.plot)
         live.addWidget(self.samples)
-        live.setStretchFactor(0, 3)
-        live.setStretchFactor(1, 2)
+        live.setStretchFactor(0, 1)
+        live.setStretchFactor(1, 1)
+        live.setSizes([55, 45])  # weights, not pixels: the samples get a fair share at every window size
         live.setChildrenCollapsible(False)
         self.log = LogView()
         self.tabs = QTabWidget()

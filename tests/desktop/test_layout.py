@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QColor
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QToolButton
 
 from tests.conftest import write_images
 from tests.desktop.layout_checks import squeezed
@@ -149,3 +150,18 @@ def test_the_name_dialog_is_wide_enough_for_its_name(qtbot, window, monkeypatch)
     ask_text(window, "Export model", "Model name:", "golden-hour-20261127-101112-photo2golden hour")
     width, text = seen[0]
     assert width >= text + 100
+
+
+def test_a_long_path_is_cut_in_the_middle_and_never_runs_under_the_clear_button(qtbot, window):
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.convert)
+    field = window.convert.output.edit
+    field.setText("/home/someone/pictures/" + "holiday/" * 12 + "converted-outputs")
+    window.convert.setFocus()
+    qtbot.wait(30)
+    shown = field.shown_text()
+    assert shown.startswith("/home") and shown.endswith("outputs") and "…" in shown
+    assert field.toolTip() == field.text()
+    button = next(b for b in field.findChildren(QToolButton) if b.isVisible())
+    text_right = field.text_rect().left() + field.fontMetrics().horizontalAdvance(shown)
+    assert text_right < button.x()
