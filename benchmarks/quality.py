@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ from engine.config import TrainConfig, from_dict, to_dict  # noqa: E402
 from engine.convert import Translator  # noqa: E402
 from engine.evaluate import evaluate  # noqa: E402
 from engine.events import Failed, Progress  # noqa: E402
-from engine.metrics import psnr, ssim  # noqa: E402
+from engine.metrics import delta_e, psnr, ssim  # noqa: E402
 from engine.modelfile import LoadedModel, build_metadata  # noqa: E402
 from engine.presets import PRESETS, apply_preset  # noqa: E402
 from engine.train import Trainer  # noqa: E402
@@ -62,6 +63,16 @@ SPLITS = {
                         "DarkestHour", "EveningGlow", "Grey", "OneStandsOut", "summer_1am"),
              "testA": TEST},
 }
+
+def _other_split() -> dict[str, tuple[str, ...]]:
+    """The same 45 photos dealt differently: five other test photos, and the rest alternately to A and B
+    in name order (so most photos change sides against "full")."""
+    test = ("coffee", "astronaut", "Dune", "Sunset", "Kite")
+    rest = sorted(set(sum(SPLITS["full"].values(), ())) - set(test), key=str.lower)
+    return {"trainA": tuple(rest[0::2]), "trainB": tuple(rest[1::2]), "testA": test}
+
+
+SPLITS["other"] = _other_split()
 WORK = ROOT / "build" / "quality"
 
 
@@ -101,19 +112,19 @@ def pixels(folder: Path) -> np.ndarray:
                            for p in sorted(folder.glob("*.png"))]).astype(np.float64)
 
 
-def baselines(root: Path) -> dict[str, tuple[float, float]]:
-    """Mean (PSNR, SSIM) of the untouched input ("identity") and of a global per-channel mean/std
+def baselines(root: Path) -> dict[str, tuple[float, float, float]]:
+    """Mean (PSNR, SSIM, ΔE) of the untouched input ("identity") and of a global per-channel mean/std
     colour transfer fitted on the unpaired train sets ("colour transfer")."""
     a, b = pixels(root / "trainA"), pixels(root / "trainB")
     scale = b.std(0) / a.std(0)
     shift = b.mean(0) - a.mean(0) * scale
-    scores: dict[str, list[tuple[float, float]]] = {"identity": [], "colour transfer": []}
+    scores: dict[str, list[tuple[float, float, float]]] = {"identity": [], "colour transfer": []}
     for path in sorted((root / "testA").glob("*.png")):
         x = np.asarray(Image.open(path).convert("RGB"))
         transferred = np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
         truth = np.asarray(Image.open(root / "testA_truth" / path.name).convert("RGB"))
         for name, output in (("identity", x), ("colour transfer", transferred)):
-            scores[name].append((psnr(output, truth), ssim(output, truth)))
+            scores[name].append((psnr(output, truth), ssim(output, truth), delta_e(output, truth)))
     return {name: tuple(float(v) for v in np.mean(rows, axis=0)) for name, rows in scores.items()}
 
 
@@ -154,14 +165,24 @@ def save_strip(translator: Translator, root: Path, path: Path) -> None:
     Image.fromarray(strip).save(path, quality=92)  # JPEG: ~0.2 MB a strip, not 1 MB
 
 
+def scores(score) -> tuple[float, float, float]:
+    return score.mean("psnr"), score.mean("ssim"), score.mean("delta_e")
+
+
+def describe(score) -> str:
+    return f"PSNR {score.mean('psnr'):6.2f} dB  SSIM {score.mean('ssim'):.4f}  ΔE {score.mean('delta_e'):5.2f}"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", default="quick", choices=sorted(PRESETS))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a TrainConfig/ModelConfig field of the recipe (repeatable)")
-    p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T")
+    p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T: "
+                   + "; ".join(f"{k}: {g.description}" for k, g in GRADES.items()))
     p.add_argument("--split", default="full", choices=sorted(SPLITS),
-                   help="photos per side: full (20) or small (7, the first benchmark's)")
+                   help="photos per side: full (20), other (the same photos dealt differently, 5 other test "
+                        "photos) or small (7, the first benchmark's)")
     p.add_argument("--minutes", type=float, default=20.0, help="training-time budget (evaluation excluded)")
     p.add_argument("--evals", type=int, default=6, help="evaluations spread over the budget")
     p.add_argument("--eval-steps", default="", metavar="N,N,...",
@@ -169,16 +190,19 @@ def main() -> None:
                         "whose minutes do not compare)")
     p.add_argument("--paired", action="store_true", help="trainB = T(trainA), file for file (for pix2pix recipes)")
     p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
+    p.add_argument("--strip-name", default="", help="file name of the strip: docs/quality-NAME.jpg (default: the tag)")
     p.add_argument("--tag", default="", help="name for the strip and the run folder")
+    p.add_argument("--record", default="", metavar="FILE",
+                   help="append the final scores, the baselines and the settings to FILE as one JSON line")
     args = p.parse_args()
 
     root = WORK / f"data-{args.grade}-{args.split}{'-paired' if args.paired else ''}"
     root.parent.mkdir(parents=True, exist_ok=True)
-    build_data(root, GRADES[args.grade], SPLITS[args.split], args.paired)
+    build_data(root, GRADES[args.grade].apply, SPLITS[args.split], args.paired)
     if PRESETS[args.recipe].method == "pix2pix" and not args.paired:
         raise SystemExit(f"{args.recipe} trains on pairs: add --paired")
     tag = args.tag or args.recipe
-    out = WORK / "runs" / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = WORK / "runs" / f"{tag}-{args.grade}-{args.split}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     config = recipe_config(args.recipe, args.set, root, out)
     base = baselines(root)
     ct_psnr = base["colour transfer"][0]
@@ -189,8 +213,8 @@ def main() -> None:
           f"{config.lambda_identity}, ema {config.ema}, batch {config.batch_size}, "
           f"{f'{config.steps} steps' if config.steps else f'epochs {config.epochs}+{config.epochs_decay}'}; "
           f"budget {args.minutes} min")
-    for name, (value_psnr, value_ssim) in base.items():
-        print(f"baseline {name:15s} PSNR {value_psnr:6.2f} dB  SSIM {value_ssim:.4f}")
+    for name, (value_psnr, value_ssim, value_de) in base.items():
+        print(f"baseline {name:15s} PSNR {value_psnr:6.2f} dB  SSIM {value_ssim:.4f}  ΔE {value_de:5.2f}")
 
     trainer = Trainer(config)
     print(f"speed path: {trainer.speed.describe()}")
@@ -209,9 +233,8 @@ def main() -> None:
         if marks and (event.step if step_marks else state["train_s"]) >= marks[0]:
             marks.pop(0)
             score = evaluate(snapshot(trainer), root / "testA", root / "testA_truth")
-            state["curve"].append((state["train_s"], event.step, score.mean("psnr"), score.mean("ssim")))
-            print(f"  {state['train_s'] / 60:5.1f} min  step {event.step:6d}  PSNR {score.mean('psnr'):6.2f} dB  "
-                  f"SSIM {score.mean('ssim'):.4f}", flush=True)
+            state["curve"].append((state["train_s"], event.step, *scores(score)))
+            print(f"  {state['train_s'] / 60:5.1f} min  step {event.step:6d}  {describe(score)}", flush=True)
             if not marks:
                 control.stop()
         state["last"] = time.perf_counter()  # evaluation time is not training time
@@ -222,15 +245,24 @@ def main() -> None:
     trainer.run(on_event, control)
     if marks:  # the recipe's steps ended inside the budget: score the finished model too
         score = evaluate(snapshot(trainer), root / "testA", root / "testA_truth")
-        state["curve"].append((state["train_s"], trainer.step, score.mean("psnr"), score.mean("ssim")))
-        print(f"  {state['train_s'] / 60:5.1f} min  step {trainer.step:6d}  PSNR {score.mean('psnr'):6.2f} dB  "
-              f"SSIM {score.mean('ssim'):.4f}  (recipe finished)", flush=True)
-    final_psnr, final_ssim = state["curve"][-1][2:] if state["curve"] else (float("nan"), float("nan"))
-    verdict = "beats" if final_psnr > ct_psnr else "does NOT beat"
-    print(f"final: PSNR {final_psnr:.2f} dB, SSIM {final_ssim:.4f} after {state['train_s'] / 60:.1f} min, "
-          f"step {trainer.step}; {verdict} the colour-transfer baseline ({ct_psnr:.2f} dB)")
+        state["curve"].append((state["train_s"], trainer.step, *scores(score)))
+        print(f"  {state['train_s'] / 60:5.1f} min  step {trainer.step:6d}  {describe(score)}  (recipe finished)",
+              flush=True)
+    final_psnr, final_ssim, final_de = state["curve"][-1][2:] if state["curve"] else (float("nan"),) * 3
+    verdict = "beats" if final_psnr > ct_psnr and final_de < base["colour transfer"][2] else "does NOT beat"
+    print(f"final: PSNR {final_psnr:.2f} dB, SSIM {final_ssim:.4f}, ΔE {final_de:.2f} after "
+          f"{state['train_s'] / 60:.1f} min, step {trainer.step}; {verdict} the colour-transfer baseline "
+          f"({ct_psnr:.2f} dB, ΔE {base['colour transfer'][2]:.2f})")
+    if args.record:
+        row = {"recipe": args.recipe, "tag": tag, "set": args.set, "grade": args.grade, "split": args.split,
+               "seed": config.seed, "paired": args.paired, "step": trainer.step, "train_s": state["train_s"],
+               "s_per_step": state["train_s"] / max(trainer.step, 1), "psnr": final_psnr, "ssim": final_ssim,
+               "delta_e": final_de, "curve": state["curve"],
+               "baselines": {k: dict(zip(("psnr", "ssim", "delta_e"), v)) for k, v in base.items()}}
+        with open(args.record, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
     if args.strip:
-        strip = ROOT / "docs" / f"quality-{tag}.jpg"
+        strip = ROOT / "docs" / f"quality-{args.strip_name or tag}.jpg"
         save_strip(snapshot(trainer), root, strip)
         print(f"strip: {strip}")
 

@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", metavar="FILE", help="start from a config.json (options override it)")
     train.add_argument("--preset", choices=sorted(PRESETS),
                        help=_help("start from a named recipe (options override it): "
-                                  + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values())))
+                                  + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values())
+                                  + ". 'cyclegan presets' times each on this machine"))
     add_config_options(train, TrainConfig, "training")
     add_config_options(train, ModelConfig, "model")
     train.set_defaults(func=cmd_train)
@@ -133,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--device", default="auto")
     evaluate.add_argument("--json", action="store_true", help="print every image's figures as JSON")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    presets = sub.add_parser("presets", help="the named recipes, and how long each takes on this machine",
+                             description="List the training presets with what each gives, and time a few real "
+                                         "steps of each on this machine (a minute or so on a CPU) to say how long "
+                                         "a run takes here.")
+    presets.add_argument("names", nargs="*", metavar="NAME", help="only these presets (default: all)")
+    presets.add_argument("--device", default="auto", help="time on this device (auto, cpu, cuda, cuda:N, mps)")
+    presets.add_argument("--images", type=int, default=200, metavar="N",
+                         help="images a side, for the presets counted in epochs (default 200)")
+    presets.add_argument("--no-time", action="store_true", help="only list them")
+    presets.set_defaults(func=cmd_presets)
 
     info = sub.add_parser("info", help="describe a run directory or a model file")
     info.add_argument("path", metavar="RUN_OR_FILE")
@@ -283,12 +295,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except (ModelFileError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     if args.json:
-        print(json.dumps({"images": report.images, "psnr": report.mean("psnr"), "ssim": report.mean("ssim"),
-                          "input_psnr": report.mean("input_psnr"), "input_ssim": report.mean("input_ssim")},
-                         indent=2))
+        keys = [k for k in report.images[0] if k != "name"] if report.images else []
+        print(json.dumps({"images": report.images, **{k: report.mean(k) for k in keys}}, indent=2))
     else:
         for row in report.images:
-            print(f"{row['name']}: PSNR {row['psnr']:.2f} dB, SSIM {row['ssim']:.4f}")
+            colour = f", ΔE {row['delta_e']:.2f}" if "delta_e" in row else ""
+            print(f"{row['name']}: PSNR {row['psnr']:.2f} dB, SSIM {row['ssim']:.4f}{colour}")
         print(report.summary())
     return 0
 
@@ -365,6 +377,33 @@ def cmd_models(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         bar.close()
     print(f"{args.name}: {path}")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    """Each preset, what it gives, and (unless --no-time) its time here from a few measured steps."""
+    from .devices import pick_device
+    from .estimate import describe_duration, seconds_per_step, total_steps
+
+    if args.images < 1:
+        raise CommandError("--images must be at least 1")
+    unknown = [name for name in args.names if name not in PRESETS]
+    if unknown:
+        raise CommandError(f"no preset named {', '.join(unknown)}; presets: {', '.join(PRESETS)}")
+    try:
+        device = pick_device(args.device)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    for preset in (PRESETS[name] for name in args.names or PRESETS):
+        print(f"{preset.key}: {preset.label} ({preset.method}). {preset.expected}; {preset.trade_off}.")
+        if args.no_time:
+            continue
+        config = from_dict(TrainConfig, {**apply_preset(to_dict(TrainConfig()), preset.key), "device": args.device})
+        per_step = seconds_per_step(config)
+        steps = total_steps(config, args.images)
+        per = "" if config.steps else f" for {args.images} images a side"
+        print(f"    on {device}: {per_step:.3f} s a step, measured now; {steps:,} steps{per}: "
+              f"about {describe_duration(steps * per_step)}", flush=True)
     return 0
 
 

@@ -246,6 +246,26 @@ class UnpairedDataset(Dataset):
         return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
                 "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
 
+    def colour_pixels(self, limit: int = 256, size: int = 64) -> dict[str, torch.Tensor]:
+        """(N, C) pixels in [-1, 1] of each side: up to ``limit`` whole images, each shrunk to ``size``
+        px on its long side (colour statistics need every part of a picture, not crops, nor full size)."""
+        v2 = transforms()
+        shrink = v2.Compose([v2.ToImage(), v2.Resize(size - 1, max_size=size, antialias=True),
+                             v2.ToDtype(torch.float32, scale=True)])
+        out = {}
+        for side, files in (("A", self.files_a), ("B", self.files_b)):
+            step = max(1, len(files) // limit)  # spread over the folder
+            images = []
+            for path in files[::step][:limit]:
+                try:
+                    images.append(shrink(load_image(path, self.channels)).flatten(1).T * 2 - 1)
+                except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already
+                    log.debug("colour statistics skip %s (%s)", path, exc)
+            if not images:
+                raise RuntimeError(f"no readable image on side {side} for the colour statistics")
+            out[side] = torch.cat(images)
+        return out
+
 
 # ---------------------------------------------------------------------- pairs
 @dataclass(frozen=True)

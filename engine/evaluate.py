@@ -15,7 +15,7 @@ import numpy as np
 
 from .convert import Translator
 from .data import Pair, match_by_name, find_pairs, load_pair
-from .metrics import psnr, ssim
+from .metrics import delta_e, psnr, ssim
 from .modelfile import LoadedModel
 
 TRUTH_SUFFIX = "_truth"
@@ -23,14 +23,17 @@ TRUTH_SUFFIX = "_truth"
 
 @dataclass
 class Evaluation:
-    images: list[dict] = field(default_factory=list)  # name, psnr, ssim, input_psnr, input_ssim
+    images: list[dict] = field(default_factory=list)  # name, psnr, ssim, delta_e, and the same for the input
+
 
     def mean(self, key: str) -> float:
         return float(np.mean([row[key] for row in self.images])) if self.images else float("nan")
 
     def summary(self) -> str:
-        return (f"{len(self.images)} image(s): PSNR {self.mean('psnr'):.2f} dB, SSIM {self.mean('ssim'):.4f} "
-                f"(untouched input: PSNR {self.mean('input_psnr'):.2f} dB, SSIM {self.mean('input_ssim'):.4f})")
+        colour = self.images and "delta_e" in self.images[0]
+        out, given = (f"PSNR {self.mean(p + 'psnr'):.2f} dB, SSIM {self.mean(p + 'ssim'):.4f}"
+                      + (f", ΔE {self.mean(p + 'delta_e'):.2f}" if colour else "") for p in ("", "input_"))
+        return f"{len(self.images)} image(s): {out} (untouched input: {given})"
 
 
 def truth_for(test_dir: str | Path) -> Path | None:
@@ -96,6 +99,9 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
                              f"{image.shape[2]}x{image.shape[1]}")
         output = translator(image[None])[0]
         hwc = [t.permute(1, 2, 0).squeeze(-1).numpy() for t in (output, image, expected)]
-        result.images.append({"name": source, "psnr": psnr(hwc[0], hwc[2]), "ssim": ssim(hwc[0], hwc[2]),
-                              "input_psnr": psnr(hwc[1], hwc[2]), "input_ssim": ssim(hwc[1], hwc[2])})
+        row = {"name": source, "psnr": psnr(hwc[0], hwc[2]), "ssim": ssim(hwc[0], hwc[2]),
+               "input_psnr": psnr(hwc[1], hwc[2]), "input_ssim": ssim(hwc[1], hwc[2])}
+        if hwc[0].ndim == 3:  # CIEDE2000 of colour images: the measure of a colour cast
+            row.update(delta_e=delta_e(hwc[0], hwc[2]), input_delta_e=delta_e(hwc[1], hwc[2]))
+        result.images.append(row)
     return result

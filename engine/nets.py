@@ -112,6 +112,47 @@ def _up(in_ch: int, out_ch: int, norm, use_bias: bool, mode: str) -> list[nn.Mod
     return conv + [norm(out_ch), nn.ReLU(True)]
 
 
+class GlobalColour(nn.Module):
+    """y = M x + t for every pixel: a learnable global colour map (3x3 matrix and offset in [-1, 1] units).
+
+    Starts as the identity; :func:`fit_colour` sets it to the linear map that carries one set of
+    pixels' colour mean and covariance onto another's (the closed-form optimal transport between
+    two Gaussians; Pitie & Kokaram 2007), i.e. a colour transfer, before training refines it.
+    """
+
+    def __init__(self, channels: int = 3):
+        super().__init__()
+        self.weight = nn.Parameter(torch.eye(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = self.weight.to(x.dtype)[:, :, None, None]  # a 1x1 convolution: exports to ONNX and TorchScript
+        return F.conv2d(x, weight, self.bias.to(x.dtype)).clamp(-1, 1)
+
+
+def _spd_power(matrix: torch.Tensor, power: float) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(matrix)
+    return vectors @ torch.diag(values.clamp_min(1e-6) ** power) @ vectors.T
+
+
+@torch.no_grad()
+def fit_colour(colour: GlobalColour, source: torch.Tensor, target: torch.Tensor) -> None:
+    """Set ``colour`` to the linear map taking the colour statistics of ``source`` to ``target``'s.
+
+    ``source``/``target``: (N, C) pixels in [-1, 1]. A small ridge keeps flat (or grey) sets stable.
+    """
+    source, target = source.double(), target.double()
+    ridge = 1e-4 * torch.eye(source.shape[1], dtype=torch.float64)
+    mean_s, mean_t = source.mean(0), target.mean(0)
+    cov_s = torch.cov(source.T).reshape(source.shape[1], -1) + ridge
+    cov_t = torch.cov(target.T).reshape(target.shape[1], -1) + ridge
+    half = _spd_power(cov_s, 0.5)
+    inv_half = _spd_power(cov_s, -0.5)
+    matrix = inv_half @ _spd_power(half @ cov_t @ half, 0.5) @ inv_half
+    colour.weight.copy_(matrix.to(colour.weight.dtype))
+    colour.bias.copy_((mean_t - matrix @ mean_s).to(colour.bias.dtype))
+
+
 class ResnetGenerator(nn.Module):
     """c7s1-ngf, d(2ngf), d(4ngf), R(4ngf) x blocks, u(2ngf), u(ngf), c7s1-C, tanh.
 
@@ -122,9 +163,11 @@ class ResnetGenerator(nn.Module):
     min_size = 16  # the reflection pads need room
 
     def __init__(self, channels: int = 3, ngf: int = 64, blocks: int = 9, norm: str = "instance",
-                 upsample: str = "transpose", residual: bool = False, dropout: bool = False):
+                 upsample: str = "transpose", residual: bool = False, dropout: bool = False, colour: str = "none"):
         super().__init__()
         self.residual = residual
+        if colour == "affine":  # registered only when asked: the reference's weights keep their exact keys
+            self.colour = GlobalColour(channels)
         nl = norm_layer(norm)
         use_bias = norm != "batch"
         layers = _c7s1(channels, ngf, nl, use_bias)
@@ -137,6 +180,8 @@ class ResnetGenerator(nn.Module):
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if hasattr(self, "colour"):
+            x = self.colour(x)
         if self.residual:  # an edit of the input in tanh's pre-activation space: identity when r = 0
             return torch.tanh(torch.atanh(x.clamp(-0.995, 0.995)) + self.model(x))
         return self.model(x)
@@ -265,7 +310,8 @@ def make_generator(cfg: ModelConfig) -> nn.Module:
     """The generator ``cfg`` describes, with PyTorch's default initialisation (for loading weights into)."""
     if cfg.generator in UNET_DOWNS:
         return UnetGenerator(cfg.channels, cfg.ngf, UNET_DOWNS[cfg.generator], cfg.norm, cfg.dropout)
-    return ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual, cfg.dropout)
+    return ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual, cfg.dropout,
+                           cfg.colour)
 
 
 def generator_shapes(cfg: ModelConfig) -> dict[str, torch.Size]:

@@ -1,9 +1,10 @@
 """Named training recipes, shared by the CLI (``--preset``) and the app's Train page.
 
-``paper`` is Zhu et al.'s recipe exactly. ``quick`` is the best recipe measured so far for a
-2-core CPU and half an hour: a generator that edits its input, batches of four 64 px crops,
-34x34 discriminator patches and a 4000-step schedule (docs/quality.md has every run, the
-spread across seeds, and where it still falls short). ``pix2pix-paper`` is Isola et al.'s;
+``paper`` is Zhu et al.'s recipe exactly. ``quick`` is for a CPU and minutes: each generator
+starts as the global colour transfer between the two folders (fitted in closed form before the
+first step) and a small residual ResNet without normalisation learns what a global map cannot,
+from batches of four 64 px crops judged by 34x34 discriminator patches, for 600 steps
+(docs/quality.md: five looks, two photo splits, three seeds). ``pix2pix-paper`` is Isola et al.'s;
 ``pix2pix-quick`` learns from pairs in about ten minutes on a CPU (docs/quality.md, "Paired").
 """
 
@@ -19,26 +20,27 @@ class Preset:
     method: str = "cyclegan"
     train: dict = field(default_factory=dict)  # TrainConfig fields
     model: dict = field(default_factory=dict)  # ModelConfig fields
-    expected: str = ""  # how long it takes, measured
+    expected: str = ""  # how much training it is; the time is measured on the machine at hand (engine/estimate.py)
     trade_off: str = ""  # what it gives up against the paper
 
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: 64 px crops, for a CPU", "cyclegan",
-        train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4,
-                   lambda_identity=0.1, batch_size=4, ema=0.999),
-        model=dict(blocks=6, ngf=32, ndf=64, d_layers=2, upsample="resize", residual=True),
-        expected="4000 steps of four 64 px crops: about 21 minutes on a 2-core CPU with bf16 instructions "
-                 "(0.31 s a step), 31 without them (0.46 s)",
-        trade_off="for changes of colour, tone and texture, not of shape. It needs 20 or more varied photos a "
-                  "side; check the samples: it can tint smooth dark areas, such as a night sky"),
+        "quick", "Quick: a colour transfer, then refined", "cyclegan",
+        train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=600, lr=2e-4,
+                   lambda_identity=0.0, batch_size=4, ema=0.99),
+        model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",
+                   upsample="resize", residual=True, colour="affine"),
+        expected="600 steps of four 64 px crops",
+        trade_off="for changes of colour, tone and texture, not of shape: each generator starts as a global colour "
+                  "transfer fitted to your two folders and learns what a global map cannot. It needs 20 or more "
+                  "varied photos a side"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
-        expected="200 epochs: days on a CPU (about 6 s a step), about a day on one GPU for 1000 images",
+        expected="200 epochs of 256 px crops: days on a CPU, about a day on one GPU for 1000 images",
         trade_off="nothing: the published recipe, for those with the time or a GPU"),
     "pix2pix-quick": Preset(
         "pix2pix-quick", "Paired quick: for a CPU", "pix2pix",
@@ -46,8 +48,7 @@ PRESETS = {
                    gan_mode="vanilla", lambda_l1=100.0, pool_size=0, lambda_identity=0.0, ema=0.999),
         model=dict(generator="resnet", blocks=6, ngf=32, ndf=64, d_layers=2, norm="none", d_norm="instance",
                    init="kaiming", dropout=False, residual=True, upsample="resize"),
-        expected="4000 steps of four 64 px crops: about 11 minutes on a 2-core CPU with bf16 instructions "
-                 "(0.17 s a step)",
+        expected="4000 steps of four 64 px crops",
         trade_off="a generator that edits its input (a residual ResNet without normalisation) instead of the paper's "
                   "U-Net: for changes of colour, tone and texture, where it is far more precise in minutes; for "
                   "changes of shape (sketches, maps, labels to photos) use the paired paper recipe"),

@@ -120,6 +120,7 @@ class Trainer:
         self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
         self.model = build_model(c, self.device, self.speed)
         if not resuming:  # what the step draws (dropout, augmentation) repeats from the seed; resume restores it
+            self.model.fit_to_data(self.dataset)
             torch.manual_seed(c.seed)
         if self.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None

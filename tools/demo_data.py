@@ -1,9 +1,10 @@
-"""Real, redistributable photos and the "golden hour" grade used by the demo model.
+"""Real, redistributable photos, the "golden hour" grade of the demo model, and the quality benchmark's grades.
 
 The photos are scikit-image's bundled sample photographs (CC0 or public domain; see
-resources/demo/README.md). Domain A is the photos as they are; domain B is the same kind
-of photo under a fixed, nonlinear colour grade (`golden_hour`), so a model's output can be
-checked against a known ground truth: T(input).
+resources/demo/README.md) and, for the benchmark, Debian wallpaper photographs. Domain A is
+the photos as they are; domain B is the same kind of photo under a fixed appearance change
+(`golden_hour` for the demo; `GRADES` for the benchmark), so a model's output can be checked
+against a known ground truth: T(input).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -122,7 +125,54 @@ def film_look(rgb: np.ndarray) -> np.ndarray:
     return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-GRADES = {"golden_hour": golden_hour, "film": film_look}
+def _luma(x: np.ndarray) -> np.ndarray:
+    return (0.299 * x[..., 0] + 0.587 * x[..., 1] + 0.114 * x[..., 2])[..., None]
+
+
+def faded_vintage(rgb: np.ndarray) -> np.ndarray:
+    """Lifted blacks, dimmed whites, muted colour and a yellow-green cast in the highlights."""
+    x = rgb.astype(np.float32) / 255.0
+    luma = _luma(x)
+    y = luma + 0.55 * (x - luma)  # muted colour
+    y = 0.10 + 0.78 * y + luma**2 * np.array([0.04, 0.05, -0.06], np.float32)
+    return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def cool_muted(rgb: np.ndarray) -> np.ndarray:
+    """A cold overcast look: half the saturation, blue shadows and mid-tones, slightly darker."""
+    x = rgb.astype(np.float32) / 255.0
+    luma = _luma(x)
+    y = luma + 0.5 * (x - luma)
+    y = y**1.1 + (1 - luma) * np.array([-0.05, 0.0, 0.07], np.float32)
+    return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def clarity(rgb: np.ndarray) -> np.ndarray:
+    """Local contrast: each pixel pushed away from its neighbourhood's mean (an unsharp mask of radius
+    about 2 % of the long side), no global change of colour or tone: colour transfer cannot do it."""
+    from PIL import ImageFilter
+
+    image = Image.fromarray(rgb)
+    blurred = np.asarray(image.filter(ImageFilter.GaussianBlur(max(rgb.shape[:2]) * 0.02))).astype(np.float32)
+    y = rgb.astype(np.float32) + 0.9 * (rgb.astype(np.float32) - blurred)
+    return (np.clip(y, 0, 255) + 0.5).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Grade:
+    apply: Callable[[np.ndarray], np.ndarray]  # uint8 HxWx3 in, uint8 out
+    description: str
+    tuned_on: bool  # recipes were tuned looking at this grade; the others are held out
+
+
+# The appearance changes of the quality benchmark, one line each (the functions above have the detail).
+GRADES = {
+    "film": Grade(film_look, "teal shadows, orange highlights, darker mid-tones, more contrast", True),
+    "golden_hour": Grade(golden_hour, "warm golden light: per-channel curves and a gentle S-curve", True),
+    "vintage": Grade(faded_vintage, "faded: lifted blacks, muted colour, yellow-green highlights", False),
+    "cool": Grade(cool_muted, "cold and desaturated: half the colour, blue shadows", False),
+    "clarity": Grade(clarity, "local contrast (unsharp mask, radius 2 % of the image): no global change", False),
+}
 
 
 def load_rgb(path: Path, long_side: int) -> Image.Image:

@@ -71,6 +71,10 @@ class TranslationModel:
         """One optimisation step; returns ``loss_names`` as detached 0-d tensors (no host sync)."""
         raise NotImplementedError
 
+    def fit_to_data(self, dataset) -> None:
+        """Before the first step of a new run: set what is computed from the data rather than
+        learned from scratch (nothing, unless a method says otherwise)."""
+
     def translate_samples(self, preview: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """``sample_names`` -> images in [-1, 1], for the fixed preview batch."""
         raise NotImplementedError

@@ -15,7 +15,7 @@ from torch import nn
 from ..augment import augment
 from ..config import TrainConfig
 from ..losses import GANLoss, cycle_loss, identity_loss
-from ..nets import build_discriminator, build_generator
+from ..nets import build_discriminator, build_generator, fit_colour
 from ..pool import ImagePool
 from .base import TranslationModel, set_requires_grad
 
@@ -79,6 +79,16 @@ class CycleGAN(TranslationModel):
         G_A, G_B = build_generator(m), build_generator(m)
         D_A, D_B = build_discriminator(m), build_discriminator(m)
         return {"G_A": G_A, "G_B": G_B, "D_A": D_A, "D_B": D_B}
+
+    def fit_to_data(self, dataset) -> None:
+        """With ``colour affine``: start G_A as the colour transfer A->B and G_B as B->A."""
+        if self.config.model.colour == "none":
+            return
+        pixels = dataset.colour_pixels()
+        for name, source, target in (("G_A", "A", "B"), ("G_B", "B", "A")):
+            fit_colour(self.nets[name].colour, pixels[source], pixels[target])
+            if f"{name}_ema" in self.ema_nets:
+                self.ema_nets[f"{name}_ema"].load_state_dict(self.nets[name].state_dict())
 
     def parameter_groups(self) -> dict[str, list]:
         return {"G": [*self.G_A.parameters(), *self.G_B.parameters()],
