@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
+from desktop.formatting import format_duration
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
@@ -30,15 +31,6 @@ from engine.library import Library
 from engine.resources import demo_images_dir
 
 OK, FAILED = "✓", "✗"
-
-
-def format_duration(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf"):
-        return "—"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 @dataclass

@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from desktop.formatting import format_duration
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, split_page
 from desktop.widgets.run_view import RunView
@@ -44,15 +45,6 @@ ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_siz
 # What the app sets where the engine's defaults suit the command line: a livelier plot, samples and saves.
 APP_DEFAULTS = {"log_every": 10, "save_every": 500, "sample_every": 100}
 LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
-
-
-def format_duration(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf"):
-        return "—"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def available_devices() -> list[tuple[str, str]]:

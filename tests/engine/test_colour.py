@@ -15,7 +15,6 @@ from engine.metrics import delta_e
 from engine.modelfile import build_metadata, export_model, export_torchscript, load_model, save_model
 from engine.nets import GlobalColour, build_generator, fit_colour
 from engine.presets import apply_preset
-from tests.engine.test_learning import shapes
 
 
 def test_fit_colour_recovers_a_global_colour_map():
