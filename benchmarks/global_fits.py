@@ -1,0 +1,100 @@
+"""How far can a global colour map fitted on the two folders go, before any training? Every look, both splits.
+
+    .venv/bin/python benchmarks/global_fits.py
+
+No network is trained: each map is fitted on the unpaired train sets of the quality benchmark
+(benchmarks/quality.py builds them) and applied to the test photos. PSNR / ΔE against the truth:
+
+  identity      the untouched input
+  per-channel   mean/std per channel (the "colour transfer" baseline of quality.py)
+  linear        mean and covariance (the closed-form map Quick's generators start from)
+  halfway       the linear map's change halved (M = (I + M_fit) / 2): a diagnostic of how
+                much of the fitted change is look and how much is the folders' content
+  histogram     per-channel quantile matching (33 knots), on top of nothing
+
+A map that a two-folder fit gets wrong, the refinement that follows starts from wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import quality  # noqa: E402
+from engine.data import UnpairedDataset  # noqa: E402
+from engine.metrics import delta_e, psnr  # noqa: E402
+from engine.nets import GlobalColour, fit_colour  # noqa: E402
+from tools.demo_data import GRADES  # noqa: E402
+
+KNOTS = 33
+
+
+def quantile_curves(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """(C, KNOTS) output levels at evenly spaced input levels in [-1, 1]: source's quantiles onto target's."""
+    p = torch.linspace(0, 1, 257, dtype=torch.float64)
+    levels = np.linspace(-1, 1, KNOTS)
+    curves = []
+    for c in range(source.shape[1]):
+        qs = torch.quantile(source[:, c].double(), p).numpy() + np.arange(257) * 1e-9  # strictly increasing
+        curves.append(np.interp(levels, qs, torch.quantile(target[:, c].double(), p).numpy()))
+    return torch.from_numpy(np.stack(curves)).float()
+
+
+def apply_curves(curves: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """x (1, C, H, W) in [-1, 1] through per-channel piecewise-linear curves."""
+    t = (x + 1) / 2 * (KNOTS - 1)
+    i = t.floor().clamp(0, KNOTS - 2).long()
+    f = t - i
+    out = [curves[c][i[:, c]] * (1 - f[:, c]) + curves[c][i[:, c] + 1] * f[:, c] for c in range(x.shape[1])]
+    return torch.stack(out, 1)
+
+
+def score(apply, root: Path) -> tuple[float, float]:
+    rows = []
+    for path in sorted((root / "testA").glob("*.png")):
+        x = np.asarray(Image.open(path).convert("RGB"))
+        truth = np.asarray(Image.open(root / "testA_truth" / path.name).convert("RGB"))
+        with torch.no_grad():
+            y = apply(torch.from_numpy(x.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1)
+        out = ((y[0].permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+        rows.append((psnr(out, truth), delta_e(out, truth)))
+    return tuple(float(v) for v in np.mean(rows, 0))
+
+
+def main() -> None:
+    names = ("identity", "per-channel", "linear", "halfway", "histogram")
+    print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for grade in GRADES:
+        for split in ("full", "other"):
+            root = quality.WORK / f"data-{grade}-{split}"
+            quality.build_data(root, GRADES[grade].apply, quality.SPLITS[split])
+            data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),
+                                   None)
+            pixels = data.colour_pixels()
+            a, b = pixels["A"], pixels["B"]
+            linear, halfway, per_channel = GlobalColour(3), GlobalColour(3), GlobalColour(3)
+            fit_colour(linear, a, b)
+            with torch.no_grad():
+                halfway.weight.copy_((torch.eye(3) + linear.weight) / 2)
+                halfway.bias.copy_(linear.bias / 2)
+                scale = b.std(0) / a.std(0)
+                per_channel.weight.copy_(torch.diag(scale))
+                per_channel.bias.copy_(b.mean(0) - a.mean(0) * scale)
+            curves = quantile_curves(a, b)
+            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "halfway": halfway,
+                    "histogram": lambda x: apply_curves(curves, x)}
+            cells = [score(maps[n], root) for n in names]
+            print(f"| {grade} | {split} | " + " | ".join(f"{p:.2f} / {e:.2f}" for p, e in cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
