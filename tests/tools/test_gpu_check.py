@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from engine.presets import PRESETS
+
 from tools import gpu_check as gc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,13 +187,14 @@ def judged_on_a_fake_gpu(tmp_path, **figures):
 
 
 def test_gpu_figures_are_judged_against_the_issues_targets(tmp_path):
-    quick = {"on": (40.0, 0.010), "off": (8.0, 0.020)}  # compile: 32 s more to start, 10 ms less a step
+    steps = PRESETS["quick"].train["steps"]
+    quick = {"on": (12.0, 0.010), "off": (8.0, 0.020)}  # compile: 4 s more to start, 10 ms less a step
     results, targets = judged_on_a_fake_gpu(tmp_path / "a", speedup_b1=6.0, mfu_b16=0.40, busy=0.95, huge_gib=3.5,
                                             quick=quick)
     assert {k: r.status for k, r in results.items()} == dict.fromkeys(results, "PASS")
     assert all(t["met"] for t in targets.values()) and len(targets) == 5
     saves = results["compile-quick"].figures["compile_saves_s_over_quick_run"]
-    assert saves == pytest.approx(-32 + 3999 * 0.010)
+    assert saves == pytest.approx(-4 + (steps - 1) * 0.010)
 
     slow_compile = {"on": (60.0, 0.015), "off": (8.0, 0.020)}  # 52 s more to start, 5 ms less a step: costs
     results, targets = judged_on_a_fake_gpu(tmp_path / "b", speedup_b1=4.0, mfu_b16=0.30, busy=0.80, huge_gib=4.5,
