@@ -38,6 +38,9 @@ def test_run_writes_the_run_directory_and_emits_events(tiny_dataset, tmp_path):
     assert set(progress[-1].losses) == set(LOSS_NAMES) and progress[-1].eta_s == 0
     samples = [e for e in events if isinstance(e, Samples)]
     assert [s.step for s in samples] == [3, 6]
+    # the epoch the app shows for a step is the one metrics.jsonl records for it (it once showed one more)
+    shown = {p.step: p.epoch for p in progress}
+    assert [shown[r["step"]] for r in rows] == [r["epoch"] for r in rows]
     # previews are big enough to judge although the training crops are 32 px
     assert samples[0].images["fake_B"].shape == (128, 128, 3) and samples[0].images["fake_B"].dtype == np.uint8
     assert [e.step for e in events if isinstance(e, CheckpointSaved)] == [5, 6]
