@@ -94,22 +94,26 @@ class ImageTooLarge(ValueError):
     """An image with more pixels than the caller accepts, refused before it is decoded."""
 
 
-def open_image(path: str | Path, max_pixels: int | None = None) -> Image.Image:
+def open_image(path: str | Path, max_pixels: int | None = None, at_least: int | None = None) -> Image.Image:
     """Decode a file fully, upright (EXIF orientation applied). Raises OSError/ValueError.
 
     ``max_pixels`` refuses larger images from their header alone, before any decoding.
+    ``at_least``: the caller will shrink the image to this many pixels a side anyway, so a JPEG
+    may be decoded at 1/2, 1/4 or 1/8 scale as long as both sides stay at least this long.
     """
     with Image.open(path) as im:
         if max_pixels and im.width * im.height > max_pixels:
             raise ImageTooLarge(f"{im.width}x{im.height} is {im.width * im.height / 1e6:.0f} MP, more than the "
                                 f"{max_pixels / 1e6:.0f} MP this app converts; scale it down first")
+        if at_least:
+            im.draft(im.mode, (at_least, at_least))
         im.load()
         ImageOps.exif_transpose(im, in_place=True)  # in place: no second copy of a huge image
     return im
 
 
-def load_image(path: str | Path, channels: int = 3) -> Image.Image:
-    return to_channels(open_image(path), channels)
+def load_image(path: str | Path, channels: int = 3, at_least: int | None = None) -> Image.Image:
+    return to_channels(open_image(path, at_least=at_least), channels)
 
 
 def probe_image(path: Path) -> str | None:
@@ -246,7 +250,7 @@ class UnpairedDataset(Dataset):
         return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
                 "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
 
-    def colour_pixels(self, limit: int = 256, size: int = 64) -> dict[str, torch.Tensor]:
+    def colour_pixels(self, limit: int = 128, size: int = 64) -> dict[str, torch.Tensor]:
         """(N, C) pixels in [-1, 1] of each side: up to ``limit`` whole images, each shrunk to ``size``
         px on its long side (colour statistics need every part of a picture, not crops, nor full size)."""
         v2 = transforms()
@@ -258,7 +262,7 @@ class UnpairedDataset(Dataset):
             images = []
             for path in files[::step][:limit]:
                 try:
-                    images.append(shrink(load_image(path, self.channels)).flatten(1).T * 2 - 1)
+                    images.append(shrink(load_image(path, self.channels, at_least=size)).flatten(1).T * 2 - 1)
                 except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already
                     log.debug("colour statistics skip %s (%s)", path, exc)
             if not images:
