@@ -20,7 +20,6 @@ class FolderField(QWidget):
         self.edit.setPlaceholderText(placeholder or ("Choose a file…" if pick_file else "Choose or drop a folder…"))
         self.edit.setClearButtonEnabled(True)
         self.edit.textChanged.connect(self.changed)
-        self.edit.textChanged.connect(self.edit.setToolTip)
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)

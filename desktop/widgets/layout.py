@@ -88,6 +88,10 @@ class PathEdit(QLineEdit):
     """A path field that shows a long path cut in the middle (both ends stay readable) when it is not
     being edited; the whole path in its tooltip."""
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.textChanged.connect(self.setToolTip)  # typed, pasted, dropped or set: the tooltip follows
+
     def paintEvent(self, event) -> None:  # noqa: N802
         rect = self.text_rect()
         text = self.text()
@@ -117,9 +121,6 @@ class PathEdit(QLineEdit):
         self.initStyleOption(option)
         return option
 
-    def setText(self, text: str) -> None:  # noqa: N802
-        super().setText(text)
-        self.setToolTip(text)
 
 
 def title_and_details() -> tuple[QLabel, QLabel]:
