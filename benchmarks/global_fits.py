@@ -1,8 +1,9 @@
-"""How far can a global colour map fitted on the two folders go, before any training? Every look, both splits.
+"""How far can a global colour map fitted on the two folders go, before any training? Every look, every split.
 
     .venv/bin/python benchmarks/global_fits.py
 
-No network is trained: each map is fitted on the unpaired train sets of the quality benchmark
+First, what each side's photos show before any look (mean L*, chroma, a*, b*). Then no network is
+trained: each map is fitted on the unpaired train sets of the quality benchmark
 (benchmarks/quality.py builds them) and applied to the test photos. PSNR / ΔE against the truth:
 
   identity      the untouched input
@@ -30,9 +31,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import quality  # noqa: E402
 from engine.data import UnpairedDataset  # noqa: E402
-from engine.metrics import delta_e, psnr  # noqa: E402
+from engine.metrics import delta_e, psnr, srgb_to_lab  # noqa: E402
 from engine.nets import GlobalColour, fit_colour  # noqa: E402
-from tools.demo_data import GRADES  # noqa: E402
+from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
 
 KNOTS = 33
 
@@ -69,12 +70,29 @@ def score(apply, root: Path) -> tuple[float, float]:
     return tuple(float(v) for v in np.mean(rows, 0))
 
 
+def side_statistics() -> None:
+    """What the photos of each side show before any look: mean CIELAB L*, chroma, a*, b* (test photos at 256 px,
+    as the benchmark uses them). Folders that differ here differ in content, which no unpaired fit can tell
+    from a look."""
+    print("| split | side | L* | chroma | a* | b* |\n|---|---|---|---|---|---|")
+    for split in ("balanced", "other", "full"):
+        names = quality.SPLITS[split]
+        photos = fetch_photos(sum(names.values(), ()))
+        for side in ("trainA", "trainB", "testA"):
+            lab = [srgb_to_lab(np.asarray(load_rgb(photos[n], 256))).reshape(-1, 3) for n in names[side]]
+            means = np.mean([(x[:, 0].mean(), np.hypot(x[:, 1], x[:, 2]).mean(), x[:, 1].mean(), x[:, 2].mean())
+                             for x in lab], 0)
+            print(f"| {split} | {side} | " + " | ".join(f"{v:.1f}" for v in means) + " |")
+    print()
+
+
 def main() -> None:
+    side_statistics()
     names = ("identity", "per-channel", "linear", "halfway", "histogram")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for grade in GRADES:
-        for split in ("full", "other"):
+        for split in ("balanced", "other", "full"):
             root = quality.WORK / f"data-{grade}-{split}"
             quality.build_data(root, GRADES[grade].apply, quality.SPLITS[split])
             data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),

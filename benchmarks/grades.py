@@ -28,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 from tools.demo_data import GRADES  # noqa: E402
 
 
+SPLIT_ORDER = ("balanced", "other", "full")  # the two content-balanced splits, then the confounded one
+
+
 def read(record: Path) -> list[dict]:
     if not record.exists():
         return []
@@ -48,7 +51,7 @@ def table(rows: list[dict], tag: str) -> str:
              "(median) | PSNR by seed | ΔE by seed | beats colour transfer | every seed beats input |",
              "|---|---|---|---|---|---|---|---|---|"]
     for grade, info in GRADES.items():
-        for split in ("full", "other"):
+        for split in SPLIT_ORDER:
             group = sorted((r for r in rows if r["tag"] == tag and r["grade"] == grade and r["split"] == split),
                            key=lambda r: r["seed"])
             if not group:
@@ -79,10 +82,11 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed on to quality.py")
     p.add_argument("--tag", default="", help="names this recipe's rows in the record (default: the recipe)")
     p.add_argument("--grades", default=",".join(GRADES), help="comma-separated")
-    p.add_argument("--splits", default="full,other", help="comma-separated")
+    p.add_argument("--splits", default=",".join(SPLIT_ORDER), help="comma-separated")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (each gets cores / jobs threads)")
-    p.add_argument("--strips", action="store_true", help="save each grade's strip (seed 0, split full) to docs/")
+    p.add_argument("--strips", action="store_true",
+                   help="save each grade's strip (seed 0, the first of --splits) to docs/")
     p.add_argument("--table", action="store_true", help="print the table of what is recorded and stop")
     args = p.parse_args()
     tag = args.tag or args.recipe
@@ -100,7 +104,7 @@ def main() -> None:
                        "--grade", grade, "--split", split, "--set", f"seed={seed}", "--evals", "1",
                        "--minutes", "600", "--tag", tag, "--record", str(args.record)]
             command += [a for item in args.set for a in ("--set", item)]
-            if args.strips and seed == 0 and split == "full":
+            if args.strips and seed == 0 and split == args.splits.split(",")[0]:
                 command += ["--strip", "--strip-name", f"{tag}-{grade}"]
             out = subprocess.run(command, capture_output=True, text=True, env=env)
             final = [line for line in out.stdout.splitlines() if line.startswith("final:")]

@@ -25,3 +25,11 @@ def test_full_split_keeps_the_small_splits_test_photos():
     assert SPLITS["full"]["testA"] == SPLITS["small"]["testA"]
     assert set(SPLITS["small"]["trainA"]) <= set(SPLITS["full"]["trainA"])
     assert set(SPLITS["small"]["trainB"]) <= set(SPLITS["full"]["trainB"])
+
+
+def test_balanced_split_deals_the_full_splits_photos_again():
+    """The balanced split changes only which side a training photo is on, so its scores compare with full's."""
+    full, balanced = SPLITS["full"], SPLITS["balanced"]
+    assert balanced["testA"] == full["testA"]
+    assert set(balanced["trainA"]) | set(balanced["trainB"]) == set(full["trainA"]) | set(full["trainB"])
+    assert len(balanced["trainA"]) == len(balanced["trainB"]) == 20
