@@ -113,17 +113,21 @@ def _up(in_ch: int, out_ch: int, norm, use_bias: bool, mode: str) -> list[nn.Mod
 
 
 class GlobalColour(nn.Module):
-    """y = M x + t for every pixel: a learnable global colour map (3x3 matrix and offset in [-1, 1] units).
+    """y = M x + t for every pixel: a global colour map (3x3 matrix and offset in [-1, 1] units).
 
     Starts as the identity; :func:`fit_colour` sets it to the linear map that carries one set of
     pixels' colour mean and covariance onto another's (the closed-form optimal transport between
-    two Gaussians; Pitie & Kokaram 2007), i.e. a colour transfer, before training refines it.
+    two Gaussians; Pitie & Kokaram 2007), i.e. a colour transfer. Training does not move it: the fit
+    uses every photo of both folders at once, while a step's gradient sees a few crops, and letting
+    those steps drift the map cost up to 0.8 dB on the quality benchmark (docs/quality.md). The
+    parameters stay parameters (frozen), so checkpoints and optimiser states of runs that trained
+    them still load.
     """
 
     def __init__(self, channels: int = 3):
         super().__init__()
-        self.weight = nn.Parameter(torch.eye(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
+        self.weight = nn.Parameter(torch.eye(channels), requires_grad=False)
+        self.bias = nn.Parameter(torch.zeros(channels), requires_grad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         weight = self.weight.to(x.dtype)[:, :, None, None]  # a 1x1 convolution: exports to ONNX and TorchScript
