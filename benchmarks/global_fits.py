@@ -12,6 +12,8 @@ trained: each map is fitted on the unpaired train sets of the quality benchmark
   halfway       the linear map's change halved (M = (I + M_fit) / 2): a diagnostic of how
                 much of the fitted change is look and how much is the folders' content
   histogram     per-channel quantile matching (33 knots), on top of nothing
+  linear in YCbCr  the linear fit computed in luma/chroma coordinates (the fit is not invariant to them)
+  shrunk        the linear fit's change cut by how much of it resampling the photos explains (James-Stein)
 
 A map that a two-folder fit gets wrong, the refinement that follows starts from wrong.
 """
@@ -70,6 +72,49 @@ def score(apply, root: Path) -> tuple[float, float]:
     return tuple(float(v) for v in np.mean(rows, 0))
 
 
+YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+
+
+def fit_in_space(space: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> GlobalColour:
+    """The linear fit computed in the coordinates y = space @ x (a linear colour space), as a map on RGB."""
+    inner = GlobalColour(3)
+    fit_colour(inner, a @ space.T, b @ space.T)
+    inverse = torch.linalg.inv(space)
+    colour = GlobalColour(3)
+    with torch.no_grad():
+        colour.weight.copy_(inverse @ inner.weight @ space)
+        colour.bias.copy_(inverse @ inner.bias)
+    return colour
+
+
+def shrunk_fit(a_images: list[torch.Tensor], b_images: list[torch.Tensor], resamples: int = 64) -> GlobalColour:
+    """The linear fit's change (M - I and the mean shift, 12 numbers) scaled toward no change by the
+    positive-part James-Stein factor max(0, 1 - var / |change|^2), the variance from refitting on photos
+    resampled with replacement: a fit keeps only as much change as the choice of photos does not explain."""
+    def change(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        colour = GlobalColour(3)
+        fit_colour(colour, a, b)
+        return torch.cat([(colour.weight - torch.eye(3)).flatten(), b.mean(0) - a.mean(0)]).double()
+
+    rng = np.random.default_rng(0)
+    a, b = torch.cat(a_images), torch.cat(b_images)
+    full = change(a, b)
+    spread = torch.stack([change(torch.cat([a_images[i] for i in rng.integers(0, len(a_images), len(a_images))]),
+                                 torch.cat([b_images[i] for i in rng.integers(0, len(b_images), len(b_images))]))
+                          for _ in range(resamples)]).var(0)
+    kept = max(0.0, 1 - float(spread.sum() / (full ** 2).sum())) * full
+    colour = GlobalColour(3)
+    with torch.no_grad():
+        colour.weight.copy_(torch.eye(3) + kept[:9].reshape(3, 3).float())
+        colour.bias.copy_(a.mean(0) + kept[9:].float() - colour.weight @ a.mean(0))  # about A's mean colour
+    return colour
+
+
+def images(folder: Path, size: int = 64) -> list[torch.Tensor]:
+    """Each image's (N, 3) pixels in [-1, 1], shrunk as the engine's colour statistics shrink them."""
+    return [UnpairedDataset([path], [path], None).colour_pixels(size=size)["A"] for path in sorted(folder.glob("*.png"))]
+
+
 def side_statistics() -> None:
     """What the photos of each side show before any look: mean CIELAB L*, chroma, a*, b* (test photos at 256 px,
     as the benchmark uses them). Folders that differ here differ in content, which no unpaired fit can tell
@@ -88,7 +133,7 @@ def side_statistics() -> None:
 
 def main() -> None:
     side_statistics()
-    names = ("identity", "per-channel", "linear", "halfway", "histogram")
+    names = ("identity", "per-channel", "linear", "halfway", "histogram", "linear in YCbCr", "shrunk")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for grade in GRADES:
@@ -109,7 +154,8 @@ def main() -> None:
                 per_channel.bias.copy_(b.mean(0) - a.mean(0) * scale)
             curves = quantile_curves(a, b)
             maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "halfway": halfway,
-                    "histogram": lambda x: apply_curves(curves, x)}
+                    "histogram": lambda x: apply_curves(curves, x), "linear in YCbCr": fit_in_space(YCBCR, a, b),
+                    "shrunk": shrunk_fit(images(root / "trainA"), images(root / "trainB"))}
             cells = [score(maps[n], root) for n in names]
             print(f"| {grade} | {split} | " + " | ".join(f"{p:.2f} / {e:.2f}" for p, e in cells) + " |", flush=True)
 
