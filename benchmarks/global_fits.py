@@ -8,7 +8,9 @@ trained: each map is fitted on the unpaired train sets of the quality benchmark
 
   identity      the untouched input
   per-channel   mean/std per channel (the "colour transfer" baseline of quality.py)
-  linear        mean and covariance (the closed-form map Quick's generators start from)
+  linear        mean and covariance (the closed-form optimal transport between two Gaussians)
+  Quick's start means and per-channel spreads, plus the linear map's channel mixing as far as
+                resampling the photos does not explain it (engine.nets.fit_colour)
   halfway       the linear map's change halved (M = (I + M_fit) / 2): a diagnostic of how
                 much of the fitted change is look and how much is the folders' content
   histogram     per-channel quantile matching (33 knots), on top of nothing
@@ -112,7 +114,8 @@ def shrunk_fit(a_images: list[torch.Tensor], b_images: list[torch.Tensor], resam
 
 def images(folder: Path, size: int = 64) -> list[torch.Tensor]:
     """Each image's (N, 3) pixels in [-1, 1], shrunk as the engine's colour statistics shrink them."""
-    return [UnpairedDataset([path], [path], None).colour_pixels(size=size)["A"] for path in sorted(folder.glob("*.png"))]
+    return UnpairedDataset(sorted(folder.glob("*.png")), sorted(folder.glob("*.png")), None).colour_pixels(
+        size=size)["A"]
 
 
 def side_statistics() -> None:
@@ -133,7 +136,8 @@ def side_statistics() -> None:
 
 def main() -> None:
     side_statistics()
-    names = ("identity", "per-channel", "linear", "halfway", "histogram", "linear in YCbCr", "shrunk")
+    names = ("identity", "per-channel", "linear", "Quick's start", "halfway", "histogram", "linear in YCbCr",
+             "shrunk")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for grade in GRADES:
@@ -143,9 +147,10 @@ def main() -> None:
             data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),
                                    None)
             pixels = data.colour_pixels()
-            a, b = pixels["A"], pixels["B"]
-            linear, halfway, per_channel = GlobalColour(3), GlobalColour(3), GlobalColour(3)
-            fit_colour(linear, a, b)
+            a, b = torch.cat(pixels["A"]), torch.cat(pixels["B"])
+            linear, halfway, per_channel, quick = GlobalColour(3), GlobalColour(3), GlobalColour(3), GlobalColour(3)
+            fit_colour(linear, a, b)  # all the pixels at once: the covariance map, every mixing kept
+            fit_colour(quick, pixels["A"], pixels["B"])  # picture by picture: mixing kept as far as it is sure
             with torch.no_grad():
                 halfway.weight.copy_((torch.eye(3) + linear.weight) / 2)
                 halfway.bias.copy_(linear.bias / 2)
@@ -153,7 +158,8 @@ def main() -> None:
                 per_channel.weight.copy_(torch.diag(scale))
                 per_channel.bias.copy_(b.mean(0) - a.mean(0) * scale)
             curves = quantile_curves(a, b)
-            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "halfway": halfway,
+            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "Quick's start": quick,
+                    "halfway": halfway,
                     "histogram": lambda x: apply_curves(curves, x), "linear in YCbCr": fit_in_space(YCBCR, a, b),
                     "shrunk": shrunk_fit(images(root / "trainA"), images(root / "trainB"))}
             cells = [score(maps[n], root) for n in names]

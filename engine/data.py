@@ -250,9 +250,10 @@ class UnpairedDataset(Dataset):
         return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
                 "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
 
-    def colour_pixels(self, limit: int = 128, size: int = 64) -> dict[str, torch.Tensor]:
-        """(N, C) pixels in [-1, 1] of each side: up to ``limit`` whole images, each shrunk to ``size``
-        px on its long side (colour statistics need every part of a picture, not crops, nor full size)."""
+    def colour_pixels(self, limit: int = 128, size: int = 64) -> dict[str, list[torch.Tensor]]:
+        """Each side's pictures as (N, C) pixels in [-1, 1], one tensor a picture (the colour fit resamples
+        pictures): up to ``limit`` whole images, each shrunk to ``size`` px on its long side (colour
+        statistics need every part of a picture, not crops, nor full size)."""
         v2 = transforms()
         shrink = v2.Compose([v2.ToImage(), v2.Resize(size - 1, max_size=size, antialias=True),
                              v2.ToDtype(torch.float32, scale=True)])
@@ -267,7 +268,7 @@ class UnpairedDataset(Dataset):
                     log.debug("colour statistics skip %s (%s)", path, exc)
             if not images:
                 raise RuntimeError(f"no readable image on side {side} for the colour statistics")
-            out[side] = torch.cat(images)
+            out[side] = images
         return out
 
 

@@ -117,7 +117,8 @@ class GlobalColour(nn.Module):
 
     Starts as the identity; :func:`fit_colour` sets it to the linear map that carries one set of
     pixels' colour mean and covariance onto another's (the closed-form optimal transport between
-    two Gaussians; Pitie & Kokaram 2007), i.e. a colour transfer. Training does not move it: the fit
+    two Gaussians; Pitie & Kokaram 2007), i.e. a colour transfer, keeping only the channel mixing
+    that the choice of pictures does not explain. Training does not move it: the fit
     uses every photo of both folders at once, while a step's gradient sees a few crops, and letting
     those steps drift the map cost up to 0.8 dB on the quality benchmark (docs/quality.md). The
     parameters stay parameters (frozen), so checkpoints and optimiser states of runs that trained
@@ -139,22 +140,58 @@ def _spd_power(matrix: torch.Tensor, power: float) -> torch.Tensor:
     return vectors @ torch.diag(values.clamp_min(1e-6) ** power) @ vectors.T
 
 
-@torch.no_grad()
-def fit_colour(colour: GlobalColour, source: torch.Tensor, target: torch.Tensor) -> None:
-    """Set ``colour`` to the linear map taking the colour statistics of ``source`` to ``target``'s.
-
-    ``source``/``target``: (N, C) pixels in [-1, 1]. A small ridge keeps flat (or grey) sets stable.
-    """
-    source, target = source.double(), target.double()
+def _covariance_map(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The linear map carrying ``source``'s colour covariance onto ``target``'s with the least change
+    (the optimal transport between two Gaussians). A small ridge keeps flat (or grey) sets stable."""
     ridge = 1e-4 * torch.eye(source.shape[1], dtype=torch.float64)
-    mean_s, mean_t = source.mean(0), target.mean(0)
     cov_s = torch.cov(source.T).reshape(source.shape[1], -1) + ridge
     cov_t = torch.cov(target.T).reshape(target.shape[1], -1) + ridge
-    half = _spd_power(cov_s, 0.5)
-    inv_half = _spd_power(cov_s, -0.5)
-    matrix = inv_half @ _spd_power(half @ cov_t @ half, 0.5) @ inv_half
+    half, inv_half = _spd_power(cov_s, 0.5), _spd_power(cov_s, -0.5)
+    return inv_half @ _spd_power(half @ cov_t @ half, 0.5) @ inv_half
+
+
+def _per_channel_map(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Each channel's spread scaled to the target's, nothing mixed (a per-channel colour transfer)."""
+    return torch.diag(((target.var(0) + 1e-4) / (source.var(0) + 1e-4)).sqrt())
+
+
+def _mixing(source: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tensor:
+    """What the covariance map mixes between channels beyond a per-channel map."""
+    a, b = torch.cat(source), torch.cat(target)
+    return _covariance_map(a, b) - _per_channel_map(a, b)
+
+
+@torch.no_grad()
+def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> float:
+    """Set ``colour`` to the linear map taking the colour statistics of ``source`` to ``target``'s.
+
+    ``source``/``target``: (N, C) pixels in [-1, 1], or a list of them, one per picture. Means and
+    per-channel spreads are matched exactly. How much one channel is mixed into another is
+    matched only as far as the choice of pictures does not explain it: the mixing the covariance
+    map adds to a per-channel map is shrunk (positive-part James-Stein) by its variance over
+    ``resamples`` refits on pictures drawn with replacement. With twenty photos a side, what the
+    photos show moves the channels' correlations about as much as a warm grade's curves do, and a
+    covariance map reads that as mixing (tints on saturated colours); a desaturating look moves
+    them far more than any choice of photos, and keeps its mixing (docs/quality.md, "Why").
+    Returns the share of the mixing kept: 1 for a single picture a side (nothing to resample).
+    """
+    source = [x.double() for x in ([source] if torch.is_tensor(source) else source)]
+    target = [x.double() for x in ([target] if torch.is_tensor(target) else target)]
+    a, b = torch.cat(source), torch.cat(target)
+    mixing = _mixing(source, target)
+    kept = 1.0
+    if len(source) > 1 and len(target) > 1 and resamples > 1:
+        draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
+
+        def resample(pictures: list[torch.Tensor]) -> list[torch.Tensor]:
+            return [pictures[i] for i in torch.randint(len(pictures), (len(pictures),), generator=draw)]
+
+        spread = torch.stack([_mixing(resample(source), resample(target)) for _ in range(resamples)]).var(0).sum()
+        kept = max(0.0, 1.0 - float(spread / (mixing ** 2).sum().clamp_min(1e-12)))
+    matrix = _per_channel_map(a, b) + kept * mixing
     colour.weight.copy_(matrix.to(colour.weight.dtype))
-    colour.bias.copy_((mean_t - matrix @ mean_s).to(colour.bias.dtype))
+    colour.bias.copy_((b.mean(0) - matrix @ a.mean(0)).to(colour.bias.dtype))
+    return kept
 
 
 class ResnetGenerator(nn.Module):

@@ -9,6 +9,8 @@ history pool of 50 fakes, their loss halved, with least-squares targets (LSGAN).
 
 from __future__ import annotations
 
+import logging
+
 import torch
 from torch import nn
 
@@ -18,6 +20,8 @@ from ..losses import GANLoss, cycle_loss, identity_loss
 from ..nets import build_discriminator, build_generator, fit_colour
 from ..pool import ImagePool
 from .base import TranslationModel, set_requires_grad
+
+log = logging.getLogger(__name__)
 
 
 class CycleGenerators(nn.Module):
@@ -86,7 +90,9 @@ class CycleGAN(TranslationModel):
             return
         pixels = dataset.colour_pixels()
         for name, source, target in (("G_A", "A", "B"), ("G_B", "B", "A")):
-            fit_colour(self.nets[name].colour, pixels[source], pixels[target])
+            kept = fit_colour(self.nets[name].colour, pixels[source], pixels[target])
+            log.info("%s starts as a colour transfer %s to %s: per-channel, plus %.0f%% of the channel mixing",
+                     name, source, target, 100 * kept)
             if f"{name}_ema" in self.ema_nets:
                 self.ema_nets[f"{name}_ema"].load_state_dict(self.nets[name].state_dict())
 

@@ -28,6 +28,52 @@ def test_fit_colour_recovers_a_global_colour_map():
     torch.testing.assert_close(colour.bias.data, shift, atol=0.02, rtol=0)
 
 
+def pictures(rng: np.random.Generator, count: int, change: torch.Tensor | None = None) -> list[torch.Tensor]:
+    """``count`` pictures of 16 random colours each, as (N, 3) pixels in [-1, 1], through a linear ``change``."""
+    out = []
+    for _ in range(count):
+        x = torch.from_numpy(np.asarray(smooth_field(rng), np.float32).reshape(-1, 3) / 127.5 - 1)
+        out.append(x if change is None else x @ change.T)
+    return out
+
+
+def test_fit_colour_keeps_the_channel_mixing_every_picture_shows():
+    """Desaturation (each channel half its own, half the grey) mixes channels in every picture: kept, and
+    on unseen pictures the map lands twice as close to the truth as a per-channel transfer (measured:
+    0.043 against 0.086 mean error, in [-1, 1] units; a symmetric map cannot be exact here)."""
+    rng = np.random.default_rng(0)
+    desaturate = 0.5 * torch.eye(3) + 0.5 * torch.tensor([0.299, 0.587, 0.114]).expand(3, 3)
+    source, target, unseen = pictures(rng, 40), pictures(rng, 40, desaturate), torch.cat(pictures(rng, 10))
+    colour = GlobalColour(3)
+    kept = fit_colour(colour, source, target)
+    a, b = torch.cat(source), torch.cat(target)
+    scale = b.std(0) / a.std(0)
+    truth = unseen @ desaturate.T
+
+    def error(y: torch.Tensor) -> float:
+        return float((y - truth).abs().mean())
+
+    assert kept > 0.9, kept
+    assert error(unseen @ colour.weight.T + colour.bias) < 0.6 * error(unseen * scale + b.mean(0) - a.mean(0) * scale)
+
+
+def test_fit_colour_drops_channel_mixing_that_the_choice_of_pictures_explains():
+    """A per-channel change between folders of different pictures: a covariance map of all their pixels
+    mixes channels by what the pictures happen to show; the fit keeps a per-channel map."""
+    rng = np.random.default_rng(0)
+    warmer = torch.diag(torch.tensor([1.0, 0.9, 0.7]))
+    source, target = pictures(rng, 40), pictures(rng, 40, warmer)
+    pooled = GlobalColour(3)
+    assert fit_colour(pooled, torch.cat(source), torch.cat(target)) == 1.0  # one "picture" a side: all kept
+    colour = GlobalColour(3)
+    kept = fit_colour(colour, source, target)
+    off_diagonal = ~torch.eye(3, dtype=torch.bool)
+    assert kept < 0.3, kept
+    assert pooled.weight[off_diagonal].abs().max() > 0.01  # the mixing that content alone made up
+    assert colour.weight[off_diagonal].abs().max() < 0.3 * pooled.weight[off_diagonal].abs().max()
+    torch.testing.assert_close(colour.weight.diagonal(), warmer.diagonal(), atol=0.07, rtol=0)
+
+
 def test_fit_colour_is_stable_on_grey_images():
     grey = torch.rand(5000, 1).expand(-1, 3) * 2 - 1  # a singular covariance
     colour = GlobalColour(3)
