@@ -112,9 +112,10 @@ class ModelConfig:
         False, "generator predicts a change of its input (tanh(atanh(x) + r)) instead of a new image; "
         "not in the paper, keeps structure on small, short runs")
     colour: str = opt("none", "a global colour map in front of the generator: none, or affine (a 3x3 colour matrix "
-                              "and offset, fitted to all the photos before the first step so that each domain's "
-                              "colour mean and covariance match the other's, then kept: the generator starts as a "
-                              "colour transfer and learns only what a global map cannot)", ("none", "affine"))
+                              "and offset, fitted to all the photos before the first step so that each channel's "
+                              "mean and spread match the other domain's, mixing channels only as far as the photos "
+                              "leave no doubt, then kept: the generator starts as a colour transfer and learns only "
+                              "what a global map cannot)", ("none", "affine"))
     init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
     init_gain: float = opt(0.02, "scale of the weight initialisation", bounds=(1e-6, 10.0))
     generator: str = opt("resnet", "generator: resnet (CycleGAN's, 'blocks' residual blocks) or the U-Net of "

@@ -140,25 +140,39 @@ def _spd_power(matrix: torch.Tensor, power: float) -> torch.Tensor:
     return vectors @ torch.diag(values.clamp_min(1e-6) ** power) @ vectors.T
 
 
-def _covariance_map(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The linear map carrying ``source``'s colour covariance onto ``target``'s with the least change
+def _covariance_map(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
+    """The linear map carrying colour covariance ``cov_s`` onto ``cov_t`` with the least change
     (the optimal transport between two Gaussians). A small ridge keeps flat (or grey) sets stable."""
-    ridge = 1e-4 * torch.eye(source.shape[1], dtype=torch.float64)
-    cov_s = torch.cov(source.T).reshape(source.shape[1], -1) + ridge
-    cov_t = torch.cov(target.T).reshape(target.shape[1], -1) + ridge
+    ridge = 1e-4 * torch.eye(cov_s.shape[0], dtype=torch.float64)
+    cov_s, cov_t = cov_s + ridge, cov_t + ridge
     half, inv_half = _spd_power(cov_s, 0.5), _spd_power(cov_s, -0.5)
     return inv_half @ _spd_power(half @ cov_t @ half, 0.5) @ inv_half
 
 
-def _per_channel_map(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def _per_channel_map(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
     """Each channel's spread scaled to the target's, nothing mixed (a per-channel colour transfer)."""
-    return torch.diag(((target.var(0) + 1e-4) / (source.var(0) + 1e-4)).sqrt())
+    return torch.diag(((cov_t.diagonal() + 1e-4) / (cov_s.diagonal() + 1e-4)).sqrt())
 
 
-def _mixing(source: list[torch.Tensor], target: list[torch.Tensor]) -> torch.Tensor:
+def _moments(pictures: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per picture: its pixel count (P,), pixel sum (P, C) and sum of outer products (P, C, C), from
+    which the mean and covariance of any draw of pictures follow without touching a pixel again."""
+    pictures = [x.double() for x in pictures]
+    return (torch.tensor([float(x.shape[0]) for x in pictures], dtype=torch.float64),
+            torch.stack([x.sum(0) for x in pictures]), torch.stack([x.T @ x for x in pictures]))
+
+
+def _mean_and_covariance(moments, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Of the pictures taken ``weights`` times each (a draw with replacement, or all of them once)."""
+    counts, sums, outers = moments
+    n = weights @ counts
+    mean = weights @ sums / n
+    return mean, (torch.einsum("p,pij->ij", weights, outers) - n * torch.outer(mean, mean)) / (n - 1)
+
+
+def _mixing(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
     """What the covariance map mixes between channels beyond a per-channel map."""
-    a, b = torch.cat(source), torch.cat(target)
-    return _covariance_map(a, b) - _per_channel_map(a, b)
+    return _covariance_map(cov_s, cov_t) - _per_channel_map(cov_s, cov_t)
 
 
 @torch.no_grad()
@@ -175,22 +189,26 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     them far more than any choice of photos, and keeps its mixing (docs/quality.md, "Why").
     Returns the share of the mixing kept: 1 for a single picture a side (nothing to resample).
     """
-    source = [x.double() for x in ([source] if torch.is_tensor(source) else source)]
-    target = [x.double() for x in ([target] if torch.is_tensor(target) else target)]
-    a, b = torch.cat(source), torch.cat(target)
-    mixing = _mixing(source, target)
+    moments_s = _moments([source] if torch.is_tensor(source) else list(source))
+    moments_t = _moments([target] if torch.is_tensor(target) else list(target))
+    count_s, count_t = len(moments_s[0]), len(moments_t[0])
+    mean_s, cov_s = _mean_and_covariance(moments_s, torch.ones(count_s, dtype=torch.float64))
+    mean_t, cov_t = _mean_and_covariance(moments_t, torch.ones(count_t, dtype=torch.float64))
+    mixing = _mixing(cov_s, cov_t)
     kept = 1.0
-    if len(source) > 1 and len(target) > 1 and resamples > 1:
+    if count_s > 1 and count_t > 1 and resamples > 1:
         draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
 
-        def resample(pictures: list[torch.Tensor]) -> list[torch.Tensor]:
-            return [pictures[i] for i in torch.randint(len(pictures), (len(pictures),), generator=draw)]
+        def resampled(moments, count: int) -> torch.Tensor:
+            weights = torch.bincount(torch.randint(count, (count,), generator=draw), minlength=count).double()
+            return _mean_and_covariance(moments, weights)[1]
 
-        spread = torch.stack([_mixing(resample(source), resample(target)) for _ in range(resamples)]).var(0).sum()
+        spread = torch.stack([_mixing(resampled(moments_s, count_s), resampled(moments_t, count_t))
+                              for _ in range(resamples)]).var(0).sum()
         kept = max(0.0, 1.0 - float(spread / (mixing ** 2).sum().clamp_min(1e-12)))
-    matrix = _per_channel_map(a, b) + kept * mixing
+    matrix = _per_channel_map(cov_s, cov_t) + kept * mixing
     colour.weight.copy_(matrix.to(colour.weight.dtype))
-    colour.bias.copy_((b.mean(0) - matrix @ a.mean(0)).to(colour.bias.dtype))
+    colour.bias.copy_((mean_t - matrix @ mean_s).to(colour.bias.dtype))
     return kept
 
 
