@@ -112,12 +112,6 @@ def shrunk_fit(a_images: list[torch.Tensor], b_images: list[torch.Tensor], resam
     return colour
 
 
-def images(folder: Path, size: int = 64) -> list[torch.Tensor]:
-    """Each image's (N, 3) pixels in [-1, 1], shrunk as the engine's colour statistics shrink them."""
-    return UnpairedDataset(sorted(folder.glob("*.png")), sorted(folder.glob("*.png")), None).colour_pixels(
-        size=size)["A"]
-
-
 def side_statistics() -> None:
     """What the photos of each side show before any look: mean CIELAB L*, chroma, a*, b* (test photos at 256 px,
     as the benchmark uses them). Folders that differ here differ in content, which no unpaired fit can tell
@@ -161,7 +155,7 @@ def main() -> None:
             maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "Quick's start": quick,
                     "halfway": halfway,
                     "histogram": lambda x: apply_curves(curves, x), "linear in YCbCr": fit_in_space(YCBCR, a, b),
-                    "shrunk": shrunk_fit(images(root / "trainA"), images(root / "trainB"))}
+                    "shrunk": shrunk_fit(pixels["A"], pixels["B"])}
             cells = [score(maps[n], root) for n in names]
             print(f"| {grade} | {split} | " + " | ".join(f"{p:.2f} / {e:.2f}" for p, e in cells) + " |", flush=True)
 
