@@ -4,18 +4,21 @@
 
 First, what each side's photos show before any look (mean L*, chroma, a*, b*). Then no network is
 trained: each map is fitted on the unpaired train sets of the quality benchmark
-(benchmarks/quality.py builds them) and applied to the test photos. PSNR / ΔE against the truth:
+(benchmarks/quality.py builds them), read as Quick reads them (whole pictures, shorter side 143 px,
+engine.starts.gather), and applied to the test photos. PSNR / ΔE against the truth:
 
   identity      the untouched input
   per-channel   mean/std per channel (the "colour transfer" baseline of quality.py)
   linear        mean and covariance (the closed-form optimal transport between two Gaussians)
-  Quick's start means and per-channel spreads, plus the linear map's channel mixing as far as
-                resampling the photos does not explain it (engine.nets.fit_colour)
+  Quick's colour  means and per-channel spreads, plus the linear map's channel mixing as far as
+                resampling the photos does not explain it (engine.nets.fit_colour): Quick's colour map
   halfway       the linear map's change halved (M = (I + M_fit) / 2): a diagnostic of how
                 much of the fitted change is look and how much is the folders' content
   histogram     per-channel quantile matching (33 knots), on top of nothing
   linear in YCbCr  the linear fit computed in luma/chroma coordinates (the fit is not invariant to them)
   shrunk        the linear fit's change cut by how much of it resampling the photos explains (James-Stein)
+  + local contrast  Quick's whole start: its colour map, then its local-contrast gains
+                (engine.nets.fit_local_contrast)
 
 A map that a two-folder fit gets wrong, the refinement that follows starts from wrong.
 """
@@ -36,7 +39,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import quality  # noqa: E402
 from engine.data import UnpairedDataset  # noqa: E402
 from engine.metrics import delta_e, psnr, srgb_to_lab  # noqa: E402
-from engine.nets import GlobalColour, fit_colour  # noqa: E402
+from engine.nets import GlobalColour, LocalContrast, fit_colour  # noqa: E402
+from engine.presets import PRESETS  # noqa: E402
+from engine.starts import fit_start, gather  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
 
 KNOTS = 33
@@ -112,6 +117,14 @@ def shrunk_fit(a_images: list[torch.Tensor], b_images: list[torch.Tensor], resam
     return colour
 
 
+def quick_start(stats) -> torch.nn.Module:
+    """Quick's whole start A to B: its colour map, then its local-contrast gains (engine.starts.fit_start)."""
+    net = torch.nn.Module()
+    net.colour, net.detail = GlobalColour(3), LocalContrast()
+    fit_start(net, stats["A"], stats["B"])
+    return torch.nn.Sequential(net.colour, net.detail)
+
+
 def side_statistics() -> None:
     """What the photos of each side show before any look: mean CIELAB L*, chroma, a*, b* (test photos at 256 px,
     as the benchmark uses them). Folders that differ here differ in content, which no unpaired fit can tell
@@ -130,8 +143,8 @@ def side_statistics() -> None:
 
 def main() -> None:
     side_statistics()
-    names = ("identity", "per-channel", "linear", "Quick's start", "halfway", "histogram", "linear in YCbCr",
-             "shrunk")
+    names = ("identity", "per-channel", "linear", "Quick's colour", "halfway", "histogram", "linear in YCbCr",
+             "shrunk", "+ local contrast")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for grade in GRADES:
@@ -140,7 +153,9 @@ def main() -> None:
             quality.build_data(root, GRADES[grade].apply, quality.SPLITS[split])
             data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),
                                    None)
-            pixels = data.colour_pixels()
+            stats = gather(data, PRESETS["quick"].train["load_size"], detail=True)  # as Quick reads the folders
+            pixels = {side: [p.flatten(1).T for p in data.whole_pictures(side, PRESETS["quick"].train["load_size"])]
+                      for side in ("A", "B")}
             a, b = torch.cat(pixels["A"]), torch.cat(pixels["B"])
             linear, halfway, per_channel, quick = GlobalColour(3), GlobalColour(3), GlobalColour(3), GlobalColour(3)
             fit_colour(linear, a, b)  # all the pixels at once: the covariance map, every mixing kept
@@ -152,10 +167,11 @@ def main() -> None:
                 per_channel.weight.copy_(torch.diag(scale))
                 per_channel.bias.copy_(b.mean(0) - a.mean(0) * scale)
             curves = quantile_curves(a, b)
-            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "Quick's start": quick,
+            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "Quick's colour": quick,
                     "halfway": halfway,
                     "histogram": lambda x: apply_curves(curves, x), "linear in YCbCr": fit_in_space(YCBCR, a, b),
-                    "shrunk": shrunk_fit(pixels["A"], pixels["B"])}
+                    "shrunk": shrunk_fit(pixels["A"], pixels["B"]),
+                    "+ local contrast": quick_start(stats)}
             cells = [score(maps[n], root) for n in names]
             print(f"| {grade} | {split} | " + " | ".join(f"{p:.2f} / {e:.2f}" for p, e in cells) + " |", flush=True)
 

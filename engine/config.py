@@ -116,6 +116,9 @@ class ModelConfig:
                               "mean and spread match the other domain's, mixing channels only as far as the photos "
                               "leave no doubt, then kept: the generator starts as a colour transfer and learns only "
                               "what a global map cannot)", ("none", "affine"))
+    detail: bool = opt(False, "a global change of local contrast after the colour map: one gain for each of three bands "
+                              "of detail (1, 2 and 4 px), fitted before the first step so that each band's energy "
+                              "matches the other domain's as far as the photos leave no doubt, then kept")
     init: str = opt("normal", "weight initialisation", ("normal", "xavier", "kaiming", "orthogonal"))
     init_gain: float = opt(0.02, "scale of the weight initialisation", bounds=(1e-6, 10.0))
     generator: str = opt("resnet", "generator: resnet (CycleGAN's, 'blocks' residual blocks) or the U-Net of "
@@ -200,6 +203,8 @@ class TrainConfig:
             problems.append(f"residual needs the resnet generator, not {self.model.generator}")
         if self.model.colour != "none" and self.model.generator != "resnet":
             problems.append(f"colour {self.model.colour} needs the resnet generator, not {self.model.generator}")
+        if self.model.detail and self.model.generator != "resnet":
+            problems.append(f"detail needs the resnet generator, not {self.model.generator}")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
             problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
         if self.epochs + self.epochs_decay < 1:

@@ -250,26 +250,27 @@ class UnpairedDataset(Dataset):
         return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
                 "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
 
-    def colour_pixels(self, limit: int = 128, size: int = 64) -> dict[str, list[torch.Tensor]]:
-        """Each side's pictures as (N, C) pixels in [-1, 1], one tensor a picture (the colour fit resamples
-        pictures): up to ``limit`` whole images, each shrunk to ``size`` px on its long side (colour
-        statistics need every part of a picture, not crops, nor full size)."""
+    def whole_pictures(self, side: str, short_side: int | None, limit: int = 128, max_side: int = 512):
+        """Up to ``limit`` of a side's pictures, whole, as (C, H, W) in [-1, 1], one at a time: at the
+        scale training sees them (shorter side ``short_side``; None: as they are), then cut to at most
+        ``max_side`` px a side around the centre (statistics of detail need the scale, not every pixel)."""
         v2 = transforms()
-        shrink = v2.Compose([v2.ToImage(), v2.Resize(size - 1, max_size=size, antialias=True),
-                             v2.ToDtype(torch.float32, scale=True)])
-        out = {}
-        for side, files in (("A", self.files_a), ("B", self.files_b)):
-            step = max(1, len(files) // limit)  # spread over the folder
-            images = []
-            for path in files[::step][:limit]:
-                try:
-                    images.append(shrink(load_image(path, self.channels, at_least=size)).flatten(1).T * 2 - 1)
-                except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already
-                    log.debug("colour statistics skip %s (%s)", path, exc)
-            if not images:
-                raise RuntimeError(f"no readable image on side {side} for the colour statistics")
-            out[side] = images
-        return out
+        steps = [v2.ToImage()]
+        if short_side:
+            steps.append(v2.Resize(short_side, antialias=True))
+        steps.append(v2.ToDtype(torch.float32, scale=True))
+        prepare = v2.Compose(steps)
+        files = self.files_a if side == "A" else self.files_b
+        step = max(1, len(files) // limit)
+        for path in files[::step][:limit]:
+            try:
+                picture = prepare(load_image(path, self.channels, at_least=short_side))
+            except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already
+                log.debug("detail statistics skip %s (%s)", path, exc)
+                continue
+            h, w = picture.shape[-2:]
+            top, left = max(0, (h - max_side) // 2), max(0, (w - max_side) // 2)
+            yield picture[:, top:top + max_side, left:left + max_side] * 2 - 1
 
 
 # ---------------------------------------------------------------------- pairs

@@ -16,6 +16,7 @@ Module names follow the reference implementation's (``model.1.weight``, the U-Ne
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -154,12 +155,19 @@ def _per_channel_map(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
     return torch.diag(((cov_t.diagonal() + 1e-4) / (cov_s.diagonal() + 1e-4)).sqrt())
 
 
-def _moments(pictures: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+class ColourMoments(NamedTuple):
     """Per picture: its pixel count (P,), pixel sum (P, C) and sum of outer products (P, C, C), from
     which the mean and covariance of any draw of pictures follow without touching a pixel again."""
+    counts: torch.Tensor
+    sums: torch.Tensor
+    outers: torch.Tensor
+
+
+def colour_moments(pictures: list[torch.Tensor]) -> ColourMoments:
+    """The :class:`ColourMoments` of pictures given as (N, C) pixels each."""
     pictures = [x.double() for x in pictures]
-    return (torch.tensor([float(x.shape[0]) for x in pictures], dtype=torch.float64),
-            torch.stack([x.sum(0) for x in pictures]), torch.stack([x.T @ x for x in pictures]))
+    return ColourMoments(torch.tensor([float(x.shape[0]) for x in pictures], dtype=torch.float64),
+                         torch.stack([x.sum(0) for x in pictures]), torch.stack([x.T @ x for x in pictures]))
 
 
 def _mean_and_covariance(moments, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -179,7 +187,8 @@ def _mixing(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
 def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> float:
     """Set ``colour`` to the linear map taking the colour statistics of ``source`` to ``target``'s.
 
-    ``source``/``target``: (N, C) pixels in [-1, 1], or a list of them, one per picture. Means and
+    ``source``/``target``: (N, C) pixels in [-1, 1], a list of them, one per picture, or the pictures'
+    :class:`ColourMoments` (each picture weighs its pixel count). Means and
     per-channel spreads are matched exactly. How much one channel is mixed into another is
     matched only as far as the choice of pictures does not explain it: the mixing the covariance
     map adds to a per-channel map is shrunk (positive-part James-Stein) by its variance over
@@ -189,8 +198,10 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     them far more than any choice of photos, and keeps its mixing (docs/quality.md, "Why").
     Returns the share of the mixing kept: 1 for a single picture a side (nothing to resample).
     """
-    moments_s = _moments([source] if torch.is_tensor(source) else list(source))
-    moments_t = _moments([target] if torch.is_tensor(target) else list(target))
+    moments_s = source if isinstance(source, ColourMoments) else colour_moments(
+        [source] if torch.is_tensor(source) else list(source))
+    moments_t = target if isinstance(target, ColourMoments) else colour_moments(
+        [target] if torch.is_tensor(target) else list(target))
     count_s, count_t = len(moments_s[0]), len(moments_t[0])
     mean_s, cov_s = _mean_and_covariance(moments_s, torch.ones(count_s, dtype=torch.float64))
     mean_t, cov_t = _mean_and_covariance(moments_t, torch.ones(count_t, dtype=torch.float64))
@@ -212,6 +223,103 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     return kept
 
 
+def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur (radius 3 sigma, reflected edges) as two 1-D passes: torchvision's
+    ``gaussian_blur`` convolves with the full 2-D kernel, 8 times the work at sigma 4, which made it
+    a quarter of a Quick generator's step."""
+    radius = round(3 * sigma)
+    taps = torch.arange(-radius, radius + 1, dtype=torch.float32, device=x.device)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = (kernel / kernel.sum()).to(x.dtype)
+    channels = x.shape[1]
+    x = F.pad(x, (radius, radius, radius, radius), mode="reflect")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups=channels)
+    return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
+
+
+class LocalContrast(nn.Module):
+    """y = x + sum_k (g_k - 1) * band_k(x): a global change of local contrast, per band of detail.
+
+    The bands are differences of Gaussian blurs of 1, 2 and 4 px (finer than 1 px, 1 to 2, 2 to 4),
+    in pixels of the scale the model trains at; one gain a band, the same for every channel.
+    :func:`fit_local_contrast` sets the gains so that each band's energy matches the other domain's,
+    as far as the choice of pictures does not explain the difference, and training keeps them
+    (like :class:`GlobalColour`): the generator then starts from the clarity, softness or sharpening
+    that separates the folders, which its crops and 600 steps do not learn (docs/quality.md).
+    A coarser band (4 to 8 px) was measured and left out: at the training scale its energy follows
+    what the photos show, and fitting it cost up to 0.9 dB on looks that change no detail.
+    """
+
+    sigmas = (1.0, 2.0, 4.0)
+
+    def __init__(self):
+        super().__init__()
+        self.gain = nn.Parameter(torch.ones(len(self.sigmas)), requires_grad=False)
+
+    def bands(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out, finer = [], x
+        for sigma in self.sigmas:
+            blurred = _gaussian_blur(x, sigma)
+            out.append(finer - blurred)
+            finer = blurred
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gain = self.gain.to(x.dtype)
+        for k, band in enumerate(self.bands(x)):
+            x = x + (gain[k] - 1) * band
+        return x.clamp(-1, 1)
+
+
+@torch.no_grad()
+def band_moments(detail: LocalContrast, picture: torch.Tensor) -> torch.Tensor:
+    """Each band's second moments between channels in ``picture`` (C, H, W): (bands, C, C), from which
+    the band energies of the picture through any colour matrix follow (:func:`band_energies`)."""
+    return torch.stack([torch.einsum("chw,dhw->cd", band[0].double(), band[0].double()) / band[0, 0].numel()
+                        for band in detail.bands(picture[None])])
+
+
+def band_energies(moments: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared value of each band, (..., bands), of pictures with band ``moments`` (..., bands, C, C),
+    after the colour matrix ``weight`` (C, C) if given: a band of M x + t is M times the band of x (a
+    blur keeps constants), so the energies through a fitted colour map need no second pass over the
+    pictures (the map's clamp to [-1, 1] aside). What :func:`fit_local_contrast` matches."""
+    if weight is not None:
+        weight = weight.to(moments.dtype)
+        moments = weight @ moments @ weight.T
+    return moments.diagonal(dim1=-2, dim2=-1).mean(-1)
+
+
+@torch.no_grad()
+def fit_local_contrast(detail: LocalContrast, source: torch.Tensor, target: torch.Tensor,
+                       resamples: int = 64) -> torch.Tensor:
+    """Set ``detail``'s gains from per-picture band energies (P, bands) of each side (:func:`band_energies`).
+
+    A band's gain is the ratio of the sides' geometric-mean energies, square-rooted: a geometric mean,
+    so that one very textured photo does not decide it. Its logarithm is then shrunk toward 0 (no
+    change) by its variance over ``resamples`` draws of the pictures with replacement (positive-part
+    James-Stein, band by band, a fixed draw): twenty photos a side differ in texture by themselves,
+    about 15 % in a band's gain, and only a difference larger than that is taken as the look.
+    Returns the gains.
+    """
+    source, target = source.double().clamp_min(1e-12).log(), target.double().clamp_min(1e-12).log()
+
+    def log_gain(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return (t.mean(0) - s.mean(0)) / 2
+
+    estimate = log_gain(source, target)
+    if len(source) < 2 or len(target) < 2:
+        estimate = torch.zeros_like(estimate)  # one picture a side: its texture cannot be told from a look
+    elif resamples > 1:
+        draw = torch.Generator().manual_seed(0)  # the same folders always give the same gains
+        spread = torch.stack([log_gain(source[torch.randint(len(source), (len(source),), generator=draw)],
+                                       target[torch.randint(len(target), (len(target),), generator=draw)])
+                              for _ in range(resamples)]).var(0)
+        estimate = estimate * (1 - spread / estimate.pow(2).clamp_min(1e-12)).clamp_min(0)
+    detail.gain.copy_(estimate.exp().to(detail.gain.dtype))
+    return detail.gain.detach().clone()
+
+
 class ResnetGenerator(nn.Module):
     """c7s1-ngf, d(2ngf), d(4ngf), R(4ngf) x blocks, u(2ngf), u(ngf), c7s1-C, tanh.
 
@@ -222,11 +330,14 @@ class ResnetGenerator(nn.Module):
     min_size = 16  # the reflection pads need room
 
     def __init__(self, channels: int = 3, ngf: int = 64, blocks: int = 9, norm: str = "instance",
-                 upsample: str = "transpose", residual: bool = False, dropout: bool = False, colour: str = "none"):
+                 upsample: str = "transpose", residual: bool = False, dropout: bool = False, colour: str = "none",
+                 detail: bool = False):
         super().__init__()
         self.residual = residual
         if colour == "affine":  # registered only when asked: the reference's weights keep their exact keys
             self.colour = GlobalColour(channels)
+        if detail:
+            self.detail = LocalContrast()
         nl = norm_layer(norm)
         use_bias = norm != "batch"
         layers = _c7s1(channels, ngf, nl, use_bias)
@@ -241,6 +352,8 @@ class ResnetGenerator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if hasattr(self, "colour"):
             x = self.colour(x)
+        if hasattr(self, "detail"):
+            x = self.detail(x)
         if self.residual:  # an edit of the input in tanh's pre-activation space: identity when r = 0
             return torch.tanh(torch.atanh(x.clamp(-0.995, 0.995)) + self.model(x))
         return self.model(x)
@@ -370,7 +483,7 @@ def make_generator(cfg: ModelConfig) -> nn.Module:
     if cfg.generator in UNET_DOWNS:
         return UnetGenerator(cfg.channels, cfg.ngf, UNET_DOWNS[cfg.generator], cfg.norm, cfg.dropout)
     return ResnetGenerator(cfg.channels, cfg.ngf, cfg.blocks, cfg.norm, cfg.upsample, cfg.residual, cfg.dropout,
-                           cfg.colour)
+                           cfg.colour, cfg.detail)
 
 
 def generator_shapes(cfg: ModelConfig) -> dict[str, torch.Size]:

@@ -1,10 +1,11 @@
 """Named training recipes, shared by the CLI (``--preset``) and the app's Train page.
 
 ``paper`` is Zhu et al.'s recipe exactly. ``quick`` is for a CPU and minutes: each generator
-is the global colour transfer between the two folders (fitted in closed form before the first
-step, then kept) followed by a small residual ResNet without normalisation that learns what a
-global map cannot, from batches of four 64 px crops judged by 34x34 discriminator patches, for
-600 steps (docs/quality.md: five looks, three photo splits, three seeds). ``pix2pix-paper`` is Isola et al.'s;
+is the global colour transfer between the two folders and then the change of local contrast
+between them (both fitted in closed form before the first step, then kept), followed by a small
+residual ResNet without normalisation that learns what these global maps cannot, from batches of
+four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: five
+looks, three photo splits, three seeds). ``pix2pix-paper`` is Isola et al.'s;
 ``pix2pix-quick`` learns from pairs in about ten minutes on a CPU (docs/quality.md, "Paired").
 """
 
@@ -26,15 +27,15 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: a colour transfer, then refined", "cyclegan",
+        "quick", "Quick: a colour and clarity transfer, refined", "cyclegan",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=600, lr=2e-4,
                    lambda_identity=0.0, batch_size=4, ema=0.99),
         model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",
-                   upsample="resize", residual=True, colour="affine"),
+                   upsample="resize", residual=True, colour="affine", detail=True),
         expected="600 steps of four 64 px crops",
-        trade_off="for changes of colour, tone and texture, not of shape: each generator is a global colour "
-                  "transfer fitted to your two folders, plus a small network for what a global map cannot do. "
-                  "It needs 20 or more varied photos a side, alike in what they show"),
+        trade_off="for changes of colour, tone and clarity, not of shape: each generator is a global colour "
+                  "and local-contrast transfer fitted to your two folders, plus a small network for what a "
+                  "global map cannot do. It needs 20 or more varied photos a side, alike in what they show"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,

@@ -17,8 +17,9 @@ from torch import nn
 from ..augment import augment
 from ..config import TrainConfig
 from ..losses import GANLoss, cycle_loss, identity_loss
-from ..nets import build_discriminator, build_generator, fit_colour
+from ..nets import build_discriminator, build_generator
 from ..pool import ImagePool
+from ..starts import fit_start, gather
 from .base import TranslationModel, set_requires_grad
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,14 @@ class CycleGAN(TranslationModel):
         return {"G_A": G_A, "G_B": G_B, "D_A": D_A, "D_B": D_B}
 
     def fit_to_data(self, dataset) -> None:
-        """With ``colour affine``: start G_A as the colour transfer A->B and G_B as B->A."""
-        if self.config.model.colour == "none":
+        """With ``colour affine`` or ``detail``: start G_A as the colour (and local-contrast) transfer A->B
+        and G_B as B->A, fitted on whole pictures at the scale training sees them (engine/starts.py)."""
+        c = self.config
+        if c.model.colour == "none" and not c.model.detail:
             return
-        pixels = dataset.colour_pixels()
+        stats = gather(dataset, c.load_size if c.preprocess == "resize_and_crop" else None, c.model.detail)
         for name, source, target in (("G_A", "A", "B"), ("G_B", "B", "A")):
-            kept = fit_colour(self.nets[name].colour, pixels[source], pixels[target])
-            log.info("%s starts as a colour transfer %s to %s: per-channel, plus %.0f%% of the channel mixing",
-                     name, source, target, 100 * kept)
+            log.info("%s starts as %s", name, fit_start(self.nets[name], stats[source], stats[target]))
             if f"{name}_ema" in self.ema_nets:
                 self.ema_nets[f"{name}_ema"].load_state_dict(self.nets[name].state_dict())
 
