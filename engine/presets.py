@@ -27,7 +27,7 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "quick", "Quick: a colour and clarity transfer, refined", "cyclegan",
+        "quick", "Quick: colour and clarity transfer", "cyclegan",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=600, lr=2e-4,
                    lambda_identity=0.0, batch_size=4, ema=0.99),
         model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",

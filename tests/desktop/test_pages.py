@@ -166,7 +166,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     assert "days on a CPU" in page.preset_note.text()
     page.preset.setCurrentText(quick.label)
     assert page.form.field("model.residual").isChecked() and page.form.field("steps").value() == quick.train["steps"]
-    assert "600 steps" in page.preset_note.text() and "colour transfer" in page.preset_note.text()
+    assert "600 steps" in page.preset_note.text() and "local-contrast transfer" in page.preset_note.text()
     assert " s a step" not in page.preset_note.text()  # the time comes from this machine, in the estimate below
     window.resize(1280, 820)  # the note keeps every line in a window of ordinary size (it was clipped)
     window.tabs.setCurrentWidget(page)
@@ -194,6 +194,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     config = page.build_config()
     assert config.crop_size == 96 and config.steps == quick.train["steps"]
     assert config.model.residual and config.model.upsample == "resize" and config.model.colour == "affine"
+    assert config.model.detail
     assert config.ema == quick.train["ema"] and config.lambda_identity == quick.train["lambda_identity"]
     assert all(getattr(config.model, key) == value for key, value in quick.model.items())
     assert all(getattr(config, key) == quick.train.get(key, getattr(TrainConfig(), key))
