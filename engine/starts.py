@@ -20,6 +20,8 @@ from .nets import ColourMoments, LocalContrast, band_energies, band_moments, col
 
 log = logging.getLogger(__name__)
 
+SMALLEST_FOR_DETAIL = round(3 * max(LocalContrast.sigmas))  # px a side the widest blur reflects at its border
+
 
 @dataclass
 class SideStatistics:
@@ -40,7 +42,7 @@ def gather(dataset, short_side: int | None, detail: bool, limit: int = 128) -> d
         stats = SideStatistics()
         for picture in dataset.whole_pictures(side, short_side, limit):
             stats.colour.append(colour_moments([picture.flatten(1).T]))
-            if detail:
+            if detail and min(picture.shape[-2:]) > SMALLEST_FOR_DETAIL:  # its bands need that much room
                 stats.band_moments.append(band_moments(probe, picture))
         if not stats.colour:
             raise RuntimeError(f"no readable image on side {side} for the colour and detail statistics")
@@ -56,7 +58,9 @@ def fit_start(net: nn.Module, source: SideStatistics, target: SideStatistics) ->
         kept = fit_colour(colour, source.colour_moments(), target.colour_moments())
         said.append(f"a colour transfer (per-channel, plus {100 * kept:.0f}% of the channel mixing)")
     detail = getattr(net, "detail", None)
-    if detail is not None:
+    if detail is not None and (len(source.band_moments) < 2 or len(target.band_moments) < 2):
+        said.append("no change of local contrast (too few pictures large enough to measure it)")
+    elif detail is not None:
         weight = colour.weight.detach().cpu() if colour is not None else None
         gains = fit_local_contrast(detail, band_energies(torch.stack(source.band_moments), weight),
                                    band_energies(torch.stack(target.band_moments)))

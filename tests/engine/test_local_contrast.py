@@ -101,3 +101,26 @@ def test_band_energies_through_a_colour_matrix_need_no_second_pass():
     mapped = torch.einsum("cd,dhw->chw", matrix, picture) + torch.tensor([0.1, -0.05, 0.02])[:, None, None]
     torch.testing.assert_close(band_energies(band_moments(LocalContrast(), picture), matrix),
                                band_energies(band_moments(LocalContrast(), mapped)), atol=1e-6, rtol=1e-4)
+
+
+def test_pictures_too_small_for_the_bands_start_with_no_change_of_detail(tmp_path):
+    """Pictures of 12 px are trainable (crops are taken from them scaled up) but too small for the widest
+    blur's border: the start skips measuring detail instead of failing."""
+    from PIL import Image
+
+    from engine.data import UnpairedDataset
+    from engine.nets import ResnetGenerator
+    from engine.starts import fit_start, gather
+
+    files = {}
+    for side in ("A", "B"):
+        (tmp_path / side).mkdir()
+        files[side] = []
+        for i, picture in enumerate(p[:, :12, :12] for p in textures(3, seed=ord(side))):
+            path = tmp_path / side / f"{i}.png"
+            Image.fromarray(((picture + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()).save(path)
+            files[side].append(path)
+    stats = gather(UnpairedDataset(files["A"], files["B"], None), None, detail=True)
+    net = ResnetGenerator(ngf=8, blocks=1, colour="affine", detail=True)
+    assert "no change of local contrast" in fit_start(net, stats["A"], stats["B"])
+    torch.testing.assert_close(net.detail.gain.data, torch.ones(3), atol=0, rtol=0)
