@@ -266,7 +266,7 @@ class UnpairedDataset(Dataset):
             try:
                 picture = prepare(load_image(path, self.channels, at_least=short_side))
             except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already
-                log.debug("detail statistics skip %s (%s)", path, exc)
+                log.debug("colour and detail statistics skip %s (%s)", path, exc)
                 continue
             h, w = picture.shape[-2:]
             top, left = max(0, (h - max_side) // 2), max(0, (w - max_side) // 2)

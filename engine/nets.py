@@ -225,8 +225,8 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
 
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """A Gaussian blur (radius 3 sigma, reflected edges) as two 1-D passes: torchvision's
-    ``gaussian_blur`` convolves with the full 2-D kernel, 8 times the work at sigma 4, which made it
-    a quarter of a Quick generator's step."""
+    ``gaussian_blur`` convolves with the full 2-D kernel (625 multiplies a pixel at sigma 4, not 50),
+    which made it a quarter of a Quick generator's step."""
     radius = round(3 * sigma)
     taps = torch.arange(-radius, radius + 1, dtype=torch.float32, device=x.device)
     kernel = torch.exp(-0.5 * (taps / sigma) ** 2)

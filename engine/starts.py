@@ -10,15 +10,13 @@ thumbnails, used before, were worse on 14 of the 15 looks and splits of the qual
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from .nets import ColourMoments, LocalContrast, band_energies, band_moments, colour_moments, fit_colour, fit_local_contrast
-
-log = logging.getLogger(__name__)
+from .nets import (ColourMoments, LocalContrast, band_energies, band_moments, colour_moments, fit_colour,
+                   fit_local_contrast)
 
 SMALLEST_FOR_DETAIL = round(3 * max(LocalContrast.sigmas))  # px a side the widest blur reflects at its border
 
