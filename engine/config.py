@@ -115,7 +115,9 @@ class ModelConfig:
                               "and offset, fitted to all the photos before the first step so that each channel's "
                               "mean and spread match the other domain's, mixing channels only as far as the photos "
                               "leave no doubt, then kept: the generator starts as a colour transfer and learns only "
-                              "what a global map cannot)", ("none", "affine"))
+                              "what a global map cannot), or tones (the same for the shadows and for the "
+                              "highlights, blended by luma, their difference kept as far as the photos leave no "
+                              "doubt: teal shadows and orange highlights)", ("none", "affine", "tones"))
     detail: bool = opt(False, "a global change of local contrast after the colour map: one gain for each of three bands "
                               "of detail (1, 2 and 4 px), fitted before the first step so that each band's energy "
                               "matches the other domain's as far as the photos leave no doubt, then kept")

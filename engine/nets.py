@@ -223,6 +223,137 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     return kept
 
 
+LUMA_BINS = 64  # moments are kept per band of luma this wide (1/32 of the range): tones weigh bins, not pixels
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """Rec. 601 luma of pictures (N, C, H, W) or pixels (N, C), channel axis kept: (N, 1, H, W) or (N, 1);
+    the mean of the channels where there are not three."""
+    if x.shape[1] != 3:
+        return x.mean(1, keepdim=True)
+    coefficients = torch.tensor([0.299, 0.587, 0.114], dtype=x.dtype, device=x.device)
+    return torch.einsum("nc...,c->n...", x, coefficients).unsqueeze(1)
+
+
+def luma_binned_moments(pixels: torch.Tensor) -> ColourMoments:
+    """One picture's :class:`ColourMoments` split by the luma of its pixels (N, C): counts (1, K), sums
+    (1, K, C), outers (1, K, C, C) over :data:`LUMA_BINS` equal bins of [-1, 1]. Summed over K they are the
+    picture's colour moments; weighed bin by bin, those of its shadows or highlights."""
+    pixels = pixels.double()
+    k = LUMA_BINS
+    bins = ((luma(pixels)[:, 0] + 1) / 2 * k).floor().long().clamp(0, k - 1)
+    c = pixels.shape[1]
+    counts = torch.bincount(bins, minlength=k).double()
+    sums = torch.zeros(k, c, dtype=torch.float64).index_add_(0, bins, pixels)
+    outers = torch.zeros(k, c * c, dtype=torch.float64).index_add_(
+        0, bins, (pixels[:, :, None] * pixels[:, None, :]).flatten(1)).view(k, c, c)
+    return ColourMoments(counts[None], sums[None], outers[None])
+
+
+def summed_bins(moments: ColourMoments, weight: torch.Tensor | None = None) -> ColourMoments:
+    """Per-picture moments from luma-binned ones, each bin taken ``weight[k]`` times (all once if None)."""
+    if weight is None:
+        weight = torch.ones(moments.counts.shape[1], dtype=torch.float64)
+    return ColourMoments(moments.counts @ weight, torch.einsum("pkc,k->pc", moments.sums, weight),
+                         torch.einsum("pkcd,k->pcd", moments.outers, weight))
+
+
+class TwoToneColour(GlobalColour):
+    """A colour map for the shadows (``weight``, ``bias``) and another for the highlights, blended by each
+    pixel's luma: all shadows' below ``levels[0]``, all highlights' above ``levels[1]``, linear between.
+
+    Film and bleach looks tint shadows and highlights apart (teal and orange), which no single linear map
+    holds. :func:`fit_colour` then :func:`fit_tones` set it; like :class:`GlobalColour`, training keeps it.
+    """
+
+    def __init__(self, channels: int = 3):
+        super().__init__(channels)
+        self.weight_highlights = nn.Parameter(torch.eye(channels), requires_grad=False)
+        self.bias_highlights = nn.Parameter(torch.zeros(channels), requires_grad=False)
+        self.levels = nn.Parameter(torch.tensor([-1.0, 1.0]), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shadows = F.conv2d(x, self.weight.to(x.dtype)[:, :, None, None], self.bias.to(x.dtype))
+        highlights = F.conv2d(x, self.weight_highlights.to(x.dtype)[:, :, None, None],
+                              self.bias_highlights.to(x.dtype))
+        low, high = self.levels.to(x.dtype)
+        share = ((luma(x) - low) / (high - low)).clamp(0, 1)
+        return (shadows + share * (highlights - shadows)).clamp(-1, 1)
+
+
+TONE_QUANTILES = (0.25, 0.75)  # a side's shadows end and its highlights begin at these shares of its pixels
+
+
+def _luma_levels(moments: ColourMoments) -> torch.Tensor:
+    """The luma below which TONE_QUANTILES of a side's pixels lie, read off its bin counts (linear in a bin)."""
+    counts = moments.counts.sum(0)
+    edges = torch.linspace(-1, 1, len(counts) + 1, dtype=torch.float64)
+    cdf = torch.cat([torch.zeros(1, dtype=torch.float64), counts.cumsum(0) / counts.sum()])
+    levels = []
+    for q in TONE_QUANTILES:
+        k = int(torch.searchsorted(cdf, torch.tensor(q, dtype=torch.float64)).clamp(1, len(counts))) - 1
+        inside = (q - cdf[k]) / (cdf[k + 1] - cdf[k]).clamp_min(1e-12)
+        levels.append(edges[k] + inside.clamp(0, 1) * (edges[k + 1] - edges[k]))
+    low, high = levels
+    return torch.stack([low, torch.maximum(high, low + 2.0 / len(counts))])  # a flat picture: one bin apart
+
+
+def _tone_shares(levels: torch.Tensor, bins: int) -> torch.Tensor:
+    """Each luma bin's share of the highlights (at its centre), as TwoToneColour blends."""
+    centres = torch.linspace(-1, 1, bins + 1, dtype=torch.float64)[:-1] + 1.0 / bins
+    return ((centres - levels[0]) / (levels[1] - levels[0])).clamp(0, 1)
+
+
+@torch.no_grad()
+def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoments, resamples: int = 64) -> float:
+    """Part ``colour``'s shadows from its highlights, from per-picture luma-binned moments of each side
+    (:func:`luma_binned_moments`); ``colour`` holds the map for all tones already (:func:`fit_colour`).
+
+    Each side's tones taken at its own luma quantiles (TONE_QUANTILES), what a per-channel transfer of
+    the shadows alone and of the highlights alone changes against the per-channel transfer of all
+    pixels is added to that map, shrunk (positive-part James-Stein) by its variance over ``resamples``
+    draws of the pictures: with photos that differ in content, shadows and highlights differ by chance
+    too. Measured on the quality benchmark (docs/quality.md): better than keeping all of it, or than a
+    full linear map per tone. Returns the share of the tones' difference kept: none with one picture a
+    side, all with ``resamples`` 1.
+    """
+    flat_s, flat_t = summed_bins(source), summed_bins(target)
+    bins = source.counts.shape[1]
+    share_s, share_t = _tone_shares(_luma_levels(source), bins), _tone_shares(_luma_levels(target), bins)
+    tones = [(summed_bins(source, 1 - share_s), summed_bins(target, 1 - share_t)),
+             (summed_bins(source, share_s), summed_bins(target, share_t))]
+
+    def per_channel(s: ColourMoments, t: ColourMoments, ws: torch.Tensor, wt: torch.Tensor) -> torch.Tensor:
+        mean_s, cov_s = _mean_and_covariance(s, ws)
+        mean_t, cov_t = _mean_and_covariance(t, wt)
+        scale = _per_channel_map(cov_s, cov_t).diagonal()
+        return torch.cat([scale, mean_t - scale * mean_s])
+
+    def departure(ws: torch.Tensor, wt: torch.Tensor) -> torch.Tensor:
+        everything = per_channel(flat_s, flat_t, ws, wt)
+        return torch.stack([per_channel(s, t, ws, wt) - everything for s, t in tones])
+
+    count_s, count_t = len(flat_s.counts), len(flat_t.counts)
+    estimate = departure(torch.ones(count_s, dtype=torch.float64), torch.ones(count_t, dtype=torch.float64))
+    kept_tones = 0.0 if count_s < 2 or count_t < 2 else 1.0  # one picture a side: its tones are its content
+    if count_s > 1 and count_t > 1 and resamples > 1:
+        draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
+
+        def resampled(count: int) -> torch.Tensor:
+            return torch.bincount(torch.randint(count, (count,), generator=draw), minlength=count).double()
+
+        spread = torch.stack([departure(resampled(count_s), resampled(count_t)) for _ in range(resamples)])
+        kept_tones = max(0.0, 1.0 - float(spread.var(0).sum() / (estimate ** 2).sum().clamp_min(1e-12)))
+    channels = colour.bias.shape[0]
+    base_weight, base_bias = colour.weight.detach().clone(), colour.bias.detach().clone()
+    for (weight, bias), change in zip(((colour.weight, colour.bias), (colour.weight_highlights, colour.bias_highlights)),
+                                      kept_tones * estimate):
+        weight.copy_(base_weight + torch.diag(change[:channels]).to(weight.dtype))
+        bias.copy_(base_bias + change[channels:].to(bias.dtype))
+    colour.levels.copy_(_luma_levels(source).to(colour.levels.dtype))
+    return kept_tones
+
+
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """A Gaussian blur (radius 3 sigma, reflected edges) as two 1-D passes: torchvision's
     ``gaussian_blur`` convolves with the full 2-D kernel (625 multiplies a pixel at sigma 4, not 50),
@@ -334,8 +465,8 @@ class ResnetGenerator(nn.Module):
                  detail: bool = False):
         super().__init__()
         self.residual = residual
-        if colour == "affine":  # registered only when asked: the reference's weights keep their exact keys
-            self.colour = GlobalColour(channels)
+        if colour != "none":  # registered only when asked: the reference's weights keep their exact keys
+            self.colour = TwoToneColour(channels) if colour == "tones" else GlobalColour(channels)
         if detail:
             self.detail = LocalContrast()
         nl = norm_layer(norm)

@@ -31,7 +31,7 @@ PRESETS = {
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=600, lr=2e-4,
                    lambda_identity=0.0, batch_size=4, ema=0.99),
         model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",
-                   upsample="resize", residual=True, colour="affine", detail=True),
+                   upsample="resize", residual=True, colour="tones", detail=True),
         expected="600 steps of four 64 px crops",
         trade_off="for changes of colour, tone and clarity, not of shape: each generator is a global colour "
                   "and local-contrast transfer fitted to your two folders, plus a small network for what a "

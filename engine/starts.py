@@ -15,19 +15,22 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .nets import (ColourMoments, LocalContrast, band_energies, band_moments, colour_moments, fit_colour,
-                   fit_local_contrast)
+from .nets import (ColourMoments, LocalContrast, TwoToneColour, band_energies, band_moments, fit_colour,
+                   fit_local_contrast, fit_tones, luma_binned_moments, summed_bins)
 
 SMALLEST_FOR_DETAIL = round(3 * max(LocalContrast.sigmas))  # px a side the widest blur reflects at its border
 
 
 @dataclass
 class SideStatistics:
-    colour: list[ColourMoments] = field(default_factory=list)  # per picture, one each
+    colour: list[ColourMoments] = field(default_factory=list)  # per picture, split by luma (luma_binned_moments)
     band_moments: list[torch.Tensor] = field(default_factory=list)  # per picture: (bands, C, C)
 
-    def colour_moments(self) -> ColourMoments:
+    def luma_binned(self) -> ColourMoments:
         return ColourMoments(*(torch.cat(parts) for parts in zip(*self.colour)))
+
+    def colour_moments(self) -> ColourMoments:
+        return summed_bins(self.luma_binned())
 
 
 def gather(dataset, short_side: int | None, detail: bool, limit: int = 128) -> dict[str, SideStatistics]:
@@ -39,7 +42,7 @@ def gather(dataset, short_side: int | None, detail: bool, limit: int = 128) -> d
     for side in ("A", "B"):
         stats = SideStatistics()
         for picture in dataset.whole_pictures(side, short_side, limit):
-            stats.colour.append(colour_moments([picture.flatten(1).T]))
+            stats.colour.append(luma_binned_moments(picture.flatten(1).T))
             if detail and min(picture.shape[-2:]) > SMALLEST_FOR_DETAIL:  # its bands need that much room
                 stats.band_moments.append(band_moments(probe, picture))
         if not stats.colour:
@@ -52,14 +55,20 @@ def fit_start(net: nn.Module, source: SideStatistics, target: SideStatistics) ->
     """Fit ``net``'s colour map and then its local-contrast gains (whichever it has); says what was fitted."""
     said = []
     colour = getattr(net, "colour", None)
+    weight = None
     if colour is not None:
         kept = fit_colour(colour, source.colour_moments(), target.colour_moments())
         said.append(f"a colour transfer (per-channel, plus {100 * kept:.0f}% of the channel mixing)")
+        # detail is measured through this one map: the tones' blend bends luma, which no matrix holds, and
+        # either tone's matrix (or their mean) cost up to 0.7 dB on looks that change no detail
+        weight = colour.weight.detach().cpu().clone()
+    if isinstance(colour, TwoToneColour):
+        kept_tones = fit_tones(colour, source.luma_binned(), target.luma_binned())
+        said[-1] += f" with {100 * kept_tones:.0f}% of what sets its shadows and highlights apart"
     detail = getattr(net, "detail", None)
     if detail is not None and (len(source.band_moments) < 2 or len(target.band_moments) < 2):
         said.append("no change of local contrast (too few pictures large enough to measure it)")
     elif detail is not None:
-        weight = colour.weight.detach().cpu() if colour is not None else None
         gains = fit_local_contrast(detail, band_energies(torch.stack(source.band_moments), weight),
                                    band_energies(torch.stack(target.band_moments)))
         said.append("local contrast x " + " / ".join(f"{g:.2f}" for g in gains.tolist()) + " (bands of 1, 2, 4 px)")

@@ -193,7 +193,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     add_dataset(window, root)
     config = page.build_config()
     assert config.crop_size == 96 and config.steps == quick.train["steps"]
-    assert config.model.residual and config.model.upsample == "resize" and config.model.colour == "affine"
+    assert config.model.residual and config.model.upsample == "resize" and config.model.colour == "tones"
     assert config.model.detail
     assert config.ema == quick.train["ema"] and config.lambda_identity == quick.train["lambda_identity"]
     assert all(getattr(config.model, key) == value for key, value in quick.model.items())
