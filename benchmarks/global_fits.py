@@ -10,14 +10,17 @@ engine.starts.gather), and applied to the test photos. PSNR / ΔE against the tr
   identity      the untouched input
   per-channel   mean/std per channel (the "colour transfer" baseline of quality.py)
   linear        mean and covariance (the closed-form optimal transport between two Gaussians)
-  Quick's colour  means and per-channel spreads, plus the linear map's channel mixing as far as
+  one map       means and per-channel spreads, plus the linear map's channel mixing as far as
                 resampling the photos does not explain it (engine.nets.fit_colour): Quick's colour map
+                before the two-tone start
   halfway       the linear map's change halved (M = (I + M_fit) / 2): a diagnostic of how
                 much of the fitted change is look and how much is the folders' content
   histogram     per-channel quantile matching (33 knots), on top of nothing
   linear in YCbCr  the linear fit computed in luma/chroma coordinates (the fit is not invariant to them)
   shrunk        the linear fit's change cut by how much of it resampling the photos explains (James-Stein)
-  + local contrast  Quick's whole start: its colour map, then its local-contrast gains
+  two tones     one map, then its shadows and highlights parted (engine.nets.fit_tones): Quick's
+                colour map since the two-tone start
+  + local contrast  Quick's whole start: its two-tone colour map, then its local-contrast gains
                 (engine.nets.fit_local_contrast)
 
 A map that a two-folder fit gets wrong, the refinement that follows starts from wrong.
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import quality  # noqa: E402
 from engine.data import UnpairedDataset  # noqa: E402
 from engine.metrics import delta_e, psnr, srgb_to_lab  # noqa: E402
-from engine.nets import GlobalColour, LocalContrast, fit_colour  # noqa: E402
+from engine.nets import GlobalColour, LocalContrast, TwoToneColour, fit_colour  # noqa: E402
 from engine.presets import PRESETS  # noqa: E402
 from engine.starts import fit_start, gather  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
@@ -117,12 +120,15 @@ def shrunk_fit(a_images: list[torch.Tensor], b_images: list[torch.Tensor], resam
     return colour
 
 
-def quick_start(stats) -> torch.nn.Module:
-    """Quick's whole start A to B: its colour map, then its local-contrast gains (engine.starts.fit_start)."""
+def quick_start(stats, detail: bool = True) -> torch.nn.Module:
+    """Quick's start A to B: its two-tone colour map, then (with ``detail``) its local-contrast gains
+    (engine.starts.fit_start)."""
     net = torch.nn.Module()
-    net.colour, net.detail = GlobalColour(3), LocalContrast()
+    net.colour = TwoToneColour(3)
+    if detail:
+        net.detail = LocalContrast()
     fit_start(net, stats["A"], stats["B"])
-    return torch.nn.Sequential(net.colour, net.detail)
+    return torch.nn.Sequential(net.colour, net.detail) if detail else net.colour
 
 
 def side_statistics() -> None:
@@ -143,8 +149,8 @@ def side_statistics() -> None:
 
 def main() -> None:
     side_statistics()
-    names = ("identity", "per-channel", "linear", "Quick's colour", "halfway", "histogram", "linear in YCbCr",
-             "shrunk", "+ local contrast")
+    names = ("identity", "per-channel", "linear", "one map", "halfway", "histogram", "linear in YCbCr",
+             "shrunk", "two tones", "+ local contrast")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for grade in GRADES:
@@ -167,10 +173,10 @@ def main() -> None:
                 per_channel.weight.copy_(torch.diag(scale))
                 per_channel.bias.copy_(b.mean(0) - a.mean(0) * scale)
             curves = quantile_curves(a, b)
-            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "Quick's colour": quick,
+            maps = {"identity": lambda x: x, "per-channel": per_channel, "linear": linear, "one map": quick,
                     "halfway": halfway,
                     "histogram": lambda x: apply_curves(curves, x), "linear in YCbCr": fit_in_space(YCBCR, a, b),
-                    "shrunk": shrunk_fit(pixels["A"], pixels["B"]),
+                    "shrunk": shrunk_fit(pixels["A"], pixels["B"]), "two tones": quick_start(stats, detail=False),
                     "+ local contrast": quick_start(stats)}
             cells = [score(maps[n], root) for n in names]
             print(f"| {grade} | {split} | " + " | ".join(f"{p:.2f} / {e:.2f}" for p, e in cells) + " |", flush=True)

@@ -33,9 +33,10 @@ PRESETS = {
         model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",
                    upsample="resize", residual=True, colour="tones", detail=True),
         expected="600 steps of four 64 px crops",
-        trade_off="for changes of colour, tone and clarity, not of shape: each generator is a global colour "
-                  "and local-contrast transfer fitted to your two folders, plus a small network for what a "
-                  "global map cannot do. It needs 20 or more varied photos a side, alike in what they show"),
+        trade_off="for changes of colour, tone and clarity, not of shape: each generator is a colour transfer "
+                  "(shadows and highlights apart) and a local-contrast transfer fitted to your two folders, plus "
+                  "a small network for what a global map cannot do. It needs 20 or more varied photos a side, "
+                  "alike in what they show"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,

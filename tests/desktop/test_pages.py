@@ -167,6 +167,7 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     page.preset.setCurrentText(quick.label)
     assert page.form.field("model.residual").isChecked() and page.form.field("steps").value() == quick.train["steps"]
     assert "600 steps" in page.preset_note.text() and "local-contrast transfer" in page.preset_note.text()
+    assert "shadows and highlights" in page.preset_note.text()
     assert " s a step" not in page.preset_note.text()  # the time comes from this machine, in the estimate below
     window.resize(1280, 820)  # the note keeps every line in a window of ordinary size (it was clipped)
     window.tabs.setCurrentWidget(page)
