@@ -277,7 +277,7 @@ class TwoToneColour(GlobalColour):
         highlights = F.conv2d(x, self.weight_highlights.to(x.dtype)[:, :, None, None],
                               self.bias_highlights.to(x.dtype))
         low, high = self.levels.to(x.dtype)
-        share = ((luma(x) - low) / (high - low)).clamp(0, 1)
+        share = ((luma(x) - low) / (high - low).clamp_min(1e-3)).clamp(0, 1)  # a file's levels may meet
         return (shadows + share * (highlights - shadows)).clamp(-1, 1)
 
 

@@ -103,6 +103,16 @@ def test_a_flat_side_still_gives_a_finite_map(channels):
     assert tones.levels[1] > tones.levels[0]
 
 
+def test_levels_that_meet_still_give_a_picture():
+    """A model file's levels are numbers from a stranger: equal (or crossed) ones must not divide by zero."""
+    tones = TwoToneColour(3)
+    with torch.no_grad():
+        tones.levels.zero_()
+        tones.bias_highlights.fill_(0.2)
+    x = torch.cat([torch.zeros(1, 3, 4, 8), torch.rand(1, 3, 4, 8) * 2 - 1], 2)  # luma 0: on both levels
+    assert torch.isfinite(tones(x)).all()
+
+
 def test_a_tones_generator_starts_as_the_identity():
     net = build_generator(ModelConfig(blocks=1, ngf=8, norm="none", residual=True, colour="tones"))
     x = torch.rand(1, 3, 16, 16) * 1.9 - 0.95
