@@ -170,6 +170,20 @@ def bleach_bypass(rgb: np.ndarray) -> np.ndarray:
     return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
+def cross_process(rgb: np.ndarray) -> np.ndarray:
+    """Cross-processed slide film: 30 % more colour, then a hard red S-curve, lifted greens and a flattened
+    blue channel (lifted blacks, dimmed whites: cyan shadows, yellow highlights).
+
+    Added after the two-tone start, as a look no recipe choice was made on (not run, fitted or looked
+    at before its sweep)."""
+    x = rgb.astype(np.float32) / 255.0
+    luma = _luma(x)
+    y = np.clip(luma + 1.3 * (x - luma), 0, 1)
+    r, g, b = y[..., 0], y[..., 1], y[..., 2]
+    y = np.stack([0.4 * r + 0.6 * (3 * r**2 - 2 * r**3), g**0.85, 0.12 + 0.7 * b], -1)
+    return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Grade:
     apply: Callable[[np.ndarray], np.ndarray]  # uint8 HxWx3 in, uint8 out
@@ -185,6 +199,7 @@ GRADES = {
     "cool": Grade(cool_muted, "cold and desaturated: half the colour, blue shadows", False),
     "clarity": Grade(clarity, "local contrast (unsharp mask, radius 2 % of the image): no global change", True),
     "bleach": Grade(bleach_bypass, "bleach bypass: 40 % less colour, hard contrast, cooler highlights", False),
+    "cross": Grade(cross_process, "cross-processed: more colour, red S-curve, cyan shadows, yellow highlights", False),
 }
 
 
