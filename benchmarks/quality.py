@@ -193,7 +193,7 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a TrainConfig/ModelConfig field of the recipe (repeatable)")
     p.add_argument("--grade", default="film", choices=sorted(GRADES), help="the appearance change T: "
-                   + "; ".join(f"{k}: {g.description}" for k, g in GRADES.items()))
+                   + "; ".join(f"{k}: {g.description}" for k, g in GRADES.items()).replace("%", "%%"))
     p.add_argument("--split", default="full", choices=sorted(SPLITS),
                    help="photos per side: full (20; B holds the darker scenes), balanced (the same photos dealt so "
                         "that both sides show alike), other (dealt by name, 5 other test photos) or small (7, "

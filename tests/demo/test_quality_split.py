@@ -33,3 +33,16 @@ def test_balanced_split_deals_the_full_splits_photos_again():
     assert balanced["testA"] == full["testA"]
     assert set(balanced["trainA"]) | set(balanced["trainB"]) == set(full["trainA"]) | set(full["trainB"])
     assert len(balanced["trainA"]) == len(balanced["trainB"]) == 20
+
+
+@pytest.mark.parametrize("script", ["quality.py", "grades.py"])
+def test_the_benchmarks_print_their_help(script):
+    """Look descriptions hold '%' ('40 % less colour'), which argparse read as a format and crashed --help on."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / script
+    done = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "usage" in done.stdout
