@@ -231,8 +231,7 @@ def luma(x: torch.Tensor) -> torch.Tensor:
     the mean of the channels where there are not three."""
     if x.shape[1] != 3:
         return x.mean(1, keepdim=True)
-    coefficients = torch.tensor([0.299, 0.587, 0.114], dtype=x.dtype, device=x.device)
-    return torch.einsum("nc...,c->n...", x, coefficients).unsqueeze(1)
+    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]  # no tensor to make (and copy) a forward
 
 
 def luma_binned_moments(pixels: torch.Tensor) -> ColourMoments:
@@ -319,7 +318,8 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     """
     flat_s, flat_t = summed_bins(source), summed_bins(target)
     bins = source.counts.shape[1]
-    share_s, share_t = _tone_shares(_luma_levels(source), bins), _tone_shares(_luma_levels(target), bins)
+    levels_s = _luma_levels(source)
+    share_s, share_t = _tone_shares(levels_s, bins), _tone_shares(_luma_levels(target), bins)
     tones = [(summed_bins(source, 1 - share_s), summed_bins(target, 1 - share_t)),
              (summed_bins(source, share_s), summed_bins(target, share_t))]
 
@@ -335,8 +335,11 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
 
     count_s, count_t = len(flat_s.counts), len(flat_t.counts)
     estimate = departure(torch.ones(count_s, dtype=torch.float64), torch.ones(count_t, dtype=torch.float64))
-    kept_tones = 0.0 if count_s < 2 or count_t < 2 else 1.0  # one picture a side: its tones are its content
-    if count_s > 1 and count_t > 1 and resamples > 1:
+    if count_s < 2 or count_t < 2:
+        kept_tones = 0.0  # one picture a side: its tones are its content
+    elif resamples < 2:
+        kept_tones = 1.0
+    else:
         draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
 
         def resampled(count: int) -> torch.Tensor:
@@ -350,7 +353,7 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
                                       kept_tones * estimate):
         weight.copy_(base_weight + torch.diag(change[:channels]).to(weight.dtype))
         bias.copy_(base_bias + change[channels:].to(bias.dtype))
-    colour.levels.copy_(_luma_levels(source).to(colour.levels.dtype))
+    colour.levels.copy_(levels_s.to(colour.levels.dtype))
     return kept_tones
 
 
