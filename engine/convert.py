@@ -197,6 +197,10 @@ class Translator:
         if self.device.type == "cuda":
             self.amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         self.compiled = torch.compile(self.net, dynamic=None) if compile else None
+        self.detail = getattr(self.net, "detail", None)  # a Quick model's local-contrast stage
+        reference = model.metadata.get("train_short_side")
+        valid = isinstance(reference, int) and not isinstance(reference, bool) and 16 <= reference <= 16384
+        self.train_short_side = reference if valid else None  # a stranger's file may say anything
 
     @property
     def channels(self) -> int:
@@ -240,8 +244,22 @@ class Translator:
                              antialias=True)
         return self._translate(batch)
 
+    def detail_scale(self, h: int, w: int) -> float:
+        """How much wider than in training a picture of h x w needs the local-contrast bands: its shorter
+        side over the one training scaled pictures to, in steps of 1/8 (a folder of one camera's photos
+        is one value, and a compiled generator one compilation). Tiled, the widest blur is kept within the
+        tiles' overlap, where their blending hides what each tile's edge cut off."""
+        if self.detail is None or self.train_short_side is None:
+            return 1.0
+        scale = max(1, round(8 * min(h, w) / self.train_short_side)) / 8
+        if self.needs_tiles(h, w):
+            scale = min(scale, max(1.0, self.overlap / (3 * max(self.detail.sigmas))))
+        return scale
+
     def _translate(self, batch: torch.Tensor) -> torch.Tensor:
         h, w = batch.shape[-2:]
+        if self.detail is not None:
+            self.detail.scale = self.detail_scale(h, w)
         if self.needs_tiles(h, w):  # uint8 in and out: a huge image is never held as floats
             tile = self.tile or 512
             outs = [translate_tiled(self.net, batch[i:i + 1], tile, self.overlap, self.max_pixels, self.device,

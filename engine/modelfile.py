@@ -85,6 +85,9 @@ def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
         "source_domain": src,
         "target_domain": dst,
         "crop_size": config.crop_size,
+        # the shorter side training scaled every picture to (None: as they were); a Translator widens
+        # the local-contrast bands for larger pictures by their shorter side's ratio to it
+        "train_short_side": config.load_size if config.preprocess == "resize_and_crop" else None,
         "steps": steps,
         "version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

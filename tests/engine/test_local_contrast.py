@@ -124,3 +124,51 @@ def test_pictures_too_small_for_the_bands_start_with_no_change_of_detail(tmp_pat
     net = ResnetGenerator(ngf=8, blocks=1, colour="affine", detail=True)
     assert "no change of local contrast" in fit_start(net, stats["A"], stats["B"])
     torch.testing.assert_close(net.detail.gain.data, torch.ones(3), atol=0, rtol=0)
+
+
+def clarity_translator(train_short_side, **options):
+    """A Quick-like generator that is only its local-contrast stage (the network after it starts at zero)."""
+    from engine.convert import Translator
+    from engine.modelfile import LoadedModel
+
+    cfg = TrainConfig(crop_size=32, load_size=train_short_side or 36,
+                      model=ModelConfig(blocks=1, ngf=4, norm="none", residual=True, detail=True))
+    net = build_generator(cfg.model)
+    net.detail.gain.data.copy_(CLARITY)
+    metadata = build_metadata(cfg, "AtoB", 1)
+    metadata["train_short_side"] = train_short_side
+    return Translator(LoadedModel(net.eval(), metadata), "cpu", **options)
+
+
+def test_larger_pictures_get_the_look_at_their_own_scale():
+    """A model's bands are a share of the picture: a picture 3x the training scale gets bands 3x as wide, so
+    its result is the training-scale result scaled up, where bands kept in pixels sharpen the wrong detail."""
+    from torchvision.transforms.v2.functional import resize
+
+    small = torch.stack(textures(2, seed=5, size=64)) * 0.5  # at the training scale (shorter side 64), unclipped
+    truth = resize(with_gains(list(small), CLARITY)[0][None], [192, 192], antialias=True)
+    big = ((resize(small[:1], [192, 192], antialias=True) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    errors = {}
+    for reference in (64, None):  # None: a file from before the field, bands in pixels
+        out = clarity_translator(reference)(big).float() / 127.5 - 1
+        errors[reference] = (out - truth).pow(2).mean().item()
+    assert errors[64] < errors[None] / 10, errors  # measured: 50 times lower
+
+
+def test_the_band_scale_follows_the_picture_and_ignores_what_a_file_cannot_mean():
+    translator = clarity_translator(143)
+    assert translator.detail_scale(143, 200) == 1.0
+    assert translator.detail_scale(286, 400) == 2.0
+    assert translator.detail_scale(200, 286) == 11 / 8  # steps of 1/8: one compilation a camera
+    assert translator.detail_scale(40, 60) == 1 / 4
+    for said in (None, "143", True, 0, -5, 10**12, 1.5):
+        assert clarity_translator(said).detail_scale(1000, 1000) == 1.0, said
+    tiled = clarity_translator(32, max_pixels=4096, overlap=48)
+    assert tiled.detail_scale(1024, 1024) == 48 / 12  # the widest blur (3 sigma of 4 px) within the overlap
+
+
+def test_tiles_give_the_picture_a_whole_conversion_gives():
+    picture = ((torch.stack(textures(1, seed=7, size=160)) + 1) * 127.5).round().to(torch.uint8)
+    whole = clarity_translator(40)(picture)  # bands 4x wider: 3 sigma = 48 px
+    tiled = clarity_translator(40, max_pixels=4096, tile=96, overlap=48)(picture)
+    assert (whole.int() - tiled.int()).abs().max() <= 2
