@@ -257,9 +257,16 @@ class Translator:
         return scale
 
     def _translate(self, batch: torch.Tensor) -> torch.Tensor:
+        if self.detail is None:
+            return self._translate_at_scale(batch)
+        self.detail.scale = self.detail_scale(*batch.shape[-2:])
+        try:
+            return self._translate_at_scale(batch)
+        finally:
+            self.detail.scale = 1.0  # the generator is left as loaded (an export after a conversion traces this)
+
+    def _translate_at_scale(self, batch: torch.Tensor) -> torch.Tensor:
         h, w = batch.shape[-2:]
-        if self.detail is not None:
-            self.detail.scale = self.detail_scale(h, w)
         if self.needs_tiles(h, w):  # uint8 in and out: a huge image is never held as floats
             tile = self.tile or 512
             outs = [translate_tiled(self.net, batch[i:i + 1], tile, self.overlap, self.max_pixels, self.device,

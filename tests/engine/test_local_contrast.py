@@ -150,8 +150,10 @@ def test_larger_pictures_get_the_look_at_their_own_scale():
     big = ((resize(small[:1], [192, 192], antialias=True) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     errors = {}
     for reference in (64, None):  # None: a file from before the field, bands in pixels
-        out = clarity_translator(reference)(big).float() / 127.5 - 1
+        translator = clarity_translator(reference)
+        out = translator(big).float() / 127.5 - 1
         errors[reference] = (out - truth).pow(2).mean().item()
+        assert translator.detail.scale == 1.0  # the generator is left as loaded: an export traces the training scale
     assert errors[64] < errors[None] / 10, errors  # measured: 50 times lower
 
 
