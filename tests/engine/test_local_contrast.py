@@ -174,3 +174,27 @@ def test_tiles_give_the_picture_a_whole_conversion_gives():
     whole = clarity_translator(40)(picture)  # bands 4x wider: 3 sigma = 48 px
     tiled = clarity_translator(40, max_pixels=4096, tile=96, overlap=48)(picture)
     assert (whole.int() - tiled.int()).abs().max() <= 2
+
+
+def test_wide_blurs_on_a_shrunk_copy_match_the_full_kernels():
+    """A photo far above the training scale needs blurs of tens of pixels; they run on a block-averaged copy
+    (a third of a 12 MP conversion's time otherwise): within 0.002 of the full kernels inside the picture."""
+    from torch.nn import functional as F
+    from torchvision.transforms.v2.functional import resize
+
+    from engine.nets import COARSE_SIGMA, _coarse_gaussian_blur, _gaussian_blur
+
+    x = resize(torch.stack(textures(1, seed=3, size=48)) * 0.5, [300, 400], antialias=True)
+    x = x + 0.2 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+    for sigma in (COARSE_SIGMA, 13.3, 42.7):
+        radius = round(3 * sigma)
+        taps = torch.arange(-radius, radius + 1, dtype=torch.float32)
+        kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+        kernel = kernel / kernel.sum()
+        exact = F.pad(x, (radius,) * 4, mode="reflect")
+        exact = F.conv2d(exact, kernel.view(1, 1, 1, -1).expand(3, 1, 1, -1), groups=3)
+        exact = F.conv2d(exact, kernel.view(1, 1, -1, 1).expand(3, 1, -1, 1), groups=3)
+        assert torch.equal(_gaussian_blur(x, sigma), _coarse_gaussian_blur(x, sigma))
+        error = (_coarse_gaussian_blur(x, sigma) - exact).abs()
+        assert error[..., radius:-radius, radius:-radius].max() < 0.002, sigma
+        assert error.max() < 0.03, sigma  # at the edges: replicated blocks against reflected pixels
