@@ -151,13 +151,15 @@ def translate_tiled(net: nn.Module, image: torch.Tensor, tile: int, overlap: int
     multiple, minimum = size_rules(net)
     tile = max(minimum, multiple, tile // multiple * multiple)
     overlap = max(0, min(overlap, tile // 2))
-    small = image
-    if h * w > stats_pixels:
-        scale = math.sqrt(stats_pixels / (h * w))
-        small = TF.resize(image, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
-    with autocast():
-        stats = record_norm_stats(net, prepare(to_unit(small).to(device)))
-    del small
+    stats = {}
+    if _instance_norms(net):  # a network without them (Quick's) has nothing to record: no pass over a copy
+        small = image
+        if h * w > stats_pixels:
+            scale = math.sqrt(stats_pixels / (h * w))
+            small = TF.resize(image, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
+        with autocast():
+            stats = record_norm_stats(net, prepare(to_unit(small).to(device)))
+        del small
 
     th, tw = min(tile, h), min(tile, w)
     ys, xs = tile_starts(h, tile, overlap), tile_starts(w, tile, overlap)
