@@ -198,6 +198,8 @@ class Translator:
             self.amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         self.compiled = torch.compile(self.net, dynamic=None) if compile else None
         self.detail = getattr(self.net, "detail", None)  # a Quick model's local-contrast stage
+        if self.detail is not None and compile:  # its blurs' widths follow each photo: a recompile every size
+            self.detail.forward = torch.compiler.disable(self.detail.forward)
         reference = model.metadata.get("train_short_side")
         valid = isinstance(reference, int) and not isinstance(reference, bool) and 16 <= reference <= 16384
         self.train_short_side = reference if valid else None  # a stranger's file may say anything
