@@ -64,9 +64,7 @@ def main() -> None:
     args = p.parse_args()
     run = args.run or newest_run(args.grade, args.split, args.seed)
     root = quality.WORK / f"data-{args.grade}-{args.split}"
-    a, b = quality.pixels(root / "trainA"), quality.pixels(root / "trainB")
-    scale = b.std(0) / a.std(0)
-    shift = b.mean(0) - a.mean(0) * scale
+    transfer = quality.colour_transfer(root)
     photos = fetch_photos(quality.SPLITS[args.split]["testA"])
     look = GRADES[args.grade].apply
     model = Translator(load_from_run(run), "cpu")
@@ -82,7 +80,7 @@ def main() -> None:
             x = np.asarray(image)
             truth = look(x)
             batch = torch.from_numpy(x.copy()).permute(2, 0, 1)[None]
-            outputs = [x, np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)]
+            outputs = [x, transfer(x)]
             outputs += [t(batch)[0].permute(1, 2, 0).numpy() for t in (model, pixel_bands, work)]
             rows.append([f(o, truth) for o in outputs for f in (psnr, delta_e)])
         m = np.mean(rows, 0)

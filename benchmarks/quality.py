@@ -126,16 +126,22 @@ def pixels(folder: Path) -> np.ndarray:
                            for p in sorted(folder.glob("*.png"))]).astype(np.float64)
 
 
-def baselines(root: Path) -> dict[str, tuple[float, float, float]]:
-    """Mean (PSNR, SSIM, ΔE) of the untouched input ("identity") and of a global per-channel mean/std
-    colour transfer fitted on the unpaired train sets ("colour transfer")."""
+def colour_transfer(root: Path):
+    """The baseline: a global per-channel mean/std colour transfer fitted on the unpaired train sets (every
+    pixel at its stored size), as a function of uint8 HxWx3 pictures."""
     a, b = pixels(root / "trainA"), pixels(root / "trainB")
     scale = b.std(0) / a.std(0)
     shift = b.mean(0) - a.mean(0) * scale
+    return lambda x: np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
+
+
+def baselines(root: Path) -> dict[str, tuple[float, float, float]]:
+    """Mean (PSNR, SSIM, ΔE) of the untouched input ("identity") and of :func:`colour_transfer`."""
+    transfer = colour_transfer(root)
     scores: dict[str, list[tuple[float, float, float]]] = {"identity": [], "colour transfer": []}
     for path in sorted((root / "testA").glob("*.png")):
         x = np.asarray(Image.open(path).convert("RGB"))
-        transferred = np.clip(x * scale + shift, 0, 255).round().astype(np.uint8)
+        transferred = transfer(x)
         truth = np.asarray(Image.open(root / "testA_truth" / path.name).convert("RGB"))
         for name, output in (("identity", x), ("colour transfer", transferred)):
             scores[name].append((psnr(output, truth), ssim(output, truth), delta_e(output, truth)))
