@@ -351,8 +351,8 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     base_weight, base_bias = colour.weight.detach().clone(), colour.bias.detach().clone()
     for (weight, bias), change in zip(((colour.weight, colour.bias), (colour.weight_highlights, colour.bias_highlights)),
                                       kept_tones * estimate):
-        weight.copy_(base_weight + torch.diag(change[:channels]).to(weight.dtype))
-        bias.copy_(base_bias + change[channels:].to(bias.dtype))
+        weight.copy_(base_weight + torch.diag(change[:channels]).to(weight))  # the statistics are on the CPU
+        bias.copy_(base_bias + change[channels:].to(bias))
     colour.levels.copy_(levels_s.to(colour.levels.dtype))
     return kept_tones
 

@@ -138,3 +138,16 @@ def test_a_tones_model_file_loads_back_and_exports(tmp_path):
     session = ort.InferenceSession(str(export_onnx(loaded, tmp_path / "t.onnx", size=32)))
     (y,) = session.run(None, {"image": x.numpy()})
     torch.testing.assert_close(torch.from_numpy(y), loaded.generator(x), atol=1e-4, rtol=0)
+
+
+def test_the_tones_fit_a_map_on_another_device_than_their_statistics():
+    """The statistics are gathered on the CPU while the generator already sits on the training device. The
+    tones' fit added a CPU tensor to a CUDA weight and stopped every Quick run on a GPU (found by
+    ``make gpu-check`` on an H100). The meta device stands in for CUDA: it refuses mixed devices alike."""
+    rng = np.random.default_rng(3)
+    s, t = binned(pictures(rng, 40)), binned(pictures(rng, 40, split_toning))
+    on_cpu, elsewhere = TwoToneColour(3), TwoToneColour(3).to("meta")
+    for colour in (on_cpu, elsewhere):
+        fit_colour(colour, summed_bins(s), summed_bins(t))
+    assert fit_tones(elsewhere, s, t) == fit_tones(on_cpu, s, t) > 0
+    assert {p.device.type for p in elsewhere.parameters()} == {"meta"}
