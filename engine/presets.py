@@ -28,8 +28,10 @@ class Preset:
 PRESETS = {
     "quick": Preset(
         "quick", "Quick: colour and clarity transfer", "cyclegan",
+        # compile off: on an H100 it took 66 s before the first step to save 5 ms of 47 a step, 63 s lost over
+        # 600 steps (make gpu-check, docs/performance.md); on a CPU "auto" never compiles anyway
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=600, lr=2e-4,
-                   lambda_identity=0.0, batch_size=4, ema=0.99),
+                   lambda_identity=0.0, batch_size=4, ema=0.99, compile="off"),
         model=dict(blocks=3, ngf=16, ndf=64, d_layers=2, norm="none", d_norm="instance", init="kaiming",
                    upsample="resize", residual=True, colour="tones", detail=True),
         expected="600 steps of four 64 px crops",
