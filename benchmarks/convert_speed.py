@@ -122,7 +122,7 @@ def main() -> None:
             t0 = time.perf_counter()
             assert convert_folder(model, warm, Path(tmp) / "warm_out", options).ok
             print(f"warm-up: {args.warmup} images in {time.perf_counter() - t0:.1f} s", flush=True)
-        plain, piped, busy, busy_sum, memory, reserved = [], [], [], [], [], []
+        plain, piped, busy, busy_sum, memory, reserved, splits = [], [], [], [], [], [], []
         for r in range(args.repeats):
             if not args.skip_plain:
                 plain_net.to(device)
@@ -151,11 +151,13 @@ def main() -> None:
                 wall = time.perf_counter() - t0
             assert summary.ok, summary
             piped.append(args.count / wall)
+            splits.append(summary.time_split)
             line = f"repeat {r + 1}: pipeline {piped[-1]:.2f} img/s"
             if plain:
                 line += f", plain {plain[-1]:.2f} img/s"
             if cuda:
                 line += f", GPU busy {busy[-1]:.0%}, peak GPU memory {memory[-1]:.2f} GiB ({reserved[-1]:.2f} reserved)"
+            line += "; converting thread: " + ", ".join(f"{k} {v / wall:.0%}" for k, v in summary.time_split.items())
             print(line, flush=True)
 
     mq = statistics.median(piped)
@@ -164,7 +166,9 @@ def main() -> None:
     report = {"device": str(device), "device_name": torch.cuda.get_device_name(device) if cuda else "cpu",
               "torch": torch.__version__, "count": args.count, "width": w, "height": h, "blocks": args.blocks,
               "ngf": args.ngf, "batch": args.batch, "compile": options.compile, "tile": args.tile,
-              "repeats": args.repeats, "pipeline_images_per_s": piped, "pipeline_images_per_s_median": mq}
+              "repeats": args.repeats, "pipeline_images_per_s": piped, "pipeline_images_per_s_median": mq,
+              # shares of the last repeat's wall time the converting thread spent on each: which one bounds it
+              "thread_split": {k: v / (args.count / piped[-1]) for k, v in splits[-1].items()}}
     if plain:
         mp = statistics.median(plain)
         report.update(plain_images_per_s=plain, plain_images_per_s_median=mp, speed_vs_plain=mq / mp)

@@ -334,6 +334,7 @@ class _Run:
         self.started = time.perf_counter()
         self.writing: deque[tuple[Future, Path, Path, float]] = deque()
         self.in_flight: dict[Path, int] = {}  # pixels of images decoded (or decoding) and not yet written
+        self.time_split = {"waiting to decode": 0.0, "translating": 0.0, "waiting to write": 0.0}
 
     @property
     def done(self) -> int:
@@ -359,6 +360,7 @@ class _Run:
         while self.writing and (len(self.writing) > wait_for or self.writing[0][0].done()):
             future, source, out, began = self.writing.popleft()
             self.in_flight.pop(source, None)
+            t0 = time.perf_counter()
             try:
                 future.result()
             except OutputError:
@@ -366,6 +368,8 @@ class _Run:
             except Exception as exc:
                 self.fail(source, f"could not write {out.name}: {exc}")
                 continue
+            finally:
+                self.time_split["waiting to write"] += time.perf_counter() - t0
             self.converted += 1
             self.emit(FileDone(str(source), str(out), time.perf_counter() - began))
             self._progress()
@@ -377,12 +381,15 @@ class _Run:
         del pixels
         for _, decoded, _ in group:
             decoded.pixels = None  # the batch holds them now; a huge input is freed before its output is encoded
+        t0 = time.perf_counter()
         try:
             outputs = self.t(batch)
         except torch.OutOfMemoryError:
             raise OutputError(errno.ENOMEM, "out of memory translating "
                               f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --max-pixels or --tile, "
                               "or the batch size") from None
+        finally:
+            self.time_split["translating"] += time.perf_counter() - t0
         for (job, decoded, began), pixels in zip(group, outputs):
             source, out, fmt = job
             future = encoder.submit(encode, pixels, decoded, out, fmt, self.options.quality)
@@ -427,12 +434,15 @@ class _Run:
                         continue
                     job, future, began = pending.popleft()
                     top_up()
+                    t0 = time.perf_counter()
                     try:
                         decoded = future.result()
                     except Exception as exc:
                         self.in_flight.pop(job[0], None)
                         self.fail(job[0], _reason(exc))
                         continue
+                    finally:
+                        self.time_split["waiting to decode"] += time.perf_counter() - t0
                     shape = tuple(decoded.pixels.shape)
                     if group and (tuple(group[0][1].pixels.shape) != shape or len(group) >= opts.batch_size):
                         self._translate(group, encoder)
@@ -455,7 +465,7 @@ class _Run:
         if error:
             error = f"{error}; {self.converted} of {self.total} image(s) were written"
         return ConvertSummary(str(dst), self.total, self.converted, skipped, tuple(self.failed),
-                              time.perf_counter() - self.started, cancelled, error)
+                              time.perf_counter() - self.started, cancelled, error, dict(self.time_split))
 
 
 def header_pixels(path: Path) -> int:

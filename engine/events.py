@@ -105,6 +105,9 @@ class ConvertSummary:
     seconds: float
     cancelled: bool = False
     error: str = ""  # set when the batch had to stop (output not writable, disk full)
+    # seconds of the converting thread spent waiting for decodes, translating, and waiting for writes: which
+    # of the three bounds a folder (a GPU kept 35 % busy on an H100 asks which one; docs/performance.md)
+    time_split: dict = field(default_factory=dict, compare=False)
 
     @property
     def images_per_s(self) -> float:

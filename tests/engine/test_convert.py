@@ -140,6 +140,10 @@ def test_structure_hidden_nonimages_and_corrupt_files(model, tmp_path):
     assert [Path(s).name for s, _ in summary.failed] == ["broken.png"]
     assert "cannot read image" in summary.failed[0][1]
     assert [Path(e.source).name for e in events if isinstance(e, FileFailed)] == ["broken.png"]
+    # where the converting thread's time went: the three shares a slow folder is diagnosed by
+    assert set(summary.time_split) == {"waiting to decode", "translating", "waiting to write"}
+    assert summary.time_split["translating"] > 0 and all(v >= 0 for v in summary.time_split.values())
+    assert sum(summary.time_split.values()) <= summary.seconds
 
 
 def test_formats_and_quality(model, tmp_path):
