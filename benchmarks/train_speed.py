@@ -142,7 +142,11 @@ def bench(batch: int, args, data: str) -> dict:
         torch.cuda.reset_peak_memory_stats(device)
     first: dict[str, float] = {}
     for name, trainer in trainers.items():  # warm-up (and compilation)
+        t0 = time.perf_counter()
         first[name] = time_steps(trainer, a, b, max(args.warmup, 1), False)[0]
+        # said at once: a check cut short by its time cap still shows what compiling cost
+        print(f"  batch {batch}, {name}: warmed up in {time.perf_counter() - t0:.1f} s "
+              f"(first step {first[name]:.1f} s)", flush=True)
     times: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[int]] = {n: [] for n in names}
     for _ in range(args.rounds):

@@ -11,7 +11,7 @@ How it is started on the lent GPU machine (the device tool's ``run``, one call):
                 torchvision, pillow, numpy, tqdm and pytest, and the engine and its tests need nothing
                 else (platformdirs, PySide6 and pyqtgraph are the app's; engine/library.py imports
                 platformdirs only where a folder of the app is asked for).
-    timeout_s:  560. The script ends itself within --budget (470 s: at most 8 minutes on one H100),
+    timeout_s:  580. The script ends itself within --budget (540 s: 9 minutes of a 15-minute lease),
                 every step within its own cap, so one hang cannot eat the rest.
     rerun:      one step or a few, e.g. ``--steps train-speed,convert-speed`` (env always runs).
 
@@ -28,7 +28,7 @@ Steps (each its own cap; the figures come from the benchmarks' ``--json`` and th
   tests-engine    the rest of the engine suite on CUDA (the tests' ``device=auto``), eager
                   (TORCH_COMPILE_DISABLE=1: compiled paths are tests-gpu's; compiling in every test
                   would take the whole budget)
-  train-speed     benchmarks/train_speed.py at 256 px / 9 blocks, batch 1, 16 and 4: the default path
+  train-speed     benchmarks/train_speed.py at 256 px / 9 blocks, batch 1 and 16: the default path
                   against plain eager fp32 in the same run, images/s, GFLOP/s, MFU, peak memory
   cli             ``python -m engine train --preset paper`` a few hundred steps, ``--resume``,
                   ``export``, ``convert``: time to the first step (compile included), s/step after warm-up
@@ -59,7 +59,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ class Sizes:
 
 FULL = Sizes(
     name="full", gpu_tests=("tests/engine",), suite=("tests/engine",), crop=256, blocks=9, ngf=64,
-    batches=(1, 16, 4), speed=(3, 3, 2), photos=48, photo_px=320, overrides={}, train_steps=200, log_every=50,
+    batches=(1, 16), speed=(3, 3, 2), photos=48, photo_px=320, overrides={}, train_steps=200, log_every=50,
     resume_steps=20, quick_steps=200, folder=(64, "1024x768", 2, 8), huge=(3, "4000x3000", 1, 1),
     convert_model=(), huge_tiles=(), ddp_steps=30, ddp_log_every=10)
 
@@ -126,18 +126,20 @@ TINY = Sizes(
 MODEL_FIELDS = {"blocks", "ngf", "ndf"}
 CLI_CONVERT_IMAGES = 8  # the CLI step's convert proves the command; convert-speed measures speed
 
-# (key, title, cap in seconds, floor: the least time worth starting it with). The caps add up to
-# more than the budget on purpose: a step that runs long eats into the slack, never into the
-# floors kept for the steps after it.
+# (key, title, cap in seconds, floor: the least time worth starting it with), in the order they run.
+# The caps add up to more than the budget on purpose: a step that runs long eats into the slack, never
+# into the floors kept for the steps after it. The order and caps come from the first check on an H100
+# (2026-11-28, docs/performance.md): each torch.compile there took 65 s or more before a first step, so
+# the user's own paths (Quick, torchrun, the CLI) go first and the suites last.
 STEPS = [
     ("env", "machine and imports", 45, 15),
-    ("tests-gpu", "pytest -m gpu (CUDA)", 75, 30),
-    ("tests-engine", "engine suite on CUDA", 60, 20),
-    ("train-speed", "training speed, 256 px / 9 blocks", 110, 40),
-    ("cli", "CLI: train --preset paper, --resume, export, convert", 80, 30),
-    ("compile-quick", "Quick preset: compile on vs off", 70, 25),
-    ("convert-speed", "conversion speed on the GPU", 75, 25),
+    ("compile-quick", "Quick preset: compile on vs off", 130, 60),
     ("ddp", "torchrun --nproc_per_node=1, NCCL DDP", 60, 20),
+    ("train-speed", "training speed, 256 px / 9 blocks", 250, 60),
+    ("cli", "CLI: train --preset paper, --resume, export, convert", 100, 30),
+    ("tests-gpu", "pytest -m gpu (CUDA)", 150, 30),
+    ("convert-speed", "conversion speed on the GPU", 90, 25),
+    ("tests-engine", "engine suite on CUDA", 60, 20),
 ]
 
 
@@ -289,6 +291,8 @@ class Check:
         self.device = args.device
         self.cuda = args.device.startswith("cuda")
         self.sizes = {"full": FULL, "tiny": TINY}[args.sizes or ("full" if self.cuda else "tiny")]
+        if args.batches:
+            self.sizes = replace(self.sizes, batches=args.batches)
         self.py = args.python
         self.out = Path(args.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -633,6 +637,8 @@ print("GPU_CHECK_ENV " + json.dumps(info))
             if "gpu_busy_median" in report:
                 text += (f", GPU busy {report['gpu_busy_median']:.0%}, peak {report['peak_gpu_gib_max']:.2f} GiB "
                          f"allocated, {report['peak_gpu_reserved_gib_max']:.2f} reserved")
+            if report.get("thread_split"):  # which of decoding, translating and writing held it up
+                text += " (converting thread: " + ", ".join(f"{k} {v:.0%}" for k, v in report["thread_split"].items()) + ")"
             parts.append(text)
             r.verdict = "; ".join(parts)
             if ran.timed_out:
@@ -695,7 +701,10 @@ print("GPU_CHECK_ENV " + json.dumps(info))
             r.status = "PASS" if all(m is True for m in judged) else "MISS"
 
     def run_all(self, only: set[str] | None) -> int:
-        chosen = [s for s in STEPS if s[0] == "env" or not only or s[0] in only]
+        caps = dict(self.args.cap or ())
+        chosen = [(k, t, caps.get(k, cap), floor) for k, t, cap, floor in STEPS]
+        if only:  # the order asked for: the step that matters most runs first on a short lease
+            chosen = [chosen[0]] + sorted((s for s in chosen if s[0] in only), key=lambda s: self.args.steps.split(",").index(s[0]))
         last = len(chosen) - 1
         self.report(0, last, self.run_step(chosen, 0))
         if self.jobs == 1:
@@ -878,15 +887,26 @@ def ddp_worker(args: argparse.Namespace) -> int:
     return 0 if type(result).__name__ == "Finished" else 1
 
 
+def _cap(text: str) -> tuple[str, float]:
+    key, _, seconds = text.partition("=")
+    if key not in {s[0] for s in STEPS} or not seconds.replace(".", "", 1).isdigit():
+        raise argparse.ArgumentTypeError(f"expected STEP=SECONDS with STEP one of the steps, got {text!r}")
+    return key, float(seconds)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cuda", help="cuda (the check) or cpu (the tiny dry run)")
     p.add_argument("--out", default=os.environ.get("OUT") or "/tmp/cyclegan-gpu-check",
                    help="folder for gpu_check.md, .json and .log (default: $OUT)")
     p.add_argument("--sizes", choices=("full", "tiny"), help="default: full on CUDA, tiny on the CPU")
-    p.add_argument("--budget", type=float, default=470.0, help="seconds for the whole check")
+    p.add_argument("--budget", type=float, default=540.0, help="seconds for the whole check")
     p.add_argument("--steps", help="comma-separated steps to run (env always runs): "
                                    + ",".join(s[0] for s in STEPS[1:]))
+    p.add_argument("--cap", action="append", type=_cap, metavar="STEP=SECONDS",
+                   help="a step's own time cap instead of the table's (repeatable)")
+    p.add_argument("--batches", type=lambda v: tuple(int(b) for b in v.split(",")),
+                   help="train-speed's batch sizes, comma-separated (default: the sizes' own)")
     p.add_argument("--python", default=sys.executable, help="the Python that runs every step")
     p.add_argument("--jobs", type=int, default=2, help="steps side by side in a CPU dry run (a GPU check: always 1)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (generated data, runs)")

@@ -186,7 +186,7 @@ def judged_on_a_fake_gpu(tmp_path, **figures):
         check.close()
 
 
-def test_gpu_figures_are_judged_against_the_issues_targets(tmp_path):
+def test_gpu_figures_are_judged_against_the_issues_targets(tmp_path, monkeypatch):
     steps = PRESETS["quick"].train["steps"]
     quick = {"on": (12.0, 0.010), "off": (8.0, 0.020)}  # compile: 4 s more to start, 10 ms less a step
     results, targets = judged_on_a_fake_gpu(tmp_path / "a", speedup_b1=6.0, mfu_b16=0.40, busy=0.95, huge_gib=3.5,
@@ -197,8 +197,34 @@ def test_gpu_figures_are_judged_against_the_issues_targets(tmp_path):
     assert saves == pytest.approx(-4 + (steps - 1) * 0.010)
 
     slow_compile = {"on": (60.0, 0.015), "off": (8.0, 0.020)}  # 52 s more to start, 5 ms less a step: costs
-    results, targets = judged_on_a_fake_gpu(tmp_path / "b", speedup_b1=4.0, mfu_b16=0.30, busy=0.80, huge_gib=4.5,
+    # Quick has not compiled by default since an H100 measured this: a costly compile is then no miss
+    assert PRESETS["quick"].train["compile"] == "off"
+    results, _ = judged_on_a_fake_gpu(tmp_path / "b", speedup_b1=6.0, mfu_b16=0.40, busy=0.95, huge_gib=3.5,
+                                      quick=slow_compile)
+    assert results["compile-quick"].status == "PASS"
+    assert "Quick does not compile by default" in results["compile-quick"].verdict
+    monkeypatch.setitem(PRESETS["quick"].train, "compile", "auto")  # as it was: compile on CUDA
+    results, targets = judged_on_a_fake_gpu(tmp_path / "c", speedup_b1=4.0, mfu_b16=0.30, busy=0.80, huge_gib=4.5,
                                             quick=slow_compile)
     assert {k: r.status for k, r in results.items()} == dict.fromkeys(results, "MISS")
     assert not any(t["met"] for t in targets.values())
     assert "must not be Quick's default" in results["compile-quick"].verdict
+
+
+def test_a_rerun_on_a_short_lease_takes_its_own_caps_and_order(tmp_path, capsys):
+    """``--steps`` runs in the order given and ``--cap`` replaces a step's cap: a rerun after a cut
+    check puts what matters first and gives compiling the time it took (an H100: 65 s and more)."""
+    args = gc.parse_args(["--device", "cpu", "--out", str(tmp_path), "--steps", "ddp,compile-quick",
+                          "--cap", "ddp=33", "--cap", "train-speed=7.5", "--batches", "2,1"])
+    assert args.cap == [("ddp", 33.0), ("train-speed", 7.5)] and args.batches == (2, 1)
+    for bad in ("ddp", "nothing=3", "ddp=soon"):
+        with pytest.raises(SystemExit):
+            gc.parse_args(["--cap", bad])
+    capsys.readouterr()
+    check = gc.Check(args)
+    try:
+        assert check.sizes.batches == (2, 1)
+        assert check.run_all({"ddp", "compile-quick"}) == 0
+    finally:
+        check.close()
+    assert [s["key"] for s in json.loads((tmp_path / "gpu_check.json").read_text())["steps"]] == ["env", "ddp", "compile-quick"]
