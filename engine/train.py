@@ -127,6 +127,10 @@ class Trainer:
             self.model.distribute(lambda module: DistributedDataParallel(module, device_ids=ids))
         if self.speed.compile:
             self.model.compile()
+            # the first step holds the compilation; without a word, a bar at 0 for a minute looks hung
+            self.messages.append(Message("info", f"compiling the networks for {self.device.type}: the first step "
+                                         "comes after a minute or more (an H100 took 66 s for the Quick recipe's "
+                                         "networks), the later ones are faster; --compile off skips it"))
         factor = step_lr_factor(c.steps) if c.steps else lr_factor(c.epochs, c.epochs_decay)
         self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, factor)
                            for name, opt in self.model.optimizers.items()}

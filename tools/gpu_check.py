@@ -638,7 +638,8 @@ print("GPU_CHECK_ENV " + json.dumps(info))
                 text += (f", GPU busy {report['gpu_busy_median']:.0%}, peak {report['peak_gpu_gib_max']:.2f} GiB "
                          f"allocated, {report['peak_gpu_reserved_gib_max']:.2f} reserved")
             if report.get("thread_split"):  # which of decoding, translating and writing held it up
-                text += " (converting thread: " + ", ".join(f"{k} {v:.0%}" for k, v in report["thread_split"].items()) + ")"
+                shares = ", ".join(f"{k} {v:.0%}" for k, v in report["thread_split"].items())
+                text += f" (converting thread: {shares})"
             parts.append(text)
             r.verdict = "; ".join(parts)
             if ran.timed_out:
@@ -704,7 +705,8 @@ print("GPU_CHECK_ENV " + json.dumps(info))
         caps = dict(self.args.cap or ())
         chosen = [(k, t, caps.get(k, cap), floor) for k, t, cap, floor in STEPS]
         if only:  # the order asked for: the step that matters most runs first on a short lease
-            chosen = [chosen[0]] + sorted((s for s in chosen if s[0] in only), key=lambda s: self.args.steps.split(",").index(s[0]))
+            asked = self.args.steps.split(",")
+            chosen = [chosen[0]] + sorted((s for s in chosen if s[0] in only), key=lambda s: asked.index(s[0]))
         last = len(chosen) - 1
         self.report(0, last, self.run_step(chosen, 0))
         if self.jobs == 1:
