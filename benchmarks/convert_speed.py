@@ -151,13 +151,13 @@ def main() -> None:
                 wall = time.perf_counter() - t0
             assert summary.ok, summary
             piped.append(args.count / wall)
-            splits.append(summary.time_split)
+            splits.append({k: v / wall for k, v in summary.time_split.items()})  # shares of this repeat's wall time
             line = f"repeat {r + 1}: pipeline {piped[-1]:.2f} img/s"
             if plain:
                 line += f", plain {plain[-1]:.2f} img/s"
             if cuda:
                 line += f", GPU busy {busy[-1]:.0%}, peak GPU memory {memory[-1]:.2f} GiB ({reserved[-1]:.2f} reserved)"
-            line += "; converting thread: " + ", ".join(f"{k} {v / wall:.0%}" for k, v in summary.time_split.items())
+            line += "; converting thread: " + ", ".join(f"{k} {v:.0%}" for k, v in splits[-1].items())
             print(line, flush=True)
 
     mq = statistics.median(piped)
@@ -167,8 +167,7 @@ def main() -> None:
               "torch": torch.__version__, "count": args.count, "width": w, "height": h, "blocks": args.blocks,
               "ngf": args.ngf, "batch": args.batch, "compile": options.compile, "tile": args.tile,
               "repeats": args.repeats, "pipeline_images_per_s": piped, "pipeline_images_per_s_median": mq,
-              # shares of the last repeat's wall time the converting thread spent on each: which one bounds it
-              "thread_split": {k: v / (args.count / piped[-1]) for k, v in splits[-1].items()}}
+              "thread_split": splits[-1]}  # the last repeat's: which of the three bounds it
     if plain:
         mp = statistics.median(plain)
         report.update(plain_images_per_s=plain, plain_images_per_s_median=mp, speed_vs_plain=mq / mp)

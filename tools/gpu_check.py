@@ -701,12 +701,13 @@ print("GPU_CHECK_ENV " + json.dumps(info))
         else:
             r.status = "PASS" if all(m is True for m in judged) else "MISS"
 
-    def run_all(self, only: set[str] | None) -> int:
+    def run_all(self, only: list[str] | None) -> int:
+        """Every step in the table's order, or env then ``only`` in the order asked (on a short lease the step
+        that matters most runs first)."""
         caps = dict(self.args.cap or ())
         chosen = [(k, t, caps.get(k, cap), floor) for k, t, cap, floor in STEPS]
-        if only:  # the order asked for: the step that matters most runs first on a short lease
-            asked = self.args.steps.split(",")
-            chosen = [chosen[0]] + sorted((s for s in chosen if s[0] in only), key=lambda s: asked.index(s[0]))
+        if only:
+            chosen = [chosen[0]] + sorted((s for s in chosen[1:] if s[0] in only), key=lambda s: only.index(s[0]))
         last = len(chosen) - 1
         self.report(0, last, self.run_step(chosen, 0))
         if self.jobs == 1:
@@ -930,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.ddp_worker:
         return ddp_worker(args)
-    only = set(args.steps.split(",")) if args.steps else None
+    only = args.steps.split(",") if args.steps else None
     check = Check(args)
     try:
         return check.run_all(only)

@@ -224,7 +224,7 @@ def test_a_rerun_on_a_short_lease_takes_its_own_caps_and_order(tmp_path, capsys)
     check = gc.Check(args)
     try:
         assert check.sizes.batches == (2, 1)
-        assert check.run_all({"ddp", "compile-quick"}) == 0
+        assert check.run_all(["ddp", "compile-quick"]) == 0
     finally:
         check.close()
     assert [s["key"] for s in json.loads((tmp_path / "gpu_check.json").read_text())["steps"]] == ["env", "ddp", "compile-quick"]
