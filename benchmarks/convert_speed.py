@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import shutil
 import statistics
@@ -96,6 +97,8 @@ def main() -> None:
     p.add_argument("--overlap", type=int, default=128, help="pixels shared by neighbouring tiles")
     p.add_argument("--warmup", type=int, default=0, help="images converted untimed first, with the same options")
     p.add_argument("--skip-plain", action="store_true", help="time the pipeline alone")
+    p.add_argument("--more-workers", type=int, default=0, metavar="N",
+                   help="also time the pipeline with N decoding and N encoding threads (0: not)")
     p.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
     args = p.parse_args()
     w, h = map(int, args.size.split("x"))
@@ -124,6 +127,8 @@ def main() -> None:
             assert convert_folder(model, warm, Path(tmp) / "warm_out", options).ok
             print(f"warm-up: {args.warmup} images in {time.perf_counter() - t0:.1f} s", flush=True)
         plain, piped, busy, busy_sum, memory, reserved, splits, profiled = [], [], [], [], [], [], [], []
+        more, more_splits = [], []
+        more_options = dataclasses.replace(options, workers=args.more_workers)
         for r in range(args.repeats):
             if not args.skip_plain:
                 plain_net.to(device)
@@ -163,6 +168,15 @@ def main() -> None:
                 line += (f", GPU busy {busy[-1]:.0%} (profiled pass: {profiled[-1]:.2f} img/s), peak GPU memory"
                          f" {memory[-1]:.2f} GiB ({reserved[-1]:.2f} reserved)")
             line += "; converting thread: " + ", ".join(f"{k} {v:.0%}" for k, v in splits[-1].items())
+            if args.more_workers:  # does decoding or encoding hold the pipeline back?
+                t0 = time.perf_counter()
+                summary = convert_folder(model, src, Path(tmp) / f"more{r}", more_options)
+                wall = time.perf_counter() - t0
+                assert summary.ok, summary
+                more.append(args.count / wall)
+                more_splits.append({k: v / wall for k, v in summary.time_split.items()})
+                line += (f"; with {args.more_workers} workers {more[-1]:.2f} img/s, converting thread: "
+                         + ", ".join(f"{k} {v:.0%}" for k, v in more_splits[-1].items()))
             print(line, flush=True)
 
     mq = statistics.median(piped)
@@ -172,13 +186,17 @@ def main() -> None:
               "torch": torch.__version__, "count": args.count, "width": w, "height": h, "blocks": args.blocks,
               "ngf": args.ngf, "batch": args.batch, "compile": options.compile, "tile": args.tile,
               "repeats": args.repeats, "pipeline_images_per_s": piped, "pipeline_images_per_s_median": mq,
-              "thread_split": splits[-1]}  # the last repeat's: which of the three bounds it
+              "workers": options.workers, "thread_split": splits[-1]}  # the last repeat's: which of the three bounds it
     if plain:
         mp = statistics.median(plain)
         report.update(plain_images_per_s=plain, plain_images_per_s_median=mp, speed_vs_plain=mq / mp)
         print(f"median of {args.repeats}: plain loop {mp:.2f} img/s, pipeline {mq:.2f} img/s, ratio {mq / mp:.2f}x")
     else:
         print(f"median of {args.repeats}: pipeline {mq:.2f} img/s")
+    if more:
+        report.update(more_workers=args.more_workers, more_workers_images_per_s=more,
+                      more_workers_images_per_s_median=statistics.median(more), more_workers_thread_split=more_splits[-1])
+        print(f"median of {args.repeats} with {args.more_workers} workers: {statistics.median(more):.2f} img/s")
     if busy:
         report.update(gpu_busy=busy, profiled_images_per_s=profiled, gpu_busy_median=statistics.median(busy),
             gpu_busy_sum_median=statistics.median(busy_sum), peak_gpu_gib=memory, peak_gpu_gib_max=max(memory), peak_gpu_reserved_gib=reserved,

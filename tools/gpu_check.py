@@ -33,8 +33,9 @@ Steps (each its own cap; the figures come from the benchmarks' ``--json`` and th
   cli             ``python -m engine train --preset paper`` a few hundred steps, ``--resume``,
                   ``export``, ``convert``: time to the first step (compile included), s/step after warm-up
   compile-quick   the Quick preset with compile on (cold cache) and off: does compiling pay over a Quick run?
-  convert-speed   benchmarks/convert_speed.py at 1024x768 (a folder) and 4000x3000 (tiled): images/s,
-                  the share of wall time the GPU is busy, peak GPU memory
+  convert-speed   benchmarks/convert_speed.py at 1024x768 (a folder) and 4000x3000 (tiled): images/s
+                  (the folder also with 8 decoding and encoding threads: are they the bound?), the share of
+                  wall time the GPU is busy, peak GPU memory
   ddp             ``torchrun --nproc_per_node=1`` on NCCL through the engine's DistributedDataParallel path
 
 CPU dry run, tiny sizes, part of the fast tests (tests/tools/test_gpu_check.py), so the script
@@ -619,7 +620,8 @@ print("GPU_CHECK_ENV " + json.dumps(info))
         s = self.sizes
         figures, judged, parts, rans = {}, [], [], []
         r.figures = figures  # filled as each run ends: a timeout in the second keeps the first's
-        for key, (count, size, repeats, warmup), extra in (("folder", s.folder, ["--compile", "auto"]),
+        for key, (count, size, repeats, warmup), extra in (("folder", s.folder, ["--compile", "auto",
+                                                                                 "--more-workers", "8"]),
                                                             ("huge", s.huge, ["--skip-plain", *s.huge_tiles])):
             path = self.work / f"convert_{key}.json"
             ran = self.run([self.py, "benchmarks/convert_speed.py", "--device", self.device, "--count", str(count),
@@ -640,6 +642,9 @@ print("GPU_CHECK_ENV " + json.dumps(info))
             if report.get("thread_split"):  # which of decoding, translating and writing held it up
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in report["thread_split"].items())
                 text += f" (converting thread: {shares})"
+            if "more_workers_images_per_s_median" in report:  # is decoding or encoding the bound?
+                text += (f"; with {report['more_workers']} workers {report['more_workers_images_per_s_median']:.2f} "
+                         "img/s")
             parts.append(text)
             r.verdict = "; ".join(parts)
             if ran.timed_out:

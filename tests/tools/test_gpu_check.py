@@ -39,6 +39,7 @@ def test_cpu_dry_run_reports_every_step(tmp_path):
     assert figures["cli"]["convert"]["outputs"] == min(gc.TINY.photos, gc.CLI_CONVERT_IMAGES)
     assert figures["compile-quick"]["compile_off"]["s_per_step"] > 0
     assert figures["convert-speed"]["huge"]["pipeline_images_per_s_median"] > 0
+    assert figures["convert-speed"]["folder"]["more_workers_images_per_s_median"] > 0  # are threads the bound?
     assert figures["ddp"]["ddp_wrapped"] and figures["ddp"]["steps"] == gc.TINY.ddp_steps
     summary = (out / "gpu_check.md").read_text()
     assert all(f"| {key} | RAN |" in summary for key in keys), summary
