@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSystemTrayIcon, QTabWidget
 
@@ -27,13 +27,19 @@ def device_summary() -> str:
     return describe(pick_device("auto"))
 
 
+def first_size(available: QSize) -> QSize:
+    """The size a first start opens at: roomy on a large screen, never larger than the one it is on
+    (a 1024x700 laptop screen gets all of it rather than a window hanging off its edges)."""
+    return QSize(min(1200, available.width()), min(780, available.height()))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, library: Library | None = None, settings=None):
         super().__init__()
         self.library = library or Library()
         self.settings = settings or app_settings()
         self.setWindowTitle("CycleGAN Studio")
-        self.resize(1200, 780)
+        self.resize(first_size(self.screen().availableGeometry().size()))
 
         self.datasets = DatasetsPage(self.library)
         self.train = TrainPage(self.library)

@@ -165,3 +165,11 @@ def test_a_long_path_is_cut_in_the_middle_and_never_runs_under_the_clear_button(
     button = next(b for b in field.findChildren(QToolButton) if b.isVisible())
     text_right = field.text_rect().left() + field.fontMetrics().horizontalAdvance(shown)
     assert text_right < button.x()
+
+
+def test_a_first_start_opens_no_larger_than_its_screen(window):
+    """It opened at 1200x780 whatever the screen: on a 1024x700 laptop its right and bottom edges,
+    status bar included, hung off the screen (the offscreen platform's screen is 800x800)."""
+    available = window.screen().availableGeometry()
+    assert window.width() <= available.width() and window.height() <= available.height()
+    assert window.width() >= min(1024, available.width())  # and it still takes the room there is
