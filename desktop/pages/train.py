@@ -145,7 +145,6 @@ class TrainPage(QWidget):
         self.form = ConfigForm(TrainConfig, top, SHOWN, NOT_IN_FORM, self)  # its rows line up with the ones above
         self.form.changed.connect(self._field_changed)
         bottom = QFormLayout()
-        bottom.addRow(self.estimate)
         bottom.addRow("Device", self.device)
         save_settings, load_settings = QPushButton("Save settings…"), QPushButton("Load settings…")
         save_settings.setToolTip("Keep these settings in a file, to use again or share")
@@ -194,8 +193,10 @@ class TrainPage(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
-        left.addLayout(controls)
         left.addWidget(runs_box, 1)
+        footer = QVBoxLayout()  # in view whatever the form's scroll: what a run will take, and Start
+        footer.addWidget(self.estimate)
+        footer.addLayout(controls)
 
         # ---- the run
         self.view = RunView()
@@ -205,7 +206,7 @@ class TrainPage(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.view)
-        split_page(self, left, right, (440, 760), scroll_right=False)
+        split_page(self, left, right, (440, 760), scroll_right=False, left_footer=footer)
 
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter, QStyle,
-                               QStyleOptionFrame, QToolButton, QWidget)
+                               QStyleOptionFrame, QToolButton, QVBoxLayout, QWidget)
 
 
 class FormScroll(QScrollArea):
@@ -33,18 +33,28 @@ def pane_width(content: QWidget) -> int:
 
 
 def split_page(page: QWidget, left: QLayout, right: QLayout, sizes: tuple[int, int],
-               scroll_right: bool = True) -> QSplitter:
+               scroll_right: bool = True, left_footer: QLayout | None = None) -> QSplitter:
     """A page's frame: a form or a list on the left, the work on the right, with a movable divider.
 
     Both panes scroll when the window is smaller than their content, so no page ever makes
     the window grow, and every field keeps its full height at 1024x700 (or 800x600).
+    ``left_footer`` stays in view under the left pane's scrolling part: the buttons that start
+    the page's work are never below the fold.
     """
     splitter = QSplitter()
     for i, (layout, scroll) in enumerate(((left, True), (right, scroll_right))):
         pane = QWidget()
         pane.setLayout(layout)
         # the form keeps its width (no sideways scrolling) and scrolls up and down
-        splitter.addWidget(scrolled(pane, keep_width=i == 0) if scroll else pane)
+        shown = scrolled(pane, keep_width=i == 0) if scroll else pane
+        if i == 0 and left_footer is not None:
+            column = QWidget()
+            column_layout = QVBoxLayout(column)
+            column_layout.setContentsMargins(0, 0, 0, 0)
+            column_layout.addWidget(shown, 1)
+            column_layout.addLayout(left_footer)
+            shown = column
+        splitter.addWidget(shown)
     splitter.setStretchFactor(1, 3)
     splitter.setSizes(list(sizes))
     splitter.setChildrenCollapsible(False)

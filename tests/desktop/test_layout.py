@@ -173,3 +173,20 @@ def test_a_first_start_opens_no_larger_than_its_screen(window):
     available = window.screen().availableGeometry()
     assert window.width() <= available.width() and window.height() <= available.height()
     assert window.width() >= min(1024, available.width())  # and it still takes the room there is
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (800, 600)])
+def test_the_buttons_that_start_work_are_in_view_without_scrolling(qtbot, window, size):
+    """At 1024x700 the Train page's Start, Pause and Stop sat about 500 px below its form's fold:
+    a new user saw a long form and no way to begin."""
+    window.resize(*size)
+    for page, buttons in ((window.train, ("start_button", "pause_button", "stop_button")),
+                          (window.convert, ("start_button",))):
+        window.tabs.setCurrentWidget(page)
+        qtbot.wait(30)
+        for name in buttons:
+            button = getattr(page, name)
+            shown = button.visibleRegion().boundingRect()
+            assert shown.height() == button.height() and shown.width() == button.width(), (page, name)
+        if page is window.train:
+            assert not page.estimate.visibleRegion().isEmpty()  # what a run will take, beside Start
