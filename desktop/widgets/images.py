@@ -38,6 +38,7 @@ class ScaledImage(QLabel):
 
     def __init__(self, placeholder: str = "", parent=None):
         super().__init__(placeholder, parent)
+        self._placeholder = placeholder
         self._image = QImage()
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(64, 48)
@@ -50,6 +51,12 @@ class ScaledImage(QLabel):
 
     def has_image(self) -> bool:
         return not self._image.isNull()
+
+    def clear_image(self) -> None:
+        """Back to the placeholder text."""
+        self._image = QImage()
+        self.setPixmap(QPixmap())
+        self.setText(self._placeholder)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -116,6 +123,12 @@ class SampleGrid(QWidget):
         for key, view in self.views.items():
             if key in images:
                 view.set_image(array_to_qimage(images[key]))
+
+    def clear(self) -> None:
+        """No pictures: a new run must not show the last one's as its own."""
+        self.step = None
+        for view in self.views.values():
+            view.clear_image()
 
     def show_grid_file(self, path: str | Path) -> None:
         """Show a saved samples/step_*.png (a grid of the panels with 2 px padding) in the views."""

@@ -56,6 +56,7 @@ class SampleHistory(QWidget):
 
     def clear(self) -> None:
         self.grids = []
+        self.grid.clear()
         self._sync_slider(follow=True)
         self.step_label.setText("No samples yet")
 

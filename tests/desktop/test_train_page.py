@@ -88,6 +88,17 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert "step 1 " in page.view.log.toPlainText() or "run " in page.view.log.toPlainText()
     assert page.runs.item(0).text().endswith(f"step {page.progress.value()}")
 
+    # a new run starts with empty panels: it showed the last run's pictures as its own until its first samples
+    grid = page.view.samples.grid
+    assert any(view.has_image() for view in grid.views.values())
+    page.form.field("sample_every").setValue(100000)
+    page.run_name.setText("second")
+    page.start()
+    assert page.worker is not None and not any(view.has_image() for view in grid.views.values())
+    assert all(view.text() == "no sample yet" for view in grid.views.values())
+    page.stop()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+
 
 def test_continue_needs_a_selected_run(qtbot, window, tmp_path):
     page = with_dataset(window, tmp_path)
