@@ -96,6 +96,10 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     """Every image's output path (mirroring the input tree) and format; inputs that cannot be used are listed."""
     check_folders(src, dst)
     inputs = list_images(src, options.recursive)
+    if not inputs:  # refused, not "0 converted": nothing was done, and nothing is written
+        below = 0 if options.recursive else len(list_images(src, True))
+        raise ValueError(f"the input folder {src} has no images" +
+                         (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else ""))
     resolved = {p: _resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
     taken: set[Path] = set()

@@ -535,7 +535,7 @@ class ConvertPage(QWidget):
             self.finished_long.emit(f"{text} → {s.output_dir}")
 
     def on_failed(self, reason: str) -> None:
-        self.error.setText(reason)
+        self.error.setText(reason[:1].upper() + reason[1:])  # the engine's messages are sentence fragments
         self.status.setText("Conversion did not start.")
 
     def _worker_done(self) -> None:

@@ -37,6 +37,19 @@ def test_preview_one_writes_nothing(qtbot, window, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path):
+    """It said "0 converted in 0:00." with a full bar and made the output folder."""
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    (tmp_path / "empty").mkdir()
+    page.input.set_path(str(tmp_path / "empty"))
+    page.output.set_path(str(tmp_path / "out"))
+    convert(qtbot, page)
+    assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images")
+    assert page.status.text() == "Conversion did not start." and page.progress.value() < page.progress.maximum()
+    assert not (tmp_path / "out").exists()
+
+
 def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_path, monkeypatch):
     page = setup(window, tmp_path)
     convert(qtbot, page)

@@ -206,6 +206,19 @@ def test_refuses_unsafe_folders(model, tmp_path):
     assert Image.open(src / "x.png").size == (8, 8)
 
 
+def test_a_folder_without_images_is_refused_before_anything_is_written(model, tmp_path):
+    """It ended "0 converted" with the bar at 100 % and an output folder made: it looked like success."""
+    empty = tmp_path / "empty"
+    (empty / "notes").mkdir(parents=True)
+    (empty / "notes" / "readme.txt").write_text("not an image")
+    with pytest.raises(ValueError, match="has no images$"):
+        run(model, empty, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    noise(8, 8).save(empty / "notes" / "x.png")
+    with pytest.raises(ValueError, match="sub-folders hold 1"):
+        convert_folder(model, empty, tmp_path / "out", ConvertConfig(recursive=False))
+
+
 def test_unwritable_output_stops_with_a_clear_message(model, tmp_path):
     (tmp_path / "in").mkdir()
     noise(8, 8).save(tmp_path / "in" / "x.png")
