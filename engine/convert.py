@@ -16,6 +16,7 @@ import errno
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,20 +236,21 @@ class Translator:
         return h * w > self.max_pixels or bool(self.tile and (h > self.tile or w > self.tile))
 
     @torch.inference_mode()
-    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
+    def __call__(self, batch: torch.Tensor, between_tiles: Callable[[], None] = lambda: None) -> torch.Tensor:
         """uint8 (N, C, H, W) in, uint8 (N, C, H, W) out, on the CPU.
 
         With ``work_size``, an image longer than that is translated at that size (its long side)
         and the result scaled back up: how models trained at 256 px are commonly used on photos.
+        ``between_tiles`` runs before each tile of a tiled image (a cancel raises there).
         """
         h, w = batch.shape[-2:]
         if self.work_size and max(h, w) > self.work_size:
             TF = transforms().functional
             scale = self.work_size / max(h, w)
             small = TF.resize(batch, [max(1, round(h * scale)), max(1, round(w * scale))], antialias=True)
-            return TF.resize(self._translate(small), [h, w], interpolation=TF.InterpolationMode.BICUBIC,
-                             antialias=True)
-        return self._translate(batch)
+            return TF.resize(self._translate(small, between_tiles), [h, w],
+                             interpolation=TF.InterpolationMode.BICUBIC, antialias=True)
+        return self._translate(batch, between_tiles)
 
     def detail_scale(self, h: int, w: int) -> float:
         """How much wider than in training a picture of h x w needs the local-contrast bands: its shorter
@@ -262,21 +264,21 @@ class Translator:
             scale = min(scale, max(1.0, self.overlap / (3 * max(self.detail.sigmas))))
         return scale
 
-    def _translate(self, batch: torch.Tensor) -> torch.Tensor:
+    def _translate(self, batch: torch.Tensor, between_tiles: Callable[[], None]) -> torch.Tensor:
         if self.detail is None:
-            return self._translate_at_scale(batch)
+            return self._translate_at_scale(batch, between_tiles)
         self.detail.scale = self.detail_scale(*batch.shape[-2:])
         try:
-            return self._translate_at_scale(batch)
+            return self._translate_at_scale(batch, between_tiles)
         finally:
             self.detail.scale = 1.0  # the generator is left as loaded (an export after a conversion traces this)
 
-    def _translate_at_scale(self, batch: torch.Tensor) -> torch.Tensor:
+    def _translate_at_scale(self, batch: torch.Tensor, between_tiles: Callable[[], None]) -> torch.Tensor:
         h, w = batch.shape[-2:]
         if self.needs_tiles(h, w):  # uint8 in and out: a huge image is never held as floats
             tile = self.tile or 512
             outs = [translate_tiled(self.net, batch[i:i + 1], tile, self.overlap, self.max_pixels, self.device,
-                                    self._autocast, self._prepare) for i in range(batch.shape[0])]
+                                    self._autocast, self._prepare, between_tiles) for i in range(batch.shape[0])]
             return outs[0] if len(outs) == 1 else torch.cat(outs)  # cat would copy even a single image
         x = to_unit(batch.to(self.device, non_blocking=True))
         with self._autocast():
@@ -387,7 +389,7 @@ class _Run:
             decoded.pixels = None  # the batch holds them now; a huge input is freed before its output is encoded
         t0 = time.perf_counter()
         try:
-            outputs = self.t(batch)
+            outputs = self.t(batch, self.control.checkpoint)
         except torch.OutOfMemoryError:
             raise OutputError(errno.ENOMEM, "out of memory translating "
                               f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --max-pixels or --tile, "

@@ -526,8 +526,8 @@ class ConvertPage(QWidget):
             parts.append(f"{len(s.failed)} failed")
         text = ", ".join(parts) + f" in {format_duration(s.seconds)}"
         if s.cancelled:
-            text = "Cancelled: " + text + ". Tick “Skip images already converted” to continue later."
-        self.status.setText(text + ".")
+            text = "Cancelled: " + text
+        self.status.setText(text + (". Tick “Skip images already converted” to continue later." if s.cancelled else "."))
         if s.error:
             self.error.setText(s.error)
         self.open_button.setEnabled(True)

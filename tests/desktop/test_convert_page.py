@@ -103,3 +103,12 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c")]
     assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 2
     assert Image.open(tmp_path / "out_c" / "img_000.png").size == (40, 32)
+
+
+def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window, tmp_path):
+    from engine.events import ConvertSummary
+
+    page = setup(window, tmp_path)
+    page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
+    text = page.status.text()
+    assert text.startswith("Cancelled: 2 converted in ") and text.endswith("to continue later.") and ".." not in text

@@ -9,7 +9,7 @@ from PIL import Image, ImageCms
 
 from engine.config import ConvertConfig, ModelConfig
 from engine.convert import Translator, convert_folder
-from engine.events import Control, ConvertFinished, ConvertProgress, FileDone, FileFailed
+from engine.events import Control, ConvertFinished, ConvertProgress, FileDone, FileFailed, Stopped
 from engine.modelfile import LoadedModel, load_model
 from engine.nets import build_generator
 from tests.conftest import make_model_file, small_tmpfs
@@ -102,6 +102,22 @@ def test_tiles_of_a_network_without_instance_norm_need_no_statistics_pass():
     Translator(model, "cpu", tile=128, overlap=32)(x)
     assert len(calls) == len(tile_starts(200, 128, 32)) * len(tile_starts(300, 128, 32))
     assert all(max(shape) <= 128 for shape in calls)
+
+
+def test_a_cancel_stops_a_tiled_photo_between_its_tiles(model):
+    """Cancel was seen only between images: a 2400x1800 photo on a CPU kept converting for 20 s after it."""
+    control, tiles = Control(), []
+
+    def between_tiles():
+        tiles.append(1)
+        if len(tiles) == 3:
+            control.stop()
+        control.checkpoint()
+
+    x = torch.randint(0, 256, (1, 3, 200, 300), dtype=torch.uint8)
+    with pytest.raises(Stopped):
+        Translator(model, "cpu", tile=128, overlap=32)(x, between_tiles)
+    assert len(tiles) == 3  # of 6: it stopped at the third, not after the last
 
 
 def test_tiled_matches_untiled(tmp_path):
