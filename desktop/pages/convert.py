@@ -328,7 +328,8 @@ class ConvertPage(QWidget):
         self.files_label.setText("Files")
         self.error.clear()
         self.progress.setValue(0)
-        self.status.setText("Ready to convert." if not self.validate() else "Pick a model and two folders.")
+        problem = self.validate()
+        self.status.setText(f"{problem[:1].upper()}{problem[1:]}." if problem else "Ready to convert.")
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:

@@ -254,6 +254,7 @@ class TrainPage(QWidget):
         wanted = "pix2pix" if aligned or (paired and self.current_method() == "pix2pix") else "cyclegan"
         if wanted != self.current_method():
             self.method.setCurrentIndex(self.method.findData(wanted))
+        self._sync_buttons()
         self._schedule_estimate()
 
     def _method_changed(self, *_) -> None:
@@ -337,7 +338,7 @@ class TrainPage(QWidget):
     def build_config(self) -> TrainConfig:
         entry = self.current_entry()
         if entry is None:
-            raise ValueError("add a dataset first (Datasets page), then pick it here")
+            raise ValueError("Add a dataset first (Datasets page), then pick it here.")
         name = self.run_name.text().strip() or f"{entry.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         values = self.settings_values()
         values.update(data=entry.folder_a, data_b=entry.folder_b, name_a=entry.name_a, name_b=entry.name_b,
@@ -385,11 +386,16 @@ class TrainPage(QWidget):
         if self.worker is None and not self._closing:
             self._estimate_timer.start()
 
+    def _no_dataset_hint(self) -> str:
+        if self.dataset.count():
+            return "Pick a dataset to see how long a run takes on this machine."
+        return "No dataset yet: add two folders of photos on the Datasets page (Ctrl+N), then pick it above."
+
     def update_estimate(self) -> None:
         """Measure a few steps of this configuration on this machine (off the GUI thread), once per setting."""
         entry = self.current_entry()
         if entry is None or self.worker is not None or self._closing:
-            self.estimate.setText("" if entry else "Pick a dataset to see how long a run takes on this machine.")
+            self.estimate.setText("" if entry else self._no_dataset_hint())
             return
         try:
             values = self.settings_values()
@@ -450,6 +456,7 @@ class TrainPage(QWidget):
 
     def _sync_buttons(self) -> None:
         self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)
+        self.start_button.setEnabled(self.worker is None and bool(self.dataset.currentText()))  # the hint says why
 
     # --------------------------------------------------------- actions
     def start(self) -> None:
@@ -586,7 +593,6 @@ class TrainPage(QWidget):
         self.refresh()
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Pause")
         self.progress.setFormat("%p %")

@@ -112,3 +112,14 @@ def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window,
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
     text = page.status.text()
     assert text.startswith("Cancelled: 2 converted in ") and text.endswith("to continue later.") and ".." not in text
+
+
+def test_the_status_line_names_what_to_fix(qtbot, window, tmp_path):
+    """It said "Pick a model and two folders." with a model and two folders picked, one of them wrong."""
+    page = setup(window, tmp_path)
+    assert page.status.text() == "Ready to convert."
+    page.input.set_path(str(tmp_path / "nowhere"))
+    assert page.status.text() == f"Input folder {tmp_path / 'nowhere'} does not exist."
+    page.output.set_path(str(tmp_path / "in"))
+    page.input.set_path(str(tmp_path / "in"))
+    assert page.status.text().startswith("The output folder is the input folder")

@@ -54,11 +54,20 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     assert len(list((root / "trainA").iterdir())) == 3
 
 
-def test_train_page_validation(qtbot, window):
+def test_train_page_validation(qtbot, window, tmp_path):
+    """With no dataset, Start was enabled and answered "add a dataset first" in red under a status of "Ready.";
+    now Start waits for a dataset and the line beside it says where to add one."""
     page = window.train
-    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    assert "add a dataset first" in page.error.text()
-    assert page.worker is None
+    window.tabs.setCurrentWidget(page)
+    assert not page.start_button.isEnabled()
+    qtbot.waitUntil(lambda: page.estimate.text().startswith("No dataset yet"), timeout=5000)
+    assert "Datasets page" in page.estimate.text() and not page.estimate.visibleRegion().isEmpty()
+    page.start()  # however it is asked (a shortcut, a script), it refuses with a sentence
+    assert page.error.text() == "Add a dataset first (Datasets page), then pick it here." and page.worker is None
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB", 2)
+    add_dataset(window, tmp_path / "d")
+    assert page.start_button.isEnabled()
 
 
 def test_first_start_offers_the_demo(qtbot, window):
