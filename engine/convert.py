@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig
-from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit, transforms
+from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit, transforms, unreadable_reason
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -486,7 +486,4 @@ def header_pixels(path: Path) -> int:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
         return f"image is too large to convert safely: {exc}"
-    if isinstance(exc, FileNotFoundError):
-        return "file disappeared before it could be read"
-    text = str(exc).strip() or type(exc).__name__
-    return f"cannot read image: {text}"
+    return f"cannot read image: {unreadable_reason(exc)}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import torch
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset, Sampler
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,23 @@ def load_image(path: str | Path, channels: int = 3, at_least: int | None = None)
     return to_channels(open_image(path, at_least=at_least), channels)
 
 
+def unreadable_reason(exc: BaseException) -> str:
+    """Why an image could not be read, as a person says it (Pillow's messages name exception classes
+    and repeat the path, which the caller already shows)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image this app can read (damaged, or another kind of file)"
+    if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
+        return f"too large to read safely ({text})" if text else "too large to read safely"
+    if isinstance(exc, FileNotFoundError):
+        return "the file disappeared before it could be read"
+    if isinstance(exc, PermissionError):
+        return "no permission to read the file"
+    if "truncat" in text.lower():
+        return "the file ends before the image does (cut short or damaged)"
+    return f"damaged image data ({text})" if text else "damaged image data"
+
+
 def probe_image(path: Path) -> str | None:
     """Cheap header check; returns a reason if the file cannot be an image, else None."""
     try:
@@ -123,7 +140,7 @@ def probe_image(path: Path) -> str | None:
             im.verify()
         return None
     except Exception as exc:  # Pillow raises many types for bad files
-        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return unreadable_reason(exc)
 
 
 @dataclass(frozen=True)
@@ -230,7 +247,7 @@ class UnpairedDataset(Dataset):
             try:
                 return self.transform(load_image(path, self.channels))
             except Exception as exc:
-                log.warning("skipping unreadable image %s (%s)", path, exc)
+                log.warning("skipping unreadable image %s (%s)", path, unreadable_reason(exc))
         raise RuntimeError("no readable image left in the dataset")
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
@@ -390,7 +407,7 @@ class PairedDataset(Dataset):
                 both = self.transform(torch.cat([a, b]))
                 return {"A": both[:self.channels], "B": both[self.channels:]}
             except Exception as exc:
-                log.warning("skipping unreadable pair %s (%s)", pair.name, exc)
+                log.warning("skipping unreadable pair %s (%s)", pair.name, unreadable_reason(exc))
         raise RuntimeError("no readable pair left in the dataset")
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:

@@ -495,6 +495,7 @@ class ConvertPage(QWidget):
         name = Path(source).name
         item = QListWidgetItem(f"{mark} {name}" + (f": {reason}" if reason else ""))
         item.setData(Qt.ItemDataRole.UserRole, (source, output))
+        item.setData(Qt.ItemDataRole.UserRole + 1, reason)
         item.setToolTip(f"{source}\n→ {output}" if output else f"{source}\n{reason}")
         self.files.addItem(item)
         failed = len(self.failures)
@@ -504,6 +505,9 @@ class ConvertPage(QWidget):
         source, output = item.data(Qt.ItemDataRole.UserRole)
         if output:
             self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
+        else:  # a failed file has no result: another file's pictures must not stand in for it
+            self.preview.clear()
+            self.preview.caption.setText(f"{Path(source).name} was not converted: {item.data(Qt.ItemDataRole.UserRole + 1)}")
 
     def _show_latest_pair(self) -> None:
         if self._latest_pair is not None:

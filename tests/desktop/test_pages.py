@@ -158,7 +158,14 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.files.count() == 3 and len(page.failures) == 1
-    assert page.failures[0].startswith("✗ broken.jpg: cannot read image")
+    assert page.failures[0] == "✗ broken.jpg: cannot read image: not an image this app can read (damaged, or another kind of file)"
+    rows = [page.files.item(i).text()[0] for i in range(page.files.count())]
+    page.files.setCurrentRow(rows.index("✓"))
+    assert page.preview.canvas.has_images()
+    failed_row = rows.index("✗")
+    page.files.setCurrentRow(failed_row)  # it kept showing the file selected before
+    assert not page.preview.canvas.has_images()
+    assert page.preview.caption.text().startswith("broken.jpg was not converted: cannot read image")
     assert page.files_label.text() == "Files (3, 1 failed)"
     assert "2 converted" in page.status.text() and "1 failed" in page.status.text()
 

@@ -63,9 +63,12 @@ def test_listing_skips_hidden_system_and_non_images(tmp_path):
 def test_corrupt_files_are_reported_not_fatal(tmp_path):
     good = _save(Image.new("RGB", (8, 8)), tmp_path / "good.png")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (tmp_path / "notes.jpg").write_text("a text file with an image's name")
     files, bad = check_folder(tmp_path, "A")
     assert files == [good]
-    assert [p.name for p, _ in bad] == ["broken.png"]
+    # a sentence, not Pillow's "UnidentifiedImageError: cannot identify image file '/the/whole/path'"
+    assert bad == [(tmp_path / "broken.png", "the file ends before the image does (cut short or damaged)"),
+                   (tmp_path / "notes.jpg", "not an image this app can read (damaged, or another kind of file)")]
 
 
 def test_truncated_file_is_skipped_at_load_time(tmp_path, caplog):
@@ -78,7 +81,7 @@ def test_truncated_file_is_skipped_at_load_time(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         item = ds[(0, 0)]
     assert item["A"].shape == (3, 16, 16)
-    assert "a_cut.jpg" in caplog.text
+    assert "a_cut.jpg" in caplog.text and "the file ends before the image does" in caplog.text
 
 
 def test_empty_side_fails_at_once_with_a_clear_message(tmp_path):
