@@ -103,6 +103,8 @@ class ModelsPage(QWidget):
         self.message.setWordWrap(True)
         self.direction = QComboBox()
         self.direction.addItems(["AtoB", "BtoA"])
+        # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
+        self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.export_button = QPushButton("Export direction…")
         self.export_button.clicked.connect(self.export_selected)
         self.use_button = QPushButton("Convert with this")

@@ -190,7 +190,9 @@ def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | N
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setTextValue(text)
-    dialog.setMinimumWidth(min(max(420, dialog.fontMetrics().horizontalAdvance(text) + 120), 900))
+    # on its line edit: the dialog's own layout sets the dialog's minimum size when shown (it was 188 px)
+    field = dialog.findChild(QLineEdit)
+    field.setMinimumWidth(min(max(400, field.fontMetrics().horizontalAdvance(text) + 40), 880))
     if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
         return None
     return dialog.textValue().strip()

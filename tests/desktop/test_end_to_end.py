@@ -64,6 +64,10 @@ def test_dataset_train_export_convert(qtbot, window, tmp_path):
     models.refresh(str(run))
     assert models.export_button.isVisible() and models.export_button.isEnabled()
     models.direction.setCurrentIndex(0)
+    qtbot.wait(20)
+    assert models.direction.currentText() == "day → night"
+    text_width = models.direction.fontMetrics().horizontalAdvance("day → night")
+    assert models.direction.width() > text_width + 20  # the whole name and the arrow of the box
     models.export_selected(name="day2night")
     qtbot.waitUntil(lambda: window.library.model_path("day2night").exists(), timeout=30000)
     qtbot.waitUntil(lambda: "Exported" in models.message.text(), timeout=10000)
