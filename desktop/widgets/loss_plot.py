@@ -7,6 +7,8 @@ with peak downsampling and clip-to-view redraws in milliseconds, QtCharts in sec
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -40,6 +42,18 @@ def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.
     return out, (acc, norm)
 
 
+class StepAxis(pg.AxisItem):
+    """Ticks at whole, non-negative steps only: a run's first logged point drew "9.6 … 10.4", and a
+    zoomed-out view negative steps."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
+        levels = [(spacing, [v for v in values if v >= 0 and float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size) if spacing >= 1]
+        if not levels and maxVal >= 0:  # zoomed in to less than a step: the whole steps in view
+            levels = [(1.0, [float(v) for v in range(max(0, math.ceil(minVal)), math.floor(maxVal) + 1)])]
+        return levels
+
+
 class LossPlot(QWidget):
     """One curve per loss; the coloured check boxes below are the legend (nothing covers the data)."""
 
@@ -48,7 +62,8 @@ class LossPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom")})
+        self.plot.setLimits(xMin=0)  # there is no step before 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
@@ -159,5 +174,11 @@ class LossPlot(QWidget):
         return int(self._steps.size)
 
     def _redraw(self) -> None:
+        single = self._steps.size == 1  # a line needs two points: the first logged step is drawn as a dot
         for n, curve in self.curves.items():
-            curve.setData(self._steps, self._smoothed[n])
+            curve.setData(self._steps, self._smoothed[n], symbol="o" if single else None, symbolSize=6,
+                          symbolPen=None, symbolBrush=curve.opts["pen"].color())
+        if single:  # from step 0 to twice the step, not a view of a fraction of a step around it
+            self.plot.setXRange(0, 2 * max(float(self._steps[0]), 1.0), padding=0)
+        else:
+            self.plot.enableAutoRange(x=True)

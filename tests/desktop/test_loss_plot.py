@@ -54,3 +54,22 @@ def test_live_update_at_100k_points_stays_fast(qtbot):
         plot.grab()  # paints synchronously
         times.append(time.perf_counter() - t)
     assert sorted(times)[2] < 0.25, times
+
+
+def test_the_first_logged_step_is_a_dot_on_whole_non_negative_steps(qtbot):
+    """One logged point drew no curve and an axis of "9.6 … 10.4"; a later run's axis went to -10."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    plot.extend(_rows([10]))
+    qtbot.wait(50)
+    (x0, x1), _ = plot.plot.viewRange()
+    assert x0 == 0 and x1 >= 10
+    assert plot.curves["G_A"].opts["symbol"] == "o"  # a dot where a line cannot be drawn yet
+    axis = plot.plot.getAxis("bottom")
+    for low, high in ((9.6, 10.4), (-10, 30), (0, 2), (0, 100000)):
+        ticks = [v for _, values in axis.tickValues(low, high, 400) for v in values]
+        assert ticks and all(v >= 0 and float(v).is_integer() for v in ticks), (low, high, ticks)
+    plot.extend(_rows([20, 30]))
+    assert plot.curves["G_A"].opts["symbol"] is None  # a line from the second point on
