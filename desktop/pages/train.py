@@ -451,8 +451,8 @@ class TrainPage(QWidget):
         self._sync_buttons()
 
     @staticmethod
-    def _set_run_step(item: QListWidgetItem, name: str, step: int) -> None:
-        item.setText(f"{name}  ·  step {step}")
+    def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False) -> None:
+        item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else ""))
 
     def _sync_buttons(self) -> None:
         self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)
@@ -543,8 +543,15 @@ class TrainPage(QWidget):
         self.progress.setMaximum(p.total_steps)
         self.progress.setValue(p.step)
         item = self._run_items.get(self._live_run)
+        if item is None and self._live_run:  # a new run: listed (newest first) from its first step, not after it ends
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, self._live_run)
+            self.runs.blockSignals(True)
+            self.runs.insertItem(0, item)
+            self.runs.blockSignals(False)
+            self._run_items[self._live_run] = item
         if item is not None:
-            self._set_run_step(item, Path(self._live_run).name, p.step)
+            self._set_run_step(item, Path(self._live_run).name, p.step, live=True)
         if self.worker is not None and self.worker.control.paused:  # the step in flight when Pause was pressed
             self._show_paused(p.step)
             return

@@ -69,6 +69,9 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.run_name.setText("my first run")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
+    # listed while it trains (it appeared only once stopped), marked as the one training
+    assert page.runs.count() == 1 and page.runs.item(0).text().startswith("my first run  ·  step ")
+    assert page.runs.item(0).text().endswith("  ·  training")
     page.toggle_pause()
     qtbot.wait(300)
     paused_at = page.progress.value()
