@@ -33,20 +33,27 @@ def _mark(name: str) -> None:
 
 
 def splash(app):
-    """A small window shown at once, before torch and the pages load (seconds on a busy machine)."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QColor, QPixmap
+    """A small window shown at once, before torch and the pages load (seconds on a busy machine):
+    the icon on a light card, the words under it (drawn over the icon's dark bottom they were hard
+    to read, and the last line was cut by its edge)."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QPainter, QPixmap
     from PySide6.QtWidgets import QSplashScreen
 
-    icon = resource_dir() / "icons" / "app.png"
-    pixmap = QPixmap(str(icon)) if icon.exists() else QPixmap(256, 256)
-    if icon.exists():
-        pixmap = pixmap.scaled(256, 256, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    icon_path = resource_dir() / "icons" / "app.png"
+    card = QPixmap(260, 264)
+    card.fill(QColor("#f8fafc"))
+    painter = QPainter(card)
+    if icon_path.exists():
+        icon = QPixmap(str(icon_path)).scaled(180, 180, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.SmoothTransformation)
+        painter.drawPixmap((card.width() - icon.width()) // 2, 20, icon)
     else:
-        pixmap.fill(QColor("#2563eb"))
-    screen = QSplashScreen(pixmap)
+        painter.fillRect(QRect(40, 20, 180, 180), QColor("#2563eb"))
+    painter.end()
+    screen = QSplashScreen(card)
     screen.showMessage("CycleGAN Studio\nloading…", Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                       QColor("#333333"))
+                       QColor("#1e293b"))
     screen.show()
     app.processEvents()
     return screen

@@ -239,3 +239,17 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
     assert "2 image(s): PSNR" in page.message.text() and "untouched input" in page.message.text()
+
+
+def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
+    """They were dark grey over the icon's dark blue bottom, and "loading…" was cut by its edge."""
+    from desktop.app import make_app, splash
+
+    screen = splash(make_app([]))
+    qtbot.addWidget(screen)
+    image = screen.grab().toImage()
+    h, w = image.height(), image.width()
+    words = [image.pixelColor(x, y).lightness() for y in range(h - 40, h) for x in range(w)]
+    assert sum(words) / len(words) > 200  # a light ground, dark text on it
+    assert screen.message() == "CycleGAN Studio\nloading…"
+    screen.close()
