@@ -217,7 +217,7 @@ class ConvertPage(QWidget):
         right.addWidget(self.status)
         right.addWidget(self.progress)
         right.addWidget(views, 1)
-        split_page(self, left, right, (380, 700), scroll_right=False)
+        split_page(self, left, right, (470, 610), scroll_right=False)  # room for the folder paths
         # a fast batch finishes many files a second: show the newest at most every 250 ms
         self._latest_pair: tuple[str, str] | None = None
         self._preview_timer = QTimer(self)
