@@ -82,16 +82,18 @@ class AddDatasetDialog(QDialog):
         try:
             if self.use_root.isChecked():
                 if not self.root.path():
-                    raise ValueError("choose the dataset folder")
+                    raise ValueError("Choose the dataset folder.")
                 entry = self.library.add_dataset(self.name.text(), self.root.path(), None,
                                                  self.name_a.text(), self.name_b.text())
             else:
                 if not self.folder_a.path() or not self.folder_b.path():
-                    raise ValueError("choose both folders, A and B")
+                    raise ValueError("Choose both folders, A and B.")
                 entry = self.library.add_dataset(self.name.text(), self.folder_a.path(), self.folder_b.path(),
                                                  self.name_a.text(), self.name_b.text())
         except (ValueError, OSError) as exc:
-            self.error.setText(str(exc))
+            text = str(exc)
+            self.error.setText(text[:1].upper() + text[1:])
+            self.adjustSize()  # taller for a long message: its fields were squeezed to fit it instead
             return
         self.entry = entry
         self.accept()

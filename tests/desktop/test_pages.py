@@ -20,20 +20,28 @@ def combo_option(combo: QComboBox) -> QStyleOptionComboBox:
 def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
     dialog = AddDatasetDialog(window.library, window)
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.try_accept()
-    assert "give the dataset a name" in dialog.error.text() or "choose the dataset folder" in dialog.error.text()
+    assert dialog.error.text() in ("Give the dataset a name.", "Choose the dataset folder.")
     dialog.name.setText("x")
     dialog.root.set_path(str(tmp_path / "missing"))
     dialog.try_accept()
     assert "does not exist" in dialog.error.text()
+    field_height = dialog.name.height()
     write_images(tmp_path / "d" / "trainA", 1)
     (tmp_path / "d" / "trainB").mkdir()
+    (tmp_path / "d" / "trainB" / "bad.png").write_bytes(b"not an image at all")
     dialog.root.set_path(str(tmp_path / "d"))
     dialog.try_accept()
-    assert "domain B" in dialog.error.text() and "no images" in dialog.error.text()
+    text = dialog.error.text()
+    assert text.startswith("Domain B") and "unreadable" in text  # a sentence: capitalised
+    qtbot.wait(20)
+    # a message of two lines makes the dialog taller: it squeezed the fields (28 px to 23) instead
+    assert dialog.name.height() == field_height
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
     dialog.use_pair.setChecked(True)
     dialog.try_accept()
-    assert "choose both folders" in dialog.error.text()
+    assert dialog.error.text() == "Choose both folders, A and B."
     assert dialog.entry is None
 
 
