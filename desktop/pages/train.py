@@ -105,6 +105,7 @@ class TrainPage(QWidget):
         self.direction.addItem("A → B", "AtoB")
         self.direction.addItem("B → A", "BtoA")
         self.direction.setToolTip("pix2pix learns one direction: which side of each pair is the input")
+        self.direction.currentIndexChanged.connect(self._lay_out_for_the_form)
         self.run_name = QLineEdit()
         self.run_name.setPlaceholderText("dataset and date")
         self.run_name.setToolTip("The run's folder name in the library")
@@ -255,10 +256,12 @@ class TrainPage(QWidget):
         if wanted != self.current_method():
             self.method.setCurrentIndex(self.method.findData(wanted))
         self._sync_buttons()
+        self._lay_out_for_the_form()
         self._schedule_estimate()
 
     def _method_changed(self, *_) -> None:
         method = self.current_method()
+        self._lay_out_for_the_form()
         self.method_note.setText(METHOD_NOTES[method])
         self.top.setRowVisible(self._direction_row, method == "pix2pix")
         for key, only in ONLY_FOR.items():
@@ -566,13 +569,25 @@ class TrainPage(QWidget):
 
     def show_method(self, config: TrainConfig) -> None:
         """Lay out the plot and the samples for the run's method (its losses, its panels, its sides)."""
-        cls = METHODS[config.method]
+        self._lay_out(config.method, config.name_a, config.name_b, config.direction)
+
+    def _lay_out(self, method: str, name_a: str, name_b: str, direction: str) -> None:
+        cls = METHODS[method]
         self.plot.set_loss_names(cls.loss_names)
         self.samples.set_panels(cls.sample_names, cls.sample_columns)
-        a, b = config.name_a, config.name_b
-        if config.method == "pix2pix" and config.direction == "BtoA":
+        a, b = name_a, name_b
+        if method == "pix2pix" and direction == "BtoA":
             a, b = b, a
         self.samples.set_domain_names(a, b)
+
+    def _lay_out_for_the_form(self, *_) -> None:
+        """Before a run, the empty panels and curves are the chosen method's, named after the dataset's sides
+        (with pix2pix chosen they read "→ back to A", "Real B"). A run on screen keeps its own."""
+        if self.worker is not None or self.plot.point_count() or self.view.samples.grids:
+            return
+        entry = self.current_entry()
+        self._lay_out(self.current_method(), entry.name_a if entry else "A", entry.name_b if entry else "B",
+                      self.direction.currentData() or "AtoB")
 
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"

@@ -40,6 +40,13 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
                                                 QStyle.SubControl.SC_ComboBoxEditField, train.preset)
     for key in ("pix2pix-quick", "pix2pix-paper"):  # the labels fit their field, as CycleGAN's do
         assert train.preset.fontMetrics().horizontalAdvance(PRESETS[key].label) <= field.width(), key
+    # before any run the empty panels and curves are already pix2pix's (they read "→ back to A", "Real B")
+    assert list(train.samples.views) == ["input", "output", "target"]
+    assert train.samples.captions["output"].text() == "Output → night"
+    train.direction.setCurrentIndex(1)
+    assert train.samples.captions["output"].text() == "Output → day"
+    train.direction.setCurrentIndex(0)
+    assert set(train.plot.curves) == {"G_GAN", "G_L1", "D_real", "D_fake"}
     set_tiny_training(train, steps=4)
     train.form.field("sample_every").setValue(2)
     qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
