@@ -480,7 +480,11 @@ class ConvertPage(QWidget):
 
     # ----------------------------------------------------------- slots
     def on_progress(self, p: ConvertProgress) -> None:
-        self.progress.setMaximum(max(p.total, 1))
+        if p.done == 0 and p.total:  # the first image (a large photo on a CPU: many seconds) moves no count
+            self.progress.setRange(0, 0)  # a busy bar, so the page does not look stuck
+            self.status.setText(f"Converting the first of {p.total} images…")
+            return
+        self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
         self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · ETA {format_duration(p.eta_s)}")
 
@@ -521,6 +525,8 @@ class ConvertPage(QWidget):
     def on_finished(self, s: ConvertSummary) -> None:
         self._preview_timer.stop()
         self._show_latest_pair()  # the last file converted, without waiting for the timer
+        self.progress.setRange(0, max(s.total, 1))  # never left busy (cancelled during the first image)
+        self.progress.setValue(s.converted + len(s.failed))
         if s.total == 0 and not s.error:
             self.progress.setMaximum(1)
             self.progress.setValue(1)

@@ -123,3 +123,17 @@ def test_the_status_line_names_what_to_fix(qtbot, window, tmp_path):
     page.output.set_path(str(tmp_path / "in"))
     page.input.set_path(str(tmp_path / "in"))
     assert page.status.text().startswith("The output folder is the input folder")
+
+
+def test_the_first_image_shows_a_busy_bar_not_a_stuck_zero(qtbot, window, tmp_path):
+    """16 photos of 2400x1800 showed "0 / 16 images · 0.00 img/s" and an empty bar for over 10 s."""
+    from engine.events import ConvertProgress, ConvertSummary
+
+    page = setup(window, tmp_path)
+    page.on_progress(ConvertProgress(0, 16, 0.0, float("inf")))
+    assert page.progress.maximum() == 0 and page.status.text() == "Converting the first of 16 images…"
+    page.on_progress(ConvertProgress(1, 16, 0.1, 150.0))
+    assert (page.progress.maximum(), page.progress.value()) == (16, 1) and page.status.text().startswith("1 / 16")
+    page.on_progress(ConvertProgress(0, 16, 0.0, float("inf")))
+    page.on_finished(ConvertSummary(str(tmp_path / "out"), 16, 0, 0, (), 4.0, cancelled=True))
+    assert page.progress.maximum() == 16  # a cancel during the first image leaves no busy bar behind
