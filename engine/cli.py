@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--onnx", metavar="FILE", help="also write an ONNX copy (needs the onnx package)")
     export.add_argument("--safetensors", metavar="FILE", help="also write a .safetensors copy (our metadata in its "
                                                                 "header; it loads here like the model file)")
+    export.add_argument("--replace", action="store_true", help="write over files that already exist (refused "
+                                                               "otherwise)")
     export.set_defaults(func=cmd_export)
 
     import_ = sub.add_parser("import", help="turn another tool's generator (.pth, .safetensors) into a model",
@@ -306,9 +308,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .modelfile import ModelFileError, export_model, export_onnx, export_torchscript, load_model, save_model
+    from .modelfile import (ModelFileError, check_export_targets, export_model, export_onnx, export_torchscript,
+                            load_model, save_model)
 
     try:
+        targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
+        check_export_targets(args.run, targets, replace=args.replace)
         path = export_model(args.run, args.direction, args.out, half=args.half)
         loaded = load_model(path)
         if args.torchscript:

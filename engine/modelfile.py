@@ -19,7 +19,7 @@ import torch
 
 from . import __version__
 from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
-from .fileio import atomic_path, atomic_torch_save
+from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, generator_shapes, make_generator
 from .resources import resolve_model
 from .rundir import CheckpointError, RunDir, newest_checkpoint
@@ -104,11 +104,11 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
              for k, v in generator.state_dict().items()}
     path = Path(path)
     if path.suffix == ".safetensors":
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         header = {SAFETENSORS_KEY: json.dumps({"format": MODEL_FORMAT, "metadata": metadata})}
-        with atomic_path(path) as tmp:
-            save_file(state, str(tmp), metadata=header)
+        # bytes into our own temp file: safetensors' save_file replaced it with one of mode 0600
+        atomic_write_bytes(path, save(state, metadata=header))
         return path
     return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path)
 
@@ -227,6 +227,24 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     return LoadedModel(_generator_from(metadata, nets[key], f"run {run_dir.name}"), metadata)
 
 
+def check_export_targets(run_dir: str | Path, targets: list[str | Path], replace: bool = False) -> None:
+    """Refuse, before anything is written, an export that would replace a file (unless ``replace``), write
+    into the run it exports (its checkpoints and config.json are the run), or write two copies to one path."""
+    run = Path(run_dir).resolve()
+    seen: set[Path] = set()
+    for target in targets:
+        path = Path(target).resolve()
+        if path in seen:
+            raise ModelFileError(f"{target} is given for two of the copies; give each its own file")
+        seen.add(path)
+        if path == run or path.is_relative_to(run):
+            raise ModelFileError(f"{target} is inside the run folder {run_dir}; write the model somewhere else")
+        if path.is_dir():
+            raise ModelFileError(f"{target} is a folder; give a file name")
+        if path.exists() and not replace:
+            raise ModelFileError(f"{target} already exists; choose another name, or add --replace to write over it")
+
+
 def export_model(run_dir: str | Path, direction: str, out: str | Path, half: bool = False) -> Path:
     """Write the chosen direction of a run as a standalone model file."""
     loaded = load_from_run(Path(run_dir), direction)
@@ -262,7 +280,8 @@ def export_torchscript(loaded: LoadedModel, out: str | Path, size: int = 64) -> 
 
 
 def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:
-    """An ONNX copy with dynamic batch, height and width (needs the ``onnx`` extra)."""
+    """An ONNX copy with dynamic batch, height and width (needs the ``onnx`` extra), in one file: the exporter's
+    default put the weights in a hidden sidecar named after our temp file, so the .onnx alone did not load."""
     try:
         import onnx  # noqa: F401
     except ImportError:
@@ -271,5 +290,6 @@ def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:
     out = Path(out)
     with atomic_path(out) as tmp:
         torch.onnx.export(loaded.generator, (example,), str(tmp), input_names=["image"], output_names=["translated"],
-                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "translated": {0: "n", 2: "h", 3: "w"}})
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "translated": {0: "n", 2: "h", 3: "w"}},
+                          external_data=False)  # a generator is far below ONNX's 2 GB limit for one file
     return out

@@ -16,6 +16,14 @@ def test_train_export_info_convert(tiny_dataset, tmp_path):
     assert "night -> day" in proc.stdout
     info = json.loads(cyclegan("info", tmp_path / "n2d.pt").stdout)
     assert info["direction"] == "BtoA" and info["steps"] == 1 and info["kind"] == "model"
+    # it wrote over any file it was given, the run's own checkpoint included, which broke the run
+    latest, before = run / "checkpoints" / "latest.pt", (run / "checkpoints" / "latest.pt").read_bytes()
+    proc = cyclegan("export", "--run", run, "--out", latest, "--replace", check=False)
+    assert proc.returncode == 1 and "inside the run folder" in proc.stderr and latest.read_bytes() == before
+    model_bytes = (tmp_path / "n2d.pt").read_bytes()
+    proc = cyclegan("export", "--run", run, "--out", tmp_path / "n2d.pt", "--onnx", tmp_path / "n2d.onnx", check=False)
+    assert proc.returncode == 1 and "already exists" in proc.stderr and "--replace" in proc.stderr
+    assert (tmp_path / "n2d.pt").read_bytes() == model_bytes and not (tmp_path / "n2d.onnx").exists()
 
     src = tmp_path / "photos"
     write_images(src / "sub", 3, size=(50, 30))

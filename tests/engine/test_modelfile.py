@@ -105,6 +105,22 @@ def test_onnx_export_matches(model_file, tmp_path):
     assert torch.allclose(torch.from_numpy(y), loaded.generator(x), atol=1e-4)
 
 
+def test_an_onnx_copy_is_one_file_that_works_on_its_own(model_file, tmp_path):
+    """The weights went to a hidden sidecar named after the temp file (".m.onnx.<token>.part.onnx.data"),
+    so the .onnx alone did not load, and each export left another sidecar."""
+    onnx = pytest.importorskip("onnx")
+    from onnx.external_data_helper import uses_external_data
+
+    loaded = load_model(model_file)
+    (tmp_path / "out").mkdir()
+    export_onnx(loaded, tmp_path / "out" / "m.onnx", size=32)
+    export_onnx(loaded, tmp_path / "out" / "m.onnx", size=32)  # again, over it
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["m.onnx"]
+    model = onnx.load(str(tmp_path / "out" / "m.onnx"))
+    assert model.graph.initializer and not any(uses_external_data(t) for t in model.graph.initializer)
+    onnx.checker.check_model(model)
+
+
 def test_save_is_atomic_and_keeps_the_old_file_on_failure(model_file, tmp_path):
     before = model_file.read_bytes()
     with pytest.raises(Exception):

@@ -11,7 +11,7 @@ from engine import Trainer
 from engine.config import ConvertConfig
 from engine.convert import convert_folder
 from engine.fileio import atomic_path, atomic_write_text, stale_temp_files, temp_name
-from engine.modelfile import export_model, load_model
+from engine.modelfile import export_model, export_torchscript, load_model, save_model
 from engine.rundir import RunDir
 from tests.cli.test_cli_train import TINY, cyclegan
 from tests.conftest import tiny_config, write_images
@@ -88,9 +88,12 @@ def test_every_output_is_readable_by_others(tiny_dataset, tmp_path, umask):
     run = tmp_path / "run"
     Trainer(tiny_config(tiny_dataset, run, max_steps=2, sample_every=1, keep_every=2)).run()
     model = export_model(run, "AtoB", tmp_path / "m.pt")
+    loaded = load_model(model)
+    copies = [save_model(tmp_path / "m.safetensors", loaded.generator, loaded.metadata),  # it was 0600
+              export_torchscript(loaded, tmp_path / "m.ts")]
     write_images(tmp_path / "in", 2, size=(20, 16))
-    convert_folder(load_model(model), tmp_path / "in", tmp_path / "out", ConvertConfig(device="cpu", format="jpg"))
-    files = [p for p in run.rglob("*") if p.is_file()] + [model]
+    convert_folder(loaded, tmp_path / "in", tmp_path / "out", ConvertConfig(device="cpu", format="jpg"))
+    files = [p for p in run.rglob("*") if p.is_file()] + [model, *copies]
     files += list((tmp_path / "out").iterdir())
     assert len(files) >= 10
     assert {str(p.relative_to(tmp_path)): oct(mode(p)) for p in files if mode(p) != 0o644} == {}
