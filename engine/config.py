@@ -187,7 +187,8 @@ class TrainConfig:
                            "else off), bf16, fp16, off", ("auto", "bf16", "fp16", "off"))
     compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
     log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)", bounds=(1, BIG))
-    sample_every: int = opt(500, "steps between sample images (0: only at the end)", bounds=(0, BIG))
+    sample_every: int = opt(500, "steps between sample images, and one after the first step (0: only at the end)",
+                            bounds=(0, BIG))
     save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt", bounds=(1, BIG))
     keep_every: int = opt(10000, "steps between kept numbered checkpoints (0: none)", bounds=(0, BIG))
 

@@ -454,7 +454,9 @@ class Trainer:
                 left = (self.total_steps - self.step) * c.batch_size * self.world_size
                 emit(Progress(self.step, self.total_steps, self.epoch, dict(named), self.lr,
                               self._images_per_s, left / max(self._images_per_s, 1e-9), logged))
-                if c.sample_every and self.step % c.sample_every == 0 and not last:
+                # and one after the first step: a run that samples every few hundred steps shows at once
+                # that it works (on a CPU the first of the app's every-100 samples came after 100 s)
+                if c.sample_every and (self.step % c.sample_every == 0 or self.step == 1) and not last:
                     self._emit_samples(emit)
                 if self.step % c.save_every == 0 and not last:
                     self.save_checkpoint(emit)
