@@ -25,7 +25,8 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig
-from .data import ImageTooLarge, has_alpha, list_images, open_image, to_8bit, transforms, unreadable_reason
+from .data import (ImageTooLarge, has_alpha, list_images, open_image, require_regular_file, to_8bit, transforms,
+                   unreadable_reason)
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -477,6 +478,7 @@ class _Run:
 def header_pixels(path: Path) -> int:
     """Width x height from the file's header (no decoding); 0 when it cannot be read (decode will say why)."""
     try:
+        require_regular_file(path)
         with Image.open(path) as im:
             return im.width * im.height
     except Exception:

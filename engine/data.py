@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -94,6 +95,17 @@ class ImageTooLarge(ValueError):
     """An image with more pixels than the caller accepts, refused before it is decoded."""
 
 
+class NotAFile(ValueError):
+    """A name with an image's extension on a pipe, a device or a socket: opening it could wait forever."""
+
+
+def require_regular_file(path: str | Path) -> None:
+    """Raise NotAFile unless ``path`` (its links followed) is a plain file: reading a FIFO named photo.png
+    hung a conversion and a training run for good, Ctrl-C included."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotAFile(f"{Path(path).name} is not a regular file")
+
+
 def open_image(path: str | Path, max_pixels: int | None = None, at_least: int | None = None) -> Image.Image:
     """Decode a file fully, upright (EXIF orientation applied). Raises OSError/ValueError.
 
@@ -101,6 +113,7 @@ def open_image(path: str | Path, max_pixels: int | None = None, at_least: int | 
     ``at_least``: the caller will shrink the image to this many pixels a side anyway, so a JPEG
     may be decoded at 1/2, 1/4 or 1/8 scale as long as both sides stay at least this long.
     """
+    require_regular_file(path)
     with Image.open(path) as im:
         if max_pixels and im.width * im.height > max_pixels:
             raise ImageTooLarge(f"{im.width}x{im.height} is {im.width * im.height / 1e6:.0f} MP, more than the "
@@ -120,6 +133,8 @@ def unreadable_reason(exc: BaseException) -> str:
     """Why an image could not be read, as a person says it (Pillow's messages name exception classes
     and repeat the path, which the caller already shows)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, NotAFile):
+        return "not a regular file (a pipe, a device or a socket), so it is not read"
     if isinstance(exc, UnidentifiedImageError):
         return "not an image this app can read (damaged, or another kind of file)"
     if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
@@ -133,9 +148,21 @@ def unreadable_reason(exc: BaseException) -> str:
     return f"damaged image data ({text})" if text else "damaged image data"
 
 
+def first_readable(items: list, load):
+    """``load`` of the first item that loads, skipping (and naming) unreadable ones: a header check passes a
+    truncated JPEG, and a run whose first file was one stopped before its first step without naming it."""
+    for item in items:
+        try:
+            return load(item)
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+            log.warning("skipping unreadable image %s (%s)", getattr(item, "name", item), unreadable_reason(exc))
+    raise RuntimeError("no readable image left in the dataset")
+
+
 def probe_image(path: Path) -> str | None:
     """Cheap header check; returns a reason if the file cannot be an image, else None."""
     try:
+        require_regular_file(path)
         with Image.open(path) as im:
             im.verify()
         return None
@@ -264,8 +291,8 @@ class UnpairedDataset(Dataset):
     def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
         """The first image of each side, centre-cropped to ``size``: the fixed sample of a run."""
         t = make_transform(preprocess, size, size, False, train=False, multiple=multiple)
-        return {"A": t(load_image(self.files_a[0], self.channels)).unsqueeze(0),
-                "B": t(load_image(self.files_b[0], self.channels)).unsqueeze(0)}
+        return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0))
+                for side, files in (("A", self.files_a), ("B", self.files_b))}
 
     def whole_pictures(self, side: str, short_side: int | None, limit: int = 128, max_side: int = 512):
         """Up to ``limit`` of a side's pictures, whole, as (C, H, W) in [-1, 1], one at a time: at the
@@ -418,7 +445,7 @@ class PairedDataset(Dataset):
 
     def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
         """The first pair, centre-cropped to ``size``: the fixed sample of a run."""
-        a, b = load_pair(self.pairs[0], self.channels)
+        a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels))
         both = make_transform(preprocess, size, size, False, train=False, multiple=multiple)(torch.cat([a, b]))
         return {"A": both[:self.channels].unsqueeze(0), "B": both[self.channels:].unsqueeze(0)}
 

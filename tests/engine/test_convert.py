@@ -222,6 +222,20 @@ def test_refuses_unsafe_folders(model, tmp_path):
     assert Image.open(src / "x.png").size == (8, 8)
 
 
+def test_a_pipe_named_like_an_image_is_listed_as_failed_not_waited_on(model, tmp_path):
+    """A FIFO named fifo.png hung the conversion for good, Ctrl-C included, before any image was written."""
+    import os
+
+    src = tmp_path / "in"
+    src.mkdir()
+    noise(8, 8).save(src / "ok.png")
+    os.mkfifo(src / "fifo.png")
+    summary, _ = run(model, src, tmp_path / "out")
+    assert summary.converted == 1 and (tmp_path / "out" / "ok.png").exists()
+    assert [(Path(s).name, r) for s, r in summary.failed] == [
+        ("fifo.png", "cannot read image: not a regular file (a pipe, a device or a socket), so it is not read")]
+
+
 def test_a_folder_without_images_is_refused_before_anything_is_written(model, tmp_path):
     """It ended "0 converted" with the bar at 100 % and an output folder made: it looked like success."""
     empty = tmp_path / "empty"

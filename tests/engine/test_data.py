@@ -71,6 +71,16 @@ def test_corrupt_files_are_reported_not_fatal(tmp_path):
                    (tmp_path / "notes.jpg", "not an image this app can read (damaged, or another kind of file)")]
 
 
+def test_a_pipe_in_a_training_folder_is_set_aside_not_waited_on(tmp_path):
+    import os
+
+    good = _save(Image.new("RGB", (8, 8)), tmp_path / "good.png")
+    os.mkfifo(tmp_path / "fifo.png")  # it hung the header check, and with it the start of training
+    files, bad = check_folder(tmp_path, "A")
+    assert files == [good] and [(p.name, r) for p, r in bad] == [
+        ("fifo.png", "not a regular file (a pipe, a device or a socket), so it is not read")]
+
+
 def test_truncated_file_is_skipped_at_load_time(tmp_path, caplog):
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 20, 30)).save(buf, "JPEG")

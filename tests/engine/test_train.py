@@ -29,7 +29,9 @@ def test_run_writes_the_run_directory_and_emits_events(tiny_dataset, tmp_path):
     assert [r["step"] for r in rows] == [4, 6]  # every log_every, and always the last step
     assert set(LOSS_NAMES) | {"step", "epoch", "lr", "images_per_s"} <= set(rows[0])
     assert (run / "checkpoints" / "latest.pt").is_file()
-    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_00000003.png", "step_00000006.png"]
+    # the first after step 1 (a run shows at once that it works), then every sample_every, and the end
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_00000001.png", "step_00000003.png",
+                                                                    "step_00000006.png"]
     assert "step 4" in (run / "log.txt").read_text()
 
     progress = [e for e in events if isinstance(e, Progress)]
@@ -37,7 +39,7 @@ def test_run_writes_the_run_directory_and_emits_events(tiny_dataset, tmp_path):
     assert [p.logged for p in progress] == [False, False, False, True, False, True]
     assert set(progress[-1].losses) == set(LOSS_NAMES) and progress[-1].eta_s == 0
     samples = [e for e in events if isinstance(e, Samples)]
-    assert [s.step for s in samples] == [3, 6]
+    assert [s.step for s in samples] == [1, 3, 6]
     # the epoch the app shows for a step is the one metrics.jsonl records for it (it once showed one more)
     shown = {p.step: p.epoch for p in progress}
     assert [shown[r["step"]] for r in rows] == [r["epoch"] for r in rows]
@@ -137,6 +139,22 @@ def test_unreadable_images_are_named_and_skipped(tiny_dataset, tmp_path):
     assert isinstance(result, Finished)
     messages = [e.text for e in events if isinstance(e, Message)]
     assert any("zz_broken.jpg" in m for m in messages)
+
+
+def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, caplog):
+    """A header check passes a JPEG cut in half; as the first file (the run's fixed sample) it stopped the run
+    before its first step with "image file is truncated", naming no file."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), np.uint8)).save(buf, "JPEG")
+    (tiny_dataset / "trainA" / "+cut.jpg").write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+    with caplog.at_level("WARNING"):
+        result, _ = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=2, sample_every=1)))
+    assert isinstance(result, Finished) and result.step == 2
+    assert "+cut.jpg" in caplog.text and "the file ends before the image does" in caplog.text
 
 
 def test_empty_side_fails_before_training(tmp_path):
