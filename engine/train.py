@@ -97,6 +97,7 @@ class Trainer:
         self.rundir = RunDir(self.run_dir)
         if not resuming:
             check_new_run_folder(self.run_dir)
+        self._check_run_outside_the_data()
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         # Under torchrun the DistributedDataParallel path runs even on one GPU (torchrun
         # --nproc_per_node=1 checks it); a plain process never touches torch.distributed.
@@ -174,6 +175,24 @@ class Trainer:
         for path, reason in bad_a + bad_b:
             self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+
+    def _check_run_outside_the_data(self) -> None:
+        """Folders of images are read with their sub-folders: a run inside one would train on its own sample grids
+        (a run at trainA/run of a dataset added its samples to domain A)."""
+        c = self.config
+        if c.method == "pix2pix" or not c.data:
+            roots = [Path(c.data)] if c.data else []
+        else:
+            try:
+                folders = resolve_folders(c.data, c.data_b or None)
+            except (OSError, ValueError):
+                return  # the data check that follows says what is wrong with the folders
+            roots = [folders.a, folders.b]
+        run = self.run_dir.resolve()
+        for root in roots + ([Path(c.data_b)] if c.data_b else []):
+            if run == root.resolve() or run.is_relative_to(root.resolve()):
+                raise ValueError(f"the run folder {self.run_dir} is inside the images folder {root}: its samples "
+                                 "would become training images; choose a folder outside it")
 
     @property
     def model_class(self):

@@ -157,6 +157,15 @@ def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, ca
     assert "+cut.jpg" in caplog.text and "the file ends before the image does" in caplog.text
 
 
+def test_a_run_inside_an_images_folder_is_refused_before_anything_is_written(tiny_dataset, tmp_path):
+    """A run at trainA/run was accepted, and its sample grids became domain-A photos of every later run."""
+    before = sorted(p.name for p in (tiny_dataset / "trainA").iterdir())
+    with pytest.raises(ValueError, match="inside the images folder .*trainA"):
+        Trainer(tiny_config(tiny_dataset, tiny_dataset / "trainA" / "run", max_steps=1))
+    assert sorted(p.name for p in (tiny_dataset / "trainA").iterdir()) == before
+    Trainer(tiny_config(tiny_dataset, tiny_dataset / "runs" / "ok", max_steps=1))  # beside the folders: fine
+
+
 def test_empty_side_fails_before_training(tmp_path):
     write_images(tmp_path / "d" / "trainA", 2)
     (tmp_path / "d" / "trainB").mkdir()
