@@ -148,6 +148,13 @@ def unreadable_reason(exc: BaseException) -> str:
     return f"damaged image data ({text})" if text else "damaged image data"
 
 
+def header_size(path: Path) -> tuple[int, int]:
+    """(width, height) as the picture is shown (EXIF rotation applied), from its header alone."""
+    with Image.open(path) as im:
+        w, h = im.size
+        return (h, w) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (w, h)
+
+
 def first_readable(items: list, load):
     """``load`` of the first item that loads, skipping (and naming) unreadable ones: a header check passes a
     truncated JPEG, and a run whose first file was one stopped before its first step without naming it."""
@@ -289,8 +296,10 @@ class UnpairedDataset(Dataset):
         return {"A": a, "B": b}
 
     def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
-        """The first image of each side, centre-cropped to ``size``: the fixed sample of a run."""
-        t = make_transform(preprocess, size, size, False, train=False, multiple=multiple)
+        """The first image of each side, centre-cropped to ``size``: the fixed sample of a run. With preprocess
+        "none" (each picture at its own size) too, so that the two sides' panels make one grid."""
+        t = make_transform("resize_and_crop" if preprocess == "none" else preprocess, size, size, False, train=False,
+                           multiple=multiple)
         return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0))
                 for side, files in (("A", self.files_a), ("B", self.files_b))}
 

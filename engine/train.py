@@ -32,7 +32,7 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, make_transform,
+from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, header_size, make_transform,
                    resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -174,6 +174,13 @@ class Trainer:
         files_b, bad_b = check_folder(folders.b, "B")
         for path, reason in bad_a + bad_b:
             self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+        if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size
+            for side, files in (("A", files_a), ("B", files_b)):
+                sizes = sorted({header_size(p) for p in files})
+                if len(sizes) > 1:
+                    raise ValueError(f"preprocess none keeps each picture's size, and domain {side} has pictures "
+                                     f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
+                                     f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 
     def _check_run_outside_the_data(self) -> None:

@@ -37,10 +37,9 @@ class CycleGenerators(nn.Module):
         self.G_A, self.G_B = G_A, G_B
 
     def forward(self, real_A: torch.Tensor, real_B: torch.Tensor, identity: bool):
-        n = real_A.shape[0]
         if identity:
-            fake_B, idt_A = self.G_A(torch.cat([real_A, real_B])).split([n, real_B.shape[0]])
-            fake_A, idt_B = self.G_B(torch.cat([real_B, real_A])).split([real_B.shape[0], n])
+            fake_B, idt_A = together(self.G_A, real_A, real_B)
+            fake_A, idt_B = together(self.G_B, real_B, real_A)
         else:
             fake_B, fake_A, idt_A, idt_B = self.G_A(real_A), self.G_B(real_B), None, None
         rec_A = self.G_B(fake_B)
@@ -56,10 +55,18 @@ class CycleDiscriminators(nn.Module):
         self.D_A, self.D_B = D_A, D_B
 
     def forward(self, real_A, real_B, fake_A, fake_B):
-        nb, na = real_B.shape[0], real_A.shape[0]
-        real_b, fake_b = self.D_A(torch.cat([real_B, fake_B])).split([nb, fake_B.shape[0]])
-        real_a, fake_a = self.D_B(torch.cat([real_A, fake_A])).split([na, fake_A.shape[0]])
+        real_b, fake_b = together(self.D_A, real_B, fake_B)
+        real_a, fake_a = together(self.D_B, real_A, fake_A)
         return real_b, fake_b, real_a, fake_a
+
+
+def together(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``net(x), net(y)`` as one batch where the two are the same size (instance norm is per image, so it is
+    the same result with fewer launches); apart where they are not (preprocess "none" keeps each picture's size,
+    and a batch of A and B pictures of different sizes stopped the first step)."""
+    if x.shape[1:] != y.shape[1:]:
+        return net(x), net(y)
+    return net(torch.cat([x, y])).split([x.shape[0], y.shape[0]])
 
 
 class CycleGAN(TranslationModel):

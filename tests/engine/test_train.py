@@ -166,6 +166,23 @@ def test_a_run_inside_an_images_folder_is_refused_before_anything_is_written(tin
     Trainer(tiny_config(tiny_dataset, tiny_dataset / "runs" / "ok", max_steps=1))  # beside the folders: fine
 
 
+@pytest.mark.parametrize("identity", [0.5, 0.0])
+def test_pictures_kept_at_their_own_sizes_train(tmp_path, identity):
+    """With preprocess "none", A pictures of 64x64 and B pictures of 64x48 stopped the first step: each
+    generator and discriminator took A and B in one batch, which needs one size."""
+    write_images(tmp_path / "d" / "trainA", 3, size=(64, 64), seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, size=(64, 48), seed=2)
+    cfg = tiny_config(tmp_path / "d", tmp_path / "run", max_steps=3, preprocess="none", batch_size=1,
+                      lambda_identity=identity, sample_every=1)
+    result, _ = collect(Trainer(cfg))
+    assert isinstance(result, Finished) and result.step == 3
+    # a batch of several is one tensor: refused with the sizes named, before the run folder is written
+    write_images(tmp_path / "d" / "trainA" / "wide", 1, size=(80, 64), seed=3)
+    with pytest.raises(ValueError, match="domain A has pictures of 2 sizes .*64x64, 80x64.*batch size 1"):
+        Trainer(tiny_config(tmp_path / "d", tmp_path / "run2", preprocess="none", batch_size=2))
+    assert not (tmp_path / "run2").exists()
+
+
 def test_empty_side_fails_before_training(tmp_path):
     write_images(tmp_path / "d" / "trainA", 2)
     (tmp_path / "d" / "trainB").mkdir()
