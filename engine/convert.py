@@ -305,7 +305,7 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     jobs = planned.jobs
     skipped = 0
     if options.skip_existing:
-        todo = [j for j in jobs if not j[1].exists()]
+        todo = [j for j in jobs if not finished_output(j[1])]
         skipped = len(jobs) - len(todo)
         jobs = todo
     use_compile = options.compile == "on" or (options.compile == "auto" and len(jobs) >= COMPILE_MIN_IMAGES)
@@ -473,6 +473,17 @@ class _Run:
             error = f"{error}; {self.converted} of {self.total} image(s) were written"
         return ConvertSummary(str(dst), self.total, self.converted, skipped, tuple(self.failed),
                               time.perf_counter() - self.started, cancelled, error, dict(self.time_split))
+
+
+def finished_output(path: Path) -> bool:
+    """An output to skip: a regular file whose header reads as an image. This program's writes are atomic,
+    but a 0-byte or junk file from a copy or another tool counted as done and was never replaced."""
+    try:
+        require_regular_file(path)
+        with Image.open(path):
+            return True
+    except Exception:
+        return False
 
 
 def header_pixels(path: Path) -> int:

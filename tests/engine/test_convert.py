@@ -202,6 +202,12 @@ def test_cancel_then_skip_existing_converts_each_file_exactly_once(model, tmp_pa
     assert not set(written) & done_first
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{i:02d}.png" for i in range(12)]
     assert all((tmp_path / "out" / n).stat().st_mtime_ns == t for n, t in stamps.items())
+    # a 0-byte or junk output (a copy, another tool) is not a result: it counted as done and stayed
+    (tmp_path / "out" / "00.png").write_bytes(b"")
+    (tmp_path / "out" / "01.png").write_text("junk")
+    third = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", skip_existing=True))
+    assert third.ok and (third.converted, third.skipped) == (2, 10)
+    assert Image.open(tmp_path / "out" / "00.png").size == Image.open(tmp_path / "out" / "01.png").size == (24, 24)
 
 
 def test_refuses_unsafe_folders(model, tmp_path):
