@@ -194,6 +194,10 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
     metadata, state = data.get("metadata"), data.get("state_dict")
     if not isinstance(metadata, dict) or not isinstance(state, dict):
         raise ModelFileError(f"{path.name} lacks its metadata or weights")
+    if direction != "AtoB":  # it was ignored: the output was A to B with no word said
+        raise ModelFileError(f"{path.name} translates one way ({metadata.get('source_domain', 'A')} to "
+                             f"{metadata.get('target_domain', 'B')}); a direction is chosen for run folders, which "
+                             "hold both generators")
     return LoadedModel(_generator_from(metadata, state, path.name), metadata)
 
 

@@ -127,3 +127,10 @@ def test_save_is_atomic_and_keeps_the_old_file_on_failure(model_file, tmp_path):
         save_model(model_file, object(), {})  # not a module: fails mid-save
     assert model_file.read_bytes() == before
     assert [p.name for p in model_file.parent.iterdir() if ".part" in p.name] == []
+
+
+def test_a_direction_other_than_the_files_own_is_refused(model_file):
+    """--direction BtoA with a model file converted A to B without a word."""
+    with pytest.raises(ModelFileError, match="translates one way .*run folders"):
+        load_model(model_file, "BtoA")
+    assert load_model(model_file, "AtoB").metadata
