@@ -167,6 +167,10 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Mo
             details.append(f"{len(unexpected)} unexpected weight(s) (first: {unexpected[0]})")
         raise ModelFileError(f"{where} does not match its declared architecture "
                              f"({describe_architecture(cfg)}): " + "; ".join(details))
+    broken = next((k for k, v in state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if broken is not None:  # it converted every picture to black and called it a success
+        raise ModelFileError(f"{where} holds weights that are not numbers (NaN or infinite, first: {broken}): "
+                             "its training went wrong before it was saved")
     net = make_generator(cfg)
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})
     return net.eval()

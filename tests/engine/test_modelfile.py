@@ -134,3 +134,14 @@ def test_a_direction_other_than_the_files_own_is_refused(model_file):
     with pytest.raises(ModelFileError, match="translates one way .*run folders"):
         load_model(model_file, "BtoA")
     assert load_model(model_file, "AtoB").metadata
+
+
+def test_weights_that_are_not_numbers_are_refused(model_file, tmp_path):
+    """A file with a NaN weight converted every picture to black and reported success."""
+    loaded = load_model(model_file)
+    name, weight = next((k, v) for k, v in loaded.generator.state_dict().items() if v.is_floating_point())
+    with torch.no_grad():
+        weight.fill_(float("nan"))
+    save_model(tmp_path / "nan.pt", loaded.generator, loaded.metadata)
+    with pytest.raises(ModelFileError, match=f"not numbers .*first: {name}"):
+        load_model(tmp_path / "nan.pt")
