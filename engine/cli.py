@@ -296,9 +296,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise CommandError("give --data, or both --input and --truth")
     except (ModelFileError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
+    for name, why in report.skipped:
+        print(f"skipped {name}: {why}", file=sys.stderr)
     if args.json:
         keys = [k for k in report.images[0] if k != "name"] if report.images else []
-        print(json.dumps({"images": report.images, **{k: report.mean(k) for k in keys}}, indent=2))
+        print(json.dumps({"images": report.images, "skipped": [{"name": n, "reason": r} for n, r in report.skipped],
+                          **{k: report.mean(k) for k in keys}}, indent=2))
     else:
         for row in report.images:
             colour = f", ΔE {row['delta_e']:.2f}" if "delta_e" in row else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .convert import Translator
-from .data import Pair, match_by_name, find_pairs, load_pair
+from .data import Pair, find_pairs, load_pair, match_by_name, probe_image, unreadable_reason
 from .metrics import delta_e, psnr, ssim
 from .modelfile import LoadedModel
 
@@ -24,6 +24,7 @@ TRUTH_SUFFIX = "_truth"
 @dataclass
 class Evaluation:
     images: list[dict] = field(default_factory=list)  # name, psnr, ssim, delta_e, and the same for the input
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (input's name, why) of pairs not scored
 
 
     def mean(self, key: str) -> float:
@@ -33,7 +34,8 @@ class Evaluation:
         colour = self.images and "delta_e" in self.images[0]
         out, given = (f"PSNR {self.mean(p + 'psnr'):.2f} dB, SSIM {self.mean(p + 'ssim'):.4f}"
                       + (f", ΔE {self.mean(p + 'delta_e'):.2f}" if colour else "") for p in ("", "input_"))
-        return f"{len(self.images)} image(s): {out} (untouched input: {given})"
+        skipped = f"; {len(self.skipped)} pair(s) skipped" if self.skipped else ""
+        return f"{len(self.images)} image(s): {out} (untouched input: {given}){skipped}"
 
 
 def truth_for(test_dir: str | Path) -> Path | None:
@@ -89,14 +91,25 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
     if not pairs:
         raise ValueError("no pairs to evaluate on")
     result = Evaluation()
-    for pair in pairs:
-        image, expected = load_pair(pair, translator.channels, match_sizes=False)
+    for pair in pairs:  # a bad pair is named and skipped, as a conversion does with a bad file: it stopped the rest
         source, target = (pair.a.name, (pair.b or pair.a).name)
+        try:
+            image, expected = load_pair(pair, translator.channels, match_sizes=False)
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+            culprit = next((p for p in (pair.a, pair.b) if p is not None and probe_image(p)), None)
+            which = "" if culprit is None else "its truth " if (culprit == pair.b) != swap else "the input "
+            if culprit is None:
+                named = ""
+            else:
+                named = f"{which}{culprit.name}: " if culprit.name != source else f"{which.strip()}: "
+            result.skipped.append(((pair.b or pair.a).name if swap else source, named + unreadable_reason(exc)))
+            continue
         if swap:
             image, expected, source, target = expected, image, target, source
         if expected.shape != image.shape:
-            raise ValueError(f"{target} is {expected.shape[2]}x{expected.shape[1]} but {source} is "
-                             f"{image.shape[2]}x{image.shape[1]}")
+            result.skipped.append((source, f"its truth {target} is {expected.shape[2]}x{expected.shape[1]} but the "
+                                           f"input is {image.shape[2]}x{image.shape[1]}"))
+            continue
         output = translator(image[None])[0]
         hwc = [t.permute(1, 2, 0).squeeze(-1).numpy() for t in (output, image, expected)]
         row = {"name": source, "psnr": psnr(hwc[0], hwc[2]), "ssim": ssim(hwc[0], hwc[2]),
@@ -104,4 +117,7 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
         if hwc[0].ndim == 3:  # CIEDE2000 of colour images: the measure of a colour cast
             row.update(delta_e=delta_e(hwc[0], hwc[2]), input_delta_e=delta_e(hwc[1], hwc[2]))
         result.images.append(row)
+    if not result.images:
+        name, why = result.skipped[0]
+        raise ValueError(f"no pair could be scored ({len(result.skipped)} skipped; first: {Path(name).name}: {why})")
     return result

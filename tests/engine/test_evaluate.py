@@ -45,10 +45,21 @@ def test_evaluate_explains_missing_pairs_and_size_mismatch(graded, tmp_path):
     empty.mkdir()
     with pytest.raises(ValueError, match="no image"):
         evaluate("demo", graded / "testA", empty)
-    first = sorted((graded / "testA_truth").iterdir())[0]
+    # a bad pair is named and skipped, the rest scored (the first bad one stopped it, some unnamed)
+    first, second = sorted((graded / "testA_truth").iterdir())[:2]
     Image.open(first).resize((60, 40)).save(first)
-    with pytest.raises(ValueError, match="is 60x40 but"):
+    report = evaluate("demo", graded / "testA", graded / "testA_truth")
+    assert len(report.images) == 1 and report.skipped[0][0] == first.name
+    assert report.skipped[0][1].startswith("its truth " + first.name + " is 60x40 but the input is ")
+    assert report.summary().endswith("; 1 pair(s) skipped")
+    second.write_bytes(b"not an image")  # and the other truth unreadable: nothing left to score
+    with pytest.raises(ValueError, match=f"no pair could be scored .*2 skipped.*{first.name}"):
         evaluate("demo", graded / "testA", graded / "testA_truth")
+    Image.open(graded / "testA" / first.name).save(first)  # the first pair whole again
+    report = evaluate("demo", graded / "testA", graded / "testA_truth")
+    assert len(report.images) == 1
+    assert report.skipped == [(second.name, "its truth: not an image this app can read (damaged, or another kind of "
+                                            "file)")]
 
 
 def test_cli_evaluate(graded):
