@@ -393,8 +393,8 @@ def cmd_presets(args: argparse.Namespace) -> int:
     from .devices import pick_device
     from .estimate import describe_duration, seconds_per_step, total_steps
 
-    if args.images < 1:
-        raise CommandError("--images must be at least 1")
+    if not 1 <= args.images <= 10**8:  # 10^20 images printed "about 7976129283564727296.0 days"
+        raise CommandError(f"--images must be between 1 and 100,000,000, not {args.images:,}")
     unknown = [name for name in args.names if name not in PRESETS]
     if unknown:
         raise CommandError(f"no preset named {', '.join(unknown)}; presets: {', '.join(PRESETS)}")

@@ -259,7 +259,8 @@ class ConvertConfig:
     skip_existing: bool = opt(False, "leave outputs that already exist (continue an interrupted run)")
     tile: int = opt(0, "translate in tiles of this many pixels, 32 or more (0: only images above --max-pixels)",
                     bounds=(0, 16384))
-    overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams (at most half a tile)",
+    overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams (more than half a tile is "
+                            "taken as half)",
                        bounds=(0, 4096))
     max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically",
                           bounds=(4096, 10**9))
@@ -281,6 +282,9 @@ class ConvertConfig:
             problems.append(f"work size must be at least 32 pixels (or 0 for full size), got {self.work_size}")
         if not problems and 0 < self.tile < 32:
             problems.append(f"tile size must be at least 32 pixels (or 0 for automatic), got {self.tile}")
+        if not problems and len(self.suffix.encode()) > 64:  # every output then failed: file name too long
+            problems.append(f"suffix is {len(self.suffix.encode())} bytes long; file names allow far fewer, use at "
+                            "most 64")
         if not problems and not DEVICE_NAME.fullmatch(self.device):
             problems.append(f"unknown device {self.device!r} (use auto, cpu, cuda, cuda:N or mps)")
         raise_problems(problems)

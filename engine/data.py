@@ -190,6 +190,8 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     if data_b:
         return DatasetFolders(Path(data), Path(data_b))
     root = Path(data)
+    if root.exists() and not root.is_dir():
+        raise FileNotFoundError(f"dataset folder {root} is a file; give the folder that holds the images")
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder {root} does not exist")
     for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
@@ -369,6 +371,8 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     Raises ValueError when no pair is left, saying why.
     """
     root = Path(data)
+    if root.exists() and not root.is_dir():
+        raise FileNotFoundError(f"dataset folder {root} is a file; give the folder that holds the images")
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder {root} does not exist")
     unmatched: list[str] = []

@@ -102,8 +102,8 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
             raise ImportError_(f"{path.name} is not a readable safetensors file ({exc})") from None
     data = _torch_load(path)
     if isinstance(data, dict) and data.get("format") == MODEL_FORMAT:
-        raise ImportError_(f"{path.name} is already a CycleGAN Studio model file: add it with Import (or use it "
-                           "directly)")
+        raise ImportError_(f"{path.name} is already a CycleGAN Studio model file: use it as it is, or add it to the "
+                           "library (cyclegan import FILE, without --out; Import on the Models page)")
     for wrapper in ("state_dict", "model", "netG", "G"):  # a state dict nested one level down
         if isinstance(data, dict) and isinstance(data.get(wrapper), dict) and \
                 all(isinstance(v, torch.Tensor) for v in data[wrapper].values()):

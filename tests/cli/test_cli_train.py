@@ -95,3 +95,5 @@ def test_presets_say_what_they_give_and_time_themselves_here():
     timed = cyclegan("presets", "quick", "--device", "cpu").stdout
     assert "on cpu:" in timed and "s a step, measured now; 600 steps: about" in timed
     assert cyclegan("presets", "nope", check=False).returncode == 1
+    absurd = cyclegan("presets", "paper", "--no-time", "--images", "99999999999999999999", check=False)
+    assert absurd.returncode == 1 and "between 1 and 100,000,000" in absurd.stderr  # it printed 8e18 days

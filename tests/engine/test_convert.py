@@ -255,6 +255,16 @@ def test_a_folder_without_images_is_refused_before_anything_is_written(model, tm
         convert_folder(model, empty, tmp_path / "out", ConvertConfig(recursive=False))
 
 
+def test_a_suffix_too_long_for_a_file_name_is_refused_before_anything_is_written(model, tmp_path):
+    """A 300-character suffix passed, and then every image failed with "file name too long"."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise(8, 8).save(src / "x.png")
+    with pytest.raises(ValueError, match="suffix is 300 bytes long"):
+        run(model, src, tmp_path / "out", ConvertConfig(device="cpu", suffix="_" * 300))
+    assert not (tmp_path / "out").exists()
+
+
 def test_unwritable_output_stops_with_a_clear_message(model, tmp_path):
     (tmp_path / "in").mkdir()
     noise(8, 8).save(tmp_path / "in" / "x.png")

@@ -102,6 +102,12 @@ def test_empty_side_fails_at_once_with_a_clear_message(tmp_path):
         check_folder(folders.a, "A")
 
 
+def test_a_file_given_as_the_dataset_folder_is_called_a_file(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")  # it said "does not exist"
+    with pytest.raises(FileNotFoundError, match="notes.txt is a file; give the folder"):
+        resolve_folders(tmp_path / "notes.txt")
+
+
 def test_layouts(tmp_path):
     for name in ("trainA", "trainB", "testA"):
         (tmp_path / "ds" / name).mkdir(parents=True)
