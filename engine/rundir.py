@@ -232,8 +232,11 @@ def read_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def newest_checkpoint(run: RunDir) -> tuple[Path, dict, list[str]] | None:
+def newest_checkpoint(run: RunDir, use=None) -> tuple[Path, dict, list[str]] | None:
     """The newest checkpoint that loads, with a reason for each newer one skipped; None if there is none.
+
+    ``use(state)``, if given, is tried on each checkpoint that reads; one it refuses (raising
+    CheckpointError: a checkpoint of another run copied in, say) is skipped like a damaged one.
 
     Raises CheckpointError if checkpoint files exist but none of them loads: they are left
     as they are, since a file that cannot be read now (permissions, a network drive) may be
@@ -243,7 +246,10 @@ def newest_checkpoint(run: RunDir) -> tuple[Path, dict, list[str]] | None:
     skipped = [] if run.latest.is_file() or not candidates else [f"{run.latest.name} is missing"]
     for path in candidates:
         try:
-            return path, read_checkpoint(path), skipped
+            state = read_checkpoint(path)
+            if use is not None:
+                use(path, state)
+            return path, state, skipped
         except CheckpointError as exc:
             skipped.append(str(exc))
     if candidates:

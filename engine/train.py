@@ -225,18 +225,22 @@ class Trainer:
 
     def resume(self) -> None:
         """Load the newest checkpoint that reads; say which one, and why newer ones were skipped."""
-        found = newest_checkpoint(self.rundir)  # raises CheckpointError when files exist but none loads
+        def fits(path: Path, state: dict) -> None:
+            try:
+                self.load_state(state)
+            except Exception as exc:  # another run's checkpoint copied in, or config.json edited: try an older one
+                lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+                detail = lines[1] if len(lines) > 1 and lines[0].endswith(":") else (lines[0] if lines else "")
+                raise CheckpointError(f"{self.rundir.relative(path)} does not fit this run's settings "
+                                      f"({detail[:200]})") from None
+
+        found = newest_checkpoint(self.rundir, fits)  # raises CheckpointError when files exist but none loads
         if found is None:
             if read_metrics(self.run_dir):
                 self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "
                                                         "was deleted): training starts again from step 0"))
             return
         path, state, skipped = found
-        try:
-            self.load_state(state)
-        except Exception as exc:  # a checkpoint of another architecture: config.json was edited
-            raise CheckpointError(f"{self.rundir.relative(path)} does not fit this run's settings "
-                                  f"({str(exc).splitlines()[0][:200]})") from None
         self.resumed_from = path
         if skipped:
             self.messages.append(Message("warning", f"resuming from {self.rundir.relative(path)} (step {self.step}); "

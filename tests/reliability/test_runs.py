@@ -11,7 +11,7 @@ import time
 import pytest
 import torch
 
-from engine import Control, Failed, Finished, Message, Progress, Trainer, read_metrics
+from engine import Control, Failed, Finished, Message, ModelConfig, Progress, Trainer, read_metrics
 from engine import fileio
 from engine.rundir import CheckpointError, RunDir, RunLock
 from tests.cli.test_cli_train import TINY, cyclegan
@@ -70,6 +70,20 @@ def test_a_truncated_latest_is_skipped_and_named(tiny_dataset, tmp_path):
     assert "resuming from checkpoints/step_00000008.pt (step 8); skipped newer: latest.pt is damaged" in warnings(events)
     # the metrics logged up to step 8 match the checkpoint, so none were set aside
     assert not run.discarded_metrics.exists()
+
+
+def test_another_runs_checkpoint_copied_in_is_skipped_for_an_older_one_that_fits(tiny_dataset, tmp_path):
+    """Another run's latest.pt copied over this one's was refused outright, its message cut to
+    "(Error(s) in loading state_dict for ResnetGenerator:)", though step_8 beside it was intact."""
+    run, other = RunDir(tmp_path / "run"), RunDir(tmp_path / "other")
+    train(tiny_dataset, run.path, max_steps=8, keep_every=4, save_every=1)
+    train(tiny_dataset, other.path, max_steps=2, model=ModelConfig(blocks=2, ngf=16, ndf=8))
+    run.latest.write_bytes(other.latest.read_bytes())
+    trainer, result, events = resume(run.path, max_steps=10)
+    assert isinstance(result, Finished) and trainer.resumed_from == run.numbered_checkpoint(8)
+    text = warnings(events)
+    assert "resuming from checkpoints/step_00000008.pt (step 8); skipped newer: checkpoints/latest.pt does not " \
+           "fit this run's settings (size mismatch for " in text
 
 
 def test_without_any_checkpoint_a_run_restarts_and_says_so(tiny_dataset, tmp_path):
