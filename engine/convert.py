@@ -104,20 +104,30 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
                          (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else ""))
     resolved = {p: _resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
-    taken: set[Path] = set()
     jobs, refused = [], []
+    wanted: dict[Path, tuple[str, Path]] = {}
     for path in inputs:
         if resolved[path] is None:
             refused.append((path, "it is a symbolic link that loops back on itself"))
             continue
         fmt, suffix = output_format(path, options.format)
         rel = path.relative_to(src)
-        out = dst / rel.with_name(f"{rel.stem}{options.suffix}{suffix}")
-        if out in taken:  # photo.jpg and photo.png both becoming photo.png
-            out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{options.suffix}{suffix}")
+        wanted[path] = (fmt, dst / rel.with_name(f"{rel.stem}{options.suffix}{suffix}"))
+    # photo.jpg and photo.png both becoming photo.png: the one already of that format keeps the name
+    keeper: dict[Path, Path] = {}
+    for path, (_, out) in wanted.items():
+        if out not in keeper or path.suffix.lower() == out.suffix.lower() != keeper[out].suffix.lower():
+            keeper[out] = path
+    taken: set[Path] = set()
+    for path, (fmt, out) in wanted.items():
+        if keeper[out] != path:
+            rel = path.relative_to(src)
+            out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{options.suffix}{out.suffix}")
+        if out in taken:  # photo.png and photo.PNG on a case-sensitive disk: both would take photo_png.png
+            raise ValueError(f"{path} and another input would both be written to {out}; rename one of them")
+        taken.add(out)
         if _resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
-        taken.add(out)
         jobs.append((path, out, fmt))
     return Plan(jobs, refused)
 

@@ -8,7 +8,7 @@ import torch
 from PIL import Image, ImageCms
 
 from engine.config import ConvertConfig, ModelConfig
-from engine.convert import Translator, convert_folder
+from engine.convert import Translator, convert_folder, plan
 from engine.events import Control, ConvertFinished, ConvertProgress, FileDone, FileFailed, Stopped
 from engine.modelfile import LoadedModel, load_model
 from engine.nets import build_generator
@@ -253,6 +253,18 @@ def test_a_folder_without_images_is_refused_before_anything_is_written(model, tm
     noise(8, 8).save(empty / "notes" / "x.png")
     with pytest.raises(ValueError, match="sub-folders hold 1"):
         convert_folder(model, empty, tmp_path / "out", ConvertConfig(recursive=False))
+
+
+def test_an_input_already_in_the_output_format_keeps_its_name(model, tmp_path):
+    """x.jpg and x.png both becoming x.png: x.jpg, first in order, took x.png and x.png became x_png.png."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, seed in (("x.jpg", 1), ("x.png", 2), ("y.gif", 3), ("y.png", 4)):
+        noise(16, 16, seed=seed).save(src / name)
+    for fmt, expected in (("png", {"x.png": "x.png", "x.jpg": "x_jpg.png", "y.png": "y.png", "y.gif": "y_gif.png"}),
+                          ("keep", {"x.png": "x.png", "x.jpg": "x.jpg", "y.png": "y.png", "y.gif": "y_gif.png"})):
+        planned = plan(src, tmp_path / "out", ConvertConfig(format=fmt))
+        assert {p.name: out.name for p, out, _ in planned.jobs} == expected, fmt
 
 
 def test_a_suffix_too_long_for_a_file_name_is_refused_before_anything_is_written(model, tmp_path):
