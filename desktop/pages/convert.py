@@ -20,7 +20,7 @@ from desktop.formatting import format_duration
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
-from desktop.widgets.layout import ElidedLabel, split_page
+from desktop.widgets.layout import ElidedLabel, fit_to_width, split_page
 from desktop.widgets.run_view import MessageLabel
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
@@ -198,7 +198,7 @@ class ConvertPage(QWidget):
         self.status.setObjectName("status")
         self.progress = QProgressBar()
         self.preview = CompareView()
-        self.files = QListWidget()  # every file of the run: ✓ converted, ✗ failed (with its reason)
+        self.files = fit_to_width(QListWidget(), Qt.TextElideMode.ElideRight)  # ✓ converted, ✗ failed: why
         self.files.setToolTip("Each file of this conversion; pick one to compare it")
         self.files.currentItemChanged.connect(lambda item, _: item and self.show_file(item))
         self.files_label = QLabel("Files")

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.widgets.gallery import GalleryDialog
-from desktop.widgets.layout import ask_text, split_page, title_and_details
+from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import Library
 from engine.data import match_by_name
@@ -81,7 +81,7 @@ class ModelsPage(QWidget):
         super().__init__(parent)
         self.library = library
         self._workers: list = []
-        self.list = QListWidget()
+        self.list = fit_to_width(QListWidget())
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
         self.import_button = QPushButton("Import model file…")
         self.import_button.setToolTip("A model file, or another tool's generator (.pth, .safetensors); files can "
@@ -147,14 +147,17 @@ class ModelsPage(QWidget):
         self.list.clear()
         for path in self.library.builtin_models():
             item = QListWidgetItem(f"Demo: {path.stem} (built in)")
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.list.addItem(item)
         for path in self.library.models():
             item = QListWidgetItem(f"Model: {path.stem}")
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.list.addItem(item)
         for run in self.library.runs():
             item = QListWidgetItem(f"Run: {run.name}")
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, str(run))
             self.list.addItem(item)
         for i in range(self.list.count()):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from desktop.formatting import format_duration
 from desktop.widgets.config_form import ConfigForm
-from desktop.widgets.layout import WrappedNote, split_page
+from desktop.widgets.layout import WrappedNote, fit_to_width, split_page
 from desktop.widgets.run_view import RunView
 from desktop.workers import CallWorker, TrainWorker
 from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
@@ -179,7 +179,7 @@ class TrainPage(QWidget):
         for b in (self.start_button, self.pause_button, self.stop_button):
             controls.addWidget(b)
 
-        self.runs = QListWidget()
+        self.runs = fit_to_width(QListWidget())
         self.runs.setMinimumHeight(90)
         self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
         self.runs.itemSelectionChanged.connect(self._sync_buttons)
@@ -456,6 +456,7 @@ class TrainPage(QWidget):
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False) -> None:
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else ""))
+        item.setToolTip(item.text())
 
     def _sync_buttons(self) -> None:
         self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)

@@ -196,3 +196,11 @@ def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | N
     if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
         return None
     return dialog.textValue().strip()
+
+
+def fit_to_width(view, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
+    """A list whose long rows are cut with an ellipsis (their whole text in each row's tooltip) instead of
+    growing a sideways scroll bar that hides the ends of every row."""
+    view.setTextElideMode(mode)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return view

@@ -167,6 +167,9 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.files.count() == 3 and len(page.failures) == 1
     assert page.failures[0] == "✗ broken.jpg: cannot read image: not an image this app can read (damaged, or another kind of file)"
+    # a long failure row is cut to the list's width (it grew a sideways scroll bar), its whole text in the tooltip
+    assert page.files.horizontalScrollBar().maximum() == 0
+    assert any("not an image this app can read" in page.files.item(i).toolTip() for i in range(page.files.count()))
     rows = [page.files.item(i).text()[0] for i in range(page.files.count())]
     page.files.setCurrentRow(rows.index("✓"))
     assert page.preview.canvas.has_images()
