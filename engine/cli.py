@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -181,6 +182,18 @@ class TqdmReporter:
         self.bar.close()
 
 
+class _WarningsAboveTheBar(logging.Handler):
+    """The data loader's warnings (an unreadable image skipped) on the console, printed above the bar."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(f"warning: {record.getMessage()}", file=sys.stderr)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
     from .train import Trainer, new_run
@@ -218,9 +231,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl-C saves, then exits
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
+    data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
+    shown = _WarningsAboveTheBar()
+    data_log.addHandler(shown)
     try:
         result = trainer.run(reporter, control)
     finally:
+        data_log.removeHandler(shown)
         signal.signal(signal.SIGINT, previous)
         if trainer.is_main:
             reporter.close()

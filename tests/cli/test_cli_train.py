@@ -43,6 +43,19 @@ def test_train_two_steps_then_info(tiny_dataset, tmp_path):
     assert read_metrics(run)[-1]["step"] == 3
 
 
+def test_an_image_skipped_while_training_is_said_on_the_console(tiny_dataset, tmp_path):
+    """It went to the run's log.txt alone: the console showed a bar and nothing about the skipped file."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (48, 40), (10, 20, 30)).save(buf, "JPEG")
+    (tiny_dataset / "trainA" / "zz_cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 6)
+    assert "warning: skipping unreadable image" in proc.stderr and "zz_cut.jpg" in proc.stderr
+
+
 def test_failures_are_one_line_and_non_zero(tmp_path):
     proc = cyclegan("train", "--data", tmp_path / "nope", "--out", tmp_path / "r", check=False)
     assert proc.returncode != 0
