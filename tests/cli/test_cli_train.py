@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import torch
 
 from engine import read_metrics
@@ -49,11 +50,12 @@ def test_an_image_skipped_while_training_is_said_on_the_console(tiny_dataset, tm
 
     from PIL import Image
 
-    buf = io.BytesIO()
-    Image.new("RGB", (48, 40), (10, 20, 30)).save(buf, "JPEG")
+    buf = io.BytesIO()  # a JPEG cut in half: its header reads, so it is found only when loaded
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), np.uint8)).save(buf, "JPEG")
     (tiny_dataset / "trainA" / "zz_cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
     proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 6)
     assert "warning: skipping unreadable image" in proc.stderr and "zz_cut.jpg" in proc.stderr
+    assert "the file ends before the image does" in proc.stderr
 
 
 def test_failures_are_one_line_and_non_zero(tmp_path):
