@@ -32,8 +32,8 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, header_size, make_transform,
-                   resolve_folders)
+from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, header_size,
+                   make_transform, resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in

@@ -511,7 +511,8 @@ class ConvertPage(QWidget):
             self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
         else:  # a failed file has no result: another file's pictures must not stand in for it
             self.preview.clear()
-            self.preview.caption.setText(f"{Path(source).name} was not converted: {item.data(Qt.ItemDataRole.UserRole + 1)}")
+            reason = item.data(Qt.ItemDataRole.UserRole + 1)
+            self.preview.caption.setText(f"{Path(source).name} was not converted: {reason}")
 
     def _show_latest_pair(self) -> None:
         if self._latest_pair is not None:
@@ -538,7 +539,8 @@ class ConvertPage(QWidget):
         text = ", ".join(parts) + f" in {format_duration(s.seconds)}"
         if s.cancelled:
             text = "Cancelled: " + text
-        self.status.setText(text + (". Tick “Skip images already converted” to continue later." if s.cancelled else "."))
+        then = ". Tick “Skip images already converted” to continue later." if s.cancelled else "."
+        self.status.setText(text + then)
         if s.error:
             self.error.setText(s.error)
         self.open_button.setEnabled(True)
