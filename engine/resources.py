@@ -26,6 +26,12 @@ def demo_images_dir() -> Path:
     return resource_dir() / "demo" / "images"
 
 
+def demo_dataset_dir() -> Path:
+    """Eight photo halves (trainA) and eight others under the golden-hour look (trainB): a dataset a first
+    start can train on at once (tools/make_demo.py writes it)."""
+    return resource_dir() / "demo" / "dataset"
+
+
 def is_builtin(path: str | Path) -> bool:
     """True for files shipped with the app, which the user must not rename or delete."""
     try:

@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/make_demo.py            # images + data + train + export (~10 min on 2 CPU cores)
     .venv/bin/python tools/make_demo.py --images   # only resources/demo/images
+    .venv/bin/python tools/make_demo.py --data     # the images and the training data, no training
 
 Writes resources/demo/images/*.jpg (the four photos, 512 px), build/demo-data/{trainA,trainB}
 (left halves of the photos as they are / right halves under the golden-hour grade, so the
@@ -48,17 +49,24 @@ def write_images() -> None:
 
 
 def write_training_data() -> None:
-    """Left halves as domain A, graded right halves as domain B, at two scales."""
+    """Left halves as domain A, graded right halves as domain B, at two scales: the demo model's training
+    data (PNG, in build/), and the same as JPEGs in resources/demo/dataset/ for the app's "Add the demo
+    dataset" (a first start can train on something at once)."""
+    shipped = DEMO / "dataset"
     for side in ("trainA", "trainB"):
         (DATA / side).mkdir(parents=True, exist_ok=True)
+        (shipped / side).mkdir(parents=True, exist_ok=True)
     for name, path in fetch_photos().items():
         for long_side in (384, 256):
             image = np.asarray(load_rgb(path, long_side))
             half = image.shape[1] // 2
             stem = f"{name}-{long_side}"
-            Image.fromarray(image[:, :half]).save(DATA / "trainA" / f"{stem}.png")
-            Image.fromarray(golden_hour(image[:, half:])).save(DATA / "trainB" / f"{stem}.png")
-    print(f"wrote training data to {DATA}")
+            for side, part, named in (("trainA", image[:, :half], stem),
+                                      ("trainB", golden_hour(image[:, half:]), f"{stem}-golden")):
+                Image.fromarray(part).save(DATA / side / f"{stem}.png")
+                # B named apart: the halves are not pairs, and same names would offer pix2pix on them
+                Image.fromarray(part).save(shipped / side / f"{named}.jpg", quality=90)
+    print(f"wrote training data to {DATA} and {shipped}")
 
 
 def train_and_export() -> None:
@@ -88,11 +96,13 @@ def train_and_export() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", action="store_true", help="only write the demo images")
+    parser.add_argument("--data", action="store_true", help="only write the images and the training data")
     args = parser.parse_args()
     write_images()
     if not args.images:
         write_training_data()
-        train_and_export()
+        if not args.data:
+            train_and_export()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
                                QRadioButton, QTabWidget, QVBoxLayout, QWidget)
@@ -138,9 +138,16 @@ class DatasetsPage(QWidget):
         right.addWidget(self.details)
         right.addWidget(self.problems)
         right.addWidget(self.sides, 1)
-        self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of images.")
+        self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of "
+                                 "images. Or try the demo: eight photos and eight others in a golden-hour look.")
         self.empty_hint.setWordWrap(True)
+        self.demo_button = QPushButton("Add the demo dataset")
+        self.demo_button.setToolTip("Photos (A) and photos in a warm golden-hour look (B), shipped with the app: "
+                                    "enough to see training work, too few for a good model")
+        self.demo_button.clicked.connect(self.add_demo)
         right.addWidget(self.empty_hint)
+        right.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addStretch(0)
         split_page(self, left, right, (240, 760))
         self.refresh()
 
@@ -156,6 +163,7 @@ class DatasetsPage(QWidget):
         self.list.addItems(names)
         self.list.blockSignals(False)
         self.empty_hint.setVisible(not names)
+        self.demo_button.setVisible(not names)
         self.sides.setVisible(bool(names))
         self.remove_button.setEnabled(bool(names))
         if names:
@@ -166,6 +174,18 @@ class DatasetsPage(QWidget):
             self.title.setText("")
             self.details.setText("")
             self.problems.setText("")
+
+    def add_demo(self) -> None:
+        """Reference the shipped demo photos as a dataset (nothing is copied; they are read only)."""
+        from engine.resources import demo_dataset_dir
+
+        try:
+            entry = self.library.add_dataset("demo golden hour", str(demo_dataset_dir()), None, "photo", "golden hour")
+        except (ValueError, OSError) as exc:
+            QMessageBox.warning(self, "Demo dataset", str(exc))
+            return
+        self.refresh(entry.name)
+        self.datasets_changed.emit()
 
     def show_dataset(self, name: str) -> None:
         if not name:

@@ -392,7 +392,8 @@ class TrainPage(QWidget):
     def _no_dataset_hint(self) -> str:
         if self.dataset.count():
             return "Pick a dataset to see how long a run takes on this machine."
-        return "No dataset yet: add two folders of photos on the Datasets page (Ctrl+N), then pick it above."
+        return ("No dataset yet: add two folders of photos, or the demo dataset, on the Datasets page (Ctrl+1), "
+                "then pick it above.")
 
     def update_estimate(self) -> None:
         """Measure a few steps of this configuration on this machine (off the GUI thread), once per setting."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QMessageBox, QStyle, QStyleOptionComboB
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
 from tests.conftest import make_model_file, write_graded_pairs, write_images
-from tests.desktop.test_end_to_end import add_dataset
+from tests.desktop.test_end_to_end import add_dataset, set_tiny_training
 
 
 def combo_option(combo: QComboBox) -> QStyleOptionComboBox:
@@ -76,6 +76,29 @@ def test_train_page_validation(qtbot, window, tmp_path):
     write_images(tmp_path / "d" / "trainB", 2)
     add_dataset(window, tmp_path / "d")
     assert page.start_button.isEnabled()
+
+
+def test_a_first_start_can_add_the_demo_dataset_and_train_on_it(qtbot, window):
+    """The app shipped a demo model and photos but no dataset: a new user could not try training."""
+    from engine.resources import demo_dataset_dir
+
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    assert page.demo_button.isVisible()
+    shipped = sorted(p for p in demo_dataset_dir().rglob("*"))
+    qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+    entry = window.library.dataset("demo golden hour")
+    assert (entry.name_a, entry.name_b) == ("photo", "golden hour")
+    assert "8 images" in page.details.text() and not page.demo_button.isVisible()
+    assert "pairs" not in page.details.text()  # photo halves and other halves graded: not pairs to offer pix2pix
+    assert sorted(p for p in demo_dataset_dir().rglob("*")) == shipped  # referenced: nothing written beside them
+    window.tabs.setCurrentWidget(window.train)
+    train = window.train
+    assert train.dataset.currentText() == "demo golden hour" and train.start_button.isEnabled()
+    set_tiny_training(train, steps=2)
+    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.worker is None, timeout=60000)
+    assert "Finished at step 2" in train.status.text(), train.error.text()
 
 
 def test_first_start_offers_the_demo(qtbot, window):
