@@ -155,15 +155,17 @@ def header_size(path: Path) -> tuple[int, int]:
         return (h, w) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (w, h)
 
 
-def first_readable(items: list, load):
-    """``load`` of the first item that loads, skipping (and naming) unreadable ones: a header check passes a
-    truncated JPEG, and a run whose first file was one stopped before its first step without naming it."""
-    for item in items:
+def first_readable(items: list, load, start: int = 0, what: str = "image"):
+    """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
+    ones: a header check passes a truncated JPEG, found only when it is decoded."""
+    for attempt in range(len(items)):
+        item = items[(start + attempt) % len(items)]
         try:
             return load(item)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
-            log.warning("skipping unreadable image %s (%s)", getattr(item, "name", item), unreadable_reason(exc))
-    raise RuntimeError("no readable image left in the dataset")
+            log.warning("skipping unreadable %s %s (%s)", what, item if isinstance(item, Path) else item.name,
+                        unreadable_reason(exc))
+    raise RuntimeError(f"no readable {what} left in the dataset")
 
 
 def probe_image(path: Path) -> str | None:
@@ -185,15 +187,21 @@ class DatasetFolders:
     test_b: Path | None = None
 
 
-def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
-    """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B."""
-    if data_b:
-        return DatasetFolders(Path(data), Path(data_b))
+def existing_folder(data: str | Path) -> Path:
+    """``data`` as a Path, or FileNotFoundError saying whether it is missing or a file."""
     root = Path(data)
     if root.exists() and not root.is_dir():
         raise FileNotFoundError(f"dataset folder {root} is a file; give the folder that holds the images")
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder {root} does not exist")
+    return root
+
+
+def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
+    """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B."""
+    if data_b:
+        return DatasetFolders(Path(data), Path(data_b))
+    root = existing_folder(data)
     for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
         if (root / a).is_dir() and (root / b).is_dir():
             ta, tb = root / "testA", root / "testB"
@@ -278,13 +286,7 @@ class UnpairedDataset(Dataset):
         return max(len(self.files_a), len(self.files_b))
 
     def _load(self, files: list[Path], index: int) -> torch.Tensor:
-        for attempt in range(len(files)):
-            path = files[(index + attempt) % len(files)]
-            try:
-                return self.transform(load_image(path, self.channels))
-            except Exception as exc:
-                log.warning("skipping unreadable image %s (%s)", path, unreadable_reason(exc))
-        raise RuntimeError("no readable image left in the dataset")
+        return first_readable(files, lambda path: self.transform(load_image(path, self.channels)), index)
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
@@ -370,11 +372,7 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
 
     Raises ValueError when no pair is left, saying why.
     """
-    root = Path(data)
-    if root.exists() and not root.is_dir():
-        raise FileNotFoundError(f"dataset folder {root} is a file; give the folder that holds the images")
-    if not root.is_dir():
-        raise FileNotFoundError(f"dataset folder {root} does not exist")
+    root = existing_folder(data)
     unmatched: list[str] = []
     test: list[Pair] = []
     if data_b:
@@ -440,15 +438,11 @@ class PairedDataset(Dataset):
         return len(self.pairs)
 
     def _load(self, index: int) -> dict[str, torch.Tensor]:
-        for attempt in range(len(self.pairs)):
-            pair = self.pairs[(index + attempt) % len(self.pairs)]
-            try:
-                a, b = load_pair(pair, self.channels)
-                both = self.transform(torch.cat([a, b]))
-                return {"A": both[:self.channels], "B": both[self.channels:]}
-            except Exception as exc:
-                log.warning("skipping unreadable pair %s (%s)", pair.name, unreadable_reason(exc))
-        raise RuntimeError("no readable pair left in the dataset")
+        def load(pair: Pair) -> dict[str, torch.Tensor]:
+            both = self.transform(torch.cat(load_pair(pair, self.channels)))
+            return {"A": both[:self.channels], "B": both[self.channels:]}
+
+        return first_readable(self.pairs, load, index, "pair")
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
@@ -458,7 +452,7 @@ class PairedDataset(Dataset):
 
     def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
         """The first pair, centre-cropped to ``size``: the fixed sample of a run."""
-        a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels))
+        a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels), what="pair")
         both = make_transform(preprocess, size, size, False, train=False, multiple=multiple)(torch.cat([a, b]))
         return {"A": both[:self.channels].unsqueeze(0), "B": both[self.channels:].unsqueeze(0)}
 

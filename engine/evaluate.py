@@ -97,11 +97,10 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
             image, expected = load_pair(pair, translator.channels, match_sizes=False)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
             culprit = next((p for p in (pair.a, pair.b) if p is not None and probe_image(p)), None)
-            which = "" if culprit is None else "its truth " if (culprit == pair.b) != swap else "the input "
-            if culprit is None:
-                named = ""
-            else:
-                named = f"{which}{culprit.name}: " if culprit.name != source else f"{which.strip()}: "
+            named = ""
+            if culprit is not None:  # which file of the pair, by its role (and its name where it differs)
+                role = "its truth" if (culprit == pair.b) != swap else "the input"
+                named = f"{role} {culprit.name}: " if culprit.name != source else f"{role}: "
             result.skipped.append(((pair.b or pair.a).name if swap else source, named + unreadable_reason(exc)))
             continue
         if swap:

@@ -235,7 +235,7 @@ def read_checkpoint(path: str | Path) -> dict:
 def newest_checkpoint(run: RunDir, use=None) -> tuple[Path, dict, list[str]] | None:
     """The newest checkpoint that loads, with a reason for each newer one skipped; None if there is none.
 
-    ``use(state)``, if given, is tried on each checkpoint that reads; one it refuses (raising
+    ``use(path, state)``, if given, is tried on each checkpoint that reads; one it refuses (raising
     CheckpointError: a checkpoint of another run copied in, say) is skipped like a damaged one.
 
     Raises CheckpointError if checkpoint files exist but none of them loads: they are left
