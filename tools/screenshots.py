@@ -111,6 +111,10 @@ def main() -> None:
     shot("train")
     page.stop()
     wait_until(app, lambda: page.worker is None, 60, "the run to stop")
+    page.left_tabs.setCurrentIndex(1)  # the runs, the stopped one picked
+    page.runs.setCurrentRow(0)
+    shot("train-runs")
+    page.left_tabs.setCurrentIndex(0)
 
     # Convert: the built-in demo model on the demo images, one file picked to compare
     conv = window.convert

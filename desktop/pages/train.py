@@ -12,12 +12,13 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from desktop.formatting import format_duration
 from desktop.widgets.config_form import ConfigForm
-from desktop.widgets.layout import WrappedNote, fit_to_width, split_page
+from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
 from desktop.widgets.run_view import RunView
 from desktop.workers import CallWorker, TrainWorker
 from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
@@ -155,12 +156,12 @@ class TrainPage(QWidget):
         settings_row = QHBoxLayout()
         settings_row.addWidget(save_settings)
         settings_row.addWidget(load_settings)
-        box_layout = QVBoxLayout()
+        new_run = QWidget()
+        box_layout = QVBoxLayout(new_run)
         box_layout.addLayout(top)
         box_layout.addLayout(bottom)
         box_layout.addLayout(settings_row)
-        settings_box = QGroupBox("New run")
-        settings_box.setLayout(box_layout)
+        box_layout.addStretch(1)
 
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
@@ -187,14 +188,19 @@ class TrainPage(QWidget):
         self.continue_button.setToolTip("Resume the run from its last checkpoint ('Stop after steps' under All "
                                         "settings extends it)")
         self.continue_button.clicked.connect(self.continue_selected)
-        runs_box = QGroupBox("Runs")
-        runs_layout = QVBoxLayout(runs_box)
+        past_runs = QWidget()
+        runs_layout = QVBoxLayout(past_runs)
         runs_layout.addWidget(self.runs, 1)
         runs_layout.addWidget(self.continue_button)
 
+        # The form scrolls in its own tab, so the runs are one click away at any window height
+        # (below the form they sat under the fold at 1024x700).
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(scrolled(new_run, keep_width=True), "New run")
+        self.left_tabs.addTab(past_runs, "Runs")
         left = QVBoxLayout()
-        left.addWidget(settings_box)
-        left.addWidget(runs_box, 1)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.left_tabs)
         footer = QVBoxLayout()  # in view whatever the form's scroll: what a run will take, and Start
         footer.addWidget(self.estimate)
         footer.addLayout(controls)
@@ -207,7 +213,7 @@ class TrainPage(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.view)
-        split_page(self, left, right, (440, 760), scroll_right=False, left_footer=footer)
+        split_page(self, left, right, (440, 760), scroll_left=False, scroll_right=False, left_footer=footer)
 
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
@@ -452,7 +458,13 @@ class TrainPage(QWidget):
             if str(run) == selected:
                 self.runs.setCurrentItem(item)
         self.runs.blockSignals(False)
+        self._count_runs()
         self._sync_buttons()
+
+    def _count_runs(self) -> None:
+        count = self.runs.count()
+        self.left_tabs.setTabText(self.left_tabs.indexOf(self.runs.parentWidget()),
+                                  f"Runs ({count})" if count else "Runs")
 
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False) -> None:
@@ -555,6 +567,7 @@ class TrainPage(QWidget):
             self.runs.insertItem(0, item)
             self.runs.blockSignals(False)
             self._run_items[self._live_run] = item
+            self._count_runs()
         if item is not None:
             self._set_run_step(item, Path(self._live_run).name, p.step, live=True)
         if self.worker is not None and self.worker.control.paused:  # the step in flight when Pause was pressed

@@ -33,16 +33,17 @@ def pane_width(content: QWidget) -> int:
 
 
 def split_page(page: QWidget, left: QLayout, right: QLayout, sizes: tuple[int, int],
-               scroll_right: bool = True, left_footer: QLayout | None = None) -> QSplitter:
+               scroll_left: bool = True, scroll_right: bool = True,
+               left_footer: QLayout | None = None) -> QSplitter:
     """A page's frame: a form or a list on the left, the work on the right, with a movable divider.
 
-    Both panes scroll when the window is smaller than their content, so no page ever makes
-    the window grow, and every field keeps its full height at 1024x700 (or 800x600).
+    Both panes scroll when the window is smaller than their content (unless the caller scrolls
+    a part of one itself), so no page ever makes the window grow, and every field keeps its full height at 1024x700 (or 800x600).
     ``left_footer`` stays in view under the left pane's scrolling part: the buttons that start
     the page's work are never below the fold.
     """
     splitter = QSplitter()
-    for i, (layout, scroll) in enumerate(((left, True), (right, scroll_right))):
+    for i, (layout, scroll) in enumerate(((left, scroll_left), (right, scroll_right))):
         pane = QWidget()
         pane.setLayout(layout)
         # the form keeps its width (no sideways scrolling) and scrolls up and down

@@ -195,3 +195,19 @@ def test_the_buttons_that_start_work_are_in_view_without_scrolling(qtbot, window
             assert shown.height() == button.height() and shown.width() == button.width(), (page, name)
         if page is window.train:
             assert not page.estimate.visibleRegion().isEmpty()  # what a run will take, beside Start
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (800, 600)])
+def test_the_runs_are_one_click_away(qtbot, window, size):
+    """The Runs list and "Continue selected run" sat at the end of the Train page's scrolling form,
+    under the fold at 1024x700: a user who had trained did not see their runs."""
+    window.resize(*size)
+    page = window.train
+    window.tabs.setCurrentWidget(page)
+    page.left_tabs.setCurrentIndex(page.left_tabs.indexOf(page.runs.parentWidget()))
+    qtbot.wait(30)
+    for widget in (page.runs, page.continue_button):
+        shown = widget.visibleRegion().boundingRect()
+        assert shown.size() == widget.size(), widget
+    assert page.runs.height() >= 200  # room for several runs, not a sliver
+    assert not page.start_button.visibleRegion().isEmpty()  # the footer stays under both tabs

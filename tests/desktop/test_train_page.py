@@ -72,6 +72,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     # listed while it trains (it appeared only once stopped), marked as the one training
     assert page.runs.count() == 1 and page.runs.item(0).text().startswith("my first run  ·  step ")
     assert page.runs.item(0).text().endswith("  ·  training")
+    assert page.left_tabs.tabText(1) == "Runs (1)"  # the tab says there is one, before it is opened
     page.toggle_pause()
     qtbot.wait(300)
     paused_at = page.progress.value()
