@@ -164,6 +164,7 @@ class WrappedNote(QLabel):
 
     def _fit(self) -> None:
         self.setMinimumHeight(0)  # QLabel's heightForWidth never answers less than the minimum height
+        self.setMaximumHeight(16777215)  # (nor more than the maximum)
         width = max(self.width(), 1)
         needed = self.heightForWidth(width)
         if self._reserve:
@@ -172,7 +173,7 @@ class WrappedNote(QLabel):
                 QLabel.setText(self, text)
                 needed = max(needed, self.heightForWidth(width))
             QLabel.setText(self, current)
-        self.setMinimumHeight(needed)
+        self.setFixedHeight(needed)  # no more either: a layout with room to spare grew one text and not the next
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
