@@ -469,7 +469,7 @@ class TrainPage(QWidget):
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False) -> None:
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else ""))
-        item.setToolTip(item.text())
+        item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}")
 
     def _sync_buttons(self) -> None:
         self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)
@@ -606,8 +606,9 @@ class TrainPage(QWidget):
 
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"
-        self.status.setText(f"{verb} at step {result.step}. The run is saved in {result.run_dir}"
-                            + (" and can be continued." if result.stopped else "."))
+        name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
+        self.status.setText(f"{verb} at step {result.step}: “{name}”. "
+                            + ("Continue it from Runs." if result.stopped else "Convert with it now."))
         self.run_finished.emit(result.run_dir)
         if time.monotonic() - self.started_at > 60:
             self.run_finished_long.emit(f"{verb} at step {result.step}: {Path(result.run_dir).name}")

@@ -139,7 +139,7 @@ class RunView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.status = ElidedLabel("Ready.")
+        self.status = ElidedLabel("Ready.", Qt.TextElideMode.ElideMiddle)  # a long run name: both ends stay
         self.status.setObjectName("status")
         self.progress = QProgressBar()
         self.progress.setFormat("%p %")

@@ -99,6 +99,11 @@ def test_a_first_start_can_add_the_demo_dataset_and_train_on_it(qtbot, window):
     qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: train.worker is None, timeout=60000)
     assert "Finished at step 2" in train.status.text(), train.error.text()
+    window.resize(1024, 700)
+    qtbot.wait(30)
+    # read whole at 1024x700: it ended with the run's full path, cut off there
+    assert train.status.toolTip() == "" and "“demo golden hour" in train.status.text()
+    assert str(window.library.runs()[0]) in train.runs.item(0).toolTip()  # where the folder is
 
 
 def test_first_start_offers_the_demo(qtbot, window):
