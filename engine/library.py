@@ -61,9 +61,12 @@ def cache_home() -> Path:
 
 
 def safe_name(name: str) -> str:
-    """A name usable as a file name on every platform."""
+    """A name usable as a file name on every platform; one with nothing usable ("..", "/") is refused,
+    not saved as "untitled" where the user will not look for it."""
     cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
-    return cleaned[:80] or "untitled"
+    if not cleaned.strip("_"):  # only separators were left
+        raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
+    return cleaned[:80]
 
 
 @dataclass

@@ -51,7 +51,10 @@ def resolve_model(source: str | Path) -> Path:
     if path.name == str(source):  # a bare name: look in the library
         from .library import Library
 
-        named = Library().model_path(str(source))
+        try:
+            named = Library().model_path(str(source))
+        except ValueError:  # no library name could be that: the caller says the path does not exist
+            return path
         if named.exists():
             return named
     return path

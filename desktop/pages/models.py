@@ -298,7 +298,11 @@ class ModelsPage(QWidget):
             name = ask_text(self, "Export model", "Model name:", f"{run.name}-{label}")
             if not name:
                 return
-        target = self.library.model_path(name)
+        try:
+            target = self.library.model_path(name)
+        except ValueError as exc:
+            self.message.setText(f"Not exported: {exc}.")
+            return
         if target.exists():
             self.message.setText(f"A model named {target.stem!r} already exists; choose another name.")
             return

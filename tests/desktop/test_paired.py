@@ -60,6 +60,8 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     run = window.library.runs()[0]
     window.tabs.setCurrentWidget(window.models)
     window.models.refresh(str(run))
+    window.models.export_selected(name="..")  # nothing of it fits a file name: said, not saved as "untitled"
+    assert window.models.message.text().startswith("Not exported: the name '..' has nothing usable")
     window.models.export_selected(name="facades-p2p")
     qtbot.waitUntil(lambda: window.library.model_path("facades-p2p").exists(), timeout=30000)
     models = window.models

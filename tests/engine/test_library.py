@@ -15,3 +15,27 @@ def test_few_photos_get_advice_and_enough_get_none(tmp_path):
     assert (report.count_a, report.count_b) == (FEW_IMAGES - 1, FEW_IMAGES)
     assert report.problems == [f"few images (A: {FEW_IMAGES - 1}): with fewer than {FEW_IMAGES} different "
                                "photos a side, models tend to learn what the photos show rather than the change"]
+
+
+def test_a_name_with_nothing_usable_in_a_file_name_is_refused(tmp_path):
+    """``import --name ..`` (or a run or model named "/") was saved as "untitled", where nobody would look for it."""
+    import os
+
+    import pytest
+    import torch
+
+    from tests.cli.test_cli_train import cyclegan
+    from tests.engine.reference_layout import resnet
+
+    library = Library(tmp_path / "home")
+    for name in ("..", " / ", "???", "."):
+        with pytest.raises(ValueError, match="nothing usable in a file name"):
+            library.model_path(name)
+        with pytest.raises(ValueError, match="nothing usable in a file name"):
+            library.new_run_dir(name)
+    assert library.model_path("my/model").name == "my_model.pt"  # a name with something usable keeps it
+    torch.save(resnet(ngf=8, blocks=1).state_dict(), tmp_path / "horse2zebra.pth")
+    proc = cyclegan("import", tmp_path / "horse2zebra.pth", "--name", "..", check=False,
+                    env={**os.environ, "CYCLEGAN_STUDIO_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 1 and "'..' has nothing usable in a file name" in proc.stderr
+    assert not (tmp_path / "home" / "models").exists() or not any((tmp_path / "home" / "models").iterdir())
