@@ -38,8 +38,15 @@ $(VENV)/bin/pyinstaller: $(STAMP)
 package: $(VENV)/bin/pyinstaller
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN build.spec
 
+# The app starts, trains and converts; its command line converts the demo images and refuses to compile there.
 package-test: package
 	QT_QPA_PLATFORM=offscreen "$(BUNDLE)/cyclegan-studio" --self-test
+	rm -rf build/package-test
+	"$(BUNDLE)/cyclegan" convert --model demo --input resources/demo/images --output build/package-test/out
+	test "$$(ls build/package-test/out | wc -l)" = "$$(ls resources/demo/images | wc -l)"
+	! "$(BUNDLE)/cyclegan" convert --model demo --input resources/demo/images --output build/package-test/c \
+		--compile on 2> build/package-test/compile.err
+	grep -q "does not ship" build/package-test/compile.err && test ! -e build/package-test/c
 
 dist: package
 	tools/make_dist.sh "$(BUNDLE)"

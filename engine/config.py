@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import re
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -44,6 +45,17 @@ def flag(name: str, cls: type | None = None) -> str:
         if declared:
             return declared
     return name.replace("_", "-")
+
+
+def can_compile() -> bool:
+    """torch.compile builds C++ against Python's and torch's headers, which an installed (PyInstaller) app does
+    not ship: there training died at its first step ("cpp_prefix.h: No such file") and converting lost 5 s
+    before it fell back. ``auto`` means off there, and ``on`` is refused before anything is written."""
+    return not getattr(sys, "frozen", False)
+
+
+NO_COMPILE_HERE = ("compile on needs Python's headers and a C compiler, which the installed app does not ship: "
+                   "use compile off (or auto), or run from source")
 
 
 def check_fields(config: Any) -> list[str]:
@@ -212,6 +224,8 @@ class TrainConfig:
             problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
         if self.epochs + self.epochs_decay < 1:
             problems.append("epochs + epochs-decay must be at least 1")
+        if self.compile == "on" and not can_compile():
+            problems.append(NO_COMPILE_HERE)
         smallest = 3 * 2 ** self.model.d_layers  # each strided layer halves; the two last 4x4 convs take 1 px each
         if self.preprocess != "none" and self.crop_size < smallest:
             problems.append(f"d-layers {self.model.d_layers} needs crops of at least {smallest} px, "
@@ -287,6 +301,8 @@ class ConvertConfig:
                             "most 64")
         if not problems and not DEVICE_NAME.fullmatch(self.device):
             problems.append(f"unknown device {self.device!r} (use auto, cpu, cuda, cuda:N or mps)")
+        if not problems and self.compile == "on" and not can_compile():
+            problems.append(NO_COMPILE_HERE)
         raise_problems(problems)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from .config import ConvertConfig
+from .config import ConvertConfig, can_compile
 from .data import (ImageTooLarge, has_alpha, list_images, open_image, require_regular_file, to_8bit, transforms,
                    unreadable_reason)
 from .devices import pick_device
@@ -298,6 +298,12 @@ class Translator:
 
 
 # -------------------------------------------------------------------- driver
+def compiles(options: ConvertConfig, images: int) -> bool:
+    """Whether converting ``images`` pictures compiles the generator: ``auto`` does for a folder large enough to
+    repay the compilation, never in an installed app (engine.config.can_compile)."""
+    return can_compile() and (options.compile == "on" or (options.compile == "auto" and images >= COMPILE_MIN_IMAGES))
+
+
 def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | Path,
                    options: ConvertConfig | None = None, on_event: EventCallback | None = None,
                    control: Control | None = None) -> ConvertSummary:
@@ -318,9 +324,8 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         todo = [j for j in jobs if not finished_output(j[1])]
         skipped = len(jobs) - len(todo)
         jobs = todo
-    use_compile = options.compile == "on" or (options.compile == "auto" and len(jobs) >= COMPILE_MIN_IMAGES)
     translator = model if isinstance(model, Translator) else Translator(
-        model, options.device, options.tile, options.overlap, options.max_pixels, compile=use_compile,
+        model, options.device, options.tile, options.overlap, options.max_pixels, compile=compiles(options, len(jobs)),
         work_size=options.work_size)
     if not options.batch_size:
         options = dataclasses.replace(options, batch_size=1 if translator.device.type == "cpu" else 4)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import torch
 
+from .config import can_compile
+
 
 @dataclass(frozen=True)
 class SpeedPlan:
@@ -67,4 +69,4 @@ def plan_speed(channels_last: str, amp: str, compile: str, device: torch.device)
     else:
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
     return SpeedPlan(channels_last=channels_last == "on" or (channels_last == "auto" and cuda), amp_dtype=dtype,
-                     compile=compile == "on" or (compile == "auto" and cuda), fused_adam=cuda)
+                     compile=can_compile() and (compile == "on" or (compile == "auto" and cuda)), fused_adam=cuda)

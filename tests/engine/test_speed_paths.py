@@ -1,6 +1,8 @@
 """The speed paths give the plain path's results: channels_last, compile and bf16 on the CPU,
 mixed precision on a GPU (skipped without one)."""
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -113,3 +115,22 @@ def test_compiled_gpu_defaults_track_plain(tiny_dataset, tmp_path):
     plain = losses_of(tiny_config(tiny_dataset, tmp_path / "a", device="cuda", **PLAIN), 20)
     fast = losses_of(tiny_config(tiny_dataset, tmp_path / "b", device="cuda"), 20)  # bf16, compiled, fused
     np.testing.assert_allclose(fast.mean(0), plain.mean(0), rtol=0.05, atol=1e-3)
+
+
+def test_an_installed_app_does_not_compile(monkeypatch, tmp_path):
+    """In the PyInstaller bundle (no Python or torch headers) a compiled training run died at its first step and a
+    conversion of 32+ images lost 5 s before it fell back: there auto means off and on is refused up front."""
+    from engine.config import ConvertConfig, TrainConfig
+    from engine.convert import compiles
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert not plan_speed("off", "off", "auto", torch.device("cuda")).compile
+    assert not plan_speed("off", "off", "on", torch.device("cpu")).compile
+    for config in (TrainConfig(data="d", out="o", compile="on"), ConvertConfig(compile="on")):
+        with pytest.raises(ValueError, match="the installed app does not ship"):
+            config.validate()
+    TrainConfig(data="d", out="o").validate()  # auto stays valid: it just does not compile there
+    assert not compiles(ConvertConfig(), 1000)
+    monkeypatch.delattr(sys, "frozen")
+    assert plan_speed("off", "off", "auto", torch.device("cuda")).compile  # from source, unchanged
+    assert compiles(ConvertConfig(), 1000) and not compiles(ConvertConfig(), 3)
