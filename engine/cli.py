@@ -350,13 +350,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .imports import import_generator
+    from .imports import import_model_file
     from .library import Library
     from .modelfile import ModelFileError, read_metadata
 
     try:
         if args.out:
-            path = import_generator(args.file, args.out, args.name_a, args.name_b)
+            path = import_model_file(args.file, args.out, args.name_a, args.name_b)
         else:
             path = Library().import_model(args.file, args.name, args.name_a, args.name_b)
         meta = read_metadata(path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import torch
 
 from . import __version__
 from .config import ModelConfig, to_dict
-from .modelfile import MODEL_FORMAT, ModelFileError, _generator_from, _torch_load, save_model
+from .fileio import atomic_path
+from .modelfile import MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, load_model, save_model
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -203,6 +205,25 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
                            "url": known.url if known else None}}
     generator = _generator_from(metadata, to_engine_keys(state, cfg), path.name)
     return save_model(out, generator, metadata)
+
+
+def import_model_file(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
+                      published: str | None = None) -> Path:
+    """Write ``out`` (a .pt model file) from any model file a user brings: ours as a .pt is checked (it must load
+    safely) and copied, ours as a .safetensors rewritten (it was copied byte for byte under the .pt name, which
+    then did not load), another tool's generator converted (:func:`import_generator`)."""
+    path = Path(path)
+    try:
+        loaded = load_model(path)  # raises ModelFileError with the reason
+    except NotOurModelFile:
+        return import_generator(path, out, name_a, name_b, published)
+    if path.suffix != ".safetensors" and not (name_a or name_b):
+        with atomic_path(out) as tmp:
+            shutil.copyfile(path, tmp)
+        return Path(out)
+    metadata = dict(loaded.metadata)
+    metadata.update({k: v for k, v in (("source_domain", name_a), ("target_domain", name_b)) if v})
+    return save_model(out, loaded.generator, metadata)
 
 
 def describe_published() -> list[dict]:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .data import Pair, PairedData, check_folder, find_pairs, list_images, match_by_name, probe_image, resolve_folders
-from .fileio import atomic_path, atomic_write_text
+from .fileio import atomic_write_text
 from .modelfile import ModelFileError
 
 APP = "CycleGAN Studio"
@@ -306,22 +306,15 @@ class Library:
 
     def import_model(self, source: str | Path, name: str | None = None, name_a: str | None = None,
                      name_b: str | None = None, published: str | None = None) -> Path:
-        """Add a model file to the library: ours is checked (it must load safely) and copied; another
-        tool's generator (the reference's .pth, a .safetensors) is recognised and converted."""
-        from .imports import import_generator
-        from .modelfile import NotOurModelFile, load_model
+        """Add a model file to the library (engine.imports.import_model_file: ours in either format, or
+        another tool's generator, the reference's .pth or a .safetensors, recognised and converted)."""
+        from .imports import import_model_file
 
         source = Path(source)
         target = self.model_path(name or source.stem)
         if target.exists():
             raise ValueError(f"a model named {target.stem!r} is already in the library")
-        try:
-            load_model(source)  # raises ModelFileError with the reason
-        except NotOurModelFile:
-            return import_generator(source, target, name_a, name_b, published)
-        with atomic_path(target) as tmp:
-            shutil.copyfile(source, tmp)
-        return target
+        return import_model_file(source, target, name_a, name_b, published)
 
     def download_published(self, key: str, on_progress=None, control=None) -> Path:
         """Download one of the reference's published generators and add it to the library as ``key``."""

@@ -173,3 +173,14 @@ def test_safetensors_both_ways(tmp_path, tiny_dataset):
     assert again.metadata == ours.metadata
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     assert torch.equal(again.generator(x), ours.generator(x))
+    # imported back, into the library and to a file: it was copied byte for byte under a .pt name, which then did
+    # not load ("not a readable model file") and kept the name taken; with --out it asked for the domains
+    from engine.library import Library
+
+    library = Library(tmp_path / "home")
+    into_library = load_model(library.import_model(tmp_path / "m.safetensors", "mine"))
+    assert main(["import", str(tmp_path / "m.safetensors"), "--out", str(tmp_path / "back.pt")]) == 0
+    for loaded in (into_library, load_model(tmp_path / "back.pt")):
+        assert loaded.metadata == ours.metadata and torch.equal(loaded.generator(x), ours.generator(x))
+    renamed = load_model(library.import_model(tmp_path / "m.pt", "renamed", name_a="day", name_b="night"))
+    assert renamed.name == "day to night"  # --a and --b given for one of ours: they rename its sides
