@@ -7,6 +7,7 @@ defaults and help), so ``--crop-size`` is ``TrainConfig.crop_size`` and so on.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -91,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write one direction of a run as a model file")
     export.add_argument("--run", required=True, metavar="RUN_DIR")
-    export.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB")
+    export.add_argument("--direction", choices=("AtoB", "BtoA"),
+                        help="which generator (default: the one a pix2pix run learnt; AtoB for CycleGAN)")
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--half", action="store_true", help="store fp16 weights (half the size)")
     export.add_argument("--torchscript", metavar="FILE", help="also write a TorchScript copy")
@@ -132,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "held-out pairs (test/, val/, testA/ + testB/)")
     evaluate.add_argument("--input", metavar="DIR", help="folder of test inputs")
     evaluate.add_argument("--truth", metavar="DIR", help="folder of their ground truths (same file names)")
-    evaluate.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB",
-                          help="which generator of a run folder (BtoA uses testB/ and testB_truth/)")
+    evaluate.add_argument("--direction", choices=("AtoB", "BtoA"),
+                          help="which generator of a run folder (BtoA uses testB/ and testB_truth/; default: the "
+                               "one a pix2pix run learnt, AtoB for CycleGAN)")
     evaluate.add_argument("--device", default="auto")
     evaluate.add_argument("--json", action="store_true", help="print every image's figures as JSON")
     evaluate.set_defaults(func=cmd_evaluate)
@@ -257,10 +260,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from .convert import convert_folder
     from .events import Control, ConvertProgress, FileFailed
     from .fileio import FolderBusy
-    from .modelfile import ModelFileError, load_model
+    from .modelfile import ModelFileError, learnt_direction, load_model
 
     options = apply_options(ConvertConfig(), args)
     try:
+        if "direction" not in vars(args):  # not given: a pix2pix run's own
+            options = dataclasses.replace(options, direction=learnt_direction(args.model))
         options.validate()
         model = load_model(args.model, options.direction)
     except (ModelFileError, ValueError) as exc:
@@ -296,8 +301,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, evaluate_pairs, held_out_pairs
-    from .modelfile import ModelFileError, load_model
+    from .modelfile import ModelFileError, learnt_direction, load_model
 
+    args.direction = args.direction or learnt_direction(args.model)
     try:
         model = load_model(args.model, args.direction)
         if args.data:
@@ -329,12 +335,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .modelfile import (ModelFileError, check_export_targets, export_model, export_onnx, export_torchscript,
-                            load_model, save_model)
+                            learnt_direction, load_model, save_model)
 
     try:
         targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
         check_export_targets(args.run, targets, replace=args.replace)
-        path = export_model(args.run, args.direction, args.out, half=args.half)
+        path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half)
         loaded = load_model(path)
         if args.torchscript:
             export_torchscript(loaded, args.torchscript)

@@ -205,6 +205,20 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
     return LoadedModel(_generator_from(metadata, state, path.name), metadata)
 
 
+def learnt_direction(source: str | Path) -> str:
+    """The direction to use when none is given: the one a pix2pix run learnt (export and convert asked for BtoA
+    again after training with it), AtoB for a CycleGAN run, which learns both, and for a model file."""
+    path = resolve_model(source)
+    run = RunDir(path)
+    if path.is_dir() and run.is_run():
+        try:
+            config = load_json(TrainConfig, run.config)
+        except (OSError, ValueError):
+            return "AtoB"  # loading the run says what is wrong with it
+        return config.direction if config.method == "pix2pix" else "AtoB"
+    return "AtoB"
+
+
 def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     """One generator of a run, from its newest checkpoint that loads."""
     if direction not in DIRECTIONS:

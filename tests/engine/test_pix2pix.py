@@ -176,6 +176,17 @@ def test_samples_show_input_output_target_and_only_the_trained_direction_exports
         load_model(tmp_path / "run", "AtoB")
     model = load_model(export_model(tmp_path / "run", "BtoA", tmp_path / "s2p.pt"))
     assert model.metadata["method"] == "pix2pix" and model.metadata["source_domain"] == "sketch"
+    # with no direction given, the command line takes the one the run learnt: export and convert refused,
+    # "translates B to A only; choose that direction", a run that can do nothing else
+    from engine.cli import main
+
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "default.pt")]) == 0
+    assert load_model(tmp_path / "default.pt").metadata["source_domain"] == "sketch"
+    (tmp_path / "in").mkdir()
+    noise(40, 30).save(tmp_path / "in" / "one.png")
+    assert main(["convert", "--model", str(tmp_path / "run"), "--input", str(tmp_path / "in"), "--output",
+                 str(tmp_path / "out"), "--device", "cpu"]) == 0
+    assert (tmp_path / "out" / "one.png").is_file()
 
 
 def test_conversion_of_odd_sizes_with_a_unet(paired_folders, tmp_path):
