@@ -488,7 +488,8 @@ class Trainer:
                 # that it works (on a CPU the first of the app's every-100 samples came after 100 s)
                 if c.sample_every and (self.step % c.sample_every == 0 or self.step == 1) and not last:
                     self._emit_samples(emit)
-                if self.step % c.save_every == 0 and not last:
+                # a step to keep is saved whatever save_every says (with the default 1000, keep_every 2 kept nothing)
+                if (self.step % c.save_every == 0 or (c.keep_every and self.step % c.keep_every == 0)) and not last:
                     self.save_checkpoint(emit)
                 if last or self.step % self.steps_per_epoch == 0:
                     break

@@ -46,6 +46,14 @@ def start_training(dataset, run, *extra) -> subprocess.Popen:
     return proc
 
 
+def test_every_step_to_keep_is_kept_whatever_save_every_says(tiny_dataset, tmp_path):
+    """``--keep-every 2`` with the default ``--save-every 1000`` kept step 4 of 4 and nothing else: numbered copies
+    were made only on save steps."""
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=5, keep_every=2, save_every=1000)
+    assert sorted(p.name for p in run.checkpoints.glob("step_*.pt")) == ["step_00000002.pt", "step_00000004.pt"]
+
+
 # ------------------------------------------------------------ damaged checkpoints
 def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
