@@ -270,14 +270,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
         model = load_model(args.model, options.direction)
     except (ModelFileError, ValueError) as exc:
         raise CommandError(str(exc)) from None
-    bar = tqdm(unit="img", dynamic_ncols=True, file=sys.stderr)
+    bars = []  # one, made at the first progress: made before, it printed an empty "0img [00:00, ?img/s]" first
 
     def report(event) -> None:
         if isinstance(event, ConvertProgress):
-            bar.total = event.total
-            bar.update(event.done - bar.n)
-        elif isinstance(event, FileFailed):
-            tqdm.write(f"skipped {event.source}: {event.reason}", file=sys.stderr)
+            if not bars:
+                bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=sys.stderr))
+            bars[0].update(event.done - bars[0].n)
+        elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
+            tqdm.write(f"failed {event.source}: {event.reason}", file=sys.stderr)
 
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
@@ -287,7 +288,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        bar.close()
+        for bar in bars:
+            bar.close()
     print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
           f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}")
     if summary.error:
@@ -406,7 +408,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise CommandError("cancelled; what was received is kept: run it again to continue") from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        bar.close()
+        for bar in bars:
+            bar.close()
     print(f"{args.name}: {path}")
     return 0
 

@@ -44,6 +44,8 @@ def test_convert_failures_exit_non_zero(model_file, tmp_path):
     proc = cyclegan("convert", "--model", model_file, "--input", src, "--output", tmp_path / "out", check=False)
     assert proc.returncode == 1 and "1 image(s) could not be converted" in proc.stderr
     assert "bad.png" in proc.stderr
+    assert "failed " in proc.stderr and "skipped " not in proc.stderr  # named as the summary counts it
+    assert "0img [" not in proc.stderr  # no empty bar before the first image
     proc = cyclegan("convert", "--model", model_file, "--input", src, "--output", src / "o", check=False)
     assert proc.returncode == 1 and "inside the input folder" in proc.stderr.splitlines()[-1]
     (tmp_path / "evil.pt").write_bytes(b"garbage")
