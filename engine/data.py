@@ -478,6 +478,18 @@ class EpochSampler(Sampler):
                 yield (self.epoch, int(index))
 
 
+FEW_IMAGES = 20  # fewer different photos a side than this, and a model learns what they show more than the change
+
+
+def few_images_advice(counts: dict[str, int]) -> str | None:
+    """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``), or None when all have enough."""
+    few = [f"{side}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]
+    if not few:
+        return None
+    return (f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a side, models tend to "
+            "learn what the photos show rather than the change")
+
+
 def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
     """List a side's images, dropping files that fail a header check. Fails if none are left."""
     if not folder.is_dir():

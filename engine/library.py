@@ -19,7 +19,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .data import Pair, PairedData, check_folder, find_pairs, list_images, match_by_name, probe_image, resolve_folders
+from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
+                   probe_image, resolve_folders)
 from .fileio import atomic_write_text
 from .modelfile import ModelFileError
 
@@ -27,7 +28,6 @@ APP = "CycleGAN Studio"
 # Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
 # preset stayed near its input from 7 photos a side; from 20 it learnt the grade, though not
 # with every seed (docs/quality.md).
-FEW_IMAGES = 20
 
 
 # platformdirs is imported inside these three functions, not at the top: the engine, its CLI and
@@ -231,7 +231,7 @@ class Library:
         """Counts and problems: missing folders, unreadable files, tiny images, mixed channels, too few photos."""
         problems: list[str] = []
         counts = []
-        few: list[str] = []
+        few: dict[str, int] = {}  # images a side, for the advice on too few
         sides = [("pairs" if entry.layout == "aligned" else "A", entry.folder_a)]
         if entry.layout != "aligned":
             sides.append(("B", entry.folder_b))
@@ -258,8 +258,7 @@ class Library:
                     modes.add("gray" if im.mode in ("L", "I", "I;16", "1", "LA") else "colour")
                     tiny += min(im.size) < min_size
             counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
-            if 0 < counts[-1] < FEW_IMAGES:
-                few.append(f"{side}: {counts[-1]}")
+            few[side] = counts[-1]
             if tiny:
                 problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
@@ -267,9 +266,8 @@ class Library:
         paired = Library.pairs(entry)
         if entry.layout == "aligned":
             counts.append(counts[0])
-        if few:
-            problems.insert(0, f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a "
-                               "side, models tend to learn what the photos show rather than the change")
+        if advice := few_images_advice(few):
+            problems.insert(0, advice)
         return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
                              len(paired.unmatched) if paired else 0)
 

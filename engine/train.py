@@ -32,8 +32,8 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, find_pairs, header_size,
-                   make_transform, resolve_folders)
+from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, few_images_advice, find_pairs,
+                   header_size, make_transform, resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
@@ -174,6 +174,8 @@ class Trainer:
         files_b, bad_b = check_folder(folders.b, "B")
         for path, reason in bad_a + bad_b:
             self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+        if advice := few_images_advice({"A": len(files_a), "B": len(files_b)}):  # the app says so on its Datasets page
+            self.messages.append(Message("warning", advice))
         if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size
             for side, files in (("A", files_a), ("B", files_b)):
                 sizes = sorted({header_size(p) for p in files})

@@ -1,6 +1,7 @@
 """Library.inspect: the advice a dataset gets before training."""
 
-from engine.library import FEW_IMAGES, DatasetEntry, Library
+from engine.data import FEW_IMAGES
+from engine.library import DatasetEntry, Library
 from tests.conftest import write_images
 
 

@@ -141,6 +141,17 @@ def test_unreadable_images_are_named_and_skipped(tiny_dataset, tmp_path):
     assert any("zz_broken.jpg" in m for m in messages)
 
 
+def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_dataset, tmp_path):
+    """Only the app's Datasets page said that a few photos a side teach what they show rather than the change:
+    the command line trained on 8 a side without a word."""
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)))
+    a, b = (len(list((tiny_dataset / side).iterdir())) for side in ("trainA", "trainB"))
+    assert isinstance(result, Finished) and max(a, b) < 20
+    assert [e.text for e in events if isinstance(e, Message) and e.text.startswith("few images")] == [
+        f"few images (A: {a}, B: {b}): with fewer than 20 different photos a side, models tend to learn what "
+        "the photos show rather than the change"]
+
+
 def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, caplog):
     """A header check passes a JPEG cut in half; as the first file (the run's fixed sample) it stopped the run
     before its first step with "image file is truncated", naming no file."""
