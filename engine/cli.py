@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=cmd_models)
 
     evaluate = sub.add_parser(
-        "evaluate", help="PSNR/SSIM of a model's outputs against paired ground truth",
+        "evaluate", help="PSNR, SSIM and ΔE of a model's outputs against paired ground truth",
         description="Translate paired test images and compare them with their ground truth. Give a dataset "
                     "root holding testA/ and testA_truth/ (same file names), or --input and --truth.")
     evaluate.add_argument("--model", required=True, metavar="FILE_OR_RUN",

@@ -4,8 +4,8 @@
 is the global colour transfer between the two folders and then the change of local contrast
 between them (both fitted in closed form before the first step, then kept), followed by a small
 residual ResNet without normalisation that learns what these global maps cannot, from batches of
-four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: five
-looks, three photo splits, three seeds). ``pix2pix-paper`` is Isola et al.'s;
+four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: seven
+looks, two photo splits and a stress split, three seeds). ``pix2pix-paper`` is Isola et al.'s;
 ``pix2pix-quick`` learns from pairs in about ten minutes on a CPU (docs/quality.md, "Paired").
 """
 
@@ -22,7 +22,7 @@ class Preset:
     train: dict = field(default_factory=dict)  # TrainConfig fields
     model: dict = field(default_factory=dict)  # ModelConfig fields
     expected: str = ""  # how much training it is; the time is measured on the machine at hand (engine/estimate.py)
-    trade_off: str = ""  # what it gives up against the paper
+    trade_off: str = ""  # what it gives up against the paper (the paper presets: that they are the paper's)
 
 
 PRESETS = {
@@ -45,7 +45,7 @@ PRESETS = {
                    epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
         expected="200 epochs of 256 px crops: days on a CPU, about a day on one GPU for 1000 images",
-        trade_off="nothing: the published recipe, for those with the time or a GPU"),
+        trade_off="the published recipe, for those with the time or a GPU"),
     "pix2pix-quick": Preset(
         "pix2pix-quick", "Paired quick: for a CPU", "pix2pix",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4, batch_size=4,
@@ -64,7 +64,7 @@ PRESETS = {
         model=dict(generator="unet_256", ngf=64, ndf=64, d_layers=3, norm="batch", dropout=True, residual=False,
                    upsample="transpose"),
         expected="200 epochs: hours on one GPU for 400 pairs (the facades recipe), days on a CPU",
-        trade_off="nothing: the published pix2pix recipe"),
+        trade_off="the published pix2pix recipe"),
 }
 
 # What ``--model pix2pix`` alone starts from: the method's published recipe, as the reference does.
