@@ -165,7 +165,15 @@ class TqdmReporter:
         from tqdm import tqdm
 
         self.tqdm = tqdm
-        self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, file=sys.stderr)
+        self.total, self.initial = total, initial
+        self._bar = None  # drawn at the first step: a run refused at its start (a locked run) showed a bar first
+
+    @property
+    def bar(self):
+        if self._bar is None:
+            self._bar = self.tqdm(total=self.total, initial=self.initial, unit="step", dynamic_ncols=True,
+                                  file=sys.stderr)
+        return self._bar
 
     def __call__(self, event: Any) -> None:
         from .events import CheckpointSaved, Message, Progress
@@ -182,7 +190,8 @@ class TqdmReporter:
             self.bar.set_description(f"saved step {event.step}", refresh=False)
 
     def close(self) -> None:
-        self.bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 class _WarningsAboveTheBar(logging.Handler):

@@ -163,6 +163,7 @@ def test_two_trainers_on_one_run_the_second_is_told_who_holds_it(tiny_dataset, t
         assert second.returncode == 1
         assert f"is being trained by another process (process {first.pid}" in second.stderr
         assert "--resume" in second.stderr  # the holder's command line
+        assert "step/s" not in second.stderr and "/100000" not in second.stderr  # no progress bar before it
     finally:
         first.send_signal(signal.SIGINT)
         first.communicate(timeout=60)
