@@ -47,6 +47,7 @@ package-test: package
 	! "$(BUNDLE)/cyclegan" convert --model demo --input resources/demo/images --output build/package-test/c \
 		--compile on 2> build/package-test/compile.err
 	grep -q "does not ship" build/package-test/compile.err && test ! -e build/package-test/c
+	test -z "$$(find "$(BUNDLE)" -name 'libqgtk3*')"  # the GTK theme plugin, without GTK: left out
 
 dist: package
 	tools/make_dist.sh "$(BUNDLE)"
