@@ -417,8 +417,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise CommandError("cancelled; what was received is kept: run it again to continue") from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        for bar in bars:
-            bar.close()
+        bar.close()
     print(f"{args.name}: {path}")
     return 0
 
