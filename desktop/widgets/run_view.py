@@ -165,7 +165,9 @@ class RunView(QWidget):
         layout.addWidget(self.tabs, 1)
 
     def show_notice(self, text: str) -> None:
-        self.notice.setText("\n".join(filter(None, [self.notice.text(), text])))
+        """One more line of the run's warnings; the engine's sentences start lowercase (they follow "warning:" on the
+        console), a line here starts with a capital."""
+        self.notice.setText("\n".join(filter(None, [self.notice.text(), text[:1].upper() + text[1:]])))
 
     def reset(self) -> None:
         self.error.clear()

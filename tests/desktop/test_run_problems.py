@@ -33,7 +33,8 @@ def test_a_damaged_checkpoint_is_named_and_an_older_one_used(qtbot, window, tiny
     page = window.train
     continue_run(qtbot, page, run, steps=6)
     notice = page.notice.text()
-    assert "resuming from checkpoints/step_00000004.pt (step 4); skipped newer: latest.pt is damaged" in notice
+    assert "Resuming from checkpoints/step_00000004.pt (step 4); skipped newer: latest.pt is damaged" in notice
+    assert notice.startswith("Few images (A: 5, B: 4)")  # each line a sentence of its own, capitalised
     assert "removed 1 damaged line(s)" in notice
     assert "Finished at step 6" in page.status.text() and not page.error.text()
 
