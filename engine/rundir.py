@@ -348,6 +348,8 @@ def describe(run_dir: str | Path) -> dict:
         "kind": "run",
         "path": str(run.path),
         "domains": [config.name_a, config.name_b],
+        "method": config.method,
+        "direction": config.direction,  # pix2pix learns this one only
         "data": [config.data, config.data_b] if config.data_b else config.data,
         "model": to_dict(config.model),
         "crop_size": config.crop_size,

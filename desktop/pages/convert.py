@@ -294,12 +294,14 @@ class ConvertPage(QWidget):
         self.model.setToolTip(source or "")
         is_run = bool(source) and Path(source).is_dir()
         names = ("A", "B")
+        only = None  # the one direction a pix2pix run learnt (the other was offered, and refused on Convert)
         try:
             if is_run:
                 from engine.rundir import load_config
 
                 config = load_config(source)
                 names = (config.name_a, config.name_b)
+                only = config.direction if config.method == "pix2pix" else None
             elif source:
                 from engine.modelfile import read_metadata
 
@@ -310,9 +312,11 @@ class ConvertPage(QWidget):
         self.direction.blockSignals(True)
         self.direction.setItemText(0, f"{names[0]} → {names[1]}")
         self.direction.setItemText(1, f"{names[1]} → {names[0]}")
-        self.direction.setEnabled(is_run)  # a model file has one direction baked in
+        self.direction.setEnabled(is_run and only is None)  # a model file has one direction baked in
         if not is_run:
             self.direction.setCurrentIndex(0)
+        elif only:
+            self.direction.setCurrentIndex(self.direction.findData(only))
         self.direction.blockSignals(False)
         self._settings_changed()
 

@@ -195,6 +195,10 @@ class ModelsPage(QWidget):
                 domains = info["domains"]
                 self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
                 self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")
+                learnt_one = info["method"] == "pix2pix"  # the other direction was offered, and refused on export
+                self.direction.setEnabled(not learnt_one)
+                if learnt_one:
+                    self.direction.setCurrentIndex(0 if info["direction"] == "AtoB" else 1)
                 self.details.setText(
                     f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"

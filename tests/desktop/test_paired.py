@@ -10,6 +10,7 @@ from tests.desktop.test_pages import combo_option
 
 from tests.desktop.test_end_to_end import add_dataset, set_tiny_training
 from tests.conftest import write_images
+from tests.engine.test_pix2pix import paired_folders, tiny_pix2pix  # noqa: F401 (paired_folders: a fixture)
 
 
 def aligned(root, count=4, size=(48, 40)):
@@ -101,3 +102,23 @@ def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path
     assert train.current_method() == "pix2pix" and train.build_config().method == "pix2pix"
     train.method.setCurrentIndex(0)
     assert train.build_config().method == "cyclegan"
+
+
+def test_a_pix2pix_run_trained_b_to_a_offers_only_that_direction(qtbot, window, paired_folders):
+    """The Convert and Models pages offered A → B first for every run; a pix2pix run that learnt B → A then failed to
+    convert or export ("translates B to A only; choose that direction")."""
+    from engine import Trainer
+
+    run = window.library.runs_dir / "back"
+    Trainer(tiny_pix2pix(paired_folders, run, max_steps=1, direction="BtoA", name_a="photo", name_b="sketch")).run()
+    conv = window.convert
+    conv.refresh()
+    conv.select_model(str(run))
+    assert conv.direction.currentData() == "BtoA" and not conv.direction.isEnabled()
+    assert conv.direction.currentText() == "sketch → photo"
+    models = window.models
+    models.refresh(str(run))
+    assert models.direction.currentIndex() == 1 and not models.direction.isEnabled()
+    models.export_selected(name="sketch2photo")
+    qtbot.waitUntil(lambda: models.message.text().startswith(("Exported", "Export failed")), timeout=30000)
+    assert models.message.text() == "Exported sketch2photo.pt."
