@@ -72,12 +72,17 @@ METHOD_DEFAULTS = {"cyclegan": None, "pix2pix": "pix2pix-paper"}
 
 
 def apply_preset(values: dict, key: str) -> dict:
-    """``values`` (a TrainConfig as a dict) with the preset's fields (and method) set."""
-    preset = PRESETS[key]
-    merged = dict(values)
-    merged.update(preset.train)
-    merged["method"] = preset.method
-    merged["model"] = {**values.get("model", {}), **preset.model}
+    """``values`` (a TrainConfig as a dict) with the preset's recipe: every field that any preset sets is first put
+    back to its default, so a recipe is exact whatever it is applied over (``--config`` of a Quick run with
+    ``--preset paper`` kept Quick's colour start, its generator without normalisation and its 34 px critic)."""
+    from .config import TrainConfig, to_dict
+
+    preset, defaults = PRESETS[key], to_dict(TrainConfig())
+    recipe_train = {name for p in PRESETS.values() for name in p.train}
+    recipe_model = {name for p in PRESETS.values() for name in p.model}
+    merged = {**values, **{name: defaults[name] for name in recipe_train}, **preset.train, "method": preset.method}
+    merged["model"] = {**values.get("model", {}), **{name: defaults["model"][name] for name in recipe_model},
+                       **preset.model}
     return merged
 
 

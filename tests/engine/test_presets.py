@@ -20,3 +20,14 @@ def test_pix2pix_alone_starts_from_the_papers_recipe():
     assert (config.model.generator, config.model.norm, config.model.dropout) == ("unet_256", "batch", True)
     assert (config.gan_mode, config.lambda_l1, config.pool_size) == ("vanilla", 100.0, 0)
     assert count_parameters(make_generator(config.model)) == 54_413_955
+
+
+@pytest.mark.parametrize("first", sorted(PRESETS))
+@pytest.mark.parametrize("then", sorted(PRESETS))
+def test_a_preset_is_the_same_recipe_whatever_it_is_applied_over(first, then):
+    """``--config`` of a Quick run with ``--preset paper`` kept Quick's colour start, norm none, 34 px critic and
+    Kaiming init; over pix2pix-quick's, pix2pix-paper kept its residual ResNet. Data, names and output stay."""
+    base = to_dict(TrainConfig(data="mine", out="runs/x", name_a="day", name_b="night", seed=7))
+    over_another = apply_preset(apply_preset(base, first), then)
+    assert over_another == apply_preset(base, then)
+    assert (over_another["data"], over_another["name_b"], over_another["seed"]) == ("mine", "night", 7)
