@@ -22,7 +22,8 @@ import torch
 from . import __version__
 from .config import ModelConfig, to_dict
 from .fileio import atomic_path
-from .modelfile import MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, load_model, save_model
+from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, load_model,
+                        save_model)
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -162,6 +163,9 @@ def to_engine_keys(state: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str
     if cfg.norm.startswith("instance"):
         mapped = {k: v for k, v in mapped.items() if not k.endswith(("running_mean", "running_var",
                                                                       "num_batches_tracked"))}
+    elif cfg.norm == "batch":  # files saved before PyTorch 0.4.1 lack batch norm's step counter; nothing reads it here
+        for key in [k for k in mapped if k.endswith(".running_mean")]:
+            mapped.setdefault(key.removesuffix("running_mean") + "num_batches_tracked", torch.tensor(0))
     return mapped
 
 

@@ -105,8 +105,8 @@ def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path
 
 
 def test_a_pix2pix_run_trained_b_to_a_offers_only_that_direction(qtbot, window, paired_folders):
-    """The Convert and Models pages offered A → B first for every run; a pix2pix run that learnt B → A then failed to
-    convert or export ("translates B to A only; choose that direction")."""
+    """The Convert and Models pages offered A → B first for every run; a pix2pix run that learnt B → A then failed
+    to convert or export ("translates B to A only; choose that direction")."""
     from engine import Trainer
 
     run = window.library.runs_dir / "back"

@@ -107,6 +107,14 @@ def test_a_published_unet_converts_as_the_reference_test_mode_does(tmp_path):
         assert diff.max() <= 1, (w, h, diff.max())
         if ours is not None:
             assert (ours - expected).abs().max() < 1e-4
+    # a file saved before PyTorch 0.4.1 has no num_batches_tracked: it was refused, "13 weight(s) missing"
+    old = {k: v for k, v in torch.load(path, weights_only=True).items() if not k.endswith("num_batches_tracked")}
+    torch.save(old, tmp_path / "old_day2night.pth")
+    again = load_model(import_generator(tmp_path / "old_day2night.pth", tmp_path / "old.pt",
+                                        published="day2night_pix2pix"))
+    x = as_input(photo(256, 256))
+    with torch.no_grad():
+        assert (again.generator(x) - model.generator(x)).abs().max() < 1e-5
 
 
 @pytest.mark.parametrize("build, expected", [
