@@ -1,4 +1,4 @@
-"""Numbers as the pages show them."""
+"""Numbers and messages as the pages show them."""
 
 
 def format_duration(seconds: float) -> str:
@@ -9,3 +9,13 @@ def format_duration(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def sentence(text: str) -> str:
+    """The engine's messages are fragments (they follow "error:" or "warning:" on the console): on a page each is a
+    sentence, capitalised and closed."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "…", "!", "?")) else text + "."

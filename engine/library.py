@@ -311,7 +311,7 @@ class Library:
         source = Path(source)
         target = self.model_path(name or source.stem)
         if target.exists():
-            raise ValueError(f"a model named {target.stem!r} is already in the library")
+            raise ValueError(f"a model named {target.stem!r} already exists; choose another name")
         return import_model_file(source, target, name_a, name_b, published)
 
     def download_published(self, key: str, on_progress=None, control=None) -> Path:
@@ -337,7 +337,7 @@ class Library:
     def rename_model(self, path: Path, new_name: str) -> Path:
         target = self.model_path(new_name)
         if target.exists():
-            raise ValueError(f"a model named {target.stem!r} already exists")
+            raise ValueError(f"a model named {target.stem!r} already exists; choose another name")
         os.replace(path, target)
         return target
 

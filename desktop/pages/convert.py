@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.formatting import format_duration
+from desktop.formatting import format_duration, sentence
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
@@ -77,6 +77,7 @@ class ConvertPage(QWidget):
         self.library = library
         self.worker: ConvertWorker | None = None
         self.queue: list[Job] = []
+        self._queue_held = False  # a cancel holds the queue until Start the queue: it started the next at once
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
 
@@ -176,14 +177,21 @@ class ConvertPage(QWidget):
         for b in (self.cancel_button, self.open_button):
             buttons2.addWidget(b)
         self.error = MessageLabel("error")
-        self.queue_list = QListWidget()
+        self.queue_list = fit_to_width(QListWidget())  # a long row grew a sideways scroll bar over itself
         self.queue_list.setMaximumHeight(110)
         self.remove_queued = QPushButton("Remove from queue")
         self.remove_queued.clicked.connect(self.remove_selected_job)
+        self.start_queue = QPushButton("Start the queue")
+        self.start_queue.setToolTip("Convert what is queued, one after another (a cancelled conversion holds the "
+                                    "queue)")
+        self.start_queue.clicked.connect(self.run_queue)
         self.queue_box = QGroupBox("Queue")
         queue_layout = QVBoxLayout(self.queue_box)
         queue_layout.addWidget(self.queue_list)
-        queue_layout.addWidget(self.remove_queued)
+        queue_buttons = QHBoxLayout()
+        queue_buttons.addWidget(self.remove_queued)
+        queue_buttons.addWidget(self.start_queue)
+        queue_layout.addLayout(queue_buttons)
 
         left = QVBoxLayout()
         left.addWidget(box)
@@ -333,7 +341,7 @@ class ConvertPage(QWidget):
         self.error.clear()
         self.progress.setValue(0)
         problem = self.validate()
-        self.status.setText(f"{problem[:1].upper()}{problem[1:]}." if problem else "Ready to convert.")
+        self.status.setText(sentence(problem) if problem else "Ready to convert.")
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:
@@ -359,7 +367,7 @@ class ConvertPage(QWidget):
     def current(self) -> Job | None:
         problem = self.validate()
         if problem:
-            self.error.setText(problem[0].upper() + problem[1:])
+            self.error.setText(sentence(problem))
             return None
         self.error.clear()
         return Job(self.model.currentData(), self.model.currentText(), self.direction.currentData(),
@@ -377,7 +385,7 @@ class ConvertPage(QWidget):
         box = QMessageBox(self)
         box.setWindowTitle("Results already there")
         box.setText(f"{count} of the results are already in {job.output}.")
-        box.setInformativeText("Replace them with new ones, keep them and convert only the rest, or cancel? "
+        box.setInformativeText("Keep them and convert only the rest, replace them with new ones, or cancel? "
                                "(A name suffix keeps both.)")
         overwrite = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
         skip = box.addButton("Keep them", QMessageBox.ButtonRole.AcceptRole)
@@ -440,12 +448,24 @@ class ConvertPage(QWidget):
         self.queue_list.clear()
         for job in self.queue:
             self.queue_list.addItem(job.describe())
+            self.queue_list.item(self.queue_list.count() - 1).setToolTip(job.describe())
         self.queue_box.setVisible(bool(self.queue))
+        self.start_queue.setVisible(self.worker is None and bool(self.queue))
+
+    def run_queue(self) -> None:
+        """The next queued conversion, and the rest after it."""
+        if self.worker is not None or not self.queue:
+            return
+        self._queue_held = False
+        job = self.queue.pop(0)
+        self._sync_queue()
+        self.run_job(job)
 
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.control.stop()
-            self.status.setText("Cancelling after the current batch… (the queue waits)")
+            self._queue_held = bool(self.queue)
+            self.status.setText("Cancelling after the current batch…" + (" (the queue waits)" if self.queue else ""))
 
     def shutdown(self) -> None:
         self.queue.clear()
@@ -543,7 +563,8 @@ class ConvertPage(QWidget):
         text = ", ".join(parts) + f" in {format_duration(s.seconds)}"
         if s.cancelled:
             text = "Cancelled: " + text
-        then = ". Tick “Skip images already converted” to continue later." if s.cancelled else "."
+        # (the next Convert offers to keep what is there and convert the rest: the advice fits the line at 1024 px)
+        then = ". Convert again to do the rest." if s.cancelled else "."
         self.status.setText(text + then)
         if s.error:
             self.error.setText(s.error)
@@ -552,17 +573,16 @@ class ConvertPage(QWidget):
             self.finished_long.emit(f"{text} → {s.output_dir}")
 
     def on_failed(self, reason: str) -> None:
-        self.error.setText(reason[:1].upper() + reason[1:])  # the engine's messages are sentence fragments
+        self.error.setText(sentence(reason))
         self.status.setText("Conversion did not start.")
 
     def _worker_done(self) -> None:
         self.worker = None
         self.current_job = None
         self._set_running(False)
-        if self.queue:  # the next queued conversion starts on its own
-            job = self.queue.pop(0)
-            self._sync_queue()
-            self.run_job(job)
+        if not self._queue_held:  # the next queued conversion starts on its own
+            self.run_queue()
+        self._sync_queue()
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
                                QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
+from desktop.formatting import sentence
 from desktop.widgets.layout import split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
@@ -92,7 +94,7 @@ class AddDatasetDialog(QDialog):
                                                  self.name_a.text(), self.name_b.text())
         except (ValueError, OSError) as exc:
             text = str(exc)
-            self.error.setText(text[:1].upper() + text[1:])
+            self.error.setText(sentence(text))
             self.adjustSize()  # taller for a long message: its fields were squeezed to fit it instead
             return
         self.entry = entry
@@ -139,7 +141,8 @@ class DatasetsPage(QWidget):
         right.addWidget(self.problems)
         right.addWidget(self.sides, 1)
         self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of "
-                                 "images. Or try the demo: eight photos and eight others in a golden-hour look.")
+                                 "images. Or try the demo: the left halves of four photos, and the right halves in a golden-hour "
+                                 "look, each at two sizes.")
         self.empty_hint.setWordWrap(True)
         self.demo_button = QPushButton("Add the demo dataset")
         self.demo_button.setToolTip("Photos (A) and photos in a warm golden-hour look (B), shipped with the app: "
@@ -212,7 +215,7 @@ class DatasetsPage(QWidget):
         self.details.setText(sides + paired + tests)
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
-        self.problems.setText("<br>".join(f"⚠ {p}" for p in shown) + more)
+        self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
         self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
         self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
         self.sides.setTabText(2, f"Pairs ({report.pairs})")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
+from desktop.formatting import sentence
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
@@ -244,7 +245,7 @@ class ModelsPage(QWidget):
         self.evaluate_button.setEnabled(False)
         worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self)
         worker.done.connect(lambda report: self.message.setText(f"Evaluation: {report.summary()}"))
-        worker.failed.connect(lambda m: self.message.setText(f"Evaluation failed: {m}"))
+        worker.failed.connect(lambda m: self.message.setText(sentence(f"Evaluation failed: {m}")))
         worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
         self._workers.append(worker)
         worker.start()
@@ -266,7 +267,7 @@ class ModelsPage(QWidget):
 
     def _imported(self, target) -> None:
         self.refresh(str(target))
-        self.message.setText(f"Imported {Path(target).name}.")
+        self.message.setText(f"Imported as {Path(target).stem}.")
         self.models_changed.emit()
 
     def _import_failed(self, path: str, text: str) -> None:
@@ -275,7 +276,7 @@ class ModelsPage(QWidget):
             if names:
                 self.import_path(path, *names)
                 return
-        self.message.setText(f"Not imported: {text}")
+        self.message.setText(sentence(f"Not imported: {text}"))
 
     def open_gallery(self) -> None:
         dialog = GalleryDialog(self.library, self)
@@ -305,16 +306,16 @@ class ModelsPage(QWidget):
         try:
             target = self.library.model_path(name)
         except ValueError as exc:
-            self.message.setText(f"Not exported: {exc}.")
+            self.message.setText(sentence(f"Not exported: {exc}"))
             return
         if target.exists():
-            self.message.setText(f"A model named {target.stem!r} already exists; choose another name.")
+            self.message.setText(f"Not exported: a model named {target.stem!r} already exists; choose another name.")
             return
         self.message.setText("Exporting…")
         worker = CallWorker(export_model, run, direction, target, parent=self)
         worker.done.connect(lambda p: (self.refresh(str(p)), self.message.setText(f"Exported {Path(p).name}."),
                                        self.models_changed.emit()))
-        worker.failed.connect(lambda m: self.message.setText(f"Export failed: {m}"))
+        worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
         self._workers.append(worker)
         worker.start()
 
@@ -327,7 +328,7 @@ class ModelsPage(QWidget):
             try:
                 target = self.library.rename_model(path, name)
             except (ValueError, OSError) as exc:
-                self.message.setText(str(exc))
+                self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
             self.refresh(str(target))
             self.models_changed.emit()

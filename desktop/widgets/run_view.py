@@ -9,6 +9,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from desktop.formatting import sentence
 from desktop.widgets.images import SampleGrid
 from desktop.widgets.layout import ElidedLabel
 from desktop.widgets.loss_plot import LossPlot
@@ -165,9 +166,8 @@ class RunView(QWidget):
         layout.addWidget(self.tabs, 1)
 
     def show_notice(self, text: str) -> None:
-        """One more line of the run's warnings; the engine's sentences start lowercase (they follow "warning:" on the
-        console), a line here starts with a capital."""
-        self.notice.setText("\n".join(filter(None, [self.notice.text(), text[:1].upper() + text[1:]])))
+        """One more line of the run's warnings, a sentence each."""
+        self.notice.setText("\n".join(filter(None, [self.notice.text(), sentence(text)])))
 
     def reset(self) -> None:
         self.error.clear()

@@ -45,7 +45,7 @@ def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path
     page.input.set_path(str(tmp_path / "empty"))
     page.output.set_path(str(tmp_path / "out"))
     convert(qtbot, page)
-    assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images")
+    assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images.")
     assert page.status.text() == "Conversion did not start." and page.progress.value() < page.progress.maximum()
     assert not (tmp_path / "out").exists()
 
@@ -109,9 +109,30 @@ def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window,
     from engine.events import ConvertSummary
 
     page = setup(window, tmp_path)
+    window.resize(1024, 700)
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
+    qtbot.wait(30)
     text = page.status.text()
-    assert text.startswith("Cancelled: 2 converted in ") and text.endswith("to continue later.") and ".." not in text
+    assert text.startswith("Cancelled: 2 converted in ") and text.endswith(". Convert again to do the rest.")
+    assert ".." not in text and page.status.toolTip() == ""  # whole at 1024x700: it was cut before the advice
+
+
+def test_a_cancel_holds_the_queue_until_it_is_started(qtbot, window, tmp_path):
+    """Cancel said "(the queue waits)", and the queued conversion started 3 s later."""
+    page = setup(window, tmp_path, count=40)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    page.output.set_path(str(tmp_path / "out_b"))
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    assert not page.start_queue.isVisible()  # nothing to start while one runs
+    page.cancel()
+    assert page.status.text() == "Cancelling after the current batch… (the queue waits)"
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.wait(100)
+    assert page.worker is None and len(page.queue) == 1 and not (tmp_path / "out_b").exists()
+    assert page.start_queue.isVisible() and page.status.text().startswith("Cancelled: ")
+    qtbot.mouseClick(page.start_queue, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None and not page.queue, timeout=120000)
+    assert len(list((tmp_path / "out_b").iterdir())) == 40 and not page.queue_box.isVisible()
 
 
 def test_the_status_line_names_what_to_fix(qtbot, window, tmp_path):

@@ -53,7 +53,7 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     add_dataset(window, root, "mixed")
     text = window.datasets.problems.text()
     assert "broken.png" in text and "smaller than 128 px" in text
-    assert "few images (A: 2, B: 2)" in text  # the unreadable file is not counted
+    assert "⚠ Few images (A: 2, B: 2)" in text  # the unreadable file is not counted; a sentence, as on the Train page
     assert window.datasets.sides.tabText(0).endswith("(2)")
     qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
@@ -146,7 +146,21 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: "Not imported" in page.message.text(), timeout=10000)
     page.import_path(str(make_model_file(tmp_path / "horse2zebra.pt")))
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
+    assert page.message.text() == "Imported as horse2zebra."
     assert "horse → zebra" in page.details.text()
+    # a name taken is said one way, a sentence, whatever was being done (three wordings, two lowercase)
+    page.import_path(str(tmp_path / "horse2zebra.pt"))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
+    assert page.message.text() == "Not imported: a model named 'horse2zebra' already exists; choose another name."
+    make_model_file(tmp_path / "other.pt")
+    page.import_path(str(tmp_path / "other.pt"))
+    qtbot.waitUntil(lambda: page.message.text() == "Imported as other.", timeout=10000)
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "horse2zebra")
+    page.rename_selected()
+    assert page.message.text() == "Not renamed: a model named 'horse2zebra' already exists; choose another name."
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_selected()
+    page.refresh(str(window.library.model_path("horse2zebra")))
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "zebrafy")
     page.rename_selected()
     assert [p.stem for p in window.library.models()] == ["zebrafy"]
