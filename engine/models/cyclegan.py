@@ -64,9 +64,14 @@ def together(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Te
     """``net(x), net(y)`` as one batch where the two are the same size (instance norm is per image, so it is
     the same result with fewer launches); apart where they are not (preprocess "none" keeps each picture's size,
     and a batch of A and B pictures of different sizes stopped the first step)."""
-    if x.shape[1:] != y.shape[1:]:
+    if x.shape[1:] != y.shape[1:] or uses_batch_statistics(net):  # batch norm would mix real and fake statistics
         return net(x), net(y)
     return net(torch.cat([x, y])).split([x.shape[0], y.shape[0]])
+
+
+def uses_batch_statistics(net: nn.Module) -> bool:
+    """Whether ``net`` normalises by its batch (``norm`` or ``d_norm`` batch): its inputs cannot share a batch."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
 
 
 class CycleGAN(TranslationModel):
