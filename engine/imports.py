@@ -183,6 +183,14 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def published_by_file(stem: str, cfg: ModelConfig) -> Published | None:
+    """The published model a file of that name is, told apart by its network where the CycleGAN and pix2pix
+    reference models share a name (sat2map, map2sat, facades_label2photo: a U-Net is pix2pix's)."""
+    named = [p for p in PUBLISHED.values() if p.file == stem]
+    pix2pix = cfg.generator.startswith("unet")
+    return next((p for p in named if (p.method == "pix2pix") == pix2pix), named[0] if named else None)
+
+
 def import_generator(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
                      published: str | None = None) -> Path:
     """Write a model file for a foreign generator file; raises ImportError_ naming what was found.
@@ -193,7 +201,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     path = Path(path)
     state = without_prefix(read_weights(path))
     cfg = detect(state)
-    known = PUBLISHED.get(published or "") or PUBLISHED.get(path.stem)
+    known = PUBLISHED.get(published or "") or published_by_file(path.stem, cfg)
     guessed = (known.source, known.target) if known else domains_from_name(path.stem)
     source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
     if not source or not target:

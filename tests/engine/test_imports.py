@@ -192,3 +192,14 @@ def test_safetensors_both_ways(tmp_path, tiny_dataset):
         assert loaded.metadata == ours.metadata and torch.equal(loaded.generator(x), ours.generator(x))
     renamed = load_model(library.import_model(tmp_path / "m.pt", "renamed", name_a="day", name_b="night"))
     assert renamed.name == "day to night"  # --a and --b given for one of ours: they rename its sides
+
+
+def test_a_pix2pix_file_named_like_a_cyclegan_one_is_told_apart_by_its_network(tmp_path):
+    """sat2map, map2sat and facades_label2photo are published for both methods: a U-Net named sat2map.pth was
+    described as the CycleGAN model (metadata method "cyclegan")."""
+    torch.save(unet(ngf=4).state_dict(), tmp_path / "sat2map.pth")
+    meta = load_model(import_generator(tmp_path / "sat2map.pth", tmp_path / "u.pt")).metadata
+    assert meta["method"] == "pix2pix" and meta["source"]["published"] == "sat2map_pix2pix"
+    torch.save(resnet(ngf=4, blocks=1).state_dict(), tmp_path / "map2sat.pth")
+    meta = load_model(import_generator(tmp_path / "map2sat.pth", tmp_path / "r.pt")).metadata
+    assert meta["method"] == "cyclegan" and meta["source"]["published"] == "map2sat"
