@@ -20,7 +20,7 @@ from desktop.formatting import format_duration, sentence
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
-from desktop.widgets.layout import ElidedLabel, fit_to_width, split_page
+from desktop.widgets.layout import ElidedComboBox, ElidedLabel, fit_to_width, split_page
 from desktop.widgets.run_view import MessageLabel
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
@@ -82,7 +82,7 @@ class ConvertPage(QWidget):
         self._preview_worker: CallWorker | None = None
 
         # ---- the form
-        self.model = QComboBox()
+        self.model = ElidedComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(16)
         self.model.currentIndexChanged.connect(self._model_changed)

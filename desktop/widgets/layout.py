@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter, QStyle,
-                               QStyleOptionFrame, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter,
+                               QStyle, QStyleOptionComboBox, QStyleOptionFrame, QStylePainter, QToolButton,
+                               QVBoxLayout, QWidget)
 
 
 class FormScroll(QScrollArea):
@@ -129,6 +130,29 @@ class PathEdit(QLineEdit):
 
     def _option(self) -> QStyleOptionFrame:
         option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        return option
+
+
+class ElidedComboBox(QComboBox):
+    """A combo box whose current text, when too long for it, is cut in the middle with an ellipsis (Qt clips it
+    mid-word, so two exports of one run looked alike); the whole text in its tooltip."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        painter = QStylePainter(self)
+        option = self._option()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def shown_text(self) -> str:
+        option = self._option()
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideMiddle, field.width())
+
+    def _option(self) -> QStyleOptionComboBox:
+        option = QStyleOptionComboBox()
         self.initStyleOption(option)
         return option
 

@@ -6,7 +6,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QStyle,
                                QStyleOptionComboBox, QWidget)
 
-from desktop.widgets.layout import ElidedLabel
+from desktop.widgets.layout import ElidedComboBox, ElidedLabel
 
 INPUTS = (QAbstractSpinBox, QLineEdit, QComboBox, QPushButton, QCheckBox)
 
@@ -37,7 +37,7 @@ def squeezed(root: QWidget) -> list[str]:
             hint = w.minimumSizeHint()
             if w.height() < hint.height() or w.width() < min(hint.width(), 60):
                 problems.append(f"{name} is {w.width()}x{w.height()}, needs {hint.width()}x{hint.height()}")
-        if isinstance(w, QComboBox) and w.currentText():
+        if isinstance(w, QComboBox) and not isinstance(w, ElidedComboBox) and w.currentText():
             if w.fontMetrics().horizontalAdvance(w.currentText()) > combo_field_width(w) + 2:
                 problems.append(f"{name} cuts {w.currentText()!r}")
         if isinstance(w, QLabel) and not isinstance(w, ElidedLabel) and not w.wordWrap() and w.text():

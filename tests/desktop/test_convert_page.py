@@ -158,3 +158,21 @@ def test_the_first_image_shows_a_busy_bar_not_a_stuck_zero(qtbot, window, tmp_pa
     page.on_progress(ConvertProgress(0, 16, 0.0, float("inf")))
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 16, 0, 0, (), 4.0, cancelled=True))
     assert page.progress.maximum() == 16  # a cancel during the first image leaves no busy bar behind
+
+
+def test_a_long_model_name_is_cut_in_the_middle_not_clipped(qtbot, window, tmp_path):
+    """"Model: demo golden hour-20261128-075008-phot": Qt clipped the name mid-word, and two exports of one run
+    looked alike. Cut in the middle, both ends show."""
+    from tests.conftest import make_model_file
+
+    name = "demo golden hour-20261128-075008-photo2golden hour"
+    make_model_file(window.library.model_path(name))
+    window.resize(1024, 700)
+    page = setup(window, tmp_path)
+    page.refresh()
+    page.select_model(str(window.library.model_path(name)))
+    qtbot.wait(30)
+    shown = page.model.shown_text()
+    assert page.model.currentText() == f"Model: {name}"
+    assert "…" in shown and shown.startswith("Model: demo") and shown.endswith("golden hour")
+    assert name in page.model.toolTip()
