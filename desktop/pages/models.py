@@ -231,8 +231,11 @@ class ModelsPage(QWidget):
                     self.eval_dataset.addItem(f"{entry.name}: test pairs, {side} as input", (side, held_out, side == "B"))
         has_any = self.eval_dataset.count() > 0
         self.eval_dataset.setEnabled(has_any)
-        if not has_any:
-            self.eval_dataset.addItem("no dataset with test pairs (testA/ + testA_truth/, test/, testA/ + testB/)")
+        self.eval_dataset.setToolTip("Datasets with pictures and how each should look: testA/ with testA_truth/ "
+                                     "(same file names), a test/ folder of side-by-side pairs, or testA/ and testB/ "
+                                     "of a paired dataset")
+        if not has_any:  # (it said "no dataset with test pairs (testA/ + testA_truth/, …)", cut off)
+            self.eval_dataset.addItem("No dataset with test pairs yet")
         self.evaluate_button.setEnabled(has_any and self.current_path() is not None)
 
     def evaluate_selected(self) -> None:
