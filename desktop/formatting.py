@@ -1,4 +1,6 @@
-"""Numbers and messages as the pages show them."""
+"""Numbers, times and messages as the pages show them."""
+
+import datetime as _dt
 
 
 def format_duration(seconds: float) -> str:
@@ -19,3 +21,15 @@ def sentence(text: str) -> str:
         return text
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+def format_timestamp(iso: str) -> str:
+    """A model file's ISO 8601 time ("2026-11-28T07:50:47+00:00") in this computer's time zone, to the minute;
+    anything else as it is."""
+    try:
+        moment = _dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
-from desktop.formatting import sentence
+from desktop.formatting import format_timestamp, sentence
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
@@ -65,7 +65,7 @@ def describe(meta: dict) -> str:
                          f"{', residual output' if m.get('residual') else ''}"),
         ("Trained at", f"{meta.get('crop_size')} px" + (f" for {meta.get('steps')} steps" if meta.get("steps") else "")),
         ("Parameters", f"{meta.get('parameters', 0):,}"),
-        ("Created", f"{meta.get('created', '')} with version {meta.get('version', '')}"),
+        ("Created", f"{format_timestamp(meta.get('created', ''))} with version {meta.get('version', '')}"),
     ]
     if source.get("file"):
         rows.insert(1, ("About", meta.get("description", "")))

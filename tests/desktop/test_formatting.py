@@ -1,0 +1,25 @@
+"""How the pages write times and messages."""
+
+from desktop.formatting import format_timestamp, sentence
+
+
+def test_a_model_files_time_reads_to_the_minute_in_local_time(monkeypatch):
+    """The Models page showed "2026-11-28T07:50:47+00:00"."""
+    import time
+
+    monkeypatch.setenv("TZ", "XYZ-1")  # one hour east of UTC, in POSIX form (no time zone files needed)
+    if hasattr(time, "tzset"):
+        time.tzset()
+    try:
+        assert format_timestamp("2026-11-28T07:50:47+00:00") == "2026-11-28 08:50"
+        assert format_timestamp("2026-11-28T07:50:47") == "2026-11-28 07:50"  # no zone: as written
+        assert format_timestamp("") == "" and format_timestamp("yesterday") == "yesterday"
+    finally:
+        monkeypatch.undo()
+        if hasattr(time, "tzset"):
+            time.tzset()
+
+
+def test_the_engines_fragments_become_sentences():
+    assert sentence("few images (A: 2)") == "Few images (A: 2)."
+    assert sentence("Done.") == "Done." and sentence("") == "" and sentence("Cancelling…") == "Cancelling…"
