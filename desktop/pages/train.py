@@ -230,7 +230,8 @@ class TrainPage(QWidget):
 
     @classmethod
     def _custom_note(cls, preset) -> str:
-        return f"Your own settings, changed from {preset.label.split(':')[0]}: {cls._note(preset)}"
+        """What the edited recipe started from (it read as if the form still said Quick's 600 steps)."""
+        return f"Your own settings, edited from {preset.label.split(':')[0]}, which is: {cls._note(preset)}"
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)

@@ -255,6 +255,8 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     below = page.form.field("crop_size").mapTo(page, page.form.field("crop_size").rect().topLeft())
     page.form.field("crop_size").setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.form.field("model.residual").isChecked()
+    # says what it started from, not as if the form still held that recipe ("changed from Quick: 600 steps …")
+    assert page.preset_note.text().startswith("Your own settings, edited from Quick, which is: 600 steps")
     # the note keeps its height, so the fields below stay where the pointer is (they moved 50 px)
     qtbot.wait(50)
     assert page.preset_note.height() == quick_note_height
