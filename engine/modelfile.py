@@ -211,11 +211,12 @@ def learnt_direction(source: str | Path) -> str:
     path = resolve_model(source)
     run = RunDir(path)
     if path.is_dir() and run.is_run():
+        from .models import learnt_directions
+
         try:
-            config = load_json(TrainConfig, run.config)
+            return learnt_directions(load_json(TrainConfig, run.config))[0]
         except (OSError, ValueError):
             return "AtoB"  # loading the run says what is wrong with it
-        return config.direction if config.method == "pix2pix" else "AtoB"
     return "AtoB"
 
 

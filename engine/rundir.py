@@ -338,6 +338,7 @@ def load_config(run_dir: str | Path):
 def describe(run_dir: str | Path) -> dict:
     """What ``cyclegan info`` prints for a run folder."""
     from .config import to_dict
+    from .models import learnt_directions
 
     run = RunDir(run_dir)
     config = load_config(run.path)
@@ -349,7 +350,7 @@ def describe(run_dir: str | Path) -> dict:
         "path": str(run.path),
         "domains": [config.name_a, config.name_b],
         "method": config.method,
-        "direction": config.direction,  # pix2pix learns this one only
+        "directions": list(learnt_directions(config)),  # pix2pix learns one
         "data": [config.data, config.data_b] if config.data_b else config.data,
         "model": to_dict(config.model),
         "crop_size": config.crop_size,

@@ -305,11 +305,13 @@ class ConvertPage(QWidget):
         only = None  # the one direction a pix2pix run learnt (the other was offered, and refused on Convert)
         try:
             if is_run:
+                from engine.models import learnt_directions
                 from engine.rundir import load_config
 
                 config = load_config(source)
                 names = (config.name_a, config.name_b)
-                only = config.direction if config.method == "pix2pix" else None
+                learnt = learnt_directions(config)
+                only = learnt[0] if len(learnt) == 1 else None
             elif source:
                 from engine.modelfile import read_metadata
 

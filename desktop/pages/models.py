@@ -196,10 +196,10 @@ class ModelsPage(QWidget):
                 domains = info["domains"]
                 self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
                 self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")
-                learnt_one = info["method"] == "pix2pix"  # the other direction was offered, and refused on export
-                self.direction.setEnabled(not learnt_one)
-                if learnt_one:
-                    self.direction.setCurrentIndex(0 if info["direction"] == "AtoB" else 1)
+                learnt = info["directions"]  # the other direction of a pix2pix run was offered, and refused on export
+                self.direction.setEnabled(len(learnt) > 1)
+                if len(learnt) == 1:
+                    self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
                 self.details.setText(
                     f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"

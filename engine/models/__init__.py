@@ -18,4 +18,9 @@ def build_model(config: TrainConfig, device, speed) -> TranslationModel:
     return method_class(config)(config, device, speed)
 
 
-__all__ = ["METHODS", "CycleGAN", "Pix2Pix", "TranslationModel", "build_model", "method_class"]
+def learnt_directions(config: TrainConfig) -> tuple[str, ...]:
+    """The directions a run can translate, as its method exports them: CycleGAN both, pix2pix the one it learnt."""
+    return tuple(d for d in ("AtoB", "BtoA") if method_class(config).export_name(config, d) is not None)
+
+
+__all__ = ["METHODS", "CycleGAN", "Pix2Pix", "TranslationModel", "build_model", "learnt_directions", "method_class"]
