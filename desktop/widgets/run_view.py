@@ -33,6 +33,7 @@ class SampleHistory(QWidget):
         self.latest_button = QPushButton("Latest")
         self.latest_button.setToolTip("Follow the newest samples")
         self.latest_button.clicked.connect(lambda: self.slider.setValue(self.slider.maximum()))
+        self.latest_button.setEnabled(False)  # nothing older to leave until there are two grids
         bar = QHBoxLayout()
         bar.addWidget(self.step_label)
         bar.addWidget(self.slider, 1)
@@ -68,10 +69,16 @@ class SampleHistory(QWidget):
         if follow:
             self.slider.setValue(self.slider.maximum())
         self.slider.blockSignals(False)
+        self._sync_latest()
         if follow and self.grids and not shown:
             self._show_index(self.slider.value())
 
+    def _sync_latest(self) -> None:
+        """Latest does something only while an older grid is shown."""
+        self.latest_button.setEnabled(self.slider.value() < self.slider.maximum())
+
     def _show_index(self, index: int) -> None:
+        self._sync_latest()
         if not 0 <= index < len(self.grids):
             return
         step, path = self.grids[index]
