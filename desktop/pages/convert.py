@@ -268,10 +268,6 @@ class ConvertPage(QWidget):
         for run in self.library.runs():
             self.model.addItem(f"Run: {run.name}", str(run))
         self.model.blockSignals(False)
-        own = self.model.count() > len(self.library.builtin_models())
-        self.gallery_button.setObjectName("" if own else "primary")  # no model of your own yet: offer the gallery
-        self.gallery_button.style().unpolish(self.gallery_button)
-        self.gallery_button.style().polish(self.gallery_button)
         if current:
             self.select_model(current)
         self._model_changed()

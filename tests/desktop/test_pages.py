@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QMessageBox, QStyle, QStyleOptionComboBox
+from PySide6.QtWidgets import QComboBox, QMessageBox, QPushButton, QStyle, QStyleOptionComboBox
 
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
@@ -112,6 +112,9 @@ def test_first_start_offers_the_demo(qtbot, window):
     assert conv.input.path() == str(demo_images_dir())
     assert conv.output.path() == str(window.library.root / "outputs" / "demo")
     assert conv.validate() is None  # ready to convert before any training
+    # one action stands out, the one that is ready: Published… was coloured as primary beside it
+    assert [b.text() for b in conv.findChildren(QPushButton) if b.objectName() == "primary"] == [
+        conv.start_button.text()]
     window.tabs.setCurrentWidget(window.models)
     models = window.models
     assert models.list.item(0).text() == "Demo: golden-hour (built in)"
