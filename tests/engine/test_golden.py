@@ -1,10 +1,16 @@
 """20 seeded CPU steps of a small CycleGAN run, recorded before the model/loop split: the same numbers after it.
 
 The losses were recorded (fp32, CPU) by the engine of commit d7abbfd, before CycleGAN moved into
-engine/models/. On the machine that recorded them they are reproduced bit for bit; the tolerance
-only allows for another CPU's kernels rounding differently. A change to the algorithm, to the
-order of its random draws or to the data it sees moves them by far more.
+engine/models/, on a CPU with AVX-512. There they are reproduced bit for bit. Another CPU's kernels
+round differently, and a GAN's steps amplify that: on an AVX2 CPU the losses differ by under 2e-6
+(relative) for seven steps, 1.2e-5 at step 8, 2e-4 at step 9 and up to 2.6e-2 by step 20. So the
+first eight steps (every loss, Adam's first updates, the pool filled and drawn from) are held to
+1e-4, where a learning rate 0.5 % off already moves step 2 by 5e-4, and the rest only to staying on
+the same trajectory.
 """
+
+TIGHT_STEPS = 8  # steps compared at TIGHT; later ones at LOOSE (the CPU's rounding has grown by then)
+TIGHT, LOOSE = 1e-4, 0.1
 
 import numpy as np
 import pytest
@@ -60,4 +66,4 @@ def test_twenty_seeded_steps_give_the_recorded_losses(tmp_path):
     trainer.run()
     assert len(seen) == len(RECORDED) == 20
     for i, (now, then) in enumerate(zip(seen, RECORDED), 1):
-        assert now == pytest.approx(then, rel=1e-4, abs=1e-6), f"step {i}"
+        assert now == pytest.approx(then, rel=TIGHT if i <= TIGHT_STEPS else LOOSE, abs=1e-6), f"step {i}"
