@@ -310,7 +310,10 @@ class UnpairedDataset(Dataset):
     def whole_pictures(self, side: str, short_side: int | None, limit: int = 128, max_side: int = 512):
         """Up to ``limit`` of a side's pictures, whole, as (C, H, W) in [-1, 1], one at a time: at the
         scale training sees them (shorter side ``short_side``; None: as they are), then cut to at most
-        ``max_side`` px a side around the centre (statistics of detail need the scale, not every pixel)."""
+        ``max_side`` px a side around the centre (statistics of detail need the scale, not every pixel).
+
+        A larger side is sampled evenly over its whole listing, in folder order: names sort by shoot or by
+        photo, and its first ``limit`` pictures (as read before) were the crops of 13 photos of 20."""
         v2 = transforms()
         steps = [v2.ToImage()]
         if short_side:
@@ -318,8 +321,9 @@ class UnpairedDataset(Dataset):
         steps.append(v2.ToDtype(torch.float32, scale=True))
         prepare = v2.Compose(steps)
         files = self.files_a if side == "A" else self.files_b
-        step = max(1, len(files) // limit)
-        for path in files[::step][:limit]:
+        if len(files) > limit:
+            files = [files[i] for i in torch.linspace(0, len(files) - 1, limit).round().long().unique().tolist()]
+        for path in files:
             try:
                 picture = prepare(load_image(path, self.channels, at_least=short_side))
             except Exception as exc:  # noqa: BLE001 - the loader reports unreadable files already

@@ -150,3 +150,19 @@ def test_epoch_sampler_skips_and_keys():
     s.set_epoch(1, skip=4)
     assert list(s) == full[4:] and len(s) == 2
     assert all(k[0] == 1 for k in full)
+
+
+def test_the_statistics_read_pictures_from_all_over_a_large_folder(tmp_path):
+    """A side of 200 pictures, read at most 128: the sample spreads over the whole folder. It took the first 128 of
+    the sorted names (files[::1][:128]), the first photos' crops only, and Quick's colour start on 200 crops a side
+    fell below the untouched input (docs/quality.md, "Crops")."""
+    folder = tmp_path / "B"
+    folder.mkdir()
+    for i in range(200):
+        Image.new("RGB", (8, 8), (i, 0, 0)).save(folder / f"{i:03d}.png")
+    files = list_images(folder)
+    data = UnpairedDataset(files, files, None)
+    reds = [round(float((p[0, 0, 0] + 1) / 2 * 255)) for p in data.whole_pictures("B", None, limit=128)]
+    assert len(reds) == 128 and reds[0] == 0 and reds[-1] == 199
+    assert sorted(set(reds)) == reds  # each picture once, in folder order
+    assert [round(float((p[0, 0, 0] + 1) / 2 * 255)) for p in data.whole_pictures("B", None, limit=500)] == list(range(200))
