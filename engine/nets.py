@@ -24,6 +24,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from .config import ModelConfig
+from .resampling import james_stein, resampled_variance
 
 # Ten times the paper's generator (11.4 M): beyond any model this app trains or imports.
 MAX_GENERATOR_PARAMETERS = 120_000_000
@@ -192,7 +193,7 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     per-channel spreads are matched exactly. How much one channel is mixed into another is
     matched only as far as the choice of pictures does not explain it: the mixing the covariance
     map adds to a per-channel map is shrunk (positive-part James-Stein) by its variance over
-    ``resamples`` refits on pictures drawn with replacement. With twenty photos a side, what the
+    ``resamples`` refits on pictures drawn with replacement (and in runs of neighbours, :mod:`engine.resampling`). With twenty photos a side, what the
     photos show moves the channels' correlations about as much as a warm grade's curves do, and a
     covariance map reads that as mixing (tints on saturated colours); a desaturating look moves
     them far more than any choice of photos, and keeps its mixing (docs/quality.md, "Why").
@@ -208,15 +209,10 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     mixing = _mixing(cov_s, cov_t)
     kept = 1.0
     if count_s > 1 and count_t > 1 and resamples > 1:
-        draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
+        def redrawn(ws: torch.Tensor, wt: torch.Tensor) -> torch.Tensor:
+            return _mixing(_mean_and_covariance(moments_s, ws)[1], _mean_and_covariance(moments_t, wt)[1])
 
-        def resampled(moments, count: int) -> torch.Tensor:
-            weights = torch.bincount(torch.randint(count, (count,), generator=draw), minlength=count).double()
-            return _mean_and_covariance(moments, weights)[1]
-
-        spread = torch.stack([_mixing(resampled(moments_s, count_s), resampled(moments_t, count_t))
-                              for _ in range(resamples)]).var(0).sum()
-        kept = max(0.0, 1.0 - float(spread / (mixing ** 2).sum().clamp_min(1e-12)))
+        kept = james_stein(mixing, resampled_variance(redrawn, count_s, count_t, resamples))
     matrix = _per_channel_map(cov_s, cov_t) + kept * mixing
     colour.weight.copy_(matrix.to(colour.weight.dtype))
     colour.bias.copy_((mean_t - matrix @ mean_s).to(colour.bias.dtype))
@@ -311,7 +307,7 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     Each side's tones taken at its own luma quantiles (TONE_QUANTILES), what a per-channel transfer of
     the shadows alone and of the highlights alone changes against the per-channel transfer of all
     pixels is added to that map, shrunk (positive-part James-Stein) by its variance over ``resamples``
-    draws of the pictures: with photos that differ in content, shadows and highlights differ by chance
+    draws of the pictures (:mod:`engine.resampling`): with photos that differ in content, shadows and highlights differ by chance
     too. Measured on the quality benchmark (docs/quality.md): better than keeping all of it, or than a
     full linear map per tone. Returns the share of the tones' difference kept: none with one picture a
     side, all with ``resamples`` 1.
@@ -340,13 +336,7 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     elif resamples < 2:
         kept_tones = 1.0
     else:
-        draw = torch.Generator().manual_seed(0)  # the same folders always give the same map
-
-        def resampled(count: int) -> torch.Tensor:
-            return torch.bincount(torch.randint(count, (count,), generator=draw), minlength=count).double()
-
-        spread = torch.stack([departure(resampled(count_s), resampled(count_t)) for _ in range(resamples)])
-        kept_tones = max(0.0, 1.0 - float(spread.var(0).sum() / (estimate ** 2).sum().clamp_min(1e-12)))
+        kept_tones = james_stein(estimate, resampled_variance(departure, count_s, count_t, resamples))
     channels = colour.bias.shape[0]
     base_weight, base_bias = colour.weight.detach().clone(), colour.bias.detach().clone()
     for (weight, bias), change in zip(((colour.weight, colour.bias), (colour.weight_highlights, colour.bias_highlights)),
@@ -461,23 +451,22 @@ def fit_local_contrast(detail: LocalContrast, source: torch.Tensor, target: torc
     A band's gain is the ratio of the sides' geometric-mean energies, square-rooted: a geometric mean,
     so that one very textured photo does not decide it. Its logarithm is then shrunk toward 0 (no
     change) by its variance over ``resamples`` draws of the pictures with replacement (positive-part
-    James-Stein, band by band, a fixed draw): twenty photos a side differ in texture by themselves,
+    James-Stein, band by band, a fixed draw, :mod:`engine.resampling`): twenty photos a side differ in texture by themselves,
     about 15 % in a band's gain, and only a difference larger than that is taken as the look.
     Returns the gains.
     """
     source, target = source.double().clamp_min(1e-12).log(), target.double().clamp_min(1e-12).log()
 
-    def log_gain(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return (t.mean(0) - s.mean(0)) / 2
+    def log_gain(ws: torch.Tensor, wt: torch.Tensor) -> torch.Tensor:
+        """Half the difference of the sides' mean log energies, each picture taken ``w`` times."""
+        return (wt @ target / wt.sum() - ws @ source / ws.sum()) / 2
 
-    estimate = log_gain(source, target)
-    if len(source) < 2 or len(target) < 2:
+    count_s, count_t = len(source), len(target)
+    estimate = log_gain(torch.ones(count_s, dtype=torch.float64), torch.ones(count_t, dtype=torch.float64))
+    if count_s < 2 or count_t < 2:
         estimate = torch.zeros_like(estimate)  # one picture a side: its texture cannot be told from a look
     elif resamples > 1:
-        draw = torch.Generator().manual_seed(0)  # the same folders always give the same gains
-        spread = torch.stack([log_gain(source[torch.randint(len(source), (len(source),), generator=draw)],
-                                       target[torch.randint(len(target), (len(target),), generator=draw)])
-                              for _ in range(resamples)]).var(0)
+        spread = resampled_variance(log_gain, count_s, count_t, resamples)
         estimate = estimate * (1 - spread / estimate.pow(2).clamp_min(1e-12)).clamp_min(0)
     detail.gain.copy_(estimate.exp().to(detail.gain.dtype))
     return detail.gain.detach().clone()
