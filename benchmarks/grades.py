@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from tools.demo_data import GRADES  # noqa: E402
 
 
-SPLIT_ORDER = ("balanced", "other", "full")  # the two content-balanced splits, then the confounded one
+# the two content-balanced splits, the confounded one, then the first two again as 128 px crops (quality.py --crops)
+SPLIT_ORDER = ("balanced", "other", "full", "balanced-crops", "other-crops")
 
 
 def read(record: Path) -> list[dict]:
@@ -100,12 +101,14 @@ def main() -> None:
 
         def run(job: tuple[str, str, int]) -> None:
             grade, split, seed = job
+            photos, crops = split.removesuffix("-crops"), split.endswith("-crops")
             command = [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--recipe", args.recipe,
-                       "--grade", grade, "--split", split, "--set", f"seed={seed}", "--evals", "1",
+                       "--grade", grade, "--split", photos, *(["--crops"] if crops else []), "--set", f"seed={seed}",
+                       "--evals", "1",
                        "--minutes", "600", "--tag", tag, "--record", str(args.record)]
             command += [a for item in args.set for a in ("--set", item)]
             if args.strips and seed == 0 and split == args.splits.split(",")[0]:
-                command += ["--strip", "--strip-name", f"{tag}-{grade}"]
+                command += ["--strip", "--strip-name", f"{tag}-{grade}{'-crops' if crops else ''}"]
             out = subprocess.run(command, capture_output=True, text=True, env=env)
             final = [line for line in out.stdout.splitlines() if line.startswith("final:")]
             print(f"{grade:12s} {split:6s} seed {seed}: {final[0] if final else out.stderr[-800:]}", flush=True)

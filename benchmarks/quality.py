@@ -90,10 +90,27 @@ SPLITS["other"] = _other_split()
 WORK = ROOT / "build" / "quality"
 
 
-def build_data(root: Path, grade, split: dict[str, tuple[str, ...]], paired: bool = False) -> None:
+CROP = 128  # --crops: the size of each crop, and how many a side and for the test, as the issue's own benchmark had
+CROPS_PER_PHOTO, TEST_CROPS = 10, 96
+
+
+def crops_of(image: Image.Image, count: int, name: str) -> list[Image.Image]:
+    """``count`` CROP px squares of ``image`` at places drawn from a generator seeded by the photo's name
+    (the same crops on every build; they may overlap)."""
+    rng = np.random.default_rng([ord(c) for c in name])
+    w, h = image.size
+    return [image.crop((left, top, left + CROP, top + CROP))
+            for left, top in zip(rng.integers(0, w - CROP + 1, count), rng.integers(0, h - CROP + 1, count))]
+
+
+def build_data(root: Path, grade, split: dict[str, tuple[str, ...]], paired: bool = False,
+               crops: bool = False) -> None:
     """Write the split under ``root`` (built beside it, then renamed: runs may share it).
 
     ``paired``: trainB is T(trainA) under the same file names, the pairs pix2pix learns from.
+    ``crops``: every picture is a CROP px crop of a photo at a long side of 384 px, CROPS_PER_PHOTO a training
+    photo (200 a side) and TEST_CROPS of the test photos, the look applied to each crop: the regime of the
+    independent benchmark that issue 20 reports (96 held-out 128 px crops, about 190 a side).
     """
     import shutil
     import tempfile
@@ -104,6 +121,14 @@ def build_data(root: Path, grade, split: dict[str, tuple[str, ...]], paired: boo
     final, root = root, Path(tempfile.mkdtemp(dir=root.parent, prefix=".building-"))
     for side in ("trainA", "trainB", "testA", "testA_truth"):
         (root / side).mkdir(parents=True, exist_ok=True)
+    (_write_crops if crops else _write_photos)(root, grade, split, photos, paired)
+    try:
+        root.rename(final)
+    except OSError:  # another run built it first
+        shutil.rmtree(root)
+
+
+def _write_photos(root: Path, grade, split: dict[str, tuple[str, ...]], photos: dict, paired: bool) -> None:
     for name in split["trainA"]:
         for size in (384, 256):
             load_rgb(photos[name], size).save(root / "trainA" / f"{name}-{size}.png")
@@ -115,10 +140,20 @@ def build_data(root: Path, grade, split: dict[str, tuple[str, ...]], paired: boo
         image = load_rgb(photos[name], 256)
         image.save(root / "testA" / f"{name}.png")
         Image.fromarray(grade(np.asarray(image))).save(root / "testA_truth" / f"{name}.png")
-    try:
-        root.rename(final)
-    except OSError:  # another run built it first
-        shutil.rmtree(root)
+
+
+def _write_crops(root: Path, grade, split: dict[str, tuple[str, ...]], photos: dict, paired: bool) -> None:
+    if paired:
+        raise SystemExit("--crops is for unpaired folders")
+    test_counts = [len(part) for part in np.array_split(np.arange(TEST_CROPS), len(split["testA"]))]
+    for side, counts in (("trainA", [CROPS_PER_PHOTO] * len(split["trainA"])),
+                         ("trainB", [CROPS_PER_PHOTO] * len(split["trainB"])), ("testA", test_counts)):
+        for name, count in zip(split[side], counts):
+            for i, crop in enumerate(crops_of(load_rgb(photos[name], 384), count, name)):
+                graded = Image.fromarray(grade(np.asarray(crop)))
+                (graded if side == "trainB" else crop).save(root / side / f"{name}-{i}.png")
+                if side == "testA":
+                    graded.save(root / "testA_truth" / f"{name}-{i}.png")
 
 
 def pixels(folder: Path) -> np.ndarray:
@@ -171,7 +206,8 @@ def save_strip(translator: Translator, root: Path, path: Path) -> None:
     import torch
 
     rows = []
-    for src in sorted((root / "testA").glob("*.png")):
+    tests = sorted((root / "testA").glob("*.png"))
+    for src in tests[::max(1, len(tests) // 8)][:8]:  # a strip of at most eight (--crops has 96)
         x = np.array(Image.open(src).convert("RGB"))
         y = translator(torch.from_numpy(x).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
         truth = np.asarray(Image.open(root / "testA_truth" / src.name).convert("RGB"))
@@ -210,6 +246,9 @@ def main() -> None:
                    help="evaluate at these steps instead, and stop after the last (for runs that share the CPU, "
                         "whose minutes do not compare)")
     p.add_argument("--paired", action="store_true", help="trainB = T(trainA), file for file (for pix2pix recipes)")
+    p.add_argument("--crops", action="store_true",
+                   help=f"every picture a {CROP} px crop ({CROPS_PER_PHOTO} a training photo, {TEST_CROPS} test crops), as "
+                        "the independent benchmark of issue 20")
     p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
     p.add_argument("--strip-name", default="", help="file name of the strip: docs/quality-NAME.jpg (default: the tag)")
     p.add_argument("--tag", default="", help="name for the strip and the run folder")
@@ -217,13 +256,14 @@ def main() -> None:
                    help="append the final scores, the baselines and the settings to FILE as one JSON line")
     args = p.parse_args()
 
-    root = WORK / f"data-{args.grade}-{args.split}{'-paired' if args.paired else ''}"
+    split_name = f"{args.split}{'-crops' if args.crops else ''}"
+    root = WORK / f"data-{args.grade}-{split_name}{'-paired' if args.paired else ''}"
     root.parent.mkdir(parents=True, exist_ok=True)
-    build_data(root, GRADES[args.grade].apply, SPLITS[args.split], args.paired)
+    build_data(root, GRADES[args.grade].apply, SPLITS[args.split], args.paired, args.crops)
     if PRESETS[args.recipe].method == "pix2pix" and not args.paired:
         raise SystemExit(f"{args.recipe} trains on pairs: add --paired")
     tag = args.tag or args.recipe
-    out = WORK / "runs" / f"{tag}-{args.grade}-{args.split}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    out = WORK / "runs" / f"{tag}-{args.grade}-{split_name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     config = recipe_config(args.recipe, args.set, root, out)
     base = baselines(root)
     ct_psnr = base["colour transfer"][0]
@@ -275,7 +315,7 @@ def main() -> None:
           f"{state['train_s'] / 60:.1f} min, step {trainer.step}; {verdict} the colour-transfer baseline "
           f"({ct_psnr:.2f} dB, ΔE {base['colour transfer'][2]:.2f})")
     if args.record:
-        row = {"recipe": args.recipe, "tag": tag, "set": args.set, "grade": args.grade, "split": args.split,
+        row = {"recipe": args.recipe, "tag": tag, "set": args.set, "grade": args.grade, "split": split_name,
                "seed": config.seed, "paired": args.paired, "step": trainer.step, "train_s": state["train_s"],
                "s_per_step": state["train_s"] / max(trainer.step, 1), "psnr": final_psnr, "ssim": final_ssim,
                "delta_e": final_de, "curve": state["curve"],

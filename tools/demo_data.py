@@ -184,6 +184,21 @@ def cross_process(rgb: np.ndarray) -> np.ndarray:
     return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
+def warm_orange(rgb: np.ndarray) -> np.ndarray:
+    """A warm orange grade: white balance toward tungsten, orange strongest in the mid-tones, a little more
+    colour (uint8 in/out).
+
+    Added on 2026-12-05, written before any recipe ran on it, as the kind of look the issue's independent
+    benchmark used ("a different warm grade": warm orange fur and skin), which no choice here was made on."""
+    x = rgb.astype(np.float32) / 255.0
+    luma = _luma(x)
+    y = x * np.array([1.08, 1.0, 0.84], np.float32)
+    y = y + 0.32 * luma * (1 - luma) * np.array([1.0, 0.3, -0.5], np.float32)
+    shifted = _luma(y)
+    y = shifted + 1.15 * (y - shifted)
+    return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Grade:
     apply: Callable[[np.ndarray], np.ndarray]  # uint8 HxWx3 in, uint8 out
@@ -200,6 +215,7 @@ GRADES = {
     "clarity": Grade(clarity, "local contrast (unsharp mask, radius 2 % of the image): no global change", True),
     "bleach": Grade(bleach_bypass, "bleach bypass: 40 % less colour, hard contrast, cooler highlights", False),
     "cross": Grade(cross_process, "cross-processed: more colour, red S-curve, cyan shadows, yellow highlights", False),
+    "warm": Grade(warm_orange, "warm orange: tungsten white balance, orange mid-tones, a little more colour", False),
 }
 
 
