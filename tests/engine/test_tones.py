@@ -56,7 +56,7 @@ def test_luma_binned_moments_add_up_to_the_pictures_colour_moments():
 def test_two_tones_learn_shadows_and_highlights_tinted_apart_between_different_pictures():
     """Teal shadows and orange highlights, learnt from 40 pictures a side with none in common: on unseen
     pictures the two-tone map is closer to the truth than the single map (measured: 0.026 against 0.034 mean
-    error in [-1, 1] units; the truth is quadratic in luma, the blend linear), keeping 65 % of the tones'
+    error in [-1, 1] units; the truth is quadratic in luma, the blend linear), keeping 66 % of the tones'
     difference."""
     rng = np.random.default_rng(0)
     source, target, unseen = pictures(rng, 40), pictures(rng, 40, split_toning), torch.cat(pictures(rng, 10))
@@ -70,8 +70,8 @@ def test_two_tones_learn_shadows_and_highlights_tinted_apart_between_different_p
 
 def test_a_global_change_keeps_one_map_for_all_tones():
     """A warm per-channel grade between different pictures: shadows and highlights differ only by chance,
-    so little of that is kept (measured: 20 %) and the two-tone map stays within 0.02 of the single map
-    (1.5 levels of 255; 0.012 measured), where keeping it all moves it 0.06."""
+    so little of that is kept (measured: 8 %) and the two-tone map stays within 0.02 of the single map
+    (1.5 levels of 255; 0.005 measured), where keeping it all moves it 0.06."""
     rng = np.random.default_rng(1)
     warmer = torch.tensor([1.0, 0.9, 0.7])
     source, target = pictures(rng, 40), pictures(rng, 40, lambda x: x * warmer + torch.tensor([0.05, 0.0, -0.1]))
