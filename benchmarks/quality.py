@@ -247,8 +247,8 @@ def main() -> None:
                         "whose minutes do not compare)")
     p.add_argument("--paired", action="store_true", help="trainB = T(trainA), file for file (for pix2pix recipes)")
     p.add_argument("--crops", action="store_true",
-                   help=f"every picture a {CROP} px crop ({CROPS_PER_PHOTO} a training photo, {TEST_CROPS} test crops), as "
-                        "the independent benchmark of issue 20")
+                   help=f"every picture a {CROP} px crop ({CROPS_PER_PHOTO} a training photo, {TEST_CROPS} test "
+                        "crops), as the independent benchmark of issue 20")
     p.add_argument("--strip", action="store_true", help="save input/output/truth strips to docs/")
     p.add_argument("--strip-name", default="", help="file name of the strip: docs/quality-NAME.jpg (default: the tag)")
     p.add_argument("--tag", default="", help="name for the strip and the run folder")

@@ -193,10 +193,11 @@ def fit_colour(colour: GlobalColour, source, target, resamples: int = 32) -> flo
     per-channel spreads are matched exactly. How much one channel is mixed into another is
     matched only as far as the choice of pictures does not explain it: the mixing the covariance
     map adds to a per-channel map is shrunk (positive-part James-Stein) by its variance over
-    ``resamples`` refits on pictures drawn with replacement (and in runs of neighbours, :mod:`engine.resampling`). With twenty photos a side, what the
-    photos show moves the channels' correlations about as much as a warm grade's curves do, and a
-    covariance map reads that as mixing (tints on saturated colours); a desaturating look moves
-    them far more than any choice of photos, and keeps its mixing (docs/quality.md, "Why").
+    ``resamples`` refits on pictures drawn with replacement, one by one and in runs of neighbours
+    (:mod:`engine.resampling`). With twenty photos a side, what the photos show moves the channels'
+    correlations about as much as a warm grade's curves do, and a covariance map reads that as mixing
+    (tints on saturated colours); a desaturating look moves them far more than any choice of photos,
+    and keeps its mixing (docs/quality.md, "Why").
     Returns the share of the mixing kept: 1 for a single picture a side (nothing to resample).
     """
     moments_s = source if isinstance(source, ColourMoments) else colour_moments(
@@ -307,9 +308,9 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     Each side's tones taken at its own luma quantiles (TONE_QUANTILES), what a per-channel transfer of
     the shadows alone and of the highlights alone changes against the per-channel transfer of all
     pixels is added to that map, shrunk (positive-part James-Stein) by its variance over ``resamples``
-    draws of the pictures (:mod:`engine.resampling`): with photos that differ in content, shadows and highlights differ by chance
-    too. Measured on the quality benchmark (docs/quality.md): better than keeping all of it, or than a
-    full linear map per tone. Returns the share of the tones' difference kept: none with one picture a
+    draws of the pictures (:mod:`engine.resampling`): with photos that differ in content, shadows and
+    highlights differ by chance too. Measured on the quality benchmark (docs/quality.md): better than
+    keeping all of it, or than a full linear map per tone. Returns the share of the tones' difference kept: none with one picture a
     side, all with ``resamples`` 1.
     """
     flat_s, flat_t = summed_bins(source), summed_bins(target)
@@ -451,8 +452,8 @@ def fit_local_contrast(detail: LocalContrast, source: torch.Tensor, target: torc
     A band's gain is the ratio of the sides' geometric-mean energies, square-rooted: a geometric mean,
     so that one very textured photo does not decide it. Its logarithm is then shrunk toward 0 (no
     change) by its variance over ``resamples`` draws of the pictures with replacement (positive-part
-    James-Stein, band by band, a fixed draw, :mod:`engine.resampling`): twenty photos a side differ in texture by themselves,
-    about 15 % in a band's gain, and only a difference larger than that is taken as the look.
+    James-Stein, band by band, a fixed draw, :mod:`engine.resampling`): twenty photos a side differ in
+    texture by themselves, about 15 % in a band's gain, and only a difference larger than that is taken as the look.
     Returns the gains.
     """
     source, target = source.double().clamp_min(1e-12).log(), target.double().clamp_min(1e-12).log()

@@ -5,11 +5,12 @@ The Quick start keeps a fitted change (channel mixing, the tones' split, local-c
 this variance does not explain it (positive-part James-Stein, :mod:`engine.nets`). Neighbours in a folder (sorted
 names) are often not independent evidence: one photo at two sizes, crops of one photo, a burst of one scene.
 Redrawn one at a time they pass for independent photos and the variance comes out too small: on 200 crops a side
-cut from 20 photos each, the start kept 90 % of the tones' split and ended below colour transfer on every look
-(docs/quality.md, "Crops"). So pictures are also redrawn in runs of 2, 4, 8, ... neighbours (a circular block
-bootstrap), up to an eighth of a side, and the largest variance is taken: the blocking method (Flyvbjerg and
-Petersen 1989), whose estimate grows with the run length until the runs are longer than what neighbours share,
-and then stays. Runs of one are drawn first and as before, so independent pictures change little.
+cut from 20 photos, the start kept 90 % of the tones' split and ended below colour transfer on 12 of the 16 looks
+and splits of the quality benchmark's crops (docs/quality.md, "Crops"). So pictures are also redrawn in runs of
+2, 4, 8, ... neighbours (a circular block bootstrap), up to an eighth of a side, and the largest variance is
+taken: the blocking method (Flyvbjerg and Petersen 1989), whose estimate grows with the run length until the runs
+are longer than what neighbours share, and then stays. Runs of one are drawn first and as before, so independent
+pictures change little; the benchmark's photos, each at two sizes, now count as twenty a side, not forty.
 """
 
 from __future__ import annotations
