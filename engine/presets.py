@@ -4,8 +4,8 @@
 is the global colour transfer between the two folders and then the change of local contrast
 between them (both fitted in closed form before the first step, then kept), followed by a small
 residual ResNet without normalisation that learns what these global maps cannot, from batches of
-four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: seven
-looks, two photo splits and a stress split, three seeds). ``pix2pix-paper`` is Isola et al.'s;
+four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: eight
+looks, two photo splits and their crops, three seeds). ``pix2pix-paper`` is Isola et al.'s;
 ``pix2pix-quick`` learns from pairs in about ten minutes on a CPU (docs/quality.md, "Paired").
 """
 
