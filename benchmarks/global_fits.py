@@ -1,6 +1,7 @@
 """How far can a global colour map fitted on the two folders go, before any training? Every look, every split.
 
     .venv/bin/python benchmarks/global_fits.py
+    .venv/bin/python benchmarks/global_fits.py --splits balanced-crops,other-crops --grades warm,film
 
 First, what each side's photos show before any look (mean L*, chroma, a*, b*). Then no network is
 trained: each map is fitted on the unpaired train sets of the quality benchmark
@@ -28,6 +29,7 @@ A map that a two-folder fit gets wrong, the refinement that follows starts from 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -131,12 +133,14 @@ def quick_start(stats, detail: bool = True) -> torch.nn.Module:
     return torch.nn.Sequential(net.colour, net.detail) if detail else net.colour
 
 
-def side_statistics() -> None:
+def side_statistics(splits) -> None:
     """What the photos of each side show before any look: mean CIELAB L*, chroma, a*, b* (test photos at 256 px,
     as the benchmark uses them). Folders that differ here differ in content, which no unpaired fit can tell
     from a look."""
+    if not splits:
+        return
     print("| split | side | L* | chroma | a* | b* |\n|---|---|---|---|---|---|")
-    for split in ("balanced", "other", "full"):
+    for split in splits:
         names = quality.SPLITS[split]
         photos = fetch_photos(sum(names.values(), ()))
         for side in ("trainA", "trainB", "testA"):
@@ -148,15 +152,25 @@ def side_statistics() -> None:
 
 
 def main() -> None:
-    side_statistics()
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--splits", default="balanced,other,full",
+                   help="comma-separated; a split's name with -crops reads its crops (quality.py --crops)")
+    p.add_argument("--grades", default=",".join(GRADES), help="comma-separated looks")
+    args = p.parse_args()
+    splits, grades = args.splits.split(","), args.grades.split(",")
+    for name, known in [(s.removesuffix("-crops"), quality.SPLITS) for s in splits] + [(g, GRADES) for g in grades]:
+        if name not in known:
+            p.error(f"unknown {'split' if known is quality.SPLITS else 'look'} {name!r}: one of {', '.join(known)}")
+    side_statistics([s for s in splits if not s.endswith("-crops")])
     names = ("identity", "per-channel", "linear", "one map", "halfway", "histogram", "linear in YCbCr",
              "shrunk", "two tones", "+ local contrast")
     print("| look | split | " + " | ".join(f"{n} PSNR / ΔE" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
-    for grade in GRADES:
-        for split in ("balanced", "other", "full"):
+    for grade in grades:
+        for split in splits:
+            photos, crops = split.removesuffix("-crops"), split.endswith("-crops")
             root = quality.WORK / f"data-{grade}-{split}"
-            quality.build_data(root, GRADES[grade].apply, quality.SPLITS[split])
+            quality.build_data(root, GRADES[grade].apply, quality.SPLITS[photos], crops=crops)
             data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),
                                    None)
             stats = gather(data, PRESETS["quick"].train["load_size"], detail=True)  # as Quick reads the folders
