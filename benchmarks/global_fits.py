@@ -158,9 +158,12 @@ def main() -> None:
     p.add_argument("--grades", default=",".join(GRADES), help="comma-separated looks")
     args = p.parse_args()
     splits, grades = args.splits.split(","), args.grades.split(",")
-    for name, known in [(s.removesuffix("-crops"), quality.SPLITS) for s in splits] + [(g, GRADES) for g in grades]:
-        if name not in known:
-            p.error(f"unknown {'split' if known is quality.SPLITS else 'look'} {name!r}: one of {', '.join(known)}")
+    for split in splits:
+        if split.removesuffix("-crops") not in quality.SPLITS:
+            p.error(f"unknown split {split!r}: one of {', '.join(quality.SPLITS)}")
+    for grade in grades:
+        if grade not in GRADES:
+            p.error(f"unknown look {grade!r}: one of {', '.join(GRADES)}")
     side_statistics([s for s in splits if not s.endswith("-crops")])
     names = ("identity", "per-channel", "linear", "one map", "halfway", "histogram", "linear in YCbCr",
              "shrunk", "two tones", "+ local contrast")

@@ -310,8 +310,8 @@ def fit_tones(colour: TwoToneColour, source: ColourMoments, target: ColourMoment
     pixels is added to that map, shrunk (positive-part James-Stein) by its variance over ``resamples``
     draws of the pictures (:mod:`engine.resampling`): with photos that differ in content, shadows and
     highlights differ by chance too. Measured on the quality benchmark (docs/quality.md): better than
-    keeping all of it, or than a full linear map per tone. Returns the share of the tones' difference kept: none with one picture a
-    side, all with ``resamples`` 1.
+    keeping all of it, or than a full linear map per tone. Returns the share of the tones' difference
+    kept: none with one picture a side, all with ``resamples`` 1.
     """
     flat_s, flat_t = summed_bins(source), summed_bins(target)
     bins = source.counts.shape[1]

@@ -15,7 +15,6 @@ def test_a_redraw_takes_as_many_pictures_as_there_are_in_runs_of_neighbours():
     for count, run in ((10, 1), (10, 3), (200, 16), (5, 8)):
         weights = block_weights(count, run, draw)
         assert weights.shape == (count,) and weights.sum() == count
-    torch.manual_seed(0)
     one_by_one = block_weights(50, 1, torch.Generator().manual_seed(7))
     as_before = torch.bincount(torch.randint(50, (50,), generator=torch.Generator().manual_seed(7)), minlength=50)
     torch.testing.assert_close(one_by_one, as_before.double())  # runs of one: the draws of the plain bootstrap
