@@ -46,7 +46,7 @@ from engine.data import UnpairedDataset  # noqa: E402
 from engine.metrics import delta_e, psnr, srgb_to_lab  # noqa: E402
 from engine.nets import GlobalColour, LocalContrast, TwoToneColour, fit_colour  # noqa: E402
 from engine.presets import PRESETS  # noqa: E402
-from engine.starts import fit_start, gather  # noqa: E402
+from engine.starts import PICTURES_READ, fit_start, gather  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
 
 KNOTS = 33
@@ -176,9 +176,10 @@ def main() -> None:
             quality.build_data(root, GRADES[grade].apply, quality.SPLITS[photos], crops=crops)
             data = UnpairedDataset(sorted((root / "trainA").glob("*.png")), sorted((root / "trainB").glob("*.png")),
                                    None)
-            stats = gather(data, PRESETS["quick"].train["load_size"], detail=True)  # as Quick reads the folders
-            pixels = {side: [p.flatten(1).T for p in data.whole_pictures(side, PRESETS["quick"].train["load_size"])]
-                      for side in ("A", "B")}
+            scale = PRESETS["quick"].train["load_size"]
+            stats = gather(data, scale, detail=True)  # as Quick reads the folders
+            pixels = {side: [p.flatten(1).T for p in data.whole_pictures(side, scale, PICTURES_READ)]
+                      for side in ("A", "B")}  # the pictures the start read, so every column fits the same ones
             a, b = torch.cat(pixels["A"]), torch.cat(pixels["B"])
             linear, halfway, per_channel, quick = GlobalColour(3), GlobalColour(3), GlobalColour(3), GlobalColour(3)
             fit_colour(linear, a, b)  # all the pixels at once: the covariance map, every mixing kept

@@ -307,7 +307,7 @@ class UnpairedDataset(Dataset):
         return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0))
                 for side, files in (("A", self.files_a), ("B", self.files_b))}
 
-    def whole_pictures(self, side: str, short_side: int | None, limit: int = 128, max_side: int = 512):
+    def whole_pictures(self, side: str, short_side: int | None, limit: int, max_side: int = 512):
         """Up to ``limit`` of a side's pictures, whole, as (C, H, W) in [-1, 1], one at a time: at the
         scale training sees them (shorter side ``short_side``; None: as they are), then cut to at most
         ``max_side`` px a side around the centre (statistics of detail need the scale, not every pixel).
