@@ -5,6 +5,9 @@ and stop teaching the generators anything about the change itself. Showing it re
 images under the same random translation and cutout, in both its own update and the
 generators', makes memorising content harder without changing what the generators are asked
 to produce. Colour augmentations are left out on purpose: colour is often the change to learn.
+``highpass`` goes the other way: it shows only detail, so that colour and tone stay with a fitted
+colour map in front of the generator (measured on the quality benchmark, docs/quality.md: it does
+not stop the drift from that map; kept as an option, off).
 """
 
 from __future__ import annotations
@@ -37,7 +40,15 @@ def cutout(x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
-POLICIES = {"translation": translate, "cutout": cutout}
+def highpass(x: torch.Tensor, sigma: float = 2.0) -> torch.Tensor:
+    """What a Gaussian blur of ``sigma`` px removes: detail and texture, no colour or tone of a region."""
+    from torchvision.transforms.functional import gaussian_blur
+
+    size = 2 * round(3 * sigma) + 1
+    return x - gaussian_blur(x, [size, size], [sigma, sigma])
+
+
+POLICIES = {"translation": translate, "cutout": cutout, "highpass": highpass}
 
 
 def augment(x: torch.Tensor, policy: str) -> torch.Tensor:

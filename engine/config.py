@@ -187,7 +187,8 @@ class TrainConfig:
                                  bounds=(0.0, 100.0))
     pool_size: int = opt(50, "generated images kept in the discriminators' history pool", bounds=(0, 10000))
     d_augment: str = opt("", "differentiable augmentation of the discriminators' inputs, comma-separated: "
-                             "translation, cutout (DiffAugment, Zhao et al. 2020; empty: off, as in the paper)")
+                             "translation, cutout (DiffAugment, Zhao et al. 2020), highpass (only the detail a "
+                             "2 px blur removes: no colour or tone of a region); empty: off, as in the paper")
     ema: float = opt(0.0, "also keep a moving average of the generators' weights with this decay (e.g. 0.999); "
                           "samples and exported models use it (0: off, as in the paper)", bounds=(0.0, 0.999999))
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from engine import TrainConfig, Trainer
-from engine.augment import augment, cutout, translate
+from engine.augment import augment, cutout, highpass, translate
 from tests.conftest import tiny_config
 
 
@@ -29,6 +29,19 @@ def test_cutout_zeroes_one_rectangle_at_most_the_ratio():
     zeroed = (y == 0).all(1).float().sum((1, 2))
     assert (zeroed > 0).all() and (zeroed <= 64).all()
     assert zeroed.max() == 64  # a cut fully inside the image is 8 x 8
+
+
+def test_highpass_hides_colour_and_tone_and_keeps_detail_and_gradients():
+    flat = torch.tensor([0.8, -0.3, 0.1]).view(1, 3, 1, 1).expand(2, 3, 32, 32).clone()  # a cast, no detail
+    assert highpass(flat).abs().max() < 1e-5
+    ramp = torch.linspace(-1, 1, 32).view(1, 1, 1, 32).expand(1, 3, 32, 32)  # a slow gradient: hardly detail
+    assert highpass(ramp)[..., 8:24].abs().max() < 1e-4
+    checker = (torch.arange(32).view(32, 1) + torch.arange(32).view(1, 32)) % 2 * 2.0 - 1  # 1 px detail
+    x = checker.expand(1, 3, 32, 32).clone().requires_grad_(True)
+    y = highpass(x)
+    assert y.detach().abs()[..., 8:24, 8:24].mean() > 0.9  # a blur of 2 px removes nearly all of it
+    y.square().sum().backward()
+    assert x.grad.abs().sum() > 0
 
 
 def test_empty_policy_is_the_identity_and_unknown_ones_are_refused(tiny_dataset, tmp_path):
