@@ -18,12 +18,12 @@ harm; if its gains were all a global shift, "shift only" would.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from engine.config import ModelConfig  # noqa: E402
 from engine.nets import make_generator  # noqa: E402
+from engine.tiling import run_padded, size_rules  # noqa: E402
 from global_fits import quality, score  # noqa: E402
 
 WAYS = ("start", "trained", "shift only", "without shift")
@@ -40,20 +41,17 @@ def four_ways(net: torch.nn.Module) -> dict:
     def start(x):
         return net.detail(net.colour(x))
 
-    def shift(x):
-        return (net(x) - start(x)).mean((2, 3), keepdim=True)
+    def shift_only(x):
+        base = start(x)
+        return base + (net(x) - base).mean((2, 3), keepdim=True)
 
-    ways = {"start": start, "trained": net, "shift only": lambda x: start(x) + shift(x),
-            "without shift": lambda x: net(x) - shift(x)}
-    multiple = net.size_multiple
+    def without_shift(x):
+        base, out = start(x), net(x)
+        return out - (out - base).mean((2, 3), keepdim=True)
 
-    def padded(convert):  # the generator needs sides that are multiples of 4
-        def run(x):
-            h, w = x.shape[-2:]
-            return convert(F.pad(x, (0, -w % multiple, 0, -h % multiple), mode="reflect"))[..., :h, :w]
-        return run
-
-    return {name: padded(way) for name, way in ways.items()}
+    ways = {"start": start, "trained": net, "shift only": shift_only, "without shift": without_shift}
+    rules = size_rules(net)  # sides the generator takes, as convert pads them
+    return {name: functools.partial(run_padded, way, rules=rules) for name, way in ways.items()}
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ def cutout(x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
 
 def highpass(x: torch.Tensor, sigma: float = 2.0) -> torch.Tensor:
     """What a Gaussian blur of ``sigma`` px removes: detail and texture, no colour or tone of a region."""
+    # imported here, as engine.data.transforms does: torchvision loads torch's compiler stack (over a second)
     from torchvision.transforms.functional import gaussian_blur
 
     size = 2 * round(3 * sigma) + 1
