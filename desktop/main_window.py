@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self._tray = None
         self.notifications: list[tuple[str, str]] = []
         self.convert.finished_long.connect(lambda text: self.notify("Conversion finished", text))
-        self.train.run_finished_long.connect(lambda text: self.notify("Training finished", text))
+        self.train.run_finished_long.connect(self.notify)
         self.device_label = QLabel(device_summary())
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)

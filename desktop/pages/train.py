@@ -71,7 +71,7 @@ def sample_count(entry: DatasetEntry, method: str) -> int:
 
 class TrainPage(QWidget):
     run_finished = Signal(str)  # run directory
-    run_finished_long = Signal(str)  # a run that took a while ended: a sentence, for a notification
+    run_finished_long = Signal(str, str)  # a run that took a while ended: a title and a sentence, for a notification
     busy_changed = Signal(bool)
 
     def __init__(self, library: Library, parent=None):
@@ -156,7 +156,7 @@ class TrainPage(QWidget):
         settings_row = QHBoxLayout()
         settings_row.addWidget(save_settings)
         settings_row.addWidget(load_settings)
-        new_run = QWidget()
+        new_run = self.new_run = QWidget()  # locked while a run trains: an edit there changed nothing
         box_layout = QVBoxLayout(new_run)
         box_layout.addLayout(top)
         box_layout.addLayout(bottom)
@@ -612,7 +612,8 @@ class TrainPage(QWidget):
                             + ("Continue it from Runs." if result.stopped else "Convert with it now."))
         self.run_finished.emit(result.run_dir)
         if time.monotonic() - self.started_at > 60:
-            self.run_finished_long.emit(f"{verb} at step {result.step}: {Path(result.run_dir).name}")
+            self.run_finished_long.emit("Training stopped" if result.stopped else "Training finished",
+                                        f"“{name}” at step {result.step}.")
 
     def on_failed(self, reason: str) -> None:
         self.show_error(reason)  # the engine's sentence says what was kept
@@ -632,6 +633,7 @@ class TrainPage(QWidget):
         self.refresh()
 
     def _set_running(self, running: bool) -> None:
+        self.new_run.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Pause")
         self.progress.setFormat("%p %")
@@ -679,3 +681,5 @@ class TrainPage(QWidget):
         self.form.set_values(to_dict(values))
         self.length.setCurrentIndex(0 if values.steps else 1)
         self._field_changed("restore")
+        if self.preset.currentText() == CUSTOM:  # it kept the default preset's note under "Custom"
+            self.preset_note.setText("Your own settings, as you left them.")

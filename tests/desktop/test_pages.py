@@ -196,6 +196,9 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     assert second.tabs.currentIndex() == 2
     assert second.train.form.field("crop_size").value() == 64
     assert second.train.form.field("lambda_identity").value() == 0.25
+    # edited values come back as Custom, and the note says so (it kept Quick's description)
+    assert second.train.preset.currentText() == "Custom"
+    assert second.train.preset_note.text() == "Your own settings, as you left them."
     assert second.convert.input.path() == str(tmp_path)
     assert second.convert.format.currentText() == "webp"
     assert (second.size().width(), second.size().height()) == (700, 520)

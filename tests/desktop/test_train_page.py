@@ -68,6 +68,8 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.form.field("sample_every").setValue(2)
     page.run_name.setText("my first run")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    # the form is locked while it trains: an edit there was taken and changed nothing
+    assert not page.form.field("steps").isEnabled() and not page.preset.isEnabled()
     qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
     # listed while it trains (it appeared only once stopped), marked as the one training
     assert page.runs.count() == 1 and page.runs.item(0).text().startswith("my first run  ·  step ")
@@ -81,6 +83,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert page.progress.value() == paused_at and page.status.text().startswith("Paused")
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.form.field("steps").isEnabled() and page.preset.isEnabled()
     run = window.library.runs()[0]
     assert run.name == "my first run"
     assert page.runs.currentItem() is None or page.continue_button.isEnabled()
@@ -115,3 +118,15 @@ def test_continue_needs_a_selected_run(qtbot, window, tmp_path):
     assert not page.continue_button.isEnabled()
     page.runs.setCurrentRow(0)
     assert page.continue_button.isEnabled()
+
+
+def test_a_long_run_that_was_stopped_is_announced_as_stopped(qtbot, window, tmp_path):
+    """It read "Training finished: Stopped at step 87"."""
+    from engine.events import Finished
+
+    page = window.train
+    page.started_at -= 120
+    page.on_finished(Finished(step=87, run_dir=str(tmp_path / "my run"), stopped=True))
+    page.on_finished(Finished(step=600, run_dir=str(tmp_path / "my run")))
+    assert window.notifications == [("Training stopped", "“my run” at step 87."),
+                                    ("Training finished", "“my run” at step 600.")]
