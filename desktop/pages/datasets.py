@@ -68,6 +68,9 @@ class AddDatasetDialog(QDialog):
         layout.addWidget(buttons)
         self.use_root.toggled.connect(self._sync)
         self.root.changed.connect(self._guess_name)
+        for signal in (self.use_root.toggled, self.root.changed, self.folder_a.changed, self.folder_b.changed,
+                       self.name.textChanged, self.name_a.textChanged, self.name_b.textChanged):
+            signal.connect(self.error.clear)  # it spoke of what was there before: "Choose the dataset folder." stayed
         self._sync()
 
     def _sync(self) -> None:

@@ -40,8 +40,11 @@ def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
     assert dialog.name.height() == field_height
     assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
     dialog.use_pair.setChecked(True)
+    assert dialog.error.text() == ""  # it spoke of the folder no longer in use, and stayed while the fields filled
     dialog.try_accept()
     assert dialog.error.text() == "Choose both folders, A and B."
+    dialog.folder_a.set_path(str(tmp_path / "d" / "trainA"))
+    assert dialog.error.text() == ""
     assert dialog.entry is None
 
 
