@@ -80,6 +80,7 @@ class ConvertPage(QWidget):
         self._queue_held = False  # a cancel holds the queue until Start the queue: it started the next at once
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
+        self._model_source: str | None = None  # the model the form was last set for
 
         # ---- the form
         self.model = ElidedComboBox()
@@ -258,19 +259,25 @@ class ConvertPage(QWidget):
 
     # ---------------------------------------------------------- models
     def refresh(self) -> None:
+        """List the models; a list that has not changed is left alone, and so is what the last conversion shows
+        (going to another page and back emptied its file list)."""
         current = self.model.currentData()
+        items = [(f"Demo: {path.stem} (built in)", str(path)) for path in self.library.builtin_models()]
+        items += [(f"Model: {path.stem}", str(path)) for path in self.library.models()]
+        items += [(f"Run: {run.name}", str(run)) for run in self.library.runs()]
+        if current and current not in [data for _, data in items]:
+            items.append((f"File: {Path(current).name}", current))  # a file chosen with Model file…
+        if items == [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]:
+            return
         self.model.blockSignals(True)
         self.model.clear()
-        for path in self.library.builtin_models():
-            self.model.addItem(f"Demo: {path.stem} (built in)", str(path))
-        for path in self.library.models():
-            self.model.addItem(f"Model: {path.stem}", str(path))
-        for run in self.library.runs():
-            self.model.addItem(f"Run: {run.name}", str(run))
-        self.model.blockSignals(False)
+        for label, data in items:
+            self.model.addItem(label, data)
         if current:
-            self.select_model(current)
-        self._model_changed()
+            self.model.setCurrentIndex(self.model.findData(current))
+        self.model.blockSignals(False)
+        if self.model.currentData() != current:
+            self._model_changed()
 
     def open_gallery(self) -> None:
         from desktop.widgets.gallery import GalleryDialog
@@ -292,9 +299,21 @@ class ConvertPage(QWidget):
         if path:
             self.select_model(path)
 
+    def _output_for(self, source: str | None) -> str:
+        """The output folder the app proposes for a model: one per model in the library's outputs."""
+        if not source:
+            return ""
+        builtin = source in {str(path) for path in self.library.builtin_models()}
+        name = "demo" if builtin else Path(source).name if Path(source).is_dir() else Path(source).stem
+        return str(self.library.root / "outputs" / name)
+
     def _model_changed(self, *_) -> None:
-        """Name the directions after the model's domains; a model file has one direction."""
+        """Name the directions after the model's domains; a model file has one direction. An output folder the
+        app proposed for the model before follows the new one (a run's results went into outputs/demo)."""
         source = self.model.currentData()
+        if not self.output.path() or self.output.path() == self._output_for(self._model_source):
+            self.output.set_path(self._output_for(source))
+        self._model_source = source
         self.model.setToolTip(source or "")
         is_run = bool(source) and Path(source).is_dir()
         names = ("A", "B")

@@ -176,3 +176,29 @@ def test_a_long_model_name_is_cut_in_the_middle_not_clipped(qtbot, window, tmp_p
     assert page.model.currentText() == f"Model: {name}"
     assert "…" in shown and shown.startswith("Model: demo") and shown.endswith("golden hour")
     assert name in page.model.toolTip()
+
+
+def test_a_conversion_stays_in_view_after_a_look_at_another_page(qtbot, window, tmp_path):
+    """Going to Models and back emptied the file list and reset the status, while the preview kept a picture
+    that no file in the list stood for."""
+    page = setup(window, tmp_path, count=3)
+    convert(qtbot, page)
+    page.files.setCurrentRow(0)
+    status = page.status.text()
+    window.tabs.setCurrentWidget(window.models)
+    window.tabs.setCurrentWidget(page)
+    assert page.files.count() == 3 and page.status.text() == status
+    assert page.files.currentRow() == 0 and page.preview.caption.text() == "img_000.png"
+
+
+def test_the_output_folder_follows_the_model_while_it_is_the_one_the_app_proposed(qtbot, window, tmp_path):
+    """"Convert with this" on a run kept outputs/demo as the folder: the run's results mixed with the demo's."""
+    page = window.convert
+    page.use_demo_images()
+    assert page.output.path() == str(window.library.root / "outputs" / "demo")
+    model = make_model_file(tmp_path / "mine.pt")
+    window.use_model(str(model))
+    assert page.output.path() == str(window.library.root / "outputs" / "mine")
+    page.output.set_path(str(tmp_path / "my results"))  # a folder of the person's choice stays
+    page.select_model(page.model.itemData(0))
+    assert page.output.path() == str(tmp_path / "my results")
