@@ -218,6 +218,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             trainer = Trainer.from_run(args.resume, **given)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
+        if trainer.is_main and trainer.resumed_from is not None:  # it was in log.txt alone
+            print(f"resuming from {trainer.rundir.relative(trainer.resumed_from)} (step {trainer.step})",
+                  file=sys.stderr)
     else:
         base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
         method = getattr(args, "method", None)
@@ -266,7 +269,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .convert import convert_folder
+    from .convert import OutputsExist, convert_folder
     from .events import Control, ConvertProgress, FileFailed
     from .fileio import FolderBusy
     from .modelfile import ModelFileError, learnt_direction, load_model
@@ -293,6 +296,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
     try:
         summary = convert_folder(model, args.input, args.output, options, report, control)
+    except OutputsExist as exc:
+        raise CommandError(f"{len(exc.existing)} of the results are already in {exc.folder} (such as "
+                           f"{exc.existing[0].name}); nothing was written: --skip-existing keeps them and converts "
+                           "the rest, --replace-existing writes over them, --suffix keeps both") from None
     except (ValueError, FolderBusy) as exc:
         raise CommandError(str(exc)) from None
     finally:

@@ -222,7 +222,9 @@ class TrainConfig:
         if self.model.detail and self.model.generator != "resnet":
             problems.append(f"detail needs the resnet generator, not {self.model.generator}")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
-            problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size}")
+            problems.append(f"load size {self.load_size} is smaller than crop size {self.crop_size} (pictures are "
+                            f"scaled to {self.load_size} px before a crop is cut: set load size to "
+                            f"{self.crop_size} or more, too)")
         if self.epochs + self.epochs_decay < 1:
             problems.append("epochs + epochs-decay must be at least 1")
         if self.compile == "on" and not can_compile():
@@ -272,6 +274,8 @@ class ConvertConfig:
                           "so results of several models can share a folder")
     quality: int = opt(95, "JPEG/WebP quality, 1-100", bounds=(1, 100))
     skip_existing: bool = opt(False, "leave outputs that already exist (continue an interrupted run)")
+    replace_existing: bool = opt(False, "write over outputs that already exist (without this or --skip-existing, a "
+                                        "folder holding any of them is refused before anything is written)")
     tile: int = opt(0, "translate in tiles of this many pixels, 32 or more (0: only images above --max-pixels)",
                     bounds=(0, 16384))
     overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams (more than half a tile is "
@@ -293,6 +297,8 @@ class ConvertConfig:
         problems = check_fields(self)
         if not problems and re.search(r'[/\\:*?"<>|\x00-\x1f]', self.suffix):
             problems.append(f"suffix {self.suffix!r} holds a character file names cannot have")
+        if not problems and self.skip_existing and self.replace_existing:
+            problems.append("skip existing and replace existing say opposite things: choose one")
         if not problems and 0 < self.work_size < 32:
             problems.append(f"work size must be at least 32 pixels (or 0 for full size), got {self.work_size}")
         if not problems and 0 < self.tile < 32:

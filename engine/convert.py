@@ -50,6 +50,16 @@ LOOKAHEAD_PIXELS = 48_000_000
 FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR}
 
 
+class OutputsExist(ValueError):
+    """Outputs of this conversion are in the folder already: written over only when asked (they may be another
+    program's files, or the results of another model)."""
+
+    def __init__(self, folder: Path, existing: list[Path]):
+        self.folder, self.existing = folder, existing
+        super().__init__(f"{len(existing)} of the results are already in {folder} (such as {existing[0].name}): "
+                         "skip_existing keeps them and converts the rest, replace_existing writes over them")
+
+
 class OutputError(OSError):
     """The output cannot be written at all (full disk, read-only, no permission)."""
 
@@ -309,8 +319,9 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
                    control: Control | None = None) -> ConvertSummary:
     """Translate every image under ``src`` into ``dst``; never raises for a bad file.
 
-    Raises ValueError for a refused folder choice and FolderBusy when another conversion is
-    writing into ``dst``, both before anything is written.
+    Raises ValueError for a refused folder choice (:class:`OutputsExist` where results are there already and
+    neither ``skip_existing`` nor ``replace_existing`` says what to do with them) and FolderBusy when another
+    conversion is writing into ``dst``, all before anything is written.
     """
     options = options or ConvertConfig()
     options.validate()
@@ -320,9 +331,22 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     planned = plan(src, dst, options)
     jobs = planned.jobs
     skipped = 0
+    refused = list(planned.refused)
+    if not options.skip_existing and not options.replace_existing:
+        existing = [out for _, out, _ in jobs if _taken(out)]
+        if existing:
+            raise OutputsExist(dst, existing)
     if options.skip_existing:
-        todo = [j for j in jobs if not finished_output(j[1])]
-        skipped = len(jobs) - len(todo)
+        todo = []
+        for job in jobs:
+            source, out, _ = job
+            if not _taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
+                todo.append(job)
+            elif finished_output(out):
+                skipped += 1
+            else:  # not ours (our writes are atomic): someone's file, kept and named
+                refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
+                                        "written over (replace existing does)"))
         jobs = todo
     translator = model if isinstance(model, Translator) else Translator(
         model, options.device, options.tile, options.overlap, options.max_pixels, compile=compiles(options, len(jobs)),
@@ -338,7 +362,7 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         return summary
     with folder_lock(dst):  # FolderBusy if another conversion writes here: refused before any write
         remove_stale_temp_files_of(planned.jobs)  # safe now: no other conversion is writing here
-        runner = _Run(translator, jobs, planned.refused, options, emit, control)
+        runner = _Run(translator, jobs, refused, options, emit, control)
         summary = runner.run(dst, skipped)
     emit(ConvertFinished(summary))
     return summary
@@ -497,9 +521,18 @@ class _Run:
                               time.perf_counter() - self.started, cancelled, error, dict(self.time_split))
 
 
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _empty_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.stat().st_size == 0
+
+
 def finished_output(path: Path) -> bool:
-    """An output to skip: a regular file whose header reads as an image. This program's writes are atomic,
-    but a 0-byte or junk file from a copy or another tool counted as done and was never replaced."""
+    """An output to skip: a regular file whose header reads as an image. This program's writes are atomic, so
+    anything else there is another program's: an empty file is converted over (a 0-byte file from a copy
+    counted as done and was never replaced), any other is kept and reported (never written over unasked)."""
     try:
         require_regular_file(path)
         with Image.open(path):

@@ -425,8 +425,8 @@ class ConvertPage(QWidget):
                 if answer == "cancel":
                     self.status.setText("Not converted: the earlier results are kept.")
                     return False
-                if answer == "skip":
-                    job = replace(job, options=replace(job.options, skip_existing=True))
+                job = replace(job, options=replace(job.options, skip_existing=answer == "skip",
+                                                   replace_existing=answer == "overwrite"))
         self.current_job = job
         self.files.clear()
         self.files_label.setText("Files")

@@ -35,6 +35,16 @@ def test_train_export_info_convert(tiny_dataset, tmp_path):
     proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
                     "--skip-existing")
     assert "0 converted, 3 skipped" in proc.stdout
+    # once more, neither kept nor replaced: refused, the message saying how to go on (it wrote over them silently)
+    before = (tmp_path / "out" / "sub" / "img_000.jpg").read_bytes()
+    proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
+                    check=False)
+    assert proc.returncode == 1 and "3 of the results are already in" in proc.stderr
+    assert "--skip-existing" in proc.stderr and "--replace-existing" in proc.stderr
+    assert (tmp_path / "out" / "sub" / "img_000.jpg").read_bytes() == before
+    proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
+                    "--replace-existing")
+    assert "3 converted" in proc.stdout
 
 
 def test_convert_failures_exit_non_zero(model_file, tmp_path):

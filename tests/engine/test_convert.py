@@ -202,12 +202,15 @@ def test_cancel_then_skip_existing_converts_each_file_exactly_once(model, tmp_pa
     assert not set(written) & done_first
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{i:02d}.png" for i in range(12)]
     assert all((tmp_path / "out" / n).stat().st_mtime_ns == t for n, t in stamps.items())
-    # a 0-byte or junk output (a copy, another tool) is not a result: it counted as done and stayed
+    # a 0-byte output (a copy cut short) is not a result: it counted as done and stayed; another program's file
+    # that is not an image is not ours to write over (it was): kept, and named as not converted
     (tmp_path / "out" / "00.png").write_bytes(b"")
-    (tmp_path / "out" / "01.png").write_text("junk")
+    (tmp_path / "out" / "01.png").write_text("someone's notes")
     third = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", skip_existing=True))
-    assert third.ok and (third.converted, third.skipped) == (2, 10)
-    assert Image.open(tmp_path / "out" / "00.png").size == Image.open(tmp_path / "out" / "01.png").size == (24, 24)
+    assert (third.converted, third.skipped) == (1, 10) and Image.open(tmp_path / "out" / "00.png").size == (24, 24)
+    assert (tmp_path / "out" / "01.png").read_text() == "someone's notes"
+    assert [(Path(s).name, r) for s, r in third.failed] == [
+        ("01.png", "01.png is already in the output folder and is not an image: not written over (replace existing does)")]
 
 
 def test_refuses_unsafe_folders(model, tmp_path):

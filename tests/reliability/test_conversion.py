@@ -197,3 +197,23 @@ def test_disk_full_injected_at_the_write(model, tmp_path, monkeypatch):
     monkeypatch.undo()
     for path in written:
         Image.open(path).load()
+
+
+def test_a_file_already_where_a_result_goes_is_never_written_over_unasked(model, tmp_path):
+    """A conversion into a folder holding a stranger's file of a result's name replaced it, and said nothing."""
+    from engine.convert import OutputsExist
+
+    src, dst = tmp_path / "in", tmp_path / "out"
+    write_images(src, 2, size=(16, 16))
+    dst.mkdir()
+    (dst / "img_001.png").write_text("someone's notes")
+    with pytest.raises(OutputsExist, match="1 of the results are already in .*img_001.png"):
+        convert_folder(model, src, dst, CPU)
+    assert sorted(p.name for p in dst.iterdir()) == ["img_001.png"]  # nothing written, not even the first
+    assert (dst / "img_001.png").read_text() == "someone's notes"
+    kept = convert_folder(model, src, dst, ConvertConfig(device="cpu", skip_existing=True))
+    assert kept.converted == 1 and len(kept.failed) == 1 and (dst / "img_001.png").read_text() == "someone's notes"
+    replaced = convert_folder(model, src, dst, ConvertConfig(device="cpu", replace_existing=True))
+    assert replaced.converted == 2 and Image.open(dst / "img_001.png").size == (16, 16)
+    with pytest.raises(ValueError, match="opposite"):
+        ConvertConfig(skip_existing=True, replace_existing=True).validate()

@@ -67,6 +67,9 @@ def test_types_from_a_hand_edited_config_are_checked():
     (["--crop-size", "0"], "crop-size must be between 8 and 4096, got 0"),
     (["--batch-size", "0"], "batch-size must be between 1 and 1024, got 0"),
     (["--lr", "5"], "lr must be between"),
+    # a preset's load size, never given by the person: the message says what to set as well
+    (["--crop-size", "64", "--load-size", "48"], "load size 48 is smaller than crop size 64 (pictures are scaled to "
+                                                 "48 px before a crop is cut: set load size to 64 or more, too)"),
 ])
 def test_train_refuses_bad_options_before_the_run_folder_exists(tiny_dataset, tmp_path, capsys, args, message):
     out = tmp_path / "run"
