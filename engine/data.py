@@ -155,17 +155,29 @@ def header_size(path: Path) -> tuple[int, int]:
         return (h, w) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (w, h)
 
 
-def first_readable(items: list, load, start: int = 0, what: str = "image"):
+class NoReadableImage(ValueError):
+    """Every picture of a side (or every pair) failed to decode: the message names them and why."""
+
+
+def first_readable(items: list, load, start: int = 0, what: str = "image", known_bad: set | None = None):
     """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
-    ones: a header check passes a truncated JPEG, found only when it is decoded."""
+    ones: a header check passes a truncated JPEG, found only when it is decoded. Items in ``known_bad`` are
+    skipped unsaid, and a newly failed one is added to it (its warning came back every time it was drawn)."""
+    failed = []
     for attempt in range(len(items)):
         item = items[(start + attempt) % len(items)]
+        if known_bad is not None and item in known_bad:
+            continue
         try:
             return load(item)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
-            log.warning("skipping unreadable %s %s (%s)", what, item if isinstance(item, Path) else item.name,
-                        unreadable_reason(exc))
-    raise RuntimeError(f"no readable {what} left in the dataset")
+            name = item if isinstance(item, Path) else item.name
+            failed.append(f"{Path(str(name)).name}: {unreadable_reason(exc)}")
+            log.warning("skipping unreadable %s %s (%s)", what, name, unreadable_reason(exc))
+            if known_bad is not None:
+                known_bad.add(item)
+    shown = "; ".join(failed[:3]) + ("; ..." if len(failed) > 3 else "")
+    raise NoReadableImage(f"no readable {what} left in the dataset" + (f" ({shown})" if shown else ""))
 
 
 def probe_image(path: Path) -> str | None:
@@ -281,12 +293,14 @@ class UnpairedDataset(Dataset):
             raise ValueError("both sides of the dataset need images")
         self.files_a, self.files_b = files_a, files_b
         self.transform, self.channels, self.seed = transform, channels, seed
+        self.unreadable: set[Path] = set()  # found when decoded (in each loader process): said once, then skipped
 
     def __len__(self) -> int:
         return max(len(self.files_a), len(self.files_b))
 
     def _load(self, files: list[Path], index: int) -> torch.Tensor:
-        return first_readable(files, lambda path: self.transform(load_image(path, self.channels)), index)
+        return first_readable(files, lambda path: self.transform(load_image(path, self.channels)), index,
+                              known_bad=self.unreadable)
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
@@ -304,7 +318,8 @@ class UnpairedDataset(Dataset):
         "none" (each picture at its own size) too, so that the two sides' panels make one grid."""
         t = make_transform("resize_and_crop" if preprocess == "none" else preprocess, size, size, False, train=False,
                            multiple=multiple)
-        return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0))
+        return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0),
+                                     what=f"image in domain {side}", known_bad=self.unreadable)
                 for side, files in (("A", self.files_a), ("B", self.files_b))}
 
     def whole_pictures(self, side: str, short_side: int | None, limit: int, max_side: int = 512):
@@ -502,6 +517,7 @@ def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, 
     bad = [(p, r) for p in files if (r := probe_image(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
-        what = f"{len(bad)} unreadable file(s)" if bad else "no images"
+        named = "; ".join(f"{path.name}: {reason}" for path, reason in bad[:3]) + ("; ..." if len(bad) > 3 else "")
+        what = f"{len(bad)} unreadable file(s) ({named})" if bad else "no images"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, generator_shapes, make_generator
 from .resources import resolve_model
 from .rundir import CheckpointError, RunDir, newest_checkpoint
+from .safeload import UnreadableFile, load_weights_only
 
 MODEL_FORMAT = "cyclegan-studio-model"
 DIRECTIONS = ("AtoB", "BtoA")
@@ -57,20 +57,15 @@ class LoadedModel:
 
 def _torch_load(path: Path) -> dict:
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        text = str(exc)
-        if "GLOBAL" in text or "global" in text:
-            culprit = next((ln.strip() for ln in text.splitlines() if "GLOBAL" in ln), "")
-            raise ModelFileError(
-                f"{path.name} was refused: loading it would run code stored in the file, which a model "
-                f"file never needs. Only use model files from sources you trust. {culprit}".strip()
-            ) from None
-        raise ModelFileError(f"{path.name} is not a readable model file (damaged or another format)") from None
+        return load_weights_only(path)
     except FileNotFoundError:
         raise ModelFileError(f"{path} does not exist") from None
-    except Exception as exc:  # truncated or foreign files fail deep inside the unpickler in many ways
-        raise ModelFileError(f"{path.name} is not a readable model file ({type(exc).__name__}: {exc})") from None
+    except UnreadableFile as exc:
+        if exc.refused:
+            raise ModelFileError(
+                f"{path.name} was refused: {exc.reason}, which a model file never needs. Only use model files "
+                "from sources you trust.") from None
+        raise ModelFileError(f"{path.name} is not a readable model file: {exc.reason}") from None
 
 
 def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fileio import atomic_write_text, lock_file, remove_stale_temp_files, unlock_file
+from .safeload import UnreadableFile, load_weights_only
 
 CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
 NUMBERED = re.compile(r"step_(\d{8,})\.(pt|png)")
@@ -210,20 +211,15 @@ def rewind_metrics(run: RunDir, step: int) -> list[str]:
 # --------------------------------------------------------------- checkpoints
 def read_checkpoint(path: str | Path) -> dict:
     """A checkpoint's contents, loaded weights-only (no code runs); CheckpointError if unusable."""
-    import pickle
-
-    import torch
-
     path = Path(path)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = load_weights_only(path)
     except FileNotFoundError:
         raise CheckpointError(f"{path.name} does not exist") from None
-    except pickle.UnpicklingError as exc:
-        raise CheckpointError(f"{path.name} was refused by the safe loader ({str(exc).splitlines()[0][:200]})") from None
-    except Exception as exc:  # truncated or foreign files fail in many ways
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise CheckpointError(f"{path.name} is damaged or not a checkpoint ({reason})") from None
+    except UnreadableFile as exc:
+        if exc.refused:
+            raise CheckpointError(f"{path.name} was refused: {exc.reason}, which a checkpoint never holds") from None
+        raise CheckpointError(f"{path.name} is damaged or not a checkpoint: {exc.reason}") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path.name} is not a CycleGAN Studio checkpoint")
     missing = [k for k in ("step", "nets") if k not in state]
@@ -254,8 +250,7 @@ def newest_checkpoint(run: RunDir, use=None) -> tuple[Path, dict, list[str]] | N
             skipped.append(str(exc))
     if candidates:
         raise CheckpointError(f"no checkpoint of {run.path} can be read: {'; '.join(skipped)}. The files were "
-                              "left as they are; to train again from the start with the same settings, use "
-                              f"--config {run.config} --out NEW_FOLDER")
+                              "left as they are")
     return None
 
 

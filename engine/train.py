@@ -32,8 +32,8 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (EpochSampler, PairedDataset, UnpairedDataset, check_folder, few_images_advice, find_pairs,
-                   header_size, make_transform, resolve_folders)
+from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
+                   find_pairs, header_size, make_transform, resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
@@ -106,6 +106,7 @@ class Trainer:
         self.is_main = self.rank == 0
         self.device = self._setup_device()
         self.messages: list[Message] = []
+        self._set_aside: list[tuple[Path, str]] = []  # unreadable files the header check found
 
         self.dataset = self._dataset()
         inner = DistributedSampler(self.dataset, num_replicas=self.world_size, rank=self.rank,
@@ -116,7 +117,11 @@ class Trainer:
         self.total_steps = min(c.max_steps, planned) if c.max_steps else planned
         # At least PREVIEW_SIZE px, whatever the training crop: a recipe that trains on small crops
         # (Quick's 64 px) still shows previews big enough to judge.
-        self.preview = self.dataset.preview(max(c.crop_size, PREVIEW_SIZE), c.preprocess, c.model.size_multiple)
+        try:
+            self.preview = self.dataset.preview(max(c.crop_size, PREVIEW_SIZE), c.preprocess, c.model.size_multiple)
+        except NoReadableImage as exc:  # with the files the header check set aside: their warnings were lost
+            aside = [f"{path.name}: {reason}" for path, reason in self._set_aside]
+            raise NoReadableImage(f"{exc}" + (f"; set aside before: {'; '.join(aside)}" if aside else "")) from None
 
         self.speed = plan_speed(c.channels_last, c.amp, c.compile, self.device)
         self.model = build_model(c, self.device, self.speed)
@@ -172,6 +177,7 @@ class Trainer:
         folders = resolve_folders(c.data, c.data_b or None)
         files_a, bad_a = check_folder(folders.a, "A")
         files_b, bad_b = check_folder(folders.b, "B")
+        self._set_aside = bad_a + bad_b
         for path, reason in bad_a + bad_b:
             self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
         if advice := few_images_advice({"A": len(files_a), "B": len(files_b)}):  # the app says so on its Datasets page
@@ -236,7 +242,11 @@ class Trainer:
                 raise CheckpointError(f"{self.rundir.relative(path)} does not fit this run's settings "
                                       f"({detail[:200]})") from None
 
-        found = newest_checkpoint(self.rundir, fits)  # raises CheckpointError when files exist but none loads
+        try:
+            found = newest_checkpoint(self.rundir, fits)
+        except CheckpointError as exc:  # files exist and none loads: what a person can do instead (not converting)
+            raise CheckpointError(f"{exc}; to train again from the start with the same settings, use --config "
+                                  f"{self.rundir.config} --out NEW_FOLDER") from None
         if found is None:
             if read_metrics(self.run_dir):
                 self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "
@@ -360,7 +370,11 @@ class Trainer:
         """Take the run folder (lock, leftovers of a killed save, config, metrics); returns notes to show."""
         if not self.is_main:
             return []
-        self._lock.acquire()  # raises RunLocked, naming the holder
+        try:
+            self._lock.acquire()  # raises RunLocked, naming the holder
+        except OSError as exc:  # a folder it may not create or write in: a sentence, not a traceback
+            raise RunWriteError(f"cannot write in the run folder {self.run_dir}: "
+                                f"{(exc.strerror or str(exc)).lower()}; nothing was trained") from None
         clean_stale_temp_files(self.rundir)
         try:
             save_json(self.config, self.rundir.config)

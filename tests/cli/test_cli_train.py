@@ -60,8 +60,9 @@ def test_train_two_steps_then_info(tiny_dataset, tmp_path):
     assert info["kind"] == "run" and info["last_logged_step"] == 2 and info["model"]["blocks"] == 2
     # a finished run resumed with a larger budget continues; without one it says so
     assert "already trained" in cyclegan("train", "--resume", run).stderr
-    cyclegan("train", "--resume", run, "--max-steps", 3)
+    proc = cyclegan("train", "--resume", run, "--max-steps", 3)
     assert read_metrics(run)[-1]["step"] == 3
+    assert "resuming from checkpoints/latest.pt (step 2)" in proc.stderr  # it was in log.txt alone
 
 
 def test_an_image_skipped_while_training_is_said_on_the_console(tiny_dataset, tmp_path):
@@ -73,9 +74,37 @@ def test_an_image_skipped_while_training_is_said_on_the_console(tiny_dataset, tm
     buf = io.BytesIO()  # a JPEG cut in half: its header reads, so it is found only when loaded
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), np.uint8)).save(buf, "JPEG")
     (tiny_dataset / "trainA" / "zz_cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
-    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 6)
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 12)
     assert "warning: skipping unreadable image" in proc.stderr and "zz_cut.jpg" in proc.stderr
     assert "the file ends before the image does" in proc.stderr
+    assert proc.stderr.count("zz_cut.jpg") == 1  # said once, not each time it was drawn
+
+
+def test_a_side_with_no_readable_image_names_every_file_and_why(tmp_path):
+    """"RuntimeError: no readable image left in the dataset", naming one of three files and no side."""
+    import io
+
+    from PIL import Image
+
+    from tests.conftest import write_images
+
+    write_images(tmp_path / "d" / "trainB", 2)
+    side = tmp_path / "d" / "trainA"
+    side.mkdir()
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), np.uint8)).save(buf, "JPEG")
+    (side / "cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    (side / "empty.png").write_bytes(b"")
+    (side / "notes.png").write_text("not a picture")
+    proc = cyclegan("train", "--data", tmp_path / "d", "--out", tmp_path / "run", *TINY, check=False)
+    error = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 1 and error.startswith("cyclegan train: error: no readable image in domain A")
+    assert all(name in error for name in ("cut.jpg", "empty.png", "notes.png")) and "RuntimeError" not in error
+    (side / "cut.jpg").unlink()  # all three set aside by the header check: named too (it said "3 unreadable")
+    (side / "notes2.png").write_text("not a picture either")
+    proc = cyclegan("train", "--data", tmp_path / "d", "--out", tmp_path / "run", *TINY, check=False)
+    assert proc.returncode == 1 and "has 3 unreadable file(s) (empty.png: " in proc.stderr
+    assert "notes.png: " in proc.stderr and "notes2.png: " in proc.stderr
 
 
 def test_failures_are_one_line_and_non_zero(tmp_path):
@@ -89,6 +118,17 @@ def test_failures_are_one_line_and_non_zero(tmp_path):
     assert proc.returncode != 0 and "does not exist" in proc.stderr
     proc = cyclegan("train", "--data", tmp_path, "--out", tmp_path / "r", "--crop-size", "30", check=False)
     assert proc.returncode != 0
+
+
+def test_a_run_folder_that_cannot_be_made_is_one_line_not_a_traceback(tiny_dataset, tmp_path):
+    """An unwritable run folder printed "training failed" and fourteen lines of traceback (a path under a file
+    stands in for a read-only folder, which root, who runs CI, may write in anyway)."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("mine")
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", blocker / "run", *TINY, "--max-steps", 1, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "training failed" not in proc.stderr
+    assert f"cannot write in the run folder {blocker / 'run'}: not a directory; nothing was trained" in proc.stderr
+    assert blocker.read_text() == "mine"
 
 
 def test_refuses_to_overwrite_a_run(tiny_dataset, tmp_path):

@@ -118,6 +118,26 @@ def test_checkpoints_that_exist_but_do_not_load_are_left_alone(tiny_dataset, tmp
     assert {p: p.read_bytes() for p in run.checkpoint_candidates()} == before
     proc = cyclegan("train", "--resume", run.path, check=False)
     assert proc.returncode == 1 and "no checkpoint of" in proc.stderr and "Traceback" not in proc.stderr
+    assert "--config" in proc.stderr  # how to train again; converting with the run is told nothing of training
+    (tmp_path / "in").mkdir()
+    proc = cyclegan("convert", "--model", run.path, "--input", tmp_path / "in", "--output", tmp_path / "out",
+                    check=False)
+    assert proc.returncode == 1 and "no checkpoint of" in proc.stderr and "--config" not in proc.stderr
+
+
+def test_a_checkpoint_holding_code_is_refused_in_words(tiny_dataset, tmp_path):
+    """Its message was half of PyTorch's advice to turn the safe loader off, cut before the warning."""
+    from tests.reliability.test_hostile_models import RunsCode
+
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=2)
+    state = torch.load(run.latest, weights_only=True)
+    torch.save({**state, "extra": RunsCode(tmp_path / "pwned")}, run.latest)
+    with pytest.raises(CheckpointError) as refused:
+        Trainer.from_run(run.path)
+    assert ("latest.pt was refused: loading it would run code stored in the file (it calls posix.system), which a "
+            "checkpoint never holds") in str(refused.value)
+    assert "weights_only" not in str(refused.value) and not (tmp_path / "pwned").exists()
 
 
 def test_a_torn_metrics_line_does_not_block_resume(tiny_dataset, tmp_path):

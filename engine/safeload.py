@@ -1,0 +1,56 @@
+"""``torch.load`` for files from anyone: weights only, so no code in the file ever runs, and every way it fails
+said in words a person can act on.
+
+Model files and checkpoints both come through here. PyTorch's own messages were passed on cut in the middle:
+half of its advice to turn the safe loader off (the half without the warning that it would run code), a zip
+library's paragraph for a truncated file, an empty "EOFError: " for an empty one.
+"""
+
+from __future__ import annotations
+
+import errno
+import pickle
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+
+class UnreadableFile(ValueError):
+    """A file ``torch.load`` will not read; ``refused`` when it holds code (a name of a function to call)."""
+
+    def __init__(self, path: Path, reason: str, refused: bool = False):
+        self.path, self.reason, self.refused = path, reason, refused
+        super().__init__(f"{path.name}: {reason}")
+
+
+def load_weights_only(path: str | Path) -> Any:
+    """The file's tensors and plain values; FileNotFoundError if it is missing, UnreadableFile otherwise."""
+    import torch
+
+    path = Path(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unpickler's notes on a foreign pickle protocol: the refusal says it
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise
+        except pickle.UnpicklingError as exc:
+            culprit = re.search(r"GLOBAL (\S+)", str(exc))
+            if culprit:
+                raise UnreadableFile(path, f"loading it would run code stored in the file (it calls "
+                                           f"{culprit.group(1)})", True) from None
+            raise UnreadableFile(path, "not a file of this kind (another format, or damaged)") from None
+        except EOFError:
+            raise UnreadableFile(path, "empty or cut short") from None
+        except OSError as exc:
+            if exc.errno == errno.EINVAL:  # what a zip cut short can raise while its records are read
+                raise UnreadableFile(path, "cut short or damaged") from None
+            raise UnreadableFile(path, (exc.strerror or str(exc)).lower()) from None
+        except RuntimeError as exc:
+            if "zip archive" in str(exc) or "PytorchStreamReader" in str(exc):
+                raise UnreadableFile(path, "cut short or damaged (its archive does not read)") from None
+            raise UnreadableFile(path, f"damaged ({str(exc).splitlines()[0][:160]})") from None
+        except Exception as exc:  # a foreign file fails deep inside the unpickler in many ways
+            first = str(exc).splitlines()[0][:160] if str(exc) else ""
+            raise UnreadableFile(path, f"damaged ({type(exc).__name__}{': ' + first if first else ''})") from None
