@@ -211,3 +211,18 @@ def test_the_runs_are_one_click_away(qtbot, window, size):
         assert shown.size() == widget.size(), widget
     assert page.runs.height() >= 200  # room for several runs, not a sliver
     assert not page.start_button.visibleRegion().isEmpty()  # the footer stays under both tabs
+
+
+def test_the_loss_plot_gets_half_of_the_run_view_at_1024x700(qtbot, window):
+    """The splitter's sizes came from its widgets' hints (sizes set before it was shown are ignored): 43 % for
+    the plot, 110 px of curves at 1024x700 with a warning above, seven of eight losses in one band."""
+    window.resize(1024, 700)
+    window.show()
+    page = window.train
+    window.tabs.setCurrentWidget(page)
+    page.show_notice("Few images (A: 12, B: 12): with fewer than 20 different photos a side, models tend to learn "
+                     "what the photos show rather than the change.")
+    qtbot.waitUntil(lambda: page.view._split_done, timeout=5000)
+    plot, samples = page.view.live.sizes()
+    assert plot >= samples and plot >= 240, (plot, samples)
+    assert min(view.height() for view in page.view.samples.grid.views.values()) >= 64  # samples still readable
