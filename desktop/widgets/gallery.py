@@ -6,6 +6,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from desktop.formatting import sentence
 from engine.events import Control, Stopped
 from engine.imports import PUBLISHED
 from engine.library import Library
@@ -29,8 +30,8 @@ class DownloadWorker(QThread):
         except Stopped:
             self.failed.emit("Cancelled; what arrived is kept, and the next download continues from it.")
             return
-        except Exception as exc:  # the engine's sentence: offline, timeout, full disk, not a generator
-            self.failed.emit(str(exc))
+        except Exception as exc:  # the engine's fragment (offline, timeout, full disk, not a generator) as a sentence
+            self.failed.emit(sentence(str(exc)))
             return
         self.done.emit(str(path))
 

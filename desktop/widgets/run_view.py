@@ -95,7 +95,8 @@ class LogView(QPlainTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # wrapped: the pane is narrow, and a warning's end was out of view without a sideways scroll
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.path: Path | None = None
         self._stamp = None
         self.timer = QTimer(self)

@@ -53,6 +53,7 @@ def test_the_gallery_downloads_into_the_library(qtbot, window, tmp_path, monkeyp
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
         assert "not a usable generator" in dialog.status.text()
+        assert dialog.status.text().endswith(".</span>")  # a sentence, closed (the engine's fragment was shown bare)
     finally:
         server.close()
     assert [p.stem for p in window.library.models()] == ["style_vangogh"]
