@@ -22,6 +22,7 @@ from pathlib import Path
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
                    probe_image, resolve_folders)
 from .fileio import atomic_write_text
+from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
 APP = "CycleGAN Studio"
@@ -277,6 +278,28 @@ class Library:
             return []
         found = [p for p in self.runs_dir.iterdir() if (p / "config.json").is_file()]
         return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def _own_run(self, path: Path) -> RunDir:
+        run = RunDir(path)
+        if not run.is_run() or path.resolve().parent != self.runs_dir.resolve():
+            raise ValueError(f"{path} is not a run of this library")
+        return run
+
+    def rename_run(self, path: Path, new_name: str) -> Path:
+        """Rename a run's folder; refused while it trains (its lock) or if the name is taken."""
+        run = self._own_run(Path(path))
+        target = self.runs_dir / safe_name(new_name)
+        if target.exists():
+            raise ValueError(f"a run named {target.name!r} already exists; choose another name")
+        lock = RunLock(run.path)
+        lock.acquire()  # RunLocked while a process trains it
+        lock.release()
+        os.rename(run.path, target)
+        return target
+
+    def delete_run(self, path: Path) -> list[str]:
+        """Delete a run of this library (engine.rundir.delete_run: only what training wrote); returns what is left."""
+        return delete_run(self._own_run(Path(path)).path)
 
     def new_run_dir(self, name: str) -> Path:
         base = self.runs_dir / safe_name(name)

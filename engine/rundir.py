@@ -130,6 +130,30 @@ def check_new_run_folder(path: str | Path) -> None:
                                   "or empty folder for the run")
 
 
+def delete_run(path: str | Path) -> list[str]:
+    """Delete what training wrote in a run folder (checkpoints, samples, log, metrics, then its settings last, so
+    that an interrupted delete leaves no run without them), then each folder it made if nothing else is left in
+    it. Files another program put there are kept; their paths (relative) come back. Refused, with RunLocked, while
+    a process trains the run."""
+    run = RunDir(path)
+    if not run.is_run():
+        raise ValueError(f"{run.path} is not a run folder")
+    lock = RunLock(run.path)
+    lock.acquire()
+    try:
+        clean_stale_temp_files(run)
+        for file in [*run.checkpoint_candidates(), *run.sample_grids(), run.log, run.discarded_metrics,
+                     run.metrics, run.config]:
+            file.unlink(missing_ok=True)
+    finally:
+        lock.release()
+    run.lock.unlink(missing_ok=True)
+    for folder in (run.checkpoints, run.samples, run.path):
+        with contextlib.suppress(OSError):  # not empty (someone else's file) or already gone
+            folder.rmdir()
+    return sorted(str(p.relative_to(run.path)) for p in run.path.rglob("*")) if run.path.exists() else []
+
+
 def clean_stale_temp_files(run: RunDir) -> list[Path]:
     """Remove the temp files that a killed save of this run left, and nothing else."""
     removed = remove_stale_temp_files(run.path, {run.config.name, run.metrics.name, run.discarded_metrics.name})

@@ -18,6 +18,7 @@ from engine.data import match_by_name
 from engine.evaluate import evaluate_pairs, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
+from engine.rundir import RunLocked
 
 
 IMPORTABLE = (".pt", ".pth", ".safetensors")
@@ -180,7 +181,7 @@ class ModelsPage(QWidget):
         self.evaluate_button.setEnabled(path is not None and bool(self.eval_dataset.currentData()))
         self.direction.setVisible(is_run)
         self.export_button.setVisible(is_run)
-        editable = path is not None and not is_run and not is_builtin(path)
+        editable = path is not None and not is_builtin(path)  # runs too: they could be neither renamed nor deleted
         self.rename_button.setVisible(editable)
         self.delete_button.setVisible(editable)
         if path is None:
@@ -324,13 +325,15 @@ class ModelsPage(QWidget):
 
     def rename_selected(self) -> None:
         path = self.current_path()
-        if path is None or path.is_dir() or is_builtin(path):
+        if path is None or is_builtin(path):
             return
-        name = ask_text(self, "Rename model", "New name:", path.stem)
-        if name and name != path.stem:
+        is_run = path.is_dir()
+        current = path.name if is_run else path.stem
+        name = ask_text(self, "Rename run" if is_run else "Rename model", "New name:", current)
+        if name and name != current:
             try:
-                target = self.library.rename_model(path, name)
-            except (ValueError, OSError) as exc:
+                target = self.library.rename_run(path, name) if is_run else self.library.rename_model(path, name)
+            except (ValueError, OSError, RunLocked) as exc:
                 self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
             self.refresh(str(target))
@@ -338,14 +341,28 @@ class ModelsPage(QWidget):
 
     def delete_selected(self, confirm: bool = True) -> None:
         path = self.current_path()
-        if path is None or path.is_dir() or is_builtin(path):
+        if path is None or is_builtin(path):
             return
+        is_run = path.is_dir()
         if confirm:
-            answer = QMessageBox.question(self, "Delete model", f"Delete the model file “{path.name}”?\n"
-                                          "This cannot be undone.")
+            question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?\n"
+                        "Models exported from it stay. This cannot be undone." if is_run else
+                        f"Delete the model file “{path.name}”?\nThis cannot be undone.")
+            answer = QMessageBox.question(self, "Delete run" if is_run else "Delete model", question)
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        Library.delete_model(path)
+        left = []
+        try:
+            if is_run:
+                left = self.library.delete_run(path)
+            else:
+                Library.delete_model(path)
+        except (ValueError, OSError, RunLocked) as exc:
+            self.message.setText(sentence(f"Not deleted: {exc}"))
+            return
         self.refresh()
+        if left:  # files another program put in the run's folder: never this app's to delete
+            self.message.setText(f"Deleted. {len(left)} file(s) this app did not write are still in {path} "
+                                 f"({', '.join(left[:3])}{', …' if len(left) > 3 else ''}).")
         self.models_changed.emit()
 

@@ -320,3 +320,26 @@ def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
     assert sum(words) / len(words) > 200  # a light ground, dark text on it
     assert screen.message() == "CycleGAN Studio\nloading…"
     screen.close()
+
+
+def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tmp_path, monkeypatch):
+    """Rename and Delete showed for model files only, and a run offered no way to go."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    Trainer(tiny_config(tmp_path / "d", window.library.new_run_dir("first try"), max_steps=1)).run()
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(window.library.runs()[0]))
+    assert page.rename_button.isVisibleTo(page) and page.delete_button.isVisibleTo(page)
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "best run")
+    page.rename_selected()
+    assert [p.name for p in window.library.runs()] == ["best run"]
+    assert page.title.text() == "best run"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_selected()
+    assert window.library.runs() == [] and not (window.library.runs_dir / "best run").exists()
+    window.tabs.setCurrentWidget(window.convert)
+    assert window.convert.model.findData(str(window.library.runs_dir / "best run")) < 0

@@ -40,3 +40,35 @@ def test_a_name_with_nothing_usable_in_a_file_name_is_refused(tmp_path):
                     env={**os.environ, "CYCLEGAN_STUDIO_HOME": str(tmp_path / "home")})
     assert proc.returncode == 1 and "'..' has nothing usable in a file name" in proc.stderr
     assert not (tmp_path / "home" / "models").exists() or not any((tmp_path / "home" / "models").iterdir())
+
+
+def test_a_run_is_deleted_file_by_file_and_a_strangers_file_stays(tiny_dataset, tmp_path):
+    """Runs could not be deleted from the app; deleting one removes what training wrote and nothing else."""
+    import pytest
+
+    from engine import Trainer
+    from engine.rundir import RunDir, RunLock, RunLocked
+    from tests.conftest import tiny_config
+
+    library = Library(tmp_path / "lib")
+    run = RunDir(library.new_run_dir("first"))
+    Trainer(tiny_config(tiny_dataset, run.path, max_steps=2, keep_every=1, sample_every=1)).run()
+    assert run.sample_grids() and len(run.checkpoint_candidates()) >= 2
+    renamed = RunDir(library.rename_run(run.path, "kept for later"))
+    assert renamed.path.name == "kept for later" and renamed.is_run() and not run.path.exists()
+    with pytest.raises(ValueError, match="already exists"):
+        library.rename_run(renamed.path, "kept for later")
+    (renamed.samples / "my notes.txt").write_text("mine")
+    holder = RunLock(renamed.path)
+    holder.acquire()  # as a process training it holds it
+    try:
+        with pytest.raises(RunLocked):
+            library.delete_run(renamed.path)
+        assert renamed.is_run()
+    finally:
+        holder.release()
+    assert library.delete_run(renamed.path) == ["samples", "samples/my notes.txt"]
+    assert (renamed.samples / "my notes.txt").read_text() == "mine" and not renamed.checkpoints.exists()
+    assert library.runs() == []
+    with pytest.raises(ValueError, match="not a run of this library"):
+        library.delete_run(tiny_dataset)
