@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -97,6 +97,7 @@ class LogView(QPlainTextEdit):
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         # wrapped: the pane is narrow, and a warning's end was out of view without a sideways scroll
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # a long path has no space to wrap at
         self.path: Path | None = None
         self._stamp = None
         self.timer = QTimer(self)

@@ -93,6 +93,8 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     history.slider.setValue(0)
     assert history.step_label.text().startswith(f"Step {history.grids[0][0]} (1 of")
     assert "step 1 " in page.view.log.toPlainText() or "run " in page.view.log.toPlainText()
+    page.view.tabs.setCurrentWidget(page.view.log)
+    qtbot.wait(50)
     assert page.view.log.horizontalScrollBar().maximum() == 0  # lines wrap: a warning's end needed a sideways scroll
     assert page.runs.item(0).text().endswith(f"step {page.progress.value()}")
 
