@@ -3,9 +3,10 @@
 ``paper`` is Zhu et al.'s recipe exactly. ``quick`` is for a CPU and minutes: each generator
 is the global colour transfer between the two folders and then the change of local contrast
 between them (both fitted in closed form before the first step, then kept), followed by a small
-residual ResNet without normalisation that learns what these global maps cannot, from batches of
-four 64 px crops judged by 34x34 discriminator patches, for 600 steps (docs/quality.md: eight
-looks, two photo splits and their crops, three seeds). ``pix2pix-paper`` is Isola et al.'s;
+residual ResNet without normalisation, trained from batches of four 64 px crops judged by 34x34
+discriminator patches for 600 steps (docs/quality.md: nine looks, two photo splits and their crops,
+three seeds). Measured there, those steps change the start by about nothing on average, and learn no
+local effect (halation's glow): what Quick gives is, in effect, the fitted transfer. ``pix2pix-paper`` is Isola et al.'s;
 ``pix2pix-quick`` learns from pairs in about ten minutes on a CPU (docs/quality.md, "Paired").
 """
 
@@ -36,9 +37,9 @@ PRESETS = {
                    upsample="resize", residual=True, colour="tones", detail=True),
         expected="600 steps of four 64 px crops",
         trade_off="for changes of colour, tone and clarity, not of shape: each generator is a colour transfer "
-                  "(shadows and highlights apart) and a local-contrast transfer fitted to your two folders, plus "
-                  "a small network for what a global map cannot do. It needs 20 or more varied photos a side, "
-                  "alike in what they show"),
+                  "(shadows and highlights apart) and a local-contrast transfer fitted to your two folders, then a "
+                  "small network trained briefly on top, which learns no local effect such as a glow. It needs 20 "
+                  "or more varied photos a side, alike in what they show"),
     "paper": Preset(
         "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,

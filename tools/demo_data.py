@@ -199,6 +199,24 @@ def warm_orange(rgb: np.ndarray) -> np.ndarray:
     return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
+def halation(rgb: np.ndarray) -> np.ndarray:
+    """Film halation: light from the brightest parts spreads into their surroundings as a red-orange glow
+    (luma above 0.6, blurred over about 1.5 % of the long side), added to the picture. Local and
+    nonlinear: where the glow falls depends on where the highlights are, which no global colour map or
+    detail gain follows; only a network can.
+
+    Added on 2026-12-06, written before any recipe ran on it, to measure what Quick's network adds
+    beyond its start on a look that needs one (no choice here was made on it)."""
+    from PIL import ImageFilter
+
+    x = rgb.astype(np.float32) / 255.0
+    bright = np.clip((_luma(x)[..., 0] - 0.6) / 0.4, 0, 1)
+    mask = Image.fromarray((bright * 255 + 0.5).astype(np.uint8))
+    glow = np.asarray(mask.filter(ImageFilter.GaussianBlur(max(rgb.shape[:2]) * 0.015))).astype(np.float32) / 255.0
+    y = x + 0.5 * glow[..., None] * np.array([1.0, 0.4, 0.1], np.float32)
+    return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Grade:
     apply: Callable[[np.ndarray], np.ndarray]  # uint8 HxWx3 in, uint8 out
@@ -216,6 +234,7 @@ GRADES = {
     "bleach": Grade(bleach_bypass, "bleach bypass: 40 % less colour, hard contrast, cooler highlights", False),
     "cross": Grade(cross_process, "cross-processed: more colour, red S-curve, cyan shadows, yellow highlights", False),
     "warm": Grade(warm_orange, "warm orange: tungsten white balance, orange mid-tones, a little more colour", False),
+    "halation": Grade(halation, "halation: a red-orange glow spreading from the highlights (local, nonlinear)", False),
 }
 
 
