@@ -117,9 +117,13 @@ class ModelsPage(QWidget):
         self.delete_button.setObjectName("danger")
         self.delete_button.clicked.connect(self.delete_selected)
         actions = QHBoxLayout()
-        for w in (self.direction, self.export_button, self.use_button, self.rename_button, self.delete_button):
+        for w in (self.direction, self.export_button, self.use_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        managing = QHBoxLayout()  # a row of their own: with a run's five in one, its directions were cut to "da…"
+        managing.addWidget(self.rename_button)
+        managing.addWidget(self.delete_button)
+        managing.addStretch(1)
         self.eval_dataset = QComboBox()
         self.eval_dataset.setToolTip("Datasets with paired test images: testA/ and testA_truth/ (same names)")
         self.evaluate_button = QPushButton("Evaluate")
@@ -133,6 +137,7 @@ class ModelsPage(QWidget):
         right.addWidget(self.title)
         right.addWidget(self.details)
         right.addLayout(actions)
+        right.addLayout(managing)
         right.addLayout(evaluation)
         right.addWidget(self.message)
         right.addStretch(1)
