@@ -239,9 +239,11 @@ class ModelsPage(QWidget):
         self.eval_dataset.setEnabled(has_any)
         self.eval_dataset.setToolTip("Datasets with pictures and how each should look: testA/ with testA_truth/ "
                                      "(same file names), a test/ folder of side-by-side pairs, or testA/ and testB/ "
-                                     "of a paired dataset")
+                                     "of a paired dataset. Pairs you train on are not held out: a score on them "
+                                     "measures what the model remembers")
         if not has_any:  # (it said "no dataset with test pairs (testA/ + testA_truth/, …)", cut off)
-            self.eval_dataset.addItem("No dataset with test pairs yet")
+            # a paired dataset's training pairs do not count ("12 pairs" on Datasets, then "no test pairs" here)
+            self.eval_dataset.addItem("No held-out test pairs yet")
         self.evaluate_button.setEnabled(has_any and self.current_path() is not None)
 
     def evaluate_selected(self) -> None:

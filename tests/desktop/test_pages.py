@@ -154,8 +154,9 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
     assert page.message.text() == "Imported as horse2zebra."
     # nothing to evaluate on: said in a few words, what it takes in the tooltip (a lowercase line, cut off)
-    assert page.eval_dataset.currentText() == "No dataset with test pairs yet" and not page.eval_dataset.isEnabled()
-    assert "testA_truth/" in page.eval_dataset.toolTip()
+    assert page.eval_dataset.currentText() == "No held-out test pairs yet" and not page.eval_dataset.isEnabled()
+    assert "testA_truth/" in page.eval_dataset.toolTip() and "Pairs you train on are not held out" in (
+        page.eval_dataset.toolTip())
     assert "horse → zebra" in page.details.text()
     # a name taken is said one way, a sentence, whatever was being done (three wordings, two lowercase)
     page.import_path(str(tmp_path / "horse2zebra.pt"))
