@@ -189,6 +189,13 @@ class Trainer:
                     raise ValueError(f"preprocess none keeps each picture's size, and domain {side} has pictures "
                                      f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
                                      f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")
+        if c.preprocess == "crop":  # it upscales a picture smaller than the crop, which was done unsaid
+            small = [(p, size) for p in files_a + files_b if min(size := header_size(p)) < c.crop_size]
+            if small:
+                path, (w, h) = small[0]
+                self.messages.append(Message("warning", f"{len(small)} picture(s) are smaller than the {c.crop_size} "
+                                                        f"px crop and are enlarged to it (such as {path.name}, {w}x{h})"
+                                                        ": a smaller crop size keeps their detail"))
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 
     def _check_run_outside_the_data(self) -> None:

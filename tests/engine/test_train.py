@@ -194,6 +194,18 @@ def test_pictures_kept_at_their_own_sizes_train(tmp_path, identity):
     assert not (tmp_path / "run2").exists()
 
 
+def test_pictures_smaller_than_the_crop_are_said_to_be_enlarged(tmp_path):
+    """With preprocess "crop", 96x80 pictures and a 256 px crop were enlarged three times, unsaid."""
+    write_images(tmp_path / "d" / "trainA", 2, size=(40, 32), seed=1)
+    write_images(tmp_path / "d" / "trainB", 2, size=(64, 64), seed=2)
+    trainer = Trainer(tiny_config(tmp_path / "d", tmp_path / "run", preprocess="crop", crop_size=48, load_size=48))
+    said = [m.text for m in trainer.messages if "smaller than the 48 px crop" in m.text]
+    assert said == ["2 picture(s) are smaller than the 48 px crop and are enlarged to it (such as img_000.png, "
+                    "40x32): a smaller crop size keeps their detail"]
+    trainer = Trainer(tiny_config(tmp_path / "d", tmp_path / "run2", preprocess="crop", crop_size=32, load_size=36))
+    assert not [m for m in trainer.messages if "smaller than the" in m.text]
+
+
 def test_empty_side_fails_before_training(tmp_path):
     write_images(tmp_path / "d" / "trainA", 2)
     (tmp_path / "d" / "trainB").mkdir()
