@@ -159,6 +159,11 @@ class NoReadableImage(ValueError):
     """Every picture of a side (or every pair) failed to decode: the message names them and why."""
 
 
+def _first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
+    """'name: reason; name: reason; ...' for the first ``count`` of (file name, reason)."""
+    return "; ".join(f"{name}: {reason}" for name, reason in failed[:count]) + ("; ..." if len(failed) > count else "")
+
+
 def first_readable(items: list, load, start: int = 0, what: str = "image", known_bad: set | None = None):
     """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
     ones: a header check passes a truncated JPEG, found only when it is decoded. Items in ``known_bad`` are
@@ -171,13 +176,13 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
         try:
             return load(item)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
-            name = item if isinstance(item, Path) else item.name
-            failed.append(f"{Path(str(name)).name}: {unreadable_reason(exc)}")
-            log.warning("skipping unreadable %s %s (%s)", what, name, unreadable_reason(exc))
+            name, reason = item if isinstance(item, Path) else item.name, unreadable_reason(exc)
+            failed.append((Path(str(name)).name, reason))
+            log.warning("skipping unreadable %s %s (%s)", what, name, reason)
             if known_bad is not None:
                 known_bad.add(item)
-    shown = "; ".join(failed[:3]) + ("; ..." if len(failed) > 3 else "")
-    raise NoReadableImage(f"no readable {what} left in the dataset" + (f" ({shown})" if shown else ""))
+    named = f" ({_first_reasons(failed)})" if failed else ""
+    raise NoReadableImage(f"no readable {what} left in the dataset{named}")
 
 
 def probe_image(path: Path) -> str | None:
@@ -517,7 +522,7 @@ def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, 
     bad = [(p, r) for p in files if (r := probe_image(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
-        named = "; ".join(f"{path.name}: {reason}" for path, reason in bad[:3]) + ("; ..." if len(bad) > 3 else "")
+        named = _first_reasons([(path.name, reason) for path, reason in bad])
         what = f"{len(bad)} unreadable file(s) ({named})" if bad else "no images"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

@@ -147,6 +147,9 @@ class MessageLabel(QLabel):
 class RunView(QWidget):
     """Status line, progress, messages, and tabs for the losses and samples of a run and its log."""
 
+    PLOT_SHARE = 0.52  # of the losses-and-samples height: the sizes' hints gave the plot 43 % (110 px of curves at
+    # 1024x700, seven of eight losses in one band at the bottom), and sizes set before the first show are ignored
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.status = ElidedLabel("Ready.", Qt.TextElideMode.ElideMiddle)  # a long run name: both ends stay
@@ -174,9 +177,6 @@ class RunView(QWidget):
         for widget in (self.status, self.progress, self.error, self.notice):
             layout.addWidget(widget)
         layout.addWidget(self.tabs, 1)
-
-    PLOT_SHARE = 0.52  # of the losses-and-samples height: the sizes' hints gave the plot 43 % (110 px of curves at
-    # 1024x700, seven of eight losses in one band at the bottom), and sizes set before the first show are ignored
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
