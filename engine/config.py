@@ -268,6 +268,8 @@ class ConvertConfig:
     """How a folder is converted. Everything else (sizes, modes) follows the input images."""
 
     direction: str = opt("AtoB", "which generator of a run folder to use", ("AtoB", "BtoA"))
+    strength: float = opt(1.0, "how much of the model's change to apply: 1 all of it, 0.5 half (each result blended "
+                               "with its input), up to 2 for twice the change", bounds=(0.01, 2.0))
     recursive: bool = opt(True, "include sub-folders (their structure is kept in the output)")
     format: str = opt("keep", "output format: keep the input's, or png, jpg, webp", ("keep", "png", "jpg", "webp"))
     suffix: str = opt("", "added to each output's file name, before the extension (photo.jpg -> photo_monet.jpg), "

@@ -24,7 +24,7 @@ from desktop.widgets.layout import ElidedComboBox, ElidedLabel, fit_to_width, sp
 from desktop.widgets.run_view import MessageLabel
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
-from engine.convert import check_folders, plan
+from engine.convert import blend, check_folders, plan
 from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
@@ -48,7 +48,8 @@ class Job:
 
 
 def preview_one(model_source: str, direction: str, image_path: str, options: ConvertConfig):
-    """Translate one image in memory (nothing is written), for the Preview button."""
+    """Translate one image in memory (nothing is written), for the Preview button: the input and the result at full
+    strength, uint8 (C, H, W), so that the page can show any strength without translating again."""
     import torch
     from torchvision.transforms.v2 import functional as TF
 
@@ -64,7 +65,7 @@ def preview_one(model_source: str, direction: str, image_path: str, options: Con
     pixels = TF.pil_to_tensor(image)[None]
     with torch.inference_mode():
         out = translator(pixels)[0]
-    return pixels[0].permute(1, 2, 0).numpy(), out.permute(1, 2, 0).numpy()
+    return pixels[0], out
 
 
 class ConvertPage(QWidget):
@@ -81,6 +82,7 @@ class ConvertPage(QWidget):
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
         self._model_source: str | None = None  # the model the form was last set for
+        self._previewed: tuple[str, object, object] | None = None  # name, input, full-strength result (C, H, W)
 
         # ---- the form
         self.model = ElidedComboBox()
@@ -97,6 +99,15 @@ class ConvertPage(QWidget):
         self.direction.addItem("A → B", "AtoB")
         self.direction.addItem("B → A", "BtoA")
         self.direction.currentIndexChanged.connect(self._settings_changed)
+        self.strength = QSpinBox()
+        self.strength.setRange(1, 200)
+        self.strength.setSingleStep(10)
+        self.strength.setSuffix(" %")
+        self.strength.setValue(round(ConvertConfig().strength * 100))
+        self.strength.setToolTip("How much of the model's change to apply: 100 % all of it, 50 % half (each result "
+                                 "blended with its input), up to 200 % for twice the change. A preview follows it "
+                                 "at once")
+        self.strength.valueChanged.connect(self._strength_changed)
         self.input = FolderField("Folder of images to convert")
         self.output = FolderField("Folder for the results")
         self.input.changed.connect(self._settings_changed)
@@ -140,6 +151,7 @@ class ConvertPage(QWidget):
         form.addRow("Model", self.model)
         form.addRow("", model_buttons)
         form.addRow("Direction", self.direction)
+        form.addRow("Strength", self.strength)
         form.addRow("Input folder", self.input)
         form.addRow("", self.demo_button)
         form.addRow("Output folder", self.output)
@@ -255,7 +267,8 @@ class ConvertPage(QWidget):
     def form_fields(self) -> dict:
         return {"model": self.model, "direction": self.direction, "input": self.input, "output": self.output,
                 "recursive": self.recursive, "format": self.format, "skip_existing": self.skip_existing,
-                "tile": self.tile, "work_size": self.work_size, "quality": self.quality, "suffix": self.suffix}
+                "tile": self.tile, "work_size": self.work_size, "quality": self.quality, "suffix": self.suffix,
+                "strength": self.strength}
 
     # ---------------------------------------------------------- models
     def refresh(self) -> None:
@@ -352,6 +365,7 @@ class ConvertPage(QWidget):
         """What is shown was for other settings: clear it, so nothing stale passes for the new ones."""
         if self.worker is not None:
             return
+        self._previewed = None
         self.preview.clear()
         self.files.clear()
         self.files_label.setText("Files")
@@ -362,7 +376,8 @@ class ConvertPage(QWidget):
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:
-        return ConvertConfig(direction=self.direction.currentData(), recursive=self.recursive.isChecked(),
+        return ConvertConfig(direction=self.direction.currentData(), strength=self.strength.value() / 100,
+                             recursive=self.recursive.isChecked(),
                              format=self.format.currentText(), skip_existing=self.skip_existing.isChecked(),
                              tile=self.tile.value(), work_size=self.work_size.value(), quality=self.quality.value(),
                              suffix=self.suffix.text().strip())
@@ -428,6 +443,7 @@ class ConvertPage(QWidget):
                 job = replace(job, options=replace(job.options, skip_existing=answer == "skip",
                                                    replace_existing=answer == "overwrite"))
         self.current_job = job
+        self._previewed = None
         self.files.clear()
         self.files_label.setText("Files")
         self.progress.setValue(0)
@@ -511,13 +527,32 @@ class ConvertPage(QWidget):
             source = str(images[0])
         self.status.setText(f"Previewing {Path(source).name}…")
         worker = CallWorker(preview_one, job.model, job.direction, source, job.options, parent=self)
-        worker.done.connect(lambda pair: self.preview.show_pair(
-            array_to_qimage(pair[0]), array_to_qimage(pair[1]), f"Preview of {Path(source).name} (not saved)"))
-        worker.done.connect(lambda _: self.status.setText(f"Preview of {Path(source).name}: nothing was written."))
+        worker.done.connect(lambda pair: self._show_preview(Path(source).name, *pair))
         worker.failed.connect(lambda m: self.error.setText(f"Preview failed: {m}"))
         worker.finished.connect(lambda: setattr(self, "_preview_worker", None))
         self._preview_worker = worker
         worker.start()
+
+    def _show_preview(self, name: str, before, result) -> None:
+        self._previewed = (name, before, result)
+        self._show_previewed()
+        self.status.setText(f"Preview of {name}: nothing was written.")
+
+    def _show_previewed(self) -> None:
+        """The last preview at the strength now set (a blend: nothing is translated again)."""
+        name, before, result = self._previewed
+        strength = self.strength.value()
+        after = blend(before, result, strength / 100)
+        self.preview.show_pair(array_to_qimage(before.permute(1, 2, 0).numpy()),
+                               array_to_qimage(after.permute(1, 2, 0).numpy()),
+                               f"Preview of {name} at {strength} % (not saved)")
+
+    def _strength_changed(self, *_) -> None:
+        """A preview follows the strength at once; converted files were made at another one, and are cleared."""
+        if self._previewed is not None and self.worker is None:
+            self._show_previewed()
+            return
+        self._settings_changed()
 
     # ----------------------------------------------------------- slots
     def on_progress(self, p: ConvertProgress) -> None:
@@ -549,7 +584,7 @@ class ConvertPage(QWidget):
     def show_file(self, item: QListWidgetItem) -> None:
         source, output = item.data(Qt.ItemDataRole.UserRole)
         if output:
-            self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
+            self._show_result(source, output)
         else:  # a failed file has no result: another file's pictures must not stand in for it
             self.preview.clear()
             reason = item.data(Qt.ItemDataRole.UserRole + 1)
@@ -558,8 +593,13 @@ class ConvertPage(QWidget):
     def _show_latest_pair(self) -> None:
         if self._latest_pair is not None:
             source, output = self._latest_pair
-            self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
+            self._show_result(source, output)
             self._latest_pair = None
+
+    def _show_result(self, source: str, output: str) -> None:
+        """A converted file and its input (a written result: no preview follows the strength any more)."""
+        self._previewed = None
+        self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
 
     def on_file_failed(self, e: FileFailed) -> None:
         self._add_file(FAILED, e.source, "", e.reason)

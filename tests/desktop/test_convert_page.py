@@ -1,8 +1,10 @@
 """The Convert page as users of Upscayl and chaiNNer use it: browse results, preview one, protect earlier
 results, queue several conversions, and never show what belonged to other settings."""
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from tests.conftest import make_model_file, write_images
 
@@ -33,8 +35,35 @@ def test_preview_one_writes_nothing(qtbot, window, tmp_path):
     page = setup(window, tmp_path)
     qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.preview.caption.text().startswith("Preview of"), timeout=30000)
-    assert page.preview.caption.text() == "Preview of img_000.png (not saved)"
+    assert page.preview.caption.text() == "Preview of img_000.png at 100 % (not saved)"
     assert not (tmp_path / "out").exists()
+
+
+def pixels(image) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = [np.frombuffer(image.constScanLine(y), np.uint8, 3 * image.width()) for y in range(image.height())]
+    return np.stack(rows).reshape(image.height(), image.width(), 3).astype(np.float64)
+
+
+def test_a_preview_follows_the_strength_at_once_and_the_conversion_writes_what_it_showed(qtbot, window, tmp_path):
+    """Strength is judged by eye: the preview re-blends as the box changes, without translating again, and the
+    folder is then converted at that strength."""
+    page = setup(window, tmp_path)
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.preview.caption.text().startswith("Preview of"), timeout=30000)
+    qtbot.waitUntil(lambda: page._preview_worker is None)
+    before, full = pixels(page.preview.canvas.before), pixels(page.preview.canvas.after)
+    assert np.abs(full - before).mean() > 5
+    page.strength.setValue(40)
+    assert page._preview_worker is None  # no second translation
+    assert page.preview.caption.text() == "Preview of img_000.png at 40 % (not saved)"
+    shown = pixels(page.preview.canvas.after)
+    assert np.abs(shown - (before + 0.4 * (full - before))).max() <= 1
+    convert(qtbot, page)
+    written = np.asarray(Image.open(tmp_path / "out" / "img_000.png"), np.float64)
+    assert np.abs(written - shown).max() <= 1
+    page.strength.setValue(100)  # the written results were made at 40 %: they go, as for any other setting
+    assert page.files.count() == 0 and not page.preview.canvas.has_images()
 
 
 def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path):

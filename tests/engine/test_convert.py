@@ -339,3 +339,46 @@ def test_the_pace_and_time_left_leave_out_the_first_image(monkeypatch):
     first, last = events[0], events[-1]
     assert first.images_per_s == pytest.approx(1 / 3)  # one image: nothing better to go on
     assert last.images_per_s == pytest.approx(2.0) and last.eta_s == pytest.approx(57 / 2)
+
+
+def test_strength_blends_each_result_with_its_input_at_full_size(model, tmp_path):
+    """--strength: a model that overdoes a subtle look (Quick on halation, docs/quality.md) is dialled down, one
+    that underdoes it up, without training again; tiled and work-size images are blended at full size."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise(40, 30, seed=1).save(src / "small.png")
+    noise(150, 100, seed=2).save(src / "large.png")  # tiled (64 px tiles) and translated at 120 px
+    base = dict(device="cpu", tile=64, overlap=16, work_size=120)
+    results = {}
+    for strength in (1.0, 0.5, 1.5):
+        summary, _ = run(model, src, tmp_path / f"out{strength}", ConvertConfig(**base, strength=strength))
+        assert summary.ok and summary.converted == 2
+        results[strength] = {name: np.asarray(Image.open(tmp_path / f"out{strength}" / name), np.float64)
+                             for name in ("small.png", "large.png")}
+    for name in ("small.png", "large.png"):
+        source = np.asarray(Image.open(src / name), np.float64)
+        full = results[1.0][name]
+        assert np.abs(full - source).mean() > 5  # the model changes the picture: the blend below is no accident
+        assert np.abs(results[0.5][name] - (source + 0.5 * (full - source))).max() <= 1
+        assert np.abs(results[1.5][name] - np.clip(source + 1.5 * (full - source), 0, 255)).max() <= 1
+
+
+def test_blend_in_bands_of_rows_equals_blend_whole(monkeypatch):
+    """A 100 MP photo is blended a band of rows at a time; the bands must join into the same picture."""
+    from engine import convert as convert_module
+
+    generator = torch.Generator().manual_seed(0)
+    source, result = (torch.randint(0, 256, (2, 3, 37, 23), dtype=torch.uint8, generator=generator) for _ in range(2))
+    whole = convert_module.blend(source, result, 0.3)
+    monkeypatch.setattr(convert_module, "BLEND_ELEMENTS", 2 * 3 * 23 * 5)  # bands of 5 rows, the last of 2
+    assert torch.equal(convert_module.blend(source, result, 0.3), whole)
+    assert convert_module.blend(source, result, 1.0) is result
+
+
+@pytest.mark.parametrize("strength", [0, -0.5, 2.5, float("nan")])
+def test_a_strength_outside_its_range_is_refused_before_anything_is_written(model, tmp_path, strength):
+    (tmp_path / "in").mkdir()
+    noise(20, 10).save(tmp_path / "in" / "a.png")
+    with pytest.raises(ValueError, match="strength"):
+        convert_folder(model, tmp_path / "in", tmp_path / "out", ConvertConfig(device="cpu", strength=strength))
+    assert not (tmp_path / "out").exists()
