@@ -311,7 +311,8 @@ class ModelsPage(QWidget):
         direction = "AtoB" if self.direction.currentIndex() == 0 else "BtoA"
         if not name:
             label = self.direction.currentText().replace(" → ", "2")
-            name = ask_text(self, "Export model", "Model name:", f"{run.name}-{label}")
+            suggested = f"{run.name}-{label}".replace(" ", "-")  # a file name, like every other the app makes
+            name = ask_text(self, "Export model", "Model name:", suggested)
             if not name:
                 return
         try:

@@ -344,3 +344,22 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     assert window.library.runs() == [] and not (window.library.runs_dir / "best run").exists()
     window.tabs.setCurrentWidget(window.convert)
     assert window.convert.model.findData(str(window.library.runs_dir / "best run")) < 0
+
+
+def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path, monkeypatch):
+    """Domains named "golden hour" suggested "first try-photo2golden hour": a file name with spaces, unlike every
+    other name the app makes."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    run = window.library.new_run_dir("first try")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1, name_a="photo", name_b="golden hour")).run()
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run))
+    suggested = []
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: suggested.append(a[3]))
+    page.export_selected()
+    assert suggested == [f"{run.name.replace(' ', '-')}-photo2golden-hour"]
