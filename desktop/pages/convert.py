@@ -265,10 +265,11 @@ class ConvertPage(QWidget):
             self.output.set_path(str(self.library.root / "outputs" / "demo"))
 
     def form_fields(self) -> dict:
+        """The fields kept between starts; not the strength, a judgement on one model's look that must not carry
+        over unseen to another."""
         return {"model": self.model, "direction": self.direction, "input": self.input, "output": self.output,
                 "recursive": self.recursive, "format": self.format, "skip_existing": self.skip_existing,
-                "tile": self.tile, "work_size": self.work_size, "quality": self.quality, "suffix": self.suffix,
-                "strength": self.strength}
+                "tile": self.tile, "work_size": self.work_size, "quality": self.quality, "suffix": self.suffix}
 
     # ---------------------------------------------------------- models
     def refresh(self) -> None:

@@ -193,6 +193,7 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     first.train.form.field("lambda_identity").setValue(0.25)
     first.convert.input.set_path(str(tmp_path))
     first.convert.format.setCurrentText("webp")
+    first.convert.strength.setValue(40)
     first.close()
 
     second = MainWindow()
@@ -205,6 +206,7 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     assert second.train.preset_note.text() == "Your own settings, as you left them."
     assert second.convert.input.path() == str(tmp_path)
     assert second.convert.format.currentText() == "webp"
+    assert second.convert.strength.value() == 100  # one model's strength must not carry over to the next start
     assert (second.size().width(), second.size().height()) == (700, 520)
     assert (Path(studio_home) / "config" / "settings.ini").exists()
 
