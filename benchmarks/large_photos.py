@@ -20,7 +20,6 @@ Printed per size (long side, capped at the photo's own), mean PSNR / ΔE of:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,23 +34,7 @@ import quality  # noqa: E402
 from engine.convert import Translator  # noqa: E402
 from engine.metrics import delta_e, psnr  # noqa: E402
 from engine.modelfile import load_from_run  # noqa: E402
-from engine.presets import PRESETS  # noqa: E402
 from tools.demo_data import GRADES, fetch_photos, load_rgb  # noqa: E402
-
-
-def newest_run(grade: str, split: str, seed: int) -> Path:
-    """The newest finished run of ``grade`` and ``split`` with ``seed`` and the Quick preset's settings, none
-    overridden (benchmarks/quality.py's runs)."""
-    preset = PRESETS["quick"]
-    for run in sorted((quality.WORK / "runs").glob(f"quick-{grade}-{split}-*"), reverse=True):
-        if not (run / "checkpoints" / "latest.pt").exists():
-            continue
-        config = json.loads((run / "config.json").read_text())
-        if config.get("seed") == seed and all(config.get(k) == v for k, v in preset.train.items()) and all(
-                config["model"].get(k) == v for k, v in preset.model.items()):
-            return run
-    raise SystemExit(f"no finished Quick run of {grade} on {split} with seed {seed}: train one with "
-                     f"benchmarks/quality.py --recipe quick --grade {grade} --split {split} --set seed={seed}")
 
 
 def main() -> None:
@@ -62,7 +45,7 @@ def main() -> None:
     p.add_argument("--run", type=Path, help="a run folder (default: the newest Quick run of the grade and split)")
     p.add_argument("--sizes", default="256,512,1024", help="long sides to convert at, comma-separated")
     args = p.parse_args()
-    run = args.run or newest_run(args.grade, args.split, args.seed)
+    run = args.run or quality.newest_run(args.grade, args.split, args.seed)
     root = quality.WORK / f"data-{args.grade}-{args.split}"
     transfer = quality.colour_transfer(root)
     photos = fetch_photos(quality.SPLITS[args.split]["testA"])

@@ -229,6 +229,27 @@ def describe(score) -> str:
     return f"PSNR {score.mean('psnr'):6.2f} dB  SSIM {score.mean('ssim'):.4f}  ΔE {score.mean('delta_e'):5.2f}"
 
 
+def cell_of(run: Path) -> str:
+    """A run folder's look and split: quick-<grade>-<split>-<date>-<time>-<pid> -> <grade>-<split>."""
+    return run.name.split("-", 1)[1].rsplit("-", 3)[0]
+
+
+def newest_run(grade: str, split: str, seed: int) -> Path:
+    """The newest finished run of ``grade`` and ``split`` (a split's name with -crops for its crops) with ``seed``
+    and the Quick preset's settings, none overridden. The cell is matched whole: "balanced" also globbed
+    "balanced-crops", whose runs sort first."""
+    preset = PRESETS["quick"]
+    for run in sorted((WORK / "runs").glob(f"quick-{grade}-{split}-*"), reverse=True):
+        if cell_of(run) != f"{grade}-{split}" or not (run / "checkpoints" / "latest.pt").exists():
+            continue
+        config = json.loads((run / "config.json").read_text())
+        if config.get("seed") == seed and all(config.get(k) == v for k, v in preset.train.items()) and all(
+                config["model"].get(k) == v for k, v in preset.model.items()):
+            return run
+    raise SystemExit(f"no finished Quick run of {grade} on {split} with seed {seed}: train one with "
+                     f"benchmarks/quality.py --recipe quick --grade {grade} --split {split} --set seed={seed}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", default="quick", choices=sorted(PRESETS))

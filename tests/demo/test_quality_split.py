@@ -46,3 +46,24 @@ def test_the_benchmarks_print_their_help(script):
     done = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
     assert "usage" in done.stdout
+
+
+def test_the_newest_run_of_a_split_is_not_one_of_its_crops(tmp_path, monkeypatch):
+    """"balanced" globbed "balanced-crops" too, whose runs sort first: large_photos.py took a model trained on crops
+    for the photos' one."""
+    import json
+
+    from benchmarks import quality
+    from engine.config import TrainConfig, to_dict
+    from engine.presets import apply_preset
+
+    monkeypatch.setattr(quality, "WORK", tmp_path)
+    config = json.dumps(apply_preset({**to_dict(TrainConfig()), "seed": 0}, "quick"))
+    for name in ("quick-warm-balanced-20261205-230000-1", "quick-warm-balanced-crops-20261206-050000-2"):
+        (tmp_path / "runs" / name / "checkpoints").mkdir(parents=True)
+        (tmp_path / "runs" / name / "checkpoints" / "latest.pt").write_bytes(b"")
+        (tmp_path / "runs" / name / "config.json").write_text(config)
+    assert quality.newest_run("warm", "balanced", 0).name == "quick-warm-balanced-20261205-230000-1"
+    assert quality.newest_run("warm", "balanced-crops", 0).name == "quick-warm-balanced-crops-20261206-050000-2"
+    with pytest.raises(SystemExit):
+        quality.newest_run("warm", "balanced", 1)
