@@ -108,14 +108,15 @@ class ModelsPage(QWidget):
         # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.export_button = QPushButton("Export direction…")
-        self.export_button.clicked.connect(self.export_selected)
+        self.export_button.clicked.connect(lambda: self.export_selected())  # clicked's `checked` is no name
         self.use_button = QPushButton("Convert with this")
         self.use_button.clicked.connect(lambda: self.current_path() and self.use_model.emit(str(self.current_path())))
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(self.rename_selected)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("danger")
-        self.delete_button.clicked.connect(self.delete_selected)
+        # a slot with a default argument gets clicked's checked=False: confirm=False deleted unasked
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
         actions = QHBoxLayout()
         for w in (self.direction, self.export_button, self.use_button):
             actions.addWidget(w)

@@ -175,10 +175,10 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     page.rename_selected()
     assert [p.stem for p in window.library.models()] == ["zebrafy"]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    page.delete_selected()
+    qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)  # the button passed checked=False as confirm
     assert len(window.library.models()) == 1  # declined
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    page.delete_selected()
+    qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
     assert window.library.models() == []
 
 
