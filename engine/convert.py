@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import io
 import logging
 import time
 from collections import deque
@@ -190,10 +191,12 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["icc_profile"] = decoded.icc
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
+    encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written
+    img.save(encoded, format=fmt, **params)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out) as tmp:
-            img.save(tmp, format=fmt, **params)
+            tmp.write_bytes(encoded.getbuffer())
     except OSError as exc:
         if exc.errno in FATAL_WRITE_ERRORS or isinstance(exc, (FileExistsError, NotADirectoryError)):
             raise OutputError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None

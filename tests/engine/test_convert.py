@@ -289,16 +289,22 @@ def test_unwritable_output_stops_with_a_clear_message(model, tmp_path):
     assert isinstance(events[-1], ConvertFinished)
 
 
-def test_full_disk_stops_and_counts(model, tmp_path):
+@pytest.mark.parametrize("fmt", ["png", "jpg", "webp"])
+def test_full_disk_stops_and_counts(model, tmp_path, fmt):
+    """Pillow's JPEG and WebP encoders do not raise when the disk fills: a cut-short JPEG was renamed into place
+    and counted as converted (found by a hostile GUI pass)."""
     with small_tmpfs(tmp_path / "small", "64k") as mount:
         (tmp_path / "in").mkdir()
         for i in range(8):
-            noise(64, 64, seed=i).save(tmp_path / "in" / f"{i}.png")  # ~12 KB each as PNG noise
-        summary, _ = run(model, tmp_path / "in", mount / "out", ConvertConfig(device="cpu", batch_size=1))
+            noise(128, 128, seed=i).save(tmp_path / "in" / f"{i}.png")  # results of 16 to 50 KB each
+        options = ConvertConfig(device="cpu", batch_size=1, format=fmt, quality=100)
+        summary, _ = run(model, tmp_path / "in", mount / "out", options)
         assert summary.error and "No space left" in summary.error
         assert f"{summary.converted} of 8" in summary.error and summary.converted < 8
         written = [p for p in (mount / "out").iterdir()]
         assert len(written) == summary.converted and not [p for p in written if ".part" in p.name]
+        for path in written:  # each one whole
+            Image.open(path).load()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
