@@ -11,6 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.widgets.layout import ElidedLabel
+
 HANDLE = 10  # px either side of the divider that grab it
 
 
@@ -159,7 +161,7 @@ class CompareView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.canvas = CompareCanvas()
-        self.caption = QLabel()
+        self.caption = ElidedLabel()  # a failed file's reason and path made the window 1498 px wide
         self.caption.setObjectName("hint")
         self.zoom_label = QLabel()
         fit, actual = QPushButton("Fit"), QPushButton("1:1")

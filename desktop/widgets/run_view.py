@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QSize, QTimer, Qt
 from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -127,18 +127,36 @@ class LogView(QPlainTextEdit):
 
 
 class MessageLabel(QLabel):
-    """A wrapped message that takes no room while it has nothing to say."""
+    """A wrapped message that takes no room while it has nothing to say, and never more than a few lines: a long
+    one is cut (the whole text in its tooltip and in ``text()``), as a traceback's worth of lines grew the window
+    past the screen."""
+
+    MAX_LINES, MAX_CHARS = 4, 400
 
     def __init__(self, name: str):
         super().__init__()
+        self._full = ""
         self.setObjectName(name)
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setVisible(False)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        super().setText(text)
-        self.setVisible(bool(text))
+        self._full = text or ""
+        lines = self._full.splitlines()
+        shown = "\n".join(lines[:self.MAX_LINES])
+        if len(shown) > self.MAX_CHARS:
+            shown = shown[:self.MAX_CHARS]
+        cut = shown != self._full
+        super().setText(shown.rstrip() + (" …" if cut else ""))
+        self.setToolTip(self._full if cut else "")
+        self.setVisible(bool(self._full))
+
+    def text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - a word longer than the pane is cut, never widens the window
+        return QSize(0, super().minimumSizeHint().height())
 
     def clear(self) -> None:
         self.setText("")
