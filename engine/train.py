@@ -20,6 +20,7 @@ import gc
 import logging
 import math
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -78,6 +79,17 @@ def step_lr_factor(steps: int):
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """[-1, 1] NCHW floats to uint8 NHWC on the CPU."""
     return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+
+
+def original_message(exc: BaseException) -> str:
+    """What ``exc`` was raised saying. A DataLoader worker's exception reaches the loop re-raised with its whole
+    traceback as the message ("Caught NoReadableImage in DataLoader worker process 0. Original Traceback ..."),
+    which the app showed as the reason; the message is the traceback's last entry."""
+    text = str(exc)
+    if "Original Traceback" not in text:
+        return text
+    found = list(re.finditer(rf"^(?:[\w.]+\.)?{re.escape(type(exc).__name__)}: ", text, re.M))
+    return text[found[-1].end():].strip() if found else text
 
 
 class Trainer:
@@ -457,7 +469,8 @@ class Trainer:
                                        f"batch size, or another device; {self._kept()}", str(self.run_dir))
         except Exception as exc:  # reported, not raised: the front ends show it
             log.exception("training failed")
-            reason = f"{type(exc).__name__}: {exc}; {self._kept()}"
+            said = original_message(exc)
+            reason = f"{said if isinstance(exc, NoReadableImage) else f'{type(exc).__name__}: {said}'}; {self._kept()}"
             if is_disk_full(exc):
                 reason = str(self._write_failed("writing the run", exc))
             result = Failed(self.step, reason, str(self.run_dir))

@@ -141,6 +141,24 @@ def test_unreadable_images_are_named_and_skipped(tiny_dataset, tmp_path):
     assert any("zz_broken.jpg" in m for m in messages)
 
 
+def test_a_dataset_moved_away_mid_run_is_said_in_words_not_a_workers_traceback(tmp_path):
+    """With data workers, the reason was torch's "Caught NoReadableImage in DataLoader worker process 0. Original
+    Traceback ..." and twenty lines of it, shown whole on the Train page (found by a hostile GUI pass)."""
+    import shutil
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+
+    def move_away(e):
+        if isinstance(e, Progress) and e.step == 1 and (tmp_path / "d").exists():
+            shutil.move(tmp_path / "d", tmp_path / "moved")
+
+    result = Trainer(tiny_config(tmp_path / "d", tmp_path / "run", max_steps=40, workers=1)).run(move_away)
+    assert isinstance(result, Failed)
+    assert result.reason.startswith("no readable image left in the dataset (img_")
+    assert "disappeared" in result.reason and "Traceback" not in result.reason and "\n" not in result.reason
+
+
 def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_dataset, tmp_path):
     """Only the app's Datasets page said that a few photos a side teach what they show rather than the change:
     the command line trained on 8 a side without a word."""
