@@ -83,6 +83,7 @@ class ConvertPage(QWidget):
         self._preview_worker: CallWorker | None = None
         self._model_source: str | None = None  # the model the form was last set for
         self._previewed: tuple[str, object, object] | None = None  # name, input, full-strength result (C, H, W)
+        self._settings_version = 0  # a preview that finishes after the settings changed is not shown
 
         # ---- the form
         self.model = ElidedComboBox()
@@ -136,6 +137,8 @@ class ConvertPage(QWidget):
         self.work_size.setSingleStep(64)
         self.work_size.setSpecialValueText("full size")
         self.work_size.setSuffix(" px")
+        for box in (self.tile, self.work_size):  # both change the results
+            box.valueChanged.connect(self._settings_changed)
         self.work_size.setToolTip("Translate large photos at this size (their long side) and scale the result "
                                   "back up. Models trained at 256 px, as the published ones are, often give their "
                                   "look at 512-1024 px; at full size they can change it")
@@ -364,6 +367,7 @@ class ConvertPage(QWidget):
 
     def _settings_changed(self, *_) -> None:
         """What is shown was for other settings: clear it, so nothing stale passes for the new ones."""
+        self._settings_version += 1
         if self.worker is not None:
             return
         self._previewed = None
@@ -528,11 +532,17 @@ class ConvertPage(QWidget):
             source = str(images[0])
         self.status.setText(f"Previewing {Path(source).name}…")
         worker = CallWorker(preview_one, job.model, job.direction, source, job.options, parent=self)
-        worker.done.connect(lambda pair: self._show_preview(Path(source).name, *pair))
-        worker.failed.connect(lambda m: self.error.setText(f"Preview failed: {m}"))
+        version = self._settings_version
+        worker.done.connect(lambda pair: version == self._settings_version and self._show_preview(Path(source).name,
+                                                                                                  *pair))
+        worker.failed.connect(lambda m: version == self._settings_version and self._preview_failed(m))
         worker.finished.connect(lambda: setattr(self, "_preview_worker", None))
         self._preview_worker = worker
         worker.start()
+
+    def _preview_failed(self, message: str) -> None:
+        self.error.setText(sentence(f"Preview failed: {message}"))
+        self.status.setText("Preview failed: nothing was written.")
 
     def _show_preview(self, name: str, before, result) -> None:
         self._previewed = (name, before, result)

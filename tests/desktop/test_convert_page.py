@@ -231,3 +231,32 @@ def test_the_output_folder_follows_the_model_while_it_is_the_one_the_app_propose
     page.output.set_path(str(tmp_path / "my results"))  # a folder of the person's choice stays
     page.select_model(page.model.itemData(0))
     assert page.output.path() == str(tmp_path / "my results")
+
+
+def preview(qtbot, page):
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page._preview_worker is None, timeout=30000)
+
+
+def test_a_preview_goes_when_the_settings_it_was_made_with_change(qtbot, window, tmp_path):
+    """Work at and Tile size change the result but left a 64 px preview in view, re-blended at the next strength;
+    and a preview still running when the input changed appeared under the new folder (a hostile GUI pass)."""
+    page = setup(window, tmp_path)
+    for box, value in ((page.work_size, 64), (page.tile, 256)):
+        preview(qtbot, page)
+        assert page.preview.canvas.has_images()
+        box.setValue(value)
+        assert not page.preview.canvas.has_images() and page._previewed is None
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    write_images(tmp_path / "other", 1, size=(40, 32), seed=3)
+    page.input.set_path(str(tmp_path / "other"))  # while the preview runs
+    qtbot.waitUntil(lambda: page._preview_worker is None, timeout=30000)
+    assert not page.preview.canvas.has_images() and page.status.text() == "Ready to convert."
+
+
+def test_a_failed_preview_says_so_in_the_status_too(qtbot, window, tmp_path):
+    page = setup(window, tmp_path, count=1)
+    (tmp_path / "in" / "img_000.png").write_bytes(b"not a picture")
+    preview(qtbot, page)
+    assert page.error.text().startswith("Preview failed: ")
+    assert page.status.text() == "Preview failed: nothing was written."  # it stayed "Previewing img_000.png…"
