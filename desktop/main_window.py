@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.datasets.datasets_changed.connect(self.train.refresh)
         self.train.run_finished.connect(lambda _: (self.models.refresh(), self.convert.refresh()))
         self.models.models_changed.connect(self.convert.refresh)
+        self.models.renamed.connect(self.convert.follow_rename)
         self.convert.models_changed.connect(self.models.refresh)
         self.models.use_model.connect(self.use_model)
         self.tabs.currentChanged.connect(self._page_shown)

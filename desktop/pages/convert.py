@@ -282,7 +282,7 @@ class ConvertPage(QWidget):
         items = [(f"Demo: {path.stem} (built in)", str(path)) for path in self.library.builtin_models()]
         items += [(f"Model: {path.stem}", str(path)) for path in self.library.models()]
         items += [(f"Run: {run.name}", str(run)) for run in self.library.runs()]
-        if current and current not in [data for _, data in items]:
+        if current and current not in [data for _, data in items] and Path(current).exists():
             items.append((f"File: {Path(current).name}", current))  # a file chosen with Model file…
         if items == [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]:
             return
@@ -295,6 +295,14 @@ class ConvertPage(QWidget):
         self.model.blockSignals(False)
         if self.model.currentData() != current:
             self._model_changed()
+
+    def follow_rename(self, old: str, new: str) -> None:
+        """A model or run renamed on the Models page stays the one chosen here, under its new name (it stayed
+        chosen under its old path, which no longer existed)."""
+        chosen = self.model.currentData() == old
+        self.refresh()
+        if chosen:
+            self.select_model(new)
 
     def open_gallery(self) -> None:
         from desktop.widgets.gallery import GalleryDialog

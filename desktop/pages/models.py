@@ -78,6 +78,7 @@ def describe(meta: dict) -> str:
 class ModelsPage(QWidget):
     models_changed = Signal()
     use_model = Signal(str)
+    renamed = Signal(str, str)  # old path, new path: what other pages had chosen follows it
 
     def __init__(self, library: Library, parent=None):
         super().__init__(parent)
@@ -346,6 +347,7 @@ class ModelsPage(QWidget):
                 self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
             self.refresh(str(target))
+            self.renamed.emit(str(path), str(target))
             self.models_changed.emit()
 
     def delete_selected(self, confirm: bool = True) -> None:

@@ -365,3 +365,26 @@ def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path,
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: suggested.append(a[3]))
     page.export_selected()
     assert suggested == [f"{run.name.replace(' ', '-')}-photo2golden-hour"]
+
+
+def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qtbot, window, tmp_path, monkeypatch):
+    """Renamed, it stayed chosen on Convert as "File: mine.pt", a path that no longer existed, beside "Model: mine2"
+    (a hostile GUI pass); deleted, it stayed chosen too."""
+    page = window.models
+    page.import_path(str(make_model_file(tmp_path / "mine.pt")))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
+    old = window.library.model_path("mine")
+    window.use_model(str(old))
+    assert window.convert.model.currentData() == str(old)
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(old))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "mine2")
+    page.rename_selected()
+    new = str(window.library.model_path("mine2"))
+    convert = window.convert
+    assert convert.model.currentData() == new
+    assert [convert.model.itemData(i) for i in range(convert.model.count())].count(str(old)) == 0
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_selected()
+    assert convert.model.findData(new) < 0 and convert.model.currentData() is None
+    assert convert.status.text().startswith("Choose a model")
