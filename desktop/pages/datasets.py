@@ -67,6 +67,7 @@ class AddDatasetDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.use_root.toggled.connect(self._sync)
+        self._guessed = ""
         self.root.changed.connect(self._guess_name)
         for signal in (self.use_root.toggled, self.root.changed, self.folder_a.changed, self.folder_b.changed,
                        self.name.textChanged, self.name_a.textChanged, self.name_b.textChanged):
@@ -80,8 +81,11 @@ class AddDatasetDialog(QDialog):
         self.folder_b.setEnabled(not root)
 
     def _guess_name(self, path: str) -> None:
-        if path and not self.name.text():
-            self.name.setText(Path(path).name)
+        """Name the dataset after its folder, as long as the name is empty or still the app's guess: a path typed
+        in key by key named it after its first letter ("/t")."""
+        if self.name.text() in ("", self._guessed):
+            self._guessed = Path(path).name if path else ""
+            self.name.setText(self._guessed)
 
     def try_accept(self) -> None:
         try:

@@ -17,6 +17,19 @@ def combo_option(combo: QComboBox) -> QStyleOptionComboBox:
     return option
 
 
+def test_a_dataset_folder_typed_in_names_the_dataset_after_the_whole_folder(qtbot, window, tmp_path):
+    """The name was filled from the first key typed into the folder field ("/t": "t"), and kept (a hostile GUI
+    pass); a name the user typed is never replaced."""
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.root.edit, "/tmp/shoes2boots")
+    assert dialog.name.text() == "shoes2boots"
+    dialog.name.setText("boots")
+    qtbot.keyClicks(dialog.root.edit, "_v2")
+    assert dialog.name.text() == "boots"
+
+
 def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
     dialog = AddDatasetDialog(window.library, window)
     qtbot.addWidget(dialog)
