@@ -119,16 +119,17 @@ class ConvertWorker(QThread):
             self._done = []
 
     def _on_event(self, event) -> None:
+        """Each finished file comes with the count after it: only the count flushes, or a file's own event took
+        the throttle's turn and its count waited for the next file (seconds, for large photos)."""
         if isinstance(event, ConvertProgress):
             self._latest_progress = event
+            if self._throttle.ready():
+                self._flush()
         elif isinstance(event, FileDone):
             self._done.append(event)
         elif isinstance(event, FileFailed):
             self.file_failed.emit(event)
         elif isinstance(event, ConvertFinished):
-            self._flush()
-            return
-        if self._throttle.ready():
             self._flush()
 
     def run(self) -> None:

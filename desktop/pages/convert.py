@@ -641,9 +641,11 @@ class ConvertPage(QWidget):
             text = "Cancelled: " + text
         # (the next Convert offers to keep what is there and convert the rest: the advice fits the line at 1024 px)
         then = ". Convert again to do the rest." if s.cancelled else "."
+        if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
+            text, then = "Nothing was converted", "."
         self.status.setText(text + then)
         if s.error:
-            self.error.setText(s.error)
+            self.error.setText(sentence(s.error))
         self.open_button.setEnabled(True)
         if s.seconds > 60:
             self.finished_long.emit(f"{text} → {s.output_dir}")

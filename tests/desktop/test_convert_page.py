@@ -260,3 +260,35 @@ def test_a_failed_preview_says_so_in_the_status_too(qtbot, window, tmp_path):
     preview(qtbot, page)
     assert page.error.text().startswith("Preview failed: ")
     assert page.status.text() == "Preview failed: nothing was written."  # it stayed "Previewing img_000.png…"
+
+
+def test_the_count_follows_each_slow_image_at_once(qtbot):
+    """Each image is reported done, then counted: the done one flushed the throttle and its count was held back
+    until the next image finished, so 2000 px photos said "Converting the first of 16 images…" beside "✓ p00.jpg"
+    (a hostile GUI pass)."""
+    import time
+
+    from desktop.workers import FRAME_S, ConvertWorker
+    from engine.config import ConvertConfig
+    from engine.events import ConvertProgress, FileDone
+
+    worker = ConvertWorker("demo", "AtoB", "in", "out", ConvertConfig())
+    counts, files = [], []
+    worker.progress.connect(lambda p: counts.append(p.done), Qt.ConnectionType.DirectConnection)
+    worker.files_done.connect(lambda done: files.extend(done), Qt.ConnectionType.DirectConnection)
+    worker._on_event(ConvertProgress(0, 16, 0.0, float("inf")))
+    for i in range(2):  # slow images: seconds apart
+        time.sleep(FRAME_S * 1.5)
+        worker._on_event(FileDone(f"p0{i}.jpg", f"out/p0{i}.jpg", 2.0))
+        worker._on_event(ConvertProgress(i + 1, 16, 0.5, 30.0))
+        assert counts[-1] == i + 1 and len(files) == i + 1
+
+
+def test_an_output_folder_that_cannot_be_made_says_nothing_was_converted(qtbot, window, tmp_path):
+    """It said "0 converted in 0:00." beside the reason, and the reason began in lower case (a hostile GUI pass)."""
+    page = setup(window, tmp_path)
+    (tmp_path / "a file").write_text("not a folder")
+    page.output.set_path(str(tmp_path / "a file" / "out"))
+    convert(qtbot, page)
+    assert page.status.text() == "Nothing was converted."
+    assert page.error.text().startswith("Cannot create the output folder") and page.error.text().endswith(".")
