@@ -129,6 +129,9 @@ class LossPlot(QWidget):
         self._smoothed = {n: np.zeros(0) for n in self.names}
         self._ema_state = {n: (0.0, 0.0) for n in self.names}
         self._redraw()
+        # an empty plot kept the last run's axes until the next run's first point
+        self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.plot.enableAutoRange()  # and follows the next run's points
 
     def set_rows(self, rows: list[dict]) -> None:
         """Replace the data with metrics.jsonl rows (a past or resumed run)."""

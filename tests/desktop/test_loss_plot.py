@@ -73,3 +73,22 @@ def test_the_first_logged_step_is_a_dot_on_whole_non_negative_steps(qtbot):
         assert ticks and all(v >= 0 and float(v).is_integer() for v in ticks), (low, high, ticks)
     plot.extend(_rows([20, 30]))
     assert plot.curves["G_A"].opts["symbol"] is None  # a line from the second point on
+
+
+def test_a_cleared_plot_forgets_the_last_runs_axes(qtbot):
+    """After Stop and Start the empty plot kept the old run's 10 to 100 steps until the new run's first point (a
+    hostile GUI pass); and the new run's points are then in view."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    plot.extend(_rows(range(10, 101, 10), value=lambda s: 5.0 + s))
+    qtbot.wait(50)
+    plot.clear()
+    qtbot.wait(50)
+    (x0, x1), (y0, y1) = plot.plot.viewRange()
+    assert x1 < 10 and y1 < 5
+    plot.extend(_rows([1, 2, 3]))
+    qtbot.wait(50)
+    (x0, x1), (y0, y1) = plot.plot.viewRange()
+    assert x0 <= 1 and 3 <= x1 < 10 and y0 <= 0.25 and y1 >= 1 + len(LOSS_NAMES) - 1.5
