@@ -301,6 +301,10 @@ class RunLock:
                 fh.seek(0)
                 owner = json.loads(fh.read() or "{}")
             fh.close()
+            if isinstance(owner, dict) and owner.get("pid") == os.getpid() and owner.get("host") == socket.gethostname():
+                # the app renaming or deleting the run its own Train page trains: it named itself "another process"
+                raise RunLocked(f"{self.run.path} is being trained by this program (since {owner.get('since', '?')}); "
+                                "stop that run first, then try again") from None
             raise RunLocked(f"{self.run.path} is being trained by another process ({_describe_owner(owner)}); "
                             "wait for it to finish or stop it, then try again") from None
         fh.seek(0)

@@ -351,6 +351,11 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     page.refresh(str(window.library.runs()[0]))
     assert page.rename_button.isVisibleTo(page) and page.delete_button.isVisibleTo(page)
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "best run")
+    from engine.rundir import RunLock
+
+    with RunLock(window.library.runs()[0]):  # as while the Train page trains it
+        page.rename_selected()
+    assert "is being trained by this program" in page.message.text()  # it called the app "another process"
     page.rename_selected()
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"

@@ -1,9 +1,13 @@
 """The Train page says what the CLI says when a run is damaged, locked or its disk fills up."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from engine import Trainer, fileio
-from engine.rundir import RunDir, RunLock
+from engine.rundir import RunDir
 from tests.conftest import tiny_config
 from tests.reliability.test_runs import FullDisk
 
@@ -43,9 +47,17 @@ def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
     run = make_run(window, tiny_dataset, max_steps=2)
     before = run.metrics.read_bytes()
     page = window.train
-    with RunLock(run.path):
+    hold = (f"import time; from engine.rundir import RunLock; lock = RunLock({str(run.path)!r}); lock.acquire(); "
+            "print('held', flush=True); time.sleep(60)")  # another process: held here, the lock is this program's
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert holder.stdout.readline().strip() == "held"
         continue_run(qtbot, page, run, steps=4)
-    assert "is being trained by another process (process" in page.error.text()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f"is being trained by another process (process {holder.pid}" in page.error.text()
     assert run.metrics.read_bytes() == before
 
 
