@@ -29,6 +29,10 @@ def load_weights_only(path: str | Path) -> Any:
     import torch
 
     path = Path(path)
+    with open(path, "rb") as fh:  # FileNotFoundError as it is
+        head = fh.read(512)
+    if head and not head.startswith((b"PK", b"\x80")):  # a PyTorch file is a zip, or (before 1.6) a pickle
+        raise UnreadableFile(path, "not a PyTorch file" + (" (it is text)" if _is_text(head) else ""))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the unpickler's notes on a foreign pickle protocol: the refusal says it
         try:
@@ -48,9 +52,19 @@ def load_weights_only(path: str | Path) -> Any:
                 raise UnreadableFile(path, "cut short or damaged") from None
             raise UnreadableFile(path, (exc.strerror or str(exc)).lower()) from None
         except RuntimeError as exc:
+            if "not in a subdirectory" in str(exc) or "failed locating file data.pkl" in str(exc):
+                raise UnreadableFile(path, "a zip archive, but not a PyTorch file") from None
             if "zip archive" in str(exc) or "PytorchStreamReader" in str(exc):
                 raise UnreadableFile(path, "cut short or damaged (its archive does not read)") from None
             raise UnreadableFile(path, f"damaged ({str(exc).splitlines()[0][:160]})") from None
         except Exception as exc:  # a foreign file fails deep inside the unpickler in many ways
             first = str(exc).splitlines()[0][:160] if str(exc) else ""
             raise UnreadableFile(path, f"damaged ({type(exc).__name__}{': ' + first if first else ''})") from None
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # (a character cut at the 512th byte reads as not text: said without the note)
+        return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)

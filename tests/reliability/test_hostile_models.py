@@ -5,6 +5,7 @@ import pickle
 import subprocess
 import sys
 import warnings
+import zipfile
 
 import pytest
 import torch
@@ -50,6 +51,11 @@ def hostile_files(tmp_path) -> dict:
     files["empty.pt"] = tmp_path / "empty.pt"
     (tmp_path / "raw_pickle.pt").write_bytes(pickle.dumps(RunsCode(tmp_path / "pwned"), protocol=4))
     files["raw_pickle.pt"] = tmp_path / "raw_pickle.pt"
+    (tmp_path / "text.pt").write_text("just some notes\n")  # was "damaged (KeyError: 101)"
+    files["text.pt"] = tmp_path / "text.pt"
+    with zipfile.ZipFile(tmp_path / "other_zip.pth", "w") as archive:  # was "damaged ([enforce fail at inline_...)"
+        archive.writestr("notes.txt", "not a model")
+    files["other_zip.pth"] = tmp_path / "other_zip.pth"
     return files
 
 
@@ -64,6 +70,8 @@ EXPECTED = {
     "random.pt": "not a readable model file",  # random bytes fail in many ways (an unknown opcode, an empty stack)
     "empty.pt": "not a readable model file: empty or cut short",
     "raw_pickle.pt": "not a readable model file: not a file of this kind",
+    "text.pt": "not a readable model file: not a PyTorch file (it is text)",
+    "other_zip.pth": "not a readable model file: a zip archive, but not a PyTorch file",
 }
 
 
