@@ -480,6 +480,12 @@ class ConvertPage(QWidget):
         if self.worker is None and not self.queue:
             self.run_job(job)
             return
+        same = [j for j in self.queue + ([self.current_job] if self.worker and self.current_job else [])
+                if (j.model, j.direction, j.input, j.output) == (job.model, job.direction, job.input, job.output)]
+        if same:  # three clicks queued the same folder three times, each to be asked about the results before it
+            self.status.setText(f"Already {'converting' if same[0] is self.current_job else 'queued'}: "
+                                f"{job.describe()}")
+            return
         self.queue.append(job)
         self._sync_queue()
         self.status.setText(f"Queued: {job.describe()}")

@@ -126,6 +126,8 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     page.input.set_path(str(tmp_path / "in2"))
     page.output.set_path(str(tmp_path / "out_c"))
     qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)  # again: queued once (it was three times)
+    assert page.status.text().startswith("Already queued: ")
     assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c")]
     assert page.queue_box.isVisible() and page.queue_list.count() == 2
     qtbot.waitUntil(lambda: page.worker is None and not page.queue, timeout=120000)
