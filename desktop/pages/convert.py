@@ -47,9 +47,10 @@ class Job:
         return f"{self.model_label}: {Path(self.input).name} → {self.output}"
 
 
-def preview_one(model_source: str, direction: str, image_path: str, options: ConvertConfig):
-    """Translate one image in memory (nothing is written), for the Preview button: the input and the result at full
-    strength, uint8 (C, H, W), so that the page can show any strength without translating again."""
+def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
+    """Translate one image in memory (nothing is written), for the Preview button: its name, the input and the result
+    at full strength, uint8 (C, H, W), so that the page can show any strength without translating again. Without
+    ``image_path``, the folder's first image (found here, off the GUI thread: a large tree froze the window)."""
     import torch
     from torchvision.transforms.v2 import functional as TF
 
@@ -57,6 +58,11 @@ def preview_one(model_source: str, direction: str, image_path: str, options: Con
     from engine.data import load_image
     from engine.modelfile import load_model
 
+    if image_path is None:
+        images = list_images(folder, options.recursive)
+        if not images:
+            raise ValueError("the input folder has no images")
+        image_path = str(images[0])
     model = load_model(model_source, direction)
     image = load_image(image_path, model.channels)
     image.thumbnail((1600, 1600))  # a preview: at most 1600 px, whatever the photo
@@ -65,7 +71,7 @@ def preview_one(model_source: str, direction: str, image_path: str, options: Con
     pixels = TF.pil_to_tensor(image)[None]
     with torch.inference_mode():
         out = translator(pixels)[0]
-    return pixels[0], out
+    return Path(image_path).name, pixels[0], out
 
 
 class ConvertPage(QWidget):
@@ -538,17 +544,11 @@ class ConvertPage(QWidget):
             return
         item = self.files.currentItem()
         source = item.data(Qt.ItemDataRole.UserRole)[0] if item else None
-        if source is None:
-            images = list_images(job.input, job.options.recursive)
-            if not images:
-                self.error.setText("The input folder has no images.")
-                return
-            source = str(images[0])
-        self.status.setText(f"Previewing {Path(source).name}…")
-        worker = CallWorker(preview_one, job.model, job.direction, source, job.options, parent=self)
+        self.error.clear()
+        self.status.setText(f"Previewing {Path(source).name}…" if source else "Previewing the folder's first image…")
+        worker = CallWorker(preview_one, job.model, job.direction, source, job.input, job.options, parent=self)
         version = self._settings_version
-        worker.done.connect(lambda pair: version == self._settings_version and self._show_preview(Path(source).name,
-                                                                                                  *pair))
+        worker.done.connect(lambda shown: version == self._settings_version and self._show_preview(*shown))
         worker.failed.connect(lambda m: version == self._settings_version and self._preview_failed(m))
         worker.finished.connect(lambda: setattr(self, "_preview_worker", None))
         self._preview_worker = worker

@@ -77,6 +77,8 @@ def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path
     assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images.")
     assert page.status.text() == "Conversion did not start." and page.progress.value() < page.progress.maximum()
     assert not (tmp_path / "out").exists()
+    preview(qtbot, page)  # the folder is searched off the GUI thread now: its answer comes from there
+    assert page.error.text() == "Preview failed: the input folder has no images."
 
 
 def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_path, monkeypatch):
