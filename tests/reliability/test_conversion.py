@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,17 +179,16 @@ def test_disk_full_injected_at_the_write(model, tmp_path, monkeypatch):
 
     src = tmp_path / "in"
     write_images(src, 6, size=(32, 32))
-    real_save, saves = Image.Image.save, [0]
+    real_write, writes = Path.write_bytes, [0]
 
-    def save(self, fp, *args, **kw):
-        saves[0] += 1
-        if saves[0] >= 3:
-            with open(fp, "wb") as fh:
-                fh.write(b"\x89PNG half")  # what a full disk leaves: a partial temp file
+    def write_bytes(self, data):  # each result is encoded in memory, then written with this
+        writes[0] += 1
+        if writes[0] >= 3:
+            real_write(self, b"\x89PNG half")  # what a full disk leaves: a partial temp file
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_save(self, fp, *args, **kw)
+        return real_write(self, data)
 
-    monkeypatch.setattr(Image.Image, "save", save)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
     summary = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", batch_size=1, workers=1))
     assert "No space left on device" in summary.error and f"{summary.converted} of 6 image(s) were written" in \
         summary.error
