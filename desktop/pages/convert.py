@@ -44,7 +44,8 @@ class Job:
     options: ConvertConfig
 
     def describe(self) -> str:
-        return f"{self.model_label}: {Path(self.input).name} → {self.output}"
+        strength = f" at {round(self.options.strength * 100)} %" if self.options.strength != 1.0 else ""
+        return f"{self.model_label}{strength}: {Path(self.input).name} → {self.output}"
 
 
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):

@@ -59,6 +59,7 @@ def test_a_preview_follows_the_strength_at_once_and_the_conversion_writes_what_i
     assert page.preview.caption.text() == "Preview of img_000.png at 40 % (not saved)"
     shown = pixels(page.preview.canvas.after)
     assert np.abs(shown - (before + 0.4 * (full - before))).max() <= 1
+    assert page.current().describe().startswith(f"{page.model.currentText()} at 40 %: ")  # in the queue and status
     convert(qtbot, page)
     written = np.asarray(Image.open(tmp_path / "out" / "img_000.png"), np.float64)
     assert np.abs(written - shown).max() <= 1
