@@ -159,7 +159,7 @@ class NoReadableImage(ValueError):
     """Every picture of a side (or every pair) failed to decode: the message names them and why."""
 
 
-def _first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
+def first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
     """'name: reason; name: reason; ...' for the first ``count`` of (file name, reason)."""
     return "; ".join(f"{name}: {reason}" for name, reason in failed[:count]) + ("; ..." if len(failed) > count else "")
 
@@ -181,7 +181,7 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
             log.warning("skipping unreadable %s %s (%s)", what, name, reason)
             if known_bad is not None:
                 known_bad.add(item)
-    named = f" ({_first_reasons(failed)})" if failed else ""
+    named = f" ({first_reasons(failed)})" if failed else ""
     raise NoReadableImage(f"no readable {what} left in the dataset{named}")
 
 
@@ -522,7 +522,7 @@ def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, 
     bad = [(p, r) for p in files if (r := probe_image(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
-        named = _first_reasons([(path.name, reason) for path, reason in bad])
+        named = first_reasons([(path.name, reason) for path, reason in bad])
         what = f"{len(bad)} unreadable file(s) ({named})" if bad else "no images"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

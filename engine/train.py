@@ -34,7 +34,7 @@ from torchvision.utils import make_grid, save_image
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
-                   find_pairs, header_size, make_transform, resolve_folders)
+                   find_pairs, first_reasons, header_size, make_transform, resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
@@ -79,6 +79,18 @@ def step_lr_factor(steps: int):
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """[-1, 1] NCHW floats to uint8 NHWC on the CPU."""
     return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+
+
+def unreadable_warnings(bad: list[tuple[Path, str]]) -> list[Message]:
+    """One warning a folder, naming its first files and why (each file is in the log): four broken files were four
+    paragraphs over the Train page's loss plot."""
+    by_folder: dict[Path, list[tuple[str, str]]] = {}
+    for path, reason in bad:
+        by_folder.setdefault(Path(path).parent, []).append((Path(path).name, reason))
+        log.info("unreadable: %s: %s", path, reason)
+    return [Message("warning", f"skipping unreadable image {folder / files[0][0]}: {files[0][1]}" if len(files) == 1
+                    else f"skipping {len(files)} unreadable images in {folder}: {first_reasons(files)}")
+            for folder, files in by_folder.items()]
 
 
 def original_message(exc: BaseException) -> str:
@@ -179,8 +191,7 @@ class Trainer:
         transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple)
         if self.model_class.paired:
             found = find_pairs(c.data, c.data_b or None)
-            for path, reason in found.unreadable:
-                self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+            self.messages += unreadable_warnings(found.unreadable)
             if found.unmatched:
                 shown = ", ".join(found.unmatched[:5]) + (" ..." if len(found.unmatched) > 5 else "")
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
@@ -190,8 +201,7 @@ class Trainer:
         files_a, bad_a = check_folder(folders.a, "A")
         files_b, bad_b = check_folder(folders.b, "B")
         self._set_aside = bad_a + bad_b
-        for path, reason in bad_a + bad_b:
-            self.messages.append(Message("warning", f"skipping unreadable image {path}: {reason}"))
+        self.messages += unreadable_warnings(bad_a + bad_b)
         if advice := few_images_advice({"A": len(files_a), "B": len(files_b)}):  # the app says so on its Datasets page
             self.messages.append(Message("warning", advice))
         if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size

@@ -141,6 +141,18 @@ def test_unreadable_images_are_named_and_skipped(tiny_dataset, tmp_path):
     assert any("zz_broken.jpg" in m for m in messages)
 
 
+def test_many_unreadable_images_of_a_folder_are_one_warning(tiny_dataset, tmp_path):
+    """Four broken files were four warnings, stacked over the Train page's loss plot (a hostile GUI pass)."""
+    for i in range(5):
+        (tiny_dataset / "trainA" / f"zz_broken_{i}.jpg").write_bytes(b"garbage")
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)))
+    assert isinstance(result, Finished)
+    unreadable = [e.text for e in events if isinstance(e, Message) and "unreadable" in e.text]
+    assert len(unreadable) == 1
+    assert unreadable[0].startswith(f"skipping 5 unreadable images in {tiny_dataset / 'trainA'}: zz_broken_0.jpg: ")
+    assert unreadable[0].endswith("; ...")
+
+
 def test_a_dataset_moved_away_mid_run_is_said_in_words_not_a_workers_traceback(tmp_path):
     """With data workers, the reason was torch's "Caught NoReadableImage in DataLoader worker process 0. Original
     Traceback ..." and twenty lines of it, shown whole on the Train page (found by a hostile GUI pass)."""
