@@ -59,6 +59,11 @@ def _torch_load(path: Path) -> dict:
     try:
         return load_weights_only(path)
     except FileNotFoundError:
+        from .imports import PUBLISHED
+
+        if str(path) in PUBLISHED:  # a bare name: it said "style_monet does not exist", after `models list` named it
+            raise ModelFileError(f"{path} is a published model not downloaded yet: cyclegan models download {path} "
+                                 "(or Published models… on the Models page)") from None
         raise ModelFileError(f"{path} does not exist") from None
     except UnreadableFile as exc:
         if exc.refused:

@@ -62,3 +62,16 @@ def test_convert_failures_exit_non_zero(model_file, tmp_path):
     proc = cyclegan("convert", "--model", tmp_path / "evil.pt", "--input", src, "--output", tmp_path / "o2",
                     check=False)
     assert proc.returncode == 1 and "not a readable model file" in proc.stderr
+
+
+def test_a_published_model_not_downloaded_says_how_to_get_it(tmp_path, monkeypatch):
+    """`models list` names style_monet; converting with it said only "style_monet does not exist" (a README walk)."""
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    write_images(tmp_path / "in", 1)
+    proc = cyclegan("convert", "--model", "style_monet", "--input", tmp_path / "in", "--output", tmp_path / "out",
+                    check=False)
+    assert proc.returncode == 1
+    assert "style_monet is a published model not downloaded yet: cyclegan models download style_monet" in proc.stderr
+    proc = cyclegan("convert", "--model", "no_such_model", "--input", tmp_path / "in", "--output", tmp_path / "out",
+                    check=False)
+    assert "no_such_model does not exist" in proc.stderr
