@@ -137,8 +137,8 @@ class Trainer:
                                    shuffle=True, seed=c.seed)
         self.sampler = EpochSampler(inner)
         self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)
-        planned = c.steps or self.steps_per_epoch * (c.epochs + c.epochs_decay)
-        self.total_steps = min(c.max_steps, planned) if c.max_steps else planned
+        self.planned_steps = c.steps or self.steps_per_epoch * (c.epochs + c.epochs_decay)  # its whole schedule
+        self.total_steps = min(c.max_steps, self.planned_steps) if c.max_steps else self.planned_steps
         # At least PREVIEW_SIZE px, whatever the training crop: a recipe that trains on small crops
         # (Quick's 64 px) still shows previews big enough to judge.
         try:
