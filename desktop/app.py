@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 import sys
@@ -59,10 +60,38 @@ def splash(app):
     return screen
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The app's own options; Qt's (``-platform offscreen``, ...) are left for Qt. ``--help`` opened the window."""
+    parser = argparse.ArgumentParser(
+        prog="cyclegan-studio", description="CycleGAN Studio: train image-to-image models on two folders of pictures "
+        "and convert whole folders with them. The command line is `cyclegan` (cyclegan --help).",
+        epilog="CYCLEGAN_STUDIO_HOME sets the library folder (models, runs, outputs, settings). Without a screen, "
+               "QT_QPA_PLATFORM=offscreen runs the app (and --self-test) with no window shown.")
+    parser.add_argument("--self-test", action="store_true", help="start, train two steps and convert the demo "
+                        "images, then exit: 0 if all of it works")
+    return parser.parse_known_args(argv[1:])[0]
+
+
+def no_display(argv: list[str]) -> str | None:
+    """Why the window cannot open on this Linux machine, or None: without a display Qt aborted with a misleading
+    "xcb-cursor0 is needed" (a README walk-through)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") or "-platform" in argv:
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("cyclegan-studio: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Start "
+            "it from a desktop session; to check it without a screen: QT_QPA_PLATFORM=offscreen cyclegan-studio "
+            "--self-test")
+
+
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # DataLoader workers in a frozen app must not start the GUI again
     argv = sys.argv if argv is None else argv
-    if "--self-test" in argv[1:]:
+    args = parse_arguments(argv)
+    if (reason := no_display(argv)) is not None:
+        print(reason, file=sys.stderr)
+        return 2
+    if args.self_test:
         from desktop.self_test import run_self_test
 
         return run_self_test()

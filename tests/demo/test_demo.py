@@ -61,3 +61,15 @@ def test_app_self_test_runs_headless(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1].startswith("self-test ok:")
     assert f"{len(IMAGES)} demo images converted" in proc.stdout
+
+
+def test_the_app_answers_help_and_says_when_there_is_no_screen(tmp_path):
+    """`cyclegan-studio --help` opened the window, and without a display Qt aborted (134) saying that
+    libxcb-cursor0 was needed, though it was installed (a README walk-through)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "desktop", "--help"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and "--self-test" in proc.stdout and "QT_QPA_PLATFORM=offscreen" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "no display to open the window on" in proc.stderr
