@@ -455,7 +455,8 @@ class Trainer:
             if self.resumed_from is not None:
                 log.info("resumed from %s", self.rundir.relative(self.resumed_from))
             for message in self.messages + [Message("warning", note) for note in notes]:
-                log.warning(message.text)
+                if self.is_main:  # every rank finds the same: the others printed it again, bare, on stderr
+                    log.warning(message.text)
                 emit(message)
             try:
                 self._loop(emit, control)
