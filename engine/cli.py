@@ -410,11 +410,13 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise CommandError(f"no published model named {args.name!r}; see: cyclegan models list")
     from tqdm import tqdm
 
-    bar = tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=sys.stderr, desc=args.name)
+    bars = []  # made at the first bytes: made before, offline printed an empty "style_monet: 0.00B" bar twice
 
     def progress(p) -> None:
-        bar.total = p.total
-        bar.update(p.done - bar.n)
+        if not bars:
+            bars.append(tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=sys.stderr, desc=args.name))
+        bars[0].total = p.total
+        bars[0].update(p.done - bars[0].n)
 
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
@@ -426,7 +428,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise CommandError("cancelled; what was received is kept: run it again to continue") from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        bar.close()
+        for bar in bars:
+            bar.close()
     print(f"{args.name}: {path}")
     return 0
 

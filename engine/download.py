@@ -55,7 +55,6 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
     url, dest = mirrored(url), Path(dest)
     host = urlsplit(url).netloc
     part = partial_path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": f"cyclegan-studio/{__version__}"}
     if have:
@@ -68,6 +67,7 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
             length = response.headers.get("Content-Length")
             total = (have if resumed else 0) + int(length) if length else None
             done = have if resumed else 0
+            dest.parent.mkdir(parents=True, exist_ok=True)  # once a server answers: offline left an empty folder
             with open(part, "ab" if resumed else "wb") as fh:
                 while True:
                     if control is not None:

@@ -130,7 +130,8 @@ def test_no_server_says_offline(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(DownloadError, match="cannot reach 127.0.0.1.*are you offline"):
-        download(f"http://127.0.0.1:{port}/m.pth", tmp_path / "m.pth", timeout=2)
+        download(f"http://127.0.0.1:{port}/m.pth", tmp_path / "downloads" / "m.pth", timeout=2)
+    assert not (tmp_path / "downloads").exists()  # an empty downloads/ was left behind (a README walk-through)
 
 
 def test_a_full_disk_keeps_the_part_for_later(server, tmp_path, monkeypatch):
