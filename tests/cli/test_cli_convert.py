@@ -75,3 +75,17 @@ def test_a_published_model_not_downloaded_says_how_to_get_it(tmp_path, monkeypat
     proc = cyclegan("convert", "--model", "no_such_model", "--input", tmp_path / "in", "--output", tmp_path / "out",
                     check=False)
     assert "no_such_model does not exist" in proc.stderr
+
+
+def test_an_offline_download_says_so_in_one_line(tmp_path, monkeypatch):
+    """It printed an empty "style_monet: 0.00B" progress bar twice before the error (a README walk-through)."""
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", f"http://127.0.0.1:{port}")
+    proc = cyclegan("models", "download", "style_monet", check=False)
+    assert proc.returncode == 1 and "are you offline? Nothing was downloaded" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "0.00B" not in proc.stderr
