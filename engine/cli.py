@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     presets.add_argument("names", nargs="*", metavar="NAME", help="only these presets (default: all)")
     presets.add_argument("--device", default="auto", help="time on this device (auto, cpu, cuda, cuda:N, mps)")
     presets.add_argument("--images", type=int, default=200, metavar="N",
-                         help="images a side, for the presets counted in epochs (default 200)")
+                         help="images a side (pairs for pix2pix), for the presets counted in epochs (default 200)")
     presets.add_argument("--no-time", action="store_true", help="only list them")
     presets.set_defaults(func=cmd_presets)
 
@@ -455,7 +455,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
         config = from_dict(TrainConfig, {**apply_preset(to_dict(TrainConfig()), preset.key), "device": args.device})
         per_step = seconds_per_step(config)
         steps = total_steps(config, args.images)
-        per = "" if config.steps else f" for {args.images} images a side"
+        per = "" if config.steps else f" for {args.images} {'pairs' if preset.method == 'pix2pix' else 'images a side'}"
         print(f"    on {device}: {per_step:.3f} s a step, measured now; {steps:,} steps{per}: "
               f"about {describe_duration(steps * per_step)}", flush=True)
     return 0

@@ -170,6 +170,8 @@ def test_presets_say_what_they_give_and_time_themselves_here():
     assert " s a step" not in listed  # no figure measured elsewhere is printed as this machine's
     timed = cyclegan("presets", "quick", "--device", "cpu").stdout
     assert "on cpu:" in timed and "s a step, measured now; 600 steps: about" in timed
+    paired = cyclegan("presets", "pix2pix-paper", "--device", "cpu", "--images", 10).stdout
+    assert "2,000 steps for 10 pairs: about" in paired  # "for 10 images a side", of a paired recipe
     assert cyclegan("presets", "nope", check=False).returncode == 1
     absurd = cyclegan("presets", "paper", "--no-time", "--images", "99999999999999999999", check=False)
     assert absurd.returncode == 1 and "between 1 and 100,000,000" in absurd.stderr  # it printed 8e18 days
