@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from desktop.formatting import format_duration
+from desktop.formatting import format_duration, sentence
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
 from desktop.widgets.run_view import RunView
@@ -620,7 +620,7 @@ class TrainPage(QWidget):
         self.status.setText("Training stopped with an error.")
 
     def show_error(self, text: str) -> None:
-        self.error.setText(text)
+        self.error.setText(sentence(text))  # the engine's fragments, as a sentence: as the other pages show them
 
     def show_notice(self, text: str) -> None:
         """Warnings stay in view for the whole run: the status line is overwritten every step."""

@@ -58,6 +58,7 @@ def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
         holder.kill()
         holder.wait()
     assert f"is being trained by another process (process {holder.pid}" in page.error.text()
+    assert page.error.text().endswith("then try again.")  # a sentence, as Convert's errors are
     assert run.metrics.read_bytes() == before
 
 
@@ -65,5 +66,5 @@ def test_a_full_disk_stops_with_what_was_kept(qtbot, window, tiny_dataset, monke
     run = make_run(window, tiny_dataset, max_steps=2)
     monkeypatch.setattr(fileio, "open", lambda path, mode="r": FullDisk(path, mode.replace("b", "")), raising=False)
     continue_run(qtbot, window.train, run, steps=3)
-    assert ("no space left on device while saving the checkpoint at step 3; the previous checkpoint (step 2) is "
+    assert ("No space left on device while saving the checkpoint at step 3; the previous checkpoint (step 2) is "
             "intact") in window.train.error.text()
