@@ -202,7 +202,8 @@ class DatasetsPage(QWidget):
             return
         try:
             entry = self.library.dataset(name)
-        except KeyError:
+        except (KeyError, ValueError):  # gone from the list meanwhile: the last dataset's details stayed as its own
+            self.refresh()
             return
         report = Library.inspect(entry)
         self.title.setText(f"{entry.name}: {entry.name_a} ↔ {entry.name_b}")
@@ -257,6 +258,11 @@ class DatasetsPage(QWidget):
         answer = QMessageBox.question(self, "Remove dataset",
                                       f"Remove “{item.text()}” from the library?\nIts images are not deleted.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.library.remove_dataset(item.text())
+            try:
+                self.library.remove_dataset(item.text())
+            except KeyError:  # gone from the library's list meanwhile (another window, a hand edit): a traceback
+                pass
+            except ValueError as exc:  # the list is damaged: said, nothing written
+                QMessageBox.warning(self, "Remove dataset", sentence(str(exc)))
             self.refresh()
             self.datasets_changed.emit()

@@ -406,3 +406,28 @@ def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qt
     page.delete_selected()
     assert convert.model.findData(new) < 0 and convert.model.currentData() is None
     assert convert.status.text().startswith("Choose a model")
+
+
+def test_a_dataset_removed_behind_the_pages_back_is_let_go(qtbot, window, tmp_path, monkeypatch):
+    """Removed from the library's list by another window, it stayed listed: picking it kept the last dataset's
+    details, and Remove raised KeyError on stderr (a hostile pass)."""
+    from engine.library import Library
+
+    for name, seed in (("first", 1), ("partial", 2)):
+        write_images(tmp_path / name / "trainA", 2, seed=seed)
+        write_images(tmp_path / name / "trainB", 2, seed=seed + 5)
+        window.library.add_dataset(name, str(tmp_path / name), None, "A", "B")
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    page.refresh("first")
+    Library(window.library.root).remove_dataset("partial")  # another window
+    page.list.setCurrentRow([page.list.item(i).text() for i in range(page.list.count())].index("partial"))
+    assert [page.list.item(i).text() for i in range(page.list.count())] == ["first"]
+    assert page.title.text().startswith("first:")
+    page.refresh()
+    window.library.add_dataset("partial", str(tmp_path / "partial"), None, "A", "B")
+    page.refresh("partial")
+    Library(window.library.root).remove_dataset("partial")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)  # raised KeyError
+    assert [page.list.item(i).text() for i in range(page.list.count())] == ["first"]
