@@ -274,8 +274,9 @@ class Trainer:
         try:
             found = newest_checkpoint(self.rundir, fits)
         except CheckpointError as exc:  # files exist and none loads: what a person can do instead (not converting)
-            raise CheckpointError(f"{exc}; to train again from the start with the same settings, use --config "
-                                  f"{self.rundir.config} --out NEW_FOLDER") from None
+            raise CheckpointError(f"{exc}; to train again from the start with the same settings, start a new run "
+                                  f"from {self.rundir.config} (Load settings… on the Train page, or cyclegan train "
+                                  "--config FILE --out NEW_FOLDER)") from None  # the app showed flags alone
         if found is None:
             if read_metrics(self.run_dir):
                 self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "

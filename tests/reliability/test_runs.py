@@ -119,6 +119,7 @@ def test_checkpoints_that_exist_but_do_not_load_are_left_alone(tiny_dataset, tmp
     proc = cyclegan("train", "--resume", run.path, check=False)
     assert proc.returncode == 1 and "no checkpoint of" in proc.stderr and "Traceback" not in proc.stderr
     assert "--config" in proc.stderr  # how to train again; converting with the run is told nothing of training
+    assert "Load settings… on the Train page" in proc.stderr  # the app's way too: it showed the flags alone
     (tmp_path / "in").mkdir()
     proc = cyclegan("convert", "--model", run.path, "--input", tmp_path / "in", "--output", tmp_path / "out",
                     check=False)
