@@ -516,6 +516,8 @@ def few_images_advice(counts: dict[str, int]) -> str | None:
 
 def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
     """List a side's images, dropping files that fail a header check. Fails if none are left."""
+    if folder.exists() and not folder.is_dir():  # it said "does not exist" of a file that did
+        raise FileNotFoundError(f"domain {side} folder {folder} is a file; give the folder that holds the images")
     if not folder.is_dir():
         raise FileNotFoundError(f"domain {side} folder {folder} does not exist")
     files = list_images(folder)

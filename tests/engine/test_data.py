@@ -183,3 +183,14 @@ def test_the_start_reads_every_picture_of_a_folder_of_crops(tmp_path):
     counts, sums, _ = stats["A"].colour_moments()
     assert len(stats["A"].colour) == len(stats["B"].colour) == 200
     assert float(sums[:, 0].sum() / counts.sum()) == pytest.approx(sum(i / 127.5 - 1 for i in range(200)) / 200, abs=1e-6)
+
+
+def test_a_file_given_as_a_sides_folder_is_said_to_be_a_file(tmp_path):
+    """Add dataset said "Domain B folder …/img_000.png does not exist" of a file that existed (a hostile pass)."""
+    from engine.library import Library
+    from tests.conftest import write_images
+
+    write_images(tmp_path / "a", 2)
+    image = write_images(tmp_path / "b", 2)[0]
+    with pytest.raises(FileNotFoundError, match=r"domain B folder .*img_000.png is a file; give the folder"):
+        Library(tmp_path / "home").add_dataset("x", tmp_path / "a", image)
