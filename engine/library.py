@@ -61,13 +61,16 @@ def cache_home() -> Path:
     return Path(user_cache_dir(APP, appauthor=False))
 
 
+NAME_LENGTH = 80  # characters of a name the user gives (a dataset, a side, a model file's stem)
+
+
 def safe_name(name: str) -> str:
     """A name usable as a file name on every platform; one with nothing usable ("..", "/") is refused,
     not saved as "untitled" where the user will not look for it."""
     cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
     if not cleaned.strip("_"):  # only separators were left
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
-    return cleaned[:80]
+    return cleaned[:NAME_LENGTH]
 
 
 @dataclass
@@ -127,6 +130,12 @@ class Library:
         name = name.strip()
         if not name:
             raise ValueError("give the dataset a name")
+        if len(name) > NAME_LENGTH:  # 300 characters pushed the Datasets page past the window's right edge
+            raise ValueError(f"a dataset name can be {NAME_LENGTH} characters long; this one has {len(name)}")
+        for side, domain in (("A", name_a), ("B", name_b)):
+            if len(domain.strip()) > NAME_LENGTH:
+                raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
+                                 f"{len(domain.strip())}")
         if any(e.name == name for e in self.datasets()):
             raise ValueError(f"a dataset named {name!r} already exists")
         try:

@@ -159,8 +159,9 @@ class ElidedComboBox(QComboBox):
 
 
 def title_and_details() -> tuple[QLabel, QLabel]:
-    """A page title and a selectable, wrapping details label under it."""
-    title = QLabel()
+    """A page title (one line, elided: a 300-character dataset name pushed the page past the window) and a
+    selectable, wrapping details label under it."""
+    title = ElidedLabel()
     title.setObjectName("pageTitle")
     details = QLabel()
     details.setWordWrap(True)

@@ -71,6 +71,7 @@ def test_long_messages_never_resize_the_window(qtbot, window):
     window.convert.error.setText(long)
     window.convert.preview.caption.setText(f"{long} was not converted: " + "/deep" * 80)  # made it 1498 wide
     window.models.message.setText(long)
+    window.datasets.title.setText("L" * 300)  # a dataset named before names were limited
     for name in PAGES:
         window.tabs.setCurrentWidget(getattr(window, name))
         qtbot.wait(20)

@@ -1,5 +1,7 @@
 """Library.inspect: the advice a dataset gets before training."""
 
+import pytest
+
 from engine.data import FEW_IMAGES
 from engine.library import DatasetEntry, Library
 from tests.conftest import write_images
@@ -72,3 +74,14 @@ def test_a_run_is_deleted_file_by_file_and_a_strangers_file_stays(tiny_dataset, 
     assert library.runs() == []
     with pytest.raises(ValueError, match="not a run of this library"):
         library.delete_run(tiny_dataset)
+
+
+def test_a_dataset_name_is_refused_past_eighty_characters(tiny_dataset, tmp_path):
+    """A 300-character name pushed the Datasets page past the window's right edge (a hostile pass)."""
+    library = Library(tmp_path / "home")
+    with pytest.raises(ValueError, match="a dataset name can be 80 characters long; this one has 300"):
+        library.add_dataset("L" * 300, tiny_dataset)
+    with pytest.raises(ValueError, match="the name of side B can be 80 characters long"):
+        library.add_dataset("ok", tiny_dataset, name_b="b" * 81)
+    assert library.datasets() == []
+    assert library.add_dataset("L" * 80, tiny_dataset).name == "L" * 80
