@@ -72,6 +72,7 @@ def test_long_messages_never_resize_the_window(qtbot, window):
     window.convert.preview.caption.setText(f"{long} was not converted: " + "/deep" * 80)  # made it 1498 wide
     window.models.message.setText(long)
     window.datasets.title.setText("L" * 300)  # a dataset named before names were limited
+    assert window.datasets.title.minimumSizeHint().width() < 400  # its pane scrolled sideways, the rest cut off
     for name in PAGES:
         window.tabs.setCurrentWidget(getattr(window, name))
         qtbot.wait(20)
