@@ -257,7 +257,7 @@ class ModelsPage(QWidget):
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
         worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self)
-        worker.done.connect(lambda report: self.message.setText(f"Evaluation: {report.summary()}"))
+        worker.done.connect(self._show_evaluation)
         worker.failed.connect(lambda m: self.message.setText(sentence(f"Evaluation failed: {m}")))
         worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
         self._workers.append(worker)
@@ -332,6 +332,13 @@ class ModelsPage(QWidget):
         worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
         self._workers.append(worker)
         worker.start()
+
+    def _show_evaluation(self, report) -> None:
+        """The scores, and why pairs were left out (the command line names each; this gave a count alone)."""
+        from engine.data import first_reasons
+
+        why = f" ({first_reasons(report.skipped)})" if report.skipped else ""
+        self.message.setText(sentence(f"Evaluation: {report.summary()}{why}"))
 
     def rename_selected(self) -> None:
         path = self.current_path()

@@ -322,6 +322,14 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
     assert "2 image(s): PSNR" in page.message.text() and "untouched input" in page.message.text()
+    # a pair left out is said why, as the command line says it (the page gave a count alone; a hostile pass)
+    first = sorted((root / "testA_truth").iterdir())[0]
+    first.write_bytes(b"not an image")
+    page.message.setText("")
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
+    assert f"; 1 pair(s) skipped ({first.name}: its truth" in page.message.text()
+    assert page.message.text().endswith(").")
 
 
 def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
