@@ -201,9 +201,11 @@ class Library:
 
     def import_copy(self, entry: DatasetEntry) -> DatasetEntry:
         """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there."""
-        target = self.root / "datasets" / safe_name(entry.name)
-        if target.exists():
-            raise ValueError(f"{target} already exists")
+        base = target = self.root / "datasets" / safe_name(entry.name)
+        copies = 1
+        while target.exists():  # "c/1" and "c_1" are both c_1 as a folder; a removed dataset's copy stays
+            copies += 1
+            target = base.with_name(f"{base.name}-{copies}")
         if entry.layout == "aligned":
             pairs = [("train", entry.folder_a), ("test", entry.test_a)]
         else:

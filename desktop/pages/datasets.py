@@ -245,7 +245,7 @@ class DatasetsPage(QWidget):
         if dialog.copy.isChecked():
             worker = CallWorker(self.library.import_copy, entry, parent=self)
             worker.done.connect(lambda e: (self.refresh(e.name), self.datasets_changed.emit()))
-            worker.failed.connect(lambda m: QMessageBox.warning(self, "Copy failed", m))
+            worker.failed.connect(lambda m: QMessageBox.warning(self, "Copy failed", sentence(m)))
             self._workers.append(worker)
             worker.start()
         self.refresh(entry.name)

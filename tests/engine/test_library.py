@@ -1,5 +1,7 @@
 """Library.inspect: the advice a dataset gets before training."""
 
+from pathlib import Path
+
 import pytest
 
 from engine.data import FEW_IMAGES
@@ -85,3 +87,14 @@ def test_a_dataset_name_is_refused_past_eighty_characters(tiny_dataset, tmp_path
         library.add_dataset("ok", tiny_dataset, name_b="b" * 81)
     assert library.datasets() == []
     assert library.add_dataset("L" * 80, tiny_dataset).name == "L" * 80
+
+
+def test_copies_of_datasets_whose_names_clean_up_alike_get_folders_of_their_own(tiny_dataset, tmp_path):
+    """"c/1" and then "c_1" copied into the library: the second failed with "…/datasets/c_1 already exists" after
+    its dialog had closed as if it worked (a hostile pass)."""
+    library = Library(tmp_path / "home")
+    first = library.import_copy(library.add_dataset("c/1", tiny_dataset))
+    second = library.import_copy(library.add_dataset("c_1", tiny_dataset))
+    assert Path(first.folder_a).parent.name == "c_1" and Path(second.folder_a).parent.name == "c_1-2"
+    assert sorted(p.name for p in Path(second.folder_a).iterdir()) == sorted(
+        p.name for p in Path(first.folder_a).iterdir())
