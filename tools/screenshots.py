@@ -91,7 +91,8 @@ def main() -> None:
     window.datasets.refresh("golden-hour")
     window.datasets.datasets_changed.emit()
     window.tabs.setCurrentWidget(window.datasets)
-    wait_until(app, lambda: window.datasets.grid_a.loaded_count() >= 4, 30, "thumbnails")
+    wait_until(app, lambda: window.datasets.inspecting is None and window.datasets.grid_a.loaded_count() >= 4, 30,
+               "the dataset checked and its thumbnails")
     shot("datasets")
 
     # Train: a real small run until the plot and the samples have content

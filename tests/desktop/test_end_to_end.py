@@ -19,7 +19,15 @@ def add_dataset(window, root: Path, name="tiny"):
     assert dialog.entry is not None, dialog.error.text()
     window.datasets.refresh(name)
     window.datasets.datasets_changed.emit()
+    wait_for_dataset(window)
     return dialog.entry
+
+
+def wait_for_dataset(window):
+    """Until the Datasets page has checked the dataset it shows (off the GUI thread)."""
+    from pytestqt.qtbot import QtBot
+
+    QtBot(window).waitUntil(lambda: window.datasets.inspecting is None, timeout=30000)
 
 
 def set_tiny_training(page, steps=8):
