@@ -326,6 +326,7 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     # a pair left out is said why, as the command line says it (the page gave a count alone; a hostile pass)
     first = sorted((root / "testA_truth").iterdir())[0]
     first.write_bytes(b"not an image")
+    qtbot.waitUntil(page.evaluate_button.isEnabled)  # once the first evaluation's thread has ended
     page.message.setText("")
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
