@@ -204,13 +204,14 @@ class DatasetFolders:
     test_b: Path | None = None
 
 
-def existing_folder(data: str | Path) -> Path:
-    """``data`` as a Path, or FileNotFoundError saying whether it is missing or a file."""
+def existing_folder(data: str | Path, what: str = "dataset folder") -> Path:
+    """``data`` as a Path, or FileNotFoundError saying whether it is missing or a file (a file was said not to
+    exist)."""
     root = Path(data)
     if root.exists() and not root.is_dir():
-        raise FileNotFoundError(f"dataset folder {root} is a file; give the folder that holds the images")
+        raise FileNotFoundError(f"{what} {root} is a file; give the folder that holds the images")
     if not root.is_dir():
-        raise FileNotFoundError(f"dataset folder {root} does not exist")
+        raise FileNotFoundError(f"{what} {root} does not exist")
     return root
 
 
@@ -516,10 +517,7 @@ def few_images_advice(counts: dict[str, int]) -> str | None:
 
 def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
     """List a side's images, dropping files that fail a header check. Fails if none are left."""
-    if folder.exists() and not folder.is_dir():  # it said "does not exist" of a file that did
-        raise FileNotFoundError(f"domain {side} folder {folder} is a file; give the folder that holds the images")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"domain {side} folder {folder} does not exist")
+    existing_folder(folder, f"domain {side} folder")
     files = list_images(folder)
     bad = [(p, r) for p in files if (r := probe_image(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]

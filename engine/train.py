@@ -82,12 +82,11 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
 
 def unreadable_warnings(bad: list[tuple[Path, str]]) -> list[Message]:
-    """One warning a folder, naming its first files and why (each file is in the log): four broken files were four
-    paragraphs over the Train page's loss plot."""
+    """One warning a folder, naming its first files and why (the run's log names each: Trainer.run): four broken
+    files were four paragraphs over the Train page's loss plot."""
     by_folder: dict[Path, list[tuple[str, str]]] = {}
     for path, reason in bad:
         by_folder.setdefault(Path(path).parent, []).append((Path(path).name, reason))
-        log.info("unreadable: %s: %s", path, reason)
     return [Message("warning", f"skipping unreadable image {folder / files[0][0]}: {files[0][1]}" if len(files) == 1
                     else f"skipping {len(files)} unreadable images in {folder}: {first_reasons(files)}")
             for folder, files in by_folder.items()]
@@ -191,7 +190,8 @@ class Trainer:
         transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple)
         if self.model_class.paired:
             found = find_pairs(c.data, c.data_b or None)
-            self.messages += unreadable_warnings(found.unreadable)
+            self._set_aside = list(found.unreadable)
+            self.messages += unreadable_warnings(self._set_aside)
             if found.unmatched:
                 shown = ", ".join(found.unmatched[:5]) + (" ..." if len(found.unmatched) > 5 else "")
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
@@ -459,6 +459,9 @@ class Trainer:
                 if self.is_main:  # every rank finds the same: the others printed it again, bare, on stderr
                     log.warning(message.text)
                 emit(message)
+            if self.is_main:  # the warnings name a folder's first three; the log names every one
+                for path, reason in self._set_aside:
+                    log.info("set aside %s: %s", path, reason)
             try:
                 self._loop(emit, control)
                 stopped = False

@@ -151,6 +151,8 @@ def test_many_unreadable_images_of_a_folder_are_one_warning(tiny_dataset, tmp_pa
     assert len(unreadable) == 1
     assert unreadable[0].startswith(f"skipping 5 unreadable images in {tiny_dataset / 'trainA'}: zz_broken_0.jpg: ")
     assert unreadable[0].endswith("; ...")
+    logged = (tmp_path / "run" / "log.txt").read_text()
+    assert all(f"zz_broken_{i}.jpg" in logged for i in range(5))  # the log names every one
 
 
 def test_a_dataset_moved_away_mid_run_is_said_in_words_not_a_workers_traceback(tmp_path):
