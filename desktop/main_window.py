@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSystemTrayIcon, QTabWidget
 
@@ -11,6 +11,7 @@ from desktop.pages.datasets import DatasetsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
+from desktop.workers import CallWorker
 from engine import __version__
 from engine.library import Library
 
@@ -185,4 +186,8 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.train.shutdown()
         self.convert.shutdown()
+        CallWorker.stop_all()  # checks, copies, evaluations: one destroyed while it ran aborted the process
+        pool = QThreadPool.globalInstance()  # thumbnails: one finishing after its grid was gone raised in its thread
+        pool.clear()
+        pool.waitForDone()
         super().closeEvent(event)

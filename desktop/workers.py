@@ -189,18 +189,40 @@ class ThumbnailTask(QRunnable):
             image = QImage(str(cached))
         except Exception:
             image = QImage()
-        self.signals.ready.emit(str(self.path), image)
+        try:
+            self.signals.ready.emit(str(self.path), image)
+        except RuntimeError:  # its grid is gone (the window closed meanwhile): nobody to show it to
+            pass
 
 
 class CallWorker(QThread):
-    """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...)."""
+    """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...).
+
+    Every started one is kept in ``alive`` until it ends, so that closing the window can wait for it
+    (:meth:`stop_all`): a QThread destroyed while it runs aborts the whole process, and closing the window
+    while a dataset was checked, copied or a model evaluated did exactly that. A function that takes a
+    ``control`` is given this worker's, so that it can be stopped rather than waited for."""
 
     done = Signal(object)
     failed = Signal(str)
+    alive: set[CallWorker] = set()
 
-    def __init__(self, fn, *args, parent=None, **kwargs):
+    def __init__(self, fn, *args, parent=None, stoppable: bool = False, **kwargs):
         super().__init__(parent)
+        self.control = Control() if stoppable else None
+        if stoppable:
+            kwargs["control"] = self.control
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.finished.connect(lambda: CallWorker.alive.discard(self))
+
+    def start(self, *args) -> None:
+        CallWorker.alive.add(self)
+        super().start(*args)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether it was asked to stop (its failure is then no news to show)."""
+        return self.control is not None and self.control.stopped
 
     def run(self) -> None:
         try:
@@ -209,3 +231,13 @@ class CallWorker(QThread):
             self.failed.emit(str(exc) or type(exc).__name__)
             return
         self.done.emit(result)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop those that can stop, and wait for every one still running (the window is closing)."""
+        running = [w for w in cls.alive if w.isRunning()]
+        for worker in running:
+            if worker.control is not None:
+                worker.control.stop()
+        for worker in running:
+            worker.wait()

@@ -15,6 +15,7 @@ import numpy as np
 
 from .convert import Translator
 from .data import Pair, find_pairs, load_pair, match_by_name, probe_image, unreadable_reason
+from .events import Control, Stopped
 from .metrics import delta_e, psnr, ssim
 from .modelfile import LoadedModel
 
@@ -81,8 +82,9 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
 
 
 def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pair], swap: bool = False,
-                   device: str = "auto", direction: str = "AtoB") -> Evaluation:
-    """PSNR/SSIM of the model's output for each pair's input (A, or B with ``swap``) against the other side."""
+                   device: str = "auto", direction: str = "AtoB", control: Control | None = None) -> Evaluation:
+    """PSNR/SSIM of the model's output for each pair's input (A, or B with ``swap``) against the other side;
+    ``control`` can stop it between pairs (raising Stopped)."""
     if isinstance(model, (str, Path)):
         from .modelfile import load_model
 
@@ -92,6 +94,8 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
         raise ValueError("no pairs to evaluate on")
     result = Evaluation()
     for pair in pairs:  # a bad pair is named and skipped, as a conversion does with a bad file: it stopped the rest
+        if control is not None and control.stopped:
+            raise Stopped("the evaluation was stopped")
         source, target = (pair.a.name, (pair.b or pair.a).name)
         try:
             image, expected = load_pair(pair, translator.channels, match_sizes=False)

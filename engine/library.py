@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
                    probe_image, resolve_folders)
+from .events import Control, Stopped
 from .fileio import atomic_write_text
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
@@ -127,6 +128,12 @@ class Library:
     def add_dataset(self, name: str, folder_a: str | Path, folder_b: str | Path | None = None,
                     name_a: str = "A", name_b: str = "B") -> DatasetEntry:
         """Register a dataset: two folders, or one root with trainA/trainB (and testA/testB)."""
+        return self.register(self.check_dataset(name, folder_a, folder_b, name_a, name_b))
+
+    def check_dataset(self, name: str, folder_a: str | Path, folder_b: str | Path | None = None,
+                      name_a: str = "A", name_b: str = "B") -> DatasetEntry:
+        """The entry :meth:`add_dataset` would register, or why not; nothing is written. It reads every file's
+        header (seconds for thousands of images), so the app calls it off the GUI thread."""
         name = name.strip()
         if not name:
             raise ValueError("give the dataset a name")
@@ -136,23 +143,29 @@ class Library:
             if len(domain.strip()) > NAME_LENGTH:
                 raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
                                  f"{len(domain.strip())}")
-        if any(e.name == name for e in self.datasets()):
-            raise ValueError(f"a dataset named {name!r} already exists")
+        self._check_unused(name)
         try:
             folders = resolve_folders(folder_a, folder_b or None)
         except FileNotFoundError:
             aligned = None if folder_b else self._aligned_entry(name, Path(folder_a), name_a, name_b)
             if aligned is None:
                 raise
-            self._write(self.datasets() + [aligned])
             return aligned
         check_folder(folders.a, "A")
         check_folder(folders.b, "B")
-        entry = DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
-                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
-                             str(folders.test_b.resolve()) if folders.test_b else "")
+        return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
+                            name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
+                            str(folders.test_b.resolve()) if folders.test_b else "")
+
+    def register(self, entry: DatasetEntry) -> DatasetEntry:
+        """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""
+        self._check_unused(entry.name)
         self._write(self.datasets() + [entry])
         return entry
+
+    def _check_unused(self, name: str) -> None:
+        if any(e.name == name for e in self.datasets()):
+            raise ValueError(f"a dataset named {name!r} already exists")
 
     @staticmethod
     def _aligned_entry(name: str, root: Path, name_a: str, name_b: str) -> DatasetEntry | None:
@@ -199,8 +212,10 @@ class Library:
             pass
         return []
 
-    def import_copy(self, entry: DatasetEntry) -> DatasetEntry:
-        """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there."""
+    def import_copy(self, entry: DatasetEntry, control: Control | None = None) -> DatasetEntry:
+        """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there. Stopped
+        through ``control`` (the app closing), it removes its unfinished copy and raises Stopped; the entry keeps
+        pointing at the original folders."""
         base = target = self.root / "datasets" / safe_name(entry.name)
         copies = 1
         while target.exists():  # "c/1" and "c_1" are both c_1 as a folder; a removed dataset's copy stays
@@ -216,6 +231,9 @@ class Library:
         for sub, folder in pairs:
             if folder:
                 for path in list_images(folder):
+                    if control is not None and control.stopped:
+                        shutil.rmtree(tmp, ignore_errors=True)  # the copy this call was writing, nothing else
+                        raise Stopped("the copy was stopped; the dataset still reads its original folders")
                     dest = tmp / sub / path.relative_to(folder)
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, dest)

@@ -51,7 +51,12 @@ class AddDatasetDialog(QDialog):
         form.addRow("Domain A is", self.name_a)
         form.addRow("Domain B is", self.name_b)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add")
+        self.add_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.add_button.setText("Add")
+        self.status = QLabel()
+        self.status.hide()
+        self.checking: CallWorker | None = None
+        self.cancelled = False
         buttons.accepted.connect(self.try_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -65,6 +70,7 @@ class AddDatasetDialog(QDialog):
         layout.addLayout(pair)
         layout.addWidget(self.copy)
         layout.addWidget(self.error)
+        layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.use_root.toggled.connect(self._sync)
         self._guessed = ""
@@ -88,24 +94,56 @@ class AddDatasetDialog(QDialog):
             self.name.setText(self._guessed)
 
     def try_accept(self) -> None:
-        try:
-            if self.use_root.isChecked():
-                if not self.root.path():
-                    raise ValueError("Choose the dataset folder.")
-                entry = self.library.add_dataset(self.name.text(), self.root.path(), None,
-                                                 self.name_a.text(), self.name_b.text())
-            else:
-                if not self.folder_a.path() or not self.folder_b.path():
-                    raise ValueError("Choose both folders, A and B.")
-                entry = self.library.add_dataset(self.name.text(), self.folder_a.path(), self.folder_b.path(),
-                                                 self.name_a.text(), self.name_b.text())
-        except (ValueError, OSError) as exc:
-            text = str(exc)
-            self.error.setText(sentence(text))
-            self.adjustSize()  # taller for a long message: its fields were squeezed to fit it instead
+        """Check the choice off the GUI thread (every file's header is read: 2000 images a side held the window
+        8 s), then register it; Cancel stays live meanwhile and drops the result."""
+        if self.checking is not None:
             return
-        self.entry = entry
-        self.accept()
+        if self.use_root.isChecked():
+            folders = (self.root.path(), None)
+            missing = "" if folders[0] else "Choose the dataset folder."
+        else:
+            folders = (self.folder_a.path(), self.folder_b.path())
+            missing = "" if all(folders) else "Choose both folders, A and B."
+        if missing:
+            self._say(missing)
+            return
+        worker = CallWorker(self.library.check_dataset, self.name.text(), *folders, self.name_a.text(),
+                            self.name_b.text(), parent=self.parent())  # outlives a cancelled dialog
+        worker.done.connect(self._checked)
+        worker.failed.connect(self._refused)
+        self.checking = worker
+        self.add_button.setEnabled(False)
+        self.status.setText("Checking the images…")
+        self.status.show()
+        worker.start()
+
+    def _checked(self, entry: DatasetEntry) -> None:
+        if self._finish_check():
+            try:
+                self.entry = self.library.register(entry)
+            except (ValueError, OSError) as exc:
+                self._say(str(exc))
+                return
+            self.accept()
+
+    def _refused(self, message: str) -> None:
+        if self._finish_check():
+            self._say(message)
+
+    def _finish_check(self) -> bool:
+        """Whether the check's result is still wanted (the dialog was not cancelled meanwhile)."""
+        self.checking = None
+        self.status.hide()
+        self.add_button.setEnabled(True)
+        return not self.cancelled
+
+    def _say(self, text: str) -> None:
+        self.error.setText(sentence(text))
+        self.adjustSize()  # taller for a long message: its fields were squeezed to fit it instead
+
+    def reject(self) -> None:
+        self.cancelled = True
+        super().reject()
 
 
 class DatasetsPage(QWidget):
@@ -259,9 +297,9 @@ class DatasetsPage(QWidget):
             return
         entry = dialog.entry
         if dialog.copy.isChecked():
-            worker = CallWorker(self.library.import_copy, entry, parent=self)
+            worker = CallWorker(self.library.import_copy, entry, parent=self, stoppable=True)  # closing stops it
             worker.done.connect(lambda e: (self.refresh(e.name), self.datasets_changed.emit()))
-            worker.failed.connect(lambda m: QMessageBox.warning(self, "Copy failed", sentence(m)))
+            worker.failed.connect(lambda m: worker.stopped or QMessageBox.warning(self, "Copy failed", sentence(m)))
             self._workers.append(worker)
             worker.start()
         self.refresh(entry.name)

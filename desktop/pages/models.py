@@ -256,9 +256,10 @@ class ModelsPage(QWidget):
         direction = ("AtoB" if side == "A" else "BtoA") if path.is_dir() else "AtoB"
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
-        worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self)
+        worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self,
+                            stoppable=True)  # closing the window stops it between pairs
         worker.done.connect(self._show_evaluation)
-        worker.failed.connect(lambda m: self.message.setText(sentence(f"Evaluation failed: {m}")))
+        worker.failed.connect(lambda m: worker.stopped or self.message.setText(sentence(f"Evaluation failed: {m}")))
         worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
         self._workers.append(worker)
         worker.start()

@@ -15,12 +15,20 @@ def add_dataset(window, root: Path, name="tiny"):
     dialog.name_a.setText("day")
     dialog.name_b.setText("night")
     dialog.root.set_path(str(root))
-    dialog.try_accept()
+    accept_checked(dialog)
     assert dialog.entry is not None, dialog.error.text()
     window.datasets.refresh(name)
     window.datasets.datasets_changed.emit()
     wait_for_dataset(window)
     return dialog.entry
+
+
+def accept_checked(dialog):
+    """Click Add and wait for its check (off the GUI thread) to end."""
+    from pytestqt.qtbot import QtBot
+
+    dialog.try_accept()
+    QtBot(dialog).waitUntil(lambda: dialog.checking is None, timeout=30000)
 
 
 def wait_for_dataset(window):

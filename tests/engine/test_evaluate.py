@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.data import find_pairs
 from engine.evaluate import evaluate, paired_test_folders
 from engine.metrics import psnr, ssim
 from tests.cli.test_cli_train import cyclegan
@@ -67,3 +68,15 @@ def test_cli_evaluate(graded):
     assert len(data["images"]) == 2 and data["psnr"] > data["input_psnr"]
     proc = cyclegan("evaluate", "--model", "demo", "--data", graded / "testA", check=False)
     assert proc.returncode == 1 and "testA_truth" in proc.stderr
+
+
+def test_a_stopped_evaluation_stops_between_pairs(graded):
+    from engine.evaluate import evaluate_pairs
+    from engine.events import Control, Stopped
+
+    pairs = find_pairs(graded / "testA", graded / "testA_truth").pairs
+    control = Control()
+    control.stop()
+    with pytest.raises(Stopped):
+        evaluate_pairs("demo", pairs, control=control)
+    assert len(evaluate_pairs("demo", pairs, control=Control()).images) == 2

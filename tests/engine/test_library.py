@@ -98,3 +98,21 @@ def test_copies_of_datasets_whose_names_clean_up_alike_get_folders_of_their_own(
     assert Path(first.folder_a).parent.name == "c_1" and Path(second.folder_a).parent.name == "c_1-2"
     assert sorted(p.name for p in Path(second.folder_a).iterdir()) == sorted(
         p.name for p in Path(first.folder_a).iterdir())
+
+
+def test_a_stopped_copy_removes_what_it_wrote_and_keeps_the_original_entry(tiny_dataset, tmp_path):
+    """Closing the app stops a dataset's copy into the library: its unfinished copy goes, the rest stays."""
+    from engine.events import Control, Stopped
+
+    library = Library(tmp_path / "home")
+    entry = library.add_dataset("big", tiny_dataset)
+    (library.root / "datasets").mkdir(parents=True)
+    mine = library.root / "datasets" / "notes.txt"
+    mine.write_text("the user's")
+    control = Control()
+    control.stop()
+    with pytest.raises(Stopped, match="original folders"):
+        library.import_copy(entry, control)
+    assert sorted(p.name for p in (library.root / "datasets").iterdir()) == ["notes.txt"]
+    assert library.dataset("big") == entry and any(Path(entry.folder_a).iterdir())
+    assert library.import_copy(entry, Control()).folder_a.startswith(str(library.root))  # not stopped: copied
