@@ -11,7 +11,7 @@ from desktop.pages.datasets import DatasetsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
-from desktop.workers import CallWorker
+from desktop.workers import stop_all
 from engine import __version__
 from engine.library import Library
 
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.train.shutdown()
         self.convert.shutdown()
-        CallWorker.stop_all()  # checks, copies, evaluations: one destroyed while it ran aborted the process
+        stop_all()  # checks, copies, evaluations: one destroyed while it ran aborted the process
         pool = QThreadPool.globalInstance()  # thumbnails: one finishing after its grid was gone raised in its thread
         pool.clear()
         pool.waitForDone()

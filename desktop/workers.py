@@ -195,17 +195,33 @@ class ThumbnailTask(QRunnable):
             pass
 
 
-class CallWorker(QThread):
-    """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...).
+_running: set[QThread] = set()  # every background job started, until it ends
 
-    Every started one is kept in ``alive`` until it ends, so that closing the window can wait for it
-    (:meth:`stop_all`): a QThread destroyed while it runs aborts the whole process, and closing the window
-    while a dataset was checked, copied or a model evaluated did exactly that. A function that takes a
-    ``control`` is given this worker's, so that it can be stopped rather than waited for."""
+
+def track(worker: QThread) -> None:
+    """Keep ``worker`` until it ends, so that closing the window can wait for it (:func:`stop_all`): a QThread
+    destroyed while it runs aborts the whole process, and closing the window while a dataset was checked or
+    copied, or a model evaluated, did exactly that (a core dump)."""
+    _running.add(worker)
+    worker.finished.connect(lambda: _running.discard(worker))
+
+
+def stop_all() -> None:
+    """Stop the jobs that can stop (those with a ``control``) and wait for every one still running."""
+    running = [w for w in _running if w.isRunning()]
+    for worker in running:
+        if getattr(worker, "control", None) is not None:
+            worker.control.stop()
+    for worker in running:
+        worker.wait()
+
+
+class CallWorker(QThread):
+    """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...). With
+    ``stoppable``, the function is given a ``control`` through which closing the window stops it."""
 
     done = Signal(object)
     failed = Signal(str)
-    alive: set[CallWorker] = set()
 
     def __init__(self, fn, *args, parent=None, stoppable: bool = False, **kwargs):
         super().__init__(parent)
@@ -213,10 +229,9 @@ class CallWorker(QThread):
         if stoppable:
             kwargs["control"] = self.control
         self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.finished.connect(lambda: CallWorker.alive.discard(self))
 
     def start(self, *args) -> None:
-        CallWorker.alive.add(self)
+        track(self)
         super().start(*args)
 
     @property
@@ -231,13 +246,3 @@ class CallWorker(QThread):
             self.failed.emit(str(exc) or type(exc).__name__)
             return
         self.done.emit(result)
-
-    @classmethod
-    def stop_all(cls) -> None:
-        """Stop those that can stop, and wait for every one still running (the window is closing)."""
-        running = [w for w in cls.alive if w.isRunning()]
-        for worker in running:
-            if worker.control is not None:
-                worker.control.stop()
-        for worker in running:
-            worker.wait()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from desktop.formatting import sentence
+from desktop.workers import track
 from engine.events import Control, Stopped
 from engine.imports import PUBLISHED
 from engine.library import Library
@@ -23,6 +24,10 @@ class DownloadWorker(QThread):
         super().__init__(parent)
         self.library, self.key = library, key
         self.control = Control()
+
+    def start(self, *args) -> None:
+        track(self)
+        super().start(*args)
 
     def run(self) -> None:
         try:
@@ -147,11 +152,12 @@ class GalleryDialog(QDialog):
         if self.worker is not None:
             self.worker.control.stop()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
-        if self.worker is not None:  # a download in flight is cancelled (its part is kept for next time)
-            self.worker.control.stop()
-            self.worker.wait(10000)
-        super().closeEvent(event)
+    def done(self, result: int) -> None:
+        """Closed (Close, Esc or the title bar's x): a download in flight is cancelled, its part kept for next
+        time. Esc closed the dialog and the download went on unseen, till closing the app aborted it."""
+        if self.worker is not None:
+            self.worker.control.stop()  # it ends at its next chunk; closing the window waits for it
+        super().done(result)
 
     def key_rows(self) -> dict[str, int]:
         return {key: row for row, key in enumerate(self.keys)}

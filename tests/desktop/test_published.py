@@ -57,3 +57,29 @@ def test_the_gallery_downloads_into_the_library(qtbot, window, tmp_path, monkeyp
     finally:
         server.close()
     assert [p.stem for p in window.library.models()] == ["style_vangogh"]
+
+
+def test_escape_cancels_a_download_in_flight_and_closing_the_app_waits_for_it(qtbot, window, tmp_path, monkeypatch):
+    """Esc closed the gallery and the download went on unseen; closing the app then aborted the process
+    (a running QThread destroyed). Esc now cancels it as Close does, and the window waits for it to end."""
+    import threading
+
+    server = Server(b"x" * 1000)
+    server.mode = "hang"  # the download waits in its first read
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    try:
+        dialog = GalleryDialog(window.library, window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.select("style_vangogh")
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        worker = dialog.worker
+        qtbot.waitUntil(lambda: bool(server.ranges), timeout=10000)  # it has asked, and hangs
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert not dialog.isVisible() and worker.control.stopped
+        threading.Timer(0.3, server.release.set).start()  # the server gives up; the download sees its stop
+        window.close()  # waits for it: no "QThread: Destroyed while thread is still running"
+        assert not worker.isRunning()
+    finally:
+        server.close()
+    assert window.library.models() == []
