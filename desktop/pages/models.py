@@ -13,7 +13,7 @@ from desktop.formatting import format_timestamp, sentence
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
-from engine.library import Library
+from engine.library import NAME_LENGTH, Library
 from engine.data import match_by_name
 from engine.evaluate import evaluate_pairs, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
@@ -73,6 +73,15 @@ def describe(meta: dict) -> str:
         rows.append(("Imported from", f"{source['file']} (sha256 {source.get('sha256', '')[:12]}…)"
                      + (" — published with the reference implementation" if source.get("published") else "")))
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+def cleaned_note(asked: str, written: str | Path) -> str:
+    """Why the file is not named as asked, if it is not: "../../escape" became _.._escape.pt unsaid."""
+    path = Path(written)
+    if (path.stem if path.suffix == ".pt" else path.name) == asked.strip():
+        return ""
+    return (f" (not “{asked.strip()}”: a file name holds none of / \\ : * ? \" < > |, no dot or space at either "
+            f"end, and at most {NAME_LENGTH} characters)")
 
 
 class ModelsPage(QWidget):
@@ -328,7 +337,8 @@ class ModelsPage(QWidget):
             return
         self.message.setText("Exporting…")
         worker = CallWorker(export_model, run, direction, target, parent=self)
-        worker.done.connect(lambda p: (self.refresh(str(p)), self.message.setText(f"Exported {Path(p).name}."),
+        worker.done.connect(lambda p: (self.refresh(str(p)),
+                                       self.message.setText(f"Exported {Path(p).name}{cleaned_note(name, p)}."),
                                        self.models_changed.emit()))
         worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
         self._workers.append(worker)
@@ -355,6 +365,7 @@ class ModelsPage(QWidget):
                 self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
             self.refresh(str(target))
+            self.message.setText(f"Renamed to {target.name if is_run else target.stem}{cleaned_note(name, target)}.")
             self.renamed.emit(str(path), str(target))
             self.models_changed.emit()
 

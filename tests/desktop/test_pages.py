@@ -537,3 +537,31 @@ def test_closing_the_window_stops_or_waits_for_its_background_jobs(qtbot, window
     assert time.monotonic() - started < 5  # the stoppable one stopped; nothing waited on it for long
     qtbot.wait(20)
     assert failures == []  # a stop on closing is no failure to show
+
+
+def test_a_name_cleaned_for_a_file_says_so(qtbot, window, tmp_path, monkeypatch):
+    """"../../escape" was exported as _.._escape.pt with nothing said of the change ("Exported _.._escape.pt.")."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    run = window.library.new_run_dir("first")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1)).run()
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run))
+    page.export_selected("../../escape")
+    qtbot.waitUntil(lambda: page.message.text().startswith("Exported"), timeout=20000)
+    assert page.message.text().startswith("Exported _.._escape.pt (not “../../escape”: a file name holds none of /")
+    assert [p.name for p in window.library.models()] == ["_.._escape.pt"]
+    page.refresh(str(run))  # the export selected its model
+    page.export_selected("plain")
+    qtbot.waitUntil(lambda: page.message.text() == "Exported plain.pt.", timeout=20000)
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "a:b")
+    page.refresh(str(window.library.model_path("plain")))
+    page.rename_selected()
+    assert page.message.text().startswith("Renamed to a_b (not “a:b”")
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "c")
+    page.rename_selected()
+    assert page.message.text() == "Renamed to c."
