@@ -15,12 +15,14 @@ import torch
 
 from .config import TrainConfig
 from .devices import pick_device
+from .events import Control
 from .models import build_model
 from .speed import plan_speed
 
 
-def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1) -> float:
-    """The median time of ``steps`` optimisation steps after ``warmup`` (which pays for compiling)."""
+def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1, control: Control | None = None) -> float:
+    """The median time of ``steps`` optimisation steps after ``warmup`` (which pays for compiling); ``control``
+    stops it between steps (raising Stopped: a Paper step takes seconds on a CPU, and closing the app waited)."""
     config.validate()
     device = pick_device(config.device)
     speed = plan_speed(config.channels_last, config.amp, config.compile, device)
@@ -32,6 +34,8 @@ def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1) -> fl
     a, b = (torch.rand(size, generator=noise) * 2 - 1 for _ in range(2))
     times = []
     for i in range(warmup + steps):  # the step's own draws (dropout, the pool) use the global generator
+        if control is not None:
+            control.checkpoint()
         start = time.perf_counter()
         losses = model.train_step(a, b)
         float(next(iter(losses.values())))  # wait for the device

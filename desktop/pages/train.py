@@ -428,9 +428,9 @@ class TrainPage(QWidget):
             self._estimate_timer.start()  # one measurement at a time; try again shortly
             return
         self.estimate.setText("Measuring the speed of these settings on this machine…")
-        worker = CallWorker(seconds_per_step, config, parent=self)
+        worker = CallWorker(seconds_per_step, config, parent=self, stoppable=True)  # closing the window stops it
         worker.done.connect(lambda s: (self._estimates.__setitem__(key, s), self.update_estimate()))
-        worker.failed.connect(lambda m: self.estimate.setText(f"Could not measure the speed: {m}"))
+        worker.failed.connect(lambda m: worker.stopped or self.estimate.setText(f"Could not measure the speed: {m}"))
         worker.finished.connect(lambda: setattr(self, "_estimating", None))
         self._estimating = worker
         worker.start()

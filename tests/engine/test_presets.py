@@ -31,3 +31,17 @@ def test_a_preset_is_the_same_recipe_whatever_it_is_applied_over(first, then):
     over_another = apply_preset(apply_preset(base, first), then)
     assert over_another == apply_preset(base, then)
     assert (over_another["data"], over_another["name_b"], over_another["seed"]) == ("mine", "night", 7)
+
+
+def test_a_speed_measurement_can_be_stopped_between_steps(tiny_dataset, tmp_path):
+    """Closing the app waited for the Train page's measurement: three Paper steps, seconds each on a CPU."""
+    from engine.estimate import seconds_per_step
+    from engine.events import Control, Stopped
+    from tests.conftest import tiny_config
+
+    config = tiny_config(tiny_dataset, tmp_path / "run")
+    control = Control()
+    control.stop()
+    with pytest.raises(Stopped):
+        seconds_per_step(config, control=control)
+    assert seconds_per_step(config, control=Control()) > 0
