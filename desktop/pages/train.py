@@ -528,14 +528,20 @@ class TrainPage(QWidget):
         control = self.worker.control
         if control.paused:
             control.resume()
-            self.pause_button.setText("Pause")
+            self._pause_label("Pause")
             self.status.setText("Resumed.")
             self.progress.setFormat("%p %")
         else:
             control.pause()
-            self.pause_button.setText("Resume")
+            self._pause_label("Resume")
             self._show_paused(self.progress.value())
             self.progress.setFormat("Paused at %v of %m")
+
+    def _pause_label(self, text: str) -> None:
+        """Pause or Resume, Ctrl+P either way: a button's setText clears its shortcut, so Ctrl+P paused once a
+        session and then did nothing."""
+        self.pause_button.setText(text)
+        self.pause_button.setShortcut("Ctrl+P")
 
     def _show_paused(self, step: int) -> None:
         self.status.setText(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
@@ -635,7 +641,7 @@ class TrainPage(QWidget):
     def _set_running(self, running: bool) -> None:
         self.new_run.setEnabled(not running)
         self.pause_button.setEnabled(running)
-        self.pause_button.setText("Pause")
+        self._pause_label("Pause")
         self.progress.setFormat("%p %")
         self.stop_button.setEnabled(running)
         self._sync_buttons()

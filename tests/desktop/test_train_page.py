@@ -81,6 +81,10 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert page.status.text().startswith(f"Paused at step {paused_at}") and "Paused" in page.progress.format()
     qtbot.wait(300)
     assert page.progress.value() == paused_at and page.status.text().startswith("Paused")
+    # Ctrl+P resumes as it paused: the label's change had cleared the button's shortcut, so it worked once a session
+    assert page.pause_button.text() == "Resume" and page.pause_button.shortcut().toString() == "Ctrl+P"
+    page.toggle_pause()
+    assert page.pause_button.text() == "Pause" and page.pause_button.shortcut().toString() == "Ctrl+P"
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.form.field("steps").isEnabled() and page.preset.isEnabled()
