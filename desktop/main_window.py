@@ -11,6 +11,7 @@ from desktop.pages.datasets import DatasetsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
+from desktop.widgets.layout import scrolled
 from desktop.workers import stop_all
 from engine import __version__
 from engine.library import Library
@@ -51,7 +52,8 @@ class MainWindow(QMainWindow):
         for page, title in ((self.datasets, "Datasets"), (self.train, "Train"), (self.convert, "Convert"),
                             (self.models, "Models")):
             self.tabs.addTab(page, title)
-        self.setCentralWidget(self.tabs)
+        self.setCentralWidget(scrolled(self.tabs))  # a screen smaller than the pages' minimum scrolls them: at
+        # 150 % scale on a 1024x700 screen the window was 780 px tall, its status bar and Start below the edge
 
         # pages talk through signals, never through each other's internals
         self.datasets.datasets_changed.connect(self.train.refresh)
@@ -156,7 +158,8 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(self, "About CycleGAN Studio",
                           f"<b>CycleGAN Studio</b> {__version__}<br>Train CycleGAN (Zhu et al. 2017) on two folders "
-                          f"of images and convert whole folders with it.<br><br>Device: {device_summary()}<br>"
+                          f"of images, or pix2pix (Isola et al. 2017) on pairs, and convert whole folders with "
+                          f"either.<br><br>Device: {device_summary()}<br>"
                           f"Library: {self.library.root}")
 
     # ---------------------------------------------------------- state

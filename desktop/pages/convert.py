@@ -218,11 +218,12 @@ class ConvertPage(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(box)
-        left.addLayout(buttons)
-        left.addLayout(buttons2)
-        left.addWidget(self.error)
         left.addWidget(self.queue_box)
         left.addStretch(1)
+        footer = QVBoxLayout()  # under the scrolling form: at 125 % scale Convert was below the fold
+        footer.addLayout(buttons)
+        footer.addLayout(buttons2)
+        footer.addWidget(self.error)
 
         # ---- what happened
         self.status = ElidedLabel("Pick a model and two folders.")
@@ -248,7 +249,7 @@ class ConvertPage(QWidget):
         right.addWidget(self.status)
         right.addWidget(self.progress)
         right.addWidget(views, 1)
-        split_page(self, left, right, (470, 610), scroll_right=False)  # room for the folder paths
+        split_page(self, left, right, (470, 610), scroll_right=False, left_footer=footer)  # room for the paths
         # a fast batch finishes many files a second: show the newest at most every 250 ms
         self._latest_pair: tuple[str, str] | None = None
         self._preview_timer = QTimer(self)

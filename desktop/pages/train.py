@@ -190,6 +190,11 @@ class TrainPage(QWidget):
         self.continue_button.clicked.connect(self.continue_selected)
         past_runs = QWidget()
         runs_layout = QVBoxLayout(past_runs)
+        self.no_runs = QLabel("No runs yet. Each run you start under New run is listed here, to look at again or "
+                              "continue.")  # a first start showed an empty white list
+        self.no_runs.setObjectName("hint")
+        self.no_runs.setWordWrap(True)
+        runs_layout.addWidget(self.no_runs)
         runs_layout.addWidget(self.runs, 1)
         runs_layout.addWidget(self.continue_button)
 
@@ -400,7 +405,7 @@ class TrainPage(QWidget):
         if self.dataset.count():
             return "Pick a dataset to see how long a run takes on this machine."
         return ("No dataset yet: add two folders of photos, or the demo dataset, on the Datasets page (Ctrl+1), "
-                "then pick it above.")
+                "then pick it as the Dataset under New run.")
 
     def update_estimate(self) -> None:
         """Measure a few steps of this configuration on this machine (off the GUI thread), once per setting."""
@@ -464,6 +469,7 @@ class TrainPage(QWidget):
 
     def _count_runs(self) -> None:
         count = self.runs.count()
+        self.no_runs.setVisible(not count)
         self.left_tabs.setTabText(self.left_tabs.indexOf(self.runs.parentWidget()),
                                   f"Runs ({count})" if count else "Runs")
 

@@ -25,6 +25,7 @@ def scrolled(widget: QWidget, keep_width: bool = False) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing: its fields take the focus
     return area
 
 

@@ -63,6 +63,8 @@ class LossPlot(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
         self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom")})
+        self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (the mouse pans and zooms)
+        self.plot.setMinimumHeight(110)  # at the window's smallest it was a 30 px strip of overprinted labels
         self.plot.setLimits(xMin=0)  # there is no step before 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
@@ -120,6 +122,9 @@ class LossPlot(QWidget):
             box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
             self._toggle_grid.addWidget(box, i // columns, i % columns)
             self.toggles[name] = box
+        order = [*self.toggles.values(), self.smooth, self.log_scale]  # as drawn: the toggles sit above the slider
+        for first, then in zip(order, order[1:]):
+            QWidget.setTabOrder(first, then)
         self.clear()
 
     # -------------------------------------------------------------- data

@@ -230,3 +230,37 @@ def test_the_loss_plot_gets_half_of_the_run_view_at_1024x700(qtbot, window):
     plot, samples = page.view.live.sizes()
     assert plot >= samples and plot >= 240, (plot, samples)
     assert min(view.height() for view in page.view.samples.grid.views.values()) >= 64  # samples still readable
+
+
+def test_a_screen_at_150_percent_scale_and_the_keyboard(qtbot, window):
+    """Found by a pass at QT_SCALE_FACTOR 1.5 on a 1024x700 screen (683x467 logical) and with the keyboard only:
+    the window could not be smaller than 754x520, so it hung 80 px below the screen with Start and the status bar
+    out of reach; Convert's buttons scrolled away with its form at 125 %; scroll areas and the plot were Tab stops
+    that showed nothing; Tab in the published models went cell to cell and never reached Download."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from desktop.widgets.gallery import GalleryDialog
+
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 683 and hint.height() <= 467, hint  # what is larger scrolls, inside the window
+    window.resize(683, 467)
+    for name in PAGES:
+        window.tabs.setCurrentWidget(getattr(window, name))
+        qtbot.wait(20)
+        assert (window.width(), window.height()) == (683, 467), name
+    convert = window.convert
+    assert not any(isinstance(a, QScrollArea) and a.isAncestorOf(convert.start_button)
+                   for a in convert.findChildren(QScrollArea))  # pinned under the form, like Train's Start
+    assert all(area.focusPolicy() == Qt.FocusPolicy.NoFocus for area in window.findChildren(QScrollArea))
+    assert window.train.view.plot.plot.focusPolicy() == Qt.FocusPolicy.NoFocus
+    gallery = GalleryDialog(window.library, window)
+    qtbot.addWidget(gallery)
+    assert not gallery.table.tabKeyNavigation()
+
+
+def test_the_runs_tab_says_what_it_will_hold_before_the_first_run(qtbot, window):
+    """A first start showed an empty white list under Runs."""
+    page = window.train
+    page.left_tabs.setCurrentIndex(1)
+    qtbot.wait(20)
+    assert page.runs.count() == 0 and page.no_runs.isVisibleTo(page) and page.no_runs.text().startswith("No runs yet")
