@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -645,12 +645,16 @@ class TrainPage(QWidget):
         self.refresh()
 
     def _set_running(self, running: bool) -> None:
+        had = QApplication.focusWidget()
         self.new_run.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self._pause_label("Pause")
         self.progress.setFormat("%p %")
         self.stop_button.setEnabled(running)
         self._sync_buttons()
+        locked = had is None or not had.isEnabled() or had in (self.pause_button, self.stop_button)
+        if self.isVisible() and locked:  # the field or button that had the keyboard is locked: it lost its place
+            (self.pause_button if running else self.start_button).setFocus()
         self.busy_changed.emit(running)
 
     # -------------------------------------------------------- past runs

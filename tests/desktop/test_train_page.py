@@ -137,3 +137,18 @@ def test_a_long_run_that_was_stopped_is_announced_as_stopped(qtbot, window, tmp_
     page.on_finished(Finished(step=600, run_dir=str(tmp_path / "my run")))
     assert window.notifications == [("Training stopped", "“my run” at step 87."),
                                     ("Training finished", "“my run” at step 600.")]
+
+
+def test_the_keyboard_keeps_its_place_when_training_starts(qtbot, window, tmp_path):
+    """Started with Ctrl+Enter from a field of the form, the form locked and the focus went nowhere."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    window.activateWindow()
+    field = page.form.field("max_steps")
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    page.start()
+    assert page.pause_button.hasFocus()
+    page.stop()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.start_button.hasFocus()
