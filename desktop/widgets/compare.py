@@ -2,7 +2,8 @@
 
 The input is drawn left of the divider and the result right of it, over the same pixels.
 The wheel zooms around the pointer, dragging pans, dragging the divider's handle moves it;
-Fit shows the whole image and 1:1 one image pixel per screen pixel.
+Fit shows the whole image and 1:1 one image pixel per screen pixel. From the keyboard (Tab to it):
+Left and Right move the divider (with Shift, finely), + and - zoom, 0 fits.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class CompareCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self.setObjectName("imageView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the divider moved by mouse alone
 
     # ------------------------------------------------------------ images
     def set_images(self, before: QImage, after: QImage) -> None:
@@ -123,6 +125,18 @@ class CompareCanvas(QWidget):
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
         self.fit()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key, fine = event.key(), event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self.has_images():
+            step = 0.01 if fine else 0.05
+            self.set_divider(self.divider + (step if key == Qt.Key.Key_Right else -step))
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
+            self.zoom_to(self.scale * (1.25 if key != Qt.Key.Key_Minus else 0.8))
+        elif key == Qt.Key.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#eceef1"))
@@ -153,6 +167,10 @@ class CompareCanvas(QWidget):
             box = QRectF(6 if left else self.width() - 66, 6, 60, 20)
             painter.fillRect(box, QColor(0, 0, 0, 110))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        if self.hasFocus():  # where the keyboard is, as the buttons show it
+            painter.setPen(QPen(QColor("#2563eb"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
 
 
 class CompareView(QWidget):

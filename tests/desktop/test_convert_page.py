@@ -297,3 +297,28 @@ def test_an_output_folder_that_cannot_be_made_says_nothing_was_converted(qtbot, 
     convert(qtbot, page)
     assert page.status.text() == "Nothing was converted."
     assert page.error.text().startswith("Cannot create the output folder") and page.error.text().endswith(".")
+
+
+def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
+    """It could be moved by mouse alone: the canvas took no focus and had no keys."""
+    from PySide6.QtGui import QImage
+
+    from desktop.widgets.compare import CompareCanvas
+
+    canvas = CompareCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 200)
+    canvas.show()
+    image = QImage(60, 40, QImage.Format.Format_RGB32)
+    image.fill(0x336699)
+    canvas.set_images(image, image)
+    assert canvas.focusPolicy() & Qt.FocusPolicy.TabFocus
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert abs(canvas.divider - 0.55) < 1e-9
+    qtbot.keyClick(canvas, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert abs(canvas.divider - 0.54) < 1e-9
+    fitted = canvas.scale
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert canvas.scale > fitted and not canvas.fitted
+    qtbot.keyClick(canvas, Qt.Key.Key_0)
+    assert canvas.fitted and abs(canvas.scale - fitted) < 1e-9
