@@ -20,7 +20,9 @@ from engine.library import Library
 SHORTCUTS = (("Ctrl+1 … 4", "Datasets, Train, Convert, Models"), ("Ctrl+N", "Add a dataset"),
              ("Ctrl+I", "Import a model"), ("Ctrl+Enter", "Start training or the conversion"),
              ("Ctrl+P", "Pause or resume training"), ("Ctrl+.", "Stop training (it saves a checkpoint)"),
-             ("Esc", "Cancel the conversion"), ("F1", "These shortcuts"), ("Ctrl+Q", "Quit"))
+             ("Esc", "Cancel the conversion"),
+             ("← →, + −, 0", "Before/after view (Tab to it): move the divider, zoom, fit"),
+             ("F1", "These shortcuts"), ("Ctrl+Q", "Quit"))
 
 
 def device_summary() -> str:
