@@ -206,6 +206,11 @@ class _WarningsAboveTheBar(logging.Handler):
         tqdm.write(f"warning: {record.getMessage()}", file=sys.stderr)
 
 
+# what stops a run gracefully (saved, then exit): SIGTERM is what kill, timeout, systemd, docker and torchrun send,
+# SIGHUP what a closed terminal sends; only SIGINT was caught, and the others lost every step since the last save
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
     from .train import Trainer, new_run
@@ -246,7 +251,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 0
 
     control = Control()
-    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())  # Ctrl-C saves, then exits
+    caught: list[int] = []
+
+    def stop(signum, _frame) -> None:  # Ctrl-C, kill, timeout, a closed terminal, docker stop: save, then exit
+        caught.append(signum)
+        control.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
     shown = _WarningsAboveTheBar()
@@ -255,7 +266,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         result = trainer.run(reporter, control)
     finally:
         data_log.removeHandler(shown)
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if trainer.is_main:
             reporter.close()
         trainer.close()
@@ -265,7 +277,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         state = "stopped" if result.stopped else "finished"
         print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
               if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}")
-    return 0
+    # stopped by a signal: saved, and said so to a script too, as a shell reports a process the signal ended
+    return 128 + caught[0] if result.stopped and caught else 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

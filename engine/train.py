@@ -515,7 +515,7 @@ class Trainer:
             epoch, position = divmod(self.step, self.steps_per_epoch)
             self.sampler.set_epoch(epoch, skip=position * c.batch_size)
             for batch in loader:
-                control.checkpoint()
+                self._stop_point(control)
                 losses = self.train_step(batch["A"], batch["B"])
                 self.step += 1
                 self._unlogged = losses
@@ -544,6 +544,19 @@ class Trainer:
                     self.save_checkpoint(emit)
                 if last or self.step % self.steps_per_epoch == 0:
                     break
+
+
+    def _stop_point(self, control: Control) -> None:
+        """Stop here if asked (raising Stopped), every rank at the same step: torchrun passes a signal on to
+        every rank, which each got at its own step, and a rank that stopped a step early left the others
+        waiting in that step's gradient all-reduce till torchrun killed them, unsaved."""
+        if self.world_size == 1:
+            control.checkpoint()
+            return
+        asked = torch.tensor([float(control.stopped)], device=self.device)
+        dist.all_reduce(asked, op=dist.ReduceOp.MAX)
+        if asked.item():
+            raise Stopped()
 
 
 def new_run(config: TrainConfig) -> Trainer:

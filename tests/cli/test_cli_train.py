@@ -10,6 +10,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import torch
 
 from engine import read_metrics
@@ -139,7 +140,10 @@ def test_refuses_to_overwrite_a_run(tiny_dataset, tmp_path):
     assert proc.returncode != 0 and "already holds a run" in proc.stderr
 
 
-def test_ctrl_c_saves_and_exits_cleanly(tiny_dataset, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig):
+    """Ctrl-C (SIGINT) saved; SIGTERM (kill, timeout, docker stop) and SIGHUP (a closed terminal) lost every step
+    since the last save, and Ctrl-C exited 0, as a finished run does."""
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
            "--epochs", "1000", "--log-every", "1"]
@@ -147,9 +151,9 @@ def test_ctrl_c_saves_and_exits_cleanly(tiny_dataset, tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline and not read_metrics(run):
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 128 + sig, err
     assert "resume with: cyclegan train --resume" in out
     step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
     assert read_metrics(run)[-1]["step"] == step

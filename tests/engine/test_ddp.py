@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from engine import read_metrics
 from tests.conftest import write_images
 
@@ -25,3 +27,51 @@ def test_two_process_gloo_run_keeps_ranks_in_sync(tmp_path):
     assert "few images" not in proc.stderr
     # rank 0 alone writes: one metrics line per step, no duplicates
     assert [r["step"] for r in read_metrics(tmp_path / "run")] == [1, 2, 3]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds torchrun's workers through /proc")
+def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
+    """A stop each rank noticed at its own step (torchrun passes SIGTERM on to all, a scheduler may signal one)
+    left the others waiting in the next step's gradient all-reduce, unsaved. Here one rank alone is signalled."""
+    import signal
+    import time
+
+    import torch
+
+    write_images(tmp_path / "d" / "trainA", 8, seed=1)
+    write_images(tmp_path / "d" / "trainB", 8, seed=2)
+    run = tmp_path / "run"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "engine",
+         "train", "--data", str(tmp_path / "d"), "--out", str(run), "--load-size", "36", "--crop-size", "32",
+         "--blocks", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "2", "--workers", "0", "--device", "cpu",
+         "--log-every", "1", "--sample-every", "0", "--steps", "100000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and len(read_metrics(run)) < 3:
+            time.sleep(0.1)
+        workers = children(proc.pid)
+        assert len(workers) == 2, workers
+        os.kill(max(workers), signal.SIGTERM)  # one rank, whichever
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert step >= 3 and read_metrics(run)[-1]["step"] == step, out + err
