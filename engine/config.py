@@ -250,15 +250,22 @@ RESUME_CHANGEABLE = ("max_steps", "device", "workers", "amp", "channels_last", "
 
 
 def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
-    """``config`` with the ``overrides`` a resumed run accepts; refuses the others by name."""
-    refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE)
+    """``config`` with the ``overrides`` a resumed run accepts; refuses the others by name. The data folders
+    may be named again: as the same folder (written another way), or anew where the run's is gone (moved)."""
+    accepted = {}
+    for key in ("data", "data_b"):
+        if key in overrides and (stored := getattr(config, key)):
+            given = Path(overrides[key]).resolve()
+            if given == Path(stored).resolve() or not Path(stored).exists():
+                accepted[key] = str(given)
+    refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted)
     if refused:
         names = ", ".join(f"--{flag(k, TrainConfig)}" for k in refused)
         raise ValueError(f"{names} cannot change when a run is resumed (only "
                          f"{', '.join('--' + flag(k) for k in RESUME_CHANGEABLE)} can); to train with other "
                          f"settings, start a new run from this one's: --config {Path(config.out or 'RUN') / 'config.json'} "
                          "--out NEW_FOLDER")
-    updated = dataclasses.replace(config, **overrides)
+    updated = dataclasses.replace(config, **{**overrides, **accepted})
     updated.validate()
     return updated
 

@@ -58,10 +58,10 @@ def list_images(folder: str | Path, recursive: bool = True) -> list[Path]:
 def to_8bit(img: Image.Image) -> Image.Image:
     """Scale high-bit-depth modes to 8 bits instead of letting Pillow clip them at 255."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        sixteen = img.mode != "I"  # 16 bits whatever the values: a dark picture's read 257 times too bright
         img = img.convert("I")
-        hi = img.getextrema()[1]
-        scale = 1 / 257 if hi > 255 else 1.0
-        return img.point(lambda v: v * scale).convert("L")
+        scale = 1 / 257 if sixteen or img.getextrema()[1] > 255 else 1.0  # "I" (32-bit) says no range: its values
+        return img.point(lambda v: v * scale + 0.5).convert("L")  # rounded: 200 of 65535 is 1, not 0
     if img.mode == "F":
         lo, hi = img.getextrema()
         if hi <= 1.0:
@@ -218,7 +218,15 @@ def existing_folder(data: str | Path, what: str = "dataset folder") -> Path:
 def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
     """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B."""
     if data_b:
-        return DatasetFolders(Path(data), Path(data_b))
+        a, b = Path(data), Path(data_b)
+        if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)
+            if a.resolve() == b.resolve():
+                raise ValueError(f"folders A and B are the same folder, {a}: give a folder of each side's images")
+            for inner, outer, names in ((b, a, ("B", "A")), (a, b, ("A", "B"))):
+                if inner.resolve().is_relative_to(outer.resolve()):  # read as the outer side's too (sub-folders count)
+                    raise ValueError(f"folder {names[0]} {inner} is inside folder {names[1]} {outer}, so its images "
+                                     f"would be read as {names[1]}'s too: give two separate folders")
+        return DatasetFolders(a, b)
     root = existing_folder(data)
     for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
         if (root / a).is_dir() and (root / b).is_dir():

@@ -16,6 +16,7 @@ and emits events.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import math
@@ -115,6 +116,9 @@ class Trainer:
         config.validate()
         if not config.out:
             raise ValueError("a run directory (out) is required")
+        # kept as typed, "ds" resumed only from the folder the run was started in
+        config = dataclasses.replace(config, **{k: str(Path(v).resolve()) for k in ("data", "data_b")
+                                                if (v := getattr(config, k))})
         self.config = c = config
         self.run_dir = Path(c.out)
         self.rundir = RunDir(self.run_dir)
@@ -256,6 +260,12 @@ class Trainer:
             raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
         config = load_json(TrainConfig, run.config)
         config.out = str(run.path)
+        for key, option in (("data", "--data"), ("data_b", "--data-b")):
+            stored = getattr(config, key)
+            if stored and key not in overrides and not Path(stored).exists():
+                raise FileNotFoundError(f"this run's {'dataset' if key == 'data' else 'B'} folder {stored} is gone "
+                                        f"(moved or renamed?); to continue the run, name its new place: cyclegan "
+                                        f"train --resume {run.path} {option} NEW_FOLDER")
         trainer = cls(resume_config(config, overrides), resuming=True)
         trainer.resume()
         return trainer

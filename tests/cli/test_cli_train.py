@@ -179,3 +179,40 @@ def test_presets_say_what_they_give_and_time_themselves_here():
     assert cyclegan("presets", "nope", check=False).returncode == 1
     absurd = cyclegan("presets", "paper", "--no-time", "--images", "99999999999999999999", check=False)
     assert absurd.returncode == 1 and "between 1 and 100,000,000" in absurd.stderr  # it printed 8e18 days
+
+
+def test_a_run_resumes_from_anywhere_and_follows_its_moved_dataset(tiny_dataset, tmp_path, monkeypatch):
+    """config.json kept --data as typed ("ds"), so the run resumed only from the folder it was started in, and
+    --data naming the same folder, or the dataset's new place, was refused."""
+    import shutil
+
+    work = tmp_path / "work"
+    shutil.copytree(tiny_dataset, work / "ds")
+    monkeypatch.chdir(work)
+    cyclegan("train", "--data", "ds", "--out", "run", *TINY, "--max-steps", 1)
+    run = work / "run"
+    assert json.loads((run / "config.json").read_text())["data"] == str(work / "ds")
+    monkeypatch.chdir(tmp_path)
+    cyclegan("train", "--resume", run, "--max-steps", 2)
+    cyclegan("train", "--resume", run, "--data", "work/ds/../ds", "--max-steps", 3)  # the same folder
+    other = tmp_path / "other"
+    shutil.copytree(tiny_dataset, other)
+    refused = cyclegan("train", "--resume", run, "--data", other, "--max-steps", 4, check=False)
+    assert refused.returncode == 1 and "--data cannot change when a run is resumed" in refused.stderr
+    (work / "ds").rename(tmp_path / "moved")
+    gone = cyclegan("train", "--resume", run, "--max-steps", 4, check=False)
+    assert gone.returncode == 1 and f"is gone (moved or renamed?); to continue the run, name its new place: " \
+                                    f"cyclegan train --resume {run} --data NEW_FOLDER" in gone.stderr
+    cyclegan("train", "--resume", run, "--data", tmp_path / "moved", "--max-steps", 4)
+    assert json.loads((run / "config.json").read_text())["data"] == str(tmp_path / "moved")
+    assert read_metrics(run)[-1]["step"] == 4
+
+
+def test_a_b_folder_inside_the_a_folder_is_refused(tiny_dataset, tmp_path):
+    """--data ds --data-b ds/trainB trained B's images as A's too (A: 12, B: 6), and --data X --data-b X passed."""
+    inside = cyclegan("train", "--data", tiny_dataset, "--data-b", tiny_dataset / "trainB", "--out",
+                      tmp_path / "r1", *TINY, check=False)
+    assert inside.returncode == 1 and "is inside folder A" in inside.stderr and not (tmp_path / "r1").exists()
+    same = cyclegan("train", "--data", tiny_dataset / "trainA", "--data-b", tiny_dataset / "trainA", "--out",
+                    tmp_path / "r2", *TINY, check=False)
+    assert same.returncode == 1 and "folders A and B are the same folder" in same.stderr
