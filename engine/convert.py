@@ -178,6 +178,14 @@ def decode(path: Path, channels: int) -> Decoded:
     return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0)
 
 
+ICC_SPACE = {"R": b"RGB ", "L": b"GRAY"}  # an output's mode (its first letter) and the profile space it takes
+
+
+def icc_space(profile: bytes) -> bytes:
+    """The colour space an ICC profile describes (its header's data colour space: b"RGB ", b"CMYK", b"GRAY")."""
+    return bytes(profile[16:20])
+
+
 def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> None:
     """Write one output atomically, carrying over alpha, ICC profile and EXIF where the format can."""
     array = pixels.permute(1, 2, 0).squeeze(-1).contiguous().numpy()  # already HWC in memory: no copy
@@ -187,8 +195,8 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
     params: dict = {}
     if fmt in ("JPEG", "WEBP"):
         params["quality"] = quality
-    if decoded.icc and fmt in ("JPEG", "WEBP", "PNG", "TIFF") and img.mode != "L":
-        params["icc_profile"] = decoded.icc
+    if decoded.icc and fmt in ("JPEG", "WEBP", "PNG", "TIFF") and icc_space(decoded.icc) == ICC_SPACE[img.mode[0]]:
+        params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
     encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written

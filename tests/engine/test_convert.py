@@ -63,6 +63,9 @@ def test_modes_alpha_exif_icc(model, tmp_path):
     noise(40, 20).save(src / "rotated.jpg", exif=exif)
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     noise(20, 10).save(src / "icc.jpg", icc_profile=icc)
+    header = bytes(16) + b"%s" + bytes(108)  # a profile's colour space sits at bytes 16 to 19 of its header
+    noise(20, 10, "CMYK").save(src / "cmyk_icc.jpg", icc_profile=header % b"CMYK")
+    noise(20, 10, "L").save(src / "gray_icc.png", icc_profile=header % b"GRAY")
 
     summary, _ = run(model, src, tmp_path / "out")
     assert summary.ok, summary
@@ -77,6 +80,9 @@ def test_modes_alpha_exif_icc(model, tmp_path):
     assert rotated.size == (20, 40)  # orientation applied...
     assert rotated.getexif().get(0x0112) in (None, 1)  # ...and not applied twice by viewers
     assert Image.open(out / "icc.jpg").info.get("icc_profile") == icc
+    # RGB results do not carry a CMYK or grey profile: colour-managed programs misread them, or refused them
+    assert Image.open(out / "cmyk_icc.jpg").info.get("icc_profile") is None
+    assert Image.open(out / "gray_icc.png").info.get("icc_profile") is None
 
 
 def test_grayscale_model_on_colour_input(tmp_path):

@@ -32,6 +32,8 @@ def test_16bit_is_scaled_not_clipped(tmp_path):
     path = _save(Image.fromarray(arr), tmp_path / "deep.png")
     value = np.asarray(load_image(path, 1))[0, 0]
     assert 150 < value < 160
+    dark = _save(Image.fromarray(np.full((4, 4), 200, dtype=np.uint16)), tmp_path / "dark.png")  # near black
+    assert np.asarray(load_image(dark, 1))[0, 0] == 1  # it was read as 200 of 255: 257 times too bright
 
 
 def test_alpha_is_flattened_on_white(tmp_path):
