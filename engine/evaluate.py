@@ -16,7 +16,7 @@ import numpy as np
 from .convert import Translator
 from .data import Pair, find_pairs, load_pair, match_by_name, probe_image, unreadable_reason
 from .events import Control, Stopped
-from .metrics import delta_e, psnr, ssim
+from .metrics import SSIM_SMALLEST, delta_e, psnr, ssim
 from .modelfile import LoadedModel
 
 TRUTH_SUFFIX = "_truth"
@@ -109,6 +109,10 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
             continue
         if swap:
             image, expected, source, target = expected, image, target, source
+        if min(image.shape[1:]) < SSIM_SMALLEST:  # one such pair stopped the whole evaluation, unnamed
+            result.skipped.append((source, f"{image.shape[2]}x{image.shape[1]} is too small to score (SSIM needs "
+                                           f"{SSIM_SMALLEST}x{SSIM_SMALLEST} pixels or more)"))
+            continue
         if expected.shape != image.shape:
             result.skipped.append((source, f"its truth {target} is {expected.shape[2]}x{expected.shape[1]} but the "
                                            f"input is {image.shape[2]}x{image.shape[1]}"))

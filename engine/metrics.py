@@ -27,6 +27,9 @@ def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return (g[:, None] * g[None, :])[None, None]
 
 
+SSIM_SMALLEST = 11  # px a side: the Gaussian window's size
+
+
 def ssim(output: np.ndarray, truth: np.ndarray) -> float:
     """Mean structural similarity of two uint8 HxW or HxWxC images (1.0 = identical)."""
     a = torch.from_numpy(np.array(output, dtype=np.float64))
@@ -36,7 +39,7 @@ def ssim(output: np.ndarray, truth: np.ndarray) -> float:
     a, b = a.permute(2, 0, 1)[:, None], b.permute(2, 0, 1)[:, None]  # channels as a batch of gray images
     window = _gaussian_window()
     if min(a.shape[-2:]) < window.shape[-1]:
-        raise ValueError("SSIM needs images of at least 11x11 pixels")
+        raise ValueError(f"SSIM needs images of at least {SSIM_SMALLEST}x{SSIM_SMALLEST} pixels")
     mu_a, mu_b = F.conv2d(a, window), F.conv2d(b, window)
     var_a = F.conv2d(a * a, window) - mu_a**2
     var_b = F.conv2d(b * b, window) - mu_b**2

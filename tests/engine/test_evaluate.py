@@ -80,3 +80,12 @@ def test_a_stopped_evaluation_stops_between_pairs(graded):
     with pytest.raises(Stopped):
         evaluate_pairs("demo", pairs, control=control)
     assert len(evaluate_pairs("demo", pairs, control=Control()).images) == 2
+
+
+def test_a_pair_too_small_for_ssim_is_skipped_and_named(graded):
+    """An 8x8 pair stopped the whole evaluation with "SSIM needs images of at least 11x11 pixels", unnamed."""
+    for folder in ("testA", "testA_truth"):
+        Image.new("RGB", (8, 8), "gray").save(graded / folder / "small.png")
+    report = evaluate("demo", graded / "testA", graded / "testA_truth")
+    assert len(report.images) == 2
+    assert report.skipped == [("small.png", "8x8 is too small to score (SSIM needs 11x11 pixels or more)")]
