@@ -108,14 +108,20 @@ class Plan:
 def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     """Every image's output path (mirroring the input tree) and format; inputs that cannot be used are listed."""
     check_folders(src, dst)
-    inputs = list_images(src, options.recursive)
+    unreadable: list[tuple[Path, str]] = []  # folders: counted as failed, where they were counted nowhere
+    inputs = list_images(src, options.recursive, unreadable)
     if not inputs:  # refused, not "0 converted": nothing was done, and nothing is written
+        if unreadable and unreadable[0][0] == src:
+            why = unreadable[0][1].removeprefix("this folder cannot be read")
+            raise ValueError(f"the input folder {src} cannot be read{why}")
         below = 0 if options.recursive else len(list_images(src, True))
         raise ValueError(f"the input folder {src} has no images" +
-                         (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else ""))
+                         (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else "") +
+                         (f"; {len(unreadable)} of its folders cannot be read, {unreadable[0][0]} first"
+                          if unreadable else ""))
     resolved = {p: _resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
-    jobs, refused = [], []
+    jobs, refused = [], list(unreadable)
     wanted: dict[Path, tuple[str, Path]] = {}
     for path in inputs:
         if resolved[path] is None:

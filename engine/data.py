@@ -42,12 +42,21 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".") or name.lower() in SYSTEM_FILES
 
 
-def list_images(folder: str | Path, recursive: bool = True) -> list[Path]:
-    """Image files under ``folder`` (by extension), sorted, without hidden or system files."""
+def list_images(folder: str | Path, recursive: bool = True,
+                unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Image files under ``folder`` (by extension), sorted, without hidden or system files. Folders that cannot
+    be read are added to ``unreadable`` with the reason (os.walk passes over them without a word: a folder
+    without read permission was converted as if empty, and its images counted nowhere)."""
     folder = Path(folder)
     exts = image_extensions()
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
+
+    def note(error: OSError) -> None:
+        if unreadable is not None:
+            why = (error.strerror or str(error)).lower()
+            unreadable.append((Path(error.filename or folder), f"this folder cannot be read ({why})"))
+
+    for root, dirs, files in os.walk(folder, onerror=note):
         dirs[:] = sorted(d for d in dirs if not is_hidden(d) and d.lower() not in SYSTEM_DIRS)
         found += [Path(root) / f for f in files if not is_hidden(f) and Path(f).suffix.lower() in exts]
         if not recursive:
@@ -526,11 +535,12 @@ def few_images_advice(counts: dict[str, int]) -> str | None:
 def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
     """List a side's images, dropping files that fail a header check. Fails if none are left."""
     existing_folder(folder, f"domain {side} folder")
-    files = list_images(folder)
-    bad = [(p, r) for p in files if (r := probe_image(p))]
+    unreadable: list[tuple[Path, str]] = []
+    files = list_images(folder, unreadable=unreadable)
+    bad = unreadable + [(p, r) for p in files if (r := probe_image(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
         named = first_reasons([(path.name, reason) for path, reason in bad])
-        what = f"{len(bad)} unreadable file(s) ({named})" if bad else "no images"
+        what = f"{len(bad)} unreadable file(s) or folder(s) ({named})" if bad else "no images"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

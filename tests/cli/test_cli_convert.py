@@ -89,3 +89,46 @@ def test_an_offline_download_says_so_in_one_line(tmp_path, monkeypatch):
     proc = cyclegan("models", "download", "style_monet", check=False)
     assert proc.returncode == 1 and "are you offline? Nothing was downloaded" in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "0.00B" not in proc.stderr
+
+
+def as_a_plain_user() -> list[str]:
+    """A command prefix under which permissions hold: root reads any folder, so as root the command runs without
+    the capabilities that let it (util-linux setpriv); skipped where neither is possible."""
+    import os
+    import shutil
+
+    import pytest
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("runs as root without setpriv: an unreadable folder cannot be made")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def test_an_unreadable_folder_is_named_not_passed_over(tiny_dataset, tmp_path):
+    """os.walk passes over a folder it cannot read: one without read permission was converted as if empty
+    ("1 converted, 0 failed", exit 0), and a side's unreadable folder was said to hold "no images"."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "photos"
+    write_images(src, 1)
+    write_images(src / "secret", 2)
+    (src / "secret").chmod(0)
+    try:
+        proc = subprocess.run([*as_a_plain_user(), sys.executable, "-m", "engine", "convert", "--model", "demo",
+                               "--input", str(src), "--output", str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert f"failed {src / 'secret'}: this folder cannot be read (permission denied)" in proc.stderr
+        assert "1 converted" in proc.stdout and "1 failed" in proc.stdout
+        (tiny_dataset / "trainB").chmod(0)
+        proc = subprocess.run([*as_a_plain_user(), sys.executable, "-m", "engine", "train", "--data",
+                               str(tiny_dataset), "--out", str(tmp_path / "run"), *map(str, TINY)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 1
+        assert "trainB: this folder cannot be read (permission denied)" in proc.stderr, proc.stderr
+    finally:
+        (src / "secret").chmod(0o755)
+        (tiny_dataset / "trainB").chmod(0o755)
