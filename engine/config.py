@@ -145,6 +145,13 @@ class ModelConfig:
         """Height and width the generator needs to be divisible by."""
         return {"unet_256": 256, "unet_128": 128}.get(self.generator, 4)
 
+    @property
+    def smallest_side(self) -> int:
+        """The fewest pixels a side the networks take: each of the discriminator's strided layers halves, its two
+        last 4x4 convolutions take a pixel each and their instance norm needs more than one value (3 * 2^layers:
+        24 for 70x70 patches), and the generator needs its multiple."""
+        return max(self.size_multiple, 3 * 2 ** self.d_layers)
+
     def validate(self) -> None:
         """Raise ValueError for an architecture outside the declared bounds (before anything is built)."""
         raise_problems(check_fields(self))
@@ -229,7 +236,7 @@ class TrainConfig:
             problems.append("epochs + epochs-decay must be at least 1")
         if self.compile == "on" and not can_compile():
             problems.append(NO_COMPILE_HERE)
-        smallest = 3 * 2 ** self.model.d_layers  # each strided layer halves; the two last 4x4 convs take 1 px each
+        smallest = 3 * 2 ** self.model.d_layers  # (ModelConfig.smallest_side)
         if self.preprocess != "none" and self.crop_size < smallest:
             problems.append(f"d-layers {self.model.d_layers} needs crops of at least {smallest} px, "
                             f"got {self.crop_size}")

@@ -271,13 +271,14 @@ class FloorToMultiple(torch.nn.Module):
 
 
 def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, train: bool = True,
-                   multiple: int = 4):
+                   multiple: int = 4, smallest: int = 4):
     """The torchvision v2 pipeline: PIL image (or a CxHxW tensor) in, float tensor in [-1, 1] out.
 
     ``resize_and_crop`` scales the shorter side to ``load_size`` (keeping the aspect ratio,
     unlike the reference code's square resize) and then crops ``crop_size`` squares.
     ``crop`` crops without resizing (upscaling only images smaller than the crop); ``none``
-    only rounds the size down to a ``multiple`` the generator needs (4, or 256 for unet_256).
+    only rounds the size down to a ``multiple`` the generator needs (4, or 256 for unet_256), after upscaling
+    a picture whose shorter side is below ``smallest`` (what the networks take).
     A pair stacked along the channels goes through as one image: one crop, one flip.
     """
     T = transforms()
@@ -288,7 +289,7 @@ def make_transform(preprocess: str, load_size: int, crop_size: int, flip: bool, 
         steps.append(AtLeast(crop_size))
         steps.append(T.RandomCrop(crop_size) if train else T.CenterCrop(crop_size))
     elif preprocess == "none":
-        steps.append(AtLeast(multiple))
+        steps.append(AtLeast(max(multiple, smallest)))
         steps.append(FloorToMultiple(multiple))
     else:
         raise ValueError(f"unknown preprocess {preprocess!r}")

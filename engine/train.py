@@ -191,7 +191,8 @@ class Trainer:
     def _dataset(self):
         """The training data the method asks for: two unpaired folders, or pairs."""
         c = self.config
-        transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple)
+        transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple,
+                                   smallest=c.model.smallest_side)
         if self.model_class.paired:
             found = find_pairs(c.data, c.data_b or None)
             self._set_aside = list(found.unreadable)
@@ -215,13 +216,16 @@ class Trainer:
                     raise ValueError(f"preprocess none keeps each picture's size, and domain {side} has pictures "
                                      f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
                                      f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")
-        if c.preprocess == "crop":  # it upscales a picture smaller than the crop, which was done unsaid
-            small = [(p, size) for p in files_a + files_b if min(size := header_size(p)) < c.crop_size]
+        if c.preprocess in ("crop", "none"):  # a picture smaller than the crop, or than the networks take, is
+            # upscaled, which was done unsaid (crop), or not done at all (none: a 4x4 picture stopped the run when drawn)
+            least = c.crop_size if c.preprocess == "crop" else c.model.smallest_side
+            small = [(p, size) for p in files_a + files_b if min(size := header_size(p)) < least]
             if small:
                 path, (w, h) = small[0]
-                self.messages.append(Message("warning", f"{len(small)} picture(s) are smaller than the {c.crop_size} "
-                                                        f"px crop and are enlarged to it (such as {path.name}, {w}x{h})"
-                                                        ": a smaller crop size keeps their detail"))
+                what = f"the {least} px crop" if c.preprocess == "crop" else f"the {least} px the networks take"
+                advice = "a smaller crop size keeps their detail" if c.preprocess == "crop" else "so they are blurred"
+                self.messages.append(Message("warning", f"{len(small)} picture(s) are smaller than {what} and are "
+                                                        f"enlarged to it (such as {path.name}, {w}x{h}): {advice}"))
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 
     def _check_run_outside_the_data(self) -> None:

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from engine import read_metrics
 
@@ -216,3 +217,15 @@ def test_a_b_folder_inside_the_a_folder_is_refused(tiny_dataset, tmp_path):
     same = cyclegan("train", "--data", tiny_dataset / "trainA", "--data-b", tiny_dataset / "trainA", "--out",
                     tmp_path / "r2", *TINY, check=False)
     assert same.returncode == 1 and "folders A and B are the same folder" in same.stderr
+
+
+def test_preprocess_none_enlarges_a_picture_too_small_for_the_networks(tiny_dataset, tmp_path):
+    """A 4x4 or 1x300 picture stopped a --preprocess none run when it was drawn, with torch's "Expected more than
+    1 value per channel" or "Padding size should be less than ...", hours in on a large dataset."""
+    Image.new("RGB", (4, 4), "red").save(tiny_dataset / "trainA" / "tiny.png")
+    Image.new("RGB", (1, 300), "blue").save(tiny_dataset / "trainB" / "thin.png")
+    run = tmp_path / "run"
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--preprocess", "none", "--steps", 12,
+                    "--seed", 3)
+    assert "picture(s) are smaller than the 24 px the networks take and are enlarged to it" in proc.stderr
+    assert read_metrics(run)[-1]["step"] == 12
