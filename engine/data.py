@@ -542,6 +542,7 @@ def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, 
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
         named = first_reasons([(path.name, reason) for path, reason in bad])
-        what = f"{len(bad)} unreadable file(s) or folder(s) ({named})" if bad else "no images"
+        kinds = "file(s) or folder(s)" if unreadable else "file(s)"
+        what = f"{len(bad)} unreadable {kinds} ({named})" if bad else "no images"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad
