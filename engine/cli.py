@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
@@ -370,8 +371,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .modelfile import (ModelFileError, check_export_targets, export_model, export_onnx, export_torchscript,
                             learnt_direction, load_model, save_model)
 
+    targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
+    new = [Path(t) for t in targets if not Path(t).exists()]  # what a failure part-way removes again (nothing else)
     try:
-        targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
         check_export_targets(args.run, targets, replace=args.replace)
         path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half)
         loaded = load_model(path)
@@ -382,6 +384,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.safetensors:
             save_model(args.safetensors, loaded.generator, loaded.metadata)
     except (ModelFileError, OSError) as exc:
+        for written in new:  # all or nothing: a rerun met "already exists" for the copies made before the failure
+            written.unlink(missing_ok=True)
         raise CommandError(str(exc)) from None
     meta = loaded.metadata
     print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,6 +267,11 @@ def check_export_targets(run_dir: str | Path, targets: list[str | Path], replace
             raise ModelFileError(f"{target} is a folder; give a file name")
         if path.exists() and not replace:
             raise ModelFileError(f"{target} already exists; choose another name, or add --replace to write over it")
+        folder = next((f for f in path.parents if f.exists()), None)  # where it, or its first new folder, goes
+        if folder is not None and (not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK)):
+            # it failed after the copies before it were written, naming its own temporary file
+            raise ModelFileError(f"cannot write {target}: {folder} is "
+                                 f"{'not a folder' if not folder.is_dir() else 'not writable'}")
 
 
 def export_model(run_dir: str | Path, direction: str, out: str | Path, half: bool = False) -> Path:

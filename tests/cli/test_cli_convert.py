@@ -132,3 +132,24 @@ def test_an_unreadable_folder_is_named_not_passed_over(tiny_dataset, tmp_path):
     finally:
         (src / "secret").chmod(0o755)
         (tiny_dataset / "trainB").chmod(0o755)
+
+
+def test_an_export_writes_all_its_copies_or_none(tiny_dataset, tmp_path):
+    """--out was written, then the TorchScript copy failed in a read-only folder, naming its temporary file; the
+    rerun then met "already exists" for the copy that had been made."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        proc = subprocess.run([*as_a_plain_user(), sys.executable, "-m", "engine", "export", "--run", str(run),
+                               "--out", str(tmp_path / "m.pt"), "--torchscript", str(locked / "m.ts")],
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 1 and f"cannot write {locked / 'm.ts'}: {locked} is not writable" in proc.stderr
+    assert not (tmp_path / "m.pt").exists() and list(locked.iterdir()) == []
