@@ -228,7 +228,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"resuming from {trainer.rundir.relative(trainer.resumed_from)} (step {trainer.step})",
                   file=sys.stderr)
     else:
-        base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
+        try:
+            base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
         method = getattr(args, "method", None)
         preset = args.preset or (None if args.config else METHOD_DEFAULTS.get(method or "cyclegan"))
         if preset:

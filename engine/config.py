@@ -217,6 +217,9 @@ class TrainConfig:
         problems = check_fields(self) + check_fields(self.model)
         if problems:  # the rules below assume well-typed values
             raise_problems(problems)
+        for side, name in (("a", self.name_a), ("b", self.name_b)):
+            if not name.strip():  # a model then read " → " wherever it was shown
+                problems.append(f"name-{side} cannot be empty: it names the side in the app and in model files")
         multiple = self.model.size_multiple
         if self.crop_size % multiple and self.preprocess != "none":
             problems.append(f"crop size must be a multiple of {multiple}"
@@ -365,10 +368,22 @@ def save_json(config: Any, path: str | Path) -> None:
     atomic_write_text(Path(path), json.dumps(to_dict(config), indent=2) + "\n")
 
 
+CONFIG_BYTES = 1 << 20  # a settings file is a few kB; more is another kind of file (or /dev/zero, read until full)
+
+
 def load_json(cls: type[T], path: str | Path) -> T:
-    """Read a config written by :func:`save_json`."""
+    """Read a config written by :func:`save_json` (or by hand: a byte-order mark, as Notepad writes, is fine)."""
+    with open(path, "rb") as f:  # a pipe too: --config <(...)
+        raw = f.read(CONFIG_BYTES + 1)
+    if len(raw) > CONFIG_BYTES:
+        raise ValueError(f"{path} is not a settings file: it is larger than {CONFIG_BYTES >> 20} MB")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # a checkpoint, a JPEG, a Latin-1 file: it was shown bare, unnamed
+        raise ValueError(f"{path} is not a settings file: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                         f"{exc.start})") from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON: {exc}") from None
     return from_dict(cls, data)

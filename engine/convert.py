@@ -76,8 +76,9 @@ def _resolve(path: Path) -> Path | None:
 
 def check_folders(src: Path, dst: Path) -> None:
     """Refuse folder choices that could destroy or recurse into the inputs."""
-    if not src.is_dir():
-        raise ValueError(f"input folder {src} does not exist")
+    if not src.is_dir():  # a file was said not to exist
+        raise ValueError(f"input folder {src} is a file; give the folder that holds the images, or convert the "
+                         "file's folder" if src.exists() else f"input folder {src} does not exist")
     s, d = _resolve(src), _resolve(dst)
     if s is None or d is None:
         raise ValueError(f"{src if s is None else dst} is a symbolic link that loops back on itself")

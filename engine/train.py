@@ -461,7 +461,11 @@ class Trainer:
         try:
             notes = self._prepare_run_dir()
             if self.is_main:
-                handler = _QuietFileHandler(self.rundir.log, encoding="utf-8")
+                try:
+                    handler = _QuietFileHandler(self.rundir.log, encoding="utf-8")
+                except OSError as exc:  # log.txt a folder, or unwritable: a traceback, printed three times
+                    raise RunWriteError(f"cannot write the run's log {self.rundir.log}: "
+                                        f"{(exc.strerror or str(exc)).lower()}; nothing was trained") from None
                 handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
                 logging.getLogger("engine").addHandler(handler)
                 logging.getLogger("engine").setLevel(logging.INFO)
@@ -497,14 +501,16 @@ class Trainer:
                                        f"and batch size {self.config.batch_size}: try a smaller crop size or "
                                        f"batch size, or another device; {self._kept()}", str(self.run_dir))
         except Exception as exc:  # reported, not raised: the front ends show it
-            log.exception("training failed")
+            if handler:  # the traceback for log.txt (with none open, Python printed it on stderr)
+                log.exception("training failed")
             said = original_message(exc)
             reason = f"{said if isinstance(exc, NoReadableImage) else f'{type(exc).__name__}: {said}'}; {self._kept()}"
             if is_disk_full(exc):
                 reason = str(self._write_failed("writing the run", exc))
             result = Failed(self.step, reason, str(self.run_dir))
         if isinstance(result, Failed):
-            log.error(result.reason)
+            if handler:  # for log.txt; with no log open the front end alone says it (it was printed twice)
+                log.error(result.reason)
         else:
             log.info("finished at step %d (%s) after %.1f s, %d steps", result.step,
                      "stopped" if result.stopped else "complete", result.seconds, self.step - start_step)

@@ -131,7 +131,16 @@ def test_a_run_folder_that_cannot_be_made_is_one_line_not_a_traceback(tiny_datas
     proc = cyclegan("train", "--data", tiny_dataset, "--out", blocker / "run", *TINY, "--max-steps", 1, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "training failed" not in proc.stderr
     assert f"cannot write in the run folder {blocker / 'run'}: not a directory; nothing was trained" in proc.stderr
+    assert proc.stderr.count("cannot write in the run folder") == 1  # it was printed twice, once bare
     assert blocker.read_text() == "mine"
+    # a run whose log.txt became a folder: a traceback printed three times
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1)
+    (run / "log.txt").unlink()
+    (run / "log.txt").mkdir()
+    proc = cyclegan("train", "--resume", run, "--max-steps", 2, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.count(f"cannot write the run's log {run / 'log.txt'}: is a directory; nothing was trained") == 1
 
 
 def test_refuses_to_overwrite_a_run(tiny_dataset, tmp_path):
@@ -229,3 +238,28 @@ def test_preprocess_none_enlarges_a_picture_too_small_for_the_networks(tiny_data
                     "--seed", 3)
     assert "picture(s) are smaller than the 24 px the networks take and are enlarged to it" in proc.stderr
     assert read_metrics(run)[-1]["step"] == 12
+
+
+def test_a_settings_file_with_a_bom_loads_and_other_files_are_named(tiny_dataset, tmp_path):
+    """A checkpoint, a JPEG or a Latin-1 file given as --config printed "UnicodeDecodeError: 'utf-8' codec can't
+    decode byte 0x80 in position 64" without naming it; Notepad's byte-order mark was refused; /dev/zero was read
+    until memory ran out."""
+    config = tmp_path / "notepad.json"
+    config.write_bytes(b"\xef\xbb\xbf" + json.dumps({"max_steps": 1}).encode())
+    cyclegan("train", "--config", config, "--data", tiny_dataset, "--out", tmp_path / "run", *TINY)
+    assert read_metrics(tmp_path / "run")[-1]["step"] == 1
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"name_a": "caf\xe9"}'.encode("latin-1"))
+    proc = cyclegan("train", "--config", latin, "--data", tiny_dataset, "--out", tmp_path / "r2", check=False)
+    assert proc.returncode == 1 and f"{latin} is not a settings file: not UTF-8 text (byte 0xe9 at 15)" in proc.stderr
+    assert "ValueError" not in proc.stderr
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * (2 << 20))
+    proc = cyclegan("train", "--config", huge, "--data", tiny_dataset, "--out", tmp_path / "r3", check=False)
+    assert proc.returncode == 1 and "is not a settings file: it is larger than 1 MB" in proc.stderr
+    assert not (tmp_path / "r2").exists() and not (tmp_path / "r3").exists()
+
+
+def test_an_empty_side_name_is_refused(tiny_dataset, tmp_path):
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", "--name-a", " ", check=False)
+    assert proc.returncode == 1 and "name-a cannot be empty" in proc.stderr and not (tmp_path / "run").exists()

@@ -234,6 +234,8 @@ def test_refuses_unsafe_folders(model, tmp_path):
         run(model, src, tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         run(model, tmp_path / "nope", tmp_path / "out")
+    with pytest.raises(ValueError, match="x.png is a file; give the folder"):  # it was said not to exist
+        run(model, src / "x.png", tmp_path / "out")
     assert Image.open(src / "x.png").size == (8, 8)
 
 
