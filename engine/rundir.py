@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fileio import atomic_write_text, lock_file, remove_stale_temp_files, unlock_file
+from .fileio import atomic_write_bytes, atomic_write_text, lock_file, remove_stale_temp_files, unlock_file
 from .safeload import UnreadableFile, load_weights_only
 
 CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
@@ -64,6 +64,10 @@ class RunDir:
     @property
     def discarded_metrics(self) -> Path:
         return self.path / "metrics.discarded.jsonl"
+
+    @property
+    def damaged_metrics(self) -> Path:
+        return self.path / "metrics.damaged.txt"
 
     @property
     def log(self) -> Path:
@@ -143,7 +147,7 @@ def delete_run(path: str | Path) -> list[str]:
     try:
         clean_stale_temp_files(run)
         for file in [*run.checkpoint_candidates(), *run.sample_grids(), run.log, run.discarded_metrics,
-                     run.metrics, run.config]:
+                     run.damaged_metrics, run.metrics, run.config]:
             file.unlink(missing_ok=True)
     finally:
         lock.release()
@@ -156,7 +160,8 @@ def delete_run(path: str | Path) -> list[str]:
 
 def clean_stale_temp_files(run: RunDir) -> list[Path]:
     """Remove the temp files that a killed save of this run left, and nothing else."""
-    removed = remove_stale_temp_files(run.path, {run.config.name, run.metrics.name, run.discarded_metrics.name})
+    removed = remove_stale_temp_files(run.path, {run.config.name, run.metrics.name, run.discarded_metrics.name,
+                                                 run.damaged_metrics.name})
     removed += remove_stale_temp_files(run.checkpoints, lambda n: n == run.latest.name or bool(NUMBERED.fullmatch(n)))
     removed += remove_stale_temp_files(run.samples, lambda n: bool(NUMBERED.fullmatch(n)))
     return removed
@@ -218,10 +223,14 @@ def rewind_metrics(run: RunDir, step: int) -> list[str]:
     keep = [r for r in report.rows if r["step"] <= step]
     later = [r for r in report.rows if r["step"] > step]
     notes = []
-    if report.damaged:
+    if report.damaged:  # kept as they were, in a file of their own: they were deleted, whatever they held
+        text = run.metrics.read_text(encoding="utf-8", errors="surrogateescape").splitlines()  # numbered as read
+        removed = "".join(f"{text[n - 1]}\n" for n in report.damaged).encode("utf-8", "surrogateescape")
+        before = run.damaged_metrics.read_bytes() if run.damaged_metrics.exists() else b""
+        atomic_write_bytes(run.damaged_metrics, before + removed)
         lines = ", ".join(map(str, report.damaged[:5])) + (" ..." if len(report.damaged) > 5 else "")
-        notes.append(f"metrics.jsonl: removed {len(report.damaged)} damaged line(s) (line {lines}; cut short by "
-                     "a crash or a full disk)")
+        notes.append(f"metrics.jsonl: {len(report.damaged)} damaged line(s) (line {lines}; cut short by a crash "
+                     f"or a full disk, or edited) were moved to {run.damaged_metrics.name}")
     if later:
         existing = run.discarded_metrics.read_text(encoding="utf-8") if run.discarded_metrics.exists() else ""
         atomic_write_text(run.discarded_metrics, existing + "".join(json.dumps(r) + "\n" for r in later))

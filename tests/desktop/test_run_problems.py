@@ -39,7 +39,7 @@ def test_a_damaged_checkpoint_is_named_and_an_older_one_used(qtbot, window, tiny
     notice = page.notice.text()
     assert "Resuming from checkpoints/step_00000004.pt (step 4); skipped newer: latest.pt is damaged" in notice
     assert notice.startswith("Few images (A: 5, B: 4)")  # each line a sentence of its own, capitalised
-    assert "removed 1 damaged line(s)" in notice
+    assert "1 damaged line(s)" in notice and "moved to metrics.damaged.txt" in notice
     assert "Finished at step 6" in page.status.text() and not page.error.text()
 
 

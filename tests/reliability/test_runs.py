@@ -147,9 +147,18 @@ def test_a_torn_metrics_line_does_not_block_resume(tiny_dataset, tmp_path):
     with open(run.metrics, "a") as fh:
         fh.write('{"step": 80, "epo')  # the disk filled during a log write
     proc = cyclegan("train", "--resume", run.path, "--max-steps", 5)
-    assert "removed 1 damaged line(s) (line 4" in proc.stderr
+    assert "1 damaged line(s) (line 4; cut short by a crash or a full disk, or edited) were moved to " \
+           "metrics.damaged.txt" in proc.stderr
     assert [r["step"] for r in read_metrics(run.path)] == [1, 2, 3, 4, 5]
     assert all(json.loads(line) for line in run.metrics.read_text().splitlines())
+    assert run.damaged_metrics.read_text() == '{"step": 80, "epo\n'  # kept, not deleted
+    # a line edited by hand in the middle, bytes that are not UTF-8: kept as they were
+    lines = run.metrics.read_bytes().split(b"\n")
+    lines[1] = b"\xff\xfe not json"
+    run.metrics.write_bytes(b"\n".join(lines))
+    cyclegan("train", "--resume", run.path, "--max-steps", 6)
+    assert run.damaged_metrics.read_bytes() == b'{"step": 80, "epo\n\xff\xfe not json\n'
+    assert [r["step"] for r in read_metrics(run.path)] == [1, 3, 4, 5, 6]
 
 
 # ---------------------------------------------------------------------- kill -9
