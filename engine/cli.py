@@ -492,7 +492,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             info = describe(path)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-    elif path.is_file():
+    elif path.exists():  # a file, or something else its loader names (a FIFO was said not to exist)
         from .modelfile import read_metadata
 
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import pickle
 import re
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ def load_weights_only(path: str | Path) -> Any:
     import torch
 
     path = Path(path)
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO named model.pt waited for a writer forever
+        raise UnreadableFile(path, "not a regular file")
     with open(path, "rb") as fh:  # FileNotFoundError as it is
         head = fh.read(512)
     if head and not head.startswith((b"PK", b"\x80")):  # a PyTorch file is a zip, or (before 1.6) a pickle

@@ -56,6 +56,8 @@ def hostile_files(tmp_path) -> dict:
     with zipfile.ZipFile(tmp_path / "other_zip.pth", "w") as archive:  # was "damaged ([enforce fail at inline_...)"
         archive.writestr("notes.txt", "not a model")
     files["other_zip.pth"] = tmp_path / "other_zip.pth"
+    os.mkfifo(tmp_path / "fifo.pt")  # no writer: opened, it waited for one forever
+    files["fifo.pt"] = tmp_path / "fifo.pt"
     return files
 
 
@@ -72,6 +74,7 @@ EXPECTED = {
     "raw_pickle.pt": "not a readable model file: not a file of this kind",
     "text.pt": "not a readable model file: not a PyTorch file (it is text)",
     "other_zip.pth": "not a readable model file: a zip archive, but not a PyTorch file",
+    "fifo.pt": "not a readable model file: not a regular file",
 }
 
 
