@@ -87,7 +87,10 @@ def main() -> None:
     dialog.name_a.setText("photo")
     dialog.name_b.setText("golden hour")
     dialog.root.set_path(str(data))
-    dialog.try_accept()
+    dialog.try_accept()  # its images are checked off the GUI thread
+    wait_until(app, lambda: dialog.checking is None, 30, "the new dataset's check")
+    if dialog.entry is None:
+        raise SystemExit(f"the dataset was not added: {dialog.error.text()}")
     window.datasets.refresh("golden-hour")
     window.datasets.datasets_changed.emit()
     window.tabs.setCurrentWidget(window.datasets)
