@@ -33,8 +33,8 @@ class AddDatasetDialog(QDialog):
         self.name_a, self.name_b = QLineEdit("A"), QLineEdit("B")
         self.name_a.setPlaceholderText("e.g. horse")
         self.name_b.setPlaceholderText("e.g. zebra")
-        self.use_root = QRadioButton("One folder holding trainA/ and trainB/ (and testA/ testB/), or train/ of "
-                                     "side-by-side pairs")
+        self.use_root = QRadioButton("One folder with trainA/ and trainB/, or train/ of side-by-side pairs")
+        self.use_root.setToolTip("Test folders beside them (testA/ testB/, or test/) are found too")
         self.use_pair = QRadioButton("Two folders of images, A and B")
         self.use_root.setChecked(True)
         group = QButtonGroup(self)
