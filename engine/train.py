@@ -182,6 +182,8 @@ class Trainer:
             use_cuda = torch.cuda.is_available() and want in ("auto", "cuda") or want.startswith("cuda")
             if not dist.is_initialized():
                 dist.init_process_group("nccl" if use_cuda else "gloo")
+            # the ranks agree on stopping through the CPU (gloo): a flag on the GPU cost a device sync every step
+            self._stop_group = dist.new_group(backend="gloo")
             if use_cuda:
                 torch.cuda.set_device(local)
                 return torch.device("cuda", local)
@@ -570,11 +572,11 @@ class Trainer:
         """Stop here if asked (raising Stopped), every rank at the same step: torchrun passes a signal on to
         every rank, which each got at its own step, and a rank that stopped a step early left the others
         waiting in that step's gradient all-reduce till torchrun killed them, unsaved."""
-        if self.world_size == 1:
+        if not self.distributed:
             control.checkpoint()
             return
-        asked = torch.tensor([float(control.stopped)], device=self.device)
-        dist.all_reduce(asked, op=dist.ReduceOp.MAX)
+        asked = torch.tensor([float(control.stopped)])
+        dist.all_reduce(asked, op=dist.ReduceOp.MAX, group=self._stop_group)
         if asked.item():
             raise Stopped()
 
