@@ -12,7 +12,7 @@ from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
 from desktop.widgets.layout import scrolled
-from desktop.workers import stop_all
+from desktop.workers import ask_all_to_stop, stop_all
 from engine import __version__
 from engine.library import Library
 
@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.save_state()
+        ask_all_to_stop()  # all at once: a copy was told to stop only after training's wait of up to 30 s
         self.train.shutdown()
         self.convert.shutdown()
         stop_all()  # checks, copies, evaluations: one destroyed while it ran aborted the process

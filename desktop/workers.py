@@ -206,13 +206,17 @@ def track(worker: QThread) -> None:
     worker.finished.connect(lambda: _running.discard(worker))
 
 
-def stop_all() -> None:
-    """Stop the jobs that can stop (those with a ``control``) and wait for every one still running."""
-    running = [w for w in _running if w.isRunning()]
-    for worker in running:
-        if getattr(worker, "control", None) is not None:
+def ask_all_to_stop() -> None:
+    """Tell the jobs that can stop (those with a ``control``) to stop, without waiting for them."""
+    for worker in list(_running):
+        if worker.isRunning() and getattr(worker, "control", None) is not None:
             worker.control.stop()
-    for worker in running:
+
+
+def stop_all() -> None:
+    """Stop the jobs that can stop and wait for every one still running."""
+    ask_all_to_stop()
+    for worker in [w for w in _running if w.isRunning()]:
         worker.wait()
 
 

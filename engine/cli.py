@@ -261,7 +261,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         caught.append(signum)
         control.stop()
 
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    # not where it is ignored: nohup ignores SIGHUP so that a closed terminal leaves the run going
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
     shown = _WarningsAboveTheBar()
@@ -375,7 +376,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                             learnt_direction, load_model, save_model)
 
     targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
-    new = [Path(t) for t in targets if not Path(t).exists()]  # what a failure part-way removes again (nothing else)
+    # what a failure part-way removes again, and nothing else (lexists: exists() raises in a folder it cannot search)
+    new = [Path(t) for t in targets if not os.path.lexists(t)]
+    done = False
     try:
         check_export_targets(args.run, targets, replace=args.replace)
         path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half)
@@ -386,10 +389,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             export_onnx(loaded, args.onnx)
         if args.safetensors:
             save_model(args.safetensors, loaded.generator, loaded.metadata)
+        done = True
     except (ModelFileError, OSError) as exc:
-        for written in new:  # all or nothing: a rerun met "already exists" for the copies made before the failure
-            written.unlink(missing_ok=True)
         raise CommandError(str(exc)) from None
+    finally:  # all or nothing, whatever stopped it (an exporter's error, Ctrl-C): a rerun met "already exists"
+        if not done:
+            for written in new:
+                written.unlink(missing_ok=True)
     meta = loaded.metadata
     print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
     return 0

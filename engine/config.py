@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 import sys
 import types
@@ -266,7 +267,8 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
     for key in ("data", "data_b"):
         if key in overrides and (stored := getattr(config, key)):
             given = Path(overrides[key]).resolve()
-            if given == Path(stored).resolve() or not Path(stored).exists():
+            if not Path(stored).exists() or given == Path(stored).resolve() or (
+                    given.exists() and os.path.samefile(given, stored)):  # a case-insensitive disk: ~/DS is ~/ds
                 accepted[key] = str(given)
     refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted)
     if refused:

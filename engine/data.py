@@ -67,7 +67,9 @@ def list_images(folder: str | Path, recursive: bool = True,
 def to_8bit(img: Image.Image) -> Image.Image:
     """Scale high-bit-depth modes to 8 bits instead of letting Pillow clip them at 255."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        sixteen = img.mode != "I"  # 16 bits whatever the values: a dark picture's read 257 times too bright
+        # 16 bits whatever the values (a dark picture was read 257 times too bright); Pillow 10.0 opens 16-bit PNG
+        # as "I", and a PNG holds no 32-bit grey
+        sixteen = img.mode != "I" or img.format == "PNG"
         img = img.convert("I")
         scale = 1 / 257 if sixteen or img.getextrema()[1] > 255 else 1.0  # "I" (32-bit) says no range: its values
         return img.point(lambda v: v * scale + 0.5).convert("L")  # rounded: 200 of 65535 is 1, not 0
@@ -229,7 +231,7 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     if data_b:
         a, b = Path(data), Path(data_b)
         if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)
-            if a.resolve() == b.resolve():
+            if a.resolve() == b.resolve() or os.path.samefile(a, b):  # samefile: a case-insensitive disk too
                 raise ValueError(f"folders A and B are the same folder, {a}: give a folder of each side's images")
             for inner, outer, names in ((b, a, ("B", "A")), (a, b, ("A", "B"))):
                 if inner.resolve().is_relative_to(outer.resolve()):  # read as the outer side's too (sub-folders count)
@@ -533,12 +535,19 @@ def few_images_advice(counts: dict[str, int]) -> str | None:
             "learn what the photos show rather than the change")
 
 
-def check_folder(folder: Path, side: str) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """List a side's images, dropping files that fail a header check. Fails if none are left."""
+def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """List a side's images, dropping files that fail a header check. Fails if none are left. ``control``
+    (an :class:`engine.events.Control`) stops it between two files: thousands of headers take seconds."""
     existing_folder(folder, f"domain {side} folder")
     unreadable: list[tuple[Path, str]] = []
     files = list_images(folder, unreadable=unreadable)
-    bad = unreadable + [(p, r) for p in files if (r := probe_image(p))]
+
+    def probed(path: Path) -> str | None:
+        if control is not None:
+            control.checkpoint()
+        return probe_image(path)
+
+    bad = unreadable + [(p, r) for p in files if (r := probed(p))]
     good = [p for p in files if p not in {b for b, _ in bad}]
     if not good:
         named = first_reasons([(path.name, reason) for path, reason in bad])

@@ -131,9 +131,10 @@ class Library:
         return self.register(self.check_dataset(name, folder_a, folder_b, name_a, name_b))
 
     def check_dataset(self, name: str, folder_a: str | Path, folder_b: str | Path | None = None,
-                      name_a: str = "A", name_b: str = "B") -> DatasetEntry:
+                      name_a: str = "A", name_b: str = "B", control: Control | None = None) -> DatasetEntry:
         """The entry :meth:`add_dataset` would register, or why not; nothing is written. It reads every file's
-        header (seconds for thousands of images), so the app calls it off the GUI thread."""
+        header (seconds for thousands of images), so the app calls it off the GUI thread, with a ``control``
+        that stops it (Stopped) when the app closes."""
         name = name.strip()
         if not name:
             raise ValueError("give the dataset a name")
@@ -151,8 +152,8 @@ class Library:
             if aligned is None:
                 raise
             return aligned
-        check_folder(folders.a, "A")
-        check_folder(folders.b, "B")
+        check_folder(folders.a, "A", control)
+        check_folder(folders.b, "B", control)
         return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
                             str(folders.test_b.resolve()) if folders.test_b else "")

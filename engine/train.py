@@ -503,7 +503,7 @@ class Trainer:
                                        f"and batch size {self.config.batch_size}: try a smaller crop size or "
                                        f"batch size, or another device; {self._kept()}", str(self.run_dir))
         except Exception as exc:  # reported, not raised: the front ends show it
-            if handler:  # the traceback for log.txt (with none open, Python printed it on stderr)
+            if handler or not self.is_main:  # for log.txt; rank 0 with none open says it once, the others here
                 log.exception("training failed")
             said = original_message(exc)
             reason = f"{said if isinstance(exc, NoReadableImage) else f'{type(exc).__name__}: {said}'}; {self._kept()}"

@@ -108,11 +108,11 @@ class AddDatasetDialog(QDialog):
             self._say(missing)
             return
         worker = CallWorker(self.library.check_dataset, self.name.text(), *folders, self.name_a.text(),
-                            self.name_b.text(), parent=self.parent())  # outlives a cancelled dialog
+                            self.name_b.text(), parent=self.parent(), stoppable=True)  # outlives a cancelled dialog
         worker.done.connect(self._checked)
         worker.failed.connect(self._refused)
         self.checking = worker
-        self.add_button.setEnabled(False)
+        self._lock_fields(True)  # what is checked is what was there at the click: an edit meanwhile was not taken
         self.status.setText("Checking the images…")
         self.status.show()
         worker.start()
@@ -127,15 +127,26 @@ class AddDatasetDialog(QDialog):
             self.accept()
 
     def _refused(self, message: str) -> None:
-        if self._finish_check():
+        stopped = self.checking is not None and self.checking.stopped  # the app is closing: no news
+        if self._finish_check() and not stopped:
             self._say(message)
 
     def _finish_check(self) -> bool:
         """Whether the check's result is still wanted (the dialog was not cancelled meanwhile)."""
         self.checking = None
         self.status.hide()
-        self.add_button.setEnabled(True)
+        self._lock_fields(False)
         return not self.cancelled
+
+    def _lock_fields(self, locked: bool) -> None:
+        for widget in (self.name, self.name_a, self.name_b, self.use_root, self.use_pair, self.copy,
+                       self.add_button):
+            widget.setEnabled(not locked)
+        if locked:
+            for field in (self.root, self.folder_a, self.folder_b):
+                field.setEnabled(False)
+        else:
+            self._sync()
 
     def _say(self, text: str) -> None:
         self.error.setText(sentence(text))

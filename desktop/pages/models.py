@@ -75,10 +75,10 @@ def describe(meta: dict) -> str:
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
 
-def cleaned_note(asked: str, written: str | Path) -> str:
-    """Why the file is not named as asked, if it is not: "../../escape" became _.._escape.pt unsaid."""
+def cleaned_note(asked: str, written: str | Path, is_run: bool = False) -> str:
+    """Why the file (or run folder) is not named as asked, if it is not: "../../escape" became _.._escape.pt unsaid."""
     path = Path(written)
-    if (path.stem if path.suffix == ".pt" else path.name) == asked.strip():
+    if (path.name if is_run else path.stem) == asked.strip():
         return ""
     return (f" (not “{asked.strip()}”: a file name holds none of / \\ : * ? \" < > |, no dot or space at either "
             f"end, and at most {NAME_LENGTH} characters)")
@@ -365,7 +365,8 @@ class ModelsPage(QWidget):
                 self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
             self.refresh(str(target))
-            self.message.setText(f"Renamed to {target.name if is_run else target.stem}{cleaned_note(name, target)}.")
+            self.message.setText(f"Renamed to {target.name if is_run else target.stem}"
+                                 f"{cleaned_note(name, target, is_run)}.")
             self.renamed.emit(str(path), str(target))
             self.models_changed.emit()
 

@@ -566,6 +566,7 @@ class TrainPage(QWidget):
             self.worker.control.stop()
             self.worker.wait(timeout_ms)
         if self._estimating is not None:
+            self._estimating.control.stop()  # between two steps: it waited for every one left
             self._estimating.wait(timeout_ms)
 
     # ------------------------------------------------------- event slots

@@ -153,3 +153,20 @@ def test_an_export_writes_all_its_copies_or_none(tiny_dataset, tmp_path):
         locked.chmod(0o755)
     assert proc.returncode == 1 and f"cannot write {locked / 'm.ts'}: {locked} is not writable" in proc.stderr
     assert not (tmp_path / "m.pt").exists() and list(locked.iterdir()) == []
+
+
+def test_an_export_stopped_by_any_error_removes_the_copies_it_made(tiny_dataset, tmp_path, monkeypatch):
+    """Only OSError and ModelFileError rolled back: an exporter's own error (or Ctrl-C) left --out behind."""
+    import engine.modelfile
+
+    run = tmp_path / "run"
+    cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1)
+
+    def exporter_fails(*args, **kwargs):
+        raise RuntimeError("the tracer gave up")
+
+    monkeypatch.setattr(engine.modelfile, "export_torchscript", exporter_fails)
+    proc = cyclegan("export", "--run", run, "--out", tmp_path / "m.pt", "--torchscript", tmp_path / "m.ts",
+                    check=False)
+    assert proc.returncode == 1 and "the tracer gave up" in proc.stderr
+    assert not (tmp_path / "m.pt").exists()

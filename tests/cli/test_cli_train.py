@@ -263,3 +263,24 @@ def test_a_settings_file_with_a_bom_loads_and_other_files_are_named(tiny_dataset
 def test_an_empty_side_name_is_refused(tiny_dataset, tmp_path):
     proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", "--name-a", " ", check=False)
     assert proc.returncode == 1 and "name-a cannot be empty" in proc.stderr and not (tmp_path / "run").exists()
+
+
+def test_nohup_keeps_a_run_going_when_its_terminal_closes(tiny_dataset, tmp_path):
+    """nohup ignores SIGHUP so that a closed terminal leaves the run going; catching SIGHUP to save and stop
+    replaced that, and a nohup run stopped with the terminal."""
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--log-every", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))  # as nohup starts it
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not read_metrics(run):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        assert proc.poll() is None  # still training
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGINT

@@ -75,10 +75,13 @@ def test_adding_a_dataset_checks_its_images_off_the_gui_thread(qtbot, window, tm
     assert dialog.checking is not None and dialog.entry is None  # returned at once, nothing registered yet
     assert dialog.status.isVisible() and dialog.status.text() == "Checking the images…"
     assert not dialog.add_button.isEnabled()
+    # what is checked is what was there at the click: an edit meanwhile was not taken, so none can be made
+    assert not any(w.isEnabled() for w in (dialog.name, dialog.name_a, dialog.root, dialog.use_pair, dialog.copy))
     dialog.reject()  # Cancel while it checks
     qtbot.waitUntil(lambda: dialog.checking is None, timeout=30000)
     qtbot.wait(50)  # the check's result, queued to this thread, is delivered and dropped
     assert window.library.datasets() == [] and dialog.entry is None
+    assert dialog.name.isEnabled() and dialog.root.isEnabled() and not dialog.folder_a.isEnabled()
 
     again = AddDatasetDialog(window.library, window)
     qtbot.addWidget(again)
@@ -523,7 +526,15 @@ def test_closing_the_window_stops_or_waits_for_its_background_jobs(qtbot, window
             time.sleep(0.01)
         raise Stopped("stopped")
 
+    def measuring(control):  # the Train page's speed measurement: steps of seconds, stoppable between them
+        for _ in range(80):
+            control.checkpoint()
+            time.sleep(0.1)
+
     release = threading.Event()
+    estimate = CallWorker(measuring, parent=window.train, stoppable=True)
+    window.train._estimating = estimate  # its shutdown waited for every step left before anything was stopped
+    estimate.start()
     stoppable = CallWorker(until_stopped, parent=window.datasets, stoppable=True)
     short = CallWorker(lambda: release.wait(0.5), parent=window.models)
     failures = []
@@ -533,8 +544,8 @@ def test_closing_the_window_stops_or_waits_for_its_background_jobs(qtbot, window
     qtbot.waitUntil(stoppable.isRunning)
     started = time.monotonic()
     window.close()
-    assert not stoppable.isRunning() and not short.isRunning()
-    assert time.monotonic() - started < 5  # the stoppable one stopped; nothing waited on it for long
+    assert not stoppable.isRunning() and not short.isRunning() and not estimate.isRunning()
+    assert time.monotonic() - started < 5  # the stoppable ones stopped; nothing waited on them for long
     qtbot.wait(20)
     assert failures == []  # a stop on closing is no failure to show
 
@@ -565,3 +576,7 @@ def test_a_name_cleaned_for_a_file_says_so(qtbot, window, tmp_path, monkeypatch)
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "c")
     page.rename_selected()
     assert page.message.text() == "Renamed to c."
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "v2.pt")  # a run: its name is whole
+    page.refresh(str(run))
+    page.rename_selected()
+    assert page.message.text() == "Renamed to v2.pt."  # it read "Renamed to v2.pt (not “v2.pt”: ...)"

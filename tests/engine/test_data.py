@@ -34,6 +34,11 @@ def test_16bit_is_scaled_not_clipped(tmp_path):
     assert 150 < value < 160
     dark = _save(Image.fromarray(np.full((4, 4), 200, dtype=np.uint16)), tmp_path / "dark.png")  # near black
     assert np.asarray(load_image(dark, 1))[0, 0] == 1  # it was read as 200 of 255: 257 times too bright
+    from engine.data import to_8bit
+
+    as_pillow_10_opens_it = Image.open(dark).convert("I")  # Pillow 10.0 opened a 16-bit PNG as "I"
+    as_pillow_10_opens_it.format = "PNG"
+    assert np.asarray(to_8bit(as_pillow_10_opens_it))[0, 0] == 1
 
 
 def test_alpha_is_flattened_on_white(tmp_path):
