@@ -356,6 +356,16 @@ def _describe_owner(owner) -> str:
     return text
 
 
+def missing_data_folders(run_dir: str | Path) -> list[tuple[str, str]]:
+    """The run's data folders that are gone (moved or renamed), as (setting, path): "data" and "data_b" are
+    what :meth:`engine.train.Trainer.from_run` takes to follow them. None if its settings do not read."""
+    try:
+        config = load_config(run_dir)
+    except (OSError, ValueError):
+        return []  # resuming says why
+    return [(key, path) for key in ("data", "data_b") if (path := getattr(config, key)) and not Path(path).exists()]
+
+
 # ------------------------------------------------------------------ describe
 def load_config(run_dir: str | Path):
     """The run's TrainConfig (ValueError naming the file if it is damaged)."""

@@ -28,7 +28,7 @@ from engine.events import Finished, Progress, Samples
 from engine.library import DatasetEntry, Library
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import RunDir, read_metrics
+from engine.rundir import RunDir, missing_data_folders, read_metrics
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -507,6 +507,15 @@ class TrainPage(QWidget):
         extra = {}
         if self.form.value("max_steps"):
             extra["max_steps"] = self.form.value("max_steps")
+        for key, gone in missing_data_folders(run_dir):  # moved or renamed: the app gave a command to type instead
+            what = "dataset folder" if key == "data" else "folder of B images"
+            found = QFileDialog.getExistingDirectory(self, f"This run's {what} {gone} is gone: where is it now?",
+                                                     str(Path(gone).parent if Path(gone).parent.exists()
+                                                         else Path.home()))
+            if not found:
+                self.status.setText(f"Not continued: this run's {what} {gone} is gone.")
+                return
+            extra[key] = found
         self.open_run(run_dir)
         self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self), run_dir)
 

@@ -1,5 +1,6 @@
 """The Train page says what the CLI says when a run is damaged, locked or its disk fills up."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,23 @@ def test_a_full_disk_stops_with_what_was_kept(qtbot, window, tiny_dataset, monke
     continue_run(qtbot, window.train, run, steps=3)
     assert ("No space left on device while saving the checkpoint at step 3; the previous checkpoint (step 2) is "
             "intact") in window.train.error.text()
+
+
+def test_continue_follows_a_moved_dataset_where_the_user_points(qtbot, window, tiny_dataset, monkeypatch):
+    """A run whose dataset was moved failed on Continue with a command to type (cyclegan train --resume RUN --data
+    NEW_FOLDER), which the app gave no way to do."""
+    from PySide6.QtWidgets import QFileDialog
+
+    run = make_run(window, tiny_dataset, max_steps=2)
+    moved = tiny_dataset.with_name("moved")
+    tiny_dataset.rename(moved)
+    page = window.train
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: asked.append(title) or "")
+    continue_run(qtbot, page, run, steps=3)
+    assert asked == [f"This run's dataset folder {tiny_dataset} is gone: where is it now?"]
+    assert page.status.text() == f"Not continued: this run's dataset folder {tiny_dataset} is gone."
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: str(moved))
+    continue_run(qtbot, page, run, steps=3)
+    assert "Finished at step 3" in page.status.text() and not page.error.text()
+    assert json.loads(run.config.read_text())["data"] == str(moved)
