@@ -245,6 +245,7 @@ class DatasetsPage(QWidget):
             QMessageBox.warning(self, "Demo dataset", str(exc))
             return
         self.refresh(entry.name)
+        self.list.setFocus()  # the button that had it is hidden now: the keyboard went to the tab bar
         self.datasets_changed.emit()
 
     def show_dataset(self, name: str) -> None:

@@ -148,7 +148,11 @@ def test_a_first_start_can_add_the_demo_dataset_and_train_on_it(qtbot, window):
     window.tabs.setCurrentWidget(page)
     assert page.demo_button.isVisible()
     shipped = sorted(p for p in demo_dataset_dir().rglob("*"))
-    qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+    window.activateWindow()
+    page.demo_button.setFocus()
+    qtbot.waitUntil(page.demo_button.hasFocus, timeout=5000)
+    qtbot.keyClick(page.demo_button, Qt.Key.Key_Space)  # from the keyboard: the focus went to the tab bar
+    assert page.list.hasFocus()
     entry = window.library.dataset("demo golden hour")
     assert (entry.name_a, entry.name_b) == ("photo", "golden hour")
     qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)  # its images are checked off the GUI thread
