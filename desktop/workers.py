@@ -220,7 +220,15 @@ def stop_all() -> None:
         worker.wait()
 
 
-class CallWorker(QThread):
+class TrackedThread(QThread):
+    """A background job that closing the window waits for (:func:`track`)."""
+
+    def start(self, *args) -> None:
+        track(self)
+        super().start(*args)
+
+
+class CallWorker(TrackedThread):
     """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...). With
     ``stoppable``, the function is given a ``control`` through which closing the window stops it."""
 
@@ -233,10 +241,6 @@ class CallWorker(QThread):
         if stoppable:
             kwargs["control"] = self.control
         self.fn, self.args, self.kwargs = fn, args, kwargs
-
-    def start(self, *args) -> None:
-        track(self)
-        super().start(*args)
 
     @property
     def stopped(self) -> bool:

@@ -147,11 +147,16 @@ class ModelConfig:
         return {"unet_256": 256, "unet_128": 128}.get(self.generator, 4)
 
     @property
+    def discriminator_smallest(self) -> int:
+        """The fewest pixels a side the discriminator takes: each strided layer halves, the two last 4x4
+        convolutions take a pixel each and their instance norm needs more than one value (3 * 2^layers: 24 for
+        70x70 patches)."""
+        return 3 * 2 ** self.d_layers
+
+    @property
     def smallest_side(self) -> int:
-        """The fewest pixels a side the networks take: each of the discriminator's strided layers halves, its two
-        last 4x4 convolutions take a pixel each and their instance norm needs more than one value (3 * 2^layers:
-        24 for 70x70 patches), and the generator needs its multiple."""
-        return max(self.size_multiple, 3 * 2 ** self.d_layers)
+        """The fewest pixels a side the networks take: the discriminator's, and the generator's multiple."""
+        return max(self.size_multiple, self.discriminator_smallest)
 
     def validate(self) -> None:
         """Raise ValueError for an architecture outside the declared bounds (before anything is built)."""
@@ -240,7 +245,7 @@ class TrainConfig:
             problems.append("epochs + epochs-decay must be at least 1")
         if self.compile == "on" and not can_compile():
             problems.append(NO_COMPILE_HERE)
-        smallest = 3 * 2 ** self.model.d_layers  # (ModelConfig.smallest_side)
+        smallest = self.model.discriminator_smallest
         if self.preprocess != "none" and self.crop_size < smallest:
             problems.append(f"d-layers {self.model.d_layers} needs crops of at least {smallest} px, "
                             f"got {self.crop_size}")

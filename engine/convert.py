@@ -26,7 +26,7 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig, can_compile
-from .data import (ImageTooLarge, has_alpha, list_images, open_image, require_regular_file, to_8bit, transforms,
+from .data import (ImageTooLarge, existing_folder, has_alpha, list_images, open_image, require_regular_file, to_8bit, transforms,
                    unreadable_reason)
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
@@ -76,9 +76,10 @@ def _resolve(path: Path) -> Path | None:
 
 def check_folders(src: Path, dst: Path) -> None:
     """Refuse folder choices that could destroy or recurse into the inputs."""
-    if not src.is_dir():  # a file was said not to exist
-        raise ValueError(f"input folder {src} is a file; give the folder that holds the images, or convert the "
-                         "file's folder" if src.exists() else f"input folder {src} does not exist")
+    try:
+        existing_folder(src, "input folder")  # missing, or a file (which was said not to exist)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from None
     s, d = _resolve(src), _resolve(dst)
     if s is None or d is None:
         raise ValueError(f"{src if s is None else dst} is a symbolic link that loops back on itself")

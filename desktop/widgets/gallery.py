@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QThread, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from desktop.formatting import sentence
-from desktop.workers import track
+from desktop.workers import TrackedThread
 from engine.events import Control, Stopped
 from engine.imports import PUBLISHED
 from engine.library import Library
 
 
-class DownloadWorker(QThread):
+class DownloadWorker(TrackedThread):
     """One published model, downloaded and added to the library off the GUI thread."""
 
     progress = Signal(object)  # DownloadProgress
@@ -24,10 +24,6 @@ class DownloadWorker(QThread):
         super().__init__(parent)
         self.library, self.key = library, key
         self.control = Control()
-
-    def start(self, *args) -> None:
-        track(self)
-        super().start(*args)
 
     def run(self) -> None:
         try:
