@@ -45,6 +45,7 @@ ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_siz
             "lambda_l1": "pix2pix"}
 # What the app sets where the engine's defaults suit the command line: a livelier plot, samples and saves.
 APP_DEFAULTS = {"log_every": 10, "save_every": 500, "sample_every": 100}
+NO_DATASET_HINTS = ("No dataset yet", "Pick a dataset")  # how _no_dataset_hint's two sentences start
 LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
 
 
@@ -399,10 +400,14 @@ class TrainPage(QWidget):
     # -------------------------------------------------------- estimate
     def _schedule_estimate(self, *_) -> None:
         if self.worker is None and not self._closing:
+            if self.current_entry() is None:  # nothing to measure: say so now, not after the debounce
+                self.estimate.setText(self._no_dataset_hint())
+            elif self.estimate.text().startswith(NO_DATASET_HINTS):
+                self.estimate.clear()  # a dataset came: the hint that there was none would stay through a run
             self._estimate_timer.start()
 
     def _no_dataset_hint(self) -> str:
-        if self.dataset.count():
+        if self.dataset.count():  # each starts with one of NO_DATASET_HINTS
             return "Pick a dataset to see how long a run takes on this machine."
         return ("No dataset yet: add two folders of photos, or the demo dataset, on the Datasets page (Ctrl+1), "
                 "then pick it as the Dataset under New run.")

@@ -138,6 +138,8 @@ def test_train_page_validation(qtbot, window, tmp_path):
     write_images(tmp_path / "d" / "trainB", 2)
     add_dataset(window, tmp_path / "d")
     assert page.start_button.isEnabled()
+    # at once, not after the estimate's debounce: a run started meanwhile kept "No dataset yet" under it
+    assert not page.estimate.text().startswith(("No dataset yet", "Pick a dataset"))
 
 
 def test_a_first_start_can_add_the_demo_dataset_and_train_on_it(qtbot, window):
