@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                       "published name or an X2Y file name)")
     import_.add_argument("--b", dest="name_b", metavar="NAME_B", help="what its output shows")
     import_.add_argument("--out", metavar="FILE", help="write the model file here instead of into the library")
+    import_.add_argument("--replace", action="store_true", help="write over --out if it exists")
     import_.set_defaults(func=cmd_import)
 
     models = sub.add_parser("models", help="the generators published with the reference implementation",
@@ -372,7 +373,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .modelfile import (ModelFileError, check_export_targets, export_model, export_onnx, export_torchscript,
+    from .modelfile import (ModelFileError, check_write_targets, export_model, export_onnx, export_torchscript,
                             learnt_direction, load_model, save_model)
 
     targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
@@ -380,8 +381,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     new = [Path(t) for t in targets if not os.path.lexists(t)]
     done = False
     try:
-        check_export_targets(args.run, targets, replace=args.replace)
-        path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half)
+        check_write_targets(targets, args.replace, args.run)
+        path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half,
+                            replace=args.replace)
         loaded = load_model(path)
         if args.torchscript:
             export_torchscript(loaded, args.torchscript)
@@ -406,9 +408,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .library import Library
     from .modelfile import ModelFileError, read_metadata
 
+    if args.replace and not args.out:
+        raise CommandError("--replace goes with --out (the library never writes over a model: give --name)")
     try:
         if args.out:
-            path = import_model_file(args.file, args.out, args.name_a, args.name_b)
+            path = import_model_file(args.file, args.out, args.name_a, args.name_b, replace=args.replace)
         else:
             path = Library().import_model(args.file, args.name, args.name_a, args.name_b)
         meta = read_metadata(path)

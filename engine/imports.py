@@ -22,8 +22,8 @@ import torch
 from . import __version__
 from .config import ModelConfig, to_dict
 from .fileio import atomic_path
-from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, load_model,
-                        save_model)
+from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
+                        load_model, save_model)
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -192,12 +192,14 @@ def published_by_file(stem: str, cfg: ModelConfig) -> Published | None:
 
 
 def import_generator(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
-                     published: str | None = None) -> Path:
+                     published: str | None = None, replace: bool = False) -> Path:
     """Write a model file for a foreign generator file; raises ImportError_ naming what was found.
 
     Domain names come from ``name_a``/``name_b``, else the published model of that file name
-    (or ``published``), else an ``X2Y`` file name; otherwise the caller must give them.
+    (or ``published``), else an ``X2Y`` file name; otherwise the caller must give them. An ``out``
+    that exists is refused unless ``replace``.
     """
+    check_write_targets([out], replace)
     path = Path(path)
     state = without_prefix(read_weights(path))
     cfg = detect(state)
@@ -220,15 +222,17 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
 
 
 def import_model_file(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
-                      published: str | None = None) -> Path:
+                      published: str | None = None, replace: bool = False) -> Path:
     """Write ``out`` (a .pt model file) from any model file a user brings: ours as a .pt is checked (it must load
     safely) and copied, ours as a .safetensors rewritten (it was copied byte for byte under the .pt name, which
-    then did not load), another tool's generator converted (:func:`import_generator`)."""
+    then did not load), another tool's generator converted (:func:`import_generator`). An ``out`` that exists
+    is refused unless ``replace``: ``cyclegan import --out`` wrote over any file, a run's checkpoint too."""
+    check_write_targets([out], replace)
     path = Path(path)
     try:
         loaded = load_model(path)  # raises ModelFileError with the reason
     except NotOurModelFile:
-        return import_generator(path, out, name_a, name_b, published)
+        return import_generator(path, out, name_a, name_b, published, replace)
     if path.suffix != ".safetensors" and not (name_a or name_b):
         with atomic_path(out) as tmp:
             shutil.copyfile(path, tmp)

@@ -251,22 +251,24 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     return LoadedModel(_generator_from(metadata, nets[key], f"run {run_dir.name}"), metadata)
 
 
-def check_export_targets(run_dir: str | Path, targets: list[str | Path], replace: bool = False) -> None:
-    """Refuse, before anything is written, an export that would replace a file (unless ``replace``), write
-    into the run it exports (its checkpoints and config.json are the run), or write two copies to one path."""
-    run = Path(run_dir).resolve()
+def check_write_targets(targets: list[str | Path], replace: bool = False, run_dir: str | Path | None = None) -> None:
+    """Refuse, before anything is written, a model file that would replace a file (unless ``replace``), go
+    into the run ``run_dir`` it is exported from (its checkpoints and config.json are the run), or share
+    its path with another of ``targets``."""
+    run = Path(run_dir).resolve() if run_dir is not None else None
     seen: set[Path] = set()
     for target in targets:
         path = Path(target).resolve()
         if path in seen:
             raise ModelFileError(f"{target} is given for two of the copies; give each its own file")
         seen.add(path)
-        if path == run or path.is_relative_to(run):
+        if run is not None and (path == run or path.is_relative_to(run)):
             raise ModelFileError(f"{target} is inside the run folder {run_dir}; write the model somewhere else")
         if path.is_dir():
             raise ModelFileError(f"{target} is a folder; give a file name")
         if path.exists() and not replace:
-            raise ModelFileError(f"{target} already exists; choose another name, or add --replace to write over it")
+            raise ModelFileError(f"{target} already exists; choose another name, or add --replace (replace=True) to "
+                                 "write over it")
         folder = next((f for f in path.parents if f.exists()), None)  # where it, or its first new folder, goes
         if folder is not None and (not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK)):
             # it failed after the copies before it were written, naming its own temporary file
@@ -274,8 +276,12 @@ def check_export_targets(run_dir: str | Path, targets: list[str | Path], replace
                                  f"{'not a folder' if not folder.is_dir() else 'not writable'}")
 
 
-def export_model(run_dir: str | Path, direction: str, out: str | Path, half: bool = False) -> Path:
-    """Write the chosen direction of a run as a standalone model file."""
+def export_model(run_dir: str | Path, direction: str, out: str | Path, half: bool = False,
+                 replace: bool = False) -> Path:
+    """Write the chosen direction of a run as a standalone model file; refuses (check_write_targets) an
+    ``out`` that exists, unless ``replace``, or lies in the run: from Python it wrote over the run's own
+    checkpoint, which then did not resume."""
+    check_write_targets([out], replace, run_dir)
     loaded = load_from_run(Path(run_dir), direction)
     return save_model(out, loaded.generator, loaded.metadata, half=half)
 

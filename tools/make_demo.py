@@ -89,7 +89,7 @@ def train_and_export() -> None:
             raise SystemExit(f"training failed: {event.message}")
 
     Trainer(config).run(on_event)
-    target = export_model(RUN, "AtoB", DEMO / "golden-hour.pt", half=True)
+    target = export_model(RUN, "AtoB", DEMO / "golden-hour.pt", half=True, replace=True)
     print(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -84,6 +84,16 @@ def test_run_folder_is_a_model_and_exports(tiny_dataset, tmp_path):
     assert torch.allclose(load_model(half).generator(x), load_model(path).generator(x), atol=2e-2)
     with pytest.raises(ModelFileError, match="training checkpoint"):
         load_model(tmp_path / "run" / "checkpoints" / "latest.pt")
+    # from Python as from the command line: export_model wrote over the run's own checkpoint (which then did not
+    # resume) and over any file of that name
+    checkpoint = tmp_path / "run" / "checkpoints" / "latest.pt"
+    kept = checkpoint.read_bytes()
+    with pytest.raises(ModelFileError, match="inside the run folder"):
+        export_model(tmp_path / "run", "AtoB", checkpoint, replace=True)
+    with pytest.raises(ModelFileError, match="already exists"):
+        export_model(tmp_path / "run", "AtoB", path)
+    assert checkpoint.read_bytes() == kept and read_metadata(path)["source_domain"] == "night"
+    assert read_metadata(export_model(tmp_path / "run", "AtoB", path, replace=True))["source_domain"] == "day"
 
 
 def test_torchscript_export_matches(model_file, tmp_path):
