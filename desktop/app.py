@@ -18,6 +18,9 @@ def make_app(argv: list[str] | None = None):
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("CycleGAN Studio")
     app.setOrganizationName("CycleGAN Studio")
+    from desktop.widgets import wheel_guard
+
+    wheel_guard.install(app)
     style = resource_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))

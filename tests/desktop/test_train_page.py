@@ -152,3 +152,39 @@ def test_the_keyboard_keeps_its_place_when_training_starts(qtbot, window, tmp_pa
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.start_button.hasFocus()
+
+
+def wheel_down(widget) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    at = QPointF(5, 5)
+    QApplication.sendEvent(widget, QWheelEvent(at, widget.mapToGlobal(at), QPoint(), QPoint(0, -120),
+                                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                               Qt.ScrollPhase.NoScrollPhase, False))
+
+
+def test_the_wheel_scrolls_the_form_rather_than_changing_a_setting_under_the_pointer(qtbot, window):
+    """Scrolling down the form changed the Generator to unet_128 as it passed under the pointer, which made the
+    preset Custom and the settings contradictory; a box takes the wheel once clicked."""
+    from PySide6.QtWidgets import QScrollArea
+
+    page = window.train
+    window.tabs.setCurrentWidget(page)
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    generator, blocks = page.form.field("model.generator"), page.form.field("model.blocks")
+    area = generator.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0
+    before = (generator.currentText(), blocks.value(), page.preset.currentText(), bar.value())
+    wheel_down(generator)
+    wheel_down(blocks)
+    assert (generator.currentText(), blocks.value(), page.preset.currentText()) == before[:3]
+    assert bar.value() > before[3]
+    generator.setFocus()
+    wheel_down(generator)
+    assert generator.currentText() != before[0]
