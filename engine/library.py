@@ -280,7 +280,7 @@ class Library:
             tiny = 0
             for f in files:
                 if reason := probe_image(f):
-                    problems.append(f"unreadable: {f.name} ({reason})")
+                    problems.append(f"unreadable in {side}: {f.name} ({reason})")
                     unreadable += 1
                     continue
                 from PIL import Image

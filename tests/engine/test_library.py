@@ -22,6 +22,16 @@ def test_few_photos_get_advice_and_enough_get_none(tmp_path):
                                "photos a side, models tend to learn what the photos show rather than the change"]
 
 
+def test_an_unreadable_file_is_named_with_its_side(tmp_path):
+    """A broken photo.jpg in both folders was listed twice as "unreadable: photo.jpg", with no side named."""
+    write_images(tmp_path / "trainA", 2, size=(130, 130))
+    write_images(tmp_path / "trainB", 2, size=(130, 130))
+    for side in ("trainA", "trainB"):
+        (tmp_path / side / "photo.jpg").write_bytes(b"not a jpeg")
+    unreadable = [p for p in Library.inspect(entry_for(tmp_path)).problems if "photo.jpg" in p]
+    assert [p.split(" (")[0] for p in unreadable] == ["unreadable in A: photo.jpg", "unreadable in B: photo.jpg"]
+
+
 def test_a_name_with_nothing_usable_in_a_file_name_is_refused(tmp_path):
     """``import --name ..`` (or a run or model named "/") was saved as "untitled", where nobody would look for it."""
     import os
