@@ -147,6 +147,9 @@ class TrainPage(QWidget):
         self.top = top
         self.form = ConfigForm(TrainConfig, top, SHOWN, NOT_IN_FORM, self)  # its rows line up with the ones above
         self.form.changed.connect(self._field_changed)
+        for edited in (self.form.changed, self.dataset.activated, self.method.activated, self.direction.activated,
+                       self.preset.activated, self.length.activated, self.device.activated, self.run_name.textEdited):
+            edited.connect(self._clear_answered_error)
         bottom = QFormLayout()
         bottom.addRow("Device", self.device)
         save_settings, load_settings = QPushButton("Save settings…"), QPushButton("Load settings…")
@@ -571,6 +574,7 @@ class TrainPage(QWidget):
             self.worker.control.stop()
             self.status.setText("Stopping: saving a checkpoint…")
             self.stop_button.setEnabled(False)
+            self.pause_button.setEnabled(False)  # a pause now would do nothing: the run ends at the next step
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Called when the window closes: stop cleanly so the run stays resumable."""
@@ -648,6 +652,12 @@ class TrainPage(QWidget):
 
     def show_error(self, text: str) -> None:
         self.error.setText(sentence(text))  # the engine's fragments, as a sentence: as the other pages show them
+
+    def _clear_answered_error(self, *_) -> None:
+        """A person's edit answers the last error (a refused Start, a failed run): it stayed in red beside settings
+        that no longer had the fault."""
+        if self.worker is None:
+            self.error.clear()
 
     def show_notice(self, text: str) -> None:
         """Warnings stay in view for the whole run: the status line is overwritten every step."""

@@ -86,6 +86,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.toggle_pause()
     assert page.pause_button.text() == "Pause" and page.pause_button.shortcut().toString() == "Ctrl+P"
     page.stop()
+    assert not page.pause_button.isEnabled()  # it stayed enabled while the run saved, and did nothing
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.form.field("steps").isEnabled() and page.preset.isEnabled()
     run = window.library.runs()[0]
@@ -188,3 +189,14 @@ def test_the_wheel_scrolls_the_form_rather_than_changing_a_setting_under_the_poi
     generator.setFocus()
     wheel_down(generator)
     assert generator.currentText() != before[0]
+
+
+def test_an_edit_clears_the_error_it_answers(qtbot, window, tmp_path):
+    """A refused Start's red message stayed after the settings were put right, as if they were still wrong."""
+    page = with_dataset(window, tmp_path)
+    generator = page.form.field("model.generator")
+    generator.setCurrentIndex(generator.findData("unet_128"))  # as picked: Quick's start needs the resnet generator
+    page.start()
+    assert "resnet" in page.error.text() and page.worker is None
+    generator.setCurrentIndex(generator.findData("resnet"))
+    assert page.error.text() == ""
