@@ -13,6 +13,12 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_time_left(seconds: float) -> str:
+    """"4:05 left": "ETA 4:05" read as a clock time as well as a duration (a new-user pass)."""
+    duration = format_duration(seconds)
+    return "time left not known yet" if duration == "—" else f"{duration} left"
+
+
 def sentence(text: str) -> str:
     """The engine's messages are fragments (they follow "error:" or "warning:" on the console): on a page each is a
     sentence, capitalised and closed."""

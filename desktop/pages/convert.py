@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.formatting import format_duration, sentence
+from desktop.formatting import format_duration, format_time_left, sentence
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
@@ -589,7 +589,7 @@ class ConvertPage(QWidget):
             return
         self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
-        self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · ETA {format_duration(p.eta_s)}")
+        self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · {format_time_left(p.eta_s)}")
 
     def on_files_done(self, events: list[FileDone]) -> None:
         for e in events:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout
                                QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from desktop.formatting import format_duration, sentence
+from desktop.formatting import format_time_left, sentence
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
 from desktop.widgets.run_view import RunView
@@ -606,7 +606,7 @@ class TrainPage(QWidget):
             self._show_paused(p.step)
             return
         self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch} · {p.images_per_s:.2f} img/s · "
-                            f"lr {p.lr:.2e} · ETA {format_duration(p.eta_s)}")
+                            f"lr {p.lr:.2e} · {format_time_left(p.eta_s)}")
 
     def on_points(self, events: list) -> None:
         self.plot.extend([(e.step, e.losses) for e in events])

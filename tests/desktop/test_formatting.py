@@ -1,6 +1,6 @@
 """How the pages write times and messages."""
 
-from desktop.formatting import format_timestamp, sentence
+from desktop.formatting import format_time_left, format_timestamp, sentence
 
 
 def test_a_model_files_time_reads_to_the_minute_in_local_time(monkeypatch):
@@ -23,3 +23,9 @@ def test_a_model_files_time_reads_to_the_minute_in_local_time(monkeypatch):
 def test_the_engines_fragments_become_sentences():
     assert sentence("few images (A: 2)") == "Few images (A: 2)."
     assert sentence("Done.") == "Done." and sentence("") == "" and sentence("Cancelling…") == "Cancelling…"
+
+
+def test_the_time_left_reads_as_a_duration():
+    """"ETA 18:55" read as a clock time too."""
+    assert format_time_left(18 * 60 + 55) == "18:55 left" and format_time_left(3725) == "1:02:05 left"
+    assert format_time_left(float("nan")) == format_time_left(float("inf")) == "time left not known yet"
