@@ -672,6 +672,8 @@ class TrainPage(QWidget):
     def _set_running(self, running: bool) -> None:
         had = QApplication.focusWidget()
         self.new_run.setEnabled(not running)
+        if running:  # the run's own steps give its time left: a measurement made before it disagreed beside it
+            self.estimate.clear()
         self.pause_button.setEnabled(running)
         self._pause_label("Pause")
         self.progress.setFormat("%p %")

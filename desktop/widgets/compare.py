@@ -182,7 +182,7 @@ class CompareView(QWidget):
         self.caption = ElidedLabel()  # a failed file's reason and path made the window 1498 px wide
         self.caption.setObjectName("hint")
         self.zoom_label = QLabel()
-        fit, actual = QPushButton("Fit"), QPushButton("1:1")
+        fit, actual = self.fit_button, self.actual_button = QPushButton("Fit"), QPushButton("1:1")
         fit.setToolTip("The whole image (double-click does it too)")
         actual.setToolTip("One image pixel per screen pixel")
         fit.clicked.connect(self.canvas.fit)
@@ -197,12 +197,20 @@ class CompareView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
+        self._sync_buttons()
 
     def show_pair(self, before: QImage, after: QImage, caption: str) -> None:
         self.canvas.set_images(before, after)
         self.caption.setText(caption)
+        self._sync_buttons()
 
     def clear(self) -> None:
         self.canvas.clear()
         self.caption.setText("")
         self.zoom_label.setText("")
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        """Fit and 1:1 only with a picture to zoom: with none they looked ready and did nothing."""
+        for button in (self.fit_button, self.actual_button):
+            button.setEnabled(self.canvas.has_images())

@@ -29,6 +29,7 @@ def test_every_converted_file_can_be_browsed(qtbot, window, tmp_path):
     assert page.files.count() == 3 and all(page.files.item(i).text().startswith("✓") for i in range(3))
     page.files.setCurrentRow(0)
     assert page.preview.caption.text() == "img_000.png" and page.preview.canvas.has_images()
+    assert page.preview.fit_button.isEnabled() and page.preview.actual_button.isEnabled()
 
 
 def test_preview_one_writes_nothing(qtbot, window, tmp_path):
@@ -65,6 +66,7 @@ def test_a_preview_follows_the_strength_at_once_and_the_conversion_writes_what_i
     assert np.abs(written - shown).max() <= 1
     page.strength.setValue(100)  # the written results were made at 40 %: they go, as for any other setting
     assert page.files.count() == 0 and not page.preview.canvas.has_images()
+    assert not page.preview.fit_button.isEnabled() and not page.preview.actual_button.isEnabled()  # they did nothing
 
 
 def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path):

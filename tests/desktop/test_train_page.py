@@ -68,6 +68,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.form.field("sample_every").setValue(2)
     page.run_name.setText("my first run")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.estimate.text() == ""  # the time measured before the run stayed beside the run's own time left
     # the form is locked while it trains: an edit there was taken and changed nothing
     assert not page.form.field("steps").isEnabled() and not page.preset.isEnabled()
     qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
@@ -88,6 +89,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.stop()
     assert not page.pause_button.isEnabled()  # it stayed enabled while the run saved, and did nothing
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: "measured here" in page.estimate.text(), timeout=30000)  # back once it ends
     assert page.form.field("steps").isEnabled() and page.preset.isEnabled()
     run = window.library.runs()[0]
     assert run.name == "my first run"
