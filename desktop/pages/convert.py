@@ -404,8 +404,9 @@ class ConvertPage(QWidget):
                              suffix=self.suffix.text().strip())
 
     def validate(self) -> str | None:
-        if not self.model.currentData():
-            return "choose a model: train one, import one on the Models page, or pick a model file"
+        if not self.model.currentData():  # with models listed (the one chosen was deleted) it said to train one
+            return ("choose a model in the list" if self.model.count() else
+                    "choose a model: train one, import one on the Models page, or pick a model file")
         if not self.input.path():
             return "choose the folder of images to convert"
         if not self.output.path():

@@ -474,6 +474,18 @@ class TrainPage(QWidget):
         self.runs.blockSignals(False)
         self._count_runs()
         self._sync_buttons()
+        self._forget_a_deleted_run()
+
+    def _forget_a_deleted_run(self) -> None:
+        """A run deleted on the Models page leaves this page: its plot, samples and "Continue it from Runs"
+        stayed, with the run gone from Runs."""
+        shown = self.view.log.path  # the run shown is the folder of the log followed
+        if self.worker is None and shown is not None and not shown.parent.exists():
+            self.view.reset()
+            self.plot.clear()
+            self.view.samples.clear()
+            self.view.log.follow(None, live=False)
+            self.status.setText("Ready.")
 
     def _count_runs(self) -> None:
         count = self.runs.count()

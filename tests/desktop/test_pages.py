@@ -422,8 +422,13 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.train.open_run(str(window.library.runs()[0]))  # shown on the Train page, as after it trained
+    assert window.train.plot.point_count() and "best run" in window.train.status.text()
     page.delete_selected()
     assert window.library.runs() == [] and not (window.library.runs_dir / "best run").exists()
+    window.tabs.setCurrentWidget(window.train)  # its plot and "Continue it from Runs" stayed, the run gone
+    assert window.train.status.text() == "Ready." and not window.train.plot.point_count()
+    assert window.train.view.log.path is None
     window.tabs.setCurrentWidget(window.convert)
     assert window.convert.model.findData(str(window.library.runs_dir / "best run")) < 0
 
@@ -467,7 +472,7 @@ def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qt
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page.delete_selected()
     assert convert.model.findData(new) < 0 and convert.model.currentData() is None
-    assert convert.status.text().startswith("Choose a model")
+    assert convert.status.text() == "Choose a model in the list."  # it said to train or import one, with two listed
 
 
 def test_a_dataset_removed_behind_the_pages_back_is_let_go(qtbot, window, tmp_path, monkeypatch):
