@@ -139,6 +139,10 @@ class AddDatasetDialog(QDialog):
         return not self.cancelled
 
     def _lock_fields(self, locked: bool) -> None:
+        """Locked while the check runs; unlocked, the keyboard goes back where it was: disabling its field handed
+        it to Cancel, so Enter to try again after an error closed the dialog and lost what was typed."""
+        if locked:
+            self._focus_before = self.focusWidget()
         for widget in (self.name, self.name_a, self.name_b, self.use_root, self.use_pair, self.copy,
                        self.add_button):
             widget.setEnabled(not locked)
@@ -147,6 +151,8 @@ class AddDatasetDialog(QDialog):
                 field.setEnabled(False)
         else:
             self._sync()
+            before = getattr(self, "_focus_before", None)
+            (before if before is not None and before.isEnabled() else self.add_button).setFocus()
 
     def _say(self, text: str) -> None:
         self.error.setText(sentence(text))
