@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSize, Qt, QThreadPool
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSystemTrayIcon, QTabWidget
 
+from desktop.opener import open_path
 from desktop.pages.convert import ConvertPage
 from desktop.pages.datasets import DatasetsPage
 from desktop.pages.models import ModelsPage
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
 
         docs = resource_dir().parent / "docs"
         target = docs if docs.is_dir() else resource_dir() / "README.md"
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        self._open(target)
 
     def open_run_log(self) -> None:
         item = self.train.runs.currentItem()
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
             return
         from engine.rundir import RunDir
 
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(RunDir(item.data(Qt.ItemDataRole.UserRole)).log)))
+        self._open(RunDir(item.data(Qt.ItemDataRole.UserRole)).log)
 
     def notify(self, title: str, text: str) -> None:
         """Tell a person who looked away that a long job is done: a tray message where there is a tray,
@@ -155,7 +156,11 @@ class MainWindow(QMainWindow):
 
     def open_data_folder(self) -> None:
         self.library.root.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.library.root)))
+        self._open(self.library.root)
+
+    def _open(self, path) -> None:
+        if problem := open_path(path):
+            self.statusBar().showMessage(problem, 15000)
 
     def about(self) -> None:
         QMessageBox.about(self, "About CycleGAN Studio",

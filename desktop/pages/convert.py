@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl, Qt, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.formatting import format_duration, format_time_left, sentence
+from desktop.opener import open_path
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
@@ -537,8 +537,8 @@ class ConvertPage(QWidget):
             self._preview_worker.wait(30000)
 
     def open_output(self) -> None:
-        if self.output.path():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(self.output.path()))
+        if self.output.path() and (problem := open_path(self.output.path())):
+            self.status.setText(problem)
 
     def preview_image(self) -> None:
         """Translate one image (the selected file's input, or the folder's first) without writing."""

@@ -594,3 +594,16 @@ def test_a_name_cleaned_for_a_file_says_so(qtbot, window, tmp_path, monkeypatch)
     page.refresh(str(run))
     page.rename_selected()
     assert page.message.text() == "Renamed to v2.pt."  # it read "Renamed to v2.pt (not “v2.pt”: ...)"
+
+
+def test_a_file_or_folder_that_nothing_opens_says_so(qtbot, window, tmp_path, monkeypatch):
+    """Help > Documentation and Open output folder did nothing visible on a desktop with no program to open them
+    (Qt wrote "Launch of ... failed" on stderr only)."""
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)  # as Qt answers with no launcher
+    window.open_docs()
+    assert window.statusBar().currentMessage().startswith("Nothing on this desktop opens ")
+    window.convert.output.set_path(str(tmp_path))
+    window.convert.open_output()
+    assert window.convert.status.text() == f"Nothing on this desktop opens {tmp_path}: open it from a file manager."
