@@ -267,8 +267,7 @@ def check_write_targets(targets: list[str | Path], replace: bool = False, run_di
         if path.is_dir():
             raise ModelFileError(f"{target} is a folder; give a file name")
         if path.exists() and not replace:
-            raise ModelFileError(f"{target} already exists; choose another name, or add --replace (replace=True) to "
-                                 "write over it")
+            raise ModelFileError(f"{target} already exists; choose another name, or add --replace to write over it")
         folder = next((f for f in path.parents if f.exists()), None)  # where it, or its first new folder, goes
         if folder is not None and (not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK)):
             # it failed after the copies before it were written, naming its own temporary file

@@ -85,6 +85,7 @@ class TrainPage(QWidget):
         self._run_items: dict[str, QListWidgetItem] = {}
         self._preset_values: dict = {}
         self._live_run = ""
+        self._controls_had_focus = False
         self._closing = False
 
         # ---- what to train
@@ -450,6 +451,11 @@ class TrainPage(QWidget):
 
     # -------------------------------------------------------- runs list
     def refresh(self) -> None:
+        """The datasets and runs as the library has them now; put off while a run trains (it refreshes when the run
+        ends): the locked Dataset box went on to another dataset's name when the one training was removed, and the
+        training run lost its "training" mark in Runs."""
+        if self.worker is not None:
+            return
         current = self.dataset.currentText()
         self.dataset.blockSignals(True)
         self.dataset.clear()
@@ -585,6 +591,8 @@ class TrainPage(QWidget):
         if self.worker is not None:
             self.worker.control.stop()
             self.status.setText("Stopping: saving a checkpoint…")
+            # Start gets the keyboard when the run ends if these had it (disabled, they hand it to the next widget)
+            self._controls_had_focus = QApplication.focusWidget() in (self.pause_button, self.stop_button)
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)  # a pause now would do nothing: the run ends at the next step
 
@@ -691,7 +699,9 @@ class TrainPage(QWidget):
         self.progress.setFormat("%p %")
         self.stop_button.setEnabled(running)
         self._sync_buttons()
-        locked = had is None or not had.isEnabled() or had in (self.pause_button, self.stop_button)
+        locked = (had is None or not had.isEnabled() or had in (self.pause_button, self.stop_button)
+                  or self._controls_had_focus)
+        self._controls_had_focus = False
         if self.isVisible() and locked:  # the field or button that had the keyboard is locked: it lost its place
             (self.pause_button if running else self.start_button).setFocus()
         self.busy_changed.emit(running)

@@ -72,6 +72,12 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     # the form is locked while it trains: an edit there was taken and changed nothing
     assert not page.form.field("steps").isEnabled() and not page.preset.isEnabled()
     qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
+    # its dataset removed from the library meanwhile: the locked box went on to another dataset's name
+    window.library.add_dataset("other", str(tmp_path / "d" / "trainA"), str(tmp_path / "d" / "trainB"))
+    window.datasets.datasets_changed.emit()
+    window.library.remove_dataset("tiny")
+    window.datasets.datasets_changed.emit()
+    assert page.dataset.currentText() == "tiny" and page.runs.item(0).text().endswith("  ·  training")
     # listed while it trains (it appeared only once stopped), marked as the one training
     assert page.runs.count() == 1 and page.runs.item(0).text().startswith("my first run  ·  step ")
     assert page.runs.item(0).text().endswith("  ·  training")
