@@ -469,6 +469,12 @@ class _Run:
             self.emit(FileDone(str(source), str(out), time.perf_counter() - began))
             self._progress()
 
+    def _between_tiles(self) -> None:
+        """Stop if asked, and report the writes that finished meanwhile: a tiled photo takes minutes on a CPU, and
+        the image written before it was reported only after it (the app showed nothing done for all that time)."""
+        self.control.checkpoint()
+        self._collect(wait_for=len(self.writing))  # without waiting: only what is done
+
     def _translate(self, group: list, encoder: ThreadPoolExecutor) -> None:
         self.control.checkpoint()
         pixels = [d.pixels for _, d, _ in group]
@@ -478,7 +484,7 @@ class _Run:
             decoded.pixels = None  # the batch holds them now; a huge input is freed before its output is encoded
         t0 = time.perf_counter()
         try:
-            outputs = self.t(batch, self.control.checkpoint)
+            outputs = self.t(batch, self._between_tiles)
         except torch.OutOfMemoryError:
             raise OutputError(errno.ENOMEM, "out of memory translating "
                               f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --max-pixels or --tile, "

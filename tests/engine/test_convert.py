@@ -126,6 +126,34 @@ def test_a_cancel_stops_a_tiled_photo_between_its_tiles(model):
     assert len(tiles) == 3  # of 6: it stopped at the third, not after the last
 
 
+def test_an_image_written_is_reported_while_a_tiled_one_after_it_translates(model, tmp_path):
+    """Two 6000x4000 photos on a CPU: the first was written a minute and a half before the app heard of it, since
+    finished writes were reported only between images; now between tiles too."""
+
+    class TileCount(Control):  # the translator calls checkpoint between tiles
+        tiles = 0
+
+        def checkpoint(self):
+            self.tiles += 1
+            super().checkpoint()
+
+    (tmp_path / "in").mkdir()
+    noise(64, 64).save(tmp_path / "in" / "a_small.png")
+    noise(600, 400, seed=1).save(tmp_path / "in" / "b_large.png")
+    control, seen = TileCount(), []
+
+    def on_event(event):
+        if isinstance(event, FileDone):
+            seen.append((Path(event.source).name, control.tiles))
+
+    translator = Translator(model, "cpu", tile=128, overlap=32)
+    options = ConvertConfig(device="cpu", workers=1, batch_size=1)
+    assert convert_folder(translator, tmp_path / "in", tmp_path / "out", options, on_event, control).converted == 2
+    (first, at), (second, end) = seen
+    assert (first, second) == ("a_small.png", "b_large.png")
+    assert at < end - 10  # reported among the large photo's tiles (about 28), not after the last
+
+
 def test_tiled_matches_untiled(tmp_path):
     torch.manual_seed(0)
     model = LoadedModel(build_generator(ModelConfig(blocks=6, ngf=32)).eval(), {"model": {"channels": 3}})
