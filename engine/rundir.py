@@ -31,7 +31,7 @@ from .safeload import UnreadableFile, load_weights_only
 CHECKPOINT_FORMAT = "cyclegan-studio-checkpoint"
 NUMBERED = re.compile(r"step_(\d{8,})\.(pt|png)")
 # Files a fresh run may find in its folder without it being "someone else's folder".
-IGNORABLE = {".ds_store", "thumbs.db", "desktop.ini"}
+IGNORABLE = {".ds_store", "thumbs.db", "desktop.ini", ".lock"}  # .lock: RunLock's, kept by the OS lock it holds
 
 log = logging.getLogger(__name__)
 

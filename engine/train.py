@@ -122,6 +122,7 @@ class Trainer:
         self.config = c = config
         self.run_dir = Path(c.out)
         self.rundir = RunDir(self.run_dir)
+        self._new_run = not resuming  # checked again when the run takes its folder (_prepare_run_dir)
         if not resuming:
             check_new_run_folder(self.run_dir)
         self._check_run_outside_the_data()
@@ -421,6 +422,12 @@ class Trainer:
         except OSError as exc:  # a folder it may not create or write in: a sentence, not a traceback
             raise RunWriteError(f"cannot write in the run folder {self.run_dir}: "
                                 f"{(exc.strerror or str(exc)).lower()}; nothing was trained") from None
+        if self._new_run:  # again, under the lock: another Trainer made for this folder may have filled it since
+            try:
+                check_new_run_folder(self.run_dir)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise RunWriteError(f"{exc}; nothing was trained") from None
+            self._new_run = False
         clean_stale_temp_files(self.rundir)
         try:
             save_json(self.config, self.rundir.config)

@@ -201,6 +201,20 @@ def test_two_trainers_on_one_run_the_second_is_told_who_holds_it(tiny_dataset, t
     assert steps == sorted(set(steps))  # one writer: no step logged twice
 
 
+def test_a_trainer_made_before_another_filled_its_folder_does_not_write_over_that_run(tiny_dataset, tmp_path):
+    """Two Trainers made for one new folder (a notebook cell run twice): the second's run() replaced the first's
+    config.json and checkpoint and set its metrics aside, without a word; the folder was checked only when made."""
+    first = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=3, seed=1))
+    second = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1, seed=2, name_a="other"))
+    assert isinstance(first.run(), Finished)
+    kept = {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file() and p.name != ".lock"}
+    result = second.run()
+    assert isinstance(result, Failed) and "already holds a run" in result.reason
+    assert "nothing was trained" in result.reason
+    assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file() and p.name != ".lock"} == kept
+    assert isinstance(first.run(), Finished)  # the trainer that made the run may run again (it has finished)
+
+
 def test_a_locked_run_fails_before_touching_its_files(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
     train(tiny_dataset, run.path, max_steps=2)
