@@ -9,6 +9,7 @@ A run directory works as a model too: its latest checkpoint, in the chosen direc
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 import os
 import warnings
@@ -307,10 +308,10 @@ def export_torchscript(loaded: LoadedModel, out: str | Path, size: int = 64) -> 
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream, still widely consumed
         traced = torch.jit.trace(loaded.generator, example)
-    out = Path(out)
-    with atomic_path(out) as tmp:
-        traced.save(str(tmp))
-    return out
+    buffer = io.BytesIO()  # written by Python: saved to a path, a full disk aborted the process from C++ (SIGABRT),
+    torch.jit.save(traced, buffer)  # leaving a half file where no cleanup ran
+    atomic_write_bytes(out, buffer.getvalue())
+    return Path(out)
 
 
 def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:

@@ -104,6 +104,24 @@ def test_torchscript_export_matches(model_file, tmp_path):
     assert torch.allclose(scripted(x), loaded.generator(x), atol=1e-5)
 
 
+def test_a_torchscript_export_onto_a_full_disk_fails_in_words_and_leaves_nothing(model_file, tmp_path):
+    """TorchScript's own writer, given a path on a full disk, aborted the process from C++ (SIGABRT, rc 134), so
+    no cleanup ran: its half-written temp file stayed, and so did the model exported just before it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import small_tmpfs
+
+    script = ("import sys\nfrom engine.modelfile import export_torchscript, load_model\n"
+              "try:\n    export_torchscript(load_model(sys.argv[1]), sys.argv[2])\n"
+              "except OSError as exc:\n    print('refused:', exc.strerror)\n")
+    with small_tmpfs(tmp_path / "small", "8k") as disk:
+        proc = subprocess.run([sys.executable, "-c", script, str(model_file), str(disk / "m.ts")],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.strip() == "refused: No space left on device" and list(disk.iterdir()) == []
+
+
 def test_onnx_export_matches(model_file, tmp_path):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
