@@ -36,6 +36,8 @@ def load_weights_only(path: str | Path) -> Any:
         head = fh.read(512)
     if head and not head.startswith((b"PK", b"\x80")):  # a PyTorch file is a zip, or (before 1.6) a pickle
         raise UnreadableFile(path, "not a PyTorch file" + (" (it is text)" if _is_text(head) else ""))
+    if head.startswith(b"PK"):
+        _check_unpacked_size(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the unpickler's notes on a foreign pickle protocol: the refusal says it
         try:
@@ -63,6 +65,26 @@ def load_weights_only(path: str | Path) -> Any:
         except Exception as exc:  # a foreign file fails deep inside the unpickler in many ways
             first = str(exc).splitlines()[0][:160] if str(exc) else ""
             raise UnreadableFile(path, f"damaged ({type(exc).__name__}{': ' + first if first else ''})") from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse an archive that would unpack to far more than its own size before torch.load allocates it: PyTorch
+    stores its entries uncompressed, and a 1 MB file whose data.pkl inflated to 1 GiB was read (2.6 GB of memory)
+    and loaded. A zip that does not read is left to torch.load, whose failure is said below."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    size = path.stat().st_size
+    if unpacked > 2 * size + UNPACKED_SLACK:
+        raise UnreadableFile(path, f"its archive unpacks to {unpacked / 2**20:,.0f} MB from {size / 2**20:,.1f} MB, "
+                                   "where PyTorch stores its contents uncompressed (made to fill memory, or damaged)")
+
+
+UNPACKED_SLACK = 16 * 2**20  # what a legitimately compressed small file may add over twice its size
 
 
 def _is_text(head: bytes) -> bool:

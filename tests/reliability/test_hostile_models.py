@@ -56,6 +56,16 @@ def hostile_files(tmp_path) -> dict:
     with zipfile.ZipFile(tmp_path / "other_zip.pth", "w") as archive:  # was "damaged ([enforce fail at inline_...)"
         archive.writestr("notes.txt", "not a model")
     files["other_zip.pth"] = tmp_path / "other_zip.pth"
+    # a model whose data.pkl inflates to 64 MB of padding past its end (a zip bomb's small cousin: 1 MB that
+    # inflated to 1 GiB was read whole, 2.6 GB of memory, and loaded)
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(tmp_path / "zip_bomb.pt", "w") as bomb:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("/data.pkl"):
+                bomb.writestr(info.filename, data + bytes(64 * 2**20), compress_type=zipfile.ZIP_DEFLATED)
+            else:
+                bomb.writestr(info.filename, data)
+    files["zip_bomb.pt"] = tmp_path / "zip_bomb.pt"
     os.mkfifo(tmp_path / "fifo.pt")  # no writer: opened, it waited for one forever
     files["fifo.pt"] = tmp_path / "fifo.pt"
     return files
@@ -75,6 +85,7 @@ EXPECTED = {
     "text.pt": "not a readable model file: not a PyTorch file (it is text)",
     "other_zip.pth": "not a readable model file: a zip archive, but not a PyTorch file",
     "fifo.pt": "not a readable model file: not a regular file",
+    "zip_bomb.pt": "not a readable model file: its archive unpacks to 64 MB from 0.2 MB",
 }
 
 
