@@ -138,6 +138,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
         if out not in keeper or path.suffix.lower() == out.suffix.lower() != keeper[out].suffix.lower():
             keeper[out] = path
     taken: set[Path] = set()
+    folder_checked: dict[Path, Path | None] = {}
     for path, (fmt, out) in wanted.items():
         if keeper[out] != path:
             rel = path.relative_to(src)
@@ -147,8 +148,22 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
         taken.add(out)
         if _resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
+        if blocker := _file_in_the_way(out.parent, dst, folder_checked):
+            refused.append((path, f"{blocker} is a file where its output folder goes"))
+            continue
         jobs.append((path, out, fmt))
     return Plan(jobs, refused)
+
+
+def _file_in_the_way(folder: Path, dst: Path, checked: dict[Path, Path | None]) -> Path | None:
+    """The non-folder at ``folder`` or above it, below ``dst``, that keeps an output from being written: a file of
+    the user's named like a sub-folder stopped the whole conversion part-way ("File exists")."""
+    if folder == dst or dst not in folder.parents:
+        return None
+    if folder not in checked:
+        above = _file_in_the_way(folder.parent, dst, checked)
+        checked[folder] = above or (folder if folder.exists() and not folder.is_dir() else None)
+    return checked[folder]
 
 
 def remove_stale_temp_files_of(jobs: list[tuple[Path, Path, str]]) -> int:

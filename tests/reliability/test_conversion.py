@@ -39,6 +39,20 @@ def test_a_symlink_loop_is_reported_and_the_rest_converts(model, tmp_path):
         ("b.png", "it is a symbolic link that loops back on itself")]
 
 
+def test_a_file_where_an_output_folder_goes_fails_its_images_only(model, tmp_path):
+    """A file of the user's named like an input sub-folder stopped the whole conversion ("cannot write out/sub/q.jpg:
+    File exists; 3 of 4 image(s) were written"); now that sub-folder's images fail, named, and the rest convert."""
+    src, dst = tmp_path / "in", tmp_path / "out"
+    write_images(src, 2, size=(16, 16))
+    write_images(src / "sub" / "deeper", 2, size=(16, 16))
+    dst.mkdir()
+    (dst / "sub").write_text("the user's notes")
+    summary = convert_folder(model, src, dst, CPU)
+    assert summary.converted == 2 and not summary.error and (dst / "sub").read_text() == "the user's notes"
+    assert sorted(Path(s).name for s, _ in summary.failed) == ["img_000.png", "img_001.png"]
+    assert {r for _, r in summary.failed} == {f"{dst / 'sub'} is a file where its output folder goes"}
+
+
 def test_a_rerun_removes_only_its_own_leftovers(model, tmp_path):
     src, dst = tmp_path / "in", tmp_path / "out"
     write_images(src, 3, size=(16, 16))
