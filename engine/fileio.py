@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -53,12 +54,17 @@ def stale_temp_files(folder: Path, is_ours: Callable[[str], bool]) -> list[Path]
     return found
 
 
-def remove_stale_temp_files(folder: Path, targets: Iterable[str] | Callable[[str], bool]) -> list[Path]:
-    """Remove the leftovers of interrupted writes to ``targets`` (names, or a test on names) in ``folder``."""
+def remove_stale_temp_files(folder: Path, targets: Iterable[str] | Callable[[str], bool],
+                            untouched_for_s: float = 0) -> list[Path]:
+    """Remove the leftovers of interrupted writes to ``targets`` (names, or a test on names) in ``folder``; with
+    ``untouched_for_s``, only those not written to for that long (where another process may be writing now)."""
     is_ours = targets if callable(targets) else set(targets).__contains__
     removed = []
+    now = time.time()
     for path in stale_temp_files(folder, is_ours):
         with contextlib.suppress(FileNotFoundError):
+            if untouched_for_s and now - path.stat().st_mtime < untouched_for_s:
+                continue
             path.unlink()
             removed.append(path)
     return removed

@@ -22,7 +22,7 @@ from pathlib import Path
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
                    probe_image, resolve_folders)
 from .events import Control, Stopped
-from .fileio import atomic_write_text
+from .fileio import atomic_write_text, remove_stale_temp_files
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -62,6 +62,7 @@ def cache_home() -> Path:
     return Path(user_cache_dir(APP, appauthor=False))
 
 
+ABANDONED_AFTER_S = 3600  # a temp file of the models folder untouched this long was left by a killed write
 NAME_LENGTH = 80  # characters of a name the user gives (a dataset, a side, a model file's stem)
 
 
@@ -340,8 +341,11 @@ class Library:
 
     # -------------------------------------------------------------- models
     def models(self) -> list[Path]:
+        """The model files of the library. Leftovers of imports, exports and downloads killed mid-write (temp files
+        of this program's pattern, untouched for an hour) are removed on the way: they stayed there for good."""
         if not self.models_dir.is_dir():
             return []
+        remove_stale_temp_files(self.models_dir, lambda name: name.endswith(".pt"), untouched_for_s=ABANDONED_AFTER_S)
         return sorted(p for p in self.models_dir.glob("*.pt") if not p.name.startswith("."))
 
     @staticmethod

@@ -126,3 +126,25 @@ def test_a_stopped_copy_removes_what_it_wrote_and_keeps_the_original_entry(tiny_
     assert sorted(p.name for p in (library.root / "datasets").iterdir()) == ["notes.txt"]
     assert library.dataset("big") == entry and any(Path(entry.folder_a).iterdir())
     assert library.import_copy(entry, Control()).folder_a.startswith(str(library.root))  # not stopped: copied
+
+
+def test_the_leftovers_of_a_killed_import_are_removed_from_the_models_folder(tmp_path):
+    """kill -9 during an import, an export or a download left a hidden temp file as large as the model in the
+    library's models folder for good (run folders and conversions already cleaned theirs)."""
+    import os
+    import time
+
+    from engine.fileio import temp_name
+
+    library = Library(tmp_path / "home")
+    library.models_dir.mkdir(parents=True)
+    abandoned = library.models_dir / temp_name(library.models_dir / "hz1.pt")
+    in_progress = library.models_dir / temp_name(library.models_dir / "other.pt")  # another window writing now
+    theirs = [library.models_dir / ".notes.txt.part", library.models_dir / temp_name(library.models_dir / "a.txt")]
+    for path in [abandoned, in_progress, *theirs]:
+        path.write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    for path in [abandoned, *theirs]:
+        os.utime(path, (hour_ago, hour_ago))
+    assert library.models() == []
+    assert not abandoned.exists() and in_progress.exists() and all(p.exists() for p in theirs)
