@@ -220,6 +220,9 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError naming every setting that cannot work; called before any file is written."""
+        if not isinstance(self.model, ModelConfig):  # a dict from a script: a bare "must be called with a dataclass"
+            raise TypeError(f"model must be a ModelConfig, not {type(self.model).__name__} (from a dict: "
+                            "engine.config.from_dict(TrainConfig, {..., 'model': {...}}))")
         problems = check_fields(self) + check_fields(self.model)
         if problems:  # the rules below assume well-typed values
             raise_problems(problems)

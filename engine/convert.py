@@ -32,7 +32,7 @@ from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
 from .fileio import atomic_path, folder_lock, remove_stale_temp_files
-from .modelfile import LoadedModel
+from .modelfile import LoadedModel, load_model
 from .tiling import run_padded, size_rules, to_uint8, to_unit, translate_tiled
 
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
@@ -376,12 +376,22 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     """Translate every image under ``src`` into ``dst``; never raises for a bad file. A :class:`Translator` passed
     as ``model`` keeps its own device, tiling and strength.
 
+    ``model`` may also be what :func:`engine.load_model` takes (a model file, a run folder, ``"demo"``), loaded
+    for ``options.direction``.
+
     Raises ValueError for a refused folder choice (:class:`OutputsExist` where results are there already and
     neither ``skip_existing`` nor ``replace_existing`` says what to do with them) and FolderBusy when another
-    conversion is writing into ``dst``, all before anything is written.
+    conversion is writing into ``dst``, all before anything is written; TypeError for arguments of the wrong kind.
     """
     options = options or ConvertConfig()
+    if not isinstance(options, ConvertConfig):  # a dict gave "'dict' object has no attribute 'validate'"
+        raise TypeError(f"options must be a ConvertConfig (engine.ConvertConfig(format='jpg', ...)), "
+                        f"not {type(options).__name__}")
     options.validate()
+    if on_event is not None and not callable(on_event):
+        raise TypeError(f"on_event must be a function taking an event, not {type(on_event).__name__}")
+    if isinstance(model, (str, Path)):  # the natural first try: "'str' object has no attribute 'generator'"
+        model = load_model(model, options.direction)
     emit = on_event or (lambda e: None)
     control = control or Control()
     src, dst = Path(src), Path(dst)

@@ -113,6 +113,9 @@ class Trainer:
         A new run refuses a folder that is not new or empty; ``resuming`` is for
         :meth:`from_run`, which then loads the newest checkpoint that reads.
         """
+        if not isinstance(config, TrainConfig):  # a dict gave an AttributeError deep inside
+            raise TypeError(f"Trainer takes a TrainConfig, not {type(config).__name__} (from a dict: "
+                            "engine.config.from_dict(TrainConfig, values))")
         config.validate()
         if not config.out:
             raise ValueError("a run directory (out) is required")
@@ -460,8 +463,14 @@ class Trainer:
         """Train until ``total_steps`` or until ``control`` stops it; returns the final event.
 
         Errors never escape: they come back (and are emitted) as :class:`Failed`, with the
-        last good checkpoint left in place so the run can be resumed.
+        last good checkpoint left in place so the run can be resumed. Only an exception that
+        ``on_event`` raises for that final event reaches the caller, and arguments of the wrong
+        kind are refused (TypeError) before the run folder is touched.
         """
+        if on_event is not None and not callable(on_event):  # it failed after the folder was taken, counted as a run
+            raise TypeError(f"on_event must be a function taking an event, not {type(on_event).__name__}")
+        if control is not None and not isinstance(control, Control):
+            raise TypeError(f"control must be an engine.Control, not {type(control).__name__}")
         emit = (on_event or (lambda e: None)) if self.is_main else (lambda e: None)
         control = control or Control()
         handler = None

@@ -424,3 +424,16 @@ def test_a_strength_outside_its_range_is_refused_before_anything_is_written(mode
     with pytest.raises(ValueError, match="strength"):
         convert_folder(model, tmp_path / "in", tmp_path / "out", ConvertConfig(device="cpu", strength=strength))
     assert not (tmp_path / "out").exists()
+
+
+def test_from_a_script_a_model_path_converts_and_wrong_kinds_are_named(model_file, tmp_path):
+    """convert_folder("run1", ...) failed with "'str' object has no attribute 'generator'", and options as a dict
+    with "'dict' object has no attribute 'validate'" (a hostile pass through the Python API)."""
+    (tmp_path / "in").mkdir()
+    noise(16, 16).save(tmp_path / "in" / "a.png")
+    assert convert_folder(str(model_file), tmp_path / "in", tmp_path / "out", CPU).converted == 1
+    with pytest.raises(TypeError, match="options must be a ConvertConfig"):
+        convert_folder(model_file, tmp_path / "in", tmp_path / "out2", {"format": "jpg"})
+    with pytest.raises(TypeError, match="on_event must be a function"):
+        convert_folder(model_file, tmp_path / "in", tmp_path / "out2", CPU, on_event=5)
+    assert not (tmp_path / "out2").exists()

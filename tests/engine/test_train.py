@@ -286,3 +286,22 @@ def test_weight_averaging_is_checkpointed_and_exported(tiny_dataset, tmp_path):
     assert torch.equal(resumed.model.generator("G_A").model[1].weight, averaged)
     exported = load_model(tmp_path / "run", "AtoB").generator.model[1].weight
     assert torch.equal(exported, averaged.cpu())
+
+
+def test_from_a_script_arguments_of_the_wrong_kind_are_named_before_the_folder_is_touched(tiny_dataset, tmp_path):
+    """Trainer({...}) and TrainConfig(model={...}) failed deep inside (AttributeError, "must be called with a
+    dataclass type"), and run(on_event=5) failed after taking the folder, which then counted as holding a run."""
+    from engine.config import TrainConfig, to_dict
+
+    config = tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)
+    with pytest.raises(TypeError, match="Trainer takes a TrainConfig, not dict"):
+        Trainer(to_dict(config))
+    with pytest.raises(TypeError, match="model must be a ModelConfig, not dict"):
+        TrainConfig(data=str(tiny_dataset), out=str(tmp_path / "run"), model={"ngf": 4}).validate()
+    trainer = Trainer(config)
+    with pytest.raises(TypeError, match="on_event must be a function"):
+        trainer.run(on_event=5)
+    with pytest.raises(TypeError, match="control must be an engine.Control"):
+        trainer.run(control="stop")
+    assert not (tmp_path / "run").exists()
+    assert isinstance(trainer.run(), Finished)
