@@ -35,8 +35,10 @@ def add_config_options(parser: argparse.ArgumentParser, cls: type, title: str) -
     """One option per scalar field of ``cls``; defaults stay unset so we know what was given."""
     group = parser.add_argument_group(title)
     for name, f, kind in cli_fields(cls):
-        kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS,
-                                  "help": _help(f"{f.metadata.get('help', '')} (default: {f.default})")}
+        said = f.metadata.get("help", "")
+        if f.default != "" and "(default:" not in said:  # "(default: )" said nothing; a help may say it better
+            said += f" (default: {f.default})"
+        kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": _help(said)}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
@@ -63,7 +65,8 @@ def apply_options(config: Any, args: argparse.Namespace) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cyclegan", description="Train and run CycleGAN models.")
+    parser = argparse.ArgumentParser(prog="cyclegan", description="Train CycleGAN (unpaired) and pix2pix (paired) "
+                                     "image-to-image models, and convert folders of images with them.")
     parser.add_argument("--version", action="version", version=f"cyclegan-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -92,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     convert.set_defaults(func=cmd_convert)
 
     export = sub.add_parser("export", help="write one direction of a run as a model file")
-    export.add_argument("--run", required=True, metavar="RUN_DIR")
+    export.add_argument("--run", required=True, metavar="RUN_DIR", help="the run folder to export from")
     export.add_argument("--direction", choices=("AtoB", "BtoA"),
                         help="which generator (default: the one a pix2pix run learnt; AtoB for CycleGAN)")
-    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--out", required=True, metavar="FILE", help="the model file to write (.pt)")
     export.add_argument("--half", action="store_true", help="store fp16 weights (half the size)")
     export.add_argument("--torchscript", metavar="FILE", help="also write a TorchScript copy")
     export.add_argument("--onnx", metavar="FILE", help="also write an ONNX copy (needs the onnx package)")
@@ -139,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--direction", choices=("AtoB", "BtoA"),
                           help="which generator of a run folder (BtoA uses testB/ and testB_truth/; default: the "
                                "one a pix2pix run learnt, AtoB for CycleGAN)")
-    evaluate.add_argument("--device", default="auto")
+    evaluate.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     evaluate.add_argument("--json", action="store_true", help="print every image's figures as JSON")
     evaluate.set_defaults(func=cmd_evaluate)
 
@@ -154,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     presets.add_argument("--no-time", action="store_true", help="only list them")
     presets.set_defaults(func=cmd_presets)
 
-    info = sub.add_parser("info", help="describe a run directory or a model file")
-    info.add_argument("path", metavar="RUN_OR_FILE")
+    info = sub.add_parser("info", help="describe a run directory or a model file",
+                          description="What a run folder or a model file holds: method, domains, architecture, step.")
+    info.add_argument("path", metavar="RUN_OR_FILE", help="a run folder, a model file (.pt, .safetensors) or 'demo'")
     info.set_defaults(func=cmd_info)
     return parser
 
@@ -307,6 +311,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     def report(event) -> None:
         if isinstance(event, ConvertProgress):
+            if not event.total:  # everything skipped: the bar would be "0img [00:00, ?img/s]" and nothing more
+                return
             if not bars:
                 bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=sys.stderr))
             bars[0].update(event.done - bars[0].n)

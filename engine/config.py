@@ -167,7 +167,7 @@ class ModelConfig:
 class TrainConfig:
     """One training run: data, optimisation and bookkeeping. Defaults are the paper's."""
 
-    data: str = opt("", "dataset root (trainA/ trainB/) or a folder holding A/ and B/")
+    data: str = opt("", "dataset root: trainA/ and trainB/, A/ and B/, or (pix2pix) train/ of side-by-side pairs")
     data_b: str = opt("", "folder of domain B images; when given, --data is folder A")
     out: str = opt("", "run directory (created; holds config, metrics, samples, checkpoints)")
     name_a: str = opt("A", "display name of domain A")
@@ -294,7 +294,8 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
 class ConvertConfig:
     """How a folder is converted. Everything else (sizes, modes) follows the input images."""
 
-    direction: str = opt("AtoB", "which generator of a run folder to use", ("AtoB", "BtoA"))
+    direction: str = opt("AtoB", "which generator of a run folder to use (default: the one a pix2pix run learnt; "
+                                 "AtoB for CycleGAN)", ("AtoB", "BtoA"))
     strength: float = opt(1.0, "how much of the model's change to apply: 1 all of it, 0.5 half (each result blended "
                                "with its input), up to 2 for twice the change", bounds=(0.01, 2.0))
     recursive: bool = opt(True, "include sub-folders (their structure is kept in the output)")

@@ -35,6 +35,7 @@ def test_train_export_info_convert(tiny_dataset, tmp_path):
     proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
                     "--skip-existing")
     assert "0 converted, 3 skipped" in proc.stdout
+    assert "img" not in proc.stderr  # an empty "0img [00:00, ?img/s]" bar, twice, with nothing left to do
     # once more, neither kept nor replaced: refused, the message saying how to go on (it wrote over them silently)
     before = (tmp_path / "out" / "sub" / "img_000.jpg").read_bytes()
     proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",

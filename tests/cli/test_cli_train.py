@@ -50,6 +50,13 @@ def test_help_for_every_command():
         proc = cyclegan(*args, "--help", process=True)  # python -m engine is the cyclegan command
         assert "usage: cyclegan" in proc.stdout
     assert "--lambda-identity" in cyclegan("train", "--help").stdout
+    # what a docs audit found: "(default: )" after --data and --out, a convert --direction said "(default: AtoB)"
+    # where a pix2pix run's learnt direction is used, and options and commands with no help at all
+    helps = {command: " ".join(cyclegan(command, "--help").stdout.split())
+             for command in ("train", "convert", "export", "evaluate", "info", "import")}
+    assert all("(default: )" not in text for text in helps.values())
+    assert "(default: the one a pix2pix run learnt; AtoB for CycleGAN)" in helps["convert"]
+    assert "RUN_OR_FILE a run folder" in helps["info"] and "--run RUN_DIR the run folder" in helps["export"]
 
 
 def test_train_two_steps_then_info(tiny_dataset, tmp_path):
