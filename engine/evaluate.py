@@ -65,7 +65,10 @@ def held_out_pairs(root: str | Path, direction: str = "AtoB") -> tuple[list[Pair
     try:
         held_out = find_pairs(root).test
     except (OSError, ValueError):
-        return None
+        held_out = []
+    if not held_out and (Path(root) / "testA").is_dir() and (Path(root) / "testB").is_dir():
+        # a CycleGAN dataset (train folders that do not pair) whose test folders do: find_pairs wants both paired
+        held_out = match_by_name(Path(root) / "testA", Path(root) / "testB")[0]
     return (held_out, direction == "BtoA") if held_out else None
 
 

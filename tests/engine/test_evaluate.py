@@ -89,3 +89,23 @@ def test_a_pair_too_small_for_ssim_is_skipped_and_named(graded):
     report = evaluate("demo", graded / "testA", graded / "testA_truth")
     assert len(report.images) == 2
     assert report.skipped == [("small.png", "8x8 is too small to score (SSIM needs 11x11 pixels or more)")]
+
+
+def test_same_named_test_folders_are_held_out_pairs_whatever_the_training_folders(tmp_path):
+    """testA/ beside testB/ matched by name (the README) was found only when trainA/ and trainB/ paired up too: a
+    CycleGAN dataset (unmatched training photos) with a paired test split was told it had no held-out pairs."""
+    from engine.evaluate import held_out_pairs
+    from tests.conftest import write_images
+
+    root = tmp_path / "d"
+    write_images(root / "trainA", 3, seed=1)
+    (root / "trainB").mkdir()
+    for name in ("x.png", "y.png", "z.png"):  # no name in common with trainA/
+        Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(root / "trainB" / name)
+    write_images(root / "testA", 2, seed=3)
+    write_images(root / "testB", 2, seed=4)
+    pairs, swap = held_out_pairs(root)
+    assert [p.a.name for p in pairs] == ["img_000.png", "img_001.png"] and not swap
+    assert held_out_pairs(root, "BtoA")[1]
+    data = json.loads(cyclegan("evaluate", "--model", "demo", "--data", root, "--json").stdout)
+    assert len(data["images"]) == 2
