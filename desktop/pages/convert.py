@@ -22,6 +22,7 @@ from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
 from desktop.widgets.layout import ElidedComboBox, ElidedLabel, fit_to_width, split_page
 from desktop.widgets.run_view import MessageLabel
+from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
 from engine.convert import blend, check_folders, plan
@@ -177,7 +178,7 @@ class ConvertPage(QWidget):
 
         self.start_button = QPushButton("Convert")
         self.start_button.setObjectName("primary")
-        self.start_button.setShortcut("Ctrl+Return")
+        bind_start_keys(self.start_button)
         self.start_button.setToolTip("Convert the folder (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
         self.preview_button = QPushButton("Preview one")

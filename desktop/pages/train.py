@@ -20,6 +20,7 @@ from desktop.formatting import format_time_left, sentence
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
 from desktop.widgets.run_view import RunView
+from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
 from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
@@ -170,7 +171,7 @@ class TrainPage(QWidget):
 
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
-        self.start_button.setShortcut("Ctrl+Return")
+        bind_start_keys(self.start_button)
         self.start_button.setToolTip("Start training (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
         self.pause_button = QPushButton("Pause")

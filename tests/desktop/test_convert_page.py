@@ -324,3 +324,15 @@ def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
     assert canvas.scale > fitted and not canvas.fitted
     qtbot.keyClick(canvas, Qt.Key.Key_0)
     assert canvas.fitted and abs(canvas.scale - fitted) < 1e-9
+
+
+def test_ctrl_and_either_enter_key_converts(qtbot, window, tmp_path):
+    """Only Ctrl+Return was bound, though the tooltips, F1 and the README say Ctrl+Enter: Ctrl with the number
+    pad's Enter did nothing."""
+    window.activateWindow()
+    for key, modifiers in ((Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.KeypadModifier),
+                           (Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)):
+        page = setup(window, tmp_path / key.name, count=1)
+        qtbot.keyClick(page.files, key, modifiers)
+        qtbot.waitUntil(lambda: page.worker is None and page.files.count() == 1, timeout=60000)
+        assert (tmp_path / key.name / "out" / "img_000.png").exists()
