@@ -641,7 +641,7 @@ class TrainPage(QWidget):
 
     def _lay_out(self, method: str, name_a: str, name_b: str, direction: str) -> None:
         cls = METHODS[method]
-        self.plot.set_loss_names(cls.loss_names)
+        self.plot.set_loss_names(cls.loss_names, cls.loss_meanings)
         self.samples.set_panels(cls.sample_names, cls.sample_columns)
         a, b = name_a, name_b
         if method == "pix2pix" and direction == "BtoA":

@@ -98,9 +98,12 @@ class LossPlot(QWidget):
         layout.addLayout(controls)
         self.set_loss_names(LOSS_NAMES)
 
-    def set_loss_names(self, names: tuple[str, ...]) -> None:
-        """One curve and one toggle per loss of the method being shown (clears the data if they change)."""
+    def set_loss_names(self, names: tuple[str, ...], meanings: dict[str, str] | None = None) -> None:
+        """One curve and one toggle per loss of the method being shown (clears the data if they change); a toggle's
+        tooltip says what its loss measures (D_A, G_A, cycle_A... said nothing to a new user)."""
         names = tuple(names)
+        for name, box in self.toggles.items():
+            box.setToolTip((meanings or {}).get(name, ""))
         if names == self.names:
             return
         for curve in self.curves.values():
@@ -117,6 +120,7 @@ class LossPlot(QWidget):
             curve.setClipToView(True)
             self.curves[name] = curve
             box = QCheckBox(name)
+            box.setToolTip((meanings or {}).get(name, ""))
             box.setChecked(True)
             box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: 600; }}")
             box.toggled.connect(lambda on, n=name: self.set_visible(n, on))

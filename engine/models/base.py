@@ -34,6 +34,7 @@ def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
 class TranslationModel:
     paired: bool = False  # trains on pairs (the same picture in both domains) rather than two folders
     loss_names: tuple[str, ...] = ()
+    loss_meanings: dict[str, str] = {}  # a sentence a person can read for each loss (the app's plot shows them)
     sample_names: tuple[str, ...] = ()
     sample_columns: int = 3
     net_names: tuple[str, ...] = ()

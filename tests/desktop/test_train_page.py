@@ -208,3 +208,17 @@ def test_an_edit_clears_the_error_it_answers(qtbot, window, tmp_path):
     assert "resnet" in page.error.text() and page.worker is None
     generator.setCurrentIndex(generator.findData("resnet"))
     assert page.error.text() == ""
+
+
+def test_each_loss_toggle_says_what_its_loss_measures(qtbot, window):
+    """D_A, G_A, cycle_A, idt_A... had no word of explanation anywhere in the app (a new-user pass)."""
+    from engine.models import METHODS
+
+    page = window.train
+    for method in ("cyclegan", "pix2pix"):
+        page._lay_out(method, "day", "night", "AtoB")
+        toggles = page.plot.toggles
+        assert list(toggles) == list(METHODS[method].loss_names)
+        assert all(box.toolTip() == METHODS[method].loss_meanings[name] for name, box in toggles.items())
+    page._lay_out("cyclegan", "day", "night", "AtoB")
+    assert "round trip" in page.plot.toggles["cycle_A"].toolTip()
