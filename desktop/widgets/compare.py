@@ -37,7 +37,10 @@ class CompareCanvas(QWidget):
 
     # ------------------------------------------------------------ images
     def set_images(self, before: QImage, after: QImage) -> None:
-        """Show a pair; the result is scaled onto the input's size if they differ."""
+        """Show a pair; the result is scaled onto the input's size if they differ. A zoom is kept: on a picture of
+        the same size at the same place (the same detail of the next photo of a shoot), on another size centred (it
+        was left where the last one's corner had been, the picture off to one side)."""
+        previous = self.before.size()
         self.before = before
         if not after.isNull() and not before.isNull() and after.size() != before.size():
             after = after.scaled(before.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
@@ -45,6 +48,9 @@ class CompareCanvas(QWidget):
         self.after = after
         if self.fitted:
             self.fit()
+        elif before.size() != previous and not before.isNull():
+            self.offset = QPointF((self.width() - before.width() * self.scale) / 2,
+                                  (self.height() - before.height() * self.scale) / 2)
         self.update()
 
     def clear(self) -> None:

@@ -3,7 +3,7 @@ results, queue several conversions, and never show what belonged to other settin
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from tests.conftest import make_model_file, write_images
@@ -324,6 +324,26 @@ def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
     assert canvas.scale > fitted and not canvas.fitted
     qtbot.keyClick(canvas, Qt.Key.Key_0)
     assert canvas.fitted and abs(canvas.scale - fitted) < 1e-9
+
+
+def test_a_zoom_is_kept_and_another_sized_picture_is_centred(qtbot):
+    """At 1:1 the next picture kept the last one's corner, and a smaller one sat off to one side (new-user pass);
+    a picture of the same size keeps its place, so one detail can be compared across a shoot."""
+    from PySide6.QtGui import QImage
+
+    from desktop.widgets.compare import CompareCanvas
+
+    canvas = CompareCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 200)
+    canvas.show()
+    large, small = QImage(900, 600, QImage.Format.Format_RGB32), QImage(120, 80, QImage.Format.Format_RGB32)
+    canvas.set_images(large, large)
+    canvas.zoom_to(1.0, QPointF(0, 0))  # 1:1 at the top-left corner
+    canvas.set_images(large, large)
+    assert canvas.scale == 1.0 and canvas.offset == QPointF(0, 0)
+    canvas.set_images(small, small)
+    assert canvas.scale == 1.0 and canvas.image_rect().center() == QPointF(150, 100)
 
 
 def test_ctrl_and_either_enter_key_converts(qtbot, window, tmp_path):
