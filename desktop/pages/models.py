@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -68,6 +69,8 @@ def describe(meta: dict) -> str:
         ("Parameters", f"{meta.get('parameters', 0):,}"),
         ("Created", f"{format_timestamp(meta.get('created', ''))} with version {meta.get('version', '')}"),
     ]
+    if meta.get("path"):  # where an export went, to share it: the page named the file, not its folder
+        rows.append(("File", html.escape(meta["path"])))
     if source.get("file"):
         rows.insert(1, ("About", meta.get("description", "")))
         rows.append(("Imported from", f"{source['file']} (sha256 {source.get('sha256', '')[:12]}…)"
