@@ -615,9 +615,10 @@ class ConvertPage(QWidget):
         if output:
             self._show_result(source, output)
         else:  # a failed file has no result: another file's pictures must not stand in for it
-            self.preview.clear()
             reason = item.data(Qt.ItemDataRole.UserRole + 1)
-            self.preview.caption.setText(f"{Path(source).name} was not converted: {reason}")
+            said = f"{Path(source).name} was not converted: {reason}"
+            self.preview.clear(said)  # in full, wrapped: the caption is one line, cut ("Before and after appear here")
+            self.preview.caption.setText(said)
 
     def _show_latest_pair(self) -> None:
         if self._latest_pair is not None:

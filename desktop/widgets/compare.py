@@ -17,12 +17,16 @@ from desktop.widgets.layout import ElidedLabel
 HANDLE = 10  # px either side of the divider that grab it
 
 
+EMPTY = "Before and after appear here"
+
+
 class CompareCanvas(QWidget):
     zoom_changed = Signal(float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.before, self.after = QImage(), QImage()
+        self.placeholder = EMPTY  # what the empty canvas says
         self.divider = 0.5  # where the divider is, as a fraction of the image's width
         self.scale = 1.0
         self.offset = QPointF(0, 0)  # the image's top-left corner in widget coordinates
@@ -53,8 +57,9 @@ class CompareCanvas(QWidget):
                                   (self.height() - before.height() * self.scale) / 2)
         self.update()
 
-    def clear(self) -> None:
+    def clear(self, placeholder: str = EMPTY) -> None:
         self.before, self.after = QImage(), QImage()
+        self.placeholder = placeholder
         self.update()
 
     def has_images(self) -> bool:
@@ -148,7 +153,8 @@ class CompareCanvas(QWidget):
         painter.fillRect(self.rect(), QColor("#eceef1"))
         if self.before.isNull():
             painter.setPen(QColor("#888"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Before and after appear here")
+            painter.drawText(self.rect().adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1)
         rect = self.image_rect()
@@ -210,8 +216,8 @@ class CompareView(QWidget):
         self.caption.setText(caption)
         self._sync_buttons()
 
-    def clear(self) -> None:
-        self.canvas.clear()
+    def clear(self, placeholder: str = EMPTY) -> None:
+        self.canvas.clear(placeholder)
         self.caption.setText("")
         self.zoom_label.setText("")
         self._sync_buttons()

@@ -303,6 +303,10 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     page.files.setCurrentRow(failed_row)  # it kept showing the file selected before
     assert not page.preview.canvas.has_images()
     assert page.preview.caption.text().startswith("broken.jpg was not converted: cannot read image")
+    assert page.preview.canvas.placeholder == page.preview.caption.text()  # the canvas said "Before and after appear here"
+    page.files.setCurrentRow(rows.index("✓"))
+    page.preview.clear()
+    assert page.preview.canvas.placeholder == "Before and after appear here"
     assert page.files_label.text() == "Files (3, 1 failed)"
     assert "2 converted" in page.status.text() and "1 failed" in page.status.text()
 
