@@ -16,6 +16,19 @@ def with_dataset(window, tmp_path):
     return window.train
 
 
+def settled(qtbot, read, quiet_ms: int = 500, timeout_ms: int = 20000):
+    """``read()`` once it has not changed for ``quiet_ms``; a value that keeps changing fails the test."""
+    seen = [read()]
+
+    def quiet() -> bool:
+        qtbot.wait(quiet_ms)
+        seen.append(read())
+        return seen[-1] == seen[-2]
+
+    qtbot.waitUntil(quiet, timeout=timeout_ms)
+    return seen[-1]
+
+
 def test_one_length_choice(qtbot, window):
     page = window.train
     page.length.setCurrentIndex(page.length.findData("steps"))
@@ -83,10 +96,9 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert page.runs.item(0).text().endswith("  ·  training")
     assert page.left_tabs.tabText(1) == "Runs (1)"  # the tab says there is one, before it is opened
     page.toggle_pause()
-    qtbot.wait(300)
-    paused_at = page.progress.value()
+    paused_at = settled(qtbot, page.progress.value)  # the step in flight at the click still ends (slow when busy)
     assert page.status.text().startswith(f"Paused at step {paused_at}") and "Paused" in page.progress.format()
-    qtbot.wait(300)
+    qtbot.wait(600)
     assert page.progress.value() == paused_at and page.status.text().startswith("Paused")
     # Ctrl+P resumes as it paused: the label's change had cleared the button's shortcut, so it worked once a session
     assert page.pause_button.text() == "Resume" and page.pause_button.shortcut().toString() == "Ctrl+P"
