@@ -387,7 +387,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     new = [Path(t) for t in targets if not os.path.lexists(t)]
     done = False
     try:
-        check_write_targets(targets, args.replace, args.run)
+        check_write_targets(targets, args.replace, args.run, how_to_replace="--replace")
         path = export_model(args.run, args.direction or learnt_direction(args.run), args.out, half=args.half,
                             replace=args.replace)
         loaded = load_model(path)
@@ -412,12 +412,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from .imports import import_model_file
     from .library import Library
-    from .modelfile import ModelFileError, read_metadata
+    from .modelfile import ModelFileError, check_write_targets, read_metadata
 
     if args.replace and not args.out:
         raise CommandError("--replace goes with --out (the library never writes over a model: give --name)")
     try:
         if args.out:
+            check_write_targets([args.out], args.replace, how_to_replace="--replace")
             path = import_model_file(args.file, args.out, args.name_a, args.name_b, replace=args.replace)
         else:
             path = Library().import_model(args.file, args.name, args.name_a, args.name_b)

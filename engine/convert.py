@@ -15,6 +15,7 @@ import dataclasses
 import errno
 import io
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -162,7 +163,8 @@ def _file_in_the_way(folder: Path, dst: Path, checked: dict[Path, Path | None]) 
         return None
     if folder not in checked:
         above = _file_in_the_way(folder.parent, dst, checked)
-        checked[folder] = above or (folder if folder.exists() and not folder.is_dir() else None)
+        taken = os.path.lexists(folder) and not folder.is_dir()  # a link to nowhere is in the way too
+        checked[folder] = above or (folder if taken else None)
     return checked[folder]
 
 
@@ -390,6 +392,8 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     options.validate()
     if on_event is not None and not callable(on_event):
         raise TypeError(f"on_event must be a function taking an event, not {type(on_event).__name__}")
+    if control is not None and not isinstance(control, Control):
+        raise TypeError(f"control must be an engine.Control, not {type(control).__name__}")
     if isinstance(model, (str, Path)):  # the natural first try: "'str' object has no attribute 'generator'"
         model = load_model(model, options.direction)
     emit = on_event or (lambda e: None)

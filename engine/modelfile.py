@@ -252,10 +252,11 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     return LoadedModel(_generator_from(metadata, nets[key], f"run {run_dir.name}"), metadata)
 
 
-def check_write_targets(targets: list[str | Path], replace: bool = False, run_dir: str | Path | None = None) -> None:
+def check_write_targets(targets: list[str | Path], replace: bool = False, run_dir: str | Path | None = None,
+                        how_to_replace: str = "replace=True") -> None:
     """Refuse, before anything is written, a model file that would replace a file (unless ``replace``), go
     into the run ``run_dir`` it is exported from (its checkpoints and config.json are the run), or share
-    its path with another of ``targets``."""
+    its path with another of ``targets``. The refusal names ``how_to_replace`` (the command line: --replace)."""
     run = Path(run_dir).resolve() if run_dir is not None else None
     seen: set[Path] = set()
     for target in targets:
@@ -268,7 +269,8 @@ def check_write_targets(targets: list[str | Path], replace: bool = False, run_di
         if path.is_dir():
             raise ModelFileError(f"{target} is a folder; give a file name")
         if path.exists() and not replace:
-            raise ModelFileError(f"{target} already exists; choose another name, or add --replace to write over it")
+            raise ModelFileError(f"{target} already exists; choose another name, or write over it "
+                                 f"({how_to_replace})")
         folder = next((f for f in path.parents if f.exists()), None)  # where it, or its first new folder, goes
         if folder is not None and (not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK)):
             # it failed after the copies before it were written, naming its own temporary file

@@ -436,4 +436,6 @@ def test_from_a_script_a_model_path_converts_and_wrong_kinds_are_named(model_fil
         convert_folder(model_file, tmp_path / "in", tmp_path / "out2", {"format": "jpg"})
     with pytest.raises(TypeError, match="on_event must be a function"):
         convert_folder(model_file, tmp_path / "in", tmp_path / "out2", CPU, on_event=5)
+    with pytest.raises(TypeError, match="control must be an engine.Control"):
+        convert_folder(model_file, tmp_path / "in", tmp_path / "out2", CPU, control="stop")
     assert not (tmp_path / "out2").exists()

@@ -54,7 +54,7 @@ def test_a_published_resnet_converts_exactly_as_the_reference_runs_it(tmp_path):
     torch.save(reference.state_dict(), path)
     (tmp_path / "monet.pt").write_text("the user's own file")
     refused = cyclegan("import", path, "--out", tmp_path / "monet.pt", check=False)  # it wrote over any file
-    assert refused.returncode == 1 and "already exists" in refused.stderr
+    assert refused.returncode == 1 and "already exists" in refused.stderr and "(--replace)" in refused.stderr
     assert (tmp_path / "monet.pt").read_text() == "the user's own file"
     cyclegan("import", path, "--out", tmp_path / "monet.pt", "--replace")
     model = load_model(tmp_path / "monet.pt")

@@ -90,7 +90,7 @@ def test_run_folder_is_a_model_and_exports(tiny_dataset, tmp_path):
     kept = checkpoint.read_bytes()
     with pytest.raises(ModelFileError, match="inside the run folder"):
         export_model(tmp_path / "run", "AtoB", checkpoint, replace=True)
-    with pytest.raises(ModelFileError, match="already exists"):
+    with pytest.raises(ModelFileError, match=r"already exists; .* \(replace=True\)"):  # from Python, not --replace
         export_model(tmp_path / "run", "AtoB", path)
     assert checkpoint.read_bytes() == kept and read_metadata(path)["source_domain"] == "night"
     assert read_metadata(export_model(tmp_path / "run", "AtoB", path, replace=True))["source_domain"] == "day"

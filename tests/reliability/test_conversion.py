@@ -51,6 +51,11 @@ def test_a_file_where_an_output_folder_goes_fails_its_images_only(model, tmp_pat
     assert summary.converted == 2 and not summary.error and (dst / "sub").read_text() == "the user's notes"
     assert sorted(Path(s).name for s, _ in summary.failed) == ["img_000.png", "img_001.png"]
     assert {r for _, r in summary.failed} == {f"{dst / 'sub'} is a file where its output folder goes"}
+    # a link to nowhere in its place (exists() is False for it): the same, not "File exists" part-way
+    (dst / "sub").unlink()
+    (dst / "sub").symlink_to(tmp_path / "nowhere")
+    summary = convert_folder(model, src, dst, ConvertConfig(device="cpu", workers=2, replace_existing=True))
+    assert summary.converted == 2 and not summary.error and len(summary.failed) == 2
 
 
 def test_a_rerun_removes_only_its_own_leftovers(model, tmp_path):
