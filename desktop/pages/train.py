@@ -457,6 +457,7 @@ class TrainPage(QWidget):
         training run lost its "training" mark in Runs."""
         if self.worker is not None:
             return
+        listed = set(self._run_items)  # the runs there were: one of them gone is a deleted run (_forget_a_deleted_run)
         current = self.dataset.currentText()
         self.dataset.blockSignals(True)
         self.dataset.clear()
@@ -481,13 +482,14 @@ class TrainPage(QWidget):
         self.runs.blockSignals(False)
         self._count_runs()
         self._sync_buttons()
-        self._forget_a_deleted_run()
+        self._forget_a_deleted_run(listed)
 
-    def _forget_a_deleted_run(self) -> None:
+    def _forget_a_deleted_run(self, listed: set[str]) -> None:
         """A run deleted on the Models page leaves this page: its plot, samples and "Continue it from Runs"
-        stayed, with the run gone from Runs."""
+        stayed, with the run gone from Runs. Only a run that was listed: one that failed before making its folder
+        is not deleted, and its error stays."""
         shown = self.view.log.path  # the run shown is the folder of the log followed
-        if self.worker is None and shown is not None and not shown.parent.exists():
+        if shown is not None and str(shown.parent) in listed and not shown.parent.exists():
             self.view.reset()
             self.plot.clear()
             self.view.samples.clear()

@@ -429,7 +429,8 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    window.train.open_run(str(window.library.runs()[0]))  # shown on the Train page, as after it trained
+    window.train.refresh()  # listed under Runs and shown, as picked there
+    window.train.open_run(str(window.library.runs()[0]))
     assert window.train.plot.point_count() and "best run" in window.train.status.text()
     page.delete_selected()
     assert window.library.runs() == [] and not (window.library.runs_dir / "best run").exists()

@@ -234,3 +234,15 @@ def test_each_loss_toggle_says_what_its_loss_measures(qtbot, window):
         assert all(box.toolTip() == METHODS[method].loss_meanings[name] for name, box in toggles.items())
     page._lay_out("cyclegan", "day", "night", "AtoB")
     assert "round trip" in page.plot.toggles["cycle_A"].toolTip()
+
+
+def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window, tmp_path):
+    """Its folder never made, the run was taken for one deleted on the Models page: its error was wiped at once and
+    the status said "Ready." (a review)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page)
+    for image in (tmp_path / "d" / "trainA").iterdir():  # broken after the dataset was added
+        image.write_bytes(b"not an image")
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.error.text() and page.status.text() == "Training stopped with an error."
