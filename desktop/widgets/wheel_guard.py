@@ -1,23 +1,30 @@
 """A mouse wheel turned over a combo box or spin box the user has not clicked scrolls the page.
 
-Qt gives such a box the wheel whether or not it has focus, so scrolling down a long form changed
-whatever setting passed under the pointer (the Train page's Generator became unet_128, the preset
-became Custom, and the settings no longer held together). Once clicked (focused), a box takes the
-wheel as usual.
+Qt gives such a box the wheel, and with it the keyboard focus, whether or not it was clicked, so
+scrolling down a long form changed whatever setting passed under the pointer (the Train page's
+Generator became unet_128, the preset became Custom, and the settings no longer held together).
+Each box is made to take focus from a click or Tab only (not the wheel) as it is first shown;
+until clicked, its wheel goes to the scroll area around it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
+
+GUARDED = (QComboBox, QAbstractSpinBox)
 
 
 class WheelGuard(QObject):
     """An application-wide event filter (install it once on the QApplication)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() != QEvent.Type.Wheel or not isinstance(watched, (QComboBox, QAbstractSpinBox))
-                or watched.hasFocus()):
+        kind = event.type()
+        if kind == QEvent.Type.Polish and isinstance(watched, GUARDED):
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:  # the wheel focused it before this filter ran
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            return False
+        if kind != QEvent.Type.Wheel or not isinstance(watched, GUARDED) or watched.hasFocus():
             return False
         area = _scroll_area_around(watched)
         if area is not None:  # handed on explicitly: Qt passes a refused wheel up only when it came from the mouse

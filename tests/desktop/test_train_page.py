@@ -175,15 +175,12 @@ def test_the_keyboard_keeps_its_place_when_training_starts(qtbot, window, tmp_pa
     assert page.start_button.hasFocus()
 
 
-def wheel_down(widget) -> None:
-    from PySide6.QtCore import QPoint, QPointF, Qt
-    from PySide6.QtGui import QWheelEvent
-    from PySide6.QtWidgets import QApplication
+def wheel_down(window, widget) -> None:
+    """One notch down over ``widget``, as the mouse sends it (focus by wheel included; sendEvent skipped that)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtTest import QTest
 
-    at = QPointF(5, 5)
-    QApplication.sendEvent(widget, QWheelEvent(at, widget.mapToGlobal(at), QPoint(), QPoint(0, -120),
-                                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                                               Qt.ScrollPhase.NoScrollPhase, False))
+    QTest.wheelEvent(window.windowHandle(), QPointF(widget.mapTo(window, widget.rect().center())), QPoint(0, -120))
 
 
 def test_the_wheel_scrolls_the_form_rather_than_changing_a_setting_under_the_pointer(qtbot, window):
@@ -202,12 +199,20 @@ def test_the_wheel_scrolls_the_form_rather_than_changing_a_setting_under_the_poi
     bar = area.verticalScrollBar()
     assert bar.maximum() > 0
     before = (generator.currentText(), blocks.value(), page.preset.currentText(), bar.value())
-    wheel_down(generator)
-    wheel_down(blocks)
+    wheel_down(window, generator)
+    qtbot.wait(20)
+    assert (generator.currentText(), page.preset.currentText()) == (before[0], before[2])
+    assert bar.value() > before[3] and not generator.hasFocus()
+    area.ensureWidgetVisible(blocks)
+    qtbot.wait(20)
+    wheel_down(window, blocks)
+    qtbot.wait(20)
     assert (generator.currentText(), blocks.value(), page.preset.currentText()) == before[:3]
-    assert bar.value() > before[3]
+    area.ensureWidgetVisible(generator)
+    qtbot.wait(20)
     generator.setFocus()
-    wheel_down(generator)
+    wheel_down(window, generator)
+    qtbot.wait(20)
     assert generator.currentText() != before[0]
 
 
