@@ -379,7 +379,8 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     as ``model`` keeps its own device, tiling and strength.
 
     ``model`` may also be what :func:`engine.load_model` takes (a model file, a run folder, ``"demo"``), loaded
-    for ``options.direction``.
+    for ``options.direction`` (a pix2pix run trained B to A needs ``direction="BtoA"``: unlike the command line,
+    this does not pick a run's learnt direction for you).
 
     Raises ValueError for a refused folder choice (:class:`OutputsExist` where results are there already and
     neither ``skip_existing`` nor ``replace_existing`` says what to do with them) and FolderBusy when another
