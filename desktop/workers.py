@@ -47,11 +47,12 @@ class TrainWorker(QThread):
     def __init__(self, config=None, resume_dir: str | Path | None = None, overrides: dict | None = None, parent=None):
         super().__init__(parent)
         self.config, self.resume_dir, self.overrides = config, resume_dir, overrides or {}
-        self.control = Control()
+        self.control = Control(on_hold=self._flush)  # a paused run's last step is shown, not held back by the rate
         self._pending: list[Progress] = []
         self._latest: Progress | None = None
         self._throttle = _Throttle()
         self.run_dir: str = ""
+        self.trainer = None  # the Trainer once built (its step, read while the run holds in a pause)
 
     def _flush(self) -> None:
         if self._latest is not None:
@@ -84,7 +85,7 @@ class TrainWorker(QThread):
         except Exception as exc:  # bad dataset, bad settings: shown in the GUI
             self.failed.emit(str(exc))
             return
-        self.run_dir = str(trainer.run_dir)
+        self.run_dir, self.trainer = str(trainer.run_dir), trainer
         try:
             result = trainer.run(self._on_event, self.control)
         except Exception as exc:  # the engine reports its own errors; this is a last resort

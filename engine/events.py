@@ -134,12 +134,16 @@ class Stopped(Exception):
 
 
 class Control:
-    """Pause/resume/stop flags, safe to set from any thread."""
+    """Pause/resume/stop flags, safe to set from any thread. ``on_hold`` is called (in the job's thread) each time
+    a pause takes effect, before the job waits: a front end that sends progress at a limited rate sends the last
+    step then, or it said "Paused at step 4" over a run held after step 5."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_hold: Callable[[], None] | None = None) -> None:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._held = threading.Event()
+        self._on_hold = on_hold
 
     def stop(self) -> None:
         self._stop.set()
@@ -159,8 +163,20 @@ class Control:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    @property
+    def held(self) -> bool:
+        """Whether the job is waiting in a pause now (``paused`` is set at once, the step in flight ends first)."""
+        return self._held.is_set()
+
     def checkpoint(self) -> None:
         """Called by the job between steps: blocks while paused, raises Stopped on stop."""
-        self._running.wait()
+        if not self._running.is_set():
+            if self._on_hold is not None:
+                self._on_hold()
+            self._held.set()
+            try:
+                self._running.wait()
+            finally:
+                self._held.clear()
         if self._stop.is_set():
             raise Stopped()

@@ -578,7 +578,7 @@ class TrainPage(QWidget):
         else:
             control.pause()
             self._pause_label("Resume")
-            self._show_paused(self.progress.value())
+            self.status.setText("Pausing after the step in progress…")  # "Paused at step N" once it holds
             self.progress.setFormat("Paused at %v of %m")
 
     def _pause_label(self, text: str) -> None:

@@ -96,10 +96,16 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert page.runs.item(0).text().endswith("  ·  training")
     assert page.left_tabs.tabText(1) == "Runs (1)"  # the tab says there is one, before it is opened
     page.toggle_pause()
-    paused_at = settled(qtbot, page.progress.value)  # the step in flight at the click still ends (slow when busy)
-    assert page.status.text().startswith(f"Paused at step {paused_at}") and "Paused" in page.progress.format()
+    assert page.status.text() == "Pausing after the step in progress…"
+    # once the run holds, its last step is shown: it said "Paused at step 4" over a run held after step 5, since
+    # progress reaches the page at most ten times a second and the last one waited for the run to go on
+    qtbot.waitUntil(lambda: page.worker.control.held and page.status.text().startswith("Paused at step"),
+                    timeout=20000)
+    paused_at = page.progress.value()
+    assert page.status.text().startswith(f"Paused at step {paused_at}:") and "Paused" in page.progress.format()
+    assert paused_at == page.worker.trainer.step  # the step it holds after, not the last one the rate let through
     qtbot.wait(600)
-    assert page.progress.value() == paused_at and page.status.text().startswith("Paused")
+    assert page.progress.value() == paused_at and page.status.text().startswith(f"Paused at step {paused_at}:")
     # Ctrl+P resumes as it paused: the label's change had cleared the button's shortcut, so it worked once a session
     assert page.pause_button.text() == "Resume" and page.pause_button.shortcut().toString() == "Ctrl+P"
     page.toggle_pause()

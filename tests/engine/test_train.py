@@ -88,7 +88,8 @@ def test_resumed_run_reproduces_the_uninterrupted_losses(tiny_dataset, tmp_path,
 
 def test_pause_and_stop_take_effect_within_a_step(tiny_dataset, tmp_path):
     trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1000))
-    control = Control()
+    holds = []  # the front end's chance to show the last step before the run waits (the app held it back)
+    control = Control(on_hold=lambda: holds.append(seen[-1]))
     seen = []
     paused_at = threading.Event()
 
@@ -105,6 +106,7 @@ def test_pause_and_stop_take_effect_within_a_step(tiny_dataset, tmp_path):
     import time
     time.sleep(0.3)
     assert seen == [1, 2]  # paused: no further step
+    assert control.held and holds == [2]
     control.resume()
     time.sleep(0.05)
     control.stop()
