@@ -546,7 +546,8 @@ class Trainer:
         loader = DataLoader(self.dataset, batch_size=c.batch_size, sampler=self.sampler,
                             num_workers=c.workers, pin_memory=self.device.type == "cuda",
                             persistent_workers=c.workers > 0, drop_last=False,
-                            generator=torch.Generator())  # its own: the global RNG is the step's (dropout)
+                            generator=torch.Generator(),  # its own: the global RNG is the step's (dropout)
+                            worker_init_fn=_out_of_the_signalled_group)
         named: dict[str, float] = {}
         tick, tick_step = time.perf_counter(), self.step
         while self.step < self.total_steps:
@@ -595,6 +596,14 @@ class Trainer:
         dist.all_reduce(asked, op=dist.ReduceOp.MAX, group=self._stop_group)
         if asked.item():
             raise Stopped()
+
+
+def _out_of_the_signalled_group(_worker: int) -> None:
+    """A data worker leaves its process group, so that a stop signal sent to the group (timeout, a closed terminal,
+    Ctrl-C, kill -- -PGID) reaches the trainer alone, which saves and then shuts its workers down: a worker killed
+    by SIGTERM first failed the run unsaved. A worker still ends with the trainer (PyTorch watches its parent)."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
 
 
 def new_run(config: TrainConfig) -> Trainer:

@@ -176,6 +176,26 @@ def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig):
     assert read_metrics(run)[-1]["step"] == step
 
 
+def test_a_stop_signal_to_the_whole_process_group_saves_with_data_workers_too(tiny_dataset, tmp_path):
+    """`timeout`, a closed terminal and `kill -- -PGID` signal every process of the group: the DataLoader workers
+    died of SIGTERM first and the run failed ("DataLoader worker ... is killed by signal: Terminated"), unsaved."""
+    import os
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--workers", "2", "--epochs", "1000", "--log-every", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not read_metrics(run):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGTERM)  # as timeout does
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "resume with: cyclegan train --resume" in out and "killed by signal" not in err
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert read_metrics(run)[-1]["step"] == step
+
+
 def test_engine_never_imports_qt():
     code = ("import sys, pkgutil, importlib, engine\n"
             "for m in pkgutil.walk_packages(engine.__path__, 'engine.'):\n"
