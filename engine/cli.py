@@ -345,19 +345,22 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, evaluate_pairs, held_out_pairs
+    from .evaluate import evaluate, evaluate_held_out, held_out_pairs
     from .modelfile import ModelFileError, learnt_direction, load_model
+    from .resources import resolve_model
 
-    args.direction = args.direction or learnt_direction(args.model)
     try:
-        model = load_model(args.model, args.direction)
+        is_run = resolve_model(args.model).is_dir()
+        model = load_model(args.model, (args.direction or learnt_direction(args.model)) if is_run else "AtoB")
+        # a file holds one generator: the direction it was made for says which side of the pairs is its input
+        args.direction = args.direction or model.metadata.get("direction", "AtoB")
         if args.data:
             found = held_out_pairs(args.data, args.direction)
             if found is None:
                 side = "A" if args.direction == "AtoB" else "B"
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
-            report = evaluate_pairs(model, *found, device=args.device)
+            report = evaluate_held_out(model, *found, args.direction, device=args.device)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)
         else:

@@ -84,6 +84,26 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     return evaluate_pairs(model, pairs, device=device, direction=direction)
 
 
+def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,
+                      device: str = "auto", control: Control | None = None) -> Evaluation:
+    """:func:`evaluate_pairs` on a dataset's held-out pairs, whose input is ``direction``'s side (A for AtoB): a
+    model file made for the other direction is refused. An exported B to A model was fed A, silently, and scored
+    below the untouched input."""
+    if isinstance(model, (str, Path)):
+        from .modelfile import load_model
+        from .resources import resolve_model
+
+        path = resolve_model(model)
+        model = load_model(path, direction if path.is_dir() else "AtoB")  # a file holds its one generator
+    made_for = model.metadata.get("direction", direction)  # a run's generator loaded, or what a file was made for
+    if made_for != direction:
+        m = model.metadata
+        raise ValueError(f"this model translates {m.get('source_domain', '?')} to {m.get('target_domain', '?')}: "
+                         f"its input is the {made_for[0]} side, so evaluate it with {made_for[0]} as the input "
+                         f"({made_for})")
+    return evaluate_pairs(model, pairs, swap, device, direction, control)
+
+
 def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pair], swap: bool = False,
                    device: str = "auto", direction: str = "AtoB", control: Control | None = None) -> Evaluation:
     """PSNR/SSIM of the model's output for each pair's input (A, or B with ``swap``) against the other side;

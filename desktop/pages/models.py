@@ -16,7 +16,7 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
 from engine.data import match_by_name
-from engine.evaluate import evaluate_pairs, truth_for
+from engine.evaluate import evaluate_held_out, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 from engine.rundir import RunLocked
@@ -220,6 +220,7 @@ class ModelsPage(QWidget):
                 self.direction.setEnabled(len(learnt) > 1)
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
+                    self._prefer_evaluation_input(learnt[0][0])
                 self.details.setText(
                     f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"
@@ -228,9 +229,23 @@ class ModelsPage(QWidget):
             else:
                 note = ("<p>Built in: turns photos into a warm “golden hour” look. Try it on the Convert page "
                         "with the demo images.</p>") if is_builtin(path) else ""
-                self.details.setText(note + describe(read_metadata(path)))
+                meta = read_metadata(path)
+                self.details.setText(note + describe(meta))
+                self._prefer_evaluation_input(meta.get("direction", "AtoB")[0])
         except (ModelFileError, ValueError, OSError) as exc:
             self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
+
+    def _prefer_evaluation_input(self, side: str) -> None:
+        """Pick held-out pairs whose input is the side this model translates from, if the one picked is not (a B to
+        A model was offered "A as input" first, and refused or fed the wrong side)."""
+        current = self.eval_dataset.currentData()
+        if current and current[0] == side:
+            return
+        for i in range(self.eval_dataset.count()):
+            data = self.eval_dataset.itemData(i)
+            if data and data[0] == side:
+                self.eval_dataset.setCurrentIndex(i)
+                return
 
     def refresh_eval_datasets(self) -> None:
         """Library datasets that have paired test folders, as (label, test, truth)."""
@@ -265,10 +280,10 @@ class ModelsPage(QWidget):
         if path is None or not pair:
             return
         side, pairs, swap = pair
-        direction = ("AtoB" if side == "A" else "BtoA") if path.is_dir() else "AtoB"
+        direction = "AtoB" if side == "A" else "BtoA"  # a model file made for the other side is refused
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
-        worker = CallWorker(evaluate_pairs, str(path), pairs, swap=swap, direction=direction, parent=self,
+        worker = CallWorker(evaluate_held_out, str(path), pairs, swap, direction, parent=self,
                             stoppable=True)  # closing the window stops it between pairs
         worker.done.connect(self._show_evaluation)
         worker.failed.connect(lambda m: worker.stopped or self.message.setText(sentence(f"Evaluation failed: {m}")))

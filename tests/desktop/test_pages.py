@@ -393,6 +393,29 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     assert page.message.text().endswith(").")
 
 
+def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path):
+    """An exported B to A model was offered "A as input" and fed A, silently scoring below the untouched input
+    (a pix2pix user pass); now B is picked for it, and A is refused in words."""
+    from engine.modelfile import load_model, save_model
+
+    root = tmp_path / "paired"
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    write_images(root / "testA", 2, seed=3)
+    write_images(root / "testB", 2, seed=4)
+    add_dataset(window, root, name="paired")
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    back = save_model(window.library.model_path("back"), loaded.generator, {**loaded.metadata, "direction": "BtoA"})
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(back))
+    assert page.eval_dataset.currentText() == "paired: test pairs, B as input"
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, A as input"))
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation failed"), timeout=30000)
+    assert "its input is the B side" in page.message.text()
+
+
 def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
     """They were dark grey over the icon's dark blue bottom, and "loading…" was cut by its edge."""
     from desktop.app import make_app, splash

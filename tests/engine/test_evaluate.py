@@ -109,3 +109,25 @@ def test_same_named_test_folders_are_held_out_pairs_whatever_the_training_folder
     assert held_out_pairs(root, "BtoA")[1]
     data = json.loads(cyclegan("evaluate", "--model", "demo", "--data", root, "--json").stdout)
     assert len(data["images"]) == 2
+
+
+def test_a_model_file_made_for_b_to_a_is_fed_b_on_held_out_pairs(tmp_path):
+    """An exported B to A pix2pix model, evaluated on a dataset's held-out pairs, was fed A (a model file always
+    counted as A to B) and scored below the untouched input; an explicit --direction AtoB was not refused either."""
+    from engine.evaluate import evaluate_held_out, held_out_pairs
+    from engine.modelfile import load_model, save_model
+    from tests.conftest import make_model_file, write_images
+
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    back = save_model(tmp_path / "back.pt", loaded.generator,
+                      {**loaded.metadata, "direction": "BtoA", "source_domain": "night", "target_domain": "day"})
+    root = tmp_path / "d"
+    write_images(root / "testA", 2, seed=3)
+    write_images(root / "testB", 2, seed=4)
+    with pytest.raises(ValueError, match="its input is the B side, so evaluate it with B as the input"):
+        evaluate_held_out(back, *held_out_pairs(root, "AtoB"), "AtoB")
+    assert len(evaluate_held_out(back, *held_out_pairs(root, "BtoA"), "BtoA", device="cpu").images) == 2
+    data = json.loads(cyclegan("evaluate", "--model", back, "--data", root, "--json").stdout)  # B by itself
+    assert len(data["images"]) == 2
+    refused = cyclegan("evaluate", "--model", back, "--data", root, "--direction", "AtoB", check=False)
+    assert refused.returncode == 1 and "its input is the B side" in refused.stderr
