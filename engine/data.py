@@ -397,13 +397,25 @@ class PairedData:
 
 
 def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
-    """Pairs of files with the same name (extension aside) in two folders; the rest unmatched."""
-    files_a = {p.relative_to(folder_a).with_suffix(""): p for p in list_images(folder_a)}
-    files_b = {p.relative_to(folder_b).with_suffix(""): p for p in list_images(folder_b)}
-    pairs = [Pair(files_a[k], files_b[k]) for k in sorted(files_a.keys() & files_b.keys())]
-    unmatched = sorted([f"A/{files_a[k].relative_to(folder_a)}" for k in files_a.keys() - files_b.keys()] +
-                       [f"B/{files_b[k].relative_to(folder_b)}" for k in files_b.keys() - files_a.keys()])
-    return pairs, unmatched
+    """Pairs of files with the same name (extension aside) in two folders; the rest unmatched. A name that two
+    files of one side share (dup.jpg and dup.png) pairs neither: one of them was dropped unsaid, and the pair left
+    could be the wrong picture; they are listed as unmatched, saying why."""
+    sides = []
+    for letter, folder in (("A", folder_a), ("B", folder_b)):
+        by_name: dict[Path, list[Path]] = {}
+        for p in list_images(folder):
+            by_name.setdefault(p.relative_to(folder).with_suffix(""), []).append(p)
+        sides.append((letter, folder, by_name))
+    (_, _, files_a), (_, _, files_b) = sides
+    both = {k for k in files_a.keys() & files_b.keys() if len(files_a[k]) == len(files_b[k]) == 1}
+    pairs = [Pair(files_a[k][0], files_b[k][0]) for k in sorted(both)]
+    unmatched = []
+    for letter, folder, by_name in sides:
+        for key, files in by_name.items():
+            if key not in both:
+                note = " (its name, extension aside, is another file's too)" if len(files) > 1 else ""
+                unmatched += [f"{letter}/{p.relative_to(folder)}{note}" for p in files]
+    return pairs, sorted(unmatched)
 
 
 def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData:

@@ -96,6 +96,13 @@ def test_folders_matched_by_name_and_the_unmatched_listed(paired_folders):
     found = find_pairs(paired_folders)
     assert found.layout == "folders" and [p.name for p in found.pairs] == ["p0", "p1", "p2"]
     assert found.unmatched == ["A/only_in_a.png", "B/only_in_b.png"]
+    # p1.png beside p1.jpg on one side: one was dropped unsaid and the pair left could be the wrong picture
+    Image.open(paired_folders / "trainA" / "p1.png").save(paired_folders / "trainA" / "p1.jpg")
+    found = find_pairs(paired_folders)
+    assert [p.name for p in found.pairs] == ["p0", "p2"]
+    assert found.unmatched == ["A/only_in_a.png", "A/p1.jpg (its name, extension aside, is another file's too)",
+                               "A/p1.png (its name, extension aside, is another file's too)", "B/only_in_b.png",
+                               "B/p1.jpg"]
 
 
 def test_both_halves_get_the_same_crop_and_flip(paired_folders):
