@@ -418,6 +418,40 @@ def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]
     return pairs, sorted(unmatched)
 
 
+SIDE_BY_SIDE_WIDEST_SINGLE = 1.1  # width over height up to which an image is one picture, not two side by side
+SHAPES_DIFFER = 0.02  # relative difference of two pictures' width/height beyond which B is visibly stretched
+
+
+def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
+    """What the pictures' sizes (headers only) say is wrong with pairs for pix2pix: a square photo taken as two
+    pictures side by side (a folder of single photos was cut in half, unsaid), or a pair of different shapes (B
+    was stretched onto A's shape, unsaid: usually pictures that do not line up)."""
+    single, stretched = [], []
+    for pair in pairs:
+        try:
+            wa, ha = header_size(pair.a)
+            if pair.b is None:
+                if wa <= SIDE_BY_SIDE_WIDEST_SINGLE * ha:
+                    single.append(f"{pair.a.name}, {wa}x{ha}")
+                continue
+            wb, hb = header_size(pair.b)
+        except (OSError, ValueError):  # unreadable: said where it is set aside
+            continue
+        if abs(wa * hb - wb * ha) > SHAPES_DIFFER * wa * hb:
+            stretched.append(f"{pair.name}: {wa}x{ha} and {wb}x{hb}")
+    warnings = []
+    if single:
+        warnings.append(f"{len(single)} of {len(pairs)} image(s) are not wide enough to hold two pictures side by "
+                        f"side ({'; '.join(single[:3])}{'; …' if len(single) > 3 else ''}): pix2pix would learn to "
+                        "turn their left halves into their right halves (pairs side by side are about twice as wide "
+                        "as tall; a folder of single photos is not a paired dataset)")
+    if stretched:
+        warnings.append(f"{len(stretched)} pair(s) have pictures of different shapes ({'; '.join(stretched[:3])}"
+                        f"{'; …' if len(stretched) > 3 else ''}): B is stretched onto A's shape, so they may not "
+                        "line up")
+    return warnings
+
+
 def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData:
     """The pairs of a dataset in either layout people have, unreadable files and names without a partner set aside.
 

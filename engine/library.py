@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
-                   probe_image, resolve_folders)
+                   pair_shape_warnings, probe_image, resolve_folders)
 from .events import Control, Stopped
 from .fileio import atomic_write_text, remove_stale_temp_files
 from .rundir import RunDir, RunLock, delete_run
@@ -296,6 +296,9 @@ class Library:
             if len(modes) > 1:
                 problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
         paired = Library.pairs(entry)
+        if paired:  # named for pix2pix where the folders are two sides that happen to share names
+            prefix = "" if entry.layout == "aligned" else "for pix2pix: "
+            problems += [prefix + w for w in pair_shape_warnings(paired.pairs)]
         if entry.layout == "aligned":
             counts.append(counts[0])
         if advice := few_images_advice(few):

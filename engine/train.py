@@ -35,7 +35,7 @@ from torchvision.utils import make_grid, save_image
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
-                   find_pairs, first_reasons, header_size, make_transform, resolve_folders)
+                   find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
@@ -207,6 +207,7 @@ class Trainer:
                 shown = ", ".join(found.unmatched[:5]) + (" ..." if len(found.unmatched) > 5 else "")
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
                                                         f"same name were skipped: {shown}"))
+            self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs)]
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
         files_a, bad_a = check_folder(folders.a, "A")

@@ -105,6 +105,28 @@ def test_folders_matched_by_name_and_the_unmatched_listed(paired_folders):
                                "B/p1.jpg"]
 
 
+def test_pairs_whose_sizes_say_they_are_not_pairs_are_warned_of(paired_folders, tmp_path):
+    """A folder of single square photos was taken as pairs side by side and cut in half, and a pair of different
+    shapes stretched B onto A, both without a word (a pix2pix user pass); proper pairs get no warning."""
+    from engine.data import pair_shape_warnings
+    from engine.library import DatasetEntry, Library
+
+    assert pair_shape_warnings(find_pairs(aligned_dataset(tmp_path / "facades")).pairs) == []
+    assert pair_shape_warnings(find_pairs(paired_folders).pairs) == []
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(4):
+        noise(64, 64, seed=i).save(photos / f"{i}.png")
+    [single] = pair_shape_warnings(find_pairs(photos).pairs)
+    assert single.startswith("4 of 4 image(s) are not wide enough to hold two pictures side by side (0.png, 64x64;")
+    noise(300, 200).save(paired_folders / "trainB" / "p1.jpg")  # p1.png is 150x140
+    [stretched] = pair_shape_warnings(find_pairs(paired_folders).pairs)
+    assert stretched.startswith("1 pair(s) have pictures of different shapes (p1: 150x140 and 300x200)")
+    entry = DatasetEntry("p", str(paired_folders / "trainA"), str(paired_folders / "trainB"), "A", "B")
+    assert "for pix2pix: " + stretched in Library.inspect(entry).problems  # on the Datasets page too
+    assert stretched in [m.text for m in Trainer(tiny_pix2pix(paired_folders, tmp_path / "run")).messages]
+
+
 def test_both_halves_get_the_same_crop_and_flip(paired_folders):
     """B is exactly 255 - A, so after one shared random crop and flip B must still be -A in [-1, 1]."""
     for i in range(3):  # PNG on both sides: lossless, so the identity is exact
