@@ -345,7 +345,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, evaluate_held_out, held_out_pairs
+    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, named_as_training_pictures
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
@@ -360,6 +360,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 side = "A" if args.direction == "AtoB" else "B"
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
+            if seen := named_as_training_pictures(args.data, found[0]):
+                print(f"warning: {len(seen)} of the {len(found[0])} held-out pair(s) are named as training pictures "
+                      f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): if they are the same pictures, the "
+                      "score measures what the model remembers, not how it does on new ones", file=sys.stderr)
             report = evaluate_held_out(model, *found, args.direction, device=args.device)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)
