@@ -140,12 +140,18 @@ def load_image(path: str | Path, channels: int = 3, at_least: int | None = None)
     return to_channels(open_image(path, at_least=at_least), channels)
 
 
+class TooNarrowForAPair(ValueError):
+    """An image given as two pictures side by side that is one pixel wide: whole, but not a pair."""
+
+
 def unreadable_reason(exc: BaseException) -> str:
     """Why an image could not be read, as a person says it (Pillow's messages name exception classes
     and repeat the path, which the caller already shows)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, NotAFile):
         return "not a regular file (a pipe, a device or a socket), so it is not read"
+    if isinstance(exc, TooNarrowForAPair):  # a whole picture: it was called "damaged image data"
+        return text
     if isinstance(exc, UnidentifiedImageError):
         return "not an image this app can read (damaged, or another kind of file)"
     if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
@@ -504,7 +510,7 @@ def load_pair(pair: Pair, channels: int, match_sizes: bool = True) -> tuple[torc
         whole = T.functional.pil_to_tensor(load_image(pair.a, channels))
         half = whole.shape[-1] // 2
         if half < 1:
-            raise ValueError(f"{pair.a.name} is too narrow to hold two images side by side")
+            raise TooNarrowForAPair(f"{pair.a.name} is too narrow to hold two images side by side")
         return whole[..., :half], whole[..., half:2 * half]
     a = T.functional.pil_to_tensor(load_image(pair.a, channels))
     b = T.functional.pil_to_tensor(load_image(pair.b, channels))

@@ -288,3 +288,13 @@ def test_a_tiny_pix2pix_beats_the_identity(tmp_path):
     report = evaluate_pairs(tmp_path / "run", *held_out_pairs(tmp_path / "syn"), device="cpu")
     before, after = report.mean("input_psnr"), report.mean("psnr")
     assert after > before + 6, (before, after)
+
+
+def test_a_side_by_side_image_one_pixel_wide_is_said_to_be_no_pair_not_damaged(tmp_path):
+    """It read "damaged image data (x.png is too narrow ...)": the file was whole (a pix2pix user pass)."""
+    from engine.data import Pair, load_pair, unreadable_reason
+
+    noise(1, 40).save(tmp_path / "x.png")
+    with pytest.raises(ValueError) as raised:
+        load_pair(Pair(tmp_path / "x.png"), 3)
+    assert unreadable_reason(raised.value) == "x.png is too narrow to hold two images side by side"
