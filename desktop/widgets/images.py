@@ -186,6 +186,7 @@ class ThumbnailGrid(QListWidget):
             self.addItem(item)
             self._items[str(path)] = item
             self.pool.start(ThumbnailTask(path, self.size, self.cache_dir, self.signals, partner, width))
+        self.scrollToTop()  # another dataset's pictures opened where the last one's had been scrolled to
 
     def _placeholder(self, width: int | None = None) -> QIcon:
         """A light box the size of a thumbnail, so the layout does not jump as they arrive."""

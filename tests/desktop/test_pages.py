@@ -635,3 +635,20 @@ def test_a_file_or_folder_that_nothing_opens_says_so(qtbot, window, tmp_path, mo
     window.convert.output.set_path(str(tmp_path))
     window.convert.open_output()
     assert window.convert.status.text() == f"Nothing on this desktop opens {tmp_path}: open it from a file manager."
+
+
+def test_another_datasets_pictures_open_at_the_top(qtbot, tmp_path):
+    """The Pairs tab opened another dataset where the last one's had been scrolled to (a pix2pix user pass)."""
+    from desktop.widgets.images import ThumbnailGrid
+
+    grid = ThumbnailGrid(tmp_path / "cache", size=48)
+    qtbot.addWidget(grid)
+    grid.resize(300, 200)
+    grid.show()
+    files = [tmp_path / f"{i}.png" for i in range(120)]  # not there: marked unreadable, laid out all the same
+    grid.set_files(files)
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().maximum() > 0, timeout=5000)
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+    grid.set_files(files[:100])
+    qtbot.wait(100)
+    assert grid.verticalScrollBar().value() == 0
