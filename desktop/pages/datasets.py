@@ -290,8 +290,9 @@ class DatasetsPage(QWidget):
             sides = (f"<b>{entry.name_a}</b> (A): {report.count_a} images in {entry.folder_a}<br>"
                      f"<b>{entry.name_b}</b> (B): {report.count_b} images in {entry.folder_b}")
         unmatched = f"; {report.unmatched} without a partner" if report.unmatched else ""
-        paired = (f"<br>{report.pairs} pairs (files of the same name on both sides{unmatched}): pix2pix can train "
-                  "on them" if report.pairs and not aligned else "")
+        paired = (f"<br>{report.pairs} pairs (files of the same name on both sides{unmatched}): pix2pix, which "
+                  "learns from pairs of the same picture, can train on them (Method on the Train page)"
+                  if report.pairs and not aligned else "")
         self.details.setText(sides + paired + tests)
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
