@@ -91,6 +91,8 @@ class TrainWorker(QThread):
         except Exception as exc:  # the engine reports its own errors; this is a last resort
             self.failed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
             return
+        finally:
+            self.trainer = None  # its networks and optimisers (on the GPU, maybe) go with the run, not the page
         if isinstance(result, Failed):
             self.failed.emit(result.reason)
         else:

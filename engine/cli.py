@@ -345,7 +345,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, named_as_training_pictures
+    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, copies_of_training_pictures
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
@@ -353,17 +353,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         is_run = resolve_model(args.model).is_dir()
         model = load_model(args.model, (args.direction or learnt_direction(args.model)) if is_run else "AtoB")
         # a file holds one generator: the direction it was made for says which side of the pairs is its input
-        args.direction = args.direction or model.metadata.get("direction", "AtoB")
+        made_for = model.metadata.get("direction", "AtoB")
+        if not is_run and args.direction and args.direction != made_for:
+            raise CommandError(f"{Path(args.model).name} translates one way, {model.name}: its input is the "
+                               f"{made_for[0]} side, so --direction {args.direction} cannot be; leave it out")
+        args.direction = args.direction or made_for
         if args.data:
             found = held_out_pairs(args.data, args.direction)
             if found is None:
                 side = "A" if args.direction == "AtoB" else "B"
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
-            if seen := named_as_training_pictures(args.data, found[0]):
-                print(f"warning: {len(seen)} of the {len(found[0])} held-out pair(s) are named as training pictures "
-                      f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): if they are the same pictures, the "
-                      "score measures what the model remembers, not how it does on new ones", file=sys.stderr)
+            if seen := copies_of_training_pictures(args.data, found[0]):
+                print(f"warning: {len(seen)} of the {len(found[0])} held-out pair(s) are copies of training pictures "
+                      f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): the score measures what the model "
+                      "remembers of them, not how it does on new pictures", file=sys.stderr)
             report = evaluate_held_out(model, *found, args.direction, device=args.device)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)

@@ -84,14 +84,23 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     return evaluate_pairs(model, pairs, device=device, direction=direction)
 
 
-def named_as_training_pictures(root: str | Path, pairs: list[Pair]) -> list[str]:
-    """The held-out pairs named as a picture of the dataset's training folders (train/, trainA/, trainB/): copies of
-    training pairs scored 29 dB, which measured what the model remembers, and nothing said so."""
-    trained: set[str] = set()
+def copies_of_training_pictures(root: str | Path, pairs: list[Pair]) -> list[str]:
+    """The held-out pairs whose input is a byte-for-byte copy of a same-named picture of the dataset's training
+    folders (train/, trainA/, trainB/): copies of training pairs scored 29 dB, which measured what the model
+    remembers, and nothing said so. Names alone do not tell: the public pix2pix datasets number each split from 1."""
+    trained: dict[str, list[Path]] = {}
     for folder in ("train", "trainA", "trainB"):
         if (Path(root) / folder).is_dir():
-            trained |= {p.stem for p in list_images(Path(root) / folder)}
-    return sorted(pair.name for pair in pairs if pair.name in trained)
+            for path in list_images(Path(root) / folder):
+                trained.setdefault(path.stem, []).append(path)
+    return sorted(pair.name for pair in pairs if any(_same_bytes(pair.a, t) for t in trained.get(pair.name, [])))
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,

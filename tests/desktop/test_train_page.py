@@ -110,9 +110,11 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert page.pause_button.text() == "Resume" and page.pause_button.shortcut().toString() == "Ctrl+P"
     page.toggle_pause()
     assert page.pause_button.text() == "Pause" and page.pause_button.shortcut().toString() == "Ctrl+P"
+    worker = page.worker
     page.stop()
     assert not page.pause_button.isEnabled()  # it stayed enabled while the run saved, and did nothing
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert worker.trainer is None  # its networks and optimisers are let go with the run (a review)
     qtbot.waitUntil(lambda: "measured here" in page.estimate.text(), timeout=30000)  # back once it ends
     assert page.form.field("steps").isEnabled() and page.preset.isEnabled()
     run = window.library.runs()[0]
