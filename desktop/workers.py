@@ -43,16 +43,23 @@ class TrainWorker(QThread):
     message = Signal(str)
     finished_run = Signal(object)  # Finished
     failed = Signal(str)
+    held = Signal(int)             # a pause took effect after this step (before the first: the run's starting step)
 
     def __init__(self, config=None, resume_dir: str | Path | None = None, overrides: dict | None = None, parent=None):
         super().__init__(parent)
         self.config, self.resume_dir, self.overrides = config, resume_dir, overrides or {}
-        self.control = Control(on_hold=self._flush)  # a paused run's last step is shown, not held back by the rate
+        self.control = Control(on_hold=self._on_hold)
         self._pending: list[Progress] = []
         self._latest: Progress | None = None
         self._throttle = _Throttle()
         self.run_dir: str = ""
         self.trainer = None  # the Trainer once built (its step, read while the run holds in a pause)
+
+    def _on_hold(self) -> None:
+        """A pause took effect: the last step goes out (held back by the rate, it said "Paused at step 4" over a
+        run held after step 5), and the step it holds after, which exists before the first step too."""
+        self._flush()
+        self.held.emit(self.trainer.step if self.trainer is not None else 0)
 
     def _flush(self) -> None:
         if self._latest is not None:
@@ -113,6 +120,12 @@ class ConvertWorker(QThread):
         self._throttle = _Throttle()
         self._latest_progress = None
         self._done: list[FileDone] = []
+
+    def _on_hold(self) -> None:
+        """A pause took effect: the last step goes out (held back by the rate, it said "Paused at step 4" over a
+        run held after step 5), and the step it holds after, which exists before the first step too."""
+        self._flush()
+        self.held.emit(self.trainer.step if self.trainer is not None else 0)
 
     def _flush(self) -> None:
         if self._latest_progress is not None:

@@ -345,7 +345,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, copies_of_training_pictures
+    from .evaluate import (copies_of_training_pictures, evaluate, evaluate_held_out, held_out_pairs,
+                           input_direction)
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
@@ -353,7 +354,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         is_run = resolve_model(args.model).is_dir()
         model = load_model(args.model, (args.direction or learnt_direction(args.model)) if is_run else "AtoB")
         # a file holds one generator: the direction it was made for says which side of the pairs is its input
-        made_for = model.metadata.get("direction", "AtoB")
+        made_for = input_direction(model.metadata) or args.direction or "AtoB"
         if not is_run and args.direction and args.direction != made_for:
             raise CommandError(f"{Path(args.model).name} translates one way, {model.name}: its input is the "
                                f"{made_for[0]} side, so --direction {args.direction} cannot be; leave it out")

@@ -448,9 +448,9 @@ def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
     warnings = []
     if single:
         warnings.append(f"{len(single)} of {len(pairs)} image(s) are not wide enough to hold two pictures side by "
-                        f"side ({'; '.join(single[:3])}{'; …' if len(single) > 3 else ''}): pix2pix would learn to "
-                        "turn their left halves into their right halves (pairs side by side are about twice as wide "
-                        "as tall; a folder of single photos is not a paired dataset)")
+                        f"side ({'; '.join(single[:3])}{'; …' if len(single) > 3 else ''}): if they are single "
+                        "photos, pix2pix would learn to turn their left halves into their right halves (pairs side "
+                        "by side are usually about twice as wide as tall)")
     if stretched:
         warnings.append(f"{len(stretched)} pair(s) have pictures of different shapes ({'; '.join(stretched[:3])}"
                         f"{'; …' if len(stretched) > 3 else ''}): B is stretched onto A's shape, so they may not "

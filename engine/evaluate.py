@@ -103,6 +103,13 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return False
 
 
+def input_direction(metadata: dict) -> str | None:
+    """The side of a dataset a model takes as input, as a direction, where its file says: one exported from a run
+    (or loaded from one) was made for its run's A and B. An imported generator's "AtoB" only means its source to its
+    target (the published facades label-to-photo model takes the facades dataset's B), so the user's choice stands."""
+    return None if metadata.get("source") else metadata.get("direction")
+
+
 def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,
                       device: str = "auto", control: Control | None = None) -> Evaluation:
     """:func:`evaluate_pairs` on a dataset's held-out pairs, whose input is ``direction``'s side (A for AtoB): a
@@ -114,7 +121,7 @@ def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: 
 
         path = resolve_model(model)
         model = load_model(path, direction if path.is_dir() else "AtoB")  # a file holds its one generator
-    made_for = model.metadata.get("direction", direction)  # a run's generator loaded, or what a file was made for
+    made_for = input_direction(model.metadata) or direction  # a run's generator loaded, or what a file was made for
     if made_for != direction:
         m = model.metadata
         raise ValueError(f"this model translates {m.get('source_domain', '?')} to {m.get('target_domain', '?')}: "

@@ -16,6 +16,7 @@ and emits events.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import logging
@@ -23,6 +24,8 @@ import math
 import os
 import re
 import shutil
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -599,12 +602,20 @@ class Trainer:
             raise Stopped()
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
+
+
 def _out_of_the_signalled_group(_worker: int) -> None:
     """A data worker leaves its process group, so that a stop signal sent to the group (timeout, a closed terminal,
     Ctrl-C, kill -- -PGID) reaches the trainer alone, which saves and then shuts its workers down: a worker killed
     by SIGTERM first failed the run unsaved. A worker still ends with the trainer (PyTorch watches its parent)."""
     if hasattr(os, "setpgrp"):
         os.setpgrp()
+    if sys.platform.startswith("linux"):  # out of the group, a SIGKILL to it (torchrun's) no longer ends the worker:
+        import ctypes  # the kernel kills it with its parent instead
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def new_run(config: TrainConfig) -> Trainer:

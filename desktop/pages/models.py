@@ -16,7 +16,7 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
 from engine.data import match_by_name
-from engine.evaluate import evaluate_held_out, truth_for
+from engine.evaluate import evaluate_held_out, input_direction, truth_for
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 from engine.rundir import RunLocked
@@ -231,7 +231,8 @@ class ModelsPage(QWidget):
                         "with the demo images.</p>") if is_builtin(path) else ""
                 meta = read_metadata(path)
                 self.details.setText(note + describe(meta))
-                self._prefer_evaluation_input(meta.get("direction", "AtoB")[0])
+                if made_for := input_direction(meta):  # an imported generator: any side, the user's choice
+                    self._prefer_evaluation_input(made_for[0])
         except (ModelFileError, ValueError, OSError) as exc:
             self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
 
@@ -241,11 +242,11 @@ class ModelsPage(QWidget):
         current = self.eval_dataset.currentData()
         if current and current[0] == side:
             return
-        for i in range(self.eval_dataset.count()):
-            data = self.eval_dataset.itemData(i)
-            if data and data[0] == side:
-                self.eval_dataset.setCurrentIndex(i)
-                return
+        items = [(i, self.eval_dataset.itemData(i)) for i in range(self.eval_dataset.count())]
+        fitting = [(i, data) for i, data in items if data and data[0] == side]
+        same_dataset = [i for i, data in fitting if current and data[3] == current[3]]  # it went to another dataset
+        if same_dataset or fitting:
+            self.eval_dataset.setCurrentIndex((same_dataset or [fitting[0][0]])[0])
 
     def refresh_eval_datasets(self) -> None:
         """Library datasets that have paired test folders, as (label, test, truth)."""
@@ -259,11 +260,12 @@ class ModelsPage(QWidget):
                 truth = truth_for(test)
                 if truth:
                     pairs = match_by_name(Path(test), truth)[0]  # (input, its ground truth)
-                    self.eval_dataset.addItem(f"{entry.name}: test{side}", (side, pairs, False))
+                    self.eval_dataset.addItem(f"{entry.name}: test{side}", (side, pairs, False, entry.name))
             held_out = Library.held_out_pairs(entry)
             if held_out:
                 for side in ("A", "B"):  # (A, B) pairs: B as the input swaps them
-                    self.eval_dataset.addItem(f"{entry.name}: test pairs, {side} as input", (side, held_out, side == "B"))
+                    self.eval_dataset.addItem(f"{entry.name}: test pairs, {side} as input",
+                                              (side, held_out, side == "B", entry.name))
         has_any = self.eval_dataset.count() > 0
         self.eval_dataset.setEnabled(has_any)
         self.eval_dataset.setToolTip("Datasets with pictures and how each should look: testA/ with testA_truth/ "
@@ -279,7 +281,7 @@ class ModelsPage(QWidget):
         path, pair = self.current_path(), self.eval_dataset.currentData()
         if path is None or not pair:
             return
-        side, pairs, swap = pair
+        side, pairs, swap, _ = pair
         direction = "AtoB" if side == "A" else "BtoA"  # a model file made for the other side is refused
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)

@@ -559,6 +559,7 @@ class TrainPage(QWidget):
         worker.checkpoint.connect(lambda e: self.status.setText(f"Checkpoint saved at step {e.step}."))
         worker.finished_run.connect(self.on_finished)
         worker.failed.connect(self.on_failed)
+        worker.held.connect(lambda step: worker.control.paused and self._show_paused(step))
         worker.finished.connect(self._worker_done)
         self.started_at = time.monotonic()
         self.status.setText("Preparing the run…")

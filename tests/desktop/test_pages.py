@@ -398,18 +398,22 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
     (a pix2pix user pass); now B is picked for it, and A is refused in words."""
     from engine.modelfile import load_model, save_model
 
-    root = tmp_path / "paired"
-    write_images(root / "trainA", 2, seed=1)
-    write_images(root / "trainB", 2, seed=2)
-    write_images(root / "testA", 2, seed=3)
-    write_images(root / "testB", 2, seed=4)
-    add_dataset(window, root, name="paired")
+    for name in ("alpha", "paired"):
+        root = tmp_path / name
+        write_images(root / "trainA", 2, seed=1)
+        write_images(root / "trainB", 2, seed=2)
+        write_images(root / "testA", 2, seed=3)
+        write_images(root / "testB", 2, seed=4)
+        add_dataset(window, root, name=name)
     loaded = load_model(make_model_file(tmp_path / "m.pt"))
     back = save_model(window.library.model_path("back"), loaded.generator, {**loaded.metadata, "direction": "BtoA"})
     page = window.models
     window.tabs.setCurrentWidget(page)
-    page.refresh(str(back))
-    assert page.eval_dataset.currentText() == "paired: test pairs, B as input"
+    page.refresh(str(demo_model_path()))
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, A as input"))
+    rows = [page.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.list.count())]
+    page.list.setCurrentRow(rows.index(str(back)))  # picked in the list, as a person does
+    assert page.eval_dataset.currentText() == "paired: test pairs, B as input"  # the same dataset, not alpha's
     page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, A as input"))
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation failed"), timeout=30000)

@@ -259,3 +259,16 @@ def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window
     page.start()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.error.text() and page.status.text() == "Training stopped with an error."
+
+
+def test_a_pause_before_the_first_step_says_it_holds(qtbot, window, tmp_path):
+    """Paused while the run was being prepared, the status stayed "Pausing after the step in progress…": there was
+    no step's progress to send when it held (a review)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    page.start()
+    page.toggle_pause()  # before its first step
+    qtbot.waitUntil(lambda: page.worker.control.held, timeout=60000)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Paused at step "), timeout=5000)
+    page.stop()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)

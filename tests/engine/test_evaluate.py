@@ -127,6 +127,14 @@ def test_a_model_file_made_for_b_to_a_is_fed_b_on_held_out_pairs(tmp_path):
     with pytest.raises(ValueError, match="its input is the B side, so evaluate it with B as the input"):
         evaluate_held_out(back, *held_out_pairs(root, "AtoB"), "AtoB")
     assert len(evaluate_held_out(back, *held_out_pairs(root, "BtoA"), "BtoA", device="cpu").images) == 2
+    # an imported generator's "AtoB" only means its source to its target: the published facades label-to-photo
+    # model takes the dataset's B, and was refused it (a review)
+    imported = save_model(tmp_path / "label2photo.pt", loaded.generator,
+                          {**loaded.metadata, "source": {"file": "latest_net_G.pth", "published": "facades"}})
+    assert len(evaluate_held_out(imported, *held_out_pairs(root, "BtoA"), "BtoA", device="cpu").images) == 2
+    data = json.loads(cyclegan("evaluate", "--model", imported, "--data", root, "--direction", "BtoA",
+                               "--json").stdout)
+    assert len(data["images"]) == 2
     data = json.loads(cyclegan("evaluate", "--model", back, "--data", root, "--json").stdout)  # B by itself
     assert len(data["images"]) == 2
     refused = cyclegan("evaluate", "--model", back, "--data", root, "--direction", "AtoB", check=False)
