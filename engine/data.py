@@ -402,6 +402,9 @@ class PairedData:
     test: list[Pair]
 
 
+SHARED_NAME = " (its name, extension aside, is another file's too)"  # how match_by_name marks such a file
+
+
 def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
     """Pairs of files with the same name (extension aside) in two folders; the rest unmatched. A name that two
     files of one side share (dup.jpg and dup.png) pairs neither: one of them was dropped unsaid, and the pair left
@@ -419,7 +422,7 @@ def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]
     for letter, folder, by_name in sides:
         for key, files in by_name.items():
             if key not in both:
-                note = " (its name, extension aside, is another file's too)" if len(files) > 1 else ""
+                note = SHARED_NAME if len(files) > 1 else ""
                 unmatched += [f"{letter}/{p.relative_to(folder)}{note}" for p in files]
     return pairs, sorted(unmatched)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .convert import Translator
-from .data import Pair, find_pairs, list_images, load_pair, match_by_name, probe_image, unreadable_reason
+from .data import (SHARED_NAME, Pair, find_pairs, list_images, load_pair, match_by_name, probe_image,
+                   unreadable_reason)
 from .events import Control, Stopped
 from .metrics import SSIM_SMALLEST, delta_e, psnr, ssim
 from .modelfile import LoadedModel
@@ -78,10 +79,16 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
 
     ``model`` may be a model file, a run folder (with ``direction``), or ``demo``.
     """
-    pairs = match_by_name(Path(inputs), Path(truth))[0]
+    pairs, unmatched = match_by_name(Path(inputs), Path(truth))
+    shared = [u.removesuffix(SHARED_NAME) for u in unmatched if u.endswith(SHARED_NAME)]  # A/ inputs, B/ truths
     if not pairs:
-        raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}")
-    return evaluate_pairs(model, pairs, device=device, direction=direction)
+        raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}" +
+                         (f" (and {', '.join(shared[:3])}{', …' if len(shared) > 3 else ''} share a name, extension "
+                          "aside, with another file of their folder)" if shared else ""))
+    report = evaluate_pairs(model, pairs, device=device, direction=direction)
+    report.skipped += [(name, "its name, extension aside, is another file's too: which to pair is not known")
+                       for name in shared]  # they were left out of the score unsaid
+    return report
 
 
 def copies_of_training_pictures(root: str | Path, pairs: list[Pair]) -> list[str]:

@@ -163,3 +163,18 @@ def test_held_out_pairs_copied_from_the_training_pictures_are_warned_of(tmp_path
     proc = cyclegan("evaluate", "--model", "demo", "--data", root)
     assert ("warning: 1 of the 2 held-out pair(s) are copies of training pictures (img_001): the score measures "
             "what the model remembers") in proc.stderr
+
+
+def test_files_sharing_a_name_are_said_to_be_left_out_of_a_score(graded):
+    """x.png beside x.jpg in the truth folder: left out of the score unsaid, and with nothing else to score the
+    error said no input had a truth of its name, though it had two (a review)."""
+    first = sorted((graded / "testA_truth").iterdir())[0]
+    Image.open(first).save(first.with_suffix(".jpg"))
+    report = evaluate("demo", graded / "testA", graded / "testA_truth", device="cpu")
+    assert len(report.images) == 1 and len(report.skipped) == 2
+    assert {why for _, why in report.skipped} == {"its name, extension aside, is another file's too: which to pair "
+                                                  "is not known"}
+    second = sorted((graded / "testA_truth").glob("*.png"))[1]
+    Image.open(second).save(second.with_suffix(".jpg"))
+    with pytest.raises(ValueError, match="share a name, extension aside, with another file of their folder"):
+        evaluate("demo", graded / "testA", graded / "testA_truth")
