@@ -612,9 +612,9 @@ def _out_of_the_signalled_group(_worker: int) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     if sys.platform.startswith("linux"):  # out of the group, a SIGKILL to it (torchrun's) no longer ends the worker:
-        import ctypes  # the kernel kills it with its parent instead
+        with contextlib.suppress(ImportError, OSError, AttributeError):  # the kernel kills it with its parent instead
+            import ctypes
 
-        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
