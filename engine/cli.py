@@ -345,8 +345,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import (copies_of_training_pictures, evaluate, evaluate_held_out, held_out_pairs,
-                           input_direction)
+    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, input_direction, training_folders
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
@@ -365,11 +364,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 side = "A" if args.direction == "AtoB" else "B"
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
-            if seen := copies_of_training_pictures(args.data, found[0]):
-                print(f"warning: {len(seen)} of the {len(found[0])} held-out pair(s) are copies of training pictures "
-                      f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): the score measures what the model "
-                      "remembers of them, not how it does on new pictures", file=sys.stderr)
-            report = evaluate_held_out(model, *found, args.direction, device=args.device)
+            report = evaluate_held_out(model, *found, args.direction, device=args.device,
+                                       training=training_folders(args.data))
+            if report.warning():
+                print(f"warning: {report.warning()}", file=sys.stderr)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)
         else:

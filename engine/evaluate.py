@@ -27,6 +27,16 @@ TRUTH_SUFFIX = "_truth"
 class Evaluation:
     images: list[dict] = field(default_factory=list)  # name, psnr, ssim, delta_e, and the same for the input
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (input's name, why) of pairs not scored
+    trained_copies: list[str] = field(default_factory=list)  # scored pairs whose input is a training picture's copy
+
+    def warning(self) -> str:
+        """What makes the score mean less than it says, or ""."""
+        seen = self.trained_copies
+        if not seen:
+            return ""
+        return (f"{len(seen)} of the {len(self.images)} held-out pair(s) are copies of training pictures "
+                f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): the score measures what the model "
+                "remembers of them, not how it does on new pictures")
 
 
     def mean(self, key: str) -> float:
@@ -91,15 +101,19 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     return report
 
 
-def copies_of_training_pictures(root: str | Path, pairs: list[Pair]) -> list[str]:
-    """The held-out pairs whose input is a byte-for-byte copy of a same-named picture of the dataset's training
-    folders (train/, trainA/, trainB/): copies of training pairs scored 29 dB, which measured what the model
-    remembers, and nothing said so. Names alone do not tell: the public pix2pix datasets number each split from 1."""
+def training_folders(root: str | Path) -> list[Path]:
+    """A dataset root's training folders (train/, trainA/, trainB/), those that exist."""
+    return [Path(root) / f for f in ("train", "trainA", "trainB") if (Path(root) / f).is_dir()]
+
+
+def copies_of_training_pictures(pairs: list[Pair], training: list[Path]) -> list[str]:
+    """The pairs whose input is a byte-for-byte copy of a same-named picture of the ``training`` folders: copies of
+    training pairs scored 29 dB, which measured what the model remembers, and nothing said so. Names alone do not
+    tell: the public pix2pix datasets number each split from 1."""
     trained: dict[str, list[Path]] = {}
-    for folder in ("train", "trainA", "trainB"):
-        if (Path(root) / folder).is_dir():
-            for path in list_images(Path(root) / folder):
-                trained.setdefault(path.stem, []).append(path)
+    for folder in training:
+        for path in list_images(Path(folder)):
+            trained.setdefault(path.stem, []).append(path)
     return sorted(pair.name for pair in pairs if any(_same_bytes(pair.a, t) for t in trained.get(pair.name, [])))
 
 
@@ -118,10 +132,11 @@ def input_direction(metadata: dict) -> str | None:
 
 
 def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,
-                      device: str = "auto", control: Control | None = None) -> Evaluation:
+                      device: str = "auto", control: Control | None = None,
+                      training: list[Path] | tuple = ()) -> Evaluation:
     """:func:`evaluate_pairs` on a dataset's held-out pairs, whose input is ``direction``'s side (A for AtoB): a
     model file made for the other direction is refused. An exported B to A model was fed A, silently, and scored
-    below the untouched input."""
+    below the untouched input. Pairs copied from the ``training`` folders are named in ``trained_copies``."""
     if isinstance(model, (str, Path)):
         from .modelfile import load_model
         from .resources import resolve_model
@@ -134,7 +149,10 @@ def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: 
         raise ValueError(f"this model translates {m.get('source_domain', '?')} to {m.get('target_domain', '?')}: "
                          f"its input is the {made_for[0]} side, so evaluate it with {made_for[0]} as the input "
                          f"({made_for})")
-    return evaluate_pairs(model, pairs, swap, device, direction, control)
+    report = evaluate_pairs(model, pairs, swap, device, direction, control)
+    scored = {Path(row["name"]).stem for row in report.images}
+    report.trained_copies = [n for n in copies_of_training_pictures(pairs, list(training)) if n in scored]
+    return report
 
 
 def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pair], swap: bool = False,

@@ -281,11 +281,16 @@ class ModelsPage(QWidget):
         path, pair = self.current_path(), self.eval_dataset.currentData()
         if path is None or not pair:
             return
-        side, pairs, swap, _ = pair
+        side, pairs, swap, dataset = pair
+        try:
+            entry = next((e for e in self.library.datasets() if e.name == dataset), None)
+        except ValueError:  # the list is damaged: scored without the check
+            entry = None
+        training = [Path(f) for f in (entry.folder_a, entry.folder_b) if f] if entry else []
         direction = "AtoB" if side == "A" else "BtoA"  # a model file made for the other side is refused
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
-        worker = CallWorker(evaluate_held_out, str(path), pairs, swap, direction, parent=self,
+        worker = CallWorker(evaluate_held_out, str(path), pairs, swap, direction, parent=self, training=training,
                             stoppable=True)  # closing the window stops it between pairs
         worker.done.connect(self._show_evaluation)
         worker.failed.connect(lambda m: worker.stopped or self.message.setText(sentence(f"Evaluation failed: {m}")))
@@ -369,7 +374,8 @@ class ModelsPage(QWidget):
         from engine.data import first_reasons
 
         why = f" ({first_reasons(report.skipped)})" if report.skipped else ""
-        self.message.setText(sentence(f"Evaluation: {report.summary()}{why}"))
+        warning = f" ⚠ {sentence(report.warning())}" if report.warning() else ""  # said by the command line only
+        self.message.setText(sentence(f"Evaluation: {report.summary()}{why}") + warning)
 
     def rename_selected(self) -> None:
         path = self.current_path()

@@ -418,6 +418,17 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation failed"), timeout=30000)
     assert "its input is the B side" in page.message.text()
+    # pairs held out as copies of training pictures are said to be, as on the command line (a review)
+    import shutil
+
+    for side in ("A", "B"):
+        shutil.copy(tmp_path / "paired" / f"train{side}" / "img_001.png", tmp_path / "paired" / f"test{side}")
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, B as input"))
+    page.message.setText("")
+    qtbot.waitUntil(page.evaluate_button.isEnabled)
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
+    assert "⚠ 1 of the 2 held-out pair(s) are copies of training pictures (img_001)" in page.message.text()
 
 
 def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
