@@ -16,19 +16,6 @@ def with_dataset(window, tmp_path):
     return window.train
 
 
-def settled(qtbot, read, quiet_ms: int = 500, timeout_ms: int = 20000):
-    """``read()`` once it has not changed for ``quiet_ms``; a value that keeps changing fails the test."""
-    seen = [read()]
-
-    def quiet() -> bool:
-        qtbot.wait(quiet_ms)
-        seen.append(read())
-        return seen[-1] == seen[-2]
-
-    qtbot.waitUntil(quiet, timeout=timeout_ms)
-    return seen[-1]
-
-
 def test_one_length_choice(qtbot, window):
     page = window.train
     page.length.setCurrentIndex(page.length.findData("steps"))
