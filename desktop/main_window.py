@@ -181,7 +181,11 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(int(s.value("window/page", -1)))
         except (TypeError, ValueError):
             pass
-        if s.value("window/page") is None and not self.library.datasets():
+        try:
+            no_datasets = not self.library.datasets()
+        except ValueError:  # a damaged list (the Datasets page says so): the window opened, then closed at once
+            no_datasets = False
+        if s.value("window/page") is None and no_datasets:
             self.tabs.setCurrentWidget(self.convert)  # first start: the demo model and photos, ready to convert
 
     def save_state(self) -> None:

@@ -246,16 +246,20 @@ class TrackedThread(QThread):
 
 class CallWorker(TrackedThread):
     """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...). With
-    ``stoppable``, the function is given a ``control`` through which closing the window stops it."""
+    ``stoppable``, the function is given a ``control`` through which closing the window stops it; with
+    ``reports_progress``, an ``on_progress(done, total)`` that the ``progress`` signal carries."""
 
     done = Signal(object)
     failed = Signal(str)
+    progress = Signal(int, int)
 
-    def __init__(self, fn, *args, parent=None, stoppable: bool = False, **kwargs):
+    def __init__(self, fn, *args, parent=None, stoppable: bool = False, reports_progress: bool = False, **kwargs):
         super().__init__(parent)
         self.control = Control() if stoppable else None
         if stoppable:
             kwargs["control"] = self.control
+        if reports_progress:
+            kwargs["on_progress"] = self.progress.emit
         self.fn, self.args, self.kwargs = fn, args, kwargs
 
     @property

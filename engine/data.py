@@ -502,7 +502,8 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
         if layout == "folders":
             raise ValueError(f"{root} has no pairs: no file name appears on both sides ({len(unmatched)} file(s) "
                              "without a partner); pairs are matched by name, the extension aside")
-        raise ValueError(f"{root} has no images to train on")
+        where = root / "train" if (root / "train").is_dir() else root  # an empty train/ was not named
+        raise ValueError(f"{where} has no images to train on")
     return PairedData(layout, good, unmatched, unreadable, test)
 
 

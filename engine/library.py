@@ -11,18 +11,23 @@ Qt-free, so the CLI, scripts and tests share it with the app.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 import time
-from dataclasses import asdict, dataclass, field
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Callable, Iterator
 
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
-                   pair_shape_warnings, probe_image, resolve_folders)
+                   pair_shape_warnings, probe_image, resolve_folders, unreadable_reason)
 from .events import Control, Stopped
-from .fileio import atomic_write_text, remove_stale_temp_files
+from .fileio import atomic_write_text, is_disk_full, lock_file, remove_stale_temp_files, unlock_file
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -64,6 +69,10 @@ def cache_home() -> Path:
 
 ABANDONED_AFTER_S = 3600  # a temp file of the models folder untouched this long was left by a killed write
 NAME_LENGTH = 80  # characters of a name the user gives (a dataset, a side, a model file's stem)
+COPY_SUFFIX = ".copying"  # a dataset's copy is written as datasets/.NAME.copying, renamed to NAME when whole
+COPY_LIST = ".copied.json"  # inside a copy: the files it wrote, so that removing the copy deletes those only
+SPACE_MARGIN = 16 * 2**20  # bytes a copy leaves free on the disk beyond its own size
+LIST_LOCK_WAIT_S = 10.0  # how long a change to the dataset list waits for another process's change
 
 
 def safe_name(name: str) -> str:
@@ -73,6 +82,73 @@ def safe_name(name: str) -> str:
     if not cleaned.strip("_"):  # only separators were left
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
     return cleaned[:NAME_LENGTH]
+
+
+def plain_os_error(code: int | None, message: str) -> OSError:
+    """An OSError whose text is ``message`` alone (``OSError(28, message)`` reads "[Errno 28] message")."""
+    error = OSError(message)
+    error.errno = code
+    return error
+
+
+class NotEnoughSpace(ValueError):
+    """A copy that would not fit on the disk, refused before its first file."""
+
+
+def remove_abandoned_copies(folder: Path, untouched_for_s: float = ABANDONED_AFTER_S) -> list[Path]:
+    """Remove the unfinished dataset copies (``.NAME.copying``) that a killed process left in ``folder``: a 450 MB
+    one stayed for good. Only this program's pattern, and only where nothing in it changed for ``untouched_for_s``
+    (another process may be copying now)."""
+    removed = []
+    now = time.time()
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(COPY_SUFFIX)]
+    except OSError:
+        return []
+    for path in candidates:
+        try:
+            if not path.is_dir() or path.is_symlink():
+                continue
+            newest = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.iterdir() if p.is_dir()])
+        except OSError:
+            continue
+        if now - newest >= untouched_for_s:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def delete_listed_files(folder: Path, listing: str) -> list[str]:
+    """Delete the files a copy wrote into ``folder`` (named, relative, in its ``listing`` file), the listing last,
+    then each folder left empty; files someone else put there stay, and their paths (relative) come back."""
+    try:
+        written = json.loads((folder / listing).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = []
+    for relative in written if isinstance(written, list) else []:
+        path = folder / str(relative)
+        if folder.resolve() in path.resolve().parents and not path.is_symlink():  # nothing outside the copy
+            with contextlib.suppress(OSError):
+                path.unlink()
+    (folder / listing).unlink(missing_ok=True)
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):  # not empty: someone else's file
+            sub.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+
+
+def clean_dataset_name(name: str) -> str:
+    """A dataset's name as it is kept (NFC, outer spaces dropped), or ValueError: "é" typed two ways made two
+    datasets that look the same, and an invisible name or one holding a line break made an empty-looking row."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValueError("a dataset name cannot hold tabs, line breaks or other control characters")
+    if not "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp")):
+        raise ValueError("give the dataset a name")
+    safe_name(name)  # ".." or "/": nothing to name a copy's folder with
+    return name
 
 
 @dataclass
@@ -88,6 +164,25 @@ class DatasetEntry:
     # "folders": images of A and B (pairs where names match); "aligned": each image holds A and B
     # side by side (folder_a is its train/ folder, folder_b is empty), for pix2pix only
     layout: str = "folders"
+    # what a newer version wrote in the entry that this one does not know: kept as it was when the list is written
+    newer: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_row(cls, row: dict) -> DatasetEntry:
+        known = {f.name for f in fields(cls)} - {"newer"}
+        return cls(**{k: v for k, v in row.items() if k in known}, newer={k: v for k, v in row.items()
+                                                                            if k not in known})
+
+    def to_row(self) -> dict:
+        row = asdict(self)
+        return {**row.pop("newer"), **row}
+
+
+@dataclass
+class DatasetCopy:
+    """A dataset copied into the library: the entry that reads the copy, and the files left out, with why."""
+    entry: DatasetEntry
+    left_out: list[tuple[Path, str]]
 
 
 @dataclass
@@ -98,6 +193,11 @@ class DatasetReport:
     problems: list[str]
     pairs: int = 0  # pairs pix2pix can train on (0: unpaired only)
     unmatched: int = 0  # files without a partner of the same name (pix2pix skips them)
+    # the files behind the counts, for thumbnails: listing and pairing them again on the GUI thread held the window
+    # 1.5 to 2 s at each click on a dataset of 3000 pairs
+    files_a: list[Path] = field(default_factory=list)
+    files_b: list[Path] = field(default_factory=list)
+    pair_files: list[tuple[Path, Path | None]] = field(default_factory=list)
 
 
 class Library:
@@ -109,16 +209,50 @@ class Library:
 
     # ------------------------------------------------------------ datasets
     def datasets(self) -> list[DatasetEntry]:
+        """The list of datasets; ValueError if its file cannot be read as one (the file is left as it is)."""
         if not self.manifest.exists():
             return []
         try:
             rows = json.loads(self.manifest.read_text(encoding="utf-8"))
-            return [DatasetEntry(**row) for row in rows]
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ValueError(f"the dataset list {self.manifest} is damaged: {exc}") from None
+            return [DatasetEntry.from_row(row) for row in rows]
+        except (ValueError, TypeError, AttributeError) as exc:  # JSON and UTF-8 errors are ValueErrors
+            raise ValueError(f"the dataset list {self.manifest} is damaged and cannot be read ({exc}); move it "
+                             "aside to start an empty list") from None
+        except OSError as exc:  # a folder of that name, no permission
+            raise ValueError(f"the dataset list {self.manifest} cannot be read "
+                             f"({(exc.strerror or str(exc)).lower()})") from None
 
     def _write(self, entries: list[DatasetEntry]) -> None:
-        atomic_write_text(self.manifest, json.dumps([asdict(e) for e in entries], indent=2) + "\n")
+        try:
+            atomic_write_text(self.manifest, json.dumps([e.to_row() for e in entries], indent=2) + "\n")
+        except OSError as exc:  # it named the hidden temp file: ".datasets.json.0a77c0a9.part.json"
+            why = "the disk is full" if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
+            raise plain_os_error(exc.errno, f"the dataset list {self.manifest} cannot be written ({why})") from None
+
+    @contextlib.contextmanager
+    def _editing(self) -> Iterator[list[DatasetEntry]]:
+        """The dataset list to change in place, read and written back under a lock: two processes adding datasets
+        at once (two windows, the app and a script) lost a third of the entries."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".datasets.lock", "a+b") as fh:
+            deadline = time.monotonic() + LIST_LOCK_WAIT_S
+            while True:
+                try:
+                    lock_file(fh)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise plain_os_error(errno.EBUSY, "another window of CycleGAN Studio is changing the "
+                                                          "dataset list; try again") from None
+                    time.sleep(0.02)
+            try:
+                entries = self.datasets()
+                before = list(entries)
+                yield entries
+                if entries != before:
+                    self._write(entries)
+            finally:
+                unlock_file(fh)
 
     def dataset(self, name: str) -> DatasetEntry:
         for entry in self.datasets():
@@ -136,9 +270,7 @@ class Library:
         """The entry :meth:`add_dataset` would register, or why not; nothing is written. It reads every file's
         header (seconds for thousands of images), so the app calls it off the GUI thread, with a ``control``
         that stops it (Stopped) when the app closes."""
-        name = name.strip()
-        if not name:
-            raise ValueError("give the dataset a name")
+        name = clean_dataset_name(name)
         if len(name) > NAME_LENGTH:  # 300 characters pushed the Datasets page past the window's right edge
             raise ValueError(f"a dataset name can be {NAME_LENGTH} characters long; this one has {len(name)}")
         for side, domain in (("A", name_a), ("B", name_b)):
@@ -161,12 +293,13 @@ class Library:
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
         """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""
-        self._check_unused(entry.name)
-        self._write(self.datasets() + [entry])
+        with self._editing() as entries:
+            self._check_unused(entry.name, entries)
+            entries.append(entry)
         return entry
 
-    def _check_unused(self, name: str) -> None:
-        if any(e.name == name for e in self.datasets()):
+    def _check_unused(self, name: str, entries: list[DatasetEntry] | None = None) -> None:
+        if any(e.name == name for e in (self.datasets() if entries is None else entries)):
             raise ValueError(f"a dataset named {name!r} already exists")
 
     @staticmethod
@@ -174,7 +307,11 @@ class Library:
         """An entry for a folder of side-by-side pairs (``train/`` and ``test/`` or ``val/``), if it is one."""
         try:
             found = find_pairs(root)
-        except (OSError, ValueError):
+        except ValueError:
+            if (root / "train").is_dir():  # train/ is there but empty or unreadable: said so, not "no trainA/"
+                raise
+            return None
+        except OSError:
             return None
         if found.layout != "aligned":
             return None
@@ -214,32 +351,61 @@ class Library:
             pass
         return []
 
-    def import_copy(self, entry: DatasetEntry, control: Control | None = None) -> DatasetEntry:
-        """Copy a dataset's images into the library (trainA/ trainB/ ...) and point the entry there. Stopped
-        through ``control`` (the app closing), it removes its unfinished copy and raises Stopped; the entry keeps
-        pointing at the original folders."""
-        base = target = self.root / "datasets" / safe_name(entry.name)
-        copies = 1
-        while target.exists():  # "c/1" and "c_1" are both c_1 as a folder; a removed dataset's copy stays
-            copies += 1
-            target = base.with_name(f"{base.name}-{copies}")
+    def copy_dataset(self, entry: DatasetEntry, control: Control | None = None,
+                     on_progress: Callable[[int, int], None] | None = None) -> DatasetCopy:
+        """Copy a dataset's images into the library (trainA/ trainB/ ..., or train/ test/) and return an entry that
+        reads the copy; the list is not changed (:meth:`register` adds it). Nothing is written if the copy cannot fit
+        on the disk; a copy that fails or is stopped (``control``, Stopped) removes what it wrote, so the dataset is
+        either copied whole or not at all. Files that cannot be read (a broken link, no permission) are left out and
+        named, as training would skip them. ``on_progress(done, total)`` follows the files."""
+        target = self._copy_folder(entry.name)
         if entry.layout == "aligned":
-            pairs = [("train", entry.folder_a), ("test", entry.test_a)]
+            sources = [("train", entry.folder_a), ("test", entry.test_a)]
         else:
-            pairs = [("trainA", entry.folder_a), ("trainB", entry.folder_b), ("testA", entry.test_a),
-                     ("testB", entry.test_b)]
-        tmp = target.with_name(f".{target.name}.part")
-        shutil.rmtree(tmp, ignore_errors=True)
-        for sub, folder in pairs:
-            if folder:
-                for path in list_images(folder):
-                    if control is not None and control.stopped:
-                        shutil.rmtree(tmp, ignore_errors=True)  # the copy this call was writing, nothing else
-                        raise Stopped("the copy was stopped; the dataset still reads its original folders")
-                    dest = tmp / sub / path.relative_to(folder)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(path, dest)
-        os.replace(tmp, target)
+            sources = [("trainA", entry.folder_a), ("trainB", entry.folder_b), ("testA", entry.test_a),
+                       ("testB", entry.test_b)]
+        planned: list[tuple[Path, Path, os.stat_result]] = []
+        left_out: list[tuple[Path, str]] = []
+        for sub, folder in sources:
+            if not folder:
+                continue
+            for path in list_images(folder, recursive=entry.layout != "aligned", unreadable=left_out):
+                try:
+                    info = os.stat(path)
+                except OSError as exc:  # a broken link, a folder that went away
+                    left_out.append((path, unreadable_reason(exc)))
+                    continue
+                if not stat.S_ISREG(info.st_mode) or not os.access(path, os.R_OK):
+                    left_out.append((path, "not a regular file" if not stat.S_ISREG(info.st_mode)
+                                     else "no permission to read the file"))
+                    continue
+                planned.append((path, Path(sub) / path.relative_to(folder), info))
+        self._check_space(target.parent, sum(info.st_size for _, _, info in planned))
+        tmp = target.with_name(f".{target.name}{COPY_SUFFIX}")
+        shutil.rmtree(tmp, ignore_errors=True)  # this program's unfinished copy for the same folder
+        written: list[str] = []
+        try:
+            for done, (source, relative, info) in enumerate(planned):
+                if control is not None:
+                    control.checkpoint()
+                dest = tmp / relative
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, dest)  # created as open() creates files: a read-only source gave read-only copies
+                os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
+                written.append(relative.as_posix())
+                if on_progress is not None:
+                    on_progress(done + 1, len(planned))
+            atomic_write_text(tmp / COPY_LIST, json.dumps(written, indent=0) + "\n")
+            os.replace(tmp, target)
+        except Stopped:
+            shutil.rmtree(tmp, ignore_errors=True)  # the copy this call was writing, nothing else
+            raise Stopped("the copy was stopped, and what it had copied was removed") from None
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            where = f" ({Path(exc.filename).name})" if getattr(exc, "filename", None) else ""
+            why = "the disk is full" if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
+            raise plain_os_error(exc.errno, f"copying the images into the library failed{where}: {why}; what "
+                                            "it had copied was removed") from None
         if entry.layout == "aligned":
             copied = DatasetEntry(entry.name, str(target / "train"), "", entry.name_a, entry.name_b,
                                   str(target / "test") if entry.test_a else "", "", entry.added, "aligned")
@@ -247,22 +413,69 @@ class Library:
             copied = DatasetEntry(entry.name, str(target / "trainA"), str(target / "trainB"), entry.name_a,
                                   entry.name_b, str(target / "testA") if entry.test_a else "",
                                   str(target / "testB") if entry.test_b else "", entry.added)
-        self._write([copied if e.name == entry.name else e for e in self.datasets()])
+        return DatasetCopy(copied, left_out)
+
+    def _copy_folder(self, name: str) -> Path:
+        """A free folder for a dataset's copy; the leftovers of copies killed mid-way (this program's hidden
+        ``.NAME.copying`` folders, untouched for an hour) are removed on the way."""
+        folder = self.root / "datasets"
+        remove_abandoned_copies(folder)
+        base = target = folder / safe_name(name)
+        copies = 1
+        while target.exists() or target.with_name(f".{target.name}{COPY_SUFFIX}").exists():
+            # "c/1" and "c_1" are both c_1 as a folder; a removed dataset's copy may stay
+            copies += 1
+            target = base.with_name(f"{base.name}-{copies}")
+        return target
+
+    @staticmethod
+    def _check_space(folder: Path, size: int) -> None:
+        """Refuse a copy that would fill the disk before its first file is written."""
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        free = shutil.disk_usage(existing).free
+        if size + SPACE_MARGIN > free:
+            raise NotEnoughSpace(f"copying the images needs {size / 2**20:,.0f} MB and {free / 2**20:,.0f} MB are "
+                                 f"free on the disk of {folder}; free some space, or add the dataset without "
+                                 "copying it")
+
+    def import_copy(self, entry: DatasetEntry, control: Control | None = None) -> DatasetEntry:
+        """Copy a registered dataset into the library and point its entry there (the entry keeps pointing at the
+        original folders if the copy fails or is stopped)."""
+        copied = self.copy_dataset(entry, control).entry
+        with self._editing() as entries:
+            if entry not in entries:  # removed, or replaced by another of that name, while it was copied
+                delete_listed_files(Path(copied.folder_a).parent, COPY_LIST)  # the copy just written
+                raise ValueError(f"the dataset {entry.name!r} changed while it was copied; the copy was removed")
+            entries[entries.index(entry)] = copied
         return copied
 
-    def remove_dataset(self, name: str) -> None:
-        """Forget a dataset; its images are not touched."""
-        entries = self.datasets()
-        kept = [e for e in entries if e.name != name]
-        if len(kept) == len(entries):
-            raise KeyError(f"no dataset named {name!r}")
-        self._write(kept)
+    def remove_dataset(self, name: str, delete_copy: bool = False) -> list[str]:
+        """Forget a dataset; its images are not touched, unless ``delete_copy`` and they are a copy this library
+        made: then the files the copy wrote are deleted, and any other file found there is left and named."""
+        with self._editing() as entries:
+            found = next((e for e in entries if e.name == name), None)
+            if found is None:
+                raise KeyError(f"no dataset named {name!r}")
+            entries.remove(found)
+        copy = self.copy_of(found)
+        return delete_listed_files(copy, COPY_LIST) if delete_copy and copy is not None else []
+
+    def copy_of(self, entry: DatasetEntry) -> Path | None:
+        """The folder of the library's own copy that ``entry`` reads, if it reads one."""
+        folder = Path(entry.folder_a).parent
+        if (folder.parent.resolve() == (self.root / "datasets").resolve() and not folder.is_symlink()
+                and (folder / COPY_LIST).is_file()):
+            return folder
+        return None
 
     @staticmethod
     def inspect(entry: DatasetEntry, min_size: int = 128) -> DatasetReport:
         """Counts and problems: missing folders, unreadable files, tiny images, mixed channels, too few photos."""
         problems: list[str] = []
         counts = []
+        listed: dict[str, list[Path]] = {}
         few: dict[str, int] = {}  # images a side, for the advice on too few
         sides = [("pairs" if entry.layout == "aligned" else "A", entry.folder_a)]
         if entry.layout != "aligned":
@@ -273,8 +486,12 @@ class Library:
                 problems.append(f"folder {side} is missing: {folder}")
                 counts.append(0)
                 continue
-            files = list_images(path)
+            locked: list[tuple[Path, str]] = []  # sub-folders that cannot be read: their images counted nowhere
+            # side-by-side pairs are read from train/ itself, not its sub-folders (find_pairs): 8 counted, 3 used
+            files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked)
+            listed[side] = files
             unreadable = 0
+            problems += [f"unreadable in {side}: {f.name}/ ({reason})" for f, reason in locked]
             if not files:
                 problems.append(f"folder {side} has no images")
             modes: set[str] = set()
@@ -304,7 +521,8 @@ class Library:
         if advice := few_images_advice(few):
             problems.insert(0, advice)
         return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
-                             len(paired.unmatched) if paired else 0)
+                             len(paired.unmatched) if paired else 0, listed.get("A", []), listed.get("B", []),
+                             [(p.a, p.b) for p in paired.pairs] if paired else [])
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:

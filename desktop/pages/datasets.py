@@ -15,8 +15,7 @@ from desktop.widgets.layout import split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.workers import CallWorker
-from engine.data import list_images
-from engine.library import DatasetEntry, Library, cache_home
+from engine.library import COPY_LIST, DatasetCopy, DatasetEntry, Library, cache_home, delete_listed_files
 
 
 class AddDatasetDialog(QDialog):
@@ -55,8 +54,9 @@ class AddDatasetDialog(QDialog):
         self.add_button.setText("Add")
         self.status = QLabel()
         self.status.hide()
-        self.checking: CallWorker | None = None
+        self.checking: CallWorker | None = None  # the check, then the copy, running now
         self.cancelled = False
+        self.left_out: list[tuple[Path, str]] = []  # files the copy could not read
         buttons.accepted.connect(self.try_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -118,21 +118,59 @@ class AddDatasetDialog(QDialog):
         worker.start()
 
     def _checked(self, entry: DatasetEntry) -> None:
-        if self._finish_check():
-            try:
-                self.entry = self.library.register(entry)
-            except (ValueError, OSError) as exc:
-                self._say(str(exc))
-                return
-            self.accept()
+        if not self._finish_check():
+            return
+        if self.copy.isChecked():
+            self._start_copy(entry)
+            return
+        try:
+            self.entry = self.library.register(entry)
+        except (ValueError, OSError) as exc:
+            self._say(str(exc))
+            return
+        self.accept()
+
+    def _start_copy(self, entry: DatasetEntry) -> None:
+        """Copy the images before the dataset is added, with progress and Cancel here: the dialog closed at once and
+        the copy ran unseen, and a copy that failed, was killed or was removed meanwhile left the dataset reading
+        its original folders (or another dataset's copy) without a word."""
+        worker = CallWorker(self.library.copy_dataset, entry, parent=self.parent(), stoppable=True,
+                            reports_progress=True)
+        worker.progress.connect(lambda done, total: self.status.setText(
+            f"Copying the images into the library: {done:,} of {total:,} files…"))
+        worker.done.connect(self._copied)
+        worker.failed.connect(self._refused)
+        self.checking = worker
+        self._lock_fields(True)
+        self.status.setText("Copying the images into the library…")
+        self.status.show()
+        worker.start()
+
+    def _copied(self, copy: DatasetCopy) -> None:
+        if not self._finish_check():  # cancelled as it ended: the copy is this dialog's to remove
+            self._remove_copy(copy)
+            return
+        try:
+            self.entry = self.library.register(copy.entry)
+        except (ValueError, OSError) as exc:
+            self._remove_copy(copy)
+            self._say(str(exc))
+            return
+        self.left_out = copy.left_out
+        self.accept()
+
+    def _remove_copy(self, copy: DatasetCopy) -> None:
+        folder = self.library.copy_of(copy.entry)
+        if folder is not None:
+            delete_listed_files(folder, COPY_LIST)
 
     def _refused(self, message: str) -> None:
-        stopped = self.checking is not None and self.checking.stopped  # the app is closing: no news
+        stopped = self.checking is not None and self.checking.stopped  # cancelled or the app is closing: no news
         if self._finish_check() and not stopped:
             self._say(message)
 
     def _finish_check(self) -> bool:
-        """Whether the check's result is still wanted (the dialog was not cancelled meanwhile)."""
+        """Whether the check's (or copy's) result is still wanted (the dialog was not cancelled meanwhile)."""
         self.checking = None
         self.status.hide()
         self._lock_fields(False)
@@ -160,6 +198,8 @@ class AddDatasetDialog(QDialog):
 
     def reject(self) -> None:
         self.cancelled = True
+        if self.checking is not None and self.checking.control is not None:
+            self.checking.control.stop()  # a copy stops and removes what it wrote; a check's result is dropped
         super().reject()
 
 
@@ -303,39 +343,65 @@ class DatasetsPage(QWidget):
         self.sides.setTabVisible(0, not aligned)
         self.sides.setTabVisible(1, not aligned)
         self.sides.setTabVisible(2, bool(report.pairs))
-        for grid, folder in ((self.grid_a, entry.folder_a), (self.grid_b, entry.folder_b)):
-            grid.set_files(list_images(folder) if folder and Path(folder).is_dir() and not aligned else [])
-        found = Library.pairs(entry) if report.pairs else None
-        self.grid_pairs.set_pairs([(p.a, p.b) for p in found.pairs] if found else [])
+        self.grid_a.set_files([] if aligned else report.files_a)
+        self.grid_b.set_files([] if aligned else report.files_b)
+        self.grid_pairs.set_pairs(report.pair_files)
         if aligned:
             self.sides.setCurrentIndex(2)
 
     def add_dataset(self) -> None:
         dialog = AddDatasetDialog(self.library, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.entry is None:
-            return
-        entry = dialog.entry
-        if dialog.copy.isChecked():
-            worker = CallWorker(self.library.import_copy, entry, parent=self, stoppable=True)  # closing stops it
-            worker.done.connect(lambda e: (self.refresh(e.name), self.datasets_changed.emit()))
-            worker.failed.connect(lambda m: worker.stopped or QMessageBox.warning(self, "Copy failed", sentence(m)))
-            self._workers.append(worker)
-            worker.start()
-        self.refresh(entry.name)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.entry is not None:
+            self.show_added(dialog)
+
+    def show_added(self, dialog: AddDatasetDialog) -> None:
+        """Show the dataset a dialog added, and name the files its copy left out."""
+        self.refresh(dialog.entry.name)
         self.datasets_changed.emit()
+        if dialog.left_out:
+            names = "\n".join(f"{path.name}: {reason}" for path, reason in dialog.left_out[:10])
+            more = f"\n…and {len(dialog.left_out) - 10} more" if len(dialog.left_out) > 10 else ""
+            QMessageBox.information(self, "Copy", f"{len(dialog.left_out)} file(s) could not be read and were "
+                                                  f"left out of the copy:\n{names}{more}")
 
     def remove_current(self) -> None:
         item = self.list.currentItem()
         if not item:
             return
-        answer = QMessageBox.question(self, "Remove dataset",
-                                      f"Remove “{item.text()}” from the library?\nIts images are not deleted.")
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                self.library.remove_dataset(item.text())
-            except KeyError:  # gone from the library's list meanwhile (another window, a hand edit): a traceback
-                pass
-            except ValueError as exc:  # the list is damaged: said, nothing written
-                QMessageBox.warning(self, "Remove dataset", sentence(str(exc)))
-            self.refresh()
-            self.datasets_changed.emit()
+        try:
+            entry = self.library.dataset(item.text())
+        except (KeyError, ValueError):
+            entry = None
+        copy = self.library.copy_of(entry) if entry is not None else None
+        question = f"Remove “{item.text()}” from the library?"
+        if copy is None:
+            if QMessageBox.question(self, "Remove dataset", question + "\nIts images are not deleted.") \
+                    != QMessageBox.StandardButton.Yes:
+                return
+            delete_copy = False
+        else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed
+            box = QMessageBox(QMessageBox.Icon.Question, "Remove dataset", question,
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.setInformativeText(f"Its images are a copy the library made, in {copy}.")
+            also = QCheckBox(f"Also delete the copy ({folder_size(copy) / 2**20:,.1f} MB)", box)  # kept: unowned,
+            box.setCheckBox(also)  # Python freed it while the box showed it
+            if box.exec() != QMessageBox.StandardButton.Yes:
+                return
+            delete_copy = also.isChecked()
+        try:
+            left = self.library.remove_dataset(item.text(), delete_copy=delete_copy)
+        except KeyError:  # gone from the library's list meanwhile (another window, a hand edit): a traceback
+            left = []
+        except (ValueError, OSError) as exc:  # the list is damaged or cannot be written: said, nothing written
+            QMessageBox.warning(self, "Remove dataset", sentence(str(exc)))
+            left = []
+        if left:
+            QMessageBox.information(self, "Remove dataset", f"The copy's images were deleted; {len(left)} other "
+                                                            f"file(s) found in {copy} were kept.")
+        self.refresh()
+        self.datasets_changed.emit()
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files under ``folder``."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())

@@ -29,7 +29,10 @@ class FolderField(QWidget):
         self.setAcceptDrops(True)
 
     def path(self) -> str:
-        return self.edit.text().strip()
+        """The path typed, without spaces pasted around it; kept as typed where that is what exists (a folder
+        named "trail " could not be added)."""
+        text = self.edit.text()
+        return text if text != text.strip() and Path(text).exists() else text.strip()
 
     def set_path(self, path: str | Path) -> None:
         self.edit.setText(str(path))

@@ -121,7 +121,7 @@ def test_a_stopped_copy_removes_what_it_wrote_and_keeps_the_original_entry(tiny_
     mine.write_text("the user's")
     control = Control()
     control.stop()
-    with pytest.raises(Stopped, match="original folders"):
+    with pytest.raises(Stopped, match="was stopped"):
         library.import_copy(entry, control)
     assert sorted(p.name for p in (library.root / "datasets").iterdir()) == ["notes.txt"]
     assert library.dataset("big") == entry and any(Path(entry.folder_a).iterdir())

@@ -1,0 +1,137 @@
+"""The Datasets page copying a dataset into the library, removing a copy, and a damaged dataset list at start."""
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop.pages.datasets import AddDatasetDialog
+from tests.conftest import write_images
+from tests.desktop.test_end_to_end import accept_checked, wait_for_dataset
+
+
+def copy_dialog(window, root: Path, name: str) -> AddDatasetDialog:
+    dialog = AddDatasetDialog(window.library, window)
+    dialog.name.setText(name)
+    dialog.root.set_path(str(root))
+    dialog.copy.setChecked(True)
+    return dialog
+
+
+def test_a_copy_is_made_in_the_dialog_with_progress_before_the_dataset_is_added(qtbot, window, tmp_path,
+                                                                                  monkeypatch):
+    """The dialog closed at once and the copy ran unseen (no progress, no Cancel); until it ended the dataset read
+    the originals, and if it failed, for good. Files it could not read stopped it; now they are left out, named."""
+    root = tmp_path / "d"
+    write_images(root / "trainA", 30)
+    write_images(root / "trainB", 30, seed=1)
+    (root / "trainA" / "broken.png").symlink_to(tmp_path / "gone.png")
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
+    dialog = copy_dialog(window, root, "copied")
+    qtbot.addWidget(dialog)
+    seen = []
+    original = dialog.status.setText
+    monkeypatch.setattr(dialog.status, "setText", lambda text: (seen.append(text), original(text)))
+    QTimer.singleShot(0, lambda: accept_checked(dialog))
+    assert dialog.exec() == AddDatasetDialog.DialogCode.Accepted
+    assert "Copying the images into the library: 60 of 60 files…" in seen
+    entry = window.library.dataset("copied")
+    assert window.library.copy_of(entry) == window.library.root / "datasets" / "copied"
+    window.datasets.show_added(dialog)
+    wait_for_dataset(window)
+    assert window.datasets.list.currentItem().text() == "copied"
+    assert told and told[0].startswith("1 file(s) could not be read and were left out of the copy:\nbroken.png")
+
+
+def test_a_cancelled_copy_adds_nothing_and_leaves_nothing(qtbot, window, tmp_path):
+    root = tmp_path / "d"
+    write_images(root / "trainA", 200)
+    write_images(root / "trainB", 200, seed=1)
+    dialog = copy_dialog(window, root, "cancelled")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.try_accept()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Copying"), timeout=30000)
+    worker = dialog.checking
+    dialog.reject()  # Cancel while it copies: stopped (its copy removed), or, just ended, removed by the dialog
+    qtbot.waitUntil(lambda: worker.isFinished(), timeout=30000)
+    qtbot.wait(50)
+    folder = window.library.root / "datasets"
+    assert window.library.datasets() == [] and (not folder.exists() or not any(folder.iterdir()))
+
+
+def test_a_copy_that_cannot_be_made_is_said_in_the_dialog_and_adds_nothing(qtbot, window, tmp_path, monkeypatch):
+    root = tmp_path / "d"
+    write_images(root / "trainA", 2)
+    write_images(root / "trainB", 2)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 10**6, 10**6))
+    dialog = copy_dialog(window, root, "too big")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    accept_checked(dialog)
+    qtbot.waitUntil(lambda: dialog.checking is None and dialog.error.text() != "", timeout=30000)
+    assert dialog.error.text().startswith("Copying the images needs 0 MB and 1 MB are free")
+    assert dialog.isVisible() and dialog.copy.isEnabled() and window.library.datasets() == []
+    dialog.copy.setChecked(False)  # added by reference instead, from the same dialog
+    accept_checked(dialog)
+    assert [e.name for e in window.library.datasets()] == ["too big"]
+
+
+def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_path):
+    root = tmp_path / "d"
+    write_images(root / "trainA", 2)
+    write_images(root / "trainB", 2)
+    library = window.library
+    entry = library.register(library.copy_dataset(library.check_dataset("mine", root)).entry)
+    copy = library.copy_of(entry)
+    window.datasets.refresh("mine")
+    wait_for_dataset(window)
+    asked = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        asked.append((box.informativeText(), box.checkBox().text()))
+        box.checkBox().setChecked(True)
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(100, answer)
+    window.datasets.remove_current()
+    assert asked and asked[0][0] == f"Its images are a copy the library made, in {copy}."
+    assert asked[0][1].startswith("Also delete the copy (") and asked[0][1].endswith(" MB)")
+    assert library.datasets() == [] and not copy.exists()
+    assert len(list((root / "trainA").iterdir())) == 2  # the originals, untouched
+
+
+def test_the_window_opens_on_a_first_start_with_a_damaged_dataset_list(qtbot, studio_home, monkeypatch):
+    """A folder named datasets.json, or any damage on a first start, closed the app before its window showed."""
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+
+    (studio_home / "datasets.json").mkdir(parents=True)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert warned and "datasets.json cannot be read" in warned[0]
+        assert window.datasets.list.count() == 0
+    finally:
+        window.train.shutdown()
+        window.convert.shutdown()
+
+
+def test_a_folder_whose_name_ends_in_a_space_can_be_chosen(qtbot, tmp_path):
+    """The field stripped every path: a folder named "trail " was "does not exist"."""
+    from desktop.widgets.folder_field import FolderField
+
+    field = FolderField()
+    qtbot.addWidget(field)
+    (tmp_path / "trail ").mkdir()
+    field.set_path(f"{tmp_path}/trail ")
+    assert field.path() == f"{tmp_path}/trail "
+    field.set_path(f"  {tmp_path}/elsewhere \n")  # spaces pasted around a path are still dropped
+    assert field.path() == f"{tmp_path}/elsewhere"
