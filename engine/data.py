@@ -56,8 +56,15 @@ def list_images(folder: str | Path, recursive: bool = True,
             why = (error.strerror or str(error)).lower()
             unreadable.append((Path(error.filename or folder), f"this folder cannot be read ({why})"))
 
-    for root, dirs, files in os.walk(folder, onerror=note):
+    seen = {os.path.realpath(folder)}  # links to folders are followed (a side's photos all behind one were "no
+    # images"), each folder once: a link back up the tree is not walked round and round
+    for root, dirs, files in os.walk(folder, onerror=note, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not is_hidden(d) and d.lower() not in SYSTEM_DIRS)
+        for d in list(dirs):
+            real = os.path.realpath(os.path.join(root, d))
+            if real in seen:
+                dirs.remove(d)
+            seen.add(real)
         found += [Path(root) / f for f in files if not is_hidden(f) and Path(f).suffix.lower() in exts]
         if not recursive:
             break
@@ -157,6 +164,8 @@ def unreadable_reason(exc: BaseException) -> str:
     if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
         return f"too large to read safely ({text})" if text else "too large to read safely"
     if isinstance(exc, FileNotFoundError):
+        if exc.filename and os.path.islink(exc.filename):
+            return "a link to a file that is not there"
         return "the file disappeared before it could be read"
     if isinstance(exc, PermissionError):
         return "no permission to read the file"

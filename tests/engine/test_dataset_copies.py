@@ -59,8 +59,7 @@ def test_unreadable_files_are_left_out_of_a_copy_and_named(tiny_dataset, tmp_pat
     (tiny_dataset / "trainA" / "broken.png").symlink_to(tmp_path / "gone.png")
     library = Library(tmp_path / "home")
     copy = library.copy_dataset(entry_for(library, tiny_dataset))
-    assert [(p.name, why) for p, why in copy.left_out] == [("broken.png", "the file disappeared before it could be "
-                                                                         "read")]
+    assert [(p.name, why) for p, why in copy.left_out] == [("broken.png", "a link to a file that is not there")]
     assert len(list(Path(copy.entry.folder_a).iterdir())) == 5
 
 
@@ -212,3 +211,17 @@ def test_an_empty_train_folder_is_named(tmp_path):
     (tmp_path / "pairs" / "train").mkdir(parents=True)
     with pytest.raises(ValueError, match=r"pairs/train has no images to train on"):
         Library(tmp_path / "home").add_dataset("p", tmp_path / "pairs")
+
+
+def test_images_behind_links_to_folders_are_listed_once(tmp_path):
+    """A side whose photos were all in a linked folder had "no images"; a link back up the tree is not looped."""
+    from engine.data import list_images
+
+    write_images(tmp_path / "albums" / "summer", 2)
+    side = tmp_path / "trainA"
+    write_images(side, 1, seed=4)
+    (side / "summer").symlink_to(tmp_path / "albums" / "summer")
+    (side / "again").symlink_to(tmp_path / "albums" / "summer")
+    (side / "loop").symlink_to(side)
+    assert [p.relative_to(side).as_posix() for p in list_images(side)] == [
+        "again/img_000.png", "again/img_001.png", "img_000.png"]
