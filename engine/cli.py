@@ -295,7 +295,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .convert import OutputsExist, convert_folder
-    from .events import Control, ConvertProgress, FileFailed
+    from .events import Control, ConvertProgress, FileDone, FileFailed
     from .fileio import FolderBusy
     from .modelfile import ModelFileError, learnt_direction, load_model
 
@@ -318,6 +318,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             bars[0].update(event.done - bars[0].n)
         elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
             tqdm.write(f"failed {event.source}: {event.reason}", file=sys.stderr)
+        elif isinstance(event, FileDone) and event.note:
+            tqdm.write(f"note: {event.source}: {event.note}", file=sys.stderr)
 
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())

@@ -16,6 +16,7 @@ import errno
 import io
 import logging
 import os
+import struct
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,8 +28,8 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig, can_compile
-from .data import (ImageTooLarge, existing_folder, has_alpha, list_images, open_image, require_regular_file, to_8bit, transforms,
-                   unreadable_reason)
+from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, header_size, list_images,
+                   open_image, require_regular_file, to_8bit, transforms, unreadable_reason)
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -37,8 +38,9 @@ from .modelfile import LoadedModel, load_model
 from .tiling import run_padded, size_rules, to_uint8, to_unit, translate_tiled
 
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
-KEEPABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
-            ".bmp": "BMP"}
+KEEPABLE = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".jfif": "JPEG", ".jpe": "JPEG", ".jif": "JPEG",
+            ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}  # .jfif (Chrome's) became an 8x larger PNG
+LOSSLESS_TIFF = {"tiff_lzw", "tiff_adobe_deflate", "tiff_deflate", "packbits"}  # kept: a 100 MP TIFF became 300 MB
 ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
 log = logging.getLogger(__name__)
 COMPILE_MIN_IMAGES = 32
@@ -184,23 +186,99 @@ class Decoded:
     icc: bytes | None
     exif: bytes | None
     seconds: float
+    note: str = ""  # something the user should know about the output (only a GIF's first frame, say)
+    kept: dict = dataclasses.field(default_factory=dict)  # the input's encoding choices an output of its kind keeps
 
 
-def decode(path: Path, channels: int) -> Decoded:
-    """Decode one input into uint8 pixels (an HWC buffer seen as CHW: no copy on the way to the encoder)."""
+class TooLargeForFormat(ValueError):
+    """An output larger than its format can hold, refused before it is translated (minutes on a CPU, lost)."""
+
+
+SIDE_LIMITS = {"WEBP": 16383, "JPEG": 65535}  # the longest side each format holds
+
+
+def frames_if_fits(path: Path, fmt: str) -> int:
+    """How many frames (pages) ``path`` holds, from its header; TooLargeForFormat if its picture is too large for an
+    output in ``fmt`` (refused before minutes of translating). 1 where the header cannot be read: decoding says why."""
+    try:
+        with Image.open(path) as head:
+            frames = getattr(head, "n_frames", 1)
+        width, height = header_size(path)
+    except Exception:  # noqa: BLE001 - Pillow raises many types for bad files
+        return 1
+    limit = SIDE_LIMITS.get(fmt)
+    if limit is not None and max(width, height) > limit:
+        raise TooLargeForFormat(f"{width}x{height} is larger than {fmt.replace('WEBP', 'WebP')} can hold "
+                                f"({limit} px a side); convert it to PNG or TIFF")
+    return frames
+
+
+def decode(path: Path, channels: int, fmt: str = "PNG") -> Decoded:
+    """Decode one input into uint8 pixels (an HWC buffer seen as CHW: no copy on the way to the encoder). The model
+    sees see-through pixels over white, as training and Preview do: over whatever colour they hid, a logo's
+    background came out black in a JPEG, and the visible pixels of a PNG changed with that colour."""
     t0 = time.perf_counter()
+    require_regular_file(path)  # before any header is read: a pipe named photo.png waits forever
+    frames = frames_if_fits(path, fmt)
     img = open_image(path, max_pixels=MAX_IMAGE_PIXELS)
-    icc, exif = img.info.get("icc_profile"), img.info.get("exif")
+    icc, exif = img.info.get("icc_profile"), without_thumbnail(img.info.get("exif"))
+    kept = carried_settings(img, path)
     img = to_8bit(img)
+    if img.mode == "CMYK":
+        img, icc = cmyk_as_rgb(img), None  # sRGB now
     alpha = None
     if has_alpha(img):
         rgba = img.convert("RGBA" if img.mode not in ("LA", "PA") else "LA")
         alpha = rgba.getchannel("A")
-        img = rgba
+        img = flatten_alpha(rgba)
     mode = "L" if channels == 1 else "RGB"
     if img.mode != mode:  # convert() copies even when nothing changes: not for a 100 MP photo
         img = img.convert(mode)
-    return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0)
+    note = f"only the first of its {frames} frames was converted" if frames > 1 else ""
+    return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0, note,
+                   kept)
+
+
+def carried_settings(img: Image.Image, path: Path) -> dict:
+    """What of the input's encoding an output keeps (``encode`` applies each where its format takes it): the print
+    resolution, XMP (ratings, keywords), a TIFF's lossless compression, a WebP's losslessness."""
+    kept = {key: img.info[key] for key in ("dpi", "xmp") if img.info.get(key)}
+    if img.format == "TIFF" and img.info.get("compression") in LOSSLESS_TIFF:
+        kept["compression"] = img.info["compression"]
+    if img.format == "WEBP" and is_lossless_webp(path):
+        kept["lossless"] = True
+    return kept
+
+
+def is_lossless_webp(path: Path) -> bool:
+    """Whether a WebP file holds its picture losslessly (a VP8L chunk, not VP8), from its RIFF chunks."""
+    with contextlib.suppress(OSError), open(path, "rb") as fh:
+        head = fh.read(4096)
+        at = 12
+        while at + 8 <= len(head):
+            kind, size = head[at:at + 4], struct.unpack("<I", head[at + 4:at + 8])[0]
+            if kind in (b"VP8L", b"VP8 "):
+                return kind == b"VP8L"
+            at += 8 + size + (size & 1)
+    return False
+
+
+def without_thumbnail(exif: bytes | None) -> bytes | None:
+    """EXIF with its thumbnail unlinked (the next-IFD pointer after IFD0 set to 0): carried over, the original's
+    thumbnail showed the unconverted picture in file managers. Left as it is where it cannot be parsed."""
+    if not exif:
+        return exif
+    start = 6 if exif.startswith(b"Exif\x00\x00") else 0
+    order = {b"II": "<", b"MM": ">"}.get(exif[start:start + 2])
+    if order is None or len(exif) < start + 8:
+        return exif
+    ifd0 = start + struct.unpack(order + "I", exif[start + 4:start + 8])[0]
+    if len(exif) < ifd0 + 2:
+        return exif
+    pointer = ifd0 + 2 + 12 * struct.unpack(order + "H", exif[ifd0:ifd0 + 2])[0]
+    if len(exif) < pointer + 4:
+        return exif
+    return exif[:pointer] + b"\x00\x00\x00\x00" + exif[pointer + 4:]
 
 
 ICC_SPACE = {"R": b"RGB ", "L": b"GRAY"}  # an output's mode (its first letter) and the profile space it takes
@@ -224,6 +302,8 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
+    takes = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",)}
+    params.update({key: value for key, value in decoded.kept.items() if fmt in takes[key]})
     encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written
     img.save(encoded, format=fmt, **params)
     try:
@@ -451,7 +531,7 @@ class _Run:
         self.failed: list[tuple[str, str]] = []
         self.started = time.perf_counter()
         self.first_done: tuple[float, int] | None = None  # when the first image was done, and how many were
-        self.writing: deque[tuple[Future, Path, Path, float]] = deque()
+        self.writing: deque[tuple[Future, Path, Path, float, str]] = deque()
         self.in_flight: dict[Path, int] = {}  # pixels of images decoded (or decoding) and not yet written
         self.time_split = {"waiting to decode": 0.0, "translating": 0.0, "waiting to write": 0.0}
 
@@ -483,7 +563,7 @@ class _Run:
     def _collect(self, wait_for: int) -> None:
         """Report finished writes, blocking until at most ``wait_for`` are still pending."""
         while self.writing and (len(self.writing) > wait_for or self.writing[0][0].done()):
-            future, source, out, began = self.writing.popleft()
+            future, source, out, began, note = self.writing.popleft()
             self.in_flight.pop(source, None)
             t0 = time.perf_counter()
             try:
@@ -496,7 +576,7 @@ class _Run:
             finally:
                 self.time_split["waiting to write"] += time.perf_counter() - t0
             self.converted += 1
-            self.emit(FileDone(str(source), str(out), time.perf_counter() - began))
+            self.emit(FileDone(str(source), str(out), time.perf_counter() - began, note))
             self._progress()
 
     def _between_tiles(self) -> None:
@@ -524,7 +604,7 @@ class _Run:
         for (job, decoded, began), pixels in zip(group, outputs):
             source, out, fmt = job
             future = encoder.submit(encode, pixels, decoded, out, fmt, self.options.quality)
-            self.writing.append((future, source, out, began))
+            self.writing.append((future, source, out, began, decoded.note))
         self._collect(wait_for=2 * self.options.batch_size)
 
     def run(self, dst: Path, skipped: int) -> ConvertSummary:
@@ -548,7 +628,8 @@ class _Run:
                         return
                     job = upcoming.popleft()
                     self.in_flight[source] = pixels
-                    pending.append((job, decoder.submit(decode, source, self.t.channels), time.perf_counter()))
+                    pending.append((job, decoder.submit(decode, source, self.t.channels, job[2]),
+                                    time.perf_counter()))
 
             group: list = []
             try:
@@ -630,6 +711,8 @@ def header_pixels(path: Path) -> int:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, TooLargeForFormat):
+        return str(exc)
     if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
         return f"image is too large to convert safely: {exc}"
     return f"cannot read image: {unreadable_reason(exc)}"

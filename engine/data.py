@@ -7,6 +7,7 @@ skipping hidden and system files, honouring EXIF orientation, and turning any pi
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
@@ -96,15 +97,34 @@ def flatten_alpha(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
 
 
 def has_alpha(img: Image.Image) -> bool:
-    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    """Whether pixels can be see-through: an alpha channel, or a palette or colour key (a PNG's tRNS, as optipng
+    writes logos whose alpha is all or nothing: they came out opaque on black)."""
+    return img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+
+
+def cmyk_as_rgb(img: Image.Image) -> Image.Image:
+    """A CMYK picture in sRGB through the profile it carries (print and stock files): Pillow's own conversion ignores
+    it, and pure red came out (255, 0, 0) where the profile says (237, 39, 45)."""
+    profile = img.info.get("icc_profile")
+    if profile:
+        from PIL import ImageCms
+
+        try:
+            return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+                                             ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError) as exc:  # a damaged profile: the plain conversion
+            log.warning("ignoring a CMYK colour profile that cannot be used (%s)", exc)
+    return img.convert("RGB")
 
 
 def to_channels(img: Image.Image, channels: int) -> Image.Image:
     """Any Pillow image as 8-bit "L" (channels=1) or "RGB" (channels=3); alpha is flattened."""
     img = to_8bit(img)
+    if img.mode == "CMYK":
+        img = cmyk_as_rgb(img)
     if has_alpha(img):
         img = flatten_alpha(img)
-    if img.mode == "CMYK" or img.mode not in ("L", "RGB"):
+    if img.mode not in ("L", "RGB"):
         img = img.convert("RGB")
     return img.convert("L" if channels == 1 else "RGB")
 

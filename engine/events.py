@@ -78,6 +78,7 @@ class FileDone:
     source: str
     output: str
     seconds: float
+    note: str = ""  # what the user should know about it ("only the first of its 3 frames was converted")
 
 
 @dataclass(frozen=True)

@@ -595,7 +595,7 @@ class ConvertPage(QWidget):
 
     def on_files_done(self, events: list[FileDone]) -> None:
         for e in events:
-            self._add_file(OK, e.source, e.output, "")
+            self._add_file(OK, e.source, e.output, e.note)  # "only the first of its 3 frames was converted"
         self._latest_pair = (events[-1].source, events[-1].output)
         if not self._preview_timer.isActive():
             self._preview_timer.start()

@@ -1,0 +1,166 @@
+"""Conversion of the odd inputs a hostile pass brought: see-through pixels, CMYK print files, EXIF thumbnails,
+animations, formats whose encoding an output should keep, and outputs too large for their format."""
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.config import ConvertConfig
+from engine.convert import convert_folder, decode, without_thumbnail
+from engine.events import FileDone
+from engine.modelfile import load_model
+
+CPU = ConvertConfig(device="cpu", workers=1, compile="off")
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's ghostscript ships one
+
+
+@pytest.fixture
+def model(model_file):
+    return load_model(model_file)
+
+
+def convert(model, src: Path, dst: Path, **options):
+    events = []
+    summary = convert_folder(model, src, dst, ConvertConfig(**{**CPU.__dict__, **options}), events.append)
+    return summary, events
+
+
+def disc(background: tuple) -> Image.Image:
+    """A red disc on a see-through background of the given (hidden) colour."""
+    yy, xx = np.mgrid[:48, :64]
+    inside = (yy - 24) ** 2 + (xx - 32) ** 2 < 15**2
+    pixels = np.zeros((48, 64, 4), np.uint8)
+    pixels[:] = background
+    pixels[inside] = (220, 30, 30, 255)
+    return Image.fromarray(pixels, "RGBA")
+
+
+def test_see_through_pixels_are_translated_over_white_whatever_colour_they_hide(model, tmp_path):
+    """A logo on a transparent background came out on black in a JPEG (its hidden colour), while Preview showed it on
+    white; in a PNG the visible pixels changed with the hidden colour."""
+    src = tmp_path / "in"
+    src.mkdir()
+    disc((0, 0, 0, 0)).save(src / "black.png")
+    disc((0, 200, 0, 0)).save(src / "green.png")
+    white = disc((255, 255, 255, 255)).convert("RGB")
+    white.save(src / "white.png")
+    summary, _ = convert(model, src, tmp_path / "jpg", format="jpg", quality=100)
+    assert summary.ok
+    reference = np.asarray(Image.open(tmp_path / "jpg" / "white.jpg")).astype(int)
+    for name in ("black", "green"):
+        assert np.abs(np.asarray(Image.open(tmp_path / "jpg" / f"{name}.jpg")).astype(int) - reference).max() <= 2
+    summary, _ = convert(model, src, tmp_path / "png", format="png")
+    visible = [np.asarray(Image.open(tmp_path / "png" / f"{n}.png").convert("RGB")) for n in ("black", "green",
+                                                                                              "white")]
+    inside = np.asarray(disc((0, 0, 0, 0)).getchannel("A")) == 255
+    assert np.array_equal(visible[0][inside], visible[2][inside]) and np.array_equal(visible[1][inside],
+                                                                                     visible[2][inside])
+
+
+def test_a_colour_key_is_kept_as_transparency(model, tmp_path):
+    """PNGs whose transparency is one key colour (tRNS, as optipng writes logos) came out opaque on black."""
+    src = tmp_path / "in"
+    src.mkdir()
+    disc((0, 0, 0, 0)).convert("RGB").save(src / "keyed.png", transparency=(0, 0, 0))
+    disc((0, 0, 0, 0)).convert("L").save(src / "grey.png", transparency=0)
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.ok
+    for name in ("keyed", "grey"):
+        out = Image.open(tmp_path / "out" / f"{name}.png")
+        assert out.mode == "RGBA"
+        alpha = np.asarray(out.getchannel("A"))
+        assert alpha[0, 0] == 0 and alpha[24, 32] == 255
+
+
+@pytest.mark.skipif(not CMYK_PROFILE.is_file(), reason="no CMYK colour profile on this machine")
+def test_a_cmyk_picture_is_read_through_its_own_profile(tmp_path):
+    """Pillow's plain CMYK conversion ignores the profile: print files came out oversaturated."""
+    from PIL import ImageCms
+
+    pixels = np.zeros((8, 8, 4), np.uint8)
+    pixels[..., 1:3] = 255  # full magenta and yellow: a print's red
+    profile = CMYK_PROFILE.read_bytes()
+    Image.fromarray(pixels, "CMYK").save(tmp_path / "red.jpg", icc_profile=profile, quality=100)
+    decoded = decode(tmp_path / "red.jpg", 3)
+    with Image.open(tmp_path / "red.jpg") as img:
+        managed = ImageCms.profileToProfile(img, ImageCms.getOpenProfile(str(CMYK_PROFILE)),
+                                            ImageCms.createProfile("sRGB"), outputMode="RGB")
+    red = tuple(decoded.pixels[:, 4, 4].tolist())
+    assert red == managed.getpixel((4, 4)) and red != (255, 0, 0)
+    assert decoded.icc is None  # sRGB now: the CMYK profile is not carried over
+
+
+def exif_with_thumbnail() -> bytes:
+    """Raw EXIF as a camera writes it: IFD0 (Make, Orientation), then IFD1 pointing at a JPEG thumbnail."""
+    thumb = b"\xff\xd8thumbnail\xff\xd9"
+    make = b"Cam\x00"
+    ifd0 = 8
+    ifd1 = ifd0 + 2 + 2 * 12 + 4
+    data = ifd1 + 2 + 2 * 12 + 4
+    out = b"II*\x00" + struct.pack("<I", ifd0)
+    out += struct.pack("<H", 2) + struct.pack("<HHI4s", 0x010F, 2, 4, make)
+    out += struct.pack("<HHIHH", 0x0112, 3, 1, 1, 0) + struct.pack("<I", ifd1)
+    out += struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, data) + struct.pack("<HHII", 0x0202, 4, 1,
+                                                                                           len(thumb))
+    out += struct.pack("<I", 0) + thumb
+    return b"Exif\x00\x00" + out
+
+
+def test_the_originals_exif_thumbnail_is_not_carried_into_the_result(model, tmp_path):
+    """File managers showed the unconverted picture: its thumbnail came with the EXIF."""
+    raw = exif_with_thumbnail()
+    unlinked = without_thumbnail(raw)
+    assert struct.unpack("<I", unlinked[6 + 8 + 2 + 24:6 + 8 + 2 + 24 + 4]) == (0,)
+    assert struct.unpack("<I", raw[6 + 8 + 2 + 24:6 + 8 + 2 + 24 + 4]) != (0,)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (32, 24), (90, 120, 150)).save(src / "camera.jpg", exif=raw)
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.ok
+    result = Image.open(tmp_path / "out" / "camera.jpg")
+    assert result.getexif().get(0x010F) == "Cam"  # the rest of the EXIF is kept
+    assert result.info["exif"] == unlinked
+    assert without_thumbnail(b"not exif at all") == b"not exif at all"
+
+
+def test_only_the_first_frame_of_an_animation_is_converted_and_that_is_said(model, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = [Image.new("RGB", (24, 16), colour) for colour in ("red", "green", "blue")]
+    frames[0].save(src / "anim.gif", save_all=True, append_images=frames[1:])
+    summary, events = convert(model, src, tmp_path / "out")
+    assert summary.ok
+    assert [e.note for e in events if isinstance(e, FileDone)] == ["only the first of its 3 frames was converted"]
+
+
+def test_an_output_keeps_its_inputs_kind_of_encoding(model, tmp_path):
+    """.jfif became an 8 times larger PNG, an LZW TIFF was written uncompressed, a lossless WebP lossy, and the
+    print resolution was lost."""
+    src = tmp_path / "in"
+    src.mkdir()
+    picture = Image.new("RGB", (32, 24), (90, 120, 150))
+    picture.save(src / "chrome.jfif", format="JPEG", dpi=(300, 300))
+    picture.save(src / "scan.tif", compression="tiff_lzw", dpi=(600, 600))
+    picture.save(src / "icon.webp", lossless=True)
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.ok
+    out = tmp_path / "out"
+    assert Image.open(out / "chrome.jfif").format == "JPEG"
+    assert Image.open(out / "chrome.jfif").info["dpi"] == pytest.approx((300, 300))
+    assert Image.open(out / "scan.tif").info["compression"] == "tiff_lzw"
+    assert Image.open(out / "scan.tif").info["dpi"] == pytest.approx((600, 600))
+    assert (out / "icon.webp").read_bytes()[12:16] == b"VP8L"
+
+
+def test_an_output_too_large_for_its_format_is_refused_before_it_is_translated(model, tmp_path):
+    """A 20000 px wide panorama to WebP was translated, then failed to encode ("encoding error 5")."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (20000, 2), (90, 120, 150)).save(src / "panorama.png")
+    summary, events = convert(model, src, tmp_path / "out", format="webp")
+    assert summary.failed == (
+        (str(src / "panorama.png"), "20000x2 is larger than WebP can hold (16383 px a side); convert it to PNG or TIFF"),)
+    assert not [e for e in events if isinstance(e, FileDone)]
