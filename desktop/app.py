@@ -63,6 +63,42 @@ def splash(app):
     return screen
 
 
+QUIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")  # logout or shutdown, the terminal closed, Ctrl+C
+
+
+def close_on_signals(window):
+    """Close ``window`` on SIGTERM, SIGHUP or SIGINT as Ctrl+Q does (training saves a checkpoint, the settings are
+    kept): SIGTERM ended the app at once and a run lost every step since its last checkpoint, and Ctrl+C in the
+    terminal was ignored. Python runs a signal handler only when it next runs code; the wakeup socket makes Qt's
+    event loop hand it over at once. Returns a function that puts the previous handlers back."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier, QTimer
+
+    reader, writer = socket.socketpair()
+    for end in (reader, writer):
+        end.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+    notifier.activated.connect(lambda *_: reader.recv(256))  # Python runs the handler as this slot runs
+
+    def close(signum, frame) -> None:
+        QTimer.singleShot(0, window.close)
+
+    previous = {name: signal.signal(getattr(signal, name), close) for name in QUIT_SIGNALS if hasattr(signal, name)}
+
+    def undo() -> None:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
+
+    return undo
+
+
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """The app's own options; Qt's (``-platform offscreen``, ...) are left for Qt. ``--help`` opened the window."""
     parser = argparse.ArgumentParser(
@@ -106,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     first.finish(window)
+    close_on_signals(window)
     if os.environ.get("CYCLEGAN_STUDIO_TIMING"):
         from PySide6.QtCore import QTimer
 

@@ -74,6 +74,9 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel(device_summary())
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)
+        if not self.settings.isWritable():  # every start forgot the window, the forms and the folders, unsaid
+            self.statusBar().showMessage(f"Settings cannot be saved in {self.settings.fileName()}: the window, forms "
+                                         "and folders will be forgotten when the app closes", 30000)
         self._build_menus()
         self.restore_state()
 
@@ -177,6 +180,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.train.restore(s.value("train/state", ""))
         restore_form(s, "convert", self.convert.form_fields())
+        remembered = s.value("convert/model")
+        if remembered and self.convert.model.findText(str(remembered)) < 0:
+            self.convert.model_gone(str(remembered))
         try:
             self.tabs.setCurrentIndex(int(s.value("window/page", -1)))
         except (TypeError, ValueError):
@@ -199,6 +205,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.save_state()
         ask_all_to_stop()  # all at once: a copy was told to stop only after training's wait of up to 30 s
+        self.hide()  # what is in flight ends unseen: the window stayed painted and dead while an image finished
         self.train.shutdown()
         self.convert.shutdown()
         stop_all()  # checks, copies, evaluations: one destroyed while it ran aborted the process

@@ -10,8 +10,13 @@ from engine.library import config_home
 
 
 def app_settings() -> QSettings:
+    """The settings file; where its folder cannot be made (a file in the way, no permission) they are kept for this
+    session only (MainWindow says so): the app stopped with a traceback before its window showed."""
     folder = config_home()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
 

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from . import __version__
 from .events import Control, Stopped
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # read as it arrives, at most this much: 1 MiB reads left Cancel waiting for a whole MiB (20 s at
+# 50 kB/s, for ever on a connection that trickles) and showed no bytes until then
 ORIGIN = "http://efrosgans.eecs.berkeley.edu"
 
 
@@ -68,11 +69,13 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
             total = (have if resumed else 0) + int(length) if length else None
             done = have if resumed else 0
             dest.parent.mkdir(parents=True, exist_ok=True)  # once a server answers: offline left an empty folder
+            if on_progress:
+                on_progress(DownloadProgress(done, total))  # connected: said before the first bytes arrive
             with open(part, "ab" if resumed else "wb") as fh:
                 while True:
                     if control is not None:
                         control.checkpoint()
-                    chunk = response.read(CHUNK)
+                    chunk = response.read1(CHUNK)
                     if not chunk:
                         break
                     fh.write(chunk)

@@ -305,6 +305,12 @@ class ConvertPage(QWidget):
         if self.model.currentData() != current:
             self._model_changed()
 
+    def model_gone(self, label: str) -> None:
+        """The model chosen last time is no longer listed: none is chosen, and that is said. The demo took its place
+        unsaid, and a folder was converted with the demo's look."""
+        self.model.setCurrentIndex(-1)
+        self.status.setText(f"The model chosen last time ({label}) is no longer in the library: choose one.")
+
     def follow_rename(self, old: str, new: str) -> None:
         """A model or run renamed on the Models page stays the one chosen here, under its new name (it stayed
         chosen under its old path, which no longer existed)."""

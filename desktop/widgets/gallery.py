@@ -13,6 +13,9 @@ from engine.imports import PUBLISHED
 from engine.library import Library
 
 
+STOPPING: set[str] = set()  # models whose cancelled download has not ended yet (a read may wait for its server)
+
+
 class DownloadWorker(TrackedThread):
     """One published model, downloaded and added to the library off the GUI thread."""
 
@@ -26,6 +29,12 @@ class DownloadWorker(TrackedThread):
         self.control = Control()
 
     def run(self) -> None:
+        try:
+            self._download()
+        finally:
+            STOPPING.discard(self.key)
+
+    def _download(self) -> None:
         try:
             path = self.library.download_published(self.key, self.progress.emit, self.control)
         except Stopped:
@@ -111,7 +120,7 @@ class GalleryDialog(QDialog):
     def _sync(self) -> None:
         key, busy = self.selected_key(), self.worker is not None
         have = key is not None and self.library.model_path(key).exists()
-        self.download_button.setEnabled(key is not None and not busy and not have)
+        self.download_button.setEnabled(key is not None and not busy and not have and key not in STOPPING)
         self.download_button.setText("In your library" if have else "Download")
         self.cancel_button.setEnabled(busy)
 
@@ -119,10 +128,13 @@ class GalleryDialog(QDialog):
         key = self.selected_key()
         if key is None or self.worker is not None or self.library.model_path(key).exists():
             return
+        if key in STOPPING:  # a second download would have written into the same partial file
+            self.status.setText(f"The cancelled download of {key} is still ending; try again in a moment.")
+            return
         self.worker = DownloadWorker(self.library, key, self)
         self.worker.progress.connect(self._on_progress)
         self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(lambda text: self.status.setText(f"<span style='color:#b00020'>{text}</span>"))
+        self.worker.failed.connect(self._on_failed)
         self.worker.finished.connect(self._worker_finished)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -131,10 +143,15 @@ class GalleryDialog(QDialog):
         self._sync()
 
     def _on_progress(self, p) -> None:
+        if self.worker is not None and not p.done:
+            self.status.setText(f"Downloading {self.worker.key}: connected, waiting for the first bytes…")
         if p.total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * p.done / p.total))
             self.progress.setFormat(f"{p.done / 1e6:.1f} of {p.total / 1e6:.1f} MB")
+
+    def _on_failed(self, text: str) -> None:
+        self.status.setText(f"<span style='color:#b00020'>{text}</span>")
 
     def _on_done(self, path: str) -> None:
         self.status.setText(f"Added to your library: {path}. It is on the Convert page now.")
@@ -146,14 +163,26 @@ class GalleryDialog(QDialog):
         self.refresh()
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.control.stop()
+        """Cancelled at once here; the download itself ends at its next read (a server that sends nothing holds
+        that read up to its timeout, and Cancel did nothing visible for 30 s)."""
+        if self.worker is None:
+            return
+        worker, self.worker = self.worker, None
+        worker.control.stop()
+        STOPPING.add(worker.key)
+        worker.progress.disconnect(self._on_progress)  # its news is old now: the dialog has moved on
+        worker.done.disconnect(self._on_done)
+        worker.failed.disconnect(self._on_failed)
+        worker.finished.disconnect(self._worker_finished)
+        worker.finished.connect(self.refresh)  # Download comes back once it has ended
+        self.status.setText("Cancelled; what arrived is kept, and the next download continues from it.")
+        self.progress.setVisible(False)
+        self._sync()
 
     def done(self, result: int) -> None:
         """Closed (Close, Esc or the title bar's x): a download in flight is cancelled, its part kept for next
         time. Esc closed the dialog and the download went on unseen, till closing the app aborted it."""
-        if self.worker is not None:
-            self.worker.control.stop()  # it ends at its next chunk; closing the window waits for it
+        self.cancel()
         super().done(result)
 
     def key_rows(self) -> dict[str, int]:

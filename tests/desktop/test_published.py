@@ -83,3 +83,33 @@ def test_escape_cancels_a_download_in_flight_and_closing_the_app_waits_for_it(qt
     finally:
         server.close()
     assert window.library.models() == []
+
+
+def test_cancel_answers_at_once_and_no_second_download_joins_the_one_still_ending(qtbot, window, monkeypatch):
+    """A server that sent nothing held Cancel for 30 s, then said "did not answer" instead of cancelled; reopened,
+    the gallery could start a second download into the partial file the first was still writing."""
+    server = Server(b"x" * 1000)
+    server.mode = "hang"
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    try:
+        dialog = GalleryDialog(window.library, window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.select("style_vangogh")
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        worker = dialog.worker
+        qtbot.waitUntil(lambda: bool(server.ranges), timeout=10000)
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        assert dialog.status.text().startswith("Cancelled") and not dialog.progress.isVisible()
+        assert worker.isRunning() and not dialog.download_button.isEnabled()  # still waiting on its server
+        again = GalleryDialog(window.library, window)
+        qtbot.addWidget(again)
+        again.select("style_vangogh")
+        again.download_selected()
+        assert again.worker is None and "still ending" in again.status.text()
+        server.release.set()
+        qtbot.waitUntil(lambda: not worker.isRunning(), timeout=15000)
+        qtbot.waitUntil(dialog.download_button.isEnabled, timeout=5000)
+        assert dialog.status.text().startswith("Cancelled")  # not replaced by the ended download's news
+    finally:
+        server.close()

@@ -18,7 +18,8 @@ from tests.engine.reference_layout import resnet
 
 
 class Server:
-    """Serves ``body`` at any path; ``mode`` makes it misbehave: cut (half, then close), hang, garbage."""
+    """Serves ``body`` at any path; ``mode`` makes it misbehave: cut (half, then close), hang, garbage, drip (a
+    byte each 0.1 s)."""
 
     def __init__(self, body: bytes):
         self.body, self.mode, self.ranges = body, "ok", []
@@ -41,6 +42,13 @@ class Server:
                 self.send_response(206 if start else 200)
                 self.send_header("Content-Length", str(len(body) - start))
                 self.end_headers()
+                if server.mode == "drip":  # a byte at a time, as a stalling connection trickles
+                    for byte in body[start:start + 200]:
+                        if server.release.wait(0.1):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    return
                 if server.mode == "cut":
                     self.wfile.write(body[start:start + (len(body) - start) // 2])
                     self.wfile.flush()
@@ -107,6 +115,27 @@ def test_cancel_keeps_what_arrived(server, tmp_path, monkeypatch):
     with pytest.raises(Stopped):
         download(server.url + "/m.pth", dest, lambda p: control.stop() if p.done >= 4096 else None, control)
     assert partial_path(dest).stat().st_size >= 4096 and not dest.exists()
+
+
+def test_a_trickling_download_cancels_at_once_and_shows_its_bytes(server, tmp_path):
+    """Reads of 1 MiB: Cancel waited for a whole MiB (for ever on a connection that trickles), and the first byte
+    count came only after it. Progress now comes on connecting and with every read."""
+    import time
+
+    server.mode = "drip"
+    control = Control()
+    seen = []
+
+    def stop_after_some_bytes(progress) -> None:
+        seen.append(progress.done)
+        if progress.done >= 3:
+            control.stop()
+
+    began = time.monotonic()
+    with pytest.raises(Stopped):
+        download(server.url + "/m.pth", tmp_path / "m.pth", stop_after_some_bytes, control, timeout=5)
+    assert time.monotonic() - began < 3 and seen[0] == 0 and seen[-1] >= 3
+    assert partial_path(tmp_path / "m.pth").stat().st_size == seen[-1]
 
 
 def test_garbage_is_refused_and_not_kept(server, tmp_path):

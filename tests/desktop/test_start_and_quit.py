@@ -1,0 +1,67 @@
+"""Starting and quitting: signals that end the app close it as Ctrl+Q does; settings that cannot be saved, and a
+remembered model since deleted, are said."""
+
+import os
+import signal
+
+import pytest
+
+from desktop.app import close_on_signals
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_a_quit_signal_closes_the_window_and_keeps_the_settings(qtbot, window, name):
+    """SIGTERM ended the app at once: a run lost its steps since the last checkpoint and the settings were not
+    saved; Ctrl+C in the terminal did nothing."""
+    window.tabs.setCurrentWidget(window.models)
+    undo = close_on_signals(window)
+    try:
+        os.kill(os.getpid(), getattr(signal, name))
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    finally:
+        undo()
+    assert int(window.settings.value("window/page")) == window.tabs.indexOf(window.models)
+
+
+def test_the_window_opens_where_its_settings_cannot_be_saved_and_says_so(qtbot, studio_home):
+    """A file named config in the library's folder (or a read-only one) stopped the app before its window
+    showed; settings that could not be written were lost at every start without a word."""
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+
+    studio_home.mkdir(parents=True)
+    (studio_home / "config").write_text("not a folder")
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    try:
+        assert window.statusBar().currentMessage().startswith(f"Settings cannot be saved in {studio_home}")
+    finally:
+        window.train.shutdown()
+        window.convert.shutdown()
+
+
+def test_a_model_chosen_last_time_and_since_deleted_is_not_replaced_by_the_demo(qtbot, studio_home, tmp_path):
+    """At the next start the demo took the deleted model's place unsaid, and Convert gave the demo's look."""
+    from desktop.main_window import MainWindow
+    from tests.conftest import make_model_file
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    mine = make_model_file(first.library.models_dir / "mine.pt")
+    first.convert.refresh()
+    first.convert.select_model(str(mine))
+    first.close()
+    mine.unlink()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    try:
+        assert second.convert.model.currentIndex() == -1
+        assert second.convert.status.text() == ("The model chosen last time (Model: mine) is no longer in the "
+                                                "library: choose one.")
+        assert second.convert.validate() == "choose a model in the list"
+    finally:
+        for window in (first, second):
+            window.train.shutdown()
+            window.convert.shutdown()
