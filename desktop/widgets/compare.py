@@ -212,6 +212,10 @@ class CompareView(QWidget):
         self._sync_buttons()
 
     def show_pair(self, before: QImage, after: QImage, caption: str) -> None:
+        if before.isNull() and after.isNull():  # the last picture's message stayed over this one's name
+            self.clear(f"{caption}: neither picture can be shown here")
+            self.caption.setText(caption)
+            return
         self.canvas.set_images(before, after)
         self.caption.setText(caption)
         self._sync_buttons()

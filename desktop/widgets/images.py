@@ -30,7 +30,21 @@ def read_scaled(path: str, max_side: int = 1024) -> QImage:
     size = reader.size()
     if size.isValid() and max(size.width(), size.height()) > max_side:
         reader.setScaledSize(size.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
+    image = reader.read()
+    return image if not image.isNull() else read_scaled_with_pillow(path, max_side)
+
+
+def read_scaled_with_pillow(path: str, max_side: int) -> QImage:
+    """What Qt cannot read and the engine can (a PSD, a name that is not UTF-8): a converted file showed nothing,
+    or the failed file's message before it. A null image where neither can."""
+    from engine.data import load_image
+
+    try:
+        image = load_image(path)
+    except Exception:  # noqa: BLE001 - Pillow raises many types for bad files
+        return QImage()
+    image.thumbnail((max_side, max_side))
+    return array_to_qimage(np.asarray(image))
 
 
 class ScaledImage(QLabel):

@@ -356,3 +356,18 @@ def test_ctrl_and_either_enter_key_converts(qtbot, window, tmp_path):
         qtbot.keyClick(page.files, key, modifiers)
         qtbot.waitUntil(lambda: page.worker is None and page.files.count() == 1, timeout=60000)
         assert (tmp_path / key.name / "out" / "img_000.png").exists()
+
+
+def test_a_picture_qt_cannot_open_is_shown_through_the_engine(qtbot, window, tmp_path):
+    """A file whose name is not UTF-8 (or a PSD) was converted, but its row showed nothing, or the failed file's
+    message before it."""
+    import os
+
+    page = setup(window, tmp_path, count=1)
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"not a jpeg")
+    Image.new("RGB", (40, 32), (200, 90, 40)).save(os.fsdecode(os.fsencode(str(tmp_path / "in")) + b"/caf\xe9.png"))
+    convert(qtbot, page)
+    rows = {page.files.item(i).text(): i for i in range(page.files.count())}
+    page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✗")))
+    page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✓") and "caf" in text))
+    assert page.preview.canvas.has_images() and page.preview.caption.text().startswith("caf")
