@@ -140,15 +140,17 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     for path, (_, out) in wanted.items():
         if out not in keeper or path.suffix.lower() == out.suffix.lower() != keeper[out].suffix.lower():
             keeper[out] = path
-    taken: set[Path] = set()
+    taken: set[Path] = set(keeper)  # a file keeps its own output name; the names made for others yield to it
     folder_checked: dict[Path, Path | None] = {}
     for path, (fmt, out) in wanted.items():
         if keeper[out] != path:
             rel = path.relative_to(src)
             out = dst / rel.with_name(f"{rel.stem}_{rel.suffix.lstrip('.')}{options.suffix}{out.suffix}")
-        if out in taken:  # photo.png and photo.PNG on a case-sensitive disk: both would take photo_png.png
-            raise ValueError(f"{path} and another input would both be written to {out}; rename one of them")
-        taken.add(out)
+            stem, copies = out.stem, 1
+            while out in taken:  # photo.png and photo.PNG both taking photo_png.png, or a.jpg and a_jpg.png: the
+                copies += 1  # whole folder was refused for one clash
+                out = out.with_name(f"{stem}_{copies}{out.suffix}")
+            taken.add(out)
         if _resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
         if blocker := _file_in_the_way(out.parent, dst, folder_checked):

@@ -164,3 +164,15 @@ def test_an_output_too_large_for_its_format_is_refused_before_it_is_translated(m
     assert summary.failed == (
         (str(src / "panorama.png"), "20000x2 is larger than WebP can hold (16383 px a side); convert it to PNG or TIFF"),)
     assert not [e for e in events if isinstance(e, FileDone)]
+
+
+def test_inputs_whose_outputs_would_clash_each_get_a_name(model, tmp_path):
+    """a.jpg, a.png and a_jpg.png to PNG: the whole folder was refused for the one clash."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.jpg", "a.png", "a_jpg.png"):
+        Image.new("RGB", (16, 12), (90, 120, 150)).save(src / name)
+    summary, events = convert(model, src, tmp_path / "out", format="png")
+    assert summary.ok and summary.converted == 3
+    written = {Path(e.source).name: Path(e.output).name for e in events if isinstance(e, FileDone)}
+    assert written == {"a.png": "a.png", "a_jpg.png": "a_jpg.png", "a.jpg": "a_jpg_2.png"}  # own names kept
