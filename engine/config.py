@@ -92,7 +92,10 @@ def check_fields(config: Any) -> list[str]:
 
 
 def _number(value: float) -> str:
-    """Short where that loses nothing (1e-08, 0.999999), exact otherwise (9223372036854775807)."""
+    """Short where that loses nothing (1e-08, 0.999999), exact otherwise (9223372036854775807); whole numbers
+    in full, large ones grouped (1,000,000,000: "1e+09" read as a typo)."""
+    if float(value).is_integer() and abs(value) < 1e18:
+        return f"{int(value):,}" if abs(value) >= 100_000 else str(int(value))
     short = f"{value:g}"
     return short if float(short) == value else repr(value)
 
