@@ -123,10 +123,10 @@ def test_help_prints_every_option_without_formatting_accidents(capsys):
 
 
 def test_large_bounds_read_as_numbers_not_exponents():
-    """"max_pixels must be between 4096 and 1e+09, got 1e+10" read as a typo."""
+    """"max-pixels must be between 4096 and 1e+09, got 1e+10" read as a typo."""
     import pytest
 
     from engine.config import ConvertConfig
 
-    with pytest.raises(ValueError, match="max_pixels must be between 4096 and 1,000,000,000, got 10,000,000,000"):
+    with pytest.raises(ValueError, match="max-pixels must be between 4096 and 1,000,000,000, got 10,000,000,000"):
         ConvertConfig(max_pixels=10**10).validate()
