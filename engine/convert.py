@@ -16,6 +16,7 @@ import errno
 import io
 import logging
 import os
+import re
 import struct
 import time
 from collections import Counter, deque
@@ -525,6 +526,7 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         work_size=options.work_size, strength=options.strength)
     if not options.batch_size:
         options = dataclasses.replace(options, batch_size=1 if translator.device.type == "cpu" else 4)
+    made = not dst.exists()
     try:
         dst.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -536,6 +538,9 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         remove_stale_temp_files_of(planned.jobs)  # safe now: no other conversion is writing here
         runner = _Run(translator, jobs, refused, options, emit, control)
         summary = runner.run(dst, skipped)
+    if made:  # the folder this call made, still empty (every file failed): not left behind as if something came
+        with contextlib.suppress(OSError):
+            dst.rmdir()
     emit(ConvertFinished(summary))
     return summary
 
@@ -733,6 +738,11 @@ def header_pixels(path: Path) -> int:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, TooLargeForFormat):
         return str(exc)
-    if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
+    if isinstance(exc, Image.DecompressionBombError):  # Pillow's own words spoke of a "DOS attack"
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(pixels[1]) / 1e6:.0f} MP, " if pixels else ""
+        return (f"image is too large to convert safely: {size}more than the {MAX_IMAGE_PIXELS / 1e6:.0f} MP this app "
+                "converts; scale it down first")
+    if isinstance(exc, ImageTooLarge):
         return f"image is too large to convert safely: {exc}"
     return f"cannot read image: {unreadable_reason(exc)}"

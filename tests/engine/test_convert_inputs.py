@@ -176,3 +176,36 @@ def test_inputs_whose_outputs_would_clash_each_get_a_name(model, tmp_path):
     assert summary.ok and summary.converted == 3
     written = {Path(e.source).name: Path(e.output).name for e in events if isinstance(e, FileDone)}
     assert written == {"a.png": "a.png", "a_jpg.png": "a_jpg.png", "a.jpg": "a_jpg_2.png"}  # own names kept
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` (its pixels never come: the size is refused from the header)."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(
+        b"IEND", b"")
+
+
+def test_a_picture_past_pillows_own_limit_is_refused_in_the_apps_words(model, tmp_path):
+    """Past 179 MP Pillow refused first, speaking of a "decompression bomb DOS attack"."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "huge.png").write_bytes(png_header_only(13400, 13400))
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.failed == ((str(src / "huge.png"), "image is too large to convert safely: 180 MP, more than the "
+                                                      "178 MP this app converts; scale it down first"),)
+
+
+def test_no_empty_output_folder_is_left_when_nothing_was_converted(model, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "broken.jpg").write_bytes(b"not a jpeg")
+    summary, _ = convert(model, src, tmp_path / "out" / "made")
+    assert summary.converted == 0 and len(summary.failed) == 1
+    assert not (tmp_path / "out" / "made").exists()
+    (tmp_path / "mine").mkdir()  # a folder that was there stays
+    convert(model, src, tmp_path / "mine")
+    assert (tmp_path / "mine").is_dir()
