@@ -7,12 +7,14 @@ defaults and help), so ``--crop-size`` is ``TrainConfig.crop_size`` and so on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -212,6 +214,23 @@ class _WarningsAboveTheBar(logging.Handler):
         tqdm.write(f"warning: {record.getMessage()}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def warnings_above_the_bar():
+    """The engine's warnings and Python's (Pillow's "Corrupt EXIF data"), each on a line above the bar: they were
+    printed into the middle of it."""
+    from tqdm import tqdm
+
+    shown = _WarningsAboveTheBar()
+    engine_log = logging.getLogger("engine")
+    engine_log.addHandler(shown)
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *_, **__: tqdm.write(f"warning: {message}", file=sys.stderr)
+        try:
+            yield
+        finally:
+            engine_log.removeHandler(shown)
+
+
 # what stops a run gracefully (saved, then exit): SIGTERM is what kill, timeout, systemd, docker and torchrun send,
 # SIGHUP what a closed terminal sends; only SIGINT was caught, and the others lost every step since the last save
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -324,7 +343,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
     try:
-        summary = convert_folder(model, args.input, args.output, options, report, control)
+        with warnings_above_the_bar():
+            summary = convert_folder(model, args.input, args.output, options, report, control)
     except OutputsExist as exc:
         raise CommandError(f"{len(exc.existing)} of the results are already in {exc.folder} (such as "
                            f"{exc.existing[0].name}); nothing was written: --skip-existing keeps them and converts "

@@ -171,3 +171,17 @@ def test_an_export_stopped_by_any_error_removes_the_copies_it_made(tiny_dataset,
                     check=False)
     assert proc.returncode == 1 and "the tracer gave up" in proc.stderr
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_pillows_warnings_are_printed_above_the_bar_in_a_line_of_their_own(tmp_path):
+    """Pillow's "Corrupt EXIF data" came with its source file and line, into the middle of the progress bar."""
+    from PIL import Image
+
+    src = tmp_path / "in"
+    src.mkdir()
+    cut_short = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x05\x00\x0f\x01\x02\x00"  # says five entries, holds one
+    Image.new("RGB", (32, 24), (100, 120, 140)).save(src / "camera.jpg", exif=cut_short)
+    proc = cyclegan("convert", "--model", "demo", "--input", src, "--output", tmp_path / "out")
+    lines = proc.stderr.replace("\r", "\n").splitlines()
+    assert any(line.startswith("warning: Corrupt EXIF data") for line in lines), proc.stderr
+    assert "UserWarning" not in proc.stderr and "TiffImagePlugin.py" not in proc.stderr
