@@ -314,13 +314,15 @@ class ConvertConfig:
     overlap: int = opt(128, "pixels shared by neighbouring tiles, blended to hide seams (more than half a tile is "
                             "taken as half)",
                        bounds=(0, 4096))
-    max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically",
+    max_pixels: int = opt(2_000_000, "images with more pixels than this are tiled automatically, their colours "
+                                     "judged on a copy of this size (lower, the look can shift)",
                           bounds=(4096, 10**9))
     batch_size: int = opt(0, "images of equal size translated together (0: 1 on the CPU, 4 on a GPU)",
                           bounds=(0, 256))
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     workers: int = opt(2, "background threads decoding and encoding images", bounds=(0, 64))
-    compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images), on, off", ("auto", "on", "off"))
+    compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images of one size), on, off",
+                       ("auto", "on", "off"))
     work_size: int = opt(0, "translate images longer than this many pixels at this size and scale the result back up "
                             "(how a model trained at 256 px is commonly used on large photos; 0: full size)",
                          bounds=(0, 16384))

@@ -622,8 +622,9 @@ class _Run:
             outputs = self.t(batch, self._between_tiles)
         except torch.OutOfMemoryError:
             raise OutputError(errno.ENOMEM, "out of memory translating "
-                              f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --max-pixels or --tile, "
-                              "or the batch size") from None
+                              f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --tile or the batch size "
+                              "(a lower --max-pixels saves memory too, but judges the colours on a smaller copy, "
+                              "and the look can shift)") from None
         finally:
             self.time_split["translating"] += time.perf_counter() - t0
         for (job, decoded, began), pixels in zip(group, outputs):
