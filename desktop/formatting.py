@@ -1,6 +1,7 @@
 """Numbers, times and messages as the pages show them."""
 
 import datetime as _dt
+from pathlib import Path
 
 
 def format_duration(seconds: float) -> str:
@@ -39,3 +40,8 @@ def format_timestamp(iso: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone()
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def file_name_on_one_line(path: str) -> str:
+    """A file's name as one line: a name holding a line break split its row of the file list in two."""
+    return Path(path).name.replace("\r", "↵").replace("\n", "↵")

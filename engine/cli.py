@@ -214,6 +214,11 @@ class _WarningsAboveTheBar(logging.Handler):
         tqdm.write(f"warning: {record.getMessage()}", file=sys.stderr)
 
 
+def one_line(path: str) -> str:
+    """A path as one line of the console (a name holding a line break split its "failed" line in two)."""
+    return str(path).replace("\r", "\\r").replace("\n", "\\n")
+
+
 @contextlib.contextmanager
 def warnings_above_the_bar():
     """The engine's warnings and Python's (Pillow's "Corrupt EXIF data"), each on a line above the bar: they were
@@ -336,9 +341,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
                 bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=sys.stderr))
             bars[0].update(event.done - bars[0].n)
         elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
-            tqdm.write(f"failed {event.source}: {event.reason}", file=sys.stderr)
+            tqdm.write(f"failed {one_line(event.source)}: {event.reason}", file=sys.stderr)
         elif isinstance(event, FileDone) and event.note:
-            tqdm.write(f"note: {event.source}: {event.note}", file=sys.stderr)
+            tqdm.write(f"note: {one_line(event.source)}: {event.note}", file=sys.stderr)
 
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.formatting import format_duration, format_time_left, sentence
+from desktop.formatting import file_name_on_one_line, format_duration, format_time_left, sentence
 from desktop.opener import open_path
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
@@ -607,7 +607,7 @@ class ConvertPage(QWidget):
             self._preview_timer.start()
 
     def _add_file(self, mark: str, source: str, output: str, reason: str) -> None:
-        name = Path(source).name
+        name = file_name_on_one_line(source)
         item = QListWidgetItem(f"{mark} {name}" + (f": {reason}" if reason else ""))
         item.setData(Qt.ItemDataRole.UserRole, (source, output))
         item.setData(Qt.ItemDataRole.UserRole + 1, reason)
@@ -622,7 +622,7 @@ class ConvertPage(QWidget):
             self._show_result(source, output)
         else:  # a failed file has no result: another file's pictures must not stand in for it
             reason = item.data(Qt.ItemDataRole.UserRole + 1)
-            said = f"{Path(source).name} was not converted: {reason}"
+            said = f"{file_name_on_one_line(source)} was not converted: {reason}"
             self.preview.clear(said)  # in full, wrapped: the caption is one line, cut ("Before and after appear here")
             self.preview.caption.setText(said)
 

@@ -29,3 +29,11 @@ def test_the_time_left_reads_as_a_duration():
     """"ETA 18:55" read as a clock time too."""
     assert format_time_left(18 * 60 + 55) == "18:55 left" and format_time_left(3725) == "1:02:05 left"
     assert format_time_left(float("nan")) == format_time_left(float("inf")) == "time left not known yet"
+
+
+def test_a_file_name_with_a_line_break_is_shown_on_one_line():
+    from desktop.formatting import file_name_on_one_line
+    from engine.cli import one_line
+
+    assert file_name_on_one_line("/photos/new\nline.jpg") == "new↵line.jpg"
+    assert one_line("/photos/new\nline.jpg") == "/photos/new\\nline.jpg"
