@@ -59,6 +59,17 @@ def test_the_gallery_downloads_into_the_library(qtbot, window, tmp_path, monkeyp
     assert [p.stem for p in window.library.models()] == ["style_vangogh"]
 
 
+def download_waiting_on(server, qtbot, window):
+    """The gallery, shown, with a download started that waits on ``server`` (in its "hang" mode)."""
+    dialog = GalleryDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.select("style_vangogh")
+    qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(server.ranges), timeout=10000)  # it has asked, and hangs
+    return dialog, dialog.worker
+
+
 def test_escape_cancels_a_download_in_flight_and_closing_the_app_waits_for_it(qtbot, window, tmp_path, monkeypatch):
     """Esc closed the gallery and the download went on unseen; closing the app then aborted the process
     (a running QThread destroyed). Esc now cancels it as Close does, and the window waits for it to end."""
@@ -68,13 +79,7 @@ def test_escape_cancels_a_download_in_flight_and_closing_the_app_waits_for_it(qt
     server.mode = "hang"  # the download waits in its first read
     monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
     try:
-        dialog = GalleryDialog(window.library, window)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        dialog.select("style_vangogh")
-        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
-        worker = dialog.worker
-        qtbot.waitUntil(lambda: bool(server.ranges), timeout=10000)  # it has asked, and hangs
+        dialog, worker = download_waiting_on(server, qtbot, window)
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
         assert not dialog.isVisible() and worker.control.stopped
         threading.Timer(0.3, server.release.set).start()  # the server gives up; the download sees its stop
@@ -92,13 +97,7 @@ def test_cancel_answers_at_once_and_no_second_download_joins_the_one_still_endin
     server.mode = "hang"
     monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
     try:
-        dialog = GalleryDialog(window.library, window)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        dialog.select("style_vangogh")
-        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
-        worker = dialog.worker
-        qtbot.waitUntil(lambda: bool(server.ranges), timeout=10000)
+        dialog, worker = download_waiting_on(server, qtbot, window)
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         assert dialog.status.text().startswith("Cancelled") and not dialog.progress.isVisible()
         assert worker.isRunning() and not dialog.download_button.isEnabled()  # still waiting on its server
