@@ -233,8 +233,13 @@ class Library:
     def _editing(self) -> Iterator[list[DatasetEntry]]:
         """The dataset list to change in place, read and written back under a lock: two processes adding datasets
         at once (two windows, the app and a script) lost a third of the entries."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".datasets.lock", "a+b") as fh:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fh = open(self.root / ".datasets.lock", "a+b")
+        except OSError as exc:  # an unwritable library: named as the list, not as the lock's hidden file
+            raise plain_os_error(exc.errno, f"the dataset list {self.manifest} cannot be written "
+                                            f"({(exc.strerror or str(exc)).lower()})") from None
+        with fh:
             deadline = time.monotonic() + LIST_LOCK_WAIT_S
             while True:
                 try:

@@ -225,3 +225,11 @@ def test_images_behind_links_to_folders_are_listed_once(tmp_path):
     (side / "loop").symlink_to(side)
     assert [p.relative_to(side).as_posix() for p in list_images(side)] == [
         "again/img_000.png", "again/img_001.png", "img_000.png"]
+
+
+def test_an_unwritable_library_names_the_dataset_list(tiny_dataset, tmp_path):
+    """The error named a hidden temp file: ".datasets.json.0a77c0a9.part.json"."""
+    (tmp_path / "home").write_text("a file where the library's folder goes")
+    library = Library(tmp_path / "home" / "inside")
+    with pytest.raises(OSError, match=r"^the dataset list .*datasets.json cannot be written \(not a directory\)$"):
+        library.add_dataset("d", tiny_dataset)
