@@ -339,7 +339,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
                 return
             if not bars:
                 bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=sys.stderr))
+            bars[0].set_postfix_str(f"tile {event.tile}/{event.tiles}" if event.tiles else "", refresh=False)
             bars[0].update(event.done - bars[0].n)
+            bars[0].refresh()  # a tile moves no count: the bar is redrawn for it
         elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
             tqdm.write(f"failed {one_line(event.source)}: {event.reason}", file=sys.stderr)
         elif isinstance(event, FileDone) and event.note:

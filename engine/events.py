@@ -94,6 +94,8 @@ class ConvertProgress:
     total: int
     images_per_s: float
     eta_s: float
+    tile: int = 0  # within a large photo converted tile by tile: the tile being translated, of ``tiles``
+    tiles: int = 0
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,11 @@ def to_uint8(y: torch.Tensor) -> torch.Tensor:
 def translate_tiled(net: nn.Module, image: torch.Tensor, tile: int, overlap: int, stats_pixels: int,
                     device: torch.device, autocast: Callable[[], contextlib.AbstractContextManager] | None = None,
                     prepare: Callable[[torch.Tensor], torch.Tensor] = lambda t: t,
-                    between_tiles: Callable[[], None] = lambda: None) -> torch.Tensor:
+                    between_tiles: Callable[[int, int], None] = lambda tile, tiles: None) -> torch.Tensor:
     """Translate one uint8 image (1, C, H, W) tile by tile; returns uint8 (1, C, H, W) on the CPU.
 
-    ``between_tiles`` is called before each tile: a cancelled conversion raises there rather than
-    after the whole photo (on a CPU, tens of seconds for a large one).
+    ``between_tiles(tile, tiles)`` is called before each tile (numbered from 1): a cancelled conversion raises
+    there rather than after the whole photo (on a CPU, tens of seconds for a large one), and progress is told.
 
     Memory stays a small multiple of the uint8 image whatever its size: tiles are converted
     to floats one at a time, and the blended result is accumulated in a band one tile high
@@ -180,8 +180,8 @@ def translate_tiled(net: nn.Module, image: torch.Tensor, tile: int, overlap: int
     band = torch.zeros(1, c, th, w)  # weighted sums of rows band_top .. band_top + th
     with frozen_norm_stats(net, stats), autocast():
         for i, (y0, wy) in enumerate(zip(ys, ramps_y)):
-            for x0, wx in zip(xs, ramps_x):
-                between_tiles()
+            for j, (x0, wx) in enumerate(zip(xs, ramps_x)):
+                between_tiles(i * len(xs) + j + 1, len(ys) * len(xs))
                 piece = prepare(to_unit(image[..., y0:y0 + th, x0:x0 + tw]).to(device))
                 result = run_padded(net, piece).float().cpu()
                 band[..., x0:x0 + tw] += result * (wy[:, None] * wx[None, :])

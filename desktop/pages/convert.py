@@ -591,13 +591,15 @@ class ConvertPage(QWidget):
 
     # ----------------------------------------------------------- slots
     def on_progress(self, p: ConvertProgress) -> None:
+        tile = f" · tile {p.tile} of {p.tiles}" if p.tiles else ""  # a large photo: minutes with no count moving
         if p.done == 0 and p.total:  # the first image (a large photo on a CPU: many seconds) moves no count
             self.progress.setRange(0, 0)  # a busy bar, so the page does not look stuck
-            self.status.setText(f"Converting the first of {p.total} images…")
+            self.status.setText(f"Converting the first of {p.total} images…{tile}")
             return
         self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
-        self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · {format_time_left(p.eta_s)}")
+        self.status.setText(f"{p.done} / {p.total} images · {p.images_per_s:.2f} img/s · "
+                            f"{format_time_left(p.eta_s)}{tile}")
 
     def on_files_done(self, events: list[FileDone]) -> None:
         for e in events:

@@ -114,8 +114,8 @@ def test_a_cancel_stops_a_tiled_photo_between_its_tiles(model):
     """Cancel was seen only between images: a 2400x1800 photo on a CPU kept converting for 20 s after it."""
     control, tiles = Control(), []
 
-    def between_tiles():
-        tiles.append(1)
+    def between_tiles(tile, count):
+        tiles.append((tile, count))
         if len(tiles) == 3:
             control.stop()
         control.checkpoint()
@@ -123,7 +123,7 @@ def test_a_cancel_stops_a_tiled_photo_between_its_tiles(model):
     x = torch.randint(0, 256, (1, 3, 200, 300), dtype=torch.uint8)
     with pytest.raises(Stopped):
         Translator(model, "cpu", tile=128, overlap=32)(x, between_tiles)
-    assert len(tiles) == 3  # of 6: it stopped at the third, not after the last
+    assert tiles == [(1, 6), (2, 6), (3, 6)]  # of 6: it stopped at the third, not after the last, and said so
 
 
 def test_an_image_written_is_reported_while_a_tiled_one_after_it_translates(model, tmp_path):

@@ -209,3 +209,16 @@ def test_no_empty_output_folder_is_left_when_nothing_was_converted(model, tmp_pa
     (tmp_path / "mine").mkdir()  # a folder that was there stays
     convert(model, src, tmp_path / "mine")
     assert (tmp_path / "mine").is_dir()
+
+
+def test_a_photo_converted_tile_by_tile_reports_each_tile(model, tmp_path):
+    """A 12000x9000 photo sat at "0/1" for six minutes, though the tile loop knew where it was."""
+    from engine.events import ConvertProgress
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (300, 200), (90, 120, 150)).save(src / "large.png")
+    summary, events = convert(model, src, tmp_path / "out", tile=128, overlap=32, max_pixels=4096)
+    assert summary.ok
+    assert [(e.tile, e.tiles) for e in events if isinstance(e, ConvertProgress) and e.tiles] == [
+        (tile, 6) for tile in range(1, 7)]
