@@ -82,8 +82,16 @@ def close_on_signals(window):
     previous_fd = signal.set_wakeup_fd(writer.fileno())
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
     notifier.activated.connect(lambda *_: reader.recv(256))  # Python runs the handler as this slot runs
+    # held by the window: dropped, the sockets closed at once, the notifier spun on a dead descriptor (a whole core)
+    # and signals wrote into whatever file took its number next
+    window._quit_signal_wakeup = (reader, writer, notifier)
 
     def close(signum, frame) -> None:
+        from PySide6.QtWidgets import QApplication, QDialog
+
+        for dialog in QApplication.topLevelWidgets():  # a modal dialog's own loop kept the process alive
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()
         QTimer.singleShot(0, window.close)
 
     previous = {name: signal.signal(getattr(signal, name), close) for name in QUIT_SIGNALS if hasattr(signal, name)}

@@ -12,15 +12,43 @@ from desktop.app import close_on_signals
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
 def test_a_quit_signal_closes_the_window_and_keeps_the_settings(qtbot, window, name):
     """SIGTERM ended the app at once: a run lost its steps since the last checkpoint and the settings were not
-    saved; Ctrl+C in the terminal did nothing."""
+    saved; Ctrl+C in the terminal did nothing. The app drops what close_on_signals returns, as here: the wakeup
+    socket must live on (dropped, it closed, the idle app spun a whole core and signals went into other files)."""
+    import gc
+
+    from desktop.app import QUIT_SIGNALS
+
     window.tabs.setCurrentWidget(window.models)
-    undo = close_on_signals(window)
+    previous = {sig: signal.getsignal(sig) for sig in (getattr(signal, n) for n in QUIT_SIGNALS)}
+    close_on_signals(window)
+    gc.collect()
+    wakeup = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup)
     try:
+        os.fstat(wakeup)  # still open: the descriptor signals are written to
         os.kill(os.getpid(), getattr(signal, name))
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     finally:
-        undo()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(-1)
     assert int(window.settings.value("window/page")) == window.tabs.indexOf(window.models)
+
+
+def test_a_quit_signal_while_a_dialog_is_open_still_quits(qtbot, window):
+    """A modal dialog's own event loop kept the process alive after the window closed."""
+    from PySide6.QtCore import QTimer
+
+    from desktop.pages.datasets import AddDatasetDialog
+
+    undo = close_on_signals(window)
+    dialog = AddDatasetDialog(window.library, window)
+    QTimer.singleShot(100, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    try:
+        assert dialog.exec() == AddDatasetDialog.DialogCode.Rejected
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    finally:
+        undo()
 
 
 def test_the_window_opens_where_its_settings_cannot_be_saved_and_says_so(qtbot, studio_home):
