@@ -12,6 +12,7 @@ Qt-free, so the CLI, scripts and tests share it with the app.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -27,7 +28,8 @@ from typing import Callable, Iterator
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
                    pair_shape_warnings, probe_image, resolve_folders, unreadable_reason)
 from .events import Control, Stopped
-from .fileio import atomic_write_text, is_disk_full, lock_file, remove_stale_temp_files, unlock_file
+from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, remove_stale_temp_files,
+                     unlock_file)
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -109,26 +111,36 @@ def remove_abandoned_copies(folder: Path, untouched_for_s: float = ABANDONED_AFT
         try:
             if not path.is_dir() or path.is_symlink():
                 continue
-            newest = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.iterdir() if p.is_dir()])
-        except OSError:
+            newest = max(os.stat(root).st_mtime for root, _, _ in os.walk(path))  # every folder a copy writes in
+        except (OSError, ValueError):
             continue
-        if now - newest >= untouched_for_s:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        if now - newest < untouched_for_s:
+            continue
+        try:
+            with folder_lock(path):  # a copy still running holds it, however long a file takes
+                shutil.rmtree(path, ignore_errors=True)
+        except (FolderBusy, OSError):
+            continue
+        removed.append(path)
     return removed
 
 
 def delete_listed_files(folder: Path, listing: str) -> list[str]:
-    """Delete the files a copy wrote into ``folder`` (named, relative, in its ``listing`` file), the listing last,
-    then each folder left empty; files someone else put there stay, and their paths (relative) come back."""
+    """Delete the files a copy wrote into ``folder`` (named, relative, with their size and time, in its ``listing``
+    file) and not changed since, the listing last, then each folder left empty; files someone else put there or
+    changed stay, and their paths (relative) come back."""
     try:
         written = json.loads((folder / listing).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         written = []
-    for relative in written if isinstance(written, list) else []:
+    for row in written if isinstance(written, list) else []:
+        relative, *as_written = row if isinstance(row, list) else [row]
         path = folder / str(relative)
-        if folder.resolve() in path.resolve().parents and not path.is_symlink():  # nothing outside the copy
-            with contextlib.suppress(OSError):
+        if folder.resolve() not in path.resolve().parents or path.is_symlink():  # nothing outside the copy
+            continue
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            if not as_written or [info.st_size, info.st_mtime_ns] == as_written:  # changed since: the user's now
                 path.unlink()
     (folder / listing).unlink(missing_ok=True)
     for sub in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts)):
@@ -139,10 +151,15 @@ def delete_listed_files(folder: Path, listing: str) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
+def lookup_name(name: str) -> str:
+    """A dataset's name as it is kept, for finding it ("é" typed either way, outer spaces)."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
 def clean_dataset_name(name: str) -> str:
     """A dataset's name as it is kept (NFC, outer spaces dropped), or ValueError: "é" typed two ways made two
     datasets that look the same, and an invisible name or one holding a line break made an empty-looking row."""
-    name = unicodedata.normalize("NFC", name).strip()
+    name = lookup_name(name)
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise ValueError("a dataset name cannot hold tabs, line breaks or other control characters")
     if not "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp")):
@@ -260,6 +277,7 @@ class Library:
                 unlock_file(fh)
 
     def dataset(self, name: str) -> DatasetEntry:
+        name = lookup_name(name)
         for entry in self.datasets():
             if entry.name == name:
                 return entry
@@ -313,8 +331,9 @@ class Library:
         try:
             found = find_pairs(root)
         except ValueError:
-            if (root / "train").is_dir():  # train/ is there but empty or unreadable: said so, not "no trainA/"
-                raise
+            train = root / "train"
+            if train.is_dir() and not any(p.is_dir() for p in train.iterdir()):  # empty or unreadable: said so,
+                raise  # not "no trainA/"; with folders inside, the layouts that are known are named instead
             return None
         except OSError:
             return None
@@ -363,7 +382,7 @@ class Library:
         on the disk; a copy that fails or is stopped (``control``, Stopped) removes what it wrote, so the dataset is
         either copied whole or not at all. Files that cannot be read (a broken link, no permission) are left out and
         named, as training would skip them. ``on_progress(done, total)`` follows the files."""
-        target = self._copy_folder(entry.name)
+        safe_name(entry.name)  # a name with nothing usable for a folder: refused before anything is read
         if entry.layout == "aligned":
             sources = [("train", entry.folder_a), ("test", entry.test_a)]
         else:
@@ -385,23 +404,23 @@ class Library:
                                      else "no permission to read the file"))
                     continue
                 planned.append((path, Path(sub) / path.relative_to(folder), info))
-        self._check_space(target.parent, sum(info.st_size for _, _, info in planned))
-        tmp = target.with_name(f".{target.name}{COPY_SUFFIX}")
-        shutil.rmtree(tmp, ignore_errors=True)  # this program's unfinished copy for the same folder
-        written: list[str] = []
+        self._check_space(self.root / "datasets", sum(info.st_size for _, _, info in planned))
+        target, tmp = self._reserve_copy_folder(entry.name)
+        written: list[list] = []
         try:
-            for done, (source, relative, info) in enumerate(planned):
-                if control is not None:
-                    control.checkpoint()
-                dest = tmp / relative
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, dest)  # created as open() creates files: a read-only source gave read-only copies
-                os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
-                written.append(relative.as_posix())
-                if on_progress is not None:
-                    on_progress(done + 1, len(planned))
-            atomic_write_text(tmp / COPY_LIST, json.dumps(written, indent=0) + "\n")
-            os.replace(tmp, target)
+            with folder_lock(tmp):  # held while copying: a cleanup elsewhere takes it for abandoned otherwise
+                for done, (source, relative, info) in enumerate(planned):
+                    if control is not None:
+                        control.checkpoint()
+                    dest = tmp / relative
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, dest)  # created as open() creates files: read-only sources gave
+                    os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))  # read-only copies
+                    written.append([relative.as_posix(), info.st_size, info.st_mtime_ns])
+                    if on_progress is not None:
+                        on_progress(done + 1, len(planned))
+                atomic_write_text(tmp / COPY_LIST, json.dumps(written, indent=0) + "\n")
+                os.replace(tmp, target)
         except Stopped:
             shutil.rmtree(tmp, ignore_errors=True)  # the copy this call was writing, nothing else
             raise Stopped("the copy was stopped, and what it had copied was removed") from None
@@ -411,27 +430,32 @@ class Library:
             why = "the disk is full" if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
             raise plain_os_error(exc.errno, f"copying the images into the library failed{where}: {why}; what "
                                             "it had copied was removed") from None
-        if entry.layout == "aligned":
-            copied = DatasetEntry(entry.name, str(target / "train"), "", entry.name_a, entry.name_b,
-                                  str(target / "test") if entry.test_a else "", "", entry.added, "aligned")
-        else:
-            copied = DatasetEntry(entry.name, str(target / "trainA"), str(target / "trainB"), entry.name_a,
-                                  entry.name_b, str(target / "testA") if entry.test_a else "",
-                                  str(target / "testB") if entry.test_b else "", entry.added)
+        subs = ("train", "", "test", "") if entry.layout == "aligned" else ("trainA", "trainB", "testA", "testB")
+        folders = [str(target / sub) if sub and original else "" for sub, original in
+                   zip(subs, (entry.folder_a, entry.folder_b, entry.test_a, entry.test_b))]
+        copied = dataclasses.replace(entry, folder_a=folders[0], folder_b=folders[1], test_a=folders[2],
+                                     test_b=folders[3])  # what a newer version wrote in the entry, kept
         return DatasetCopy(copied, left_out)
 
-    def _copy_folder(self, name: str) -> Path:
-        """A free folder for a dataset's copy; the leftovers of copies killed mid-way (this program's hidden
-        ``.NAME.copying`` folders, untouched for an hour) are removed on the way."""
+    def _reserve_copy_folder(self, name: str) -> tuple[Path, Path]:
+        """A free folder for a dataset's copy and its hidden ``.NAME.copying`` folder, made here (at once, so that two
+        copies never share one: "c/1" and "c_1", or one name in two windows, mixed their images). The leftovers of
+        copies killed mid-way are removed on the way."""
         folder = self.root / "datasets"
+        folder.mkdir(parents=True, exist_ok=True)
         remove_abandoned_copies(folder)
         base = target = folder / safe_name(name)
         copies = 1
-        while target.exists() or target.with_name(f".{target.name}{COPY_SUFFIX}").exists():
-            # "c/1" and "c_1" are both c_1 as a folder; a removed dataset's copy may stay
+        while True:
+            tmp = target.with_name(f".{target.name}{COPY_SUFFIX}")
+            if not target.exists():  # a removed dataset's copy may stay: it keeps its folder
+                try:
+                    tmp.mkdir()
+                    return target, tmp
+                except FileExistsError:  # another copy is writing there now
+                    pass
             copies += 1
             target = base.with_name(f"{base.name}-{copies}")
-        return target
 
     @staticmethod
     def _check_space(folder: Path, size: int) -> None:
@@ -459,13 +483,26 @@ class Library:
     def remove_dataset(self, name: str, delete_copy: bool = False) -> list[str]:
         """Forget a dataset; its images are not touched, unless ``delete_copy`` and they are a copy this library
         made: then the files the copy wrote are deleted, and any other file found there is left and named."""
+        name = lookup_name(name)
         with self._editing() as entries:
             found = next((e for e in entries if e.name == name), None)
             if found is None:
                 raise KeyError(f"no dataset named {name!r}")
+            copy = self.copy_of(found)
+            if delete_copy and copy is not None and (others := self.readers_of(copy, entries, found)):
+                raise ValueError(f"the copy in {copy} is also read by the dataset {others[0]!r}; remove that one "
+                                 "first, or keep the copy")
             entries.remove(found)
-        copy = self.copy_of(found)
         return delete_listed_files(copy, COPY_LIST) if delete_copy and copy is not None else []
+
+    @staticmethod
+    def readers_of(folder: Path, entries: list[DatasetEntry], besides: DatasetEntry) -> list[str]:
+        """The names of the datasets other than ``besides`` that read images in ``folder``: a dataset added by
+        reference to a folder inside another's copy lost its images when that copy was deleted."""
+        inside = folder.resolve()
+        return [e.name for e in entries if e != besides and any(
+            f and (Path(f).resolve() == inside or inside in Path(f).resolve().parents)
+            for f in (e.folder_a, e.folder_b, e.test_a, e.test_b))]
 
     def copy_of(self, entry: DatasetEntry) -> Path | None:
         """The folder of the library's own copy that ``entry`` reads, if it reads one."""

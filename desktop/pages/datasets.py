@@ -373,8 +373,12 @@ class DatasetsPage(QWidget):
         except (KeyError, ValueError):
             entry = None
         copy = self.library.copy_of(entry) if entry is not None else None
+        try:
+            shared = copy is not None and self.library.readers_of(copy, self.library.datasets(), entry)
+        except ValueError:
+            shared = True  # a damaged list: the copy is not offered for deletion
         question = f"Remove “{item.text()}” from the library?"
-        if copy is None:
+        if copy is None or shared:  # another dataset reads that copy too: it stays
             if QMessageBox.question(self, "Remove dataset", question + "\nIts images are not deleted.") \
                     != QMessageBox.StandardButton.Yes:
                 return

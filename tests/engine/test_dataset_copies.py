@@ -38,7 +38,7 @@ def test_a_copy_is_whole_or_absent_and_added_only_when_whole(tiny_dataset, tmp_p
     assert library.datasets() == []  # copied, not added: the caller registers it
     folder = library.copy_of(copy.entry)
     assert folder == library.root / "datasets" / "d" and copy.left_out == []
-    assert sorted(json.loads((folder / COPY_LIST).read_text())) == sorted(
+    assert sorted(row[0] for row in json.loads((folder / COPY_LIST).read_text())) == sorted(
         f"train{side}/{p.name}" for side in "AB" for p in (tiny_dataset / f"train{side}").iterdir())
 
 
@@ -233,3 +233,70 @@ def test_an_unwritable_library_names_the_dataset_list(tiny_dataset, tmp_path):
     library = Library(tmp_path / "home" / "inside")
     with pytest.raises(OSError, match=r"^the dataset list .*datasets.json cannot be written \(not a directory\)$"):
         library.add_dataset("d", tiny_dataset)
+
+
+def test_a_copy_shared_with_another_dataset_is_not_deleted_with_one_of_them(tiny_dataset, tmp_path):
+    """A dataset added by reference to a folder inside another's copy: removing it with its "copy" deleted the
+    images the other still read."""
+    library = Library(tmp_path / "home")
+    first = library.register(library.copy_dataset(entry_for(library, tiny_dataset)).entry)
+    copy = library.copy_of(first)
+    library.add_dataset("inside", copy)
+    with pytest.raises(ValueError, match="is also read by the dataset 'd'"):
+        library.remove_dataset("inside", delete_copy=True)
+    assert [e.name for e in library.datasets()] == ["d", "inside"] and len(list(copy.rglob("*.png"))) == 9
+    assert library.remove_dataset("inside") == [] and len(list(copy.rglob("*.png"))) == 9
+
+
+def test_a_copied_file_changed_since_is_kept_when_the_copy_is_deleted(tiny_dataset, tmp_path):
+    library = Library(tmp_path / "home")
+    entry = library.register(library.copy_dataset(entry_for(library, tiny_dataset)).entry)
+    edited = Path(entry.folder_a) / "img_000.png"
+    edited.write_bytes(edited.read_bytes() + b"retouched")
+    assert library.remove_dataset("d", delete_copy=True) == ["trainA", "trainA/img_000.png"]
+
+
+def test_two_copies_of_names_that_clean_up_alike_never_share_a_folder(tiny_dataset, tmp_path):
+    """Two copies under way at once for "c/1" and "c_1" wrote into one folder: one dataset read the other's photos."""
+    library = Library(tmp_path / "home")
+    other = tmp_path / "other"
+    write_images(other / "trainA", 3, seed=7)
+    write_images(other / "trainB", 3, seed=8)
+    inner = []
+
+    def second_copy_meanwhile(done: int, total: int) -> None:
+        if not inner:
+            inner.append(library.copy_dataset(library.check_dataset("c_1", other)))
+
+    first = library.copy_dataset(library.check_dataset("c/1", tiny_dataset), on_progress=second_copy_meanwhile)
+    assert Path(first.entry.folder_a).parent != Path(inner[0].entry.folder_a).parent
+    assert len(list(Path(first.entry.folder_a).iterdir())) == 5 and len(list(Path(inner[0].entry.folder_a).iterdir())) == 3
+
+
+def test_a_copy_under_way_is_not_taken_for_abandoned(tiny_dataset, tmp_path):
+    """Only the top folders' times were looked at: a long copy was removed as abandoned, then added with files
+    missing."""
+    from engine.library import remove_abandoned_copies
+
+    library = Library(tmp_path / "home")
+    swept = []
+
+    def sweep_as_if_an_hour_passed(done: int, total: int) -> None:
+        if done == 3:
+            swept.extend(remove_abandoned_copies(library.root / "datasets", untouched_for_s=-1))
+
+    copy = library.copy_dataset(entry_for(library, tiny_dataset), on_progress=sweep_as_if_an_hour_passed)
+    assert swept == [] and len(list(Path(copy.entry.folder_a).iterdir())) == 5
+
+
+def test_a_copy_keeps_what_a_newer_version_wrote_in_the_entry(tiny_dataset, tmp_path):
+    library = Library(tmp_path / "home")
+    entry = entry_for(library, tiny_dataset)
+    entry.newer["colour_space"] = "srgb"
+    assert library.copy_dataset(entry).entry.newer == {"colour_space": "srgb"}
+
+
+def test_a_dataset_is_found_by_its_name_typed_either_way(tiny_dataset, tmp_path):
+    library = Library(tmp_path / "home")
+    library.add_dataset("caf\u00e9", tiny_dataset)
+    assert library.dataset(" cafe\u0301 ").name == "caf\u00e9"
