@@ -198,14 +198,15 @@ class TooLargeForFormat(ValueError):
 
 
 SIDE_LIMITS = {"WEBP": 16383, "JPEG": 65535}  # the longest side each format holds
+JPEG_SEGMENT_BYTES = 65000  # what of XMP fits in a JPEG's one APP1 segment (64 KB less its headers)
 
 
 def frames_if_fits(path: Path, fmt: str) -> int:
     """How many frames (pages) ``path`` holds, from its header; TooLargeForFormat if its picture is too large for an
     output in ``fmt`` (refused before minutes of translating). 1 where the header cannot be read: decoding says why."""
     try:
-        with Image.open(path) as head:
-            frames = getattr(head, "n_frames", 1)
+        with Image.open(path) as head:  # a phone's JPEG with a preview or depth image (MPO) is one picture
+            frames = getattr(head, "n_frames", 1) if head.format != "MPO" else 1
         width, height = header_size(path)
     except Exception:  # noqa: BLE001 - Pillow raises many types for bad files
         return 1
@@ -246,6 +247,8 @@ def carried_settings(img: Image.Image, path: Path) -> dict:
     """What of the input's encoding an output keeps (``encode`` applies each where its format takes it): the print
     resolution, XMP (ratings, keywords), a TIFF's lossless compression, a WebP's losslessness."""
     kept = {key: img.info[key] for key in ("dpi", "xmp") if img.info.get(key)}
+    if len(kept.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # XMP longer than one JPEG segment made JPEG outputs fail
+        kept["xmp_too_long_for_jpeg"] = True
     if img.format == "TIFF" and img.info.get("compression") in LOSSLESS_TIFF:
         kept["compression"] = img.info["compression"]
     if img.format == "WEBP" and is_lossless_webp(path):
@@ -255,14 +258,16 @@ def carried_settings(img: Image.Image, path: Path) -> dict:
 
 def is_lossless_webp(path: Path) -> bool:
     """Whether a WebP file holds its picture losslessly (a VP8L chunk, not VP8), from its RIFF chunks."""
-    with contextlib.suppress(OSError), open(path, "rb") as fh:
-        head = fh.read(4096)
-        at = 12
-        while at + 8 <= len(head):
-            kind, size = head[at:at + 4], struct.unpack("<I", head[at + 4:at + 8])[0]
+    with contextlib.suppress(OSError, struct.error), open(path, "rb") as fh:
+        fh.seek(12)
+        while len(header := fh.read(8)) == 8:  # chunk by chunk: a large colour profile comes before the picture
+            kind, size = header[:4], struct.unpack("<I", header[4:])[0]
             if kind in (b"VP8L", b"VP8 "):
                 return kind == b"VP8L"
-            at += 8 + size + (size & 1)
+            if kind == b"ANMF":  # an animation's frame holds the picture's chunk after 16 bytes of its own
+                fh.seek(16, os.SEEK_CUR)
+                continue
+            fh.seek(size + (size & 1), os.SEEK_CUR)
     return False
 
 
@@ -306,7 +311,9 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
     takes = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",)}
-    params.update({key: value for key, value in decoded.kept.items() if fmt in takes[key]})
+    params.update({key: value for key, value in decoded.kept.items() if fmt in takes.get(key, ())})
+    if fmt == "JPEG" and decoded.kept.get("xmp_too_long_for_jpeg"):
+        params.pop("xmp", None)
     encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written
     img.save(encoded, format=fmt, **params)
     try:

@@ -61,7 +61,8 @@ def list_images(folder: str | Path, recursive: bool = True,
     # images"), each folder once: a link back up the tree is not walked round and round
     for root, dirs, files in os.walk(folder, onerror=note, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not is_hidden(d) and d.lower() not in SYSTEM_DIRS)
-        for d in list(dirs):
+        # real folders claim first: a link sorting before its target hid the target, its images named by the link
+        for d in sorted(dirs, key=lambda d: os.path.islink(os.path.join(root, d))):
             real = os.path.realpath(os.path.join(root, d))
             if real in seen:
                 dirs.remove(d)
@@ -78,9 +79,16 @@ def to_8bit(img: Image.Image) -> Image.Image:
         # 16 bits whatever the values (a dark picture was read 257 times too bright); Pillow 10.0 opens 16-bit PNG
         # as "I", and a PNG holds no 32-bit grey
         sixteen = img.mode != "I" or img.format == "PNG"
+        key = img.info.get("transparency")  # a 16-bit colour key: scaled with the pixels, it keyed out others too
         img = img.convert("I")
         scale = 1 / 257 if sixteen or img.getextrema()[1] > 255 else 1.0  # "I" (32-bit) says no range: its values
-        return img.point(lambda v: v * scale + 0.5).convert("L")  # rounded: 200 of 65535 is 1, not 0
+        grey = img.point(lambda v: v * scale + 0.5).convert("L")  # rounded: 200 of 65535 is 1, not 0
+        if isinstance(key, int):
+            import numpy as np
+
+            seen = Image.fromarray(np.where(np.asarray(img) == key, 0, 255).astype(np.uint8), "L")
+            return Image.merge("LA", (grey, seen))
+        return grey
     if img.mode == "F":
         lo, hi = img.getextrema()
         if hi <= 1.0:

@@ -222,3 +222,39 @@ def test_a_photo_converted_tile_by_tile_reports_each_tile(model, tmp_path):
     assert summary.ok
     assert [(e.tile, e.tiles) for e in events if isinstance(e, ConvertProgress) and e.tiles] == [
         (tile, 6) for tile in range(1, 7)]
+
+
+def test_a_16_bit_colour_key_makes_only_its_own_pixels_see_through(model, tmp_path):
+    """Scaled with the pixels to 8 bits, a 16-bit key keyed out every pixel within 1/257 of it."""
+    src = tmp_path / "in"
+    src.mkdir()
+    pixels = np.full((12, 16), 30000, np.uint16)
+    pixels[0, 0], pixels[0, 1] = 1000, 1100  # 3.9 and 4.3 in 8 bits: both 4
+    Image.fromarray(pixels).save(src / "grey16.png", transparency=1000)
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.ok
+    alpha = np.asarray(Image.open(tmp_path / "out" / "grey16.png").getchannel("A"))
+    assert alpha[0, 0] == 0 and alpha[0, 1] == 255 and (alpha[1:] == 255).all()
+
+
+def test_phone_pictures_xmp_and_large_profiles_keep_their_outputs_right(model, tmp_path):
+    """A phone's JPEG with a preview image (MPO) was told "only the first of its 2 frames"; XMP over 64 KB made a
+    JPEG output fail; a lossless WebP with a large colour profile was written lossy."""
+    src = tmp_path / "in"
+    src.mkdir()
+    picture = Image.new("RGB", (32, 24), (90, 120, 150))
+    picture.save(src / "phone.jpg", format="MPO", save_all=True, append_images=[picture.resize((16, 12))])
+    picture.save(src / "profiled.webp", lossless=True, icc_profile=b"\0" * 8000)
+    summary, events = convert(model, src, tmp_path / "out")
+    assert summary.ok and summary.converted == 2
+    assert [e.note for e in events if isinstance(e, FileDone)] == ["", ""]
+    assert (tmp_path / "out" / "profiled.webp").read_bytes().find(b"VP8L") > 0
+    from PIL import PngImagePlugin
+
+    notes = PngImagePlugin.PngInfo()
+    notes.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>" + " " * 70000 + "</x:xmpmeta>")
+    (tmp_path / "xmp").mkdir()
+    picture.save(tmp_path / "xmp" / "notes.png", pnginfo=notes)
+    assert len(Image.open(tmp_path / "xmp" / "notes.png").info["xmp"]) > 70000
+    summary, _ = convert(model, tmp_path / "xmp", tmp_path / "xmp_out", format="jpg")
+    assert summary.ok, summary.failed

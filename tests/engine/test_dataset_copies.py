@@ -225,6 +225,9 @@ def test_images_behind_links_to_folders_are_listed_once(tmp_path):
     (side / "loop").symlink_to(side)
     assert [p.relative_to(side).as_posix() for p in list_images(side)] == [
         "again/img_000.png", "again/img_001.png", "img_000.png"]
+    write_images(side / "zebra", 1, seed=5)
+    (side / "a_link_to_zebra").symlink_to(side / "zebra")  # sorts first; the real folder keeps its images
+    assert "zebra/img_000.png" in [p.relative_to(side).as_posix() for p in list_images(side)]
 
 
 def test_an_unwritable_library_names_the_dataset_list(tiny_dataset, tmp_path):
