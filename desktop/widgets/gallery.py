@@ -29,10 +29,7 @@ class DownloadWorker(TrackedThread):
         self.control = Control()
 
     def run(self) -> None:
-        try:
-            self._download()
-        finally:
-            STOPPING.discard(self.key)
+        self._download()
 
     def _download(self) -> None:
         try:
@@ -168,13 +165,17 @@ class GalleryDialog(QDialog):
         if self.worker is None:
             return
         worker, self.worker = self.worker, None
-        worker.control.stop()
-        STOPPING.add(worker.key)
+        STOPPING.add(worker.key)  # before the stop, and cleared on the GUI thread when it ends: cleared first by the
+        worker.control.stop()  # worker, then added here, it stayed for good and Download with it
+        worker.finished.connect(lambda key=worker.key: STOPPING.discard(key))
         worker.progress.disconnect(self._on_progress)  # its news is old now: the dialog has moved on
         worker.done.disconnect(self._on_done)
         worker.failed.disconnect(self._on_failed)
         worker.finished.disconnect(self._worker_finished)
         worker.finished.connect(self.refresh)  # Download comes back once it has ended
+        worker.done.connect(self.model_added)  # its last read done, it was added after all: the pages hear of it
+        if worker.isFinished():  # it ended before this: its finished signal will not come again
+            STOPPING.discard(worker.key)
         self.status.setText("Cancelled; what arrived is kept, and the next download continues from it.")
         self.progress.setVisible(False)
         self._sync()
