@@ -245,7 +245,7 @@ def decode(path: Path, channels: int, fmt: str = "PNG") -> Decoded:
 
 def carried_settings(img: Image.Image, path: Path) -> dict:
     """What of the input's encoding an output keeps (``encode`` applies each where its format takes it): the print
-    resolution, XMP (ratings, keywords), a TIFF's lossless compression, a WebP's losslessness."""
+    resolution, XMP (ratings, keywords), a TIFF's lossless compression, a WebP's losslessness, a PNG's text."""
     kept = {key: img.info[key] for key in ("dpi", "xmp") if img.info.get(key)}
     if len(kept.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # XMP longer than one JPEG segment made JPEG outputs fail
         kept["xmp_too_long_for_jpeg"] = True
@@ -253,6 +253,12 @@ def carried_settings(img: Image.Image, path: Path) -> dict:
         kept["compression"] = img.info["compression"]
     if img.format == "WEBP" and is_lossless_webp(path):
         kept["lossless"] = True
+    if img.format == "PNG" and getattr(img, "text", None):  # a PNG's text (description, author, its XMP)
+        from PIL import PngImagePlugin
+
+        kept["pnginfo"] = PngImagePlugin.PngInfo()
+        for key, value in img.text.items():
+            kept["pnginfo"].add_itxt(key, value)
     return kept
 
 
@@ -310,7 +316,8 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
-    takes = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",)}
+    takes = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",),
+             "pnginfo": ("PNG",)}
     params.update({key: value for key, value in decoded.kept.items() if fmt in takes.get(key, ())})
     if fmt == "JPEG" and decoded.kept.get("xmp_too_long_for_jpeg"):
         params.pop("xmp", None)

@@ -138,13 +138,19 @@ def test_only_the_first_frame_of_an_animation_is_converted_and_that_is_said(mode
 
 def test_an_output_keeps_its_inputs_kind_of_encoding(model, tmp_path):
     """.jfif became an 8 times larger PNG, an LZW TIFF was written uncompressed, a lossless WebP lossy, and the
-    print resolution was lost."""
+    print resolution and a PNG's text were lost."""
     src = tmp_path / "in"
     src.mkdir()
     picture = Image.new("RGB", (32, 24), (90, 120, 150))
     picture.save(src / "chrome.jfif", format="JPEG", dpi=(300, 300))
     picture.save(src / "scan.tif", compression="tiff_lzw", dpi=(600, 600))
     picture.save(src / "icon.webp", lossless=True)
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Description", "the harbour at dusk")
+    text.add_itxt("Author", "Zoë")
+    picture.save(src / "described.png", pnginfo=text)
     summary, _ = convert(model, src, tmp_path / "out")
     assert summary.ok
     out = tmp_path / "out"
@@ -153,6 +159,7 @@ def test_an_output_keeps_its_inputs_kind_of_encoding(model, tmp_path):
     assert Image.open(out / "scan.tif").info["compression"] == "tiff_lzw"
     assert Image.open(out / "scan.tif").info["dpi"] == pytest.approx((600, 600))
     assert (out / "icon.webp").read_bytes()[12:16] == b"VP8L"
+    assert Image.open(out / "described.png").text == {"Description": "the harbour at dusk", "Author": "Zoë"}
 
 
 def test_an_output_too_large_for_its_format_is_refused_before_it_is_translated(model, tmp_path):
