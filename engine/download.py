@@ -9,7 +9,9 @@ local server in the tests).
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import http.client
 import os
 import socket
 import urllib.error
@@ -51,8 +53,19 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
     """Fetch ``url`` into ``dest``; continue a partial download left by an earlier attempt.
 
     Raises DownloadError (offline, timeout, HTTP error, full disk: the partial file is kept
-    for the next attempt) or Stopped when ``control`` cancels (also kept).
+    for the next attempt) or Stopped when ``control`` cancels (also kept): at once, even in a
+    read from a server that sends nothing (its connection is shut; Cancel waited 30 s).
     """
+    try:
+        return _fetch(url, dest, on_progress, control, timeout)
+    except (DownloadError, OSError):
+        if control is not None and control.stopped:  # the shut connection's error is no news: it was cancelled
+            raise Stopped() from None
+        raise
+
+
+def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress], None] | None,
+           control: Control | None, timeout: float) -> Path:
     url, dest = mirrored(url), Path(dest)
     host = urlsplit(url).netloc
     part = partial_path(dest)
@@ -62,7 +75,8 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
         headers["Range"] = f"bytes={have}-"
     answered = False
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+        with _opener_that_cancels(control).open(urllib.request.Request(url, headers=headers),
+                                                timeout=timeout) as response:
             answered = True
             resumed = have and response.status == 206
             length = response.headers.get("Content-Length")
@@ -105,11 +119,45 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
             raise DownloadError(f"no space left on device; {_kept(part)}: make room and run it again to "
                                 "continue") from None
         raise DownloadError(f"the download failed ({exc}); {_kept(part)}") from None
+    if control is not None and control.stopped:  # a shut connection reads as its end: not a whole file
+        raise Stopped()
     if total is not None and done != total:
         raise DownloadError(f"the connection closed after {done / 1e6:.1f} of {total / 1e6:.1f} MB; "
                             f"{_kept(part)}: run it again to continue")
     os.replace(part, dest)
     return dest
+
+
+def _opener_that_cancels(control: Control | None) -> urllib.request.OpenerDirector:
+    """urllib's opener, each of its connections shut when ``control`` stops."""
+    if control is None:
+        return urllib.request.build_opener()
+
+    def shut_when_stopped(sock: socket.socket) -> None:
+        def shut() -> None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+        control.when_stopped(shut)
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            shut_when_stopped(self.sock)
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            shut_when_stopped(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConnection, req, context=self._context)
+
+    return urllib.request.build_opener(Handler, SecureHandler)
 
 
 def _kept(part: Path) -> str:

@@ -147,10 +147,25 @@ class Control:
         self._running.set()
         self._held = threading.Event()
         self._on_hold = on_hold
+        self._on_stop: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
+            callbacks, self._on_stop = self._on_stop, []
         self._running.set()  # wake a paused job so it can stop
+        for callback in callbacks:
+            callback()
+
+    def when_stopped(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (in the stopping thread) when the job is stopped, at once if it is already: how a job
+        blocked outside Python (a read from a server that sends nothing) is woken."""
+        with self._lock:
+            if not self._stop.is_set():
+                self._on_stop.append(callback)
+                return
+        callback()
 
     def pause(self) -> None:
         self._running.clear()

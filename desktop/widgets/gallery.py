@@ -160,8 +160,8 @@ class GalleryDialog(QDialog):
         self.refresh()
 
     def cancel(self) -> None:
-        """Cancelled at once here; the download itself ends at its next read (a server that sends nothing holds
-        that read up to its timeout, and Cancel did nothing visible for 30 s)."""
+        """Cancelled at once here (Cancel did nothing visible for 30 s); the download itself ends as soon as its
+        connection is shut, or, still connecting to a host that does not answer, at its timeout."""
         if self.worker is None:
             return
         worker, self.worker = self.worker, None

@@ -193,3 +193,25 @@ def test_a_downloaded_model_is_found_by_name(server, tmp_path, monkeypatch, caps
     assert Image.open(tmp_path / "out" / "x.png").size == (40, 30)
     assert main(["models", "download", "nope"]) == 1
     assert "no published model named 'nope'" in capsys.readouterr().err
+
+
+def test_cancel_wakes_a_download_whose_server_sends_nothing(server, tmp_path):
+    """A read from a server that answered nothing held Cancel for the whole timeout (30 s), then said "did not
+    answer" instead of cancelled; the connection is now shut at the stop."""
+    import time
+
+    server.mode = "hang"
+    control = Control()
+    threading.Timer(0.5, control.stop).start()
+    began = time.monotonic()
+    with pytest.raises(Stopped):
+        download(server.url + "/m.pth", tmp_path / "m.pth", control=control, timeout=20)
+    assert time.monotonic() - began < 3 and not (tmp_path / "m.pth").exists()
+
+
+def test_a_stopped_control_stops_the_next_connection_at_once(server, tmp_path):
+    control = Control()
+    control.stop()
+    with pytest.raises(Stopped):
+        download(server.url + "/m.pth", tmp_path / "m.pth", control=control, timeout=5)
+    assert not (tmp_path / "m.pth").exists()
