@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSystemTrayIcon, QTabWidget
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon,
+                               QTabWidget)
 
 from desktop.opener import open_path
 from desktop.pages.convert import ConvertPage
@@ -78,6 +79,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Settings cannot be saved in {self.settings.fileName()}: the window, forms "
                                          "and folders will be forgotten when the app closes", 30000)
         self._build_menus()
+        for button in self.findChildren(QPushButton):  # Enter presses a focused button, as Space does (dialogs
+            button.setAutoDefault(True)  # have it; the pages' buttons took Space only)
         self.restore_state()
 
     def _build_menus(self) -> None:
@@ -89,6 +92,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open data folder", self.open_data_folder)
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        training_menu = self.menuBar().addMenu("&Training")  # from any page: Ctrl+P did nothing outside Train
+        self._action(training_menu, "Pause or resume", lambda: self._press(self.train.pause_button), "Ctrl+P")
+        self._action(training_menu, "Stop and save", lambda: self._press(self.train.stop_button), "Ctrl+.")
         go_menu = self.menuBar().addMenu("&Go")
         for i, name in enumerate(("Datasets", "Train", "Convert", "Models")):
             self._action(go_menu, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
@@ -106,6 +112,13 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
+
+    def _press(self, button) -> None:
+        """A page's button from the window's menu or keys; said in the status bar when it cannot act now."""
+        if button.isEnabled():
+            button.click()
+        else:
+            self.statusBar().showMessage("No run is training.", 4000)
 
     def add_dataset(self) -> None:
         self.tabs.setCurrentWidget(self.datasets)

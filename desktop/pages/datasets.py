@@ -379,14 +379,16 @@ class DatasetsPage(QWidget):
             shared = True  # a damaged list: the copy is not offered for deletion
         question = f"Remove “{item.text()}” from the library?"
         if copy is None or shared:  # another dataset reads that copy too: it stays
-            if QMessageBox.question(self, "Remove dataset", question + "\nIts images are not deleted.") \
-                    != QMessageBox.StandardButton.Yes:
+            if QMessageBox.question(self, "Remove dataset", question + "\nIts images are not deleted.",
+                                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
                 return
             delete_copy = False
         else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed
             box = QMessageBox(QMessageBox.Icon.Question, "Remove dataset", question,
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
             box.setInformativeText(f"Its images are a copy the library made, in {copy}.")
+            box.setDefaultButton(QMessageBox.StandardButton.No)
             also = QCheckBox(f"Also delete the copy ({folder_size(copy) / 2**20:,.1f} MB)", box)  # kept: unowned,
             box.setCheckBox(also)  # Python freed it while the box showed it
             if box.exec() != QMessageBox.StandardButton.Yes:

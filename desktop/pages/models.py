@@ -405,7 +405,9 @@ class ModelsPage(QWidget):
             question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?\n"
                         "Models exported from it stay. This cannot be undone." if is_run else
                         f"Delete the model file “{path.name}”?\nThis cannot be undone.")
-            answer = QMessageBox.question(self, "Delete run" if is_run else "Delete model", question)
+            answer = QMessageBox.question(self, "Delete run" if is_run else "Delete model", question,
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)  # one Enter deleted it: not undoable
             if answer != QMessageBox.StandardButton.Yes:
                 return
         left = []

@@ -174,13 +174,11 @@ class TrainPage(QWidget):
         bind_start_keys(self.start_button)
         self.start_button.setToolTip("Start training (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setShortcut("Ctrl+P")
-        self.pause_button.setToolTip("Pause after this step (Ctrl+P)")
+        self.pause_button = QPushButton("Pause")  # Ctrl+P and Ctrl+. are the window's (Training menu): as the
+        self.pause_button.setToolTip("Pause after this step (Ctrl+P)")  # buttons' own, they worked on this page only
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after this step and save a checkpoint (Ctrl+.)")
-        self.stop_button.setShortcut("Ctrl+.")
         self.stop_button.clicked.connect(self.stop)
         controls = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button):
@@ -190,6 +188,8 @@ class TrainPage(QWidget):
         self.runs.setMinimumHeight(90)
         self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
         self.runs.itemSelectionChanged.connect(self._sync_buttons)
+        self.runs.currentItemChanged.connect(self._sync_buttons)  # a run reached with Tab is current, not selected:
+        # Continue stayed disabled for the keyboard
         self.continue_button = QPushButton("Continue selected run")
         self.continue_button.setToolTip("Resume the run from its last checkpoint ('Stop after steps' under All "
                                         "settings extends it)")
@@ -583,10 +583,7 @@ class TrainPage(QWidget):
             self.progress.setFormat("Paused at %v of %m")
 
     def _pause_label(self, text: str) -> None:
-        """Pause or Resume, Ctrl+P either way: a button's setText clears its shortcut, so Ctrl+P paused once a
-        session and then did nothing."""
         self.pause_button.setText(text)
-        self.pause_button.setShortcut("Ctrl+P")
 
     def _show_paused(self, step: int) -> None:
         self.status.setText(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")

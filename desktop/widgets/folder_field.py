@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.widgets.layout import PathEdit
 
@@ -16,6 +16,7 @@ class FolderField(QWidget):
     def __init__(self, placeholder: str = "", pick_file: bool = False, file_filter: str = "", parent=None):
         super().__init__(parent)
         self.pick_file, self.file_filter = pick_file, file_filter
+        self.placeholder = placeholder
         self.edit = PathEdit()
         self.edit.setPlaceholderText(placeholder or ("Choose a file…" if pick_file else "Choose or drop a folder…"))
         self.edit.setClearButtonEnabled(True)
@@ -27,6 +28,18 @@ class FolderField(QWidget):
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.browse)
         self.setAcceptDrops(True)
+        self.setFocusProxy(self.edit)  # a form label's buddy is this container: its mnemonic reaches the edit
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Named for assistive technology after the form label beside it: a screen reader read Input and Output
+        folder both as the bare path, and three buttons all as "Browse…"."""
+        super().showEvent(event)
+        parent = self.parentWidget()
+        label = next((w for w in parent.findChildren(QLabel) if w.buddy() is self), None) if parent else None
+        name = label.text().replace("&", "").rstrip(":") if label is not None else self.placeholder
+        if name and not self.edit.accessibleName():  # no label (the Add dialog's root): its own placeholder
+            self.edit.setAccessibleName(name)
+            self.browse.setAccessibleName(f"Browse for {name}")
 
     def path(self) -> str:
         """The path typed, without spaces pasted around it; kept as typed where that is what exists (a folder

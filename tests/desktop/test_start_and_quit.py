@@ -93,3 +93,50 @@ def test_a_model_chosen_last_time_and_since_deleted_is_not_replaced_by_the_demo(
         for window in (first, second):
             window.train.shutdown()
             window.convert.shutdown()
+
+
+def test_the_keyboard_alone_continues_a_run_presses_buttons_and_is_not_one_enter_from_a_delete(qtbot, window,
+                                                                                               tmp_path):
+    """A run reached with Tab was current but not selected, so Continue stayed disabled; Enter did not press a
+    focused button on the pages; the delete questions had Yes as their default, so one Enter deleted a run."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
+
+    page = window.train
+    item = QListWidgetItem("a run  ·  step 5")
+    item.setData(Qt.ItemDataRole.UserRole, str(tmp_path / "a run"))
+    page.runs.addItem(item)
+    page.runs.clearSelection()
+    page.runs.setCurrentItem(item, page.runs.selectionModel().SelectionFlag.NoUpdate)
+    assert not page.runs.selectedItems() and page.continue_button.isEnabled()
+    assert all(button.autoDefault() for button in (page.start_button, window.convert.start_button,
+                                                     window.models.delete_button))
+    defaults = []
+
+    def note_default_and_answer() -> None:
+        box = QApplication.activeModalWidget()
+        defaults.append(box.defaultButton().text().replace("&", ""))
+        box.reject()
+
+    from tests.conftest import make_model_file
+
+    make_model_file(window.library.models_dir / "mine.pt")
+    window.models.refresh(select=str(window.library.models_dir / "mine.pt"))
+    QTimer.singleShot(200, note_default_and_answer)
+    window.models.delete_selected()
+    assert defaults == ["No"] and (window.library.models_dir / "mine.pt").exists()
+
+
+def test_folder_fields_are_named_after_their_labels_for_screen_readers(qtbot, window):
+    """Input and Output folder were both read as the bare path, and the Add dialog's three buttons as "Browse…"."""
+    from desktop.pages.datasets import AddDatasetDialog
+
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    assert page.input.edit.accessibleName() and page.input.edit.accessibleName() != page.output.edit.accessibleName()
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    names = {dialog.folder_a.browse.accessibleName(), dialog.folder_b.browse.accessibleName()}
+    assert names == {"Browse for A", "Browse for B"}
+    assert dialog.root.edit.accessibleName() == "Dataset folder (trainA/, trainB/)"  # no label: its placeholder
