@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Add dataset…", self.add_dataset, "Ctrl+N")
-        self._action(file_menu, "Import model…", self.models.import_file, "Ctrl+I")
+        self._action(file_menu, "Import model…", self.import_model, "Ctrl+I")
         self._action(file_menu, "Published models…", self.models.open_gallery)
         file_menu.addSeparator()
         self._action(file_menu, "Open data folder", self.open_data_folder)
@@ -119,6 +119,11 @@ class MainWindow(QMainWindow):
             button.click()
         else:
             self.statusBar().showMessage("No run is training.", 4000)
+
+    def import_model(self) -> None:
+        """On the Models page, where the import says how it went (from another page it went unseen)."""
+        self.tabs.setCurrentWidget(self.models)
+        self.models.import_file()
 
     def add_dataset(self) -> None:
         self.tabs.setCurrentWidget(self.datasets)

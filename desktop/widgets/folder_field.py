@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -42,10 +43,11 @@ class FolderField(QWidget):
             self.browse.setAccessibleName(f"Browse for {name}")
 
     def path(self) -> str:
-        """The path typed, without spaces pasted around it; kept as typed where that is what exists (a folder
-        named "trail " could not be added)."""
+        """The path typed, without spaces pasted around it (kept as typed where that is what exists: a folder named
+        "trail " could not be added), a leading ~ as the home folder."""
         text = self.edit.text()
-        return text if text != text.strip() and Path(text).exists() else text.strip()
+        path = text if text != text.strip() and Path(text).exists() else text.strip()
+        return os.path.expanduser(path) if path.startswith("~") else path  # "~/photos" was "does not exist"
 
     def set_path(self, path: str | Path) -> None:
         self.edit.setText(str(path))

@@ -135,3 +135,5 @@ def test_a_folder_whose_name_ends_in_a_space_can_be_chosen(qtbot, tmp_path):
     assert field.path() == f"{tmp_path}/trail "
     field.set_path(f"  {tmp_path}/elsewhere \n")  # spaces pasted around a path are still dropped
     assert field.path() == f"{tmp_path}/elsewhere"
+    field.set_path("~/photos")  # the home folder, as a shell reads it: it was "does not exist"
+    assert field.path() == str(Path.home() / "photos")

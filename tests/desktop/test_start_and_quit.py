@@ -140,3 +140,13 @@ def test_folder_fields_are_named_after_their_labels_for_screen_readers(qtbot, wi
     names = {dialog.folder_a.browse.accessibleName(), dialog.folder_b.browse.accessibleName()}
     assert names == {"Browse for A", "Browse for B"}
     assert dialog.root.edit.accessibleName() == "Dataset folder (trainA/, trainB/)"  # no label: its placeholder
+
+
+def test_ctrl_i_imports_on_the_models_page(qtbot, window, monkeypatch):
+    """From another page the import went unseen: its message is on the Models page."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    window.tabs.setCurrentWidget(window.convert)
+    window.import_model()
+    assert window.tabs.currentWidget() is window.models
