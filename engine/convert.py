@@ -29,8 +29,8 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig, can_compile
-from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, header_size, list_images,
-                   open_image, require_regular_file, to_8bit, transforms, unreadable_reason)
+from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, list_images, open_image,
+                   require_regular_file, shown_size, to_8bit, transforms, unreadable_reason)
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -199,6 +199,9 @@ class TooLargeForFormat(ValueError):
 
 SIDE_LIMITS = {"WEBP": 16383, "JPEG": 65535}  # the longest side each format holds
 JPEG_SEGMENT_BYTES = 65000  # what of XMP fits in a JPEG's one APP1 segment (64 KB less its headers)
+# the formats that take each of the input's settings an output keeps (carried_settings)
+KEPT_IN = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",),
+           "pnginfo": ("PNG",)}
 
 
 def frames_if_fits(path: Path, fmt: str) -> int:
@@ -207,7 +210,7 @@ def frames_if_fits(path: Path, fmt: str) -> int:
     try:
         with Image.open(path) as head:  # a phone's JPEG with a preview or depth image (MPO) is one picture
             frames = getattr(head, "n_frames", 1) if head.format != "MPO" else 1
-        width, height = header_size(path)
+            width, height = shown_size(head)
     except Exception:  # noqa: BLE001 - Pillow raises many types for bad files
         return 1
     limit = SIDE_LIMITS.get(fmt)
@@ -247,8 +250,6 @@ def carried_settings(img: Image.Image, path: Path) -> dict:
     """What of the input's encoding an output keeps (``encode`` applies each where its format takes it): the print
     resolution, XMP (ratings, keywords), a TIFF's lossless compression, a WebP's losslessness, a PNG's text."""
     kept = {key: img.info[key] for key in ("dpi", "xmp") if img.info.get(key)}
-    if len(kept.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # XMP longer than one JPEG segment made JPEG outputs fail
-        kept["xmp_too_long_for_jpeg"] = True
     if img.format == "TIFF" and img.info.get("compression") in LOSSLESS_TIFF:
         kept["compression"] = img.info["compression"]
     if img.format == "WEBP" and is_lossless_webp(path):
@@ -316,11 +317,9 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
-    takes = {"dpi": ("JPEG", "PNG", "TIFF"), "xmp": ("JPEG", "WEBP"), "compression": ("TIFF",), "lossless": ("WEBP",),
-             "pnginfo": ("PNG",)}
-    params.update({key: value for key, value in decoded.kept.items() if fmt in takes.get(key, ())})
-    if fmt == "JPEG" and decoded.kept.get("xmp_too_long_for_jpeg"):
-        params.pop("xmp", None)
+    params.update({key: value for key, value in decoded.kept.items() if fmt in KEPT_IN[key]})
+    if fmt == "JPEG" and len(params.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # more than one segment made it fail
+        del params["xmp"]
     encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written
     img.save(encoded, format=fmt, **params)
     try:

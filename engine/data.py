@@ -205,8 +205,13 @@ def unreadable_reason(exc: BaseException) -> str:
 def header_size(path: Path) -> tuple[int, int]:
     """(width, height) as the picture is shown (EXIF rotation applied), from its header alone."""
     with Image.open(path) as im:
-        w, h = im.size
-        return (h, w) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (w, h)
+        return shown_size(im)
+
+
+def shown_size(im: Image.Image) -> tuple[int, int]:
+    """(width, height) of an opened (not yet decoded) picture as it is shown, its EXIF rotation applied."""
+    w, h = im.size
+    return (h, w) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (w, h)
 
 
 class NoReadableImage(ValueError):

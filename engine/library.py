@@ -133,10 +133,11 @@ def delete_listed_files(folder: Path, listing: str) -> list[str]:
         written = json.loads((folder / listing).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         written = []
+    inside = folder.resolve()
     for row in written if isinstance(written, list) else []:
         relative, *as_written = row if isinstance(row, list) else [row]
         path = folder / str(relative)
-        if folder.resolve() not in path.resolve().parents or path.is_symlink():  # nothing outside the copy
+        if inside not in path.resolve().parents or path.is_symlink():  # nothing outside the copy
             continue
         with contextlib.suppress(OSError):
             info = path.stat()
@@ -475,7 +476,7 @@ class Library:
         copied = self.copy_dataset(entry, control).entry
         with self._editing() as entries:
             if entry not in entries:  # removed, or replaced by another of that name, while it was copied
-                delete_listed_files(Path(copied.folder_a).parent, COPY_LIST)  # the copy just written
+                self.discard_copy(copied)  # the copy just written
                 raise ValueError(f"the dataset {entry.name!r} changed while it was copied; the copy was removed")
             entries[entries.index(entry)] = copied
         return copied
@@ -503,6 +504,11 @@ class Library:
         return [e.name for e in entries if e != besides and any(
             f and (Path(f).resolve() == inside or inside in Path(f).resolve().parents)
             for f in (e.folder_a, e.folder_b, e.test_a, e.test_b))]
+
+    def discard_copy(self, copied: DatasetEntry) -> None:
+        """Delete a copy just made for ``copied`` that is not to be used (its dataset changed, or was cancelled)."""
+        if (folder := self.copy_of(copied)) is not None:
+            delete_listed_files(folder, COPY_LIST)
 
     def copy_of(self, entry: DatasetEntry) -> Path | None:
         """The folder of the library's own copy that ``entry`` reads, if it reads one."""

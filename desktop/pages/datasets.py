@@ -15,7 +15,7 @@ from desktop.widgets.layout import split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.workers import CallWorker
-from engine.library import COPY_LIST, DatasetCopy, DatasetEntry, Library, cache_home, delete_listed_files
+from engine.library import DatasetCopy, DatasetEntry, Library, cache_home
 
 
 class AddDatasetDialog(QDialog):
@@ -148,21 +148,16 @@ class AddDatasetDialog(QDialog):
 
     def _copied(self, copy: DatasetCopy) -> None:
         if not self._finish_check():  # cancelled as it ended: the copy is this dialog's to remove
-            self._remove_copy(copy)
+            self.library.discard_copy(copy.entry)
             return
         try:
             self.entry = self.library.register(copy.entry)
         except (ValueError, OSError) as exc:
-            self._remove_copy(copy)
+            self.library.discard_copy(copy.entry)
             self._say(str(exc))
             return
         self.left_out = copy.left_out
         self.accept()
-
-    def _remove_copy(self, copy: DatasetCopy) -> None:
-        folder = self.library.copy_of(copy.entry)
-        if folder is not None:
-            delete_listed_files(folder, COPY_LIST)
 
     def _refused(self, message: str) -> None:
         stopped = self.checking is not None and self.checking.stopped  # cancelled or the app is closing: no news
