@@ -222,9 +222,9 @@ class ConvertPage(QWidget):
         left.addWidget(self.queue_box)
         left.addStretch(1)
         footer = QVBoxLayout()  # under the scrolling form: at 125 % scale Convert was below the fold
+        footer.addWidget(self.error)  # above the buttons, so that a message appearing never moves them
         footer.addLayout(buttons)
         footer.addLayout(buttons2)
-        footer.addWidget(self.error)
 
         # ---- what happened
         self.status = ElidedLabel("Pick a model and two folders.")

@@ -201,6 +201,20 @@ def test_the_buttons_that_start_work_are_in_view_without_scrolling(qtbot, window
             assert not page.estimate.visibleRegion().isEmpty()  # what a run will take, beside Start
 
 
+def test_a_message_appearing_never_moves_the_convert_buttons(qtbot, window):
+    """The error line sat under the buttons in the pinned footer, so a refusal pushed Convert and Cancel up by a
+    few lines, out from under the pointer of someone clicking again."""
+    window.resize(1024, 700)
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    qtbot.wait(30)
+    where = {b: b.mapTo(window, b.rect().topLeft()) for b in (page.start_button, page.cancel_button)}
+    page.error.setText("The output folder is not writable: " + "/a/long/path" * 20)
+    qtbot.wait(30)
+    assert page.error.isVisible()
+    assert {b: b.mapTo(window, b.rect().topLeft()) for b in where} == where
+
+
 @pytest.mark.parametrize("size", [(1024, 700), (800, 600)])
 def test_the_runs_are_one_click_away(qtbot, window, size):
     """The Runs list and "Continue selected run" sat at the end of the Train page's scrolling form,
