@@ -229,6 +229,9 @@ def decode(path: Path, channels: int, fmt: str = "PNG") -> Decoded:
     frames = frames_if_fits(path, fmt)
     img = open_image(path, max_pixels=MAX_IMAGE_PIXELS)
     icc, exif = img.info.get("icc_profile"), without_thumbnail(img.info.get("exif"))
+    if exif is None and img.format == "TIFF":  # a TIFF's EXIF is its own header: the camera, the date, where
+        with contextlib.suppress(Exception):  # noqa: BLE001 - a damaged directory loses its tags, not the picture
+            exif = portable_exif(img.getexif())
     kept = carried_settings(img, path)
     img = to_8bit(img)
     if img.mode == "CMYK":
@@ -296,6 +299,33 @@ def without_thumbnail(exif: bytes | None) -> bytes | None:
     return exif[:pointer] + b"\x00\x00\x00\x00" + exif[pointer + 4:]
 
 
+# IFD0 tags that describe the photo rather than how its pixels are stored: description, make, model, software,
+# date, artist, Windows' rating, title, comment, author, keywords and subject, copyright
+DESCRIBING_TAGS = (270, 271, 272, 305, 306, 315, 18246, 18249, 40091, 40092, 40093, 40094, 40095, 33432)
+EXIF_IFD, GPS_IFD, INTEROP_IFD, MAKER_NOTE = 0x8769, 0x8825, 0xA005, 0x927C
+
+
+def portable_exif(exif: Image.Exif, directories: bool = True) -> bytes | None:
+    """EXIF that can go into any output: the tags that describe the photo, its EXIF and GPS directories (exposure,
+    dates, place), without the layout of the file it came from. A TIFF's own header (strip offsets, sample format,
+    compression) would have overwritten the output's; a maker note's offsets point into the old file. Without
+    ``directories``, only the describing tags."""
+    kept = Image.Exif()
+    for tag in DESCRIBING_TAGS:
+        if tag in exif:
+            kept[tag] = exif[tag]
+    for tag in (EXIF_IFD, GPS_IFD) if directories else ():
+        directory = {key: value for key, value in exif.get_ifd(tag).items() if key != MAKER_NOTE}
+        if INTEROP_IFD in directory:  # an offset into the old file, or the directory it points to
+            interop = exif.get_ifd(INTEROP_IFD)
+            directory.pop(INTEROP_IFD)
+            if interop:
+                directory[INTEROP_IFD] = dict(interop)
+        if directory:
+            kept[tag] = directory
+    return kept.tobytes() if len(kept) else None
+
+
 ICC_SPACE = {"R": b"RGB ", "L": b"GRAY"}  # an output's mode (its first letter) and the profile space it takes
 
 
@@ -317,6 +347,12 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
+    elif decoded.exif and fmt == "TIFF":  # its IFD0 becomes the output's header: only what describes the photo
+        exif = Image.Exif()
+        with contextlib.suppress(Exception):  # noqa: BLE001 - EXIF that cannot be parsed is left behind
+            exif.load(decoded.exif)
+            # libtiff (which writes compressed TIFFs) fails on EXIF's own directories: "Error setting from dictionary"
+            params["exif"] = portable_exif(exif, directories=decoded.kept.get("compression") is None)
     params.update({key: value for key, value in decoded.kept.items() if fmt in KEPT_IN[key]})
     if fmt == "JPEG" and len(params.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # more than one segment made it fail
         del params["xmp"]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from engine.config import ConvertConfig
-from engine.convert import convert_folder, decode, without_thumbnail
+from engine.convert import convert_folder, decode, encode, without_thumbnail
 from engine.events import FileDone
 from engine.modelfile import load_model
 
@@ -124,6 +124,47 @@ def test_the_originals_exif_thumbnail_is_not_carried_into_the_result(model, tmp_
     assert result.getexif().get(0x010F) == "Cam"  # the rest of the EXIF is kept
     assert result.info["exif"] == unlinked
     assert without_thumbnail(b"not exif at all") == b"not exif at all"
+
+
+def camera_tiff(path: Path) -> None:
+    """A scanner's or raw converter's TIFF: its EXIF lives in the file's own header, turned a quarter (Orientation 6)."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0132], exif[0x0112] = "Cam", "Model 7", "2024:05:06 07:08:09", 6
+    exif[0x8769] = {0x9003: "2024:05:06 07:08:00", 0x829A: 0.008, 0x927C: b"offsets into this file"}
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.5)}
+    Image.new("RGB", (40, 24), (90, 120, 150)).save(path, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("output_format", ["keep", "jpg"])
+def test_a_tiffs_exif_is_carried_and_nothing_of_its_layout(model, tmp_path, output_format):
+    """A TIFF's camera, date and place were dropped (its EXIF is not in ``info`` as a JPEG's is). Its whole header
+    would be wrong to carry: its strip offsets and sample layout would overwrite the output's own."""
+    src = tmp_path / "in"
+    src.mkdir()
+    camera_tiff(src / "scan.tif")
+    summary, _ = convert(model, src, tmp_path / "out", format=output_format)
+    assert summary.ok
+    result = Image.open(next((tmp_path / "out").iterdir()))
+    result.load()
+    assert result.size == (24, 40)  # turned upright once, and not turned again by a viewer
+    exif = result.getexif()
+    assert (exif.get(0x010F), exif.get(0x0110), exif.get(0x0132)) == ("Cam", "Model 7", "2024:05:06 07:08:09")
+    assert exif.get(0x0112, 1) == 1
+    assert exif.get_ifd(0x8769).get(0x9003) == "2024:05:06 07:08:00" and 0x927C not in exif.get_ifd(0x8769)
+    assert exif.get_ifd(0x8825).get(1) == "N"
+    assert result.format == ("TIFF" if output_format == "keep" else "JPEG")
+
+
+def test_a_compressed_tiff_keeps_what_describes_the_photo(tmp_path):
+    """libtiff, which writes LZW and Deflate TIFFs, cannot take EXIF's own directories ("Error setting from
+    dictionary"): such an output keeps the camera and date of its header, and is written."""
+    camera_tiff(tmp_path / "scan.tif")
+    decoded = decode(tmp_path / "scan.tif", 3, "TIFF")
+    decoded.kept["compression"] = "tiff_lzw"
+    encode(decoded.pixels, decoded, tmp_path / "out.tif", "TIFF", 95)
+    result = Image.open(tmp_path / "out.tif")
+    assert result.info["compression"] == "tiff_lzw" and result.getexif().get(0x010F) == "Cam"
+    assert np.asarray(result).shape == (40, 24, 3)
 
 
 def test_only_the_first_frame_of_an_animation_is_converted_and_that_is_said(model, tmp_path):
