@@ -529,7 +529,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
         if args.no_time:
             continue
         config = from_dict(TrainConfig, {**apply_preset(to_dict(TrainConfig()), preset.key), "device": args.device})
-        per_step = seconds_per_step(config)
+        per_step = seconds_per_step(config, samples=args.images)
         steps = total_steps(config, args.images)
         per = "" if config.steps else f" for {args.images} {'pairs' if preset.method == 'pix2pix' else 'images a side'}"
         print(f"    on {device}: {per_step:.3f} s a step, measured now; {steps:,} steps{per}: "

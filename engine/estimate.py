@@ -20,16 +20,24 @@ from .models import build_model
 from .speed import plan_speed
 
 
-def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1, control: Control | None = None) -> float:
-    """The median time of ``steps`` optimisation steps after ``warmup`` (which pays for compiling); ``control``
-    stops it between steps (raising Stopped: a Paper step takes seconds on a CPU, and closing the app waited)."""
+def batch_of(config: TrainConfig, samples: int | None) -> int:
+    """The batch a step of the run holds: no more than the dataset's ``samples`` (a batch of 1024 over six
+    pictures holds six, and was measured at 1024: minutes, gigabytes, and an estimate far too long)."""
+    return min(config.batch_size, max(samples, 1)) if samples else config.batch_size
+
+
+def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1, control: Control | None = None,
+                     samples: int | None = None) -> float:
+    """The median time of ``steps`` optimisation steps after ``warmup`` (which pays for compiling), on batches as
+    large as the run's over ``samples`` pictures a side; ``control`` stops it between steps (raising Stopped: a
+    Paper step takes seconds on a CPU, and closing the app waited)."""
     config.validate()
     device = pick_device(config.device)
     speed = plan_speed(config.channels_last, config.amp, config.compile, device)
     model = build_model(config, device, speed)  # (seeded inside, leaving the global random state as it was)
     if speed.compile:
         model.compile()
-    size = (config.batch_size, config.model.channels, config.crop_size, config.crop_size)
+    size = (batch_of(config, samples), config.model.channels, config.crop_size, config.crop_size)
     noise = torch.Generator().manual_seed(0)
     a, b = (torch.rand(size, generator=noise) * 2 - 1 for _ in range(2))
     times = []

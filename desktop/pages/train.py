@@ -24,7 +24,7 @@ from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
 from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
-from engine.estimate import describe_duration, seconds_per_step, total_steps
+from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
 from engine.library import DatasetEntry, Library
 from engine.models import METHODS
@@ -83,6 +83,7 @@ class TrainPage(QWidget):
         self.started_at = 0.0
         self._estimates: dict[str, float] = {}  # s/step measured here, by what decides it
         self._estimating: CallWorker | None = None
+        self._deferred: TrainWorker | None = None  # a run waiting for the speed measurement to stop
         self._run_items: dict[str, QListWidgetItem] = {}
         self._preset_values: dict = {}
         self._live_run = ""
@@ -431,9 +432,10 @@ class TrainPage(QWidget):
         except (ValueError, TypeError) as exc:
             self.estimate.setText(f"Settings to fix: {exc}")
             return
-        key = repr((to_dict(config.model), config.method, config.crop_size, config.batch_size, config.device,
+        samples = sample_count(entry, config.method) if entry else 1
+        steps = total_steps(config, samples)
+        key = repr((to_dict(config.model), config.method, config.crop_size, batch_of(config, samples), config.device,
                     config.amp, config.compile, config.channels_last))
-        steps = total_steps(config, sample_count(entry, config.method) if entry else 1)
         if key in self._estimates:
             per_step = self._estimates[key]
             total = describe_duration(steps * per_step)
@@ -443,7 +445,7 @@ class TrainPage(QWidget):
             self._estimate_timer.start()  # one measurement at a time; try again shortly
             return
         self.estimate.setText("Measuring the speed of these settings on this machine…")
-        worker = CallWorker(seconds_per_step, config, parent=self, stoppable=True)  # closing the window stops it
+        worker = CallWorker(seconds_per_step, config, samples=samples, parent=self, stoppable=True)  # closing stops it
         worker.done.connect(lambda s: (self._estimates.__setitem__(key, s), self.update_estimate()))
         worker.failed.connect(lambda m: worker.stopped or self.estimate.setText(f"Could not measure the speed: {m}"))
         worker.finished.connect(lambda: setattr(self, "_estimating", None))
@@ -521,8 +523,6 @@ class TrainPage(QWidget):
             self.show_error(str(exc))
             return
         self._estimate_timer.stop()
-        if self._estimating is not None:  # it draws random numbers too: let it finish, so the run repeats exactly
-            self._estimating.wait()
         self.show_method(config)
         self.plot.clear()
         self.view.samples.clear()
@@ -565,7 +565,20 @@ class TrainPage(QWidget):
         self.status.setText("Preparing the run…")
         self.view.log.follow(RunDir(run_dir).log, live=True)
         self._set_running(True)
-        worker.start()
+        if self._estimating is None:
+            worker.start()
+            return
+        # The measurement draws from the global random generators too: the run starts once it has stopped, so that a
+        # seeded run repeats exactly. Waited for here, a measurement at batch 1024 froze the window for minutes.
+        self._estimating.control.stop()
+        self._deferred = worker
+        self.status.setText("Starting when the speed measurement stops (after its current step)…")
+        self._estimating.finished.connect(self._start_deferred)
+
+    def _start_deferred(self) -> None:
+        worker, self._deferred = self._deferred, None
+        if worker is not None and not self._closing:
+            worker.start()
 
     def toggle_pause(self) -> None:
         if self.worker is None:

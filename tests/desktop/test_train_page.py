@@ -264,3 +264,30 @@ def test_a_pause_before_the_first_step_says_it_holds(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: page.status.text().startswith("Paused at step "), timeout=5000)
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+
+
+def test_start_does_not_freeze_the_window_behind_a_speed_measurement(qtbot, window, tmp_path):
+    """Start waited on the GUI thread for the measurement of the settings to end: at batch 1024 that froze the
+    window for minutes. The run now starts once the measurement has stopped (after its current step): still after
+    it, so that its random draws do not interleave with the run's."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    page._estimate_timer.stop()
+    page.update_estimate()
+    measuring = page._estimating
+    assert measuring is not None
+    page.start()
+    assert measuring.isRunning()  # start returned at once, the measurement still running
+    assert page.status.text().startswith("Starting when the speed measurement stops")
+    assert not page.start_button.isEnabled()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.status.text().startswith("Finished") or "step 2" in page.status.text(), page.status.text()
+
+
+def test_the_speed_is_measured_on_the_batch_a_step_holds():
+    """A batch of 1024 over six pictures holds six: measured at 1024, it took minutes and gigabytes, and the time
+    shown was far too long."""
+    from engine.estimate import batch_of
+
+    config = TrainConfig(data="-", out="-", batch_size=1024)
+    assert batch_of(config, 6) == 6 and batch_of(config, 5000) == 1024 and batch_of(config, None) == 1024
