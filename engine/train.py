@@ -179,7 +179,7 @@ class Trainer:
         self.resumed_from: Path | None = None
         self._lock = RunLock(self.run_dir)
         self._unlogged: dict[str, torch.Tensor] | None = None
-        self._images_per_s = 0.0
+        self._images_per_s, self._images_per_step = 0.0, float(c.batch_size)
 
     # ----------------------------------------------------------------- setup
     def _setup_device(self) -> torch.device:
@@ -553,7 +553,7 @@ class Trainer:
                             generator=torch.Generator(),  # its own: the global RNG is the step's (dropout)
                             worker_init_fn=_out_of_the_signalled_group)
         named: dict[str, float] = {}
-        tick, tick_step = time.perf_counter(), self.step
+        tick, tick_step, tick_images = time.perf_counter(), self.step, 0
         while self.step < self.total_steps:
             epoch, position = divmod(self.step, self.steps_per_epoch)
             self.sampler.set_epoch(epoch, skip=position * c.batch_size)
@@ -561,6 +561,7 @@ class Trainer:
                 self._stop_point(control)
                 losses = self.train_step(batch["A"], batch["B"])
                 self.step += 1
+                tick_images += len(batch["A"])  # a batch larger than the dataset holds the dataset, not batch_size
                 self._unlogged = losses
                 if c.steps or self.step % self.steps_per_epoch == 0:  # step- or epoch-counted schedule
                     for scheduler in self.schedulers.values():
@@ -569,13 +570,13 @@ class Trainer:
                 now = time.perf_counter()
                 logged = self.step % c.log_every == 0 or last
                 if logged or not named:
-                    images = (self.step - tick_step) * c.batch_size * self.world_size
-                    self._images_per_s = images / max(now - tick, 1e-9)
+                    self._images_per_s = tick_images * self.world_size / max(now - tick, 1e-9)
+                    self._images_per_step = tick_images / max(self.step - tick_step, 1)
                 if logged:
                     named = self._log_metrics(losses, self._images_per_s)
                     self._unlogged = None
-                    tick, tick_step = now, self.step
-                left = (self.total_steps - self.step) * c.batch_size * self.world_size
+                    tick, tick_step, tick_images = now, self.step, 0
+                left = (self.total_steps - self.step) * self._images_per_step * self.world_size
                 emit(Progress(self.step, self.total_steps, self.epoch, dict(named), self.lr,
                               self._images_per_s, left / max(self._images_per_s, 1e-9), logged))
                 # and one after the first step: a run that samples every few hundred steps shows at once
