@@ -44,6 +44,7 @@ class TrainWorker(QThread):
     finished_run = Signal(object)  # Finished
     failed = Signal(str)
     held = Signal(int)             # a pause took effect after this step (before the first: the run's starting step)
+    nothing_left = Signal(int, int, str)  # a continued run with no step to train: its step, its last step, and why
 
     def __init__(self, config=None, resume_dir: str | Path | None = None, overrides: dict | None = None, parent=None):
         super().__init__(parent)
@@ -93,6 +94,11 @@ class TrainWorker(QThread):
             self.failed.emit(str(exc))
             return
         self.run_dir, self.trainer = str(trainer.run_dir), trainer
+        why = trainer.nothing_left("Stop after steps (under All settings)")
+        if why:
+            self.trainer = None
+            self.nothing_left.emit(trainer.step, trainer.total_steps, why)
+            return
         try:
             result = trainer.run(self._on_event, self.control)
         except Exception as exc:  # the engine reports its own errors; this is a last resort

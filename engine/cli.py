@@ -277,10 +277,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             trainer = new_run(config)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-    if trainer.step >= trainer.total_steps:
-        further = (f"its schedule has {trainer.planned_steps} steps: resume with a larger --max-steps to train "
-                   "further" if trainer.step < trainer.planned_steps else "its schedule is complete")
-        print(f"{trainer.run_dir} is already trained to step {trainer.step}; {further}", file=sys.stderr)
+    nothing_left = trainer.nothing_left("--max-steps")
+    if nothing_left:
+        print(f"Nothing to train in {trainer.run_dir}: {nothing_left}", file=sys.stderr)
         return 0
 
     control = Control()

@@ -463,6 +463,17 @@ class Trainer:
                      " ".join(f"{k}={v:.4f}" for k, v in named.items()))
         return named
 
+    def nothing_left(self, step_limit: str = "--max-steps") -> str | None:
+        """Why a resumed run has no step left to train (``step_limit`` names the stop-after option as the caller
+        shows it), or None. Run anyway, it trained nothing, and saved and sampled its last step over again."""
+        if self.step < self.total_steps:
+            return None
+        if self.step < self.planned_steps:
+            return (f"it is trained to step {self.step}, where {step_limit} ends it; its schedule has "
+                    f"{self.planned_steps:,} steps: raise {step_limit} to train further")
+        return (f"it is trained to step {self.step}, all of its schedule (its learning rate has come down to "
+                "zero): to train longer, start a new run with more steps")
+
     def run(self, on_event: EventCallback | None = None, control: Control | None = None) -> Finished | Failed:
         """Train until ``total_steps`` or until ``control`` stops it; returns the final event.
 

@@ -559,6 +559,7 @@ class TrainPage(QWidget):
         worker.checkpoint.connect(lambda e: self.status.setText(f"Checkpoint saved at step {e.step}."))
         worker.finished_run.connect(self.on_finished)
         worker.failed.connect(self.on_failed)
+        worker.nothing_left.connect(self.on_nothing_left)
         worker.held.connect(lambda step: worker.control.paused and self._show_paused(step))
         worker.finished.connect(self._worker_done)
         self.started_at = time.monotonic()
@@ -679,6 +680,14 @@ class TrainPage(QWidget):
         if time.monotonic() - self.started_at > 60:
             self.run_finished_long.emit("Training stopped" if result.stopped else "Training finished",
                                         f"“{name}” at step {result.step}.")
+
+    def on_nothing_left(self, step: int, last: int, why: str) -> None:
+        """Continue on a run with no step left: it trained nothing, rewrote its last checkpoint and sample, and said
+        "Finished" over a bar at 0 %."""
+        self.progress.setMaximum(max(last, 1))
+        self.progress.setValue(min(step, max(last, 1)))
+        self.status.setText(f"Nothing to train: the run is at step {step}.")
+        self.show_notice(sentence(f"Nothing was trained: {why}"))  # wrapped in full, not cut to one line
 
     def on_failed(self, reason: str) -> None:
         self.show_error(reason)  # the engine's sentence says what was kept

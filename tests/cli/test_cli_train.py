@@ -69,7 +69,8 @@ def test_train_two_steps_then_info(tiny_dataset, tmp_path):
     assert info["kind"] == "run" and info["last_logged_step"] == 2 and info["model"]["blocks"] == 2
     # a finished run resumed with a larger budget continues; without one it says so
     said = cyclegan("train", "--resume", run).stderr  # it did not say how to go on (a README walk-through)
-    assert "already trained to step 2; its schedule has " in said and "resume with a larger --max-steps" in said
+    assert "Nothing to train in " in said and "it is trained to step 2, where --max-steps ends it" in said
+    assert "raise --max-steps to train further" in said
     proc = cyclegan("train", "--resume", run, "--max-steps", 3)
     assert read_metrics(run)[-1]["step"] == 3
     assert "resuming from checkpoints/latest.pt (step 2)" in proc.stderr  # it was in log.txt alone

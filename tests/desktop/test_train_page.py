@@ -291,3 +291,27 @@ def test_the_speed_is_measured_on_the_batch_a_step_holds():
 
     config = TrainConfig(data="-", out="-", batch_size=1024)
     assert batch_of(config, 6) == 6 and batch_of(config, 5000) == 1024 and batch_of(config, None) == 1024
+
+
+def test_continuing_a_run_with_no_step_left_says_so_and_rewrites_nothing(qtbot, window, tmp_path):
+    """It trained nothing, saved its last checkpoint and sample over again, and said "Finished at step 2" over a
+    bar at 0 %; the way to go further was not said."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = window.library.runs()[0]
+    checkpoint = run / "checkpoints" / "latest.pt"
+    before = checkpoint.stat().st_mtime_ns
+    page.runs.setCurrentRow(0)
+    page.continue_selected()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.status.text() == "Nothing to train: the run is at step 2."
+    assert "where Stop after steps (under All settings) ends it" in page.view.notice.text()
+    assert "raise Stop after steps" in page.view.notice.text() and not page.error.text()
+    assert (page.progress.value(), page.progress.maximum()) == (2, 2)
+    assert checkpoint.stat().st_mtime_ns == before
+    page.form.field("max_steps").setValue(3)  # as the notice says
+    page.continue_selected()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.status.text().startswith("Finished at step 3")
