@@ -3,7 +3,8 @@
 The input is drawn left of the divider and the result right of it, over the same pixels.
 The wheel zooms around the pointer, dragging pans, dragging the divider's handle moves it;
 Fit shows the whole image and 1:1 one image pixel per screen pixel. From the keyboard (Tab to it):
-Left and Right move the divider (with Shift, finely), + and - zoom, 0 fits.
+Left and Right move the divider (with Shift, finely), + and - zoom, 0 fits, and Up, Down and Ctrl with
+any arrow pan (a tenth of the view a press).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class CompareCanvas(QWidget):
         self.setMouseTracking(True)
         self.setObjectName("imageView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the divider moved by mouse alone
+        self.setAccessibleName("Before and after")  # it was a nameless client area to a screen reader
+        self._describe()
 
     # ------------------------------------------------------------ images
     def set_images(self, before: QImage, after: QImage) -> None:
@@ -60,6 +63,8 @@ class CompareCanvas(QWidget):
     def clear(self, placeholder: str = EMPTY) -> None:
         self.before, self.after = QImage(), QImage()
         self.placeholder = placeholder
+        self.setAccessibleName("Before and after")
+        self._describe()
         self.update()
 
     def has_images(self) -> bool:
@@ -75,6 +80,7 @@ class CompareCanvas(QWidget):
         self.scale = min(self.width() / w, self.height() / h)
         self.offset = QPointF((self.width() - w * self.scale) / 2, (self.height() - h * self.scale) / 2)
         self.zoom_changed.emit(self.scale)
+        self._describe()
         self.update()
 
     def zoom_to(self, scale: float, around: QPointF | None = None) -> None:
@@ -88,6 +94,7 @@ class CompareCanvas(QWidget):
         self.offset = around - image_point * scale
         self.fitted = False
         self.zoom_changed.emit(self.scale)
+        self._describe()
         self.update()
 
     def image_rect(self) -> QRectF:
@@ -100,7 +107,13 @@ class CompareCanvas(QWidget):
 
     def set_divider(self, fraction: float) -> None:
         self.divider = max(0.0, min(1.0, fraction))
+        self._describe()
         self.update()
+
+    def _describe(self) -> None:
+        """What a screen reader says of the view besides its name: where the divider and the zoom are."""
+        self.setAccessibleDescription(f"Before left of the divider at {self.divider * 100:.0f} %, after right of it; "
+                                      f"zoom {self.scale * 100:.0f} %" if self.has_images() else self.placeholder)
 
     # ----------------------------------------------------------- events
     def resizeEvent(self, event) -> None:  # noqa: N802
@@ -136,9 +149,22 @@ class CompareCanvas(QWidget):
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
         self.fit()
 
+    def pan(self, dx: float, dy: float) -> None:
+        """Show what lies ``dx``, ``dy`` view widths and heights to the right of and below what is shown."""
+        if not self.has_images():
+            return
+        self.offset -= QPointF(dx * self.width(), dy * self.height())
+        self.fitted = False
+        self.update()
+
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key, fine = event.key(), event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self.has_images():
+        panning = event.modifiers() & Qt.KeyboardModifier.ControlModifier or key in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if panning and key in arrows:  # zoomed in, only the centre of a photo could be seen from the keyboard
+            dx, dy = arrows[key]
+            self.pan(dx * 0.1, dy * 0.1)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self.has_images():
             step = 0.01 if fine else 0.05
             self.set_divider(self.divider + (step if key == Qt.Key.Key_Right else -step))
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
@@ -217,6 +243,7 @@ class CompareView(QWidget):
             self.caption.setText(caption)
             return
         self.canvas.set_images(before, after)
+        self.canvas.setAccessibleName(f"Before and after: {caption}")
         self.caption.setText(caption)
         self._sync_buttons()
 

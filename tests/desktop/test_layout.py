@@ -113,6 +113,35 @@ def test_the_compare_view_divider_zoom_and_pan(qtbot, window):
     assert canvas.fitted and canvas.image_rect().width() <= canvas.width()
 
 
+def test_the_compare_view_pans_from_the_keyboard_and_tells_a_screen_reader_what_it_shows(qtbot, window):
+    """Zoomed in, only the centre of a photo could be seen without a mouse; to a screen reader the view was a
+    nameless client area (a keyboard pass)."""
+    view = window.convert.preview
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.convert)
+    picture = QImage(400, 300, QImage.Format.Format_RGB32)
+    picture.fill(QColor("red"))
+    view.show_pair(picture, picture, "astronaut.png")
+    canvas = view.canvas
+    canvas.setFocus()
+    canvas.zoom_to(4.0)
+    start = QPointF(canvas.offset)
+    for key, modifier, moved in ((Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier, (0, -0.1)),
+                                 (Qt.Key.Key_Up, Qt.KeyboardModifier.NoModifier, (0, 0)),
+                                 (Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier, (-0.1, 0)),
+                                 (Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier, (0, 0))):
+        QTest.keyClick(canvas, key, modifier)
+        shift = canvas.offset - start
+        assert (shift.x(), shift.y()) == pytest.approx((moved[0] * canvas.width(), moved[1] * canvas.height()))
+    assert canvas.divider == 0.5  # Ctrl with Left and Right pans; without, they move the divider as before
+    QTest.keyClick(canvas, Qt.Key.Key_Right)
+    assert canvas.divider == pytest.approx(0.55)
+    assert canvas.accessibleName() == "Before and after: astronaut.png"
+    assert canvas.accessibleDescription() == "Before left of the divider at 55 %, after right of it; zoom 400 %"
+    view.clear()
+    assert canvas.accessibleName() == "Before and after" and canvas.accessibleDescription() == canvas.placeholder
+
+
 def test_first_start_opens_where_something_can_be_done_at_once(qtbot, window):
     assert window.tabs.currentWidget() is window.convert
     assert window.convert.validate() is None  # the demo model and photos are set
