@@ -202,6 +202,7 @@ class ConvertPage(QWidget):
             buttons2.addWidget(b)
         self.error = MessageLabel("error")
         self.queue_list = fit_to_width(QListWidget())  # a long row grew a sideways scroll bar over itself
+        self.queue_list.setAccessibleName("Queued conversions")
         self.queue_list.setMaximumHeight(110)
         self.remove_queued = QPushButton("Remove from queue")
         self.remove_queued.clicked.connect(self.remove_selected_job)
@@ -230,9 +231,11 @@ class ConvertPage(QWidget):
         self.status = ElidedLabel("Pick a model and two folders.")
         self.status.setObjectName("status")
         self.progress = QProgressBar()
+        self.progress.setAccessibleName("Conversion progress")
         self.preview = CompareView()
         self.files = fit_to_width(QListWidget(), Qt.TextElideMode.ElideRight)  # ✓ converted, ✗ failed: why
         self.files.setToolTip("Each file of this conversion; pick one to compare it")
+        self.files.setAccessibleName("Files converted")
         self.files.currentItemChanged.connect(lambda item, _: item and self.show_file(item))
         self.files_label = QLabel("Files")
         files_box = QWidget()

@@ -207,6 +207,7 @@ class DatasetsPage(QWidget):
         self._workers: list = []
         self.inspecting: CallWorker | None = None  # the dataset shown is being checked (its report is shown when done)
         self.list = QListWidget()
+        self.list.setAccessibleName("Datasets")
         self.list.currentTextChanged.connect(self.show_dataset)
         self.add_button = QPushButton("Add dataset…")
         self.add_button.setToolTip("Add a dataset (Ctrl+N, File menu)")
@@ -229,6 +230,8 @@ class DatasetsPage(QWidget):
         cache = cache_home() / "thumbnails"
         self.grid_a, self.grid_b = ThumbnailGrid(cache), ThumbnailGrid(cache)
         self.grid_pairs = ThumbnailGrid(cache)
+        for grid, side in ((self.grid_a, "A"), (self.grid_b, "B"), (self.grid_pairs, "Pairs")):
+            grid.setAccessibleName(f"Pictures of the dataset: {side}")
         self.sides = QTabWidget()
         self.sides.addTab(self.grid_a, "A")
         self.sides.addTab(self.grid_b, "B")

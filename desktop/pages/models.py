@@ -97,6 +97,7 @@ class ModelsPage(QWidget):
         self.library = library
         self._workers: list = []
         self.list = fit_to_width(QListWidget())
+        self.list.setAccessibleName("Models and runs")
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
         self.import_button = QPushButton("Import model file…")
         self.import_button.setToolTip("A model file, or another tool's generator (.pth, .safetensors); files can "
@@ -118,6 +119,7 @@ class ModelsPage(QWidget):
         self.message.setWordWrap(True)
         self.direction = QComboBox()
         self.direction.addItems(["AtoB", "BtoA"])
+        self.direction.setAccessibleName("Direction to export or convert with")
         # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.export_button = QPushButton("Export direction…")
@@ -139,6 +141,7 @@ class ModelsPage(QWidget):
         managing.addWidget(self.delete_button)
         managing.addStretch(1)
         self.eval_dataset = QComboBox()
+        self.eval_dataset.setAccessibleName("Evaluate on")
         self.eval_dataset.setToolTip("Datasets with paired test images: testA/ and testA_truth/ (same names)")
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against the ground truth")

@@ -186,6 +186,7 @@ class TrainPage(QWidget):
             controls.addWidget(b)
 
         self.runs = fit_to_width(QListWidget())
+        self.runs.setAccessibleName("Runs")
         self.runs.setMinimumHeight(90)
         self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
         self.runs.itemSelectionChanged.connect(self._sync_buttons)

@@ -84,6 +84,7 @@ class LossPlot(QWidget):
         self.smooth.setRange(0, 99)
         self.smooth.setValue(int(self._smoothing * 100))
         self.smooth.setToolTip("Smoothing (exponential moving average)")
+        self.smooth.setAccessibleName("Smoothing of the loss curves")
         self.smooth.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.toggled.connect(lambda on: self.plot.setLogMode(y=on))

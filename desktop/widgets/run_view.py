@@ -29,6 +29,7 @@ class SampleHistory(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.setToolTip("Every sample grid of the run, oldest on the left")
+        self.slider.setAccessibleName("Sample history")
         self.slider.valueChanged.connect(self._show_index)
         self.latest_button = QPushButton("Latest")
         self.latest_button.setToolTip("Follow the newest samples")
@@ -94,6 +95,10 @@ class LogView(QPlainTextEdit):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setReadOnly(True)
+        self.setAccessibleName("Run log")
+        # a caret, so that the keyboard moves through the lines, selects and copies (the mouse alone could)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         # wrapped: the pane is narrow, and a warning's end was out of view without a sideways scroll
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -173,6 +178,7 @@ class RunView(QWidget):
         self.status = ElidedLabel("Ready.", Qt.TextElideMode.ElideMiddle)  # a long run name: both ends stay
         self.status.setObjectName("status")
         self.progress = QProgressBar()
+        self.progress.setAccessibleName("Training progress")
         self.progress.setFormat("%p %")
         self.error = MessageLabel("error")
         self.notice = MessageLabel("warning")  # warnings of the current run (a skipped checkpoint, set-aside metrics)

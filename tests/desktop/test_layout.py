@@ -307,3 +307,31 @@ def test_the_runs_tab_says_what_it_will_hold_before_the_first_run(qtbot, window)
     page.left_tabs.setCurrentIndex(1)
     qtbot.wait(20)
     assert page.runs.count() == 0 and page.no_runs.isVisibleTo(page) and page.no_runs.text().startswith("No runs yet")
+
+
+def test_every_list_slider_progress_bar_and_log_has_a_name_for_a_screen_reader(qtbot, window):
+    """A screen reader said "list", "slider 60" and "progress bar 14": which list, what slider, the progress of
+    what (a keyboard pass). Combos and fields in forms are named by their labels and are left out here."""
+    from PySide6.QtWidgets import (QAbstractItemView, QAbstractSlider, QComboBox, QHeaderView, QPlainTextEdit,
+                                   QProgressBar, QScrollBar)
+
+    from desktop.widgets.gallery import GalleryDialog
+
+    def in_combo(widget) -> bool:
+        while widget is not None:
+            if isinstance(widget, QComboBox):
+                return True
+            widget = widget.parentWidget()
+        return False
+
+    gallery = GalleryDialog(window.library, window)
+    qtbot.addWidget(gallery)
+    unnamed = [f"{type(w).__name__} {w.objectName()} in {type(w.parentWidget()).__name__}"
+               for top in (window, gallery)
+               for kind in (QAbstractItemView, QAbstractSlider, QProgressBar, QPlainTextEdit)
+               for w in top.findChildren(kind)
+               if not isinstance(w, (QScrollBar, QHeaderView)) and not in_combo(w) and not w.accessibleName()]
+    assert unnamed == []
+    assert window.models.direction.accessibleName() and window.models.eval_dataset.accessibleName()
+    log = window.train.view.log
+    assert log.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard  # a caret to read it with
