@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# A known-good pair (see shared/docs/environment-notes.md); torch 2.13 has no matching torchvision here.
+# A known-good pair (measured on these machines: torch 2.14.1 with torchvision 0.29.1); torch 2.13 had no matching torchvision.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
 .PHONY: run test test-slow test-all package package-test dist screenshots clean

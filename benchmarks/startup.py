@@ -8,14 +8,17 @@ the pages load) and when the main window's event loop first runs (then it quits)
 the runs are printed; the numbers include Python's own start.
 """
 
+import argparse
 import os
 import statistics
 import subprocess
 import sys
 import time
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("runs", nargs="?", type=int, default=3, help="app starts to time (default: 3)")
 runs = []
-for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+for i in range(parser.parse_args().runs):
     env = {**os.environ, "CYCLEGAN_STUDIO_TIMING": "1", "CYCLEGAN_STUDIO_HOME": f"/tmp/startup-home-{i}"}
     t0 = time.time()
     out = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, env=env, timeout=120).stdout

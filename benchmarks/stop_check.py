@@ -9,8 +9,8 @@ step. This times that very method on the same kind of group, `calls` times per r
 an H100 (0.047 s, docs/performance.md) for scale. It needs no GPU: the check never touches one.
 """
 
+import argparse
 import statistics
-import sys
 import time
 from types import SimpleNamespace
 
@@ -21,8 +21,11 @@ from engine.train import Trainer
 
 
 def main() -> None:
-    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("calls", nargs="?", type=int, default=2000, help="calls a repeat (default: 2000)")
+    parser.add_argument("repeats", nargs="?", type=int, default=5, help="repeats (default: 5)")
+    args = parser.parse_args()  # --help answers before any process group is made
+    calls, repeats = args.calls, args.repeats
     dist.init_process_group("gloo")
     trainer = SimpleNamespace(distributed=True, _stop_group=dist.new_group(backend="gloo"))
     control = Control()
