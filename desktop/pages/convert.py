@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from desktop.formatting import file_name_on_one_line, format_duration, format_time_left, sentence
 from desktop.opener import open_path
+from desktop.widgets.announce import announce
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_scaled
@@ -666,6 +667,7 @@ class ConvertPage(QWidget):
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)
+        announce(self.status, self.status.text())
         if s.error:
             self.error.setText(sentence(s.error))
         self.open_button.setEnabled(True)

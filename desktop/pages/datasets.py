@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import sentence
+from desktop.widgets.announce import SpokenLabel
 from desktop.widgets.layout import split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
@@ -42,7 +43,7 @@ class AddDatasetDialog(QDialog):
         self.root = FolderField("Dataset folder (trainA/, trainB/)")
         self.folder_a, self.folder_b = FolderField("Folder of domain A images"), FolderField("Folder of domain B images")
         self.copy = QCheckBox("Copy the images into the library (otherwise the folders are only referenced)")
-        self.error = QLabel()
+        self.error = SpokenLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         form = QFormLayout()

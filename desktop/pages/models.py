@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.formatting import format_timestamp, sentence
+from desktop.widgets.announce import SpokenLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
@@ -115,7 +116,7 @@ class ModelsPage(QWidget):
         left.addWidget(self.gallery_button)
 
         self.title, self.details = title_and_details()
-        self.message = QLabel()
+        self.message = SpokenLabel()  # each outcome said: a screen reader heard nothing of an import's result
         self.message.setWordWrap(True)
         self.direction = QComboBox()
         self.direction.addItems(["AtoB", "BtoA"])

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout
                                QWidget)
 
 from desktop.formatting import format_time_left, sentence
+from desktop.widgets.announce import announce
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
 from desktop.widgets.run_view import RunView
@@ -677,6 +678,7 @@ class TrainPage(QWidget):
         name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
         self.status.setText(f"{verb} at step {result.step}: “{name}”. "
                             + ("Continue it from Runs." if result.stopped else "Convert with it now."))
+        announce(self.status, self.status.text())
         self.run_finished.emit(result.run_dir)
         if time.monotonic() - self.started_at > 60:
             self.run_finished_long.emit("Training stopped" if result.stopped else "Training finished",
@@ -688,6 +690,7 @@ class TrainPage(QWidget):
         self.progress.setMaximum(max(last, 1))
         self.progress.setValue(min(step, max(last, 1)))
         self.status.setText(f"Nothing to train: the run is at step {step}.")
+        announce(self.status, self.status.text())
         self.show_notice(sentence(f"Nothing was trained: {why}"))  # wrapped in full, not cut to one line
 
     def on_failed(self, reason: str) -> None:

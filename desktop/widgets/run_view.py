@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar
                                QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import sentence
+from desktop.widgets.announce import announce
 from desktop.widgets.images import SampleGrid
 from desktop.widgets.layout import ElidedLabel
 from desktop.widgets.loss_plot import LossPlot
@@ -156,6 +157,7 @@ class MessageLabel(QLabel):
         super().setText(shown.rstrip() + (" …" if cut else ""))
         self.setToolTip(self._full if cut else "")
         self.setVisible(bool(self._full))
+        announce(self, shown, urgent=self.objectName() == "error")  # shown nowhere a screen reader looks
 
     def text(self) -> str:
         return self._full
