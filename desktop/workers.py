@@ -33,7 +33,40 @@ class _Throttle:
         return False
 
 
-class TrainWorker(QThread):
+_running: set[QThread] = set()  # every background job started, until it ends
+
+
+def track(worker: QThread) -> None:
+    """Keep ``worker`` until it ends, so that closing the window can wait for it (:func:`stop_all`): a QThread
+    destroyed while it runs aborts the whole process, and closing the window while a dataset was checked or
+    copied, or a model evaluated, did exactly that (a core dump)."""
+    _running.add(worker)
+    worker.finished.connect(lambda: _running.discard(worker))
+
+
+def ask_all_to_stop() -> None:
+    """Tell the jobs that can stop (those with a ``control``) to stop, without waiting for them."""
+    for worker in list(_running):
+        if worker.isRunning() and getattr(worker, "control", None) is not None:
+            worker.control.stop()
+
+
+def stop_all() -> None:
+    """Stop the jobs that can stop and wait for every one still running."""
+    ask_all_to_stop()
+    for worker in [w for w in _running if w.isRunning()]:
+        worker.wait()
+
+
+class TrackedThread(QThread):
+    """A background job that closing the window waits for (:func:`track`)."""
+
+    def start(self, *args) -> None:
+        track(self)
+        super().start(*args)
+
+
+class TrainWorker(TrackedThread):  # closing waits for the step in flight (a long one aborted)
     """Builds a Trainer (fresh or resumed) off the GUI thread and runs it."""
 
     progress = Signal(object)      # latest Progress
@@ -112,7 +145,7 @@ class TrainWorker(QThread):
             self.finished_run.emit(result)
 
 
-class ConvertWorker(QThread):
+class ConvertWorker(TrackedThread):  # closing waits for the image in flight
     progress = Signal(object)    # ConvertProgress (the latest)
     files_done = Signal(list)    # every FileDone since the last emission, in order (throttled, none dropped)
     file_failed = Signal(object)
@@ -215,39 +248,6 @@ class ThumbnailTask(QRunnable):
             self.signals.ready.emit(str(self.path), image)
         except RuntimeError:  # its grid is gone (the window closed meanwhile): nobody to show it to
             pass
-
-
-_running: set[QThread] = set()  # every background job started, until it ends
-
-
-def track(worker: QThread) -> None:
-    """Keep ``worker`` until it ends, so that closing the window can wait for it (:func:`stop_all`): a QThread
-    destroyed while it runs aborts the whole process, and closing the window while a dataset was checked or
-    copied, or a model evaluated, did exactly that (a core dump)."""
-    _running.add(worker)
-    worker.finished.connect(lambda: _running.discard(worker))
-
-
-def ask_all_to_stop() -> None:
-    """Tell the jobs that can stop (those with a ``control``) to stop, without waiting for them."""
-    for worker in list(_running):
-        if worker.isRunning() and getattr(worker, "control", None) is not None:
-            worker.control.stop()
-
-
-def stop_all() -> None:
-    """Stop the jobs that can stop and wait for every one still running."""
-    ask_all_to_stop()
-    for worker in [w for w in _running if w.isRunning()]:
-        worker.wait()
-
-
-class TrackedThread(QThread):
-    """A background job that closing the window waits for (:func:`track`)."""
-
-    def start(self, *args) -> None:
-        track(self)
-        super().start(*args)
 
 
 class CallWorker(TrackedThread):

@@ -150,3 +150,25 @@ def test_ctrl_i_imports_on_the_models_page(qtbot, window, monkeypatch):
     window.tabs.setCurrentWidget(window.convert)
     window.import_model()
     assert window.tabs.currentWidget() is window.models
+
+
+def test_quitting_waits_for_a_training_step_longer_than_the_pages_wait(qtbot, window, tmp_path):
+    """Closing the window waited 30 s for the run, then destroyed its thread while a step still ran: "QThread:
+    Destroyed while thread is still running", an abort, and the run's steps since its last save lost (a step of
+    large crops on a CPU takes a minute). The run's thread is now one that closing waits for, as the others."""
+    from desktop.workers import stop_all
+    from tests.desktop.test_train_page import set_tiny_training, with_dataset
+
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    page.start()
+    worker = page.worker
+    qtbot.waitUntil(lambda: page.progress.value() >= 2, timeout=60000)
+    try:
+        page.shutdown(timeout_ms=1)  # the page's own wait runs out with the step in flight
+        stop_all()
+        assert worker.isFinished()
+    finally:
+        worker.wait()
+    run = window.library.runs()[0]
+    assert (run / "checkpoints" / "latest.pt").is_file() and "stopped" in (run / "log.txt").read_text()
