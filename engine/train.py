@@ -389,7 +389,7 @@ class Trainer:
             raise self._write_failed("saving the checkpoint", exc) from None
         self.saved_step = self.step
         keep = self.config.keep_every
-        if keep and self.step % keep == 0:
+        if keep and self.step and self.step % keep == 0:  # at step 0 (stopped before the first) nothing to keep
             try:  # a copy, not a hard link: damage to latest.pt (a truncation in place) must not reach it
                 with atomic_path(self.rundir.numbered_checkpoint(self.step)) as tmp:
                     shutil.copyfile(latest, tmp)

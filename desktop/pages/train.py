@@ -85,6 +85,7 @@ class TrainPage(QWidget):
         self._estimates: dict[str, float] = {}  # s/step measured here, by what decides it
         self._estimating: CallWorker | None = None
         self._deferred: TrainWorker | None = None  # a run waiting for the speed measurement to stop
+        self._estimating_key = ""  # the settings the measurement running measures
         self._run_items: dict[str, QListWidgetItem] = {}
         self._preset_values: dict = {}
         self._live_run = ""
@@ -444,6 +445,8 @@ class TrainPage(QWidget):
             self.estimate.setText(f"≈ {total} on this machine: {steps:,} steps × {per_step:.2f} s, measured here")
             return
         if self._estimating is not None:
+            if self._estimating_key != key:  # for settings since changed: it kept a core busy, and Start waited
+                self._estimating.control.stop()
             self._estimate_timer.start()  # one measurement at a time; try again shortly
             return
         self.estimate.setText("Measuring the speed of these settings on this machine…")
@@ -451,7 +454,7 @@ class TrainPage(QWidget):
         worker.done.connect(lambda s: (self._estimates.__setitem__(key, s), self.update_estimate()))
         worker.failed.connect(lambda m: worker.stopped or self.estimate.setText(f"Could not measure the speed: {m}"))
         worker.finished.connect(lambda: setattr(self, "_estimating", None))
-        self._estimating = worker
+        self._estimating, self._estimating_key = worker, key
         worker.start()
 
     # -------------------------------------------------------- runs list
@@ -605,6 +608,11 @@ class TrainPage(QWidget):
         self.status.setText(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
 
     def stop(self) -> None:
+        if self._deferred is not None:  # waiting for the measurement, not begun: nothing to save, no run made
+            self._deferred = None
+            self._worker_done()
+            self.status.setText("Not started.")
+            return
         if self.worker is not None:
             self.worker.control.stop()
             self.status.setText("Stopping: saving a checkpoint…")

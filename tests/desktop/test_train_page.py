@@ -315,3 +315,29 @@ def test_continuing_a_run_with_no_step_left_says_so_and_rewrites_nothing(qtbot, 
     page.continue_selected()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.status.text().startswith("Finished at step 3")
+
+
+def test_stop_before_a_deferred_run_begins_makes_no_run_and_a_stale_measurement_is_stopped(qtbot, window, tmp_path):
+    """Stop while the run waited for the measurement still made a run ("step 0", two checkpoints of 29 MB) after
+    the measurement's step; and a measurement of settings since changed ran on, a core busy and Start waiting."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    page._estimate_timer.stop()
+    page.update_estimate()
+    stale = page._estimating
+    page.form.field("model.ngf").setValue(12)
+    page._estimate_timer.stop()
+    page.update_estimate()  # the timer's call, at once
+    assert stale.control.stopped
+    qtbot.waitUntil(lambda: page._estimating is None, timeout=60000)
+    page._estimate_timer.stop()
+    page.update_estimate()
+    assert page._estimating is not None
+    page.run_name.setText("never begun")
+    page.start()
+    assert page.status.text().startswith("Starting when the speed measurement stops")
+    page.stop()
+    assert page.status.text() == "Not started." and page.worker is None and page.start_button.isEnabled()
+    qtbot.waitUntil(lambda: page._estimating is None, timeout=60000)
+    qtbot.wait(200)
+    assert window.library.runs() == [] and page.worker is None

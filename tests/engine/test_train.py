@@ -317,3 +317,13 @@ def test_images_per_second_counts_the_pictures_a_step_held(tiny_dataset, tmp_pat
     rows = read_metrics(tmp_path / "run")
     per_step = sorted(b["images_per_s"] * (b["time"] - a["time"]) for a, b in zip(rows[1:], rows[2:]))
     assert 1.5 < per_step[len(per_step) // 2] < 15, per_step  # five, give or take the time writing the log takes
+
+
+def test_a_run_stopped_before_its_first_step_keeps_no_numbered_copy(tiny_dataset, tmp_path):
+    """0 % keep_every is 0: a run stopped at step 0 wrote step_00000000.pt beside latest.pt, a second copy of
+    the untrained networks."""
+    control = Control()
+    control.stop()
+    result, _ = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", keep_every=5)), control)
+    assert result.stopped and result.step == 0
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["latest.pt"]
