@@ -288,6 +288,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     def stop(signum, _frame) -> None:  # Ctrl-C, kill, timeout, a closed terminal, docker stop: save, then exit
         caught.append(signum)
         control.stop()
+        # A second signal ends the process at once, unsaved: a step can take minutes (a first compiled step, huge
+        # crops), during which the run could not be stopped but by kill -9. Said with a raw write, as a print could
+        # land inside the progress bar's own write.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(OSError):
+            os.write(sys.stderr.fileno(), b"\nstopping after the step in progress, then saving a checkpoint; "
+                                          b"send the signal again (Ctrl-C) to quit at once without saving\n")
 
     # not where it is ignored: nohup ignores SIGHUP so that a closed terminal leaves the run going
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}

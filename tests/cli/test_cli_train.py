@@ -177,6 +177,39 @@ def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig):
     assert read_metrics(run)[-1]["step"] == step
 
 
+def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tmp_path):
+    """A first compiled step, or huge crops, take minutes: SIGTERM from `timeout` and two Ctrl-Cs did nothing for
+    ten minutes (a hostile CLI pass), only kill -9 ended it. The first signal now says that a second quits at once,
+    unsaved, and the second does, as the shell's default."""
+    import os
+    import threading
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), "--workers", "0",
+           "--crop-size", "256", "--load-size", "256", "--blocks", "2", "--ngf", "32", "--ndf", "32", "--steps", "50",
+           "--sample-every", "0", "--amp", "off", "--compile", "off"]  # a step of seconds here
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    said: list[bytes] = []  # as it comes: the bar's lines end in a carriage return, not a newline
+    reader = threading.Thread(target=lambda: said.extend(iter(lambda: os.read(proc.stderr.fileno(), 4096), b"")),
+                              daemon=True)
+    reader.start()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and b"0/50" not in b"".join(said):  # the bar: the handlers are set
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        proc.wait()
+    reader.join(timeout=5)
+    text = b"".join(said).decode(errors="replace")
+    assert proc.returncode == -signal.SIGINT, text[-2000:]  # ended by the signal, not after the step
+    assert "send the signal again (Ctrl-C) to quit at once without saving" in text
+
+
 def test_a_stop_signal_to_the_whole_process_group_saves_with_data_workers_too(tiny_dataset, tmp_path):
     """`timeout`, a closed terminal and `kill -- -PGID` signal every process of the group: the DataLoader workers
     died of SIGTERM first and the run failed ("DataLoader worker ... is killed by signal: Terminated"), unsaved."""
