@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,14 +174,21 @@ class MetricsFile:
     rows: list[dict] = field(default_factory=list)
     damaged: list[int] = field(default_factory=list)  # 1-based numbers of lines that are not a record
     clean_end: bool = True  # False: the last line has no newline, so an append would join it
+    unreadable: str = ""  # why the file could not be read at all (a folder, a pipe, no permission, an I/O error)
 
 
 def read_metrics_file(path: str | Path) -> MetricsFile:
     """Every record of ``metrics.jsonl``; lines cut short (a crash, a full disk) are counted, not fatal."""
     result = MetricsFile()
-    try:
+    try:  # one unreadable file stopped the app from starting (its Train page lists every run's last step)
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would be waited on for ever
+            result.unreadable = "it is not a regular file"
+            return result
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
+        return result
+    except OSError as exc:
+        result.unreadable = (exc.strerror or str(exc)).lower()
         return result
     result.clean_end = not text or text.endswith("\n")
     for number, line in enumerate(text.splitlines(), 1):
@@ -220,6 +228,9 @@ def rewind_metrics(run: RunDir, step: int) -> list[str]:
     dropped, and damaged lines are removed; each is reported in the returned sentences.
     """
     report = read_metrics_file(run.metrics)
+    if report.unreadable:  # rewritten, whatever it holds would be lost
+        raise ValueError(f"{run.metrics} cannot be read ({report.unreadable}); make it readable, or move it aside "
+                         "to continue the run without its loss history")
     keep = [r for r in report.rows if r["step"] <= step]
     later = [r for r in report.rows if r["step"] > step]
     notes = []
@@ -386,8 +397,12 @@ def describe(run_dir: str | Path) -> dict:
     config = load_config(run.path)
     metrics = read_metrics_file(run.metrics)
     last = metrics.rows[-1] if metrics.rows else {}
-    candidates = run.checkpoint_candidates()
-    return {
+    try:  # the one a resume or an export would use: the first by name was named, damaged or not
+        found, problem = newest_checkpoint(run), []
+    except CheckpointError as exc:
+        found, problem = None, [str(exc)]
+    path, state, skipped = found or (None, {}, problem)
+    described = {
         "kind": "run",
         "path": str(run.path),
         "domains": [config.name_a, config.name_b],
@@ -399,5 +414,10 @@ def describe(run_dir: str | Path) -> dict:
         "last_logged_step": last.get("step", 0),
         "last_losses": {k: v for k, v in last.items() if k not in ("step", "epoch", "time")},
         "damaged_metrics_lines": len(metrics.damaged),
-        "checkpoint": str(candidates[0]) if candidates else None,
+        "checkpoint": str(path) if path else None,
+        "checkpoint_step": state.get("step"),
+        "checkpoints_skipped": skipped,
     }
+    if metrics.unreadable:
+        described["metrics_unreadable"] = metrics.unreadable
+    return described

@@ -30,7 +30,7 @@ from engine.events import Finished, Progress, Samples
 from engine.library import DatasetEntry, Library
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import RunDir, missing_data_folders, read_metrics
+from engine.rundir import RunDir, missing_data_folders, read_metrics, read_metrics_file
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -746,7 +746,8 @@ class TrainPage(QWidget):
         if self.worker is not None:
             return
         run = RunDir(run_dir)
-        rows = read_metrics(run.path)
+        metrics = read_metrics_file(run.metrics)
+        rows = metrics.rows
         try:
             self.show_method(load_json(TrainConfig, run.config))
         except (OSError, ValueError):
@@ -755,7 +756,10 @@ class TrainPage(QWidget):
         self.view.samples.set_grids(run.sample_grids())
         self.view.log.follow(run.log, live=False)
         step = rows[-1]["step"] if rows else 0
-        self.status.setText(f"Run {run.path.name}: {len(rows)} logged steps, last step {step}.")
+        self.status.setText(f"Run {run.path.name}: {len(rows)} logged steps, last step {step}."
+                            if not metrics.unreadable else
+                            f"Run {run.path.name}: its losses cannot be shown, as {run.metrics} cannot be read "
+                            f"({metrics.unreadable}).")
 
     # ------------------------------------------------------- persistence
     def state(self) -> str:

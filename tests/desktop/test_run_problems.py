@@ -89,3 +89,26 @@ def test_continue_follows_a_moved_dataset_where_the_user_points(qtbot, window, t
     continue_run(qtbot, page, run, steps=3)
     assert "Finished at step 3" in page.status.text() and not page.error.text()
     assert json.loads(run.config.read_text())["data"] == str(moved)
+
+
+def test_a_run_whose_losses_cannot_be_read_never_stops_the_app_from_starting(qtbot, studio_home, tmp_path):
+    """One folder named metrics.jsonl (or a file of another account's, or on a failing drive) and the app exited
+    with a traceback at every start: the Train page reads each run's losses to list its last step (a Train page
+    pass). Open, the list of runs was emptied."""
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+    from engine import TrainConfig
+    from engine.config import save_json
+
+    run = studio_home / "runs" / "odd"
+    run.mkdir(parents=True)
+    save_json(TrainConfig(data=str(tmp_path), out=str(run)), run / "config.json")
+    (run / "metrics.jsonl").mkdir()
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    page = window.train
+    assert page.runs.count() == 1 and page.runs.item(0).text().startswith("odd")
+    page.open_run(str(run))
+    assert "its losses cannot be shown" in page.status.text() and "not a regular file" in page.status.text()
+    window.train.shutdown()

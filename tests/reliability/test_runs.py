@@ -281,3 +281,43 @@ def test_stop_still_saves(tiny_dataset, tmp_path):
     trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=100))
     result = trainer.run(lambda e: control.stop() if isinstance(e, Progress) and e.step == 2 else None, control)
     assert isinstance(result, Finished) and result.stopped and trainer.saved_step == 2
+
+
+def test_info_names_the_checkpoint_a_resume_would_use_and_its_step(tiny_dataset, tmp_path):
+    """It named the first file by name, damaged or not: after a crash a user checking the run was told all was
+    well, while a resume or an export used another checkpoint, or none (a hostile CLI pass)."""
+    from engine.rundir import describe
+
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=8, keep_every=4, save_every=1)
+    info = describe(run.path)
+    assert (info["checkpoint"], info["checkpoint_step"], info["checkpoints_skipped"]) == (str(run.latest), 8, [])
+    run.latest.write_bytes(run.latest.read_bytes()[:100])
+    info = describe(run.path)
+    assert (info["checkpoint"], info["checkpoint_step"]) == (str(run.numbered_checkpoint(8)), 8)
+    assert info["checkpoints_skipped"][0].startswith("latest.pt is damaged")
+    for path in run.checkpoints.iterdir():
+        path.write_bytes(b"x" * 10)
+    info = describe(run.path)
+    assert info["checkpoint"] is None and info["checkpoint_step"] is None
+    assert "no checkpoint of" in info["checkpoints_skipped"][0]
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_a_metrics_file_that_cannot_be_read_is_said_and_never_rewritten(tiny_dataset, tmp_path, kind):
+    """A folder (or an unreadable file) named metrics.jsonl stopped the app from starting: its Train page lists
+    every run's last step. A pipe would have been waited on for ever. Resuming says what to do with it."""
+    import os
+
+    from engine.rundir import describe, read_metrics_file
+
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=2, save_every=1)
+    run.metrics.unlink()
+    run.metrics.mkdir() if kind == "folder" else os.mkfifo(run.metrics)
+    assert read_metrics(run.path) == [] and read_metrics_file(run.metrics).unreadable
+    assert describe(run.path)["metrics_unreadable"]
+    result = Trainer.from_run(run.path, max_steps=3).run()
+    assert isinstance(result, Failed) and "metrics.jsonl cannot be read" in result.reason
+    assert "move it aside to continue the run" in result.reason
+    assert run.metrics.is_dir() if kind == "folder" else not run.metrics.is_file()
