@@ -389,10 +389,11 @@ class TrainPage(QWidget):
         try:
             config = load_json(TrainConfig, path)
             config.validate()
+            values = to_dict(config)
+            self.form.check_values(values)  # before anything changes: a value the form cannot hold changes nothing
         except (OSError, ValueError) as exc:
             self.show_error(f"Not loaded: {exc}")
             return
-        values = to_dict(config)
         i = self.method.findData(config.method)
         if self.method.model().item(i).isEnabled():
             self.method.setCurrentIndex(i)
@@ -771,8 +772,9 @@ class TrainPage(QWidget):
         try:
             state = json.loads(saved)
             values = from_dict(TrainConfig, state["values"])
+            self.form.check_values(to_dict(values))
         except (TypeError, ValueError, KeyError):
-            return  # an old or hand-edited state: keep the defaults
+            return  # an old or hand-edited state (a seed no spin box holds stopped the app starting): the defaults
         self.dataset.setCurrentText(state.get("dataset", ""))
         i = self.method.findData(values.method)
         if self.method.model().item(i).isEnabled():

@@ -181,10 +181,26 @@ class ConfigForm(QObject):
         return out
 
     def set_values(self, values: dict) -> None:
-        """Fill the fields from a config dict (nested as to_dict gives it); keys it lacks stay."""
+        """Fill the fields from a config dict (nested as to_dict gives it); keys it lacks stay. ValueError, and
+        nothing changed, if a value is beyond what its field holds (:meth:`check_values`)."""
+        for key, value in self.check_values(values).items():
+            self.set_value(key, value)
+
+    def check_values(self, values: dict) -> dict:
+        """The form's values in ``values``, by field key; ValueError if one is beyond what its field holds: a spin
+        box holds 32-bit numbers where the engine takes a seed of 2**63 - 1 (OverflowError half-way left a form
+        neither the file's nor the user's), and it would have clamped a number beyond its own range unsaid."""
+        given = {}
         for key in self.fields:
             node, *rest = key.split(".")
             source = values.get(node, {}) if rest else values
             name = rest[0] if rest else key
             if isinstance(source, dict) and name in source:
-                self.set_value(key, source[name])
+                given[key] = source[name]
+        beyond = [f"{label_for(key).lower()} {value:,} is beyond what this form holds ({w.minimum():,} to "
+                  f"{w.maximum():,})" for key, value in given.items()
+                  if isinstance(w := self.fields[key], (QSpinBox, QDoubleSpinBox))
+                  and isinstance(value, (int, float)) and not w.minimum() <= value <= w.maximum()]
+        if beyond:
+            raise ValueError("; ".join(beyond))
+        return given

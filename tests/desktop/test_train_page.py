@@ -341,3 +341,28 @@ def test_stop_before_a_deferred_run_begins_makes_no_run_and_a_stale_measurement_
     qtbot.waitUntil(lambda: page._estimating is None, timeout=60000)
     qtbot.wait(200)
     assert window.library.runs() == [] and page.worker is None
+
+
+def test_settings_beyond_what_the_form_holds_are_refused_whole(qtbot, window, tmp_path, studio_home):
+    """A seed of 2**40 or 3e9 steps (the engine and the command line take them) raised OverflowError half-way
+    through Load settings: the form was left neither the file's nor the user's, and nothing was said. In the
+    window's saved state, the same stopped the app from starting (a Train page pass)."""
+    import json
+
+    from engine.config import save_json
+
+    page = window.train
+    page.form.field("crop_size").setValue(96)
+    before = page.settings_values()
+    save_json(TrainConfig(data="-", out="-", seed=2**40, crop_size=128, method="pix2pix"), tmp_path / "big.json")
+    page.load_settings(str(tmp_path / "big.json"))
+    assert page.error.text().startswith("Not loaded: seed 1,099,511,627,776 is beyond what this form holds")
+    assert page.settings_values() == before
+    window.settings.setValue("train/state", json.dumps({"values": {**before, "seed": 2**40}}))
+    window.settings.sync()
+    from desktop.main_window import MainWindow
+
+    second = MainWindow()  # starts, with the defaults
+    qtbot.addWidget(second)
+    assert second.train.form.value("seed") == TrainConfig().seed
+    second.train.shutdown()
