@@ -16,6 +16,7 @@ import re
 import sys
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -232,6 +233,8 @@ class TrainConfig:
         for side, name in (("a", self.name_a), ("b", self.name_b)):
             if not name.strip():  # a model then read " → " wherever it was shown
                 problems.append(f"name-{side} cannot be empty: it names the side in the app and in model files")
+            elif any(unicodedata.category(c) == "Cc" for c in name):  # a model's name then broke over two lines
+                problems.append(f"name-{side} cannot hold tabs, line breaks or other control characters")
         multiple = self.model.size_multiple
         if self.crop_size % multiple and self.preprocess != "none":
             problems.append(f"crop size must be a multiple of {multiple}"

@@ -8,6 +8,7 @@ import pytest
 from engine.cli import main
 from engine.config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag
 from engine.train import Trainer
+from tests.cli.test_cli_train import TINY, cyclegan
 from tests.conftest import tiny_config, write_images
 
 NUMERIC = [(cls, name, kind) for cls in (TrainConfig, ModelConfig, ConvertConfig)
@@ -130,3 +131,11 @@ def test_large_bounds_read_as_numbers_not_exponents():
 
     with pytest.raises(ValueError, match="max-pixels must be between 4096 and 1,000,000,000, got 10,000,000,000"):
         ConvertConfig(max_pixels=10**10).validate()
+
+
+def test_a_side_name_with_a_line_break_is_refused(tiny_dataset, tmp_path):
+    """It was kept in the run and its model files, and printed over two lines by info and export."""
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 1,
+                    "--name-a", "day\nlight", check=False)
+    assert proc.returncode == 1 and "name-a cannot hold tabs, line breaks" in proc.stderr
+    assert not (tmp_path / "run").exists()
