@@ -241,6 +241,46 @@ def warnings_above_the_bar():
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
+class SecondSignalQuits:
+    """The first stop signal is answered at once, and a second quits at once, unsaved, whatever the main thread
+    is doing. Python runs a signal's handler between two bytecodes of the main thread, so during one long native
+    call (a first compiled step, a step on huge crops: minutes) SIGTERM from timeout and two Ctrl-Cs did nothing,
+    and only kill -9 ended the run. The C handler writes each signal's number to a wakeup pipe at once; a thread
+    reads it there."""
+
+    MESSAGE = (b"\nstopping after the step in progress, then saving a checkpoint; send the signal again (Ctrl-C) "
+               b"to quit at once without saving\n")
+
+    def __init__(self, signals: tuple[int, ...]):
+        import threading
+
+        self.signals = set(signals)
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self._thread = threading.Thread(target=self._watch, name="second-signal-quits", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        seen = 0
+        while data := os.read(self._read, 64):
+            for number in data:
+                if number not in self.signals:  # every handled signal is written (SIGCHLD, for data workers)
+                    continue
+                seen += 1
+                if seen == 1:  # a raw write: a print could land inside the progress bar's own
+                    with contextlib.suppress(OSError):
+                        os.write(sys.stderr.fileno(), self.MESSAGE)
+                else:
+                    os._exit(128 + number)  # as a shell reports a process the signal ended
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._previous)
+        os.close(self._write)  # the thread reads the end of the pipe and returns
+        self._thread.join(timeout=5)
+        os.close(self._read)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
     from .train import Trainer, new_run
@@ -288,17 +328,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     def stop(signum, _frame) -> None:  # Ctrl-C, kill, timeout, a closed terminal, docker stop: save, then exit
         caught.append(signum)
         control.stop()
-        # A second signal ends the process at once, unsaved: a step can take minutes (a first compiled step, huge
-        # crops), during which the run could not be stopped but by kill -9. Said with a raw write, as a print could
-        # land inside the progress bar's own write.
-        for sig in previous:
-            signal.signal(sig, signal.SIG_DFL)
-        with contextlib.suppress(OSError):
-            os.write(sys.stderr.fileno(), b"\nstopping after the step in progress, then saving a checkpoint; "
-                                          b"send the signal again (Ctrl-C) to quit at once without saving\n")
 
     # not where it is ignored: nohup ignores SIGHUP so that a closed terminal leaves the run going
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
+    watch = SecondSignalQuits(tuple(previous))
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
     shown = _WarningsAboveTheBar()
@@ -306,6 +339,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         result = trainer.run(reporter, control)
     finally:
+        watch.close()
         data_log.removeHandler(shown)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
