@@ -505,8 +505,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         meta = read_metadata(path)
     except (ModelFileError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
-    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, {meta['model']['generator']}, "
-          f"{meta['method']})")
+    # a file of an earlier version lacks what it left at its default: the demo's has no generator (KeyError, after
+    # the file was written, and a second try was refused as a duplicate)
+    generator = from_dict(ModelConfig, meta.get("model", {})).generator
+    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, {generator}, "
+          f"{meta.get('method', 'cyclegan')})")
     return 0
 
 

@@ -207,3 +207,14 @@ def test_a_pix2pix_file_named_like_a_cyclegan_one_is_told_apart_by_its_network(t
     torch.save(resnet(ngf=4, blocks=1).state_dict(), tmp_path / "map2sat.pth")
     meta = load_model(import_generator(tmp_path / "map2sat.pth", tmp_path / "r.pt")).metadata
     assert meta["method"] == "cyclegan" and meta["source"]["published"] == "map2sat"
+
+
+def test_importing_a_model_file_of_an_earlier_version_says_what_it_wrote(tmp_path):
+    """The demo model's metadata predates its generator's name: import wrote the file, then failed on printing
+    it (KeyError: 'generator', exit 1), and a second try was refused as a duplicate (a hostile CLI pass)."""
+    from engine.resources import demo_model_path
+    from tests.cli.test_cli_train import cyclegan
+
+    proc = cyclegan("import", demo_model_path(), "--out", tmp_path / "gh.pt", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"wrote {tmp_path / 'gh.pt'} (") and ", resnet, cyclegan)" in proc.stdout
