@@ -39,6 +39,12 @@ class DownloadProgress:
     total: int | None  # None when the server does not say
 
 
+class TooLarge(Exception):
+    def __init__(self, host: str, size: int, limit: int):
+        super().__init__(f"{host} sent more than {limit / 1e6:.0f} MB (at least {size / 1e6:.0f} MB), far more than "
+                         "the model it should be; nothing of it was kept")
+
+
 def partial_path(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.download")
 
@@ -49,15 +55,19 @@ def mirrored(url: str) -> str:
 
 
 def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress], None] | None = None,
-             control: Control | None = None, timeout: float = 30.0) -> Path:
+             control: Control | None = None, timeout: float = 30.0, max_bytes: int | None = None) -> Path:
     """Fetch ``url`` into ``dest``; continue a partial download left by an earlier attempt.
+
+    More than ``max_bytes`` (said by the server, or received) is not what was asked for: refused, and what came
+    is deleted. A mirror, or anyone on the path of a plain-http URL, could send without end: it filled the disk,
+    and the junk was kept with advice to make room and continue it.
 
     Raises DownloadError (offline, timeout, HTTP error, full disk: the partial file is kept
     for the next attempt) or Stopped when ``control`` cancels (also kept): at once, even in a
     read from a server that sends nothing (its connection is shut; Cancel waited 30 s).
     """
     try:
-        return _fetch(url, dest, on_progress, control, timeout)
+        return _fetch(url, dest, on_progress, control, timeout, max_bytes)
     except (DownloadError, OSError):
         if control is not None and control.stopped:  # the shut connection's error is no news: it was cancelled
             raise Stopped() from None
@@ -65,7 +75,7 @@ def download(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress
 
 
 def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress], None] | None,
-           control: Control | None, timeout: float) -> Path:
+           control: Control | None, timeout: float, max_bytes: int | None = None) -> Path:
     url, dest = mirrored(url), Path(dest)
     host = urlsplit(url).netloc
     part = partial_path(dest)
@@ -82,6 +92,8 @@ def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress],
             length = response.headers.get("Content-Length")
             total = (have if resumed else 0) + int(length) if length else None
             done = have if resumed else 0
+            if max_bytes is not None and total is not None and total > max_bytes:
+                raise TooLarge(host, total, max_bytes)
             dest.parent.mkdir(parents=True, exist_ok=True)  # once a server answers: offline left an empty folder
             if on_progress:
                 on_progress(DownloadProgress(done, total))  # connected: said before the first bytes arrive
@@ -94,10 +106,15 @@ def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress],
                         break
                     fh.write(chunk)
                     done += len(chunk)
+                    if max_bytes is not None and done > max_bytes:
+                        raise TooLarge(host, done, max_bytes)
                     if on_progress:
                         on_progress(DownloadProgress(done, total))
     except Stopped:
         raise
+    except TooLarge as exc:
+        part.unlink(missing_ok=True)
+        raise DownloadError(str(exc)) from None
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the partial file is already complete (or the server changed it)
             part.unlink()

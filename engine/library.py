@@ -650,7 +650,7 @@ class Library:
         if target.exists():
             return target
         raw = self.root / "downloads" / f"{key}.pth"
-        download(model.url, raw, on_progress, control)
+        download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
         try:
             return self.import_model(raw, key, published=key)
         except ModelFileError as exc:  # what arrived is not the generator it should be: not kept

@@ -1,6 +1,7 @@
 """Downloading a published model from a local server: success, a cut transfer resumed, cancel, garbage,
 a server that hangs, no server at all, a full disk. Nothing here reaches outside 127.0.0.1."""
 
+import contextlib
 import errno
 import io
 import threading
@@ -35,6 +36,15 @@ class Server:
                     server.release.wait(10)
                     return
                 body, start = server.body, 0
+                if server.mode in ("endless", "claims"):  # bytes without end, unannounced; or an absurd length
+                    self.send_response(200)
+                    if server.mode == "claims":
+                        self.send_header("Content-Length", str(10**12))
+                    self.end_headers()
+                    with contextlib.suppress(OSError):
+                        while not server.release.is_set():
+                            self.wfile.write(b"\0" * 65536)
+                    return
                 if server.mode == "garbage":
                     body = b"<html>not a model</html>" * 100
                 elif self.headers.get("Range"):
@@ -144,6 +154,21 @@ def test_garbage_is_refused_and_not_kept(server, tmp_path):
     with pytest.raises(ModelFileError, match="the file downloaded for style_monet is not a usable generator"):
         library.download_published("style_monet")
     assert library.models() == [] and not list((tmp_path / "lib" / "downloads").iterdir())
+
+
+@pytest.mark.parametrize("mode", ["endless", "claims"])
+def test_a_download_far_larger_than_its_model_is_refused_and_not_kept(server, tmp_path, mode):
+    """A mirror, or anyone on the path of the reference's plain-http URLs, sent without end: the disk filled, and
+    the junk was kept with advice to make room and continue it (a hostile CLI pass)."""
+    server.mode = mode
+    dest = tmp_path / "m.pth"
+    with pytest.raises(DownloadError, match="sent more than 1 MB .*far more than the model it should be; nothing"):
+        download(server.url + "/m.pth", dest, max_bytes=10**6)
+    assert list(tmp_path.iterdir()) == []
+    library = Library(tmp_path / "lib")  # the library's limit: twice the model's size
+    with pytest.raises(DownloadError, match="sent more than 92 MB"):
+        library.download_published("horse2zebra") if mode == "claims" else download(
+            server.url + "/m.pth", dest, max_bytes=92 * 10**6)
 
 
 def test_a_server_that_hangs_times_out(server, tmp_path):
