@@ -89,6 +89,9 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
 
     ``model`` may be a model file, a run folder (with ``direction``), or ``demo``.
     """
+    for what, folder in (("input", inputs), ("truth", truth)):  # it said "no image ... has a ground truth"
+        if not Path(folder).is_dir():
+            raise ValueError(f"the {what} folder {folder} does not exist")
     pairs, unmatched = match_by_name(Path(inputs), Path(truth))
     shared = [u.removesuffix(SHARED_NAME) for u in unmatched if u.endswith(SHARED_NAME)]  # A/ inputs, B/ truths
     if not pairs:
@@ -98,6 +101,9 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     report = evaluate_pairs(model, pairs, device=device, direction=direction)
     report.skipped += [(name, "its name, extension aside, is another file's too: which to pair is not known")
                        for name in shared]  # they were left out of the score unsaid
+    truths = {p.relative_to(truth).with_suffix("") for p in list_images(Path(truth))}
+    report.skipped += [(name[2:], f"no ground truth of its name in {truth}") for name in unmatched  # a mean over
+                       if name.startswith("A/") and Path(name[2:]).with_suffix("") not in truths]  # half, unsaid
     return report
 
 

@@ -178,3 +178,15 @@ def test_files_sharing_a_name_are_said_to_be_left_out_of_a_score(graded):
     Image.open(second).save(second.with_suffix(".jpg"))
     with pytest.raises(ValueError, match="share a name, extension aside, with another file of their folder"):
         evaluate("demo", graded / "testA", graded / "testA_truth")
+
+
+def test_inputs_without_a_truth_are_said_to_be_left_out_and_a_missing_folder_is_named(graded, tmp_path):
+    """Two of four inputs had no truth: the mean over the other two was reported as the result, unsaid; and a
+    truth folder that does not exist was "no image ... has a ground truth" (a hostile CLI pass)."""
+    extra = graded / "testA" / "extra.png"
+    Image.open(next((graded / "testA").iterdir())).save(extra)
+    report = evaluate("demo", graded / "testA", graded / "testA_truth", device="cpu")
+    assert len(report.images) == 2
+    assert report.skipped == [("extra.png", f"no ground truth of its name in {graded / 'testA_truth'}")]
+    with pytest.raises(ValueError, match="the truth folder .*nosuch does not exist"):
+        evaluate("demo", graded / "testA", tmp_path / "nosuch")
