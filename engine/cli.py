@@ -623,6 +623,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"cyclegan {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `cyclegan info RUN | head`: the reader has all it wanted, as for any other tool
+        with contextlib.suppress(OSError):  # and Python's own complaint on exit, writing to the closed pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # last resort: still one line, still non-zero
         if os.environ.get("CYCLEGAN_DEBUG"):
             raise

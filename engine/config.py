@@ -405,6 +405,10 @@ def load_json(cls: type[T], path: str | Path) -> T:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    except ValueError as exc:  # a number of 5000 digits: Python's advice to call one of its functions, unnamed
+        raise ValueError(f"{path} is not a settings file: it holds a number too long to read") from exc
+    except RecursionError:  # [[[[...]]]] 100,000 deep
+        raise ValueError(f"{path} is not a settings file: it is nested too deeply") from None
     return from_dict(cls, data)
 
 

@@ -139,3 +139,27 @@ def test_a_side_name_with_a_line_break_is_refused(tiny_dataset, tmp_path):
                     "--name-a", "day\nlight", check=False)
     assert proc.returncode == 1 and "name-a cannot hold tabs, line breaks" in proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_settings_files_with_an_endless_number_or_endless_nesting_are_refused_by_name(tmp_path):
+    """Python's own messages came out, the file unnamed: "Exceeds the limit (4300 digits) for integer string
+    conversion ... use sys.set_int_max_str_digits()", and "RecursionError: maximum recursion depth exceeded"."""
+    from engine.config import load_json
+
+    (tmp_path / "digits.json").write_text('{"steps": 1' + "0" * 5000 + "}")
+    (tmp_path / "deep.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ValueError, match="digits.json is not a settings file: it holds a number too long to read"):
+        load_json(TrainConfig, tmp_path / "digits.json")
+    with pytest.raises(ValueError, match="deep.json is not a settings file: it is nested too deeply"):
+        load_json(TrainConfig, tmp_path / "deep.json")
+
+
+def test_output_cut_short_by_its_reader_is_no_error(tiny_dataset, tmp_path):
+    """`cyclegan presets | head -1` ended in "error: BrokenPipeError: [Errno 32] Broken pipe" and exit 1."""
+    import subprocess
+    import sys
+
+    # `true` has ended long before Python (seconds to import torch) writes: its pipe is closed for certain
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m engine presets --no-time | true"],
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
