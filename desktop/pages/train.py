@@ -56,7 +56,7 @@ def available_devices() -> list[tuple[str, str]]:
     from engine.devices import describe, pick_device
 
     devices = [(f"Automatic ({describe(pick_device('auto'))})", "auto"),
-               (f"CPU ({torch.get_num_threads()} threads)", "cpu")]
+               (describe(torch.device("cpu")), "cpu")]
     devices += [(f"GPU {i}: {torch.cuda.get_device_name(i)}", f"cuda:{i}") for i in range(torch.cuda.device_count())]
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         devices.append(("Apple GPU (MPS)", "mps"))
@@ -195,8 +195,8 @@ class TrainPage(QWidget):
         self.runs.currentItemChanged.connect(self._sync_buttons)  # a run reached with Tab is current, not selected:
         # Continue stayed disabled for the keyboard
         self.continue_button = QPushButton("Continue selected run")
-        self.continue_button.setToolTip("Resume the run from its last checkpoint ('Stop after steps' under All "
-                                        "settings extends it)")
+        self.continue_button.setToolTip("Resume the run from its newest checkpoint that loads; a run that 'Stop "
+                                        "after steps' (under All settings) ended goes further when that is raised")
         self.continue_button.clicked.connect(self.continue_selected)
         past_runs = QWidget()
         runs_layout = QVBoxLayout(past_runs)
@@ -313,6 +313,10 @@ class TrainPage(QWidget):
 
     def _show_length_rows(self) -> None:
         by_steps = self.length.currentData() == "steps"
+        steps = self.form.field("steps")
+        steps.blockSignals(True)  # 0 steps means "by epochs": typed here, it trained by the hidden Epochs rows
+        steps.setMinimum(1 if by_steps else 0)
+        steps.blockSignals(False)
         self.form.set_row_visible("steps", by_steps)
         self.form.set_row_visible("epochs", not by_steps)
         self.form.set_row_visible("epochs_decay", not by_steps)

@@ -366,3 +366,15 @@ def test_settings_beyond_what_the_form_holds_are_refused_whole(qtbot, window, tm
     qtbot.addWidget(second)
     assert second.train.form.value("seed") == TrainConfig().seed
     second.train.shutdown()
+
+
+def test_no_step_count_of_zero_can_be_typed_when_the_length_is_in_steps(qtbot, window):
+    """0 steps means "by epochs": typed with Length at Steps, the run trained by the Epochs rows the page hid (400
+    steps on a small dataset, a Train page pass)."""
+    page = window.train
+    page.length.setCurrentIndex(page.length.findData("steps"))
+    box = page.form.field("steps")
+    box.setValue(0)
+    assert box.value() >= 1 and page.settings_values()["steps"] >= 1
+    page.length.setCurrentIndex(page.length.findData("epochs"))
+    assert page.settings_values()["steps"] == 0
