@@ -82,17 +82,3 @@ def test_gpu_conversion_matches_cpu(tmp_path):
         gpu = outputs["cuda"][name]
         assert gpu.shape == cpu.shape, name
         assert np.abs(gpu - cpu).mean() < 1.5, name
-
-
-def test_one_cpu_thread_is_one_thread():
-    """ "CPU (1 threads)" in the device box and the status bar, with OMP_NUM_THREADS=1."""
-    from engine.devices import describe
-
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        assert describe(torch.device("cpu")) == "CPU (1 thread)"
-        torch.set_num_threads(2)
-        assert describe(torch.device("cpu")) == "CPU (2 threads)"
-    finally:
-        torch.set_num_threads(threads)

@@ -153,3 +153,17 @@ def test_auto_does_not_compile_for_pictures_of_many_sizes(tmp_path):
     both = sorted(tmp_path.glob("*.png"))
     assert most_alike(both) == COMPILE_MIN_IMAGES
     assert compiles(ConvertConfig(), len(both), most_alike(both)) == compiles(ConvertConfig(), len(both))
+
+
+def test_one_cpu_thread_is_one_thread():
+    """ "CPU (1 threads)" in the device box and the status bar, with OMP_NUM_THREADS=1."""
+    from engine.devices import describe
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert describe(torch.device("cpu")) == "CPU (1 thread)"
+        torch.set_num_threads(2)
+        assert describe(torch.device("cpu")) == "CPU (2 threads)"
+    finally:
+        torch.set_num_threads(threads)
