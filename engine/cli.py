@@ -251,10 +251,10 @@ class SecondSignalQuits:
     MESSAGE = (b"\nstopping after the step in progress, then saving a checkpoint; send the signal again (Ctrl-C) "
                b"to quit at once without saving\n")
 
-    def __init__(self, signals: tuple[int, ...]):
+    def __init__(self, signals: tuple[int, ...], message: bytes = MESSAGE):
         import threading
 
-        self.signals = set(signals)
+        self.signals, self.message = set(signals), message
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
@@ -270,7 +270,7 @@ class SecondSignalQuits:
                 seen += 1
                 if seen == 1:  # a raw write: a print could land inside the progress bar's own
                     with contextlib.suppress(OSError):
-                        os.write(sys.stderr.fileno(), self.MESSAGE)
+                        os.write(sys.stderr.fileno(), self.message)
                 else:
                     os._exit(128 + number)  # as a shell reports a process the signal ended
 
@@ -389,7 +389,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
             tqdm.write(f"note: {one_line(event.source)}: {event.note}", file=sys.stderr)
 
     control = Control()
-    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
+    caught: list[int] = []
+
+    def stop(signum, _frame) -> None:  # as for training: SIGTERM (timeout, kill) ended it unsaid, mid-image
+        caught.append(signum)
+        control.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
+    watch = SecondSignalQuits(tuple(previous), b"\nstopping after the image in progress; send the signal again "
+                                               b"(Ctrl-C) to quit at once\n")
     try:
         with warnings_above_the_bar():
             summary = convert_folder(model, args.input, args.output, options, report, control)
@@ -400,15 +408,18 @@ def cmd_convert(args: argparse.Namespace) -> int:
     except (ValueError, FolderBusy) as exc:
         raise CommandError(str(exc)) from None
     finally:
-        signal.signal(signal.SIGINT, previous)
+        watch.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         for bar in bars:
             bar.close()
     print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
           f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}")
     if summary.error:
         raise CommandError(summary.error)
-    if summary.cancelled:
-        raise CommandError("cancelled; run again with --skip-existing to continue")
+    if summary.cancelled:  # 128 + the signal, as a shell reports a process it ended: a script tells it from a failure
+        print("cyclegan convert: cancelled; run again with --skip-existing to continue", file=sys.stderr)
+        return 128 + caught[0] if caught else 1
     if summary.failed:
         raise CommandError(f"{len(summary.failed)} image(s) could not be converted (listed above)")
     return 0

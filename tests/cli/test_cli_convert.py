@@ -185,3 +185,28 @@ def test_pillows_warnings_are_printed_above_the_bar_in_a_line_of_their_own(tmp_p
     lines = proc.stderr.replace("\r", "\n").splitlines()
     assert any(line.startswith("warning: Corrupt EXIF data") for line in lines), proc.stderr
     assert "UserWarning" not in proc.stderr and "TiffImagePlugin.py" not in proc.stderr
+
+
+def test_a_stop_signal_ends_a_conversion_after_its_image_and_says_so_in_the_exit_status(tmp_path):
+    """SIGTERM (timeout, kill) was not caught: the conversion ended mid-image, unsaid; Ctrl-C exited 1, as a
+    failure does, where training exits 128 + the signal (a hostile CLI pass)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write_images(tmp_path / "in", 40, size=(384, 256))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "engine", "convert", "--model", "demo", "--input", str(tmp_path / "in"),
+           "--output", str(out), "--device", "cpu", "--workers", "1", "--compile", "off"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out.is_dir() and any(out.glob("*.png"))):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "cancelled; run again with --skip-existing to continue" in err
+    written = sorted(out.glob("*.png"))
+    assert 0 < len(written) < 40 and all(Image.open(p).size == (384, 256) for p in written)  # whole images only
+    assert not [p for p in out.iterdir() if not p.name.endswith(".png")]  # no temporary file left
