@@ -283,7 +283,7 @@ class SecondSignalQuits:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
-    from .train import Trainer, new_run
+    from .train import LAUNCHER_GONE, Trainer, new_run
 
     if args.resume:
         if args.config or args.preset:
@@ -332,6 +332,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     # not where it is ignored: nohup ignores SIGHUP so that a closed terminal leaves the run going
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
     watch = SecondSignalQuits(tuple(previous))
+    if trainer.distributed and LAUNCHER_GONE is not None:  # torchrun died: stop and save, however often it is said
+        previous[LAUNCHER_GONE] = signal.signal(LAUNCHER_GONE, lambda *_: control.stop())
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
     shown = _WarningsAboveTheBar()

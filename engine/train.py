@@ -184,6 +184,7 @@ class Trainer:
     # ----------------------------------------------------------------- setup
     def _setup_device(self) -> torch.device:
         if self.distributed:
+            _stop_with_the_launcher()
             local = int(os.environ.get("LOCAL_RANK", "0"))
             want = self.config.device
             use_cuda = torch.cuda.is_available() and want in ("auto", "cuda") or want.startswith("cuda")
@@ -628,6 +629,24 @@ def _out_of_the_signalled_group(_worker: int) -> None:
             import ctypes
 
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+LAUNCHER_GONE = getattr(signal, "SIGUSR2", None)  # what a rank gets when torchrun dies (cyclegan train: stop, save)
+
+
+def _stop_with_the_launcher() -> None:
+    """A rank is told when torchrun, which started it, dies: killed with kill -9 or by the OOM killer, even with its
+    whole process group, it left the ranks training unsupervised to the end of their schedule, each in a session
+    of its own, holding the run's lock. A signal of its own, not SIGTERM: the kernel sends it again as each of the
+    launcher's threads ends, and a second SIGTERM means quit at once, unsaved (cyclegan train)."""
+    if not sys.platform.startswith("linux") or LAUNCHER_GONE is None:
+        return
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, LAUNCHER_GONE)
+        if os.getppid() == 1:  # it died before the request was made
+            os.kill(os.getpid(), LAUNCHER_GONE)
 
 
 def new_run(config: TrainConfig) -> Trainer:

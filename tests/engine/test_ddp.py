@@ -75,3 +75,44 @@ def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
             proc.communicate()
     step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
     assert step >= 3 and read_metrics(run)[-1]["step"] == step, out + err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_ranks_stop_and_save_when_torchrun_is_killed(tmp_path):
+    """kill -9 of torchrun (even of its process group: each rank has a session of its own) left both ranks
+    training to the end of their schedule, unsupervised and holding the run's lock (a hostile CLI pass)."""
+    import signal
+    import time
+
+    import torch
+
+    write_images(tmp_path / "d" / "trainA", 8, seed=1)
+    write_images(tmp_path / "d" / "trainB", 8, seed=2)
+    run = tmp_path / "run"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "engine",
+         "train", "--data", str(tmp_path / "d"), "--out", str(run), "--load-size", "36", "--crop-size", "32",
+         "--blocks", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "2", "--workers", "0", "--device", "cpu",
+         "--log-every", "1", "--sample-every", "0", "--steps", "100000"],
+        stdout=open(tmp_path / "out.txt", "w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    workers = []
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and len(read_metrics(run)) < 3:
+            time.sleep(0.1)
+        workers = children(proc.pid)
+        assert len(workers) == 2, workers
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 60
+        while time.time() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+            time.sleep(0.1)
+        said = (tmp_path / "out.txt").read_text(errors="replace").replace("\r", "\n")[-3000:]
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers), said  # they ended, not trained on
+    finally:
+        for pid in workers:
+            with __import__("contextlib").suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert step >= 3 and read_metrics(run)[-1]["step"] == step  # saved, together, at one step
