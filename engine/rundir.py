@@ -311,7 +311,18 @@ class RunLock:
         self._fh = None
 
     def acquire(self) -> None:
+        made = not self.run.path.exists()
         self.run.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._take()
+        except OSError:
+            if made:  # a full disk left an empty run folder behind
+                with contextlib.suppress(OSError):
+                    self.run.lock.unlink(missing_ok=True)
+                    self.run.path.rmdir()
+            raise
+
+    def _take(self) -> None:
         fh = open(self.run.lock, "a+", encoding="utf-8")
         try:
             lock_file(fh)
@@ -327,12 +338,17 @@ class RunLock:
                                 "stop that run first, then try again") from None
             raise RunLocked(f"{self.run.path} is being trained by another process ({_describe_owner(owner)}); "
                             "wait for it to finish or stop it, then try again") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                             "since": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                             "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])[:300]}))
-        fh.flush()
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "since": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                                 "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])[:300]}))
+            fh.flush()
+        except OSError:
+            with contextlib.suppress(OSError):
+                fh.close()
+            raise
         self._fh = fh
 
     def release(self) -> None:

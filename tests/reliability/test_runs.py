@@ -321,3 +321,16 @@ def test_a_metrics_file_that_cannot_be_read_is_said_and_never_rewritten(tiny_dat
     assert isinstance(result, Failed) and "metrics.jsonl cannot be read" in result.reason
     assert "move it aside to continue the run" in result.reason
     assert run.metrics.is_dir() if kind == "folder" else not run.metrics.is_file()
+
+
+def test_a_run_that_cannot_start_on_a_full_disk_leaves_no_folder(tiny_dataset, tmp_path):
+    """"cannot write in the run folder ...: no space left on device; nothing was trained", and the folder it had
+    made was left behind, empty (a hostile CLI pass)."""
+    with small_tmpfs(tmp_path / "small", "64k") as disk:
+        with open(disk / "filler", "wb") as fh:  # every block taken
+            with __import__("contextlib").suppress(OSError):
+                fh.write(b"\0" * (1 << 20))
+        proc = cyclegan("train", "--data", tiny_dataset, "--out", disk / "run", *TINY, "--max-steps", 1,
+                        check=False)
+        assert proc.returncode == 1 and "no space left on device" in proc.stderr, proc.stderr
+        assert not (disk / "run").exists()
