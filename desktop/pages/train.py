@@ -30,7 +30,7 @@ from engine.events import Finished, Progress, Samples
 from engine.library import DatasetEntry, Library
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import RunDir, missing_data_folders, read_metrics, read_metrics_file
+from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -483,10 +483,9 @@ class TrainPage(QWidget):
         self.runs.clear()
         self._run_items = {}
         for run in self.library.runs():
-            rows = read_metrics(run)
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, str(run))
-            self._set_run_step(item, run.name, rows[-1]["step"] if rows else 0)
+            self._set_run_step(item, run.name, last_step(run), saved=RunDir(run).has_checkpoint())
             self.runs.addItem(item)
             self._run_items[str(run)] = item
             if str(run) == selected:
@@ -515,8 +514,10 @@ class TrainPage(QWidget):
                                   f"Runs ({count})" if count else "Runs")
 
     @staticmethod
-    def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False) -> None:
-        item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else ""))
+    def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True) -> None:
+        # a run killed before its first save said "step 480", and Continue started again from step 0
+        item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
+                     + ("" if saved or live or not step else "  ·  no checkpoint"))
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}")
 
     def _sync_buttons(self) -> None:

@@ -75,6 +75,8 @@ def make_widget(key: str, f: dataclasses.Field, kind: type) -> QWidget:
         widget.setSingleStep(10 ** (math.floor(math.log10(abs(f.default))) if f.default else -1))
     else:
         widget = QLineEdit()
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):  # what the field holds, whatever a page narrows it to now
+        widget.setProperty("holds", (widget.minimum(), widget.maximum()))
     widget.setToolTip(f.metadata.get("help", ""))
     widget.setObjectName(key)
     return widget
@@ -197,10 +199,10 @@ class ConfigForm(QObject):
             name = rest[0] if rest else key
             if isinstance(source, dict) and name in source:
                 given[key] = source[name]
-        beyond = [f"{label_for(key).lower()} {value:,} is beyond what this form holds ({w.minimum():,} to "
-                  f"{w.maximum():,})" for key, value in given.items()
-                  if isinstance(w := self.fields[key], (QSpinBox, QDoubleSpinBox))
-                  and isinstance(value, (int, float)) and not w.minimum() <= value <= w.maximum()]
+        beyond = [f"{label_for(key).lower()} {value:,} is beyond what this form holds ({lo:,} to {hi:,})"
+                  for key, value in given.items()
+                  if isinstance(w := self.fields[key], (QSpinBox, QDoubleSpinBox)) and isinstance(value, (int, float))
+                  and not (lo := w.property("holds")[0]) <= value <= (hi := w.property("holds")[1])]
         if beyond:
             raise ValueError("; ".join(beyond))
         return given

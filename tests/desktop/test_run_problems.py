@@ -112,3 +112,20 @@ def test_a_run_whose_losses_cannot_be_read_never_stops_the_app_from_starting(qtb
     page.open_run(str(run))
     assert "its losses cannot be shown" in page.status.text() and "not a regular file" in page.status.text()
     window.train.shutdown()
+
+
+def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qtbot, window, tmp_path):
+    """Killed at step 480 before its first save (every 500), it was listed as "step 480", and Continue started
+    again from step 0: the list hid the loss (a Train page pass)."""
+    from engine.rundir import RunDir
+    from tests.desktop.test_train_page import set_tiny_training, with_dataset
+
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=3)
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = RunDir(window.library.runs()[0])
+    for checkpoint in run.checkpoints.iterdir():
+        checkpoint.unlink()  # as a kill -9 before the first save leaves it
+    page.refresh()
+    assert page.runs.item(0).text().endswith("step 3  ·  no checkpoint")
