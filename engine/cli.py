@@ -489,7 +489,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.onnx:
             export_onnx(loaded, args.onnx)
         if args.safetensors:
-            save_model(args.safetensors, loaded.generator, loaded.metadata)
+            save_model(args.safetensors, loaded.generator, loaded.metadata, half=args.half)  # as --out: it was fp32
         done = True
     except (ModelFileError, OSError) as exc:
         raise CommandError(str(exc)) from None

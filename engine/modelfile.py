@@ -307,11 +307,15 @@ def _example_size(loaded: LoadedModel, size: int) -> int:
 def export_torchscript(loaded: LoadedModel, out: str | Path, size: int = 64) -> Path:
     """A TorchScript copy (traced) for use from C++ or without this project."""
     example = torch.zeros(1, loaded.channels, _example_size(loaded, size), _example_size(loaded, size))
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated upstream, still widely consumed
-        traced = torch.jit.trace(loaded.generator, example)
     buffer = io.BytesIO()  # written by Python: saved to a path, a full disk aborted the process from C++ (SIGABRT),
-    torch.jit.save(traced, buffer)  # leaving a half file where no cleanup ran
+    with torch.no_grad(), warnings.catch_warnings():  # leaving a half file where no cleanup ran
+        # TorchScript is deprecated upstream, still widely consumed; the tracer's notes on the generators' shape
+        # checks (constant for a traced size) came out as three multi-line warnings before "wrote"
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        traced = torch.jit.trace(loaded.generator, example)
+        torch.jit.save(traced, buffer)
     atomic_write_bytes(out, buffer.getvalue())
     return Path(out)
 

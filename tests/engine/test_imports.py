@@ -218,3 +218,34 @@ def test_importing_a_model_file_of_an_earlier_version_says_what_it_wrote(tmp_pat
     proc = cyclegan("import", demo_model_path(), "--out", tmp_path / "gh.pt", check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"wrote {tmp_path / 'gh.pt'} (") and ", resnet, cyclegan)" in proc.stdout
+
+
+def test_a_half_export_writes_its_safetensors_copy_in_half_too(tiny_dataset, tmp_path):
+    """--half stored fp16 in the .pt and fp32 in the .safetensors written beside it (a hostile CLI pass)."""
+    from safetensors import safe_open
+
+    from engine import Trainer
+    from engine.cli import main
+    from tests.conftest import tiny_config
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    assert main(["export", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "m.pt"), "--half",
+                 "--safetensors", str(tmp_path / "m.safetensors")]) == 0
+    with safe_open(str(tmp_path / "m.safetensors"), framework="pt") as fh:
+        dtypes = {fh.get_tensor(key).dtype for key in fh.keys()}
+    assert torch.float16 in dtypes and torch.float32 not in dtypes
+
+
+def test_a_torchscript_export_prints_only_what_it_wrote(tiny_dataset, tmp_path):
+    """Three multi-line Python warnings (the tracer's, torch.jit.save's deprecation) came before "wrote"."""
+    import subprocess
+    import sys
+
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    proc = subprocess.run([sys.executable, "-m", "engine", "export", "--run", str(tmp_path / "run"), "--out",
+                           str(tmp_path / "m.pt"), "--torchscript", str(tmp_path / "m.ts")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Warning" not in proc.stderr, proc.stderr
