@@ -52,7 +52,9 @@ class SampleHistory(QWidget):
 
     def add_live(self, step: int, path: str, images: dict, panels, columns) -> None:
         following = self.slider.value() == self.slider.maximum()
-        self.grids.append((step, path))
+        # a run resumed from before some of its samples trains those steps again: theirs were listed twice, the old
+        # entry showing the new file that overwrote it, and later ones from the discarded steps after it
+        self.grids = [grid for grid in self.grids if grid[0] < step] + [(step, path)]
         self.grid.show_samples(step, images, panels, columns)
         self._sync_slider(follow=following, shown=following)
         if following:

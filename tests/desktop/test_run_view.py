@@ -24,3 +24,20 @@ def test_latest_is_offered_only_while_an_older_grid_is_shown(qtbot, tmp_path):
 
     history.clear()
     assert not history.latest_button.isEnabled() and history.step_label.text() == "No samples yet"
+
+
+def test_a_run_resumed_from_before_its_samples_lists_each_step_once(qtbot, tmp_path):
+    """Resumed from step 0, a run with samples at steps 1 and 43 listed step 1 twice (the old entry showing the
+    new file) and kept 43 from the discarded steps (a Train page pass)."""
+    import numpy as np
+
+    history = SampleHistory()
+    qtbot.addWidget(history)
+    grids = write_images(tmp_path / "samples", 2)
+    history.set_grids(grids)
+    history.grids = [(1, str(grids[0])), (43, str(grids[1]))]
+    image = np.zeros((16, 16, 3), np.uint8)
+    history.add_live(1, str(grids[0]), {"real_A": image}, ["real_A"], 1)
+    assert history.grids == [(1, str(grids[0]))]
+    history.add_live(5, str(tmp_path / "later.png"), {"real_A": image}, ["real_A"], 1)
+    assert [step for step, _ in history.grids] == [1, 5]
