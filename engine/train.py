@@ -27,6 +27,7 @@ import shutil
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -49,6 +50,9 @@ from .rundir import (CHECKPOINT_FORMAT, CheckpointError, RunDir, RunLock, RunLoc
 from .speed import plan_speed
 
 log = logging.getLogger("engine.train")
+# fp16's gradient scaler skips the optimiser's step where gradients overflow (the first steps, as it finds its
+# scale), and the schedule still steps: expected, and it printed two lines of PyTorch's warning over the bar
+warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`")
 
 PREVIEW_SIZE = 128  # smallest side of the sample images, in px
 
