@@ -449,8 +449,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
             report = evaluate_held_out(model, *found, args.direction, device=args.device,
                                        training=training_folders(args.data))
-            if report.warning():
-                print(f"warning: {report.warning()}", file=sys.stderr)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)
         else:
@@ -459,6 +457,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     for name, why in report.skipped:
         print(f"skipped {name}: {why}", file=sys.stderr)
+    if report.warning():  # whichever way the pairs came (grey truths were said of neither)
+        print(f"warning: {report.warning()}", file=sys.stderr)
     if args.json:
         keys = [k for k in report.images[0] if k != "name"] if report.images else []
         print(json.dumps({"images": report.images, "skipped": [{"name": n, "reason": r} for n, r in report.skipped],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .convert import Translator
 from .data import (SHARED_NAME, Pair, find_pairs, list_images, load_pair, match_by_name, probe_image,
@@ -28,15 +29,20 @@ class Evaluation:
     images: list[dict] = field(default_factory=list)  # name, psnr, ssim, delta_e, and the same for the input
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (input's name, why) of pairs not scored
     trained_copies: list[str] = field(default_factory=list)  # scored pairs whose input is a training picture's copy
+    grey_truths: list[str] = field(default_factory=list)  # scored pairs whose truth is grey, the output in colour
 
     def warning(self) -> str:
         """What makes the score mean less than it says, or ""."""
-        seen = self.trained_copies
-        if not seen:
-            return ""
-        return (f"{len(seen)} of the {len(self.images)} held-out pair(s) are copies of training pictures "
-                f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): the score measures what the model "
-                "remembers of them, not how it does on new pictures")
+        said = []
+        if seen := self.trained_copies:
+            said.append(f"{len(seen)} of the {len(self.images)} held-out pair(s) are copies of training pictures "
+                        f"({', '.join(seen[:3])}{', …' if len(seen) > 3 else ''}): the score measures what the model "
+                        "remembers of them, not how it does on new pictures")
+        if grey := self.grey_truths:  # scored unsaid: colour outputs against grey truths, ΔE meaningless
+            said.append(f"{len(grey)} of the {len(self.images)} truth(s) are grey ({', '.join(grey[:3])}"
+                        f"{', …' if len(grey) > 3 else ''}) where the model paints in colour: the scores compare "
+                        "colour with grey")
+        return "; ".join(said)
 
 
     def mean(self, key: str) -> float:
@@ -204,6 +210,8 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
         if hwc[0].ndim == 3:  # CIEDE2000 of colour images: the measure of a colour cast
             row.update(delta_e=delta_e(hwc[0], hwc[2]), input_delta_e=delta_e(hwc[1], hwc[2]))
         result.images.append(row)
+        if expected.shape[0] == 3 and torch.equal(expected[0], expected[1]) and torch.equal(expected[1], expected[2]):
+            result.grey_truths.append(target)
     if not result.images:
         name, why = result.skipped[0]
         raise ValueError(f"no pair could be scored ({len(result.skipped)} skipped; first: {Path(name).name}: {why})")

@@ -190,3 +190,16 @@ def test_inputs_without_a_truth_are_said_to_be_left_out_and_a_missing_folder_is_
     assert report.skipped == [("extra.png", f"no ground truth of its name in {graded / 'testA_truth'}")]
     with pytest.raises(ValueError, match="the truth folder .*nosuch does not exist"):
         evaluate("demo", graded / "testA", tmp_path / "nosuch")
+
+
+def test_grey_truths_against_colour_outputs_are_warned_of(graded, tmp_path):
+    """A folder of grey truths was scored against the model's colour outputs without a word: ΔE then measures
+    the grey, not a cast (a hostile CLI pass)."""
+    grey = tmp_path / "grey"
+    grey.mkdir()
+    for path in (graded / "testA_truth").iterdir():
+        Image.open(path).convert("L").save(grey / path.name)
+    report = evaluate("demo", graded / "testA", grey, device="cpu")
+    assert len(report.grey_truths) == len(report.images) == 2
+    assert "2 of the 2 truth(s) are grey" in report.warning() and "compare colour with grey" in report.warning()
+    assert evaluate("demo", graded / "testA", graded / "testA_truth", device="cpu").warning() == ""
