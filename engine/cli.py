@@ -627,7 +627,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # 89 MP would only add a scary line to the output.
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser: the top-level usage pointed nowhere near `cyclegan train --help`
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except CommandError as exc:

@@ -163,3 +163,12 @@ def test_output_cut_short_by_its_reader_is_no_error(tiny_dataset, tmp_path):
     proc = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m engine presets --no-time | true"],
                           capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_an_unknown_option_is_answered_with_the_commands_own_usage():
+    """`cyclegan train --set lr=1` printed the top-level usage (cyclegan [-h] [--version] COMMAND ...) and
+    "cyclegan: error", which pointed nowhere near `cyclegan train --help` (a hostile CLI pass)."""
+    proc = cyclegan("train", "--set", "lr=1", check=False, process=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: cyclegan train") and proc.stderr.rstrip().endswith(
+        "cyclegan train: error: unrecognized arguments: --set lr=1")
