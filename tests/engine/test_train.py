@@ -327,3 +327,13 @@ def test_a_run_stopped_before_its_first_step_keeps_no_numbered_copy(tiny_dataset
     result, _ = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", keep_every=5)), control)
     assert result.stopped and result.step == 0
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["latest.pt"]
+
+
+def test_pictures_far_smaller_than_the_load_size_are_warned_of(tiny_dataset, tmp_path):
+    """72 px pictures resized to 4096 px: unsaid, and the first step took 22 GB (a hostile CLI pass)."""
+    trainer = Trainer(tiny_config(tiny_dataset, tmp_path / "run", load_size=200, crop_size=32, max_steps=1))
+    said = [m.text for m in trainer.messages if m.level == "warning"]
+    assert any("the pictures are at most 40 px on their shorter side (of 9 looked at) and are resized to 200 px, 5 "
+               "times larger" in text for text in said), said
+    quiet = Trainer(tiny_config(tiny_dataset, tmp_path / "run2", max_steps=1))  # 36 px for 40 px pictures
+    assert not any("times larger" in m.text for m in quiet.messages)
