@@ -27,7 +27,7 @@ from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
-from engine.library import DatasetEntry, Library
+from engine.library import DatasetEntry, Library, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
 from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file
@@ -538,6 +538,11 @@ class TrainPage(QWidget):
         self.plot.clear()
         self.view.samples.clear()
         self._launch(TrainWorker(config=config, parent=self), config.out)
+        typed, named = self.run_name.text().strip(), Path(config.out).name
+        if typed and named != typed:  # it became "same-2", or lost its end past 80 characters, unsaid
+            why = (f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed)
+                   else "a folder's name cannot hold all of the name typed")
+            self.show_notice(f"The run is named “{named}”: {why}.")
 
     def continue_selected(self) -> None:
         item = self.runs.currentItem()

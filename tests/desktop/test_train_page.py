@@ -378,3 +378,22 @@ def test_no_step_count_of_zero_can_be_typed_when_the_length_is_in_steps(qtbot, w
     assert box.value() >= 1 and page.settings_values()["steps"] >= 1
     page.length.setCurrentIndex(page.length.findData("epochs"))
     assert page.settings_values()["steps"] == 0
+
+
+def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_path):
+    """A typed name already taken became "same-2", and a name past 80 characters lost its end, unsaid (a Train
+    page pass)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=1)
+    page.run_name.setText("same")
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert "The run is named" not in page.view.notice.text()
+    page.start()
+    assert page.view.notice.text().startswith("The run is named “same-2”: a run named “same” exists.")
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.run_name.setText("x" * 90)
+    page.start()
+    assert page.view.notice.text().startswith(
+        f"The run is named “{'x' * 80}”: a folder's name cannot hold all of the name typed.")
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
