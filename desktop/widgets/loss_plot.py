@@ -54,6 +54,17 @@ class StepAxis(pg.AxisItem):
         return levels
 
 
+class LossAxis(pg.AxisItem):
+    """On a log scale, ticks at 1, 2 and 5 of each decade alone: pyqtgraph marks 2, 3, ... 9 too, and in the plot's
+    130 px at 1024x700 their labels overprinted each other ("0.7", "0.8", "0.9", "1" in one block)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's names)
+        mantissas = np.log10([1, 2, 5])
+        return [(spacing, [v for v in values if round(v - math.floor(v), 6) in np.round(mantissas, 6)])
+                if spacing is None else (spacing, values)
+                for spacing, values in super().logTickValues(minVal, maxVal, size, stdTicks)]
+
+
 class LossPlot(QWidget):
     """One curve per loss; the coloured check boxes below are the legend (nothing covers the data)."""
 
@@ -62,7 +73,7 @@ class LossPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
-        self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom")})
+        self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")})
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (the mouse pans and zooms)
         self.plot.setMinimumHeight(110)  # at the window's smallest it was a 30 px strip of overprinted labels
         self.plot.setLimits(xMin=0)  # there is no step before 0

@@ -92,3 +92,17 @@ def test_a_cleared_plot_forgets_the_last_runs_axes(qtbot):
     qtbot.wait(50)
     (x0, x1), (y0, y1) = plot.plot.viewRange()
     assert x0 <= 1 and 3 <= x1 < 10 and y0 <= 0.25 and y1 >= 1 + len(LOSS_NAMES) - 1.5
+
+
+def test_a_log_scale_labels_one_two_and_five_of_each_decade_only(qtbot):
+    """Losses between 0.3 and 2 on a log scale: "0.4", "0.5", ... "0.9", "1", "2" in 130 px, their labels drawn
+    over each other (a Train page pass)."""
+    import math
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.log_scale.setChecked(True)
+    axis = plot.plot.getAxis("left")
+    levels = axis.tickValues(math.log10(0.3), math.log10(2.5), 130)
+    shown = sorted(round(10 ** v, 6) for _, values in levels for v in values)
+    assert shown == [0.5, 1.0, 2.0]
