@@ -27,6 +27,14 @@ LABELS = {  # words a person reads; fields not named here get their name, capita
     "model.ndf": "Critic filters", "model.residual": "Edits its input (residual)",
     "model.generator": "Generator", "model.norm": "Normalisation", "model.dropout": "Dropout in the generator",
     "ema": "Weight averaging", "pool_size": "History pool", "gan_mode": "GAN loss",
+    # the engine's short names read as jargon under All settings (a Train page pass)
+    "amp": "Mixed precision", "compile": "Compile the networks", "channels_last": "Memory layout (NHWC)",
+    "workers": "Data-loading workers", "d_augment": "Critic augmentation", "model.d_layers": "Critic layers",
+    "model.d_norm": "Critic normalisation", "model.colour": "Global colour map", "model.detail": "Global detail change",
+    "model.init": "Weight initialisation", "model.init_gain": "Initialisation scale", "model.upsample": "Upsampling",
+    "model.channels": "Image channels", "beta1": "Adam β1", "beta2": "Adam β2", "preprocess": "Preprocessing",
+    "flip": "Random flips", "log_every": "Log losses every", "save_every": "Checkpoint every",
+    "keep_every": "Keep a checkpoint every",
 }
 SUFFIX = {"crop_size": " px", "load_size": " px"}
 DECIMALS = {"lr": 6, "beta2": 6, "ema": 6, "model.init_gain": 4, "lambda_cycle": 2, "lambda_identity": 2,

@@ -397,3 +397,14 @@ def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_p
     assert page.view.notice.text().startswith(
         f"The run is named “{'x' * 80}”: a folder's name cannot hold all of the name typed.")
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+
+
+def test_every_setting_is_labelled_in_words_not_the_engines_short_names(qtbot, window):
+    """Under All settings a new user read "Amp", "D norm", "D layers", "Colour", "Detail", "Init" (a Train page
+    pass)."""
+    from desktop.widgets.config_form import LABELS, label_for
+
+    jargon = {"amp", "d norm", "d layers", "colour", "detail", "init", "init gain", "beta1", "beta2", "workers"}
+    shown = {key: label_for(key) for key in window.train.form.fields}  # what each row or check box says
+    assert not {key for key, text in shown.items() if text.lower() in jargon}, shown
+    assert shown["amp"] == LABELS["amp"] == "Mixed precision"
