@@ -554,9 +554,10 @@ class TrainPage(QWidget):
             extra["max_steps"] = self.form.value("max_steps")
         for key, gone in missing_data_folders(run_dir):  # moved or renamed: the app gave a command to type instead
             what = "dataset folder" if key == "data" else "folder of B images"
-            found = QFileDialog.getExistingDirectory(self, f"This run's {what} {gone} is gone: where is it now?",
-                                                     str(Path(gone).parent if Path(gone).parent.exists()
-                                                         else Path.home()))
+            question = f"This run's {what} {gone} is gone: where is it now?"
+            self.status.setText(question)  # the dialog's title alone asked it, cut or unseen without a window manager
+            near = next((p for p in Path(gone).parents if p.is_dir()), Path.home())  # the nearest folder still there
+            found = QFileDialog.getExistingDirectory(self, question, str(near))
             if not found:
                 self.status.setText(f"Not continued: this run's {what} {gone} is gone.")
                 return

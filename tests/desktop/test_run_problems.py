@@ -81,9 +81,14 @@ def test_continue_follows_a_moved_dataset_where_the_user_points(qtbot, window, t
     tiny_dataset.rename(moved)
     page = window.train
     asked = []
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: asked.append(title) or "")
+    status = []  # the question is on the page too: the dialog's title alone, cut or unseen, asked it
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start: asked.append((title, start)) or status.append(page.status.text())
+                        or "")
+    parent = tiny_dataset.parent
     continue_run(qtbot, page, run, steps=3)
-    assert asked == [f"This run's dataset folder {tiny_dataset} is gone: where is it now?"]
+    question = f"This run's dataset folder {tiny_dataset} is gone: where is it now?"
+    assert asked == [(question, str(parent))] and status == [question]
     assert page.status.text() == f"Not continued: this run's dataset folder {tiny_dataset} is gone."
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: str(moved))
     continue_run(qtbot, page, run, steps=3)
