@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.train.run_finished.connect(lambda _: (self.models.refresh(), self.convert.refresh()))
         self.models.models_changed.connect(self.convert.refresh)
         self.models.renamed.connect(self.convert.follow_rename)
+        self.models.renamed.connect(self.train.follow_rename)
         self.convert.models_changed.connect(self.models.refresh)
         self.models.use_model.connect(self.use_model)
         self.tabs.currentChanged.connect(self._page_shown)

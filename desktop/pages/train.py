@@ -495,6 +495,18 @@ class TrainPage(QWidget):
         self._sync_buttons()
         self._forget_a_deleted_run(listed)
 
+    def follow_rename(self, old: str, new: str) -> None:
+        """The run shown, renamed on the Models page, stays shown under its new name: it was forgotten as a
+        deleted run would be (view reset to "Ready.", its selection lost)."""
+        shown = self.view.log.path
+        if self.worker is not None or shown is None or str(shown.parent) != old:
+            return
+        self.open_run(new)
+        self.refresh()
+        item = self._run_items.get(new)
+        if item is not None:
+            self.runs.setCurrentItem(item)
+
     def _forget_a_deleted_run(self, listed: set[str]) -> None:
         """A run deleted on the Models page leaves this page: its plot, samples and "Continue it from Runs"
         stayed, with the run gone from Runs. Only a run that was listed: one that failed before making its folder

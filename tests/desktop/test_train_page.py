@@ -408,3 +408,23 @@ def test_every_setting_is_labelled_in_words_not_the_engines_short_names(qtbot, w
     shown = {key: label_for(key) for key in window.train.form.fields}  # what each row or check box says
     assert not {key for key, text in shown.items() if text.lower() in jargon}, shown
     assert shown["amp"] == LABELS["amp"] == "Mixed precision"
+
+
+def test_the_run_shown_follows_its_rename_on_the_models_page(qtbot, window, tmp_path, monkeypatch):
+    """Renamed on the Models page, the run shown on the Train page was forgotten as a deleted one: its view reset
+    to "Ready." and its selection lost (a Train page pass)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    page.run_name.setText("first name")
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.runs.setCurrentRow(0)
+    page.open_run(page.runs.currentItem().data(Qt.ItemDataRole.UserRole))
+    models = window.models
+    models.refresh(str(window.library.runs()[0]))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "second name")
+    models.rename_selected()
+    renamed = str(window.library.runs()[0])
+    assert renamed.endswith("second name")
+    assert page.status.text().startswith("Run second name: ") and str(page.view.log.path.parent) == renamed
+    assert page.runs.currentItem().data(Qt.ItemDataRole.UserRole) == renamed
