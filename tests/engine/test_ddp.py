@@ -42,14 +42,10 @@ def children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds torchrun's workers through /proc")
-def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
-    """A stop each rank noticed at its own step (torchrun passes SIGTERM on to all, a scheduler may signal one)
-    left the others waiting in the next step's gradient all-reduce, unsaved. Here one rank alone is signalled."""
-    import signal
+def training_under_torchrun(tmp_path: Path, **popen) -> tuple[subprocess.Popen, list[int]]:
+    """Two CPU ranks under torchrun on a small dataset for a long schedule, once three steps are logged: the
+    launcher's process and its two workers."""
     import time
-
-    import torch
 
     write_images(tmp_path / "d" / "trainA", 8, seed=1)
     write_images(tmp_path / "d" / "trainB", 8, seed=2)
@@ -59,13 +55,24 @@ def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "engine",
          "train", "--data", str(tmp_path / "d"), "--out", str(run), "--load-size", "36", "--crop-size", "32",
          "--blocks", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "2", "--workers", "0", "--device", "cpu",
-         "--log-every", "1", "--sample-every", "0", "--steps", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+         "--log-every", "1", "--sample-every", "0", "--steps", "100000"], env=env, cwd=ROOT, **popen)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(read_metrics(run)) < 3 and proc.poll() is None:
+        time.sleep(0.1)
+    return proc, children(proc.pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds torchrun's workers through /proc")
+def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
+    """A stop each rank noticed at its own step (torchrun passes SIGTERM on to all, a scheduler may signal one)
+    left the others waiting in the next step's gradient all-reduce, unsaved. Here one rank alone is signalled."""
+    import signal
+
+    import torch
+
+    run = tmp_path / "run"
+    proc, workers = training_under_torchrun(tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline and len(read_metrics(run)) < 3:
-            time.sleep(0.1)
-        workers = children(proc.pid)
         assert len(workers) == 2, workers
         os.kill(max(workers), signal.SIGTERM)  # one rank, whichever
         out, err = proc.communicate(timeout=120)
@@ -81,27 +88,16 @@ def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
 def test_ranks_stop_and_save_when_torchrun_is_killed(tmp_path):
     """kill -9 of torchrun (even of its process group: each rank has a session of its own) left both ranks
     training to the end of their schedule, unsupervised and holding the run's lock (a hostile CLI pass)."""
+    import contextlib
     import signal
     import time
 
     import torch
 
-    write_images(tmp_path / "d" / "trainA", 8, seed=1)
-    write_images(tmp_path / "d" / "trainB", 8, seed=2)
     run = tmp_path / "run"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "engine",
-         "train", "--data", str(tmp_path / "d"), "--out", str(run), "--load-size", "36", "--crop-size", "32",
-         "--blocks", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "2", "--workers", "0", "--device", "cpu",
-         "--log-every", "1", "--sample-every", "0", "--steps", "100000"],
-        stdout=open(tmp_path / "out.txt", "w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    workers = []
+    with open(tmp_path / "out.txt", "w") as out:
+        proc, workers = training_under_torchrun(tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline and len(read_metrics(run)) < 3:
-            time.sleep(0.1)
-        workers = children(proc.pid)
         assert len(workers) == 2, workers
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -112,7 +108,7 @@ def test_ranks_stop_and_save_when_torchrun_is_killed(tmp_path):
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers), said  # they ended, not trained on
     finally:
         for pid in workers:
-            with __import__("contextlib").suppress(ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
     assert step >= 3 and read_metrics(run)[-1]["step"] == step  # saved, together, at one step
