@@ -458,7 +458,7 @@ class TrainPage(QWidget):
         worker = CallWorker(seconds_per_step, config, samples=samples, parent=self, stoppable=True)  # closing stops it
         worker.done.connect(lambda s: (self._estimates.__setitem__(key, s), self.update_estimate()))
         worker.failed.connect(lambda m: worker.stopped or self.estimate.setText(f"Could not measure the speed: {m}"))
-        worker.finished.connect(lambda: setattr(self, "_estimating", None))
+        worker.finished.connect(self._measurement_ended)  # the one place it is let go, on this thread
         self._estimating, self._estimating_key = worker, key
         worker.start()
 
@@ -601,11 +601,14 @@ class TrainPage(QWidget):
         # The measurement draws from the global random generators too: the run starts once it has stopped, so that a
         # seeded run repeats exactly. Waited for here, a measurement at batch 1024 froze the window for minutes.
         self._estimating.control.stop()
-        self._deferred = worker
+        self._deferred = worker  # started by _measurement_ended
         self.status.setText("Starting when the speed measurement stops (after its current step)…")
-        self._estimating.finished.connect(self._start_deferred)
 
-    def _start_deferred(self) -> None:
+    def _measurement_ended(self) -> None:
+        """The measurement's thread ended: it is let go, and a run waiting for it starts. One slot, on this thread,
+        for both: a connection made at Start after the thread had ended, but before a separate slot let it go,
+        never ran, and the run waited for good."""
+        self._estimating = None
         worker, self._deferred = self._deferred, None
         if worker is not None and not self._closing:
             worker.start()
@@ -633,6 +636,7 @@ class TrainPage(QWidget):
 
     def stop(self) -> None:
         if self._deferred is not None:  # waiting for the measurement, not begun: nothing to save, no run made
+            self._deferred.deleteLater()
             self._deferred = None
             self._worker_done()
             self.status.setText("Not started.")

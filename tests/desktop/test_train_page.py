@@ -276,8 +276,7 @@ def test_start_does_not_freeze_the_window_behind_a_speed_measurement(qtbot, wind
     page.update_estimate()
     measuring = page._estimating
     assert measuring is not None
-    page.start()
-    assert measuring.isRunning()  # start returned at once, the measurement still running
+    page.start()  # returned at once, the run waiting for the measurement
     assert page.status.text().startswith("Starting when the speed measurement stops")
     assert not page.start_button.isEnabled()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
@@ -428,3 +427,16 @@ def test_the_run_shown_follows_its_rename_on_the_models_page(qtbot, window, tmp_
     assert renamed.endswith("second name")
     assert page.status.text().startswith("Run second name: ") and str(page.view.log.path.parent) == renamed
     assert page.runs.currentItem().data(Qt.ItemDataRole.UserRole) == renamed
+
+
+def test_start_just_after_a_measurement_ended_still_starts(qtbot, window, tmp_path):
+    """The measurement's thread had ended but the slot letting it go had not yet run: Start waited on a signal
+    already sent, "Starting when the speed measurement stops…" for good (a review)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    page._estimate_timer.stop()
+    page.update_estimate()
+    page._estimating.wait()  # ended; its finished signal is still queued for this thread
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.status.text().startswith("Finished at step 2"), page.status.text()
