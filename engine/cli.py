@@ -245,40 +245,45 @@ class SecondSignalQuits:
     """The first stop signal is answered at once, and a second quits at once, unsaved, whatever the main thread
     is doing. Python runs a signal's handler between two bytecodes of the main thread, so during one long native
     call (a first compiled step, a step on huge crops: minutes) SIGTERM from timeout and two Ctrl-Cs did nothing,
-    and only kill -9 ended the run. The C handler writes each signal's number to a wakeup pipe at once; a thread
-    reads it there."""
+    and only kill -9 ended the run. The C handler writes each signal's number to a wakeup socket at once (a
+    socket, which Windows takes too); a thread reads it there. A second signal within a second of the first is the
+    same one said twice (a terminal and a wrapper both passing Ctrl-C on), not a second request."""
 
     MESSAGE = (b"\nstopping after the step in progress, then saving a checkpoint; send the signal again (Ctrl-C) "
                b"to quit at once without saving\n")
+    SAME_SIGNAL_S = 1.0
 
     def __init__(self, signals: tuple[int, ...], message: bytes = MESSAGE):
+        import socket
         import threading
 
         self.signals, self.message = set(signals), message
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._write, False)
-        self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self._read, self._write = socket.socketpair()
+        self._write.setblocking(False)
+        self._previous = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
         self._thread = threading.Thread(target=self._watch, name="second-signal-quits", daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
-        seen = 0
-        while data := os.read(self._read, 64):
+        import time
+
+        first = None
+        while data := self._read.recv(64):
             for number in data:
                 if number not in self.signals:  # every handled signal is written (SIGCHLD, for data workers)
                     continue
-                seen += 1
-                if seen == 1:  # a raw write: a print could land inside the progress bar's own
+                if first is None:  # a raw write: a print could land inside the progress bar's own
+                    first = time.monotonic()
                     with contextlib.suppress(OSError):
                         os.write(sys.stderr.fileno(), self.message)
-                else:
+                elif time.monotonic() - first >= self.SAME_SIGNAL_S:
                     os._exit(128 + number)  # as a shell reports a process the signal ended
 
     def close(self) -> None:
         signal.set_wakeup_fd(self._previous)
-        os.close(self._write)  # the thread reads the end of the pipe and returns
+        self._write.close()  # the thread reads the end of the stream and returns
         self._thread.join(timeout=5)
-        os.close(self._read)
+        self._read.close()
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -186,8 +186,8 @@ def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tm
 
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), "--workers", "0",
-           "--crop-size", "256", "--load-size", "256", "--blocks", "2", "--ngf", "32", "--ndf", "32", "--steps", "50",
-           "--sample-every", "0", "--amp", "off", "--compile", "off"]  # a step of seconds here
+           "--crop-size", "384", "--load-size", "384", "--blocks", "2", "--ngf", "32", "--ndf", "32", "--steps", "50",
+           "--sample-every", "0", "--amp", "off", "--compile", "off", "--device", "cpu"]  # a step of seconds
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     said: list[bytes] = []  # as it comes: the bar's lines end in a carriage return, not a newline
     reader = threading.Thread(target=lambda: said.extend(iter(lambda: os.read(proc.stderr.fileno(), 4096), b"")),
@@ -198,7 +198,7 @@ def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tm
         while time.time() < deadline and b"0/50" not in b"".join(said):  # the bar: the handlers are set
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        time.sleep(0.5)
+        time.sleep(1.5)  # a second later: within one, it is the same signal said twice
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     finally:
@@ -209,6 +209,22 @@ def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tm
     assert proc.returncode == 128 + signal.SIGINT, text[-2000:]
     assert "saved step" not in text and "resume with" not in text  # ended at once, not after the step
     assert "send the signal again (Ctrl-C) to quit at once without saving" in text
+
+
+def test_one_ctrl_c_passed_on_twice_still_saves(tiny_dataset, tmp_path):
+    """A terminal and a wrapper that passes signals on both deliver one Ctrl-C: taken for a second one, it quit at
+    once, unsaved (a review)."""
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--log-every", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not read_metrics(run):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGINT and "resume with: cyclegan train --resume" in out, err
 
 
 def test_a_stop_signal_to_the_whole_process_group_saves_with_data_workers_too(tiny_dataset, tmp_path):
