@@ -288,7 +288,7 @@ class SecondSignalQuits:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
-    from .train import LAUNCHER_GONE, Trainer, new_run
+    from .train import LAUNCHER_GONE, Trainer, launcher_gone, new_run
 
     if args.resume:
         if args.config or args.preset:
@@ -339,6 +339,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     watch = SecondSignalQuits(tuple(previous))
     if trainer.distributed and LAUNCHER_GONE is not None:  # torchrun died: stop and save, however often it is said
         previous[LAUNCHER_GONE] = signal.signal(LAUNCHER_GONE, lambda *_: control.stop())
+        if launcher_gone.is_set():  # while the run was being set up
+            control.stop()
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
     shown = _WarningsAboveTheBar()

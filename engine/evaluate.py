@@ -40,8 +40,8 @@ class Evaluation:
                         "remembers of them, not how it does on new pictures")
         if grey := self.grey_truths:  # scored unsaid: colour outputs against grey truths, ΔE meaningless
             said.append(f"{len(grey)} of the {len(self.images)} truth(s) are grey ({', '.join(grey[:3])}"
-                        f"{', …' if len(grey) > 3 else ''}) where the model paints in colour: the scores compare "
-                        "colour with grey")
+                        f"{', …' if len(grey) > 3 else ''}) where the model's outputs are in colour: the scores "
+                        "compare colour with grey")
         return "; ".join(said)
 
 

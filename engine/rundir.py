@@ -196,7 +196,7 @@ def read_metrics_file(path: str | Path) -> MetricsFile:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, a number of 5000 digits, [[[[...]]]] 100,000 deep
             result.damaged.append(number)
             continue
         if isinstance(row, dict) and isinstance(row.get("step"), int):

@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -650,6 +651,7 @@ def _out_of_the_signalled_group(_worker: int) -> None:
 
 
 LAUNCHER_GONE = getattr(signal, "SIGUSR2", None)  # what a rank gets when torchrun dies (cyclegan train: stop, save)
+launcher_gone = threading.Event()  # it came before cyclegan train could stop the run (set up, not yet training)
 
 
 def _stop_with_the_launcher() -> None:
@@ -659,6 +661,8 @@ def _stop_with_the_launcher() -> None:
     launcher's threads ends, and a second SIGTERM means quit at once, unsaved (cyclegan train)."""
     if not sys.platform.startswith("linux") or LAUNCHER_GONE is None:
         return
+    if threading.current_thread() is threading.main_thread():  # its default would end the rank, unsaved
+        signal.signal(LAUNCHER_GONE, lambda *_: launcher_gone.set())
     with contextlib.suppress(ImportError, OSError, AttributeError):
         import ctypes
 

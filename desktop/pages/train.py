@@ -553,7 +553,8 @@ class TrainPage(QWidget):
         typed, named = self.run_name.text().strip(), Path(config.out).name
         if typed and named != typed:  # it became "same-2", or lost its end past 80 characters, unsaid
             why = (f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed)
-                   else "a folder's name cannot hold all of the name typed")
+                   else "a folder's name holds 80 characters at most" if len(typed) > len(named)
+                   else "characters a folder's name cannot hold were replaced")
             self.show_notice(f"The run is named “{named}”: {why}.")
 
     def continue_selected(self) -> None:

@@ -207,10 +207,17 @@ class ConfigForm(QObject):
             name = rest[0] if rest else key
             if isinstance(source, dict) and name in source:
                 given[key] = source[name]
-        beyond = [f"{label_for(key).lower()} {value:,} is beyond what this form holds ({lo:,} to {hi:,})"
-                  for key, value in given.items()
-                  if isinstance(w := self.fields[key], (QSpinBox, QDoubleSpinBox)) and isinstance(value, (int, float))
-                  and not (lo := w.property("holds")[0]) <= value <= (hi := w.property("holds")[1])]
+        beyond = []
+        for key, value in given.items():
+            w = self.fields[key]
+            if not isinstance(w, (QSpinBox, QDoubleSpinBox)) or not isinstance(value, (int, float)):
+                continue
+            lo, hi = w.property("holds")
+            if not lo <= value <= hi:
+                beyond.append(f"{label_for(key).lower()} {value:,} is beyond what this form holds ({lo:,} to {hi:,})")
+            elif isinstance(w, QDoubleSpinBox) and abs(round(value, w.decimals()) - value) > 1e-12:  # 1e-7 read as 0
+                beyond.append(f"{label_for(key).lower()} {value:g} is finer than this form shows ({w.decimals()} "
+                              "decimals)")
         if beyond:
             raise ValueError("; ".join(beyond))
         return given

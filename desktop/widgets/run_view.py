@@ -159,7 +159,7 @@ class MessageLabel(QLabel):
         super().setText(shown.rstrip() + (" …" if cut else ""))
         self.setToolTip(self._full if cut else "")
         self.setVisible(bool(self._full))
-        announce(self, shown, urgent=self.objectName() == "error")  # shown nowhere a screen reader looks
+        announce(self, self._full, urgent=self.objectName() == "error")  # whole: shown nowhere a reader looks
 
     def text(self) -> str:
         return self._full

@@ -394,7 +394,7 @@ def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_p
     page.run_name.setText("x" * 90)
     page.start()
     assert page.view.notice.text().startswith(
-        f"The run is named “{'x' * 80}”: a folder's name cannot hold all of the name typed.")
+        f"The run is named “{'x' * 80}”: a folder's name holds 80 characters at most.")
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
 
 
@@ -440,3 +440,17 @@ def test_start_just_after_a_measurement_ended_still_starts(qtbot, window, tmp_pa
     page.start()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.status.text().startswith("Finished at step 2"), page.status.text()
+
+
+def test_a_learning_rate_finer_than_the_form_shows_is_refused_not_rounded(qtbot, window, tmp_path):
+    """lr 1e-7 passed the range check and loaded as 0.000000: a run that learns nothing (a review)."""
+    from engine.config import save_json
+
+    page = window.train
+    save_json(TrainConfig(data="-", out="-", lr=1e-7), tmp_path / "fine.json")
+    page.load_settings(str(tmp_path / "fine.json"))
+    assert page.error.text() == "Not loaded: learning rate 1e-07 is beyond what this form holds (1e-06 to 1.0)."
+    assert page.form.value("lr") > 0
+    save_json(TrainConfig(data="-", out="-", lambda_cycle=10.005), tmp_path / "finer.json")
+    page.load_settings(str(tmp_path / "finer.json"))
+    assert page.error.text() == "Not loaded: λ cycle 10.005 is finer than this form shows (2 decimals)."

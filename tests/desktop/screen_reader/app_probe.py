@@ -19,6 +19,6 @@ def speak() -> None:
     window.models.message.setText("Imported as horse2zebra.")
 
 
-QTimer.singleShot(1000, speak)
-QTimer.singleShot(2500, app.quit)
+QTimer.singleShot(2500, speak)  # time for the bridge to learn who listens, on a loaded machine too
+QTimer.singleShot(4500, app.quit)
 app.exec()
