@@ -86,6 +86,7 @@ class ConvertPage(QWidget):
         super().__init__(parent)
         self.library = library
         self.worker: ConvertWorker | None = None
+        self._refresh_when_done = False  # the library changed while a conversion ran
         self.queue: list[Job] = []
         self._queue_held = False  # a cancel holds the queue until Start the queue: it started the next at once
         self.current_job: Job | None = None
@@ -290,7 +291,13 @@ class ConvertPage(QWidget):
     # ---------------------------------------------------------- models
     def refresh(self) -> None:
         """List the models; a list that has not changed is left alone, and so is what the last conversion shows
-        (going to another page and back emptied its file list)."""
+        (going to another page and back emptied its file list). Put off while a conversion runs: its model deleted
+        on the Models page emptied the Model box and the Output folder mid-run, and its results could not be
+        opened from here."""
+        if self.worker is not None:
+            self._refresh_when_done = True
+            return
+        self._refresh_when_done = False
         current = self.model.currentData()
         items = [(f"Demo: {path.stem} (built in)", str(path)) for path in self.library.builtin_models()]
         items += [(f"Model: {path.stem}", str(path)) for path in self.library.models()]
@@ -682,6 +689,8 @@ class ConvertPage(QWidget):
         self.worker = None
         self.current_job = None
         self._set_running(False)
+        if self._refresh_when_done:
+            self.refresh()
         if not self._queue_held:  # the next queued conversion starts on its own
             self.run_queue()
         self._sync_queue()

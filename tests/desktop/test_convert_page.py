@@ -371,3 +371,25 @@ def test_a_picture_qt_cannot_open_is_shown_through_the_engine(qtbot, window, tmp
     page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✗")))
     page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✓") and "caf" in text))
     assert page.preview.canvas.has_images() and page.preview.caption.text().startswith("caf")
+
+
+def test_the_model_deleted_mid_conversion_leaves_the_running_conversion_its_fields(qtbot, window, tmp_path):
+    """Deleting the model on the Models page while it converted emptied the Model box and the Output folder:
+    the conversion wrote everything, and Open output folder had nothing to open (a Models page pass)."""
+    from tests.conftest import make_model_file
+
+    model = make_model_file(tmp_path / "mine.pt")
+    window.library.import_model(model, "mine")
+    page = setup(window, tmp_path, count=1)
+    write_images(tmp_path / "in", 30, size=(320, 240))  # long enough to delete the model while it converts
+    page.refresh()
+    page.model.setCurrentIndex(page.model.findData(str(window.library.model_path("mine"))))
+    page.output.set_path(str(tmp_path / "out"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)  # loaded, converting
+    window.library.model_path("mine").unlink()
+    window.models.models_changed.emit()  # as the Models page's Delete does
+    assert page.output.path() == str(tmp_path / "out") and page.model.currentData()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.output.path() == str(tmp_path / "out") and page.open_button.isEnabled()
+    assert page.model.findData(str(window.library.model_path("mine"))) == -1  # listed no more, once it ended
