@@ -83,6 +83,8 @@ def safe_name(name: str) -> str:
     cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
     if not cleaned.strip("_"):  # only separators were left
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
+    if not "".join(c for c in cleaned if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp")):
+        raise ValueError("the name has nothing visible in it: choose another")  # a zero-width space named a model
     return cleaned[:NAME_LENGTH]
 
 

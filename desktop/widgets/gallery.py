@@ -144,6 +144,8 @@ class GalleryDialog(QDialog):
     def _on_progress(self, p) -> None:
         if self.worker is not None and not p.done:
             self.status.setText(f"Downloading {self.worker.key}: connected, waiting for the first bytes…")
+        elif self.worker is not None and self.status.text().endswith("waiting for the first bytes…"):
+            self.status.setText(f"Downloading {self.worker.key}…")  # it said "waiting" over a bar at 2.1 of 46 MB
         if p.total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * p.done / p.total))

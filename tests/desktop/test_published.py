@@ -112,3 +112,18 @@ def test_cancel_answers_at_once_and_no_second_download_joins_the_one_still_endin
         assert dialog.status.text().startswith("Cancelled")  # not replaced by the ended download's news
     finally:
         server.close()
+
+
+def test_the_download_line_stops_waiting_once_bytes_arrive(qtbot, window, monkeypatch):
+    """"connected, waiting for the first bytes…" stayed over a bar counting 0.8, 2.1 ... of 46 MB (a Models page
+    pass)."""
+    server = Server(b"x" * 1000)
+    server.mode = "drip"  # a byte each 0.1 s
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    try:
+        dialog, worker = download_waiting_on(server, qtbot, window)
+        qtbot.waitUntil(lambda: dialog.status.text() == "Downloading style_vangogh…", timeout=10000)
+        dialog.cancel()
+        qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
+    finally:
+        server.close()

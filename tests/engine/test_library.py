@@ -148,3 +148,14 @@ def test_the_leftovers_of_a_killed_import_are_removed_from_the_models_folder(tmp
         os.utime(path, (hour_ago, hour_ago))
     assert library.models() == []
     assert not abandoned.exists() and in_progress.exists() and all(p.exists() for p in theirs)
+
+
+def test_a_name_with_nothing_visible_is_refused(tmp_path):
+    """A model renamed to one zero-width space had a blank row, an empty title and "Renamed to ." (a Models page
+    pass)."""
+    from engine.library import safe_name
+
+    for invisible in ("\u200b", "\u200b\u200b", "\u2060", "\u3000"):
+        with pytest.raises(ValueError, match="nothing visible"):
+            safe_name(invisible)
+    assert safe_name("zebra\u200bfy") == "zebra\u200bfy"
