@@ -421,8 +421,9 @@ def load_config(run_dir: str | Path):
     return load_json(TrainConfig, run.config)
 
 
-def describe(run_dir: str | Path) -> dict:
-    """What ``cyclegan info`` prints for a run folder."""
+def describe(run_dir: str | Path, read_checkpoints: bool = True) -> dict:
+    """What ``cyclegan info`` prints for a run folder. Without ``read_checkpoints`` the checkpoint named is the
+    newest by name, unread (a page showing a run on the GUI thread: a checkpoint can be hundreds of MB)."""
     from .config import to_dict
     from .models import learnt_directions
 
@@ -430,11 +431,15 @@ def describe(run_dir: str | Path) -> dict:
     config = load_config(run.path)
     metrics = read_metrics_file(run.metrics)
     last = metrics.rows[-1] if metrics.rows else {}
-    try:  # the one a resume or an export would use: the first by name was named, damaged or not
-        found, problem = newest_checkpoint(run), []
-    except CheckpointError as exc:
-        found, problem = None, [str(exc)]
-    path, state, skipped = found or (None, {}, problem)
+    if not read_checkpoints:
+        candidates = run.checkpoint_candidates()
+        path, state, skipped = (candidates[0] if candidates else None), {}, []
+    else:
+        try:  # the one a resume or an export would use: the first by name was named, damaged or not
+            found, problem = newest_checkpoint(run), []
+        except CheckpointError as exc:
+            found, problem = None, [str(exc)]
+        path, state, skipped = found or (None, {}, problem)
     described = {
         "kind": "run",
         "path": str(run.path),

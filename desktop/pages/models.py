@@ -216,7 +216,7 @@ class ModelsPage(QWidget):
             if is_run:
                 from engine.rundir import describe as describe_run
 
-                info = describe_run(path)
+                info = describe_run(path, read_checkpoints=False)  # on this thread: names them, unread
                 domains = info["domains"]
                 self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
                 self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")
@@ -230,6 +230,8 @@ class ModelsPage(QWidget):
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"
                     + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
                 self.export_button.setEnabled(bool(info["checkpoint"]))
+                for button in (self.use_button, self.evaluate_button):  # both failed later, on a run with none
+                    button.setEnabled(button.isEnabled() and bool(info["checkpoint"]))
             else:
                 note = ("<p>Built in: turns photos into a warm “golden hour” look. Try it on the Convert page "
                         "with the demo images.</p>") if is_builtin(path) else ""

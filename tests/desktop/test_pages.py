@@ -667,3 +667,20 @@ def test_another_datasets_pictures_open_at_the_top(qtbot, tmp_path):
     grid.set_files(files[:100])
     qtbot.wait(100)
     assert grid.verticalScrollBar().value() == 0
+
+
+def test_a_run_with_no_checkpoint_offers_neither_convert_nor_evaluate(qtbot, window, tmp_path):
+    """Export was disabled for a run with no checkpoint, but Convert with this and Evaluate were not: both failed
+    later, on the Convert page or in a red line (a Models page pass)."""
+    from engine import TrainConfig
+    from engine.config import save_json
+
+    run = window.library.runs_dir / "nockpt"
+    run.mkdir(parents=True)
+    save_json(TrainConfig(data=str(tmp_path), out=str(run)), run / "config.json")
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run))
+    assert "No checkpoint yet" in page.details.text()
+    assert not page.export_button.isEnabled() and not page.use_button.isEnabled()
+    assert not page.evaluate_button.isEnabled()
