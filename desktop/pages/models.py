@@ -45,6 +45,13 @@ class DomainsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for field in (self.name_a, self.name_b):  # one side named and OK dropped the import, unsaid
+            field.textChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        self.ok_button.setEnabled(bool(self.name_a.text().strip() and self.name_b.text().strip()))
 
     @classmethod
     def ask(cls, stem: str, parent=None) -> tuple[str, str] | None:
@@ -330,6 +337,7 @@ class ModelsPage(QWidget):
             if names:
                 self.import_path(path, *names)
                 return
+            text = "what its input and output show was not said"  # the engine's advice named command-line flags
         self.message.setText(sentence(f"Not imported: {text}"))
 
     def open_gallery(self) -> None:

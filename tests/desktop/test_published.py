@@ -127,3 +127,21 @@ def test_the_download_line_stops_waiting_once_bytes_arrive(qtbot, window, monkey
         qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
     finally:
         server.close()
+
+
+def test_the_domains_dialog_takes_both_names_or_none_and_a_cancel_names_no_flags(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    """One side named and OK dropped the import unsaid; and the line then told a person using the app to give
+    "--a and --b", the command line's flags (a Models page pass)."""
+    dialog = DomainsDialog("latest_net_G")
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled()
+    dialog.name_a.setText("sketch")
+    assert not dialog.ok_button.isEnabled()
+    dialog.name_b.setText("photo")
+    assert dialog.ok_button.isEnabled()
+    page = window.models
+    monkeypatch.setattr(DomainsDialog, "ask", classmethod(lambda cls, stem, parent=None: None))  # cancelled
+    page.import_path(str(reference_file(tmp_path / "latest_net_G.pth")))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)
+    assert page.message.text() == "Not imported: what its input and output show was not said."
