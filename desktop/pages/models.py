@@ -317,12 +317,14 @@ class ModelsPage(QWidget):
         if path:
             self.import_path(path)
 
-    def import_path(self, path: str, name_a: str | None = None, name_b: str | None = None) -> None:
-        """Import off the GUI thread (a published U-Net is 218 MB); asks for the domains if the file cannot tell."""
+    def import_path(self, path: str, name_a: str | None = None, name_b: str | None = None,
+                    name: str | None = None) -> None:
+        """Import off the GUI thread (a published U-Net is 218 MB); asks for the domains if the file cannot tell,
+        and for a name if its own is taken."""
         self.message.setText(f"Importing {Path(path).name}…")
-        worker = CallWorker(self.library.import_model, path, None, name_a, name_b, parent=self)
+        worker = CallWorker(self.library.import_model, path, name, name_a, name_b, parent=self)
         worker.done.connect(self._imported)
-        worker.failed.connect(lambda text: self._import_failed(path, text))
+        worker.failed.connect(lambda text: self._import_failed(path, text, name_a, name_b, name))
         self._workers.append(worker)
         worker.start()
 
@@ -331,11 +333,20 @@ class ModelsPage(QWidget):
         self.message.setText(f"Imported as {Path(target).stem}.")
         self.models_changed.emit()
 
-    def _import_failed(self, path: str, text: str) -> None:
-        if "cannot tell the domains" in text:
+    def _import_failed(self, path: str, text: str, name_a: str | None = None, name_b: str | None = None,
+                       name: str | None = None) -> None:
+        if "already exists; choose another name" in text:  # every reference generator is latest_net_G.pth
+            taken = Path(path).stem
+            name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:",
+                            f"{taken}-2")
+            if name and name.strip():
+                self.import_path(path, name_a, name_b, name=name.strip())
+                return
+            text = f"a model named {taken!r} is in the library already, and no other name was given"
+        elif "cannot tell the domains" in text:
             names = DomainsDialog.ask(Path(path).stem, self)
             if names:
-                self.import_path(path, *names)
+                self.import_path(path, *names, name=name)
                 return
             text = "what its input and output show was not said"  # the engine's advice named command-line flags
         self.message.setText(sentence(f"Not imported: {text}"))

@@ -145,3 +145,19 @@ def test_the_domains_dialog_takes_both_names_or_none_and_a_cancel_names_no_flags
     page.import_path(str(reference_file(tmp_path / "latest_net_G.pth")))
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)
     assert page.message.text() == "Not imported: what its input and output show was not said."
+
+
+def test_an_import_whose_name_is_taken_asks_for_another(qtbot, window, tmp_path, monkeypatch):
+    """"a model named 'latest_net_G' already exists; choose another name", and the import offered no way to
+    choose one: every reference generator is latest_net_G.pth (a Models page pass)."""
+    page = window.models
+    monkeypatch.setattr(DomainsDialog, "ask", classmethod(lambda cls, stem, parent=None: ("sketch", "photo")))
+    file = reference_file(tmp_path / "latest_net_G.pth")
+    page.import_path(str(file))
+    qtbot.waitUntil(lambda: page.message.text() == "Imported as latest_net_G.", timeout=20000)
+    asked = []
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: asked.append(a[-1]) or "monet")
+    page.import_path(str(file))
+    qtbot.waitUntil(lambda: page.message.text() == "Imported as monet.", timeout=20000)
+    assert asked == ["latest_net_G-2"]
+    assert sorted(p.stem for p in window.library.models()) == ["latest_net_G", "monet"]
