@@ -342,7 +342,7 @@ class ModelsPage(QWidget):
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return
-            text = f"a model named {taken!r} is in the library already, and no other name was given"
+            text = f"a model named {taken!r} already exists; no other name was given"
         elif "cannot tell the domains" in text:
             names = DomainsDialog.ask(Path(path).stem, self)
             if names:

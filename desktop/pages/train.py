@@ -303,13 +303,20 @@ class TrainPage(QWidget):
             return
         values = apply_preset({**to_dict(TrainConfig()), **APP_DEFAULTS}, preset.key)
         self._preset_values = values
-        self.form.set_values(values)
+        self._fill_form(values)
         self.length.blockSignals(True)
         self.length.setCurrentIndex(0 if values["steps"] else 1)
         self.length.blockSignals(False)
         self._show_length_rows()
         self.preset_note.setText(self._note(preset))
         self._schedule_estimate()
+
+    def _fill_form(self, values: dict) -> None:
+        """The form from a config dict: a step count of 0 (by epochs) taken as it is, whatever Length says now,
+        the caller then sets Length and its rows and limits (_show_length_rows; the Steps box's limit of 1 raised a
+        0 to 1)."""
+        self.form.field("steps").setMinimum(0)
+        self.form.set_values(values)
 
     def _show_length_rows(self) -> None:
         by_steps = self.length.currentData() == "steps"
@@ -403,8 +410,9 @@ class TrainPage(QWidget):
             self.method.setCurrentIndex(i)
         self.direction.setCurrentIndex(self.direction.findData(config.direction))
         self.device.setCurrentIndex(max(self.device.findData(config.device), 0))
-        self.form.set_values(values)
+        self._fill_form(values)
         self.length.setCurrentIndex(0 if config.steps else 1)
+        self._show_length_rows()  # also when Length did not change: its limits
         self.preset.blockSignals(True)
         self.preset.setCurrentText(CUSTOM)
         self.preset.blockSignals(False)
@@ -812,8 +820,9 @@ class TrainPage(QWidget):
         if state.get("preset") in [self.preset.itemText(i) for i in range(self.preset.count())]:
             self.preset.setCurrentText(state["preset"])
             self.apply_preset(state["preset"])
-        self.form.set_values(to_dict(values))
+        self._fill_form(to_dict(values))
         self.length.setCurrentIndex(0 if values.steps else 1)
+        self._show_length_rows()
         self._field_changed("restore")
         if self.preset.currentText() == CUSTOM:  # it kept the default preset's note under "Custom"
             self.preset_note.setText("Your own settings, as you left them.")
