@@ -152,6 +152,8 @@ class GalleryDialog(QDialog):
             self.progress.setFormat(f"{p.done / 1e6:.1f} of {p.total / 1e6:.1f} MB")
 
     def _on_failed(self, text: str) -> None:
+        if self.sender() is not self.worker:  # a download cancelled since: its news, queued before, is old
+            return
         self.status.setText(f"<span style='color:#b00020'>{text}</span>")
 
     def _on_done(self, path: str) -> None:
@@ -170,12 +172,13 @@ class GalleryDialog(QDialog):
             return
         worker, self.worker = self.worker, None
         STOPPING.add(worker.key)  # before the stop, and cleared on the GUI thread when it ends: cleared first by the
-        worker.control.stop()  # worker, then added here, it stayed for good and Download with it
+        # worker, then added here, it stayed for good and Download with it
         worker.finished.connect(lambda key=worker.key: STOPPING.discard(key))
         worker.progress.disconnect(self._on_progress)  # its news is old now: the dialog has moved on
         worker.done.disconnect(self._on_done)
         worker.failed.disconnect(self._on_failed)
         worker.finished.disconnect(self._worker_finished)
+        worker.control.stop()  # after: its "Cancelled" sent between a stop and the disconnects replaced this line's
         worker.finished.connect(self.refresh)  # Download comes back once it has ended
         worker.done.connect(self.model_added)  # its last read done, it was added after all: the pages hear of it
         if worker.isFinished():  # it ended before this: its finished signal will not come again
