@@ -84,6 +84,7 @@ def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
     assert step >= 3 and read_metrics(run)[-1]["step"] == step, out + err
 
 
+@pytest.mark.slow  # two ranks, a kill and a wait: kept out of make test's ten minutes (make test-slow)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
 def test_ranks_stop_and_save_when_torchrun_is_killed(tmp_path):
     """kill -9 of torchrun (even of its process group: each rank has a session of its own) left both ranks
