@@ -241,8 +241,11 @@ def warnings_above_the_bar():
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-class SecondSignalQuits:
-    """The first stop signal is answered at once, and a second quits at once, unsaved, whatever the main thread
+class StopSignals:
+    """Stop signals (not where ignored: nohup ignores SIGHUP so that a closed terminal leaves a run going) stop
+    ``control`` and are kept in ``caught``; the handlers before are put back on ``close``.
+
+    The first stop signal is answered at once, and a second quits at once, unsaved, whatever the main thread
     is doing. Python runs a signal's handler between two bytecodes of the main thread, so during one long native
     call (a first compiled step, a step on huge crops: minutes) SIGTERM from timeout and two Ctrl-Cs did nothing,
     and only kill -9 ended the run. The C handler writes each signal's number to a wakeup socket at once (a
@@ -253,16 +256,31 @@ class SecondSignalQuits:
                b"to quit at once without saving\n")
     SAME_SIGNAL_S = 1.0
 
-    def __init__(self, signals: tuple[int, ...], message: bytes = MESSAGE):
+    def __init__(self, control, message: bytes = MESSAGE):
         import socket
         import threading
 
-        self.signals, self.message = set(signals), message
+        self.control, self.message, self.caught = control, message, []
+        self._handlers = {sig: signal.signal(sig, self._stop) for sig in STOP_SIGNALS
+                          if signal.getsignal(sig) is not signal.SIG_IGN}
+        self.signals = set(self._handlers)
         self._read, self._write = socket.socketpair()
         self._write.setblocking(False)
         self._previous = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
         self._thread = threading.Thread(target=self._watch, name="second-signal-quits", daemon=True)
         self._thread.start()
+
+    def _stop(self, signum, _frame) -> None:
+        self.caught.append(signum)
+        self.control.stop()
+
+    def also_stop_on(self, sig: int) -> None:
+        """``sig`` stops too, however often it comes (never counted as a second request, nor in ``caught``)."""
+        self._handlers[sig] = signal.signal(sig, lambda *_: self.control.stop())
+
+    def exit_status(self, otherwise: int) -> int:
+        """128 + the signal that stopped it, as a shell reports a process a signal ended, or ``otherwise``."""
+        return 128 + self.caught[0] if self.caught else otherwise
 
     def _watch(self) -> None:
         import time
@@ -284,6 +302,8 @@ class SecondSignalQuits:
         self._write.close()  # the thread reads the end of the stream and returns
         self._thread.join(timeout=5)
         self._read.close()
+        for sig, handler in self._handlers.items():
+            signal.signal(sig, handler)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -328,17 +348,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 0
 
     control = Control()
-    caught: list[int] = []
-
-    def stop(signum, _frame) -> None:  # Ctrl-C, kill, timeout, a closed terminal, docker stop: save, then exit
-        caught.append(signum)
-        control.stop()
-
-    # not where it is ignored: nohup ignores SIGHUP so that a closed terminal leaves the run going
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
-    watch = SecondSignalQuits(tuple(previous))
+    stops = StopSignals(control)  # Ctrl-C, kill, timeout, a closed terminal, docker stop: save, then exit
     if trainer.distributed and LAUNCHER_GONE is not None:  # torchrun died: stop and save, however often it is said
-        previous[LAUNCHER_GONE] = signal.signal(LAUNCHER_GONE, lambda *_: control.stop())
+        stops.also_stop_on(LAUNCHER_GONE)
         if launcher_gone.is_set():  # while the run was being set up
             control.stop()
     reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
@@ -348,10 +360,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         result = trainer.run(reporter, control)
     finally:
-        watch.close()
+        stops.close()
         data_log.removeHandler(shown)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if trainer.is_main:
             reporter.close()
         trainer.close()
@@ -362,7 +372,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
               if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}")
     # stopped by a signal: saved, and said so to a script too, as a shell reports a process the signal ended
-    return 128 + caught[0] if result.stopped and caught else 0
+    return stops.exit_status(0) if result.stopped else 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -398,15 +408,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
             tqdm.write(f"note: {one_line(event.source)}: {event.note}", file=sys.stderr)
 
     control = Control()
-    caught: list[int] = []
-
-    def stop(signum, _frame) -> None:  # as for training: SIGTERM (timeout, kill) ended it unsaid, mid-image
-        caught.append(signum)
-        control.stop()
-
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
-    watch = SecondSignalQuits(tuple(previous), b"\nstopping after the image in progress; send the signal again "
-                                               b"(Ctrl-C) to quit at once\n")
+    # as for training: SIGTERM (timeout, kill) ended it unsaid, mid-image
+    stops = StopSignals(control, b"\nstopping after the image in progress; send the signal again (Ctrl-C) to quit "
+                                 b"at once\n")
     try:
         with warnings_above_the_bar():
             summary = convert_folder(model, args.input, args.output, options, report, control)
@@ -417,9 +421,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     except (ValueError, FolderBusy) as exc:
         raise CommandError(str(exc)) from None
     finally:
-        watch.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        stops.close()
         for bar in bars:
             bar.close()
     print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
@@ -428,7 +430,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CommandError(summary.error)
     if summary.cancelled:  # 128 + the signal, as a shell reports a process it ended: a script tells it from a failure
         print("cyclegan convert: cancelled; run again with --skip-existing to continue", file=sys.stderr)
-        return 128 + caught[0] if caught else 1
+        return stops.exit_status(1)
     if summary.failed:
         raise CommandError(f"{len(summary.failed)} image(s) could not be converted (listed above)")
     return 0
