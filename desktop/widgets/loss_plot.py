@@ -22,24 +22,43 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#0
 
 def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.0)
         ) -> tuple[np.ndarray, tuple[float, float]]:
-    """TensorBoard-style exponential smoothing with debiasing (weight 0 = raw).
+    """TensorBoard-style exponential smoothing with debiasing (weight 0, or below 1e-6, = raw; below 1).
 
     Returns the smoothed values and the (accumulator, normaliser) state, so that a live plot
     can continue the average over new points instead of recomputing 10^5 of them.
-    A missing value (NaN) stays a gap and does not poison the average.
+    A missing value (NaN) stays a gap and does not poison the average (nor counts as a step).
+
+    Vectorised by blocks: within a block the average is a cumulative sum of the values scaled by
+    weight^-k (a block is short enough that this stays far from overflow), and only one number a
+    block is carried from block to block. A loop over the points took 0.7 s a move of the smoothing
+    slider on 200,000 logged steps.
     """
-    if weight <= 0:
+    if weight < 1e-6:
         return values.copy(), state
-    out = np.empty_like(values)
-    acc, norm = state
-    for i, v in enumerate(values):  # ~30 ms at 1e5 points; full recomputes only on slider moves
-        if v != v:
-            out[i] = v
-            continue
-        acc = weight * acc + (1 - weight) * v
-        norm = weight * norm + (1 - weight)
-        out[i] = acc / norm
-    return out, (acc, norm)
+    out = values.astype(float, copy=True)
+    valid = ~np.isnan(out)
+    x = out[valid]
+    n = x.size
+    if n == 0:
+        return out, state
+    log_w = math.log(weight)
+    block = max(1, min(n, 8192, int(600 / -log_w)))  # weight^-block <= e^600, well inside a float's range
+    blocks = -(-n // block)
+    k = np.arange(block)
+    scaled = np.zeros(blocks * block)
+    scaled[:n] = x
+    scaled = scaled.reshape(blocks, block) * np.exp(-k * log_w)
+    within = np.cumsum(scaled, axis=1) * np.exp(k * log_w) * (1 - weight)  # each block as if it started afresh
+    carried = np.empty(blocks)  # the accumulator each block starts from
+    acc, decay = state[0], math.exp(block * log_w)
+    for b, end in enumerate(within[:, -1]):
+        carried[b] = acc
+        acc = decay * acc + end
+    accs = (within + carried[:, None] * np.exp((k + 1) * log_w)).ravel()[:n]
+    still = np.exp(np.arange(1, n + 1) * log_w)  # what the state left by earlier points still weighs
+    norms = still * state[1] + (1 - still)
+    out[valid] = accs / norms
+    return out, (float(accs[-1]), float(norms[-1]))
 
 
 class StepAxis(pg.AxisItem):
