@@ -88,6 +88,12 @@ def safe_name(name: str) -> str:
     return cleaned[:NAME_LENGTH]
 
 
+def natural_key(name: str) -> tuple:
+    """Sorts names as a person reads them: "zebra 2" before "zebra 10", "Monet" beside "monet"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", unicodedata.normalize("NFKC", name).casefold()) if part), name
+
+
 def plain_os_error(code: int | None, message: str) -> OSError:
     """An OSError whose text is ``message`` alone (``OSError(28, message)`` reads "[Errno 28] message")."""
     error = OSError(message)
@@ -617,7 +623,8 @@ class Library:
         if not self.models_dir.is_dir():
             return []
         remove_stale_temp_files(self.models_dir, lambda name: name.endswith(".pt"), untouched_for_s=ABANDONED_AFTER_S)
-        return sorted(p for p in self.models_dir.glob("*.pt") if not p.name.startswith("."))
+        return sorted((p for p in self.models_dir.glob("*.pt") if not p.name.startswith(".")),
+                      key=lambda p: natural_key(p.stem))
 
     @staticmethod
     def builtin_models() -> list[Path]:

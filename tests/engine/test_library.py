@@ -159,3 +159,12 @@ def test_a_name_with_nothing_visible_is_refused(tmp_path):
         with pytest.raises(ValueError, match="nothing visible"):
             safe_name(invisible)
     assert safe_name("zebra\u200bfy") == "zebra\u200bfy"
+
+
+def test_models_are_listed_as_a_person_reads_their_names(tmp_path):
+    """"zebra 10" was listed before "zebra 2", and "Monet" apart from "monet" (sorted as text)."""
+    library = Library(tmp_path / "lib")
+    library.models_dir.mkdir(parents=True)
+    for stem in ("zebra 10", "zebra 2", "Monet", "apple", "zebra 1", "monet 3"):
+        (library.models_dir / f"{stem}.pt").write_bytes(b"")
+    assert [p.stem for p in library.models()] == ["apple", "Monet", "monet 3", "zebra 1", "zebra 2", "zebra 10"]
