@@ -627,6 +627,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the command as typed, however nested (`cyclegan models download`, not `cyclegan models`)."""
+    while True:
+        commands = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if commands is None or getattr(args, commands.dest, None) not in commands.choices:
+            return parser
+        parser = commands.choices[getattr(args, commands.dest)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
@@ -638,8 +647,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser: the top-level usage pointed nowhere near `cyclegan train --help`
-        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+        innermost(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except CommandError as exc:

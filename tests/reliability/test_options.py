@@ -172,3 +172,16 @@ def test_an_unknown_option_is_answered_with_the_commands_own_usage():
     assert proc.returncode == 2
     assert proc.stderr.startswith("usage: cyclegan train") and proc.stderr.rstrip().endswith(
         "cyclegan train: error: unrecognized arguments: --set lr=1")
+
+
+def test_an_unknown_option_of_a_nested_command_shows_that_commands_usage(capsys):
+    """`cyclegan models download NAME --bogus` showed `cyclegan models`' usage, which does not say what download
+    takes (a still-weak item)."""
+    from engine.cli import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(["models", "download", "horse2zebra", "--bogus"])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: cyclegan models download") and err.rstrip().endswith(
+        "cyclegan models download: error: unrecognized arguments: --bogus")
