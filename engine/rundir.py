@@ -328,15 +328,16 @@ class RunLock:
         self._fh = None
 
     def acquire(self) -> None:
-        made = not self.run.path.exists()
+        made = [p for p in (self.run.path, *self.run.path.parents) if not p.exists()]
         self.run.path.mkdir(parents=True, exist_ok=True)
         try:
             self._take()
         except OSError:
-            if made:  # a full disk left an empty run folder behind
+            if made:  # a full disk left an empty run folder behind, and the folders made above it
                 with contextlib.suppress(OSError):
                     self.run.lock.unlink(missing_ok=True)
-                    self.run.path.rmdir()
+                    for folder in made:  # the run's first, then outward; rmdir takes only an empty one
+                        folder.rmdir()
             raise
 
     def _take(self) -> None:
