@@ -13,7 +13,9 @@ import contextlib
 import errno
 import http.client
 import os
+import select
 import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -145,8 +147,45 @@ def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress],
     return dest
 
 
+def _connect_cancellably(control: Control, address: tuple[str, int], timeout: float | None,
+                         source_address=None) -> socket.socket:
+    """socket.create_connection, but a stop ends the wait for the server's answer at once: a blocking connect
+    cannot be woken from another thread, and Cancel waited out the whole timeout (30 s) for a host that never
+    answered. The connection is a non-blocking one, waited on in slices of 0.1 s."""
+    timeout = timeout if isinstance(timeout, (int, float)) else None  # or socket's "global default": none
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waiting = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, getattr(errno, "WSAEWOULDBLOCK", -1)}
+    failure: OSError = OSError(f"no address found for {address[0]}")
+    for family, kind, proto, _, where in socket.getaddrinfo(*address, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if source_address:
+                sock.bind(source_address)
+            sock.setblocking(False)
+            code = sock.connect_ex(where)
+            while code in waiting:
+                if control.stopped:
+                    raise ConnectionAbortedError("cancelled")
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                if select.select([], [sock], [], left)[1]:
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, os.strerror(code))
+            sock.settimeout(timeout)
+            return sock
+        except OSError as exc:
+            sock.close()
+            failure = exc
+            if control.stopped:
+                break
+    raise failure
+
+
 def _opener_that_cancels(control: Control | None) -> urllib.request.OpenerDirector:
-    """urllib's opener, each of its connections shut when ``control`` stops."""
+    """urllib's opener, each of its connections given up or shut when ``control`` stops (a TLS handshake that
+    stalls after the connection is made still waits for the timeout)."""
     if control is None:
         return urllib.request.build_opener()
 
@@ -156,13 +195,18 @@ def _opener_that_cancels(control: Control | None) -> urllib.request.OpenerDirect
                 sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
         control.when_stopped(shut)
 
+    def connect(*args, **kwargs) -> socket.socket:
+        return _connect_cancellably(control, *args, **kwargs)
+
     class Connection(http.client.HTTPConnection):
         def connect(self) -> None:
+            self._create_connection = connect
             super().connect()
             shut_when_stopped(self.sock)
 
     class SecureConnection(http.client.HTTPSConnection):
         def connect(self) -> None:
+            self._create_connection = connect
             super().connect()
             shut_when_stopped(self.sock)
 

@@ -240,3 +240,31 @@ def test_a_stopped_control_stops_the_next_connection_at_once(server, tmp_path):
     with pytest.raises(Stopped):
         download(server.url + "/m.pth", tmp_path / "m.pth", control=control, timeout=5)
     assert not (tmp_path / "m.pth").exists()
+
+
+def test_cancel_ends_the_wait_for_a_host_that_does_not_answer_the_connection(tmp_path):
+    """A connection the host never accepts (here: a listening socket whose queue is full, so its SYNs go
+    unanswered) held Cancel for the whole timeout: a blocking connect cannot be woken (a still-weak item)."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())  # takes the one place in the queue
+    try:
+        control = Control()
+        threading.Timer(0.5, control.stop).start()
+        began = time.monotonic()
+        with pytest.raises(Stopped):
+            download(f"http://127.0.0.1:{listener.getsockname()[1]}/m.pth", tmp_path / "m.pth", control=control,
+                     timeout=20)
+        assert time.monotonic() - began < 3 and not (tmp_path / "m.pth").exists()
+        began = time.monotonic()  # and with no stop, the timeout still holds
+        with pytest.raises(DownloadError, match="did not answer within 1 s"):
+            download(f"http://127.0.0.1:{listener.getsockname()[1]}/m.pth", tmp_path / "m.pth", control=Control(),
+                     timeout=1)
+        assert time.monotonic() - began < 3
+    finally:
+        filler.close()
+        listener.close()
