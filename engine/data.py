@@ -279,19 +279,26 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     if data_b:
         a, b = Path(data), Path(data_b)
         if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)
-            if a.resolve() == b.resolve() or os.path.samefile(a, b):  # samefile: a case-insensitive disk too
-                raise ValueError(f"folders A and B are the same folder, {a}: give a folder of each side's images")
-            for inner, outer, names in ((b, a, ("B", "A")), (a, b, ("A", "B"))):
-                if inner.resolve().is_relative_to(outer.resolve()):  # read as the outer side's too (sub-folders count)
-                    raise ValueError(f"folder {names[0]} {inner} is inside folder {names[1]} {outer}, so its images "
-                                     f"would be read as {names[1]}'s too: give two separate folders")
+            check_separate_folders(a, b)
         return DatasetFolders(a, b)
     root = existing_folder(data)
     for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
         if (root / a).is_dir() and (root / b).is_dir():
             ta, tb = root / "testA", root / "testB"
             return DatasetFolders(root / a, root / b, ta if ta.is_dir() else None, tb if tb.is_dir() else None)
-    raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders")
+    hint = ("; its train/ of pictures holding A and B side by side is for pix2pix (--model pix2pix)"
+            if (root / "train").is_dir() and list_images(root / "train", recursive=False) else "")
+    raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{hint}")
+
+
+def check_separate_folders(a: Path, b: Path) -> None:
+    """Refuse A and B as one folder, or one inside the other (its images would be read as both sides')."""
+    if a.resolve() == b.resolve() or os.path.samefile(a, b):  # samefile: a case-insensitive disk too
+        raise ValueError(f"folders A and B are the same folder, {a}: give a folder of each side's images")
+    for inner, outer, names in ((b, a, ("B", "A")), (a, b, ("A", "B"))):
+        if inner.resolve().is_relative_to(outer.resolve()):  # read as the outer side's too (sub-folders count)
+            raise ValueError(f"folder {names[0]} {inner} is inside folder {names[1]} {outer}, so its images "
+                             f"would be read as {names[1]}'s too: give two separate folders")
 
 
 class AtLeast(torch.nn.Module):
@@ -470,6 +477,7 @@ def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]
 
 
 SIDE_BY_SIDE_WIDEST_SINGLE = 1.1  # width over height up to which an image is one picture, not two side by side
+SIDE_BY_SIDE_USUAL = 1.8  # below this, and past the one above, an image may well be one landscape photo (4:3, 3:2)
 SHAPES_DIFFER = 0.02  # relative difference of two pictures' width/height beyond which B is visibly stretched
 
 
@@ -477,13 +485,15 @@ def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
     """What the pictures' sizes (headers only) say is wrong with pairs for pix2pix: a square photo taken as two
     pictures side by side (a folder of single photos was cut in half, unsaid), or a pair of different shapes (B
     was stretched onto A's shape, unsaid: usually pictures that do not line up)."""
-    single, stretched = [], []
+    single, landscape, stretched = [], [], []
     for pair in pairs:
         try:
             wa, ha = header_size(pair.a)
             if pair.b is None:
                 if wa <= SIDE_BY_SIDE_WIDEST_SINGLE * ha:
                     single.append(f"{pair.a.name}, {wa}x{ha}")
+                elif wa < SIDE_BY_SIDE_USUAL * ha:  # a folder of 4:3 photos was taken as pairs without a word
+                    landscape.append(f"{pair.a.name}, {wa}x{ha}")
                 continue
             wb, hb = header_size(pair.b)
         except (OSError, ValueError):  # unreadable: said where it is set aside
@@ -496,6 +506,11 @@ def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
                         f"side ({'; '.join(single[:3])}{'; …' if len(single) > 3 else ''}): if they are single "
                         "photos, pix2pix would learn to turn their left halves into their right halves (pairs side "
                         "by side are usually about twice as wide as tall)")
+    if landscape:
+        warnings.append(f"{len(landscape)} of {len(pairs)} image(s) are less than twice as wide as tall "
+                        f"({'; '.join(landscape[:3])}{'; …' if len(landscape) > 3 else ''}), as single landscape "
+                        "photos are: pairs side by side are usually about twice as wide as tall. If these are single "
+                        "photos, pix2pix would learn to turn their left halves into their right halves")
     if stretched:
         warnings.append(f"{len(stretched)} pair(s) have pictures of different shapes ({'; '.join(stretched[:3])}"
                         f"{'; …' if len(stretched) > 3 else ''}): B is stretched onto A's shape, so they may not "
@@ -517,12 +532,16 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     root = existing_folder(data)
     unmatched: list[str] = []
     test: list[Pair] = []
-    if data_b:
-        layout, (pairs, unmatched) = "folders", match_by_name(root, Path(data_b))
+    if data_b:  # pix2pix trained on one folder given as both sides, learning to change nothing
+        folder_b = existing_folder(data_b, "folder B")
+        check_separate_folders(root, folder_b)
+        sides = (root, folder_b)
+        layout, (pairs, unmatched) = "folders", match_by_name(*sides)
     elif (root / "train").is_dir():
-        layout, pairs = "aligned", [Pair(p) for p in list_images(root / "train")]
+        # its own images only, as the app reads it (its sub-folders made the command line train on more pairs)
+        layout, pairs = "aligned", [Pair(p) for p in list_images(root / "train", recursive=False)]
         held_out = root / "test" if (root / "test").is_dir() else root / "val"
-        test = [Pair(p) for p in list_images(held_out)] if held_out.is_dir() else []
+        test = [Pair(p) for p in list_images(held_out, recursive=False)] if held_out.is_dir() else []
     else:
         sides = next(((root / a, root / b) for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b"))
                       if (root / a).is_dir() and (root / b).is_dir()), None)
@@ -542,6 +561,10 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
         if unreadable:
             raise ValueError(f"{root} has no readable pair ({len(unreadable)} unreadable file(s))")
         if layout == "folders":
+            empty = [str(folder) for side, folder in zip("AB", sides) if not any(u.startswith(f"{side}/")
+                                                                                    for u in unmatched)]
+            if empty:  # "no file name appears on both sides (0 file(s) without a partner)" said nothing useful
+                raise ValueError(f"no pairs: {' and '.join(empty)} {'hold' if len(empty) > 1 else 'holds'} no images")
             raise ValueError(f"{root} has no pairs: no file name appears on both sides ({len(unmatched)} file(s) "
                              "without a partner); pairs are matched by name, the extension aside")
         where = root / "train" if (root / "train").is_dir() else root  # an empty train/ was not named

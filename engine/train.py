@@ -217,25 +217,47 @@ class Trainer:
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
                                                         f"same name were skipped: {shown}"))
             self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs)]
+            # the checks below passed pix2pix by: preprocess none with a batch of pictures of several sizes stopped
+            # the run at its first step ("stack expects each tensor to be equal size") after its folder was written
+            if found.layout == "aligned":
+                self._check_pictures({"pairs": [pair.a for pair in found.pairs]}, halves=True)
+            else:
+                self._check_pictures({"A": [pair.a for pair in found.pairs], "B": [pair.b for pair in found.pairs]},
+                                     b_follows_a=True)
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
         files_a, bad_a = check_folder(folders.a, "A")
         files_b, bad_b = check_folder(folders.b, "B")
         self._set_aside = bad_a + bad_b
         self.messages += unreadable_warnings(bad_a + bad_b)
-        if advice := few_images_advice({"A": len(files_a), "B": len(files_b)}):  # the app says so on its Datasets page
-            self.messages.append(Message("warning", advice))
+        self._check_pictures({"A": files_a, "B": files_b})
+        return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+
+    def _check_pictures(self, sides: dict[str, list[Path]], halves: bool = False, b_follows_a: bool = False) -> None:
+        """Advice and refusals from the pictures' headers, before any file is written: few pictures, sizes a batch
+        cannot hold, pictures smaller than the crop, a load size far past them. ``halves``: each file holds a pair
+        side by side, and a picture is half its width; ``b_follows_a``: pairs whose B is resized to its A."""
+        c = self.config
+
+        def size(path: Path) -> tuple[int, int]:
+            w, h = header_size(path)
+            return (w // 2, h) if halves else (w, h)
+
+        if advice := few_images_advice({side: len(files) for side, files in sides.items()}):
+            self.messages.append(Message("warning", advice))  # the app says so on its Datasets page
         if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size
-            for side, files in (("A", files_a), ("B", files_b)):
-                sizes = sorted({header_size(p) for p in files})
+            for side, files in list(sides.items())[:1 if b_follows_a else None]:
+                sizes = sorted({size(p) for p in files})
                 if len(sizes) > 1:
-                    raise ValueError(f"preprocess none keeps each picture's size, and domain {side} has pictures "
+                    where = "the pairs have" if halves else f"domain {side} has"
+                    raise ValueError(f"preprocess none keeps each picture's size, and {where} pictures "
                                      f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
                                      f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")
+        files = [p for side_files in sides.values() for p in side_files]
         if c.preprocess in ("crop", "none"):  # a picture smaller than the crop, or than the networks take, is
             # upscaled, which was done unsaid (crop), or not done at all (none: a 4x4 picture stopped the run when drawn)
             least = c.crop_size if c.preprocess == "crop" else c.model.smallest_side
-            small = [(p, size) for p in files_a + files_b if min(size := header_size(p)) < least]
+            small = [(p, wh) for p in files if min(wh := size(p)) < least]
             if small:
                 path, (w, h) = small[0]
                 what = f"the {least} px crop" if c.preprocess == "crop" else f"the {least} px the networks take"
@@ -243,12 +265,11 @@ class Trainer:
                 self.messages.append(Message("warning", f"{len(small)} picture(s) are smaller than {what} and are "
                                                         f"enlarged to it (such as {path.name}, {w}x{h}): {advice}"))
         if c.preprocess == "resize_and_crop":  # 72 px pictures resized to 4096: unsaid, and a step took 22 GB
-            files = files_a + files_b
             looked_at = files[::max(1, len(files) // 256)]  # headers only, and a few hundred: a large folder is quick
             shorter = []
             for path in looked_at:
                 with contextlib.suppress(Exception):  # noqa: BLE001 - reading the pictures says why they are bad
-                    shorter.append(min(header_size(path)))
+                    shorter.append(min(size(path)))
             largest = max(shorter, default=0)
             if largest and c.load_size > 2 * largest:
                 self.messages.append(Message(
@@ -256,7 +277,6 @@ class Trainer:
                                f"at) and are resized to {c.load_size} px, {c.load_size / largest:.0f} times larger: "
                                "blurred, and a step costs the memory and time of that size; a load size near the "
                                "pictures' own keeps their detail"))
-        return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 
     def _check_run_outside_the_data(self) -> None:
         """Folders of images are read with their sub-folders: a run inside one would train on its own sample grids

@@ -173,6 +173,84 @@ def test_no_pairs_fails_at_once_with_a_reason(tmp_path):
         find_pairs(tmp_path)
 
 
+def test_one_folder_as_both_sides_or_inside_the_other_or_missing_is_refused(paired_folders, tmp_path):
+    """pix2pix trained on one folder given as A and B (every file its own pair: it learns to change nothing), where
+    CycleGAN refused it; a missing B was said as "no file name appears on both sides" (a datasets pass)."""
+    a = paired_folders / "trainA"
+    with pytest.raises(ValueError, match="folders A and B are the same folder"):
+        Trainer(tiny_pix2pix(a, tmp_path / "run", data_b=str(a)))
+    (a / "inner").mkdir()
+    with pytest.raises(ValueError, match="is inside folder A"):
+        find_pairs(a, a / "inner")
+    with pytest.raises(FileNotFoundError, match=f"folder B {tmp_path / 'nope'} does not exist"):
+        find_pairs(a, tmp_path / "nope")
+    assert not (tmp_path / "run").exists()
+
+
+def test_folders_without_images_are_named(tmp_path):
+    """Empty trainA/ and trainB/ said "no file name appears on both sides (0 file(s) without a partner)"."""
+    for side in ("trainA", "trainB"):
+        (tmp_path / "empty" / side).mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"no pairs: .*trainA and .*trainB hold no images"):
+        find_pairs(tmp_path / "empty")
+    noise(20, 20).save(tmp_path / "empty" / "trainA" / "x.png")
+    with pytest.raises(ValueError, match=r"no pairs: .*trainB holds no images$"):
+        find_pairs(tmp_path / "empty")
+
+
+def test_side_by_side_train_folder_is_read_alike_by_the_command_line_and_the_app(tmp_path):
+    """train/ with a sub-folder: the command line (given the dataset) trained on the sub-folder's pairs too, the app
+    (which keeps train/ itself) on train/'s own: 7 pairs against 3 (a datasets pass)."""
+    from engine.library import Library
+
+    root = aligned_dataset(tmp_path / "facades")
+    (root / "train" / "extra").mkdir()
+    for i in range(4):
+        Image.fromarray(np.concatenate([np.asarray(noise(150, 140, seed=i))] * 2, axis=1)).save(
+            root / "train" / "extra" / f"{i}.png")
+    entry = Library(tmp_path / "lib").check_dataset("facades", root)
+    assert len(find_pairs(root).pairs) == len(find_pairs(entry.folder_a).pairs) == 3
+
+
+def test_cyclegan_given_side_by_side_pairs_is_pointed_to_pix2pix(tmp_path):
+    from engine.data import resolve_folders
+
+    with pytest.raises(FileNotFoundError, match=r"train/ of pictures holding A and B side by side is for pix2pix"):
+        resolve_folders(aligned_dataset(tmp_path / "facades"))
+
+
+def test_landscape_photos_read_as_pairs_are_warned_of(tmp_path):
+    """A folder of single 4:3 photos was added as pairs, A the left half and B the right, without a word."""
+    from engine.data import pair_shape_warnings
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        noise(100, 75, seed=i).save(photos / f"{i}.jpg")
+    [warning] = pair_shape_warnings(find_pairs(photos).pairs)
+    assert warning.startswith("3 of 3 image(s) are less than twice as wide as tall (0.jpg, 100x75;")
+
+
+def test_pix2pix_gets_the_picture_checks_before_writing_anything(tmp_path):
+    """preprocess none with a batch of 2 over pairs of several sizes failed at the first step ("stack expects each
+    tensor to be equal size") and left a run folder; nor were pix2pix runs told of few or small pictures."""
+    root = tmp_path / "pairs"
+    for side in ("trainA", "trainB"):
+        (root / side).mkdir(parents=True)
+    for i, size in enumerate(((96, 80), (128, 64), (64, 64))):
+        noise(*size, seed=i).save(root / "trainA" / f"{i}.png")
+        noise(*size, seed=i).save(root / "trainB" / f"{i}.png")
+    with pytest.raises(ValueError, match="preprocess none keeps each picture's size, and domain A has pictures of 3"):
+        Trainer(tiny_pix2pix(root, tmp_path / "run", preprocess="none", batch_size=2))
+    assert not (tmp_path / "run").exists()
+    texts = [m.text for m in Trainer(tiny_pix2pix(root, tmp_path / "run", preprocess="crop")).messages]
+    assert any(t.startswith("few images (A: 3, B: 3)") for t in texts), texts
+    assert any(t.startswith("6 picture(s) are smaller than the 128 px crop") for t in texts), texts
+    halves = aligned_dataset(tmp_path / "facades", size=(60, 50))  # pictures of 60x50, in files of 120x50
+    texts = [m.text for m in Trainer(tiny_pix2pix(halves, tmp_path / "run2", preprocess="crop")).messages]
+    assert any("such as 0.jpg, 60x50" in t for t in texts), texts
+
+
 # ------------------------------------------------------------------ training
 def test_checkpoint_round_trip_and_resume_equals_uninterrupted(paired_folders, tmp_path):
     """Stopped mid-epoch (3 pairs a epoch, stop at 4): dropout's random draws must continue where they were."""
