@@ -8,6 +8,7 @@ never dropped.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -208,10 +209,11 @@ class ThumbnailTask(QRunnable):
     """Decode and shrink one image (or a pair, side by side) on a pool thread, cached as a small PNG."""
 
     def __init__(self, path: Path, size: int, cache_dir: Path, signals: ThumbnailSignals,
-                 partner: Path | None = None, width: int | None = None):
+                 partner: Path | None = None, width: int | None = None, dropped: threading.Event | None = None):
         super().__init__()
         self.path, self.size, self.cache_dir, self.signals, self.partner = path, size, cache_dir, signals, partner
         self.width = width or size  # a single image that holds a pair is twice as wide
+        self.dropped = dropped  # set once its grid shows other pictures: nothing to decode any more
 
     def run(self) -> None:
         import hashlib
@@ -221,6 +223,8 @@ class ThumbnailTask(QRunnable):
         from engine.data import load_image
         from engine.fileio import atomic_path
 
+        if self.dropped is not None and self.dropped.is_set():
+            return
         try:
             paths = [self.path] + ([self.partner] if self.partner else [])
             stamp = "|".join(f"{p}|{p.stat().st_mtime_ns}|{p.stat().st_size}" for p in paths)
@@ -229,7 +233,7 @@ class ThumbnailTask(QRunnable):
             if not cached.exists():
                 tiles = []
                 for path in paths:
-                    img = load_image(path, 3)
+                    img = load_image(path, 3, at_least=self.width)  # a JPEG decoded at 1/8 scale where that will do
                     img.thumbnail((self.size if self.partner else self.width, self.size), Image.Resampling.BILINEAR)
                     tiles.append(img)
                 img = tiles[0]
