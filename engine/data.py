@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,11 @@ def unreadable_reason(exc: BaseException) -> str:
         return text
     if isinstance(exc, UnidentifiedImageError):
         return "not an image this app can read (damaged, or another kind of file)"
-    if isinstance(exc, (Image.DecompressionBombError, ImageTooLarge)):
+    if isinstance(exc, Image.DecompressionBombError):  # Pillow's words: "... could be decompression bomb DOS attack."
+        sizes = re.search(r"\((\d+) pixels\) exceeds limit of (\d+) pixels", text)
+        return (f"too large to read safely ({int(sizes[1]) / 1e6:,.0f} MP; at most {int(sizes[2]) / 1e6:,.0f} "
+                "MP are read)" if sizes else "too large to read safely")
+    if isinstance(exc, ImageTooLarge):
         return f"too large to read safely ({text})" if text else "too large to read safely"
     if isinstance(exc, FileNotFoundError):
         if exc.filename and os.path.islink(exc.filename):

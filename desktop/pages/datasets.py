@@ -199,6 +199,9 @@ class AddDatasetDialog(QDialog):
         super().reject()
 
 
+THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past it)
+
+
 class DatasetsPage(QWidget):
     datasets_changed = Signal()
 
@@ -304,6 +307,16 @@ class DatasetsPage(QWidget):
         self.title.setText(f"{entry.name}: {entry.name_a} ↔ {entry.name_b}")
         self.details.setText("Checking its images…")
         self.problems.setText("")
+        # the last dataset's pictures and counts stayed under this one's title until its check ended (20 s for
+        # 10,000 images a side)
+        aligned = entry.layout == "aligned"
+        for grid in (self.grid_a, self.grid_b, self.grid_pairs):
+            grid.set_files([])
+        for index, (text, shown) in enumerate(((entry.name_a, not aligned), (entry.name_b, not aligned),
+                                               ("Pairs", aligned))):
+            self.sides.setTabText(index, text)
+            self.sides.setTabVisible(index, shown)
+        self.sides.setCurrentIndex(2 if aligned else 0)  # a two-folder dataset after a side-by-side one opened on B
         # every file's header is read: 2000 images a side held the window 1.2 s at each click, 8 s on adding
         worker = CallWorker(Library.inspect, entry, parent=self)
         worker.done.connect(lambda report: worker is self.inspecting and self._show_report(entry, report))
@@ -318,21 +331,28 @@ class DatasetsPage(QWidget):
             self.inspecting = None
 
     def _show_report(self, entry: DatasetEntry, report) -> None:
+        # names and folders are the user's text: "R&D <final>" lost "<final>", a side named "<i>horse" came out in
+        # italics
+        name_a, name_b, folder_a, folder_b = (html.escape(t) for t in (entry.name_a, entry.name_b, entry.folder_a,
+                                                                      entry.folder_b))
         tests = ""
         if entry.test_a:
-            tests = f"<br>Test folders: {entry.test_a}" + (f", {entry.test_b}" if entry.test_b else "")
+            tests = f"<br>Test folders: {html.escape(entry.test_a)}" + (f", {html.escape(entry.test_b)}"
+                                                                         if entry.test_b else "")
         aligned = entry.layout == "aligned"
         if aligned:
-            sides = (f"{report.pairs} pairs, <b>{entry.name_a}</b> (A) on the left and <b>{entry.name_b}</b> (B) "
-                     f"on the right of each image, in {entry.folder_a}")
+            sides = (f"{report.pairs} pairs, <b>{name_a}</b> (A) on the left and <b>{name_b}</b> (B) "
+                     f"on the right of each image, in {folder_a}")
         else:
-            sides = (f"<b>{entry.name_a}</b> (A): {report.count_a} images in {entry.folder_a}<br>"
-                     f"<b>{entry.name_b}</b> (B): {report.count_b} images in {entry.folder_b}")
+            sides = (f"<b>{name_a}</b> (A): {report.count_a} images in {folder_a}<br>"
+                     f"<b>{name_b}</b> (B): {report.count_b} images in {folder_b}")
         unmatched = f"; {report.unmatched} without a partner" if report.unmatched else ""
         paired = (f"<br>{report.pairs} pairs (files of the same name on both sides{unmatched}): pix2pix, which "
                   "learns from pairs of the same picture, can train on them (Method on the Train page)"
                   if report.pairs and not aligned else "")
-        self.details.setText(sides + paired + tests)
+        largest = max(report.count_a, report.count_b, report.pairs)
+        shown_only = (f"<br>The first {THUMBNAILS_SHOWN} of each are shown." if largest > THUMBNAILS_SHOWN else "")
+        self.details.setText(sides + paired + tests + shown_only)
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
@@ -342,11 +362,9 @@ class DatasetsPage(QWidget):
         self.sides.setTabVisible(0, not aligned)
         self.sides.setTabVisible(1, not aligned)
         self.sides.setTabVisible(2, bool(report.pairs))
-        self.grid_a.set_files([] if aligned else report.files_a)
-        self.grid_b.set_files([] if aligned else report.files_b)
-        self.grid_pairs.set_pairs(report.pair_files)
-        if aligned:
-            self.sides.setCurrentIndex(2)
+        self.grid_a.set_files([] if aligned else report.files_a, THUMBNAILS_SHOWN)
+        self.grid_b.set_files([] if aligned else report.files_b, THUMBNAILS_SHOWN)
+        self.grid_pairs.set_pairs(report.pair_files, THUMBNAILS_SHOWN)
 
     def add_dataset(self) -> None:
         dialog = AddDatasetDialog(self.library, self)

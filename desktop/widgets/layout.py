@@ -72,6 +72,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, parent=None):
         super().__init__(parent)
         self._full, self._mode = "", mode
+        self.setTextFormat(Qt.TextFormat.PlainText)  # it is cut by characters; and a name "<i>horse" was italic
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)

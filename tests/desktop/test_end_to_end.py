@@ -55,6 +55,7 @@ def test_dataset_train_export_convert(qtbot, window, tmp_path):
     add_dataset(window, root)
     assert window.datasets.list.count() == 1
     assert "4 images" in window.datasets.details.text()
+    window.tabs.setCurrentWidget(window.datasets)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: window.datasets.grid_a.loaded_count() == 4, timeout=10000)
 
     # ---- train a few steps, watch plot and samples, then stop

@@ -120,6 +120,7 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     assert "broken.png" in text and "smaller than 128 px" in text
     assert "⚠ Few images (A: 2, B: 2)" in text  # the unreadable file is not counted; a sentence, as on the Train page
     assert window.datasets.sides.tabText(0).endswith("(2)")
+    window.tabs.setCurrentWidget(window.datasets)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.datasets.remove_current()
@@ -687,3 +688,72 @@ def test_a_run_with_no_checkpoint_offers_neither_convert_nor_evaluate(qtbot, win
     assert "No checkpoint yet" in page.details.text()
     assert not page.export_button.isEnabled() and not page.use_button.isEnabled()
     assert not page.evaluate_button.isEnabled()
+
+
+def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are_text(qtbot, window, tmp_path):
+    """While a dataset was checked its title sat over the last dataset's pictures and counts (20 s for 10,000
+    images a side); a folder "R&D <final>" lost "<final>" and a side named "<i>horse" came out in italics; a
+    two-folder dataset after a side-by-side one opened on its B tab (a datasets pass)."""
+    from PySide6.QtGui import QTextDocument
+
+    from tests.engine.test_pix2pix import aligned_dataset
+
+    odd = tmp_path / "R&D <final>"
+    write_images(odd / "trainA", 3)
+    write_images(odd / "trainB", 2)
+    window.library.add_dataset("odd", str(odd), None, "<i>horse", "B")
+    window.library.add_dataset("facades", str(aligned_dataset(tmp_path / "facades")), None, "A", "B")
+    write_images(tmp_path / "big" / "trainA", 400, size=(8, 8))
+    write_images(tmp_path / "big" / "trainB", 400, size=(8, 8))
+    window.library.add_dataset("big", str(tmp_path / "big"), None, "A", "B")
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    page.refresh("facades")
+    qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
+    page.refresh("odd")
+    assert page.sides.currentIndex() == 0  # A, not B
+    qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
+    shown = QTextDocument()
+    shown.setHtml(page.details.text())
+    assert f"<i>horse (A): 3 images in {odd / 'trainA'}" in shown.toPlainText()
+    assert "<i>horse" in page.title.text() and page.title.textFormat() == Qt.TextFormat.PlainText
+    assert page.grid_a.count() == 3 and page.sides.tabText(0) == "<i>horse (3)"
+    page.refresh("big")
+    assert page.inspecting is not None
+    assert page.grid_a.count() == page.grid_b.count() == 0
+    assert [page.sides.tabText(i) for i in range(2)] == ["A", "B"]
+    qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
+    assert page.sides.tabText(0) == "A (400)"
+
+
+def test_thumbnails_are_decoded_for_the_tab_shown_and_not_for_pictures_no_longer_shown(qtbot, tmp_path):
+    """Every tab's thumbnails were decoded, hidden ones too, and a dataset's decodes went on after another was
+    picked: 150 pairs of 12 MP photos kept both cores busy a minute, and 18 s more after leaving them."""
+    import threading
+
+    from PySide6.QtWidgets import QTabWidget
+
+    from desktop.widgets.images import ThumbnailGrid
+    from desktop.workers import ThumbnailSignals, ThumbnailTask
+
+    files = write_images(tmp_path / "pictures", 6, size=(64, 48))
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    first, second = ThumbnailGrid(tmp_path / "cache", size=32), ThumbnailGrid(tmp_path / "cache", size=32)
+    tabs.addTab(first, "first")
+    tabs.addTab(second, "second")
+    tabs.show()
+    first.set_files(files)
+    second.set_files(files[:4])
+    qtbot.waitUntil(lambda: first.loaded_count() == 6, timeout=10000)
+    qtbot.wait(200)
+    assert second.loaded_count() == 0  # hidden: nothing decoded
+    tabs.setCurrentWidget(second)
+    qtbot.waitUntil(lambda: second.loaded_count() == 4, timeout=10000)
+    dropped, seen = threading.Event(), []
+    signals = ThumbnailSignals()
+    signals.ready.connect(lambda path, image: seen.append(path))
+    dropped.set()  # its grid shows other pictures now
+    ThumbnailTask(files[0], 40, tmp_path / "cache2", signals, dropped=dropped).run()
+    qtbot.wait(50)
+    assert seen == [] and not (tmp_path / "cache2").exists()

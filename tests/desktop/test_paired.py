@@ -28,6 +28,7 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     page = window.datasets
     assert "4 pairs" in page.details.text()
     assert page.sides.isTabVisible(2) and not page.sides.isTabVisible(0)
+    window.tabs.setCurrentWidget(page)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: page.grid_pairs.loaded_count() == 4, timeout=10000)
 
     window.tabs.setCurrentWidget(window.train)

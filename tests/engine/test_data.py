@@ -201,3 +201,20 @@ def test_a_file_given_as_a_sides_folder_is_said_to_be_a_file(tmp_path):
     image = write_images(tmp_path / "b", 2)[0]
     with pytest.raises(FileNotFoundError, match=r"domain B folder .*img_000.png is a file; give the folder"):
         Library(tmp_path / "home").add_dataset("x", tmp_path / "a", image)
+
+
+def test_a_picture_too_large_to_read_is_said_in_megapixels_not_pillows_words(tmp_path):
+    """"too large to read safely (Image size (3600000000 pixels) exceeds limit of 178956970 pixels, could be
+    decompression bomb DOS attack.)" (a datasets pass)."""
+    import struct
+    import zlib
+
+    from engine.data import probe_image
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path = tmp_path / "bomb.png"  # a header that says 60000 x 60000, and next to nothing after it
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    assert probe_image(path) == "too large to read safely (3,600 MP; at most 179 MP are read)"
