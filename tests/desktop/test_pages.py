@@ -690,11 +690,17 @@ def test_a_run_with_no_checkpoint_offers_neither_convert_nor_evaluate(qtbot, win
     assert not page.evaluate_button.isEnabled()
 
 
-def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are_text(qtbot, window, tmp_path):
+def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are_text(qtbot, window, tmp_path,
+                                                                                     monkeypatch):
     """While a dataset was checked its title sat over the last dataset's pictures and counts (20 s for 10,000
     images a side); a folder "R&D <final>" lost "<final>" and a side named "<i>horse" came out in italics; a
-    two-folder dataset after a side-by-side one opened on its B tab (a datasets pass)."""
+    two-folder dataset after a side-by-side one opened on its B tab; the tab said "A (10000)" over 500 pictures
+    without a word (a datasets pass)."""
     from PySide6.QtGui import QTextDocument
+
+    from desktop.pages import datasets
+
+    monkeypatch.setattr(datasets, "THUMBNAILS_SHOWN", 300)
 
     from tests.engine.test_pix2pix import aligned_dataset
 
@@ -723,7 +729,8 @@ def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are
     assert page.grid_a.count() == page.grid_b.count() == 0
     assert [page.sides.tabText(i) for i in range(2)] == ["A", "B"]
     qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
-    assert page.sides.tabText(0) == "A (400)"
+    assert page.sides.tabText(0) == "A (400)" and page.grid_a.count() == 300
+    assert page.details.text().endswith("The first 300 of each are shown.")
 
 
 def test_thumbnails_are_decoded_for_the_tab_shown_and_not_for_pictures_no_longer_shown(qtbot, tmp_path):
