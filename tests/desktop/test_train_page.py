@@ -454,3 +454,52 @@ def test_a_learning_rate_finer_than_the_form_shows_is_refused_not_rounded(qtbot,
     save_json(TrainConfig(data="-", out="-", lambda_cycle=10.005), tmp_path / "finer.json")
     page.load_settings(str(tmp_path / "finer.json"))
     assert page.error.text() == "Not loaded: λ cycle 10.005 is finer than this form shows (2 decimals)."
+
+
+def test_the_datasets_files_are_listed_once_not_at_each_edit(qtbot, window, tmp_path, monkeypatch):
+    """Each edit of a setting listed the dataset's folders again (for the pairs it has and an epoch's images):
+    10,000 images a side froze the window 0.6 s a keystroke (a datasets pass). Listed again when the page is."""
+    from desktop.pages import train
+    from engine.library import Library
+
+    page = with_dataset(window, tmp_path)
+    listings = []
+    real_count, real_pairs = train.sample_count, Library.has_pairs
+    monkeypatch.setattr(train, "sample_count", lambda *a: listings.append("count") or real_count(*a))
+    monkeypatch.setattr(Library, "has_pairs", staticmethod(lambda *a: listings.append("pairs") or real_pairs(*a)))
+    page.refresh()
+    page.update_estimate()
+    assert sorted(set(listings)) == ["count", "pairs"]
+    listings.clear()
+    for crop in (48, 56, 64):
+        page.form.field("crop_size").setValue(crop)
+        page.update_estimate()
+    page._dataset_changed(page.dataset.currentText())
+    assert listings == []
+    page.refresh()  # the folders may have changed since
+    assert "pairs" in listings
+
+
+def test_a_past_run_shown_is_not_under_the_last_attempts_error(qtbot, window, tmp_path):
+    """"Domain A folder … does not exist." stayed on screen while another, past run was looked at (a datasets
+    pass)."""
+    page = with_dataset(window, tmp_path)
+    page.show_error("domain A folder /gone does not exist")
+    page.show_notice("few images")
+    page.open_run(str(tmp_path / "an earlier run"))
+    assert page.error.text() == "" and page.notice.text() == ""
+
+
+def test_pix2pix_settings_are_not_restored_into_cyclegan_when_the_pairs_are_gone(qtbot, window, tmp_path):
+    """After a restart with the dataset's pairs gone, Method fell back to CycleGAN and the form kept the pix2pix
+    recipe's values (its vanilla GAN loss, no image pool) as Custom (a datasets pass)."""
+    page = with_dataset(window, tmp_path)  # its files share names: pairs
+    page.method.setCurrentIndex(page.method.findData("pix2pix"))
+    assert page.form.value("gan_mode") == "vanilla"
+    saved = page.state()
+    for image in (tmp_path / "d" / "trainB").iterdir():
+        image.rename(image.with_name("other_" + image.name))
+    page.refresh()
+    page.restore(saved)
+    assert page.current_method() == "cyclegan"
+    assert page.form.value("gan_mode") == "lsgan" and page.preset.currentText() != "Custom"
