@@ -334,8 +334,9 @@ def icc_space(profile: bytes) -> bytes:
     return bytes(profile[16:20])
 
 
-def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> None:
-    """Write one output atomically, carrying over alpha, ICC profile and EXIF where the format can."""
+def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> str:
+    """Write one output atomically, carrying over alpha, ICC profile and EXIF where the format can; returns what the
+    user should know of what could not be carried over ("" if nothing)."""
     array = pixels.permute(1, 2, 0).squeeze(-1).contiguous().numpy()  # already HWC in memory: no copy
     img = Image.fromarray(array, "L" if array.ndim == 2 else "RGB")
     if decoded.alpha is not None and fmt in ALPHA_FORMATS:
@@ -345,8 +346,17 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         params["quality"] = quality
     if decoded.icc and fmt in ("JPEG", "WEBP", "PNG", "TIFF") and icc_space(decoded.icc) == ICC_SPACE[img.mode[0]]:
         params["icc_profile"] = decoded.icc  # a CMYK or grey input's profile on RGB pixels: misread, or refused
+    note = ""
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
+        if fmt == "JPEG" and len(decoded.exif) > JPEG_SEGMENT_BYTES:  # Pillow refused the file: "EXIF data is too long"
+            params["exif"] = _describing_exif(decoded.exif)  # a maker note, a thumbnail: what makes it long
+            if len(params["exif"] or b"") > JPEG_SEGMENT_BYTES:
+                params["exif"] = None
+            if not params["exif"]:
+                del params["exif"]
+            note = (f"its EXIF ({len(decoded.exif) // 1024} KB) is more than a JPEG holds: "
+                    + ("only the tags that describe the photo were kept" if "exif" in params else "it was left out"))
     elif decoded.exif and fmt == "TIFF":  # its IFD0 becomes the output's header: only what describes the photo
         exif = Image.Exif()
         with contextlib.suppress(Exception):  # noqa: BLE001 - EXIF that cannot be parsed is left behind
@@ -366,6 +376,17 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
         if exc.errno in FATAL_WRITE_ERRORS or isinstance(exc, (FileExistsError, NotADirectoryError)):
             raise OutputError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
         raise
+    return note
+
+
+def _describing_exif(raw: bytes) -> bytes | None:
+    """EXIF pared down to what describes the photo (portable_exif), or None where it cannot be parsed."""
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+        return portable_exif(exif)
+    except Exception:  # noqa: BLE001 - EXIF that cannot be parsed is left behind
+        return None
 
 
 BLEND_ELEMENTS = 1 << 22  # values blended at a time: 16 MB of floats, whatever the photo's size
@@ -552,14 +573,14 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     skipped = 0
     refused = list(planned.refused)
     if not options.skip_existing and not options.replace_existing:
-        existing = [out for _, out, _ in jobs if _taken(out)]
+        existing = [out for _, out, _ in jobs if output_taken(out)]
         if existing:
             raise OutputsExist(dst, existing)
     if options.skip_existing:
         todo = []
         for job in jobs:
             source, out, _ = job
-            if not _taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
+            if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
                 todo.append(job)
             elif finished_output(out):
                 skipped += 1
@@ -642,7 +663,7 @@ class _Run:
             self.in_flight.pop(source, None)
             t0 = time.perf_counter()
             try:
-                future.result()
+                written_note = future.result()
             except OutputError:
                 raise
             except Exception as exc:
@@ -651,6 +672,7 @@ class _Run:
             finally:
                 self.time_split["waiting to write"] += time.perf_counter() - t0
             self.converted += 1
+            note = "; ".join(filter(None, (note, written_note)))
             self.emit(FileDone(str(source), str(out), time.perf_counter() - began, note))
             self._progress()
 
@@ -759,7 +781,8 @@ class _Run:
                               time.perf_counter() - self.started, cancelled, error, dict(self.time_split))
 
 
-def _taken(path: Path) -> bool:
+def output_taken(path: Path) -> bool:
+    """A name an output would be written over: a file, a folder, or a link (one to nothing too)."""
     return path.exists() or path.is_symlink()
 
 

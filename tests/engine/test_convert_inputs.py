@@ -306,3 +306,27 @@ def test_phone_pictures_xmp_and_large_profiles_keep_their_outputs_right(model, t
     assert len(Image.open(tmp_path / "xmp" / "notes.png").info["xmp"]) > 70000
     summary, _ = convert(model, tmp_path / "xmp", tmp_path / "xmp_out", format="jpg")
     assert summary.ok, summary.failed
+
+
+@pytest.mark.parametrize("big", ["maker note", "description"])
+def test_exif_longer_than_a_jpeg_holds_is_pared_down_or_left_out_not_a_failure(model, tmp_path, big):
+    """A PNG or WebP with 100 KB of EXIF failed to convert to JPEG ("could not write a.jpg: EXIF data is too long"),
+    after its whole translation (a convert pass). What describes the photo is kept where it fits, and said."""
+    exif = Image.Exif()
+    exif[0x010F] = "Cam"
+    if big == "maker note":  # the usual culprit: dropped, the camera kept
+        exif[0x8769] = {0x927C: b"m" * 100_000}
+    else:  # a tag that describes the photo: nothing of it fits
+        exif[0x010E] = "x" * 100_000
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (32, 24), (90, 120, 150)).save(src / "a.png", exif=exif.tobytes())
+    summary, events = convert(model, src, tmp_path / "out", format="jpg")
+    assert summary.ok and summary.converted == 1, summary.failed
+    [done] = [e for e in events if isinstance(e, FileDone)]
+    result = Image.open(tmp_path / "out" / "a.jpg").getexif()
+    if big == "maker note":
+        assert result.get(0x010F) == "Cam"
+        assert done.note == "its EXIF (97 KB) is more than a JPEG holds: only the tags that describe the photo were kept"
+    else:
+        assert len(result) == 0 and done.note == "its EXIF (97 KB) is more than a JPEG holds: it was left out"
