@@ -185,3 +185,19 @@ def test_an_unknown_option_of_a_nested_command_shows_that_commands_usage(capsys)
     err = capsys.readouterr().err
     assert err.startswith("usage: cyclegan models download") and err.rstrip().endswith(
         "cyclegan models download: error: unrecognized arguments: --bogus")
+
+
+@pytest.mark.parametrize("argv", [["convert", "--model", "demo", "--input", "in", "--output", ""],
+                                  ["convert", "--model", "demo", "--input", " ", "--output", "out"],
+                                  ["export", "--run", "r", "--out", ""]])
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(argv, capsys, tmp_path, monkeypatch):
+    """`cyclegan convert --output ""` wrote the results into the folder it ran in (an empty path is "."), and said
+    "-> " with nothing after it (a convert pass)."""
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    assert "an empty path would mean the folder this runs in: give one" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
