@@ -228,7 +228,8 @@ def first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
     return "; ".join(f"{name}: {reason}" for name, reason in failed[:count]) + ("; ..." if len(failed) > count else "")
 
 
-def first_readable(items: list, load, start: int = 0, what: str = "image", known_bad: set | None = None):
+def first_readable(items: list, load, start: int = 0, what: str = "image", known_bad: set | None = None,
+                   where: str = "left in the dataset"):
     """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
     ones: a header check passes a truncated JPEG, found only when it is decoded. Items in ``known_bad`` are
     skipped unsaid, and a newly failed one is added to it (its warning came back every time it was drawn)."""
@@ -246,7 +247,7 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
             if known_bad is not None:
                 known_bad.add(item)
     named = f" ({first_reasons(failed)})" if failed else ""
-    raise NoReadableImage(f"no readable {what} left in the dataset{named}")
+    raise NoReadableImage(f"no readable {what} {where}{named}")
 
 
 def probe_image(path: Path) -> str | None:

@@ -20,13 +20,13 @@ from desktop.opener import open_path
 from desktop.widgets.announce import announce
 from desktop.widgets.compare import CompareView
 from desktop.widgets.folder_field import FolderField
-from desktop.widgets.images import array_to_qimage, read_scaled
+from desktop.widgets.images import array_to_qimage, read_pair_for_view
 from desktop.widgets.layout import ElidedComboBox, ElidedLabel, fit_to_width, split_page
 from desktop.widgets.run_view import MessageLabel
 from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
-from engine.convert import blend, check_folders, plan
+from engine.convert import blend, check_folders, output_taken, plan
 from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
@@ -58,16 +58,24 @@ def preview_one(model_source: str, direction: str, image_path: str | None, folde
     from torchvision.transforms.v2 import functional as TF
 
     from engine.convert import Translator
-    from engine.data import load_image
+    from engine.data import NoReadableImage, first_readable, load_image, unreadable_reason
     from engine.modelfile import load_model
 
-    if image_path is None:
+    model = load_model(model_source, direction)
+    if image_path is None:  # the first that can be read: a damaged first file failed the preview of the whole folder
         images = list_images(folder, options.recursive)
         if not images:
             raise ValueError("the input folder has no images")
-        image_path = str(images[0])
-    model = load_model(model_source, direction)
-    image = load_image(image_path, model.channels)
+        try:
+            image_path, image = first_readable(images, lambda path: (str(path), load_image(path, model.channels)),
+                                               where="in the input folder")
+        except NoReadableImage as exc:
+            raise ValueError(str(exc)) from None
+    else:
+        try:
+            image = load_image(image_path, model.channels)
+        except Exception as exc:  # noqa: BLE001 - Pillow's words ("could be decompression bomb DOS attack") were shown
+            raise ValueError(f"{Path(image_path).name}: {unreadable_reason(exc)}") from None
     image.thumbnail((1600, 1600))  # a preview: at most 1600 px, whatever the photo
     translator = Translator(model, options.device, options.tile, options.overlap, options.max_pixels,
                             work_size=options.work_size)
@@ -94,6 +102,11 @@ class ConvertPage(QWidget):
         self._model_source: str | None = None  # the model the form was last set for
         self._previewed: tuple[str, object, object] | None = None  # name, input, full-strength result (C, H, W)
         self._settings_version = 0  # a preview that finishes after the settings changed is not shown
+        self._failed_count = 0  # files of the list that failed
+        self._view_reader: CallWorker | None = None  # reads a converted file and its input for the view
+        self._view_wanted: tuple[str, str, int] | None = None  # the pair to read next (the latest asked for wins)
+        self._view_request = 0  # a pair read for an earlier request is not shown
+        self._results_in = ""  # the output folder of the results the file list shows (the form may name another)
 
         # ---- the form
         self.model = ElidedComboBox()
@@ -406,8 +419,7 @@ class ConvertPage(QWidget):
             return
         self._previewed = None
         self.preview.clear()
-        self.files.clear()
-        self.files_label.setText("Files")
+        self._clear_files()
         self.error.clear()
         self.progress.setValue(0)
         problem = self.validate()
@@ -448,7 +460,9 @@ class ConvertPage(QWidget):
     def existing_outputs(self, job: Job) -> int:
         """Outputs this job would write over (its plan's targets that exist already)."""
         try:
-            return sum(out.exists() for _, out, _ in plan(Path(job.input), Path(job.output), job.options).jobs)
+            # as the engine counts them: a link to nothing was passed by, and the engine refused the run in its
+            # own words ("skip_existing keeps them ...")
+            return sum(output_taken(out) for _, out, _ in plan(Path(job.input), Path(job.output), job.options).jobs)
         except (OSError, ValueError):
             return 0
 
@@ -484,8 +498,8 @@ class ConvertPage(QWidget):
                                                    replace_existing=answer == "overwrite"))
         self.current_job = job
         self._previewed = None
-        self.files.clear()
-        self.files_label.setText("Files")
+        self._clear_files()
+        self._results_in = job.output  # the form may name another folder before it ends (a model picked for the next)
         self.progress.setValue(0)
         self.status.setText(f"Loading the model… ({job.describe()})")
         worker = ConvertWorker(job.model, job.direction, job.input, job.output, job.options, parent=self)
@@ -551,11 +565,16 @@ class ConvertPage(QWidget):
         if self.worker is not None:
             self.worker.control.stop()
             self.worker.wait(30000)
-        if self._preview_worker is not None:
-            self._preview_worker.wait(30000)
+        for worker in (self._preview_worker, self._view_reader):
+            if worker is not None:
+                worker.wait(30000)
+
+    def output_shown(self) -> str:
+        """The folder Open output opens: where the results listed went, else the folder the form names."""
+        return self._results_in or self.output.path()
 
     def open_output(self) -> None:
-        if self.output.path() and (problem := open_path(self.output.path())):
+        if self.output_shown() and (problem := open_path(self.output_shown())):
             self.status.setText(problem)
 
     def preview_image(self) -> None:
@@ -580,6 +599,7 @@ class ConvertPage(QWidget):
         self.status.setText("Preview failed: nothing was written.")
 
     def _show_preview(self, name: str, before, result) -> None:
+        self._view_request += 1  # a file's pictures still being read are not shown over it
         self._previewed = (name, before, result)
         self._show_previewed()
         self.status.setText(f"Preview of {name}: nothing was written.")
@@ -605,7 +625,8 @@ class ConvertPage(QWidget):
         tile = f" · tile {p.tile} of {p.tiles}" if p.tiles else ""  # a large photo: minutes with no count moving
         if p.done == 0 and p.total:  # the first image (a large photo on a CPU: many seconds) moves no count
             self.progress.setRange(0, 0)  # a busy bar, so the page does not look stuck
-            self.status.setText(f"Converting the first of {p.total} images…{tile}")
+            first = "the image" if p.total == 1 else f"the first of {p.total:,} images"  # not "the first of 1 images"
+            self.status.setText(f"Converting {first}…{tile}")
             return
         self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
@@ -619,6 +640,13 @@ class ConvertPage(QWidget):
         if not self._preview_timer.isActive():
             self._preview_timer.start()
 
+    def _clear_files(self) -> None:
+        self.files.clear()
+        self._results_in = ""
+        self._view_request += 1  # a file's pictures still being read are not shown
+        self._failed_count = 0
+        self.files_label.setText("Files")
+
     def _add_file(self, mark: str, source: str, output: str, reason: str) -> None:
         name = file_name_on_one_line(source)
         item = QListWidgetItem(f"{mark} {name}" + (f": {reason}" if reason else ""))
@@ -626,7 +654,10 @@ class ConvertPage(QWidget):
         item.setData(Qt.ItemDataRole.UserRole + 1, reason)
         item.setToolTip(f"{source}\n→ {output}" if output else f"{source}\n{reason}")
         self.files.addItem(item)
-        failed = len(self.failures)
+        # counted as they come: reading every item's text for each file made a run O(n²) on this thread (4000
+        # files: 14 s of it, and the conversion slowed down with it)
+        self._failed_count += mark == FAILED
+        failed = self._failed_count
         self.files_label.setText(f"Files ({self.files.count()}" + (f", {failed} failed)" if failed else ")"))
 
     def show_file(self, item: QListWidgetItem) -> None:
@@ -634,6 +665,7 @@ class ConvertPage(QWidget):
         if output:
             self._show_result(source, output)
         else:  # a failed file has no result: another file's pictures must not stand in for it
+            self._view_request += 1
             reason = item.data(Qt.ItemDataRole.UserRole + 1)
             said = f"{file_name_on_one_line(source)} was not converted: {reason}"
             self.preview.clear(said)  # in full, wrapped: the caption is one line, cut ("Before and after appear here")
@@ -646,9 +678,32 @@ class ConvertPage(QWidget):
             self._latest_pair = None
 
     def _show_result(self, source: str, output: str) -> None:
-        """A converted file and its input (a written result: no preview follows the strength any more)."""
+        """A converted file and its input (a written result: no preview follows the strength any more), read off
+        the GUI thread at up to 4096 px, so that 1:1 shows the picture's own pixels: a 12000x9000 PNG held the
+        window 2.7 s for each, and a 1024 px copy stood in for every picture."""
         self._previewed = None
-        self.preview.show_pair(read_scaled(source), read_scaled(output), Path(output).name)
+        self._view_request += 1
+        self._view_wanted = (source, output, self._view_request)
+        if self._view_reader is None:
+            self._read_for_view()
+
+    def _read_for_view(self) -> None:
+        source, output, request = self._view_wanted
+        self._view_wanted = None
+        worker = CallWorker(read_pair_for_view, source, output, parent=self)
+        worker.done.connect(lambda shown: self._view_read(Path(output).name, request, *shown))
+        worker.finished.connect(self._view_read_ended)
+        self._view_reader = worker
+        worker.start()
+
+    def _view_read(self, name: str, request: int, before, after, detail: float) -> None:
+        if request == self._view_request:  # nothing asked for since: another file, a preview, other settings
+            self.preview.show_pair(before, after, name, detail)
+
+    def _view_read_ended(self) -> None:
+        self._view_reader = None
+        if self._view_wanted is not None:
+            self._read_for_view()
 
     def on_file_failed(self, e: FileFailed) -> None:
         self._add_file(FAILED, e.source, "", e.reason)
@@ -698,6 +753,6 @@ class ConvertPage(QWidget):
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        self.open_button.setEnabled(not running and bool(self.output.path()) and Path(self.output.path()).is_dir())
+        self.open_button.setEnabled(not running and bool(self.output_shown()) and Path(self.output_shown()).is_dir())
         self.busy_changed.emit(running)
 

@@ -29,7 +29,8 @@ class CompareCanvas(QWidget):
         self.before, self.after = QImage(), QImage()
         self.placeholder = EMPTY  # what the empty canvas says
         self.divider = 0.5  # where the divider is, as a fraction of the image's width
-        self.scale = 1.0
+        self.scale = 1.0  # screen pixels per pixel of the images held
+        self.detail = 1.0  # the picture's own pixels per pixel of the images held (> 1: a smaller copy is shown)
         self.offset = QPointF(0, 0)  # the image's top-left corner in widget coordinates
         self.fitted = True
         self._drag: str | None = None
@@ -43,11 +44,16 @@ class CompareCanvas(QWidget):
         self._describe()
 
     # ------------------------------------------------------------ images
-    def set_images(self, before: QImage, after: QImage) -> None:
-        """Show a pair; the result is scaled onto the input's size if they differ. A zoom is kept: on a picture of
-        the same size at the same place (the same detail of the next photo of a shoot), on another size centred (it
-        was left where the last one's corner had been, the picture off to one side)."""
-        previous = self.before.size()
+    def set_images(self, before: QImage, after: QImage, detail: float = 1.0) -> None:
+        """Show a pair; the result is scaled onto the input's size if they differ. ``detail``: the picture's own
+        pixels per pixel of ``before`` (a smaller copy of a large picture), so that the zoom said and 1:1 are of the
+        picture itself (they were of a 1024 px copy: "45 %" of a 2800 px photo shown at 16 %). A zoom is kept: on a
+        picture of the same size at the same place (the same detail of the next photo of a shoot), on another size
+        centred (it was left where the last one's corner had been, the picture off to one side)."""
+        previous, detail = self.before.size(), max(detail, 1.0)
+        if not self.fitted:  # the same zoom of the picture itself
+            self.scale *= detail / self.detail
+        self.detail = detail
         self.before = before
         if not after.isNull() and not before.isNull() and after.size() != before.size():
             after = after.scaled(before.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
@@ -55,10 +61,21 @@ class CompareCanvas(QWidget):
         self.after = after
         if self.fitted:
             self.fit()
-        elif before.size() != previous and not before.isNull():
-            self.offset = QPointF((self.width() - before.width() * self.scale) / 2,
-                                  (self.height() - before.height() * self.scale) / 2)
+        else:
+            if before.size() != previous and not before.isNull():
+                self.offset = QPointF((self.width() - before.width() * self.scale) / 2,
+                                      (self.height() - before.height() * self.scale) / 2)
+            self.zoom_changed.emit(self.zoom())  # the label was left empty under a kept zoom
+            self._describe()
         self.update()
+
+    def zoom(self) -> float:
+        """Screen pixels per pixel of the picture itself (1.0 is 1:1)."""
+        return self.scale / self.detail
+
+    def actual_size(self) -> None:
+        """One pixel of the picture itself per screen pixel (of the copy held, magnified, past its detail)."""
+        self.zoom_to(self.detail)
 
     def clear(self, placeholder: str = EMPTY) -> None:
         self.before, self.after = QImage(), QImage()
@@ -79,7 +96,7 @@ class CompareCanvas(QWidget):
         w, h = self.before.width(), self.before.height()
         self.scale = min(self.width() / w, self.height() / h)
         self.offset = QPointF((self.width() - w * self.scale) / 2, (self.height() - h * self.scale) / 2)
-        self.zoom_changed.emit(self.scale)
+        self.zoom_changed.emit(self.zoom())
         self._describe()
         self.update()
 
@@ -88,12 +105,12 @@ class CompareCanvas(QWidget):
         if self.before.isNull():
             return
         around = around if around is not None else QPointF(self.width() / 2, self.height() / 2)
-        scale = max(0.02, min(scale, 32.0))
+        scale = max(0.02 * self.detail, min(scale, 32.0 * self.detail))  # 2 % to 32x of the picture itself
         image_point = (around - self.offset) / self.scale
         self.scale = scale
         self.offset = around - image_point * scale
         self.fitted = False
-        self.zoom_changed.emit(self.scale)
+        self.zoom_changed.emit(self.zoom())
         self._describe()
         self.update()
 
@@ -113,7 +130,7 @@ class CompareCanvas(QWidget):
     def _describe(self) -> None:
         """What a screen reader says of the view besides its name: where the divider and the zoom are."""
         self.setAccessibleDescription(f"Before left of the divider at {self.divider * 100:.0f} %, after right of it; "
-                                      f"zoom {self.scale * 100:.0f} %" if self.has_images() else self.placeholder)
+                                      f"zoom {self.zoom() * 100:.0f} %" if self.has_images() else self.placeholder)
 
     # ----------------------------------------------------------- events
     def resizeEvent(self, event) -> None:  # noqa: N802
@@ -224,7 +241,7 @@ class CompareView(QWidget):
         fit.setToolTip("The whole image (double-click does it too)")
         actual.setToolTip("One image pixel per screen pixel")
         fit.clicked.connect(self.canvas.fit)
-        actual.clicked.connect(lambda: self.canvas.zoom_to(1.0))
+        actual.clicked.connect(self.canvas.actual_size)
         self.canvas.zoom_changed.connect(lambda s: self.zoom_label.setText(f"{s * 100:.0f} %"))
         bar = QHBoxLayout()
         bar.addWidget(self.caption, 1)
@@ -237,12 +254,12 @@ class CompareView(QWidget):
         layout.addWidget(self.canvas, 1)
         self._sync_buttons()
 
-    def show_pair(self, before: QImage, after: QImage, caption: str) -> None:
+    def show_pair(self, before: QImage, after: QImage, caption: str, detail: float = 1.0) -> None:
         if before.isNull() and after.isNull():  # the last picture's message stayed over this one's name
             self.clear(f"{caption}: neither picture can be shown here")
             self.caption.setText(caption)
             return
-        self.canvas.set_images(before, after)
+        self.canvas.set_images(before, after, detail)
         self.canvas.setAccessibleName(f"Before and after: {caption}")
         self.caption.setText(caption)
         self._sync_buttons()

@@ -35,6 +35,26 @@ def read_scaled(path: str, max_side: int = 1024) -> QImage:
     return image if not image.isNull() else read_scaled_with_pillow(path, max_side)
 
 
+VIEW_SIDE = 4096  # the longest side a result is looked at with: a 12 MP photo at its own pixels
+
+
+def read_for_view(path: str, max_side: int = VIEW_SIDE) -> tuple[QImage, float]:
+    """An image to look at closely, at most ``max_side`` long, and how many of the picture's own pixels each of its
+    pixels stands for (1.0 where it is whole), so that a view can say its zoom of the picture itself. Seconds for a
+    large PNG (it cannot be decoded scaled): called off the GUI thread."""
+    image = read_scaled(path, max_side)
+    size = QImageReader(path).size()
+    if image.isNull() or not size.isValid():
+        return image, 1.0
+    return image, max(1.0, max(size.width(), size.height()) / max(image.width(), image.height()))
+
+
+def read_pair_for_view(before: str, after: str) -> tuple[QImage, QImage, float]:
+    """A converted file and its input, read for a before/after view (off the GUI thread): the input's detail."""
+    shown_before, detail = read_for_view(before)
+    return shown_before, read_for_view(after)[0], detail
+
+
 def read_scaled_with_pillow(path: str, max_side: int) -> QImage:
     """What Qt cannot read and the engine can (a PSD, a name that is not UTF-8): a converted file showed nothing,
     or the failed file's message before it. A null image where neither can."""
@@ -257,26 +277,6 @@ class ThumbnailGrid(QListWidget):
 
     def loaded_count(self) -> int:
         return sum(bool(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count()))
-
-
-class BeforeAfter(QWidget):
-    """The latest input and its translation side by side."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        layout = QGridLayout(self)
-        self.before_caption, self.after_caption = QLabel("Before"), QLabel("After")
-        self.before, self.after = ScaledImage("—"), ScaledImage("—")
-        for col, (cap, view) in enumerate(((self.before_caption, self.before), (self.after_caption, self.after))):
-            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            layout.addWidget(cap, 0, col)
-            layout.addWidget(view, 1, col)
-
-    def show_pair(self, source: str, output: str) -> None:
-        self.before.set_image(read_scaled(source))
-        self.after.set_image(read_scaled(output))
-        self.before_caption.setText(f"Before: {Path(source).name}")
-        self.after_caption.setText(f"After: {Path(output).name}")
 
 
 def vbox(*widgets, margins: int = 0) -> QVBoxLayout:

@@ -21,6 +21,12 @@ def setup(window, tmp_path, count=2):
 def convert(qtbot, page):
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    view_settled(qtbot, page)
+
+
+def view_settled(qtbot, page):
+    """The pictures asked for are read (off the GUI thread) and shown."""
+    qtbot.waitUntil(lambda: page._view_reader is None and page._view_wanted is None, timeout=30000)
 
 
 def test_every_converted_file_can_be_browsed(qtbot, window, tmp_path):
@@ -28,6 +34,7 @@ def test_every_converted_file_can_be_browsed(qtbot, window, tmp_path):
     convert(qtbot, page)
     assert page.files.count() == 3 and all(page.files.item(i).text().startswith("✓") for i in range(3))
     page.files.setCurrentRow(0)
+    view_settled(qtbot, page)
     assert page.preview.caption.text() == "img_000.png" and page.preview.canvas.has_images()
     assert page.preview.fit_button.isEnabled() and page.preview.actual_button.isEnabled()
 
@@ -191,6 +198,8 @@ def test_the_first_image_shows_a_busy_bar_not_a_stuck_zero(qtbot, window, tmp_pa
     assert page.progress.maximum() == 0 and page.status.text() == "Converting the first of 16 images…"
     page.on_progress(ConvertProgress(1, 16, 0.1, 150.0))
     assert (page.progress.maximum(), page.progress.value()) == (16, 1) and page.status.text().startswith("1 / 16")
+    page.on_progress(ConvertProgress(0, 1, 0.0, float("inf")))  # it said "the first of 1 images"
+    assert page.status.text() == "Converting the image…"
     page.on_progress(ConvertProgress(0, 16, 0.0, float("inf")))
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 16, 0, 0, (), 4.0, cancelled=True))
     assert page.progress.maximum() == 16  # a cancel during the first image leaves no busy bar behind
@@ -220,6 +229,7 @@ def test_a_conversion_stays_in_view_after_a_look_at_another_page(qtbot, window, 
     page = setup(window, tmp_path, count=3)
     convert(qtbot, page)
     page.files.setCurrentRow(0)
+    view_settled(qtbot, page)
     status = page.status.text()
     window.tabs.setCurrentWidget(window.models)
     window.tabs.setCurrentWidget(page)
@@ -370,6 +380,7 @@ def test_a_picture_qt_cannot_open_is_shown_through_the_engine(qtbot, window, tmp
     rows = {page.files.item(i).text(): i for i in range(page.files.count())}
     page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✗")))
     page.files.setCurrentRow(next(i for text, i in rows.items() if text.startswith("✓") and "caf" in text))
+    view_settled(qtbot, page)
     assert page.preview.canvas.has_images() and page.preview.caption.text().startswith("caf")
 
 
@@ -393,3 +404,83 @@ def test_the_model_deleted_mid_conversion_leaves_the_running_conversion_its_fiel
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.output.path() == str(tmp_path / "out") and page.open_button.isEnabled()
     assert page.model.findData(str(window.library.model_path("mine"))) == -1  # listed no more, once it ended
+
+
+def test_a_large_result_is_read_off_the_gui_thread_and_1_to_1_shows_its_own_pixels(qtbot, window, tmp_path):
+    """A 12000x9000 PNG result held the window 2.7 s each time it was shown; and a 1024 px copy stood in for every
+    picture, so "1:1" and the zoom said were of the copy ("45 %" of a 2800 px photo shown at 16 %; a convert
+    pass). The zoom said stays under a kept zoom when the next picture comes (it went blank)."""
+    import time
+
+    page = window.convert
+    window.tabs.setCurrentWidget(page)
+    for name in ("in.png", "out.png"):
+        Image.new("RGB", (6000, 4500), (90, 120, 150)).save(tmp_path / name)
+    began = time.perf_counter()
+    page._show_result(str(tmp_path / "in.png"), str(tmp_path / "out.png"))
+    assert time.perf_counter() - began < 0.1  # reading it takes about 0.4 s here
+    view_settled(qtbot, page)
+    view, canvas = page.preview, page.preview.canvas
+    assert canvas.has_images() and max(canvas.before.width(), canvas.before.height()) == 4096
+    canvas.fit()
+    assert view.zoom_label.text() == f"{canvas.image_rect().width() / 6000 * 100:.0f} %"
+    qtbot.mouseClick(view.actual_button, Qt.MouseButton.LeftButton)
+    assert round(canvas.image_rect().width()) == 6000 and view.zoom_label.text() == "100 %"
+    Image.new("RGB", (600, 450), (90, 120, 150)).save(tmp_path / "small.png")
+    page._show_result(str(tmp_path / "small.png"), str(tmp_path / "small.png"))
+    view_settled(qtbot, page)
+    assert round(canvas.image_rect().width()) == 600 and view.zoom_label.text() == "100 %"
+
+
+def test_listing_thousands_of_files_costs_the_same_for_each(qtbot, window):
+    """Each file added counted the failed ones by reading every row's text: a run of n files cost n² on the GUI
+    thread (4000 files: 14 s, and the conversion slowed down with it; a convert pass)."""
+    import time
+
+    page = window.convert
+    began = time.perf_counter()
+    for i in range(3000):
+        page._add_file("✗" if i % 3 == 0 else "✓", f"/in/{i}.png", "" if i % 3 == 0 else f"/out/{i}.png",
+                       "cannot read image" if i % 3 == 0 else "")
+    assert time.perf_counter() - began < 1.5  # 0.06 s here; 7 s when every row was read for each
+    assert page.files_label.text() == "Files (3000, 1000 failed)" and len(page.failures) == 1000
+
+
+def test_open_output_follows_the_conversion_that_ran_not_a_model_picked_meanwhile(qtbot, window, tmp_path):
+    """A model picked during a conversion (for the next) moved the Output folder field at once, and after the run
+    Open output folder was off: it looked for the new model's folder, which nothing had written (a convert pass)."""
+    page = setup(window, tmp_path, count=3)
+    page.output.set_path(page._output_for(page.model.currentData()))  # the folder the app proposed for the model
+    ran_into = page.output.path()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.worker is not None
+    page.select_model(str(make_model_file(tmp_path / "next.pt")))
+    assert page.output.path() != ran_into  # the next conversion's folder
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.output_shown() == ran_into and page.open_button.isEnabled()
+    page.suffix.setText("_next")  # other settings: the list goes, and with it its folder
+    assert page.files.count() == 0 and page.output_shown() == page.output.path()
+
+
+def test_preview_one_passes_by_a_damaged_first_image(qtbot, window, tmp_path):
+    """A folder whose first image was damaged (or a decompression bomb) could not be previewed at all, and the
+    error was Pillow's ("image file is truncated (118 bytes not processed)"; a convert pass)."""
+    page = setup(window, tmp_path, count=1)
+    (tmp_path / "in" / "a_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    preview(qtbot, page)
+    assert page.error.text() == "" and page.status.text() == "Preview of img_000.png: nothing was written."
+    (tmp_path / "in" / "img_000.png").unlink()
+    preview(qtbot, page)
+    assert page.error.text().startswith("Preview failed: no readable image in the input folder (a_broken.png: ")
+
+
+def test_a_link_to_nothing_named_as_a_result_is_asked_about_like_any_result(qtbot, window, tmp_path, monkeypatch):
+    """A dangling link with an output's name was passed by, and the engine then refused the run in its own words
+    ("skip_existing keeps them ... replace_existing writes over them"; a convert pass)."""
+    page = setup(window, tmp_path, count=1)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "img_000.png").symlink_to(tmp_path / "nowhere.png")
+    asked = []
+    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert asked == [1] and page.worker is None and page.error.text() == ""

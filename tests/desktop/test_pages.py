@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox, QPushButton, QSty
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
 from tests.conftest import make_model_file, write_graded_pairs, write_images
+from tests.desktop.test_convert_page import view_settled
 from tests.desktop.test_end_to_end import accept_checked, add_dataset, set_tiny_training
 
 
@@ -302,6 +303,7 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     assert any("not an image this app can read" in page.files.item(i).toolTip() for i in range(page.files.count()))
     rows = [page.files.item(i).text()[0] for i in range(page.files.count())]
     page.files.setCurrentRow(rows.index("✓"))
+    view_settled(qtbot, page)
     assert page.preview.canvas.has_images()
     failed_row = rows.index("✗")
     page.files.setCurrentRow(failed_row)  # it kept showing the file selected before
