@@ -214,23 +214,28 @@ def read_metrics(run_dir: str | Path) -> list[dict]:
 def last_step(run_dir: str | Path, tail_bytes: int = 1 << 16) -> int:
     """The last logged step, from the end of ``metrics.jsonl``: the Train page listed each run's by parsing its
     whole file (40 MB for 200,000 logged steps), and froze for seconds each time it was shown. 0 where none."""
+    return last_row(run_dir, tail_bytes).get("step", 0)
+
+
+def last_row(run_dir: str | Path, tail_bytes: int = 1 << 16) -> dict:
+    """The last logged record of a run, read from the end of ``metrics.jsonl`` ({} where there is none)."""
     path = RunDir(run_dir).metrics
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return 0
+            return {}
         with open(path, "rb") as fh:
             size = fh.seek(0, os.SEEK_END)
             fh.seek(max(size - tail_bytes, 0))
             tail = fh.read()
     except OSError:
-        return 0
+        return {}
     for line in reversed(tail.splitlines()[1 if size > tail_bytes else 0:]):  # the first may be cut
         with contextlib.suppress(ValueError):
             row = json.loads(line)
             if isinstance(row, dict) and isinstance(row.get("step"), int):
-                return row["step"]
+                return row
     rows = read_metrics(run_dir) if size > tail_bytes else []  # a tail of damaged lines: the whole file
-    return rows[-1]["step"] if rows else 0
+    return rows[-1] if rows else {}
 
 
 def append_metrics(run: RunDir, record: dict) -> None:
@@ -422,16 +427,18 @@ def load_config(run_dir: str | Path):
     return load_json(TrainConfig, run.config)
 
 
-def describe(run_dir: str | Path, read_checkpoints: bool = True) -> dict:
+def describe(run_dir: str | Path, read_checkpoints: bool = True, whole_history: bool = True) -> dict:
     """What ``cyclegan info`` prints for a run folder. Without ``read_checkpoints`` the checkpoint named is the
-    newest by name, unread (a page showing a run on the GUI thread: a checkpoint can be hundreds of MB)."""
+    newest by name, unread (a page showing a run on the GUI thread: a checkpoint can be hundreds of MB); without
+    ``whole_history`` the last logged step is read from the end of the losses (parsing 200,000 logged steps held the
+    Models page 2 s at each click on the run), and damaged lines are not counted (None)."""
     from .config import to_dict
     from .models import learnt_directions
 
     run = RunDir(run_dir)
     config = load_config(run.path)
-    metrics = read_metrics_file(run.metrics)
-    last = metrics.rows[-1] if metrics.rows else {}
+    metrics = read_metrics_file(run.metrics) if whole_history else None
+    last = (metrics.rows[-1] if metrics.rows else {}) if metrics is not None else last_row(run.path)
     if not read_checkpoints:
         candidates = run.checkpoint_candidates()
         path, state, skipped = (candidates[0] if candidates else None), {}, []
@@ -452,11 +459,11 @@ def describe(run_dir: str | Path, read_checkpoints: bool = True) -> dict:
         "crop_size": config.crop_size,
         "last_logged_step": last.get("step", 0),
         "last_losses": {k: v for k, v in last.items() if k not in ("step", "epoch", "time")},
-        "damaged_metrics_lines": len(metrics.damaged),
+        "damaged_metrics_lines": len(metrics.damaged) if metrics is not None else None,
         "checkpoint": str(path) if path else None,
         "checkpoint_step": state.get("step"),
         "checkpoints_skipped": skipped,
     }
-    if metrics.unreadable:
+    if metrics is not None and metrics.unreadable:
         described["metrics_unreadable"] = metrics.unreadable
     return described

@@ -223,7 +223,7 @@ class ModelsPage(QWidget):
             if is_run:
                 from engine.rundir import describe as describe_run
 
-                info = describe_run(path, read_checkpoints=False)  # on this thread: names them, unread
+                info = describe_run(path, read_checkpoints=False, whole_history=False)  # on this thread: cheaply
                 domains = info["domains"]
                 self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
                 self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")

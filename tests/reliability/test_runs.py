@@ -364,3 +364,21 @@ def test_a_metrics_line_of_an_endless_number_is_a_damaged_line(tmp_path):
     path.write_text('{"step": 1}\n{"step": 1' + "0" * 5000 + "}\n" + "[" * 100000 + "]" * 100000 + '\n{"step": 3}\n')
     report = read_metrics_file(path)
     assert [r["step"] for r in report.rows] == [1, 3] and report.damaged == [2, 3]
+
+
+def test_a_run_is_described_for_a_page_from_the_end_of_its_history(tiny_dataset, tmp_path):
+    """The Models page parsed a run's whole metrics.jsonl to show its last step: 200,000 logged steps held the
+    window 2 s at each click on the run, and again at each visit of the page (a scale pass)."""
+    from engine.config import save_json
+    from engine.rundir import describe
+
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    save_json(tiny_config(tiny_dataset, run.path), run.config)
+    run.metrics.write_text("".join(json.dumps({"step": s, "G_A": 1.0}) + "\n" for s in range(1, 200001)))
+    start = time.perf_counter()
+    shown = describe(run.path, read_checkpoints=False, whole_history=False)
+    assert time.perf_counter() - start < 0.2
+    assert shown["last_logged_step"] == 200000 and shown["last_losses"] == {"G_A": 1.0}
+    whole = describe(run.path, read_checkpoints=False)
+    assert whole["last_logged_step"] == 200000 and whole["damaged_metrics_lines"] == 0
