@@ -78,6 +78,22 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
+class Resolver:
+    """``_resolve`` for many files of few folders: each folder is resolved once, and a file only where it is a link
+    itself (Path.resolve of each of 2000 inputs and their outputs took 0.65 s of the Convert page's thread)."""
+
+    def __init__(self):
+        self.folders: dict[Path, Path | None] = {}
+
+    def __call__(self, path: Path) -> Path | None:
+        if os.path.islink(path):
+            return _resolve(path)
+        if path.parent not in self.folders:
+            self.folders[path.parent] = _resolve(path.parent)
+        folder = self.folders[path.parent]
+        return folder / path.name if folder is not None else None
+
+
 def check_folders(src: Path, dst: Path) -> None:
     """Refuse folder choices that could destroy or recurse into the inputs."""
     try:
@@ -125,7 +141,8 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
                          (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else "") +
                          (f"; {len(unreadable)} of its folders cannot be read, {unreadable[0][0]} first"
                           if unreadable else ""))
-    resolved = {p: _resolve(p) for p in inputs}
+    resolve = Resolver()
+    resolved = {p: resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
     jobs, refused = [], list(unreadable)
     wanted: dict[Path, tuple[str, Path]] = {}
@@ -152,7 +169,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
                 copies += 1  # whole folder was refused for one clash
                 out = out.with_name(f"{stem}_{copies}{out.suffix}")
             taken.add(out)
-        if _resolve(out) in input_set:
+        if resolve(out) in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
         if blocker := _file_in_the_way(out.parent, dst, folder_checked):
             refused.append((path, f"{blocker} is a file where its output folder goes"))
