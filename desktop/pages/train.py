@@ -6,7 +6,9 @@ presets, validation and the time estimate come from the engine. The page holds n
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -88,8 +90,8 @@ class TrainPage(QWidget):
         self._estimating_key = ""  # the settings the measurement running measures
         self._run_items: dict[str, QListWidgetItem] = {}
         self._preset_values: dict = {}
-        # what the dataset's file names say (pairs, images an epoch), until the page is refreshed: listed again at
-        # each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke
+        # what the dataset's file names say (pairs, images an epoch), while its folders are unchanged: listed again
+        # at each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke (0.7 s a visit)
         self._listed: dict[tuple, object] = {}
         self._live_run = ""
         self._controls_had_focus = False
@@ -474,7 +476,15 @@ class TrainPage(QWidget):
         worker.start()
 
     def _from_listing(self, what: str, entry: DatasetEntry, find):
-        key = (what, entry.folder_a, entry.folder_b, entry.layout)
+        """``find()``, remembered while the dataset's folders are unchanged (files added or removed change a folder's
+        time; one in a sub-folder of a side is seen at the next start)."""
+        def changed(folder: str) -> int:
+            with contextlib.suppress(OSError):
+                return os.stat(folder).st_mtime_ns
+            return 0
+
+        key = (what, entry.folder_a, entry.folder_b, entry.layout, changed(entry.folder_a),
+               changed(entry.folder_b) if entry.folder_b else 0)
         if key not in self._listed:
             self._listed[key] = find()
         return self._listed[key]
@@ -486,7 +496,6 @@ class TrainPage(QWidget):
         training run lost its "training" mark in Runs."""
         if self.worker is not None:
             return
-        self._listed.clear()  # the folders may have changed since
         listed = set(self._run_items)  # the runs there were: one of them gone is a deleted run (_forget_a_deleted_run)
         current = self.dataset.currentText()
         self.dataset.blockSignals(True)
