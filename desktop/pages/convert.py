@@ -52,7 +52,8 @@ class Job:
 
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
     """Translate one image in memory (nothing is written), for the Preview button: its name, the input and the result
-    at full strength, uint8 (C, H, W), so that the page can show any strength without translating again. Without
+    at full strength, uint8 (C, H, W), so that the page can show any strength without translating again, and the
+    photo's pixels per pixel of them (a photo over 1600 px is previewed smaller: its 1:1 is the photo's). Without
     ``image_path``, the folder's first image (found here, off the GUI thread: a large tree froze the window)."""
     import torch
     from torchvision.transforms.v2 import functional as TF
@@ -76,13 +77,14 @@ def preview_one(model_source: str, direction: str, image_path: str | None, folde
             image = load_image(image_path, model.channels)
         except Exception as exc:  # noqa: BLE001 - Pillow's words ("could be decompression bomb DOS attack") were shown
             raise ValueError(f"{Path(image_path).name}: {unreadable_reason(exc)}") from None
+    longest = max(image.size)
     image.thumbnail((1600, 1600))  # a preview: at most 1600 px, whatever the photo
     translator = Translator(model, options.device, options.tile, options.overlap, options.max_pixels,
                             work_size=options.work_size)
     pixels = TF.pil_to_tensor(image)[None]
     with torch.inference_mode():
         out = translator(pixels)[0]
-    return Path(image_path).name, pixels[0], out
+    return Path(image_path).name, pixels[0], out, max(1.0, longest / max(image.size))  # and its detail
 
 
 class ConvertPage(QWidget):
@@ -100,7 +102,8 @@ class ConvertPage(QWidget):
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
         self._model_source: str | None = None  # the model the form was last set for
-        self._previewed: tuple[str, object, object] | None = None  # name, input, full-strength result (C, H, W)
+        # name, input, full-strength result (C, H, W), and the photo's pixels per pixel of the preview
+        self._previewed: tuple[str, object, object, float] | None = None
         self._settings_version = 0  # a preview that finishes after the settings changed is not shown
         self._failed_count = 0  # files of the list that failed
         self._view_reader: CallWorker | None = None  # reads a converted file and its input for the view
@@ -598,20 +601,20 @@ class ConvertPage(QWidget):
         self.error.setText(sentence(f"Preview failed: {message}"))
         self.status.setText("Preview failed: nothing was written.")
 
-    def _show_preview(self, name: str, before, result) -> None:
+    def _show_preview(self, name: str, before, result, detail: float = 1.0) -> None:
         self._view_request += 1  # a file's pictures still being read are not shown over it
-        self._previewed = (name, before, result)
+        self._previewed = (name, before, result, detail)
         self._show_previewed()
         self.status.setText(f"Preview of {name}: nothing was written.")
 
     def _show_previewed(self) -> None:
         """The last preview at the strength now set (a blend: nothing is translated again)."""
-        name, before, result = self._previewed
+        name, before, result, detail = self._previewed
         strength = self.strength.value()
         after = blend(before, result, strength / 100)
         self.preview.show_pair(array_to_qimage(before.permute(1, 2, 0).numpy()),
                                array_to_qimage(after.permute(1, 2, 0).numpy()),
-                               f"Preview of {name} at {strength} % (not saved)")
+                               f"Preview of {name} at {strength} % (not saved)", detail)
 
     def _strength_changed(self, *_) -> None:
         """A preview follows the strength at once; converted files were made at another one, and are cleared."""

@@ -484,3 +484,17 @@ def test_a_link_to_nothing_named_as_a_result_is_asked_about_like_any_result(qtbo
     monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert asked == [1] and page.worker is None and page.error.text() == ""
+
+
+def test_a_preview_of_a_large_photo_says_its_zoom_of_the_photo(qtbot, window, tmp_path):
+    """A photo over 1600 px is previewed at 1600: its "1:1" showed the smaller copy's pixels as the photo's."""
+    page = setup(window, tmp_path, count=0)
+    (tmp_path / "in").mkdir(exist_ok=True)
+    Image.new("RGB", (2000, 1000), (90, 120, 150)).save(tmp_path / "in" / "wide.png")
+    preview(qtbot, page)
+    canvas = page.preview.canvas
+    assert canvas.before.width() == 1600 and canvas.detail == 1.25
+    qtbot.mouseClick(page.preview.actual_button, Qt.MouseButton.LeftButton)
+    assert round(canvas.image_rect().width()) == 2000 and page.preview.zoom_label.text() == "100 %"
+    page.strength.setValue(50)  # re-blended at another strength: the same zoom of the photo
+    assert round(canvas.image_rect().width()) == 2000 and page.preview.zoom_label.text() == "100 %"
