@@ -44,10 +44,13 @@ class FolderField(QWidget):
 
     def path(self) -> str:
         """The path typed, without spaces pasted around it (kept as typed where that is what exists: a folder named
-        "trail " could not be added), a leading ~ as the home folder."""
+        "trail " could not be added), a leading ~ as the home folder, and a relative one as under the home folder:
+        it was under the folder the app happened to start in (the source tree, under `make run`)."""
         text = self.edit.text()
-        path = text if text != text.strip() and Path(text).exists() else text.strip()
-        return os.path.expanduser(path) if path.startswith("~") else path  # "~/photos" was "does not exist"
+        home = Path.home()
+        path = text if text != text.strip() and (home / text).exists() else text.strip()
+        path = os.path.expanduser(path) if path.startswith("~") else path  # "~/photos" was "does not exist"
+        return str(home / path) if path and not os.path.isabs(path) else path
 
     def set_path(self, path: str | Path) -> None:
         self.edit.setText(str(path))

@@ -137,3 +137,7 @@ def test_a_folder_whose_name_ends_in_a_space_can_be_chosen(qtbot, tmp_path):
     assert field.path() == f"{tmp_path}/elsewhere"
     field.set_path("~/photos")  # the home folder, as a shell reads it: it was "does not exist"
     assert field.path() == str(Path.home() / "photos")
+    field.set_path("Pictures/out")  # under the home folder, not under the folder the app started in (a convert pass)
+    assert field.path() == str(Path.home() / "Pictures" / "out")
+    field.set_path("")
+    assert field.path() == ""
