@@ -222,6 +222,12 @@ def test_a_rerun_on_a_short_lease_takes_its_own_caps_and_order(tmp_path, capsys)
         with pytest.raises(SystemExit):
             gc.parse_args(["--cap", bad])
     capsys.readouterr()
+
+
+@pytest.mark.slow  # 15 s on the 2-core CI machine: a real DDP run and a compile (the dry run covers both steps)
+def test_a_rerun_runs_its_steps_in_the_order_given(tmp_path, capsys):
+    args = gc.parse_args(["--device", "cpu", "--out", str(tmp_path), "--steps", "ddp,compile-quick",
+                          "--cap", "ddp=33", "--cap", "train-speed=7.5", "--batches", "2,1"])
     check = gc.Check(args)
     try:
         assert check.sizes.batches == (2, 1)
