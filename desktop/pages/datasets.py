@@ -406,8 +406,14 @@ class DatasetsPage(QWidget):
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
             box.setInformativeText(f"Its images are a copy the library made, in {copy}.")
             box.setDefaultButton(QMessageBox.StandardButton.No)
-            also = QCheckBox(f"Also delete the copy ({folder_size(copy) / 2**20:,.1f} MB)", box)  # kept: unowned,
-            box.setCheckBox(also)  # Python freed it while the box showed it
+            also = QCheckBox("Also delete the copy (its size is being counted…)", box)  # kept: unowned, Python
+            box.setCheckBox(also)  # freed it while the box showed it
+            # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box showed
+            counting = CallWorker(folder_size, copy, parent=self)
+            counting.done.connect(lambda size: also.setText(f"Also delete the copy ({size / 2**20:,.1f} MB)"))
+            counting.finished.connect(lambda: self._workers.remove(counting))
+            self._workers.append(counting)
+            counting.start()
             if box.exec() != QMessageBox.StandardButton.Yes:
                 return
             delete_copy = also.isChecked()
