@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "pix2pix) on pairs. Start with --data DIR --out RUN_DIR, continue with "
                                        "--resume RUN_DIR.")
     train.add_argument("--resume", metavar="RUN_DIR", type=path_text, help="continue a stopped or crashed run")
-    train.add_argument("--config", metavar="FILE", type=path_text, help="start from a config.json (options override it)")
+    train.add_argument("--config", metavar="FILE", type=path_text,
+                       help="start from a config.json (options override it)")
     train.add_argument("--preset", choices=sorted(PRESETS),
                        help=_help("start from a named recipe (options override it): "
                                   + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values())
@@ -92,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--model", required=True, metavar="FILE_OR_RUN", type=path_text,
                          help="model file, run folder, or 'demo' (the built-in demo model)")
     convert.add_argument("--input", required=True, metavar="DIR", type=path_text, help="folder of images to translate")
-    convert.add_argument("--output", required=True, metavar="DIR", type=path_text, help="folder for the results (created)")
+    convert.add_argument("--output", required=True, metavar="DIR", type=path_text,
+                         help="folder for the results (created)")
     add_config_options(convert, ConvertConfig, "conversion")
     convert.set_defaults(func=cmd_convert)
 
@@ -103,9 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="FILE", type=path_text, help="the model file to write (.pt)")
     export.add_argument("--half", action="store_true", help="store fp16 weights (half the size)")
     export.add_argument("--torchscript", metavar="FILE", type=path_text, help="also write a TorchScript copy")
-    export.add_argument("--onnx", metavar="FILE", type=path_text, help="also write an ONNX copy (needs the onnx package)")
-    export.add_argument("--safetensors", metavar="FILE", type=path_text, help="also write a .safetensors copy (our metadata in its "
-                                                                "header; it loads here like the model file)")
+    export.add_argument("--onnx", metavar="FILE", type=path_text,
+                        help="also write an ONNX copy (needs the onnx package)")
+    export.add_argument("--safetensors", metavar="FILE", type=path_text,
+                        help="also write a .safetensors copy (our metadata in its "
+                             "header; it loads here like the model file)")
     export.add_argument("--replace", action="store_true", help="write over files that already exist (refused "
                                                                "otherwise)")
     export.set_defaults(func=cmd_export)
@@ -119,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("--a", dest="name_a", metavar="NAME_A", help="what its input shows (default: from a "
                                                                       "published name or an X2Y file name)")
     import_.add_argument("--b", dest="name_b", metavar="NAME_B", help="what its output shows")
-    import_.add_argument("--out", metavar="FILE", type=path_text, help="write the model file here instead of into the library")
+    import_.add_argument("--out", metavar="FILE", type=path_text,
+                         help="write the model file here instead of into the library")
     import_.add_argument("--replace", action="store_true", help="write over --out if it exists")
     import_.set_defaults(func=cmd_import)
 
@@ -137,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "root holding testA/ and testA_truth/ (same file names), or --input and --truth.")
     evaluate.add_argument("--model", required=True, metavar="FILE_OR_RUN", type=path_text,
                           help="model file, run folder, or 'demo'")
-    evaluate.add_argument("--data", metavar="DIR", type=path_text, help="dataset root with testA/ and testA_truth/, or with "
-                                                        "held-out pairs (test/, val/, testA/ + testB/)")
+    evaluate.add_argument("--data", metavar="DIR", type=path_text,
+                          help="dataset root with testA/ and testA_truth/, or with "
+                               "held-out pairs (test/, val/, testA/ + testB/)")
     evaluate.add_argument("--input", metavar="DIR", type=path_text, help="folder of test inputs")
-    evaluate.add_argument("--truth", metavar="DIR", type=path_text, help="folder of their ground truths (same file names)")
+    evaluate.add_argument("--truth", metavar="DIR", type=path_text,
+                          help="folder of their ground truths (same file names)")
     evaluate.add_argument("--direction", choices=("AtoB", "BtoA"),
                           help="which generator of a run folder (BtoA uses testB/ and testB_truth/; default: the "
                                "one a pix2pix run learnt, AtoB for CycleGAN)")
@@ -161,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="describe a run directory or a model file",
                           description="What a run folder or a model file holds: method, domains, architecture, step.")
-    info.add_argument("path", metavar="RUN_OR_FILE", type=path_text, help="a run folder, a model file (.pt, .safetensors) or 'demo'")
+    info.add_argument("path", metavar="RUN_OR_FILE", type=path_text,
+                      help="a run folder, a model file (.pt, .safetensors) or 'demo'")
     info.set_defaults(func=cmd_info)
     return parser
 
