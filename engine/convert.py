@@ -34,7 +34,7 @@ from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, h
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
-from .fileio import atomic_path, folder_lock, remove_stale_temp_files
+from .fileio import Resolver, atomic_path, folder_lock, remove_stale_temp_files, resolve_path
 from .modelfile import LoadedModel, load_model
 from .tiling import run_padded, size_rules, to_uint8, to_unit, translate_tiled
 
@@ -70,37 +70,13 @@ class OutputError(OSError):
 
 
 # ------------------------------------------------------------------ planning
-def _resolve(path: Path) -> Path | None:
-    """``path`` with every symbolic link followed; None for a link loop (or a path too deep to follow)."""
-    try:
-        return path.resolve()
-    except (RuntimeError, OSError):  # "Symlink loop" (RuntimeError up to Python 3.12), ELOOP
-        return None
-
-
-class Resolver:
-    """``_resolve`` for many files of few folders: each folder is resolved once, and a file only where it is a link
-    itself (Path.resolve of each of 2000 inputs and their outputs took 0.65 s of the Convert page's thread)."""
-
-    def __init__(self):
-        self.folders: dict[Path, Path | None] = {}
-
-    def __call__(self, path: Path) -> Path | None:
-        if os.path.islink(path):
-            return _resolve(path)
-        if path.parent not in self.folders:
-            self.folders[path.parent] = _resolve(path.parent)
-        folder = self.folders[path.parent]
-        return folder / path.name if folder is not None else None
-
-
 def check_folders(src: Path, dst: Path) -> None:
     """Refuse folder choices that could destroy or recurse into the inputs."""
     try:
         existing_folder(src, "input folder")  # missing, or a file (which was said not to exist)
     except FileNotFoundError as exc:
         raise ValueError(str(exc)) from None
-    s, d = _resolve(src), _resolve(dst)
+    s, d = resolve_path(src), resolve_path(dst)
     if s is None or d is None:
         raise ValueError(f"{src if s is None else dst} is a symbolic link that loops back on itself")
     if d == s:
@@ -141,7 +117,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
                          (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else "") +
                          (f"; {len(unreadable)} of its folders cannot be read, {unreadable[0][0]} first"
                           if unreadable else ""))
-    resolve = Resolver()
+    resolve = Resolver()  # each folder once: Path.resolve of 2000 inputs and their outputs took 0.65 s
     resolved = {p: resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
     jobs, refused = [], list(unreadable)

@@ -653,6 +653,20 @@ class EpochSampler(Sampler):
 FEW_IMAGES = 20  # fewer different photos a side than this, and a model learns what they show more than the change
 
 
+def pictures_on_both_sides(files_a: list[Path], files_b: list[Path]) -> str | None:
+    """A warning where some of B's files are A's own, reached through a link (a link in trainB/ to trainA/ added A's
+    pictures to B without a word), else None. A picture on both sides teaches nothing of the change."""
+    from .fileio import Resolver
+
+    resolve = Resolver()
+    of_a = {resolve(p) for p in files_a} - {None}
+    shared = [p for p in files_b if resolve(p) in of_a]
+    if not shared:
+        return None
+    return (f"{len(shared)} picture(s) of B are pictures of A too, reached through a link (such as {shared[0]}): "
+            "a picture on both sides teaches nothing of the change between them")
+
+
 def few_images_advice(counts: dict[str, int]) -> str | None:
     """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``), or None when all have enough."""
     few = [f"{side}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]

@@ -202,3 +202,27 @@ def atomic_torch_save(obj, target: str | Path) -> Path:
     with atomic_path(target) as tmp, open(tmp, "wb") as fh:
         torch.save(obj, fh)
     return target
+
+
+def resolve_path(path: Path) -> Path | None:
+    """``path`` with every symbolic link followed; None for a link loop (or a path too deep to follow)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # "Symlink loop" (RuntimeError up to Python 3.12), ELOOP
+        return None
+
+
+class Resolver:
+    """``resolve_path`` for many files of few folders: each folder is resolved once, and a file only where it is a
+    link itself (Path.resolve of each of thousands of files walks every part of every path)."""
+
+    def __init__(self):
+        self.folders: dict[Path, Path | None] = {}
+
+    def __call__(self, path: Path) -> Path | None:
+        if os.path.islink(path):
+            return resolve_path(path)
+        if path.parent not in self.folders:
+            self.folders[path.parent] = resolve_path(path.parent)
+        folder = self.folders[path.parent]
+        return folder / path.name if folder is not None else None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
-                   pair_shape_warnings, probe_image, resolve_folders, unreadable_reason)
+                   pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, unreadable_reason)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, remove_stale_temp_files,
                      unlock_file)
@@ -568,6 +568,8 @@ class Library:
                 problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
                 problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
+        if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"])):
+            problems.append(shared)
         paired = Library.pairs(entry)
         if paired:  # named for pix2pix where the folders are two sides that happen to share names
             prefix = "" if entry.layout == "aligned" else "for pix2pix: "

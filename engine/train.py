@@ -40,7 +40,8 @@ from torchvision.utils import make_grid, save_image
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
-                   find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, resolve_folders)
+                   find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, pictures_on_both_sides,
+                   resolve_folders)
 from .devices import pick_device
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
@@ -230,6 +231,8 @@ class Trainer:
         files_b, bad_b = check_folder(folders.b, "B")
         self._set_aside = bad_a + bad_b
         self.messages += unreadable_warnings(bad_a + bad_b)
+        if shared := pictures_on_both_sides(files_a, files_b):
+            self.messages.append(Message("warning", shared))
         self._check_pictures({"A": files_a, "B": files_b})
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 

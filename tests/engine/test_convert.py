@@ -444,14 +444,14 @@ def test_from_a_script_a_model_path_converts_and_wrong_kinds_are_named(model_fil
 def test_planning_resolves_each_folder_once_and_only_links_one_by_one(tmp_path, monkeypatch):
     """Every input and every output was resolved through each part of its path: for 2000 images, 0.65 s of the
     Convert page's thread at each click (a scale pass). A file that is a link is still followed."""
-    from engine import convert as convert_module
+    from engine import fileio
     from engine.convert import plan
 
     write_images(tmp_path / "in", 30, size=(8, 8))
     write_images(tmp_path / "in" / "sub", 30, size=(8, 8))
     (tmp_path / "in" / "link.png").symlink_to(tmp_path / "in" / "img_000.png")
     calls = []
-    real = convert_module._resolve
-    monkeypatch.setattr(convert_module, "_resolve", lambda p: calls.append(p) or real(p))
+    real = fileio.resolve_path
+    monkeypatch.setattr(fileio, "resolve_path", lambda p: calls.append(p) or real(p))
     planned = plan(tmp_path / "in", tmp_path / "out", ConvertConfig())
     assert len(planned.jobs) == 61 and len(calls) <= 8  # the four folders (and two checked before), the link; not 122

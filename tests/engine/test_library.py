@@ -168,3 +168,23 @@ def test_models_are_listed_as_a_person_reads_their_names(tmp_path):
     for stem in ("zebra 10", "zebra 2", "Monet", "apple", "zebra 1", "monet 3"):
         (library.models_dir / f"{stem}.pt").write_bytes(b"")
     assert [p.stem for p in library.models()] == ["apple", "Monet", "monet 3", "zebra 1", "zebra 2", "zebra 10"]
+
+
+def test_a_link_in_one_side_to_the_other_is_warned_of(tmp_path):
+    """A link in trainB/ to trainA/ added A's pictures to B without a word (a datasets pass): the same picture on
+    both sides teaches nothing of the change."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 2, size=(130, 130))
+    write_images(tmp_path / "d" / "trainB", 1, size=(130, 130), seed=5)
+    (tmp_path / "d" / "trainB" / "linkA").symlink_to(tmp_path / "d" / "trainA")
+    report = Library.inspect(entry_for(tmp_path / "d"))
+    assert report.count_b == 3
+    warning = ("2 picture(s) of B are pictures of A too, reached through a link (such as "
+               f"{tmp_path / 'd' / 'trainB' / 'linkA' / 'img_000.png'}): a picture on both sides teaches nothing of "
+               "the change between them")
+    assert warning in report.problems
+    assert warning in [m.text for m in Trainer(tiny_config(tmp_path / "d", tmp_path / "run")).messages]
+    (tmp_path / "d" / "trainB" / "linkA").unlink()
+    assert not any("pictures of A too" in p for p in Library.inspect(entry_for(tmp_path / "d")).problems)
