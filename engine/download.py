@@ -151,13 +151,15 @@ def _connect_cancellably(control: Control, address: tuple[str, int], timeout: fl
                          source_address=None) -> socket.socket:
     """socket.create_connection, but a stop ends the wait for the server's answer at once: a blocking connect
     cannot be woken from another thread, and Cancel waited out the whole timeout (30 s) for a host that never
-    answered. The connection is a non-blocking one, waited on in slices of 0.1 s."""
+    answered. The connection is a non-blocking one, waited on in slices of 0.1 s; each of the host's addresses has
+    the whole timeout, as there (an IPv6 address that drops everything, then the IPv4 one that answers). The name's
+    lookup (getaddrinfo) cannot be given up: a stalled DNS server still holds Cancel."""
     timeout = timeout if isinstance(timeout, (int, float)) else None  # or socket's "global default": none
-    deadline = None if timeout is None else time.monotonic() + timeout
     waiting = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, getattr(errno, "WSAEWOULDBLOCK", -1)}
     failure: OSError = OSError(f"no address found for {address[0]}")
     for family, kind, proto, _, where in socket.getaddrinfo(*address, 0, socket.SOCK_STREAM):
         sock = socket.socket(family, kind, proto)
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             if source_address:
                 sock.bind(source_address)
@@ -169,7 +171,8 @@ def _connect_cancellably(control: Control, address: tuple[str, int], timeout: fl
                 left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
                 if left <= 0:
                     raise TimeoutError("timed out")
-                if select.select([], [sock], [], left)[1]:
+                _, writable, failed = select.select([], [sock], [sock], left)  # Windows says a refusal in the third
+                if writable or failed:
                     code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if code:
                 raise OSError(code, os.strerror(code))

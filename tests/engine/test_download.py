@@ -268,3 +268,30 @@ def test_cancel_ends_the_wait_for_a_host_that_does_not_answer_the_connection(tmp
     finally:
         filler.close()
         listener.close()
+
+
+def test_a_host_whose_first_address_does_not_answer_is_reached_at_its_next(monkeypatch):
+    """One deadline for all of a host's addresses: once the first (an IPv6 address that drops everything) had used
+    it, the next (IPv4, answering) was given none, and the download failed where Python's own connect reaches it
+    (a review)."""
+    import socket
+
+    from engine.download import _connect_cancellably
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(0)
+    filler = socket.create_connection(silent.getsockname())  # its queue full: SYNs unanswered
+    answering = socket.socket()
+    answering.bind(("127.0.0.1", 0))
+    answering.listen(1)
+    addresses = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", s.getsockname()[1]))
+                 for s in (silent, answering)]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: addresses)
+    try:
+        sock = _connect_cancellably(Control(), ("example.org", 80), 0.5)
+        assert sock.getpeername() == answering.getsockname()
+        sock.close()
+    finally:
+        for s in (filler, silent, answering):
+            s.close()
