@@ -42,28 +42,35 @@ APP = "CycleGAN Studio"
 # platformdirs is imported inside these three functions, not at the top: the engine, its CLI and
 # its tests must import on machines that only have torch (the GPU check's machine has no
 # platformdirs and nothing can be installed there); only the app's folders need it.
-def data_home() -> Path:
+def studio_home_override() -> Path | None:
+    """``CYCLEGAN_STUDIO_HOME`` as an absolute path (a relative one read against the folder the program started in,
+    once: the app's folder fields take a relative path as under the home folder), or None where it is not set."""
     override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    return Path(override).expanduser().absolute() if override else None
+
+
+def data_home() -> Path:
+    override = studio_home_override()
     if override:
-        return Path(override)
+        return override
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP, appauthor=False))
 
 
 def config_home() -> Path:
-    override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    override = studio_home_override()
     if override:
-        return Path(override) / "config"
+        return override / "config"
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP, appauthor=False))
 
 
 def cache_home() -> Path:
-    override = os.environ.get("CYCLEGAN_STUDIO_HOME")
+    override = studio_home_override()
     if override:
-        return Path(override) / "cache"
+        return override / "cache"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir(APP, appauthor=False))

@@ -188,3 +188,14 @@ def test_a_link_in_one_side_to_the_other_is_warned_of(tmp_path):
     assert warning in [m.text for m in Trainer(tiny_config(tmp_path / "d", tmp_path / "run")).messages]
     (tmp_path / "d" / "trainB" / "linkA").unlink()
     assert not any("pictures of A too" in p for p in Library.inspect(entry_for(tmp_path / "d")).problems)
+
+
+def test_a_relative_studio_home_is_made_absolute_once(tmp_path, monkeypatch):
+    """CYCLEGAN_STUDIO_HOME=rellib gave the app relative library paths, which its folder fields then took as under
+    the home folder: conversions went outside the library (a review)."""
+    from engine.library import cache_home, config_home, data_home
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", "rellib")
+    assert data_home() == tmp_path / "rellib" and config_home() == tmp_path / "rellib" / "config"
+    assert cache_home() == tmp_path / "rellib" / "cache"
