@@ -568,6 +568,7 @@ class ConvertPage(QWidget):
         if self.worker is not None:
             self.worker.control.stop()
             self.worker.wait(30000)
+        self._view_wanted = None  # none read after the one running
         for worker in (self._preview_worker, self._view_reader):
             if worker is not None:
                 worker.wait(30000)
@@ -591,7 +592,9 @@ class ConvertPage(QWidget):
         self.status.setText(f"Previewing {Path(source).name}…" if source else "Previewing the folder's first image…")
         worker = CallWorker(preview_one, job.model, job.direction, source, job.input, job.options, parent=self)
         version = self._settings_version
-        worker.done.connect(lambda shown: version == self._settings_version and self._show_preview(*shown))
+        self._view_request += 1  # a file's pictures still being read are not shown over the preview asked for
+        request = self._view_request
+        worker.done.connect(lambda shown: version == self._settings_version and self._show_preview(request, *shown))
         worker.failed.connect(lambda m: version == self._settings_version and self._preview_failed(m))
         worker.finished.connect(lambda: setattr(self, "_preview_worker", None))
         self._preview_worker = worker
@@ -601,8 +604,10 @@ class ConvertPage(QWidget):
         self.error.setText(sentence(f"Preview failed: {message}"))
         self.status.setText("Preview failed: nothing was written.")
 
-    def _show_preview(self, name: str, before, result, detail: float = 1.0) -> None:
-        self._view_request += 1  # a file's pictures still being read are not shown over it
+    def _show_preview(self, request: int, name: str, before, result, detail: float = 1.0) -> None:
+        if request != self._view_request:  # a file picked since the preview was asked for: it stays in view
+            self.status.setText(f"The preview of {name} is not shown: another file was picked meanwhile.")
+            return
         self._previewed = (name, before, result, detail)
         self._show_previewed()
         self.status.setText(f"Preview of {name}: nothing was written.")
@@ -687,6 +692,7 @@ class ConvertPage(QWidget):
         self._previewed = None
         self._view_request += 1
         self._view_wanted = (source, output, self._view_request)
+        self.preview.caption.setText(f"Reading {Path(output).name}…")  # the last picture's name stood over it
         if self._view_reader is None:
             self._read_for_view()
 

@@ -498,3 +498,18 @@ def test_a_preview_of_a_large_photo_says_its_zoom_of_the_photo(qtbot, window, tm
     assert round(canvas.image_rect().width()) == 2000 and page.preview.zoom_label.text() == "100 %"
     page.strength.setValue(50)  # re-blended at another strength: the same zoom of the photo
     assert round(canvas.image_rect().width()) == 2000 and page.preview.zoom_label.text() == "100 %"
+
+
+def test_a_file_picked_while_a_preview_runs_stays_in_view(qtbot, window, tmp_path):
+    """Preview one, then a converted file picked while it ran: the preview, ending later, replaced the file the
+    person had asked for after it (a review). And the file's name is said while its pictures are read."""
+    page = setup(window, tmp_path, count=2)
+    convert(qtbot, page)
+    page.files.setCurrentRow(-1)
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    page.files.setCurrentRow(1)  # while the preview runs
+    assert page.preview.caption.text() == "Reading img_001.png…"
+    qtbot.waitUntil(lambda: page._preview_worker is None, timeout=30000)
+    view_settled(qtbot, page)
+    assert page.preview.caption.text() == "img_001.png" and page._previewed is None
+    assert page.status.text().endswith("is not shown: another file was picked meanwhile.")
