@@ -303,8 +303,8 @@ def read_metadata(path: str | Path) -> dict:
         key = (str(path.resolve()), facts.st_ino, facts.st_size, facts.st_mtime_ns)
     except OSError:
         key = None  # load_model says what is wrong
-    if key in _METADATA_READ:
-        return copy.deepcopy(_METADATA_READ[key])
+    if key in _METADATA_READ:  # as named this time (a link and its target share the file's entry)
+        return {**copy.deepcopy(_METADATA_READ[key]), "path": str(path)}
     loaded = load_model(path)
     info = dict(loaded.metadata)
     info["kind"] = "model"

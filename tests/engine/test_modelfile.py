@@ -190,6 +190,8 @@ def test_a_models_metadata_is_read_once_while_its_file_is_unchanged(tmp_path, mo
     first = modelfile.read_metadata(path)
     first["model"]["blocks"] = 99  # a caller's change stays its own
     assert modelfile.read_metadata(path)["model"]["blocks"] == 1 and len(loads) == 1
+    (tmp_path / "link.pt").symlink_to(path)  # the same file by another name: its own name said
+    assert modelfile.read_metadata(tmp_path / "link.pt")["path"] == str(tmp_path / "link.pt") and len(loads) == 1
     make_model_file(path, blocks=2)  # replaced (another inode, another size)
     os.utime(path, ns=(1, 1))
     assert modelfile.read_metadata(path)["model"]["blocks"] == 2 and len(loads) == 2
