@@ -68,8 +68,8 @@ def available_devices() -> list[tuple[str, str]]:
 def sample_count(entry: DatasetEntry, method: str) -> int:
     """Images a side (or pairs) that one epoch goes through, from file names alone."""
     if method == "pix2pix":
-        if entry.layout == "aligned":
-            return len(list_images(entry.folder_a))
+        if entry.layout == "aligned":  # train/'s own images, as training reads them (not its sub-folders)
+            return len(list_images(entry.folder_a, recursive=False))
         return len(match_by_name(Path(entry.folder_a), Path(entry.folder_b))[0])
     return max(len(list_images(entry.folder_a)), len(list_images(entry.folder_b)))
 
@@ -483,11 +483,11 @@ class TrainPage(QWidget):
                 return os.stat(folder).st_mtime_ns
             return 0
 
-        key = (what, entry.folder_a, entry.folder_b, entry.layout, changed(entry.folder_a),
-               changed(entry.folder_b) if entry.folder_b else 0)
-        if key not in self._listed:
-            self._listed[key] = find()
-        return self._listed[key]
+        key = (what, entry.folder_a, entry.folder_b, entry.layout)
+        stamp = (changed(entry.folder_a), changed(entry.folder_b) if entry.folder_b else 0)
+        if key not in self._listed or self._listed[key][0] != stamp:  # one entry a dataset, not one a change
+            self._listed[key] = (stamp, find())
+        return self._listed[key][1]
 
     # -------------------------------------------------------- runs list
     def refresh(self) -> None:

@@ -505,3 +505,15 @@ def test_pix2pix_settings_are_not_restored_into_cyclegan_when_the_pairs_are_gone
     page.restore(saved)
     assert page.current_method() == "cyclegan"
     assert page.form.value("gan_mode") == "lsgan" and page.preset.currentText() != "Custom"
+
+
+def test_an_epoch_of_side_by_side_pairs_counts_train_folders_own_images(tmp_path):
+    """The step estimate counted the images in train/'s sub-folders, which training does not read (a review)."""
+    from desktop.pages.train import sample_count
+    from engine.library import Library
+    from tests.engine.test_pix2pix import aligned_dataset
+
+    root = aligned_dataset(tmp_path / "facades")
+    write_images(root / "train" / "extra", 4, size=(80, 40))
+    entry = Library(tmp_path / "lib").check_dataset("facades", root)
+    assert sample_count(entry, "pix2pix") == 3
