@@ -668,10 +668,14 @@ def pictures_on_both_sides(files_a: list[Path], files_b: list[Path]) -> str | No
 
 
 def few_images_advice(counts: dict[str, int]) -> str | None:
-    """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``), or None when all have enough."""
+    """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``, or ``{"pairs": 8}``), or None when
+    all have enough."""
     few = [f"{side}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]
     if not few:
         return None
+    if set(counts) == {"pairs"}:  # it said "few images (pairs: 8) ... different photos a side"
+        return (f"few pairs ({counts['pairs']}): with fewer than {FEW_IMAGES} different pairs, models tend to learn "
+                "what the photos show rather than the change")
     return (f"few images ({', '.join(few)}): with fewer than {FEW_IMAGES} different photos a side, models tend to "
             "learn what the photos show rather than the change")
 

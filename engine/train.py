@@ -223,8 +223,7 @@ class Trainer:
             if found.layout == "aligned":
                 self._check_pictures({"pairs": [pair.a for pair in found.pairs]}, halves=True)
             else:
-                self._check_pictures({"A": [pair.a for pair in found.pairs], "B": [pair.b for pair in found.pairs]},
-                                     b_follows_a=True)
+                self._check_pictures({"pairs": [pair.a for pair in found.pairs]})  # B is resized to its A
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
         files_a, bad_a = check_folder(folders.a, "A")
@@ -236,10 +235,11 @@ class Trainer:
         self._check_pictures({"A": files_a, "B": files_b})
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
 
-    def _check_pictures(self, sides: dict[str, list[Path]], halves: bool = False, b_follows_a: bool = False) -> None:
+    def _check_pictures(self, sides: dict[str, list[Path]], halves: bool = False) -> None:
         """Advice and refusals from the pictures' headers, before any file is written: few pictures, sizes a batch
-        cannot hold, pictures smaller than the crop, a load size far past them. ``halves``: each file holds a pair
-        side by side, and a picture is half its width; ``b_follows_a``: pairs whose B is resized to its A."""
+        cannot hold, pictures smaller than the crop, a load size far past them. ``sides``: each side's files, or
+        ``{"pairs": ...}`` (of pairs in two folders, A's: B is resized to its A); ``halves``: each file holds a pair
+        side by side, and a picture is half its width."""
         c = self.config
 
         def size(path: Path) -> tuple[int, int]:
@@ -249,10 +249,10 @@ class Trainer:
         if advice := few_images_advice({side: len(files) for side, files in sides.items()}):
             self.messages.append(Message("warning", advice))  # the app says so on its Datasets page
         if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size
-            for side, files in list(sides.items())[:1 if b_follows_a else None]:
+            for side, files in sides.items():
                 sizes = sorted({size(p) for p in files})
                 if len(sizes) > 1:
-                    where = "the pairs have" if halves else f"domain {side} has"
+                    where = "the pairs have" if side == "pairs" else f"domain {side} has"
                     raise ValueError(f"preprocess none keeps each picture's size, and {where} pictures "
                                      f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
                                      f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")

@@ -231,16 +231,16 @@ def test_pix2pix_gets_the_picture_checks_before_writing_anything(tmp_path):
         (root / side).mkdir(parents=True)
     for i, size in enumerate(((96, 80), (128, 64), (64, 64))):
         noise(*size, seed=i).save(root / "trainA" / f"{i}.png")
-        noise(*size, seed=i).save(root / "trainB" / f"{i}.png")
-    with pytest.raises(ValueError, match="preprocess none keeps each picture's size, and domain A has pictures of 3"):
+        noise(300, 300, seed=i).save(root / "trainB" / f"{i}.png")  # resized to its A: not itself checked
+    with pytest.raises(ValueError, match="preprocess none keeps each picture's size, and the pairs have pictures of 3"):
         Trainer(tiny_pix2pix(root, tmp_path / "run", preprocess="none", batch_size=2))
     assert not (tmp_path / "run").exists()
     texts = [m.text for m in Trainer(tiny_pix2pix(root, tmp_path / "run", preprocess="crop")).messages]
-    assert any(t.startswith("few images (A: 3, B: 3)") for t in texts), texts
-    assert any(t.startswith("6 picture(s) are smaller than the 128 px crop") for t in texts), texts
+    assert any(t.startswith("few pairs (3): with fewer than 20 different pairs") for t in texts), texts
+    assert any(t.startswith("3 picture(s) are smaller than the 128 px crop") for t in texts), texts  # A's
     halves = aligned_dataset(tmp_path / "facades", size=(60, 50))  # pictures of 60x50, in files of 120x50
     texts = [m.text for m in Trainer(tiny_pix2pix(halves, tmp_path / "run2", preprocess="crop")).messages]
-    assert any("such as 0.jpg, 60x50" in t for t in texts), texts
+    assert any("such as 0.jpg, 60x50" in t for t in texts) and any(t.startswith("few pairs (3)") for t in texts)
 
 
 # ------------------------------------------------------------------ training
