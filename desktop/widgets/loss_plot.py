@@ -22,7 +22,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#0
 
 def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.0)
         ) -> tuple[np.ndarray, tuple[float, float]]:
-    """TensorBoard-style exponential smoothing with debiasing (weight 0, or below 1e-6, = raw; below 1).
+    """TensorBoard-style exponential smoothing with debiasing (weight 0, or below 1e-6, = raw; 1 and above refused).
 
     Returns the smoothed values and the (accumulator, normaliser) state, so that a live plot
     can continue the average over new points instead of recomputing 10^5 of them.
@@ -35,6 +35,8 @@ def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.
     """
     if weight < 1e-6:
         return values.copy(), state
+    if weight >= 1:
+        raise ValueError(f"a smoothing weight is below 1, not {weight}")
     out = values.astype(float, copy=True)
     valid = ~np.isnan(out)
     x = out[valid]
@@ -42,7 +44,8 @@ def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.
     if n == 0:
         return out, state
     log_w = math.log(weight)
-    block = max(1, min(n, 8192, int(600 / -log_w)))  # weight^-block <= e^600, well inside a float's range
+    # weight^-block <= e^300 leaves e^400 for the values themselves (at e^600 a loss of 1e47 overflowed)
+    block = max(1, min(n, 8192, int(300 / -log_w)))
     blocks = -(-n // block)
     k = np.arange(block)
     scaled = np.zeros(blocks * block)

@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pytest
 
 from desktop.widgets.loss_plot import LossPlot, ema
 from engine.events import LOSS_NAMES
@@ -129,6 +130,10 @@ def test_smoothing_matches_its_definition_at_every_weight_with_gaps_and_a_carrie
             np.testing.assert_allclose(out, want, rtol=1e-9, equal_nan=True)
             np.testing.assert_allclose(end, want_end, rtol=1e-9)
     assert np.isnan(ema(np.array([np.nan, np.nan]), 0.5)[0]).all()
+    huge = np.array([1e60, 2e60, 1e60] * 100)  # a diverged run's losses: finite, as the loop gives them
+    np.testing.assert_allclose(ema(huge, 0.99)[0], _ema_by_loop(huge, 0.99)[0], rtol=1e-9)
+    with pytest.raises(ValueError):
+        ema(values, 1.0)
 
 
 def test_moving_the_smoothing_slider_on_200k_logged_steps_is_quick(qtbot):
@@ -142,4 +147,4 @@ def test_moving_the_smoothing_slider_on_200k_logged_steps_is_quick(qtbot):
         t = time.perf_counter()
         plot.set_smoothing(weight)
         times.append(time.perf_counter() - t)
-    assert sorted(times)[1] < 0.25, times
+    assert sorted(times)[1] < 0.4, times  # 0.1 s here; 0.7 s a move with the loop
