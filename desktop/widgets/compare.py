@@ -51,8 +51,11 @@ class CompareCanvas(QWidget):
         picture of the same size at the same place (the same detail of the next photo of a shoot), on another size
         centred (it was left where the last one's corner had been, the picture off to one side)."""
         previous, detail = self.before.size(), max(detail, 1.0)
-        if not self.fitted:  # the same zoom of the picture itself
+        if not self.fitted:  # the same zoom of the picture itself, about the point at the view's centre (it
+            centre = QPointF(self.width() / 2, self.height() / 2)  # drifted toward the top left)
+            at_centre = (centre - self.offset) / self.scale
             self.scale *= detail / self.detail
+            self.offset = centre - at_centre * self.scale
         self.detail = detail
         self.before = before
         if not after.isNull() and not before.isNull() and after.size() != before.size():
@@ -239,10 +242,11 @@ class CompareView(QWidget):
         self.zoom_label = QLabel()
         fit, actual = self.fit_button, self.actual_button = QPushButton("Fit"), QPushButton("1:1")
         fit.setToolTip("The whole image (double-click does it too)")
-        actual.setToolTip("One image pixel per screen pixel")
+        actual.setToolTip("One pixel of the picture per screen pixel (a picture over 4096 px is shown from a smaller "
+                          "copy, said beside the zoom)")
         fit.clicked.connect(self.canvas.fit)
         actual.clicked.connect(self.canvas.actual_size)
-        self.canvas.zoom_changed.connect(lambda s: self.zoom_label.setText(f"{s * 100:.0f} %"))
+        self.canvas.zoom_changed.connect(self._say_zoom)
         bar = QHBoxLayout()
         bar.addWidget(self.caption, 1)
         bar.addWidget(self.zoom_label)
@@ -263,6 +267,14 @@ class CompareView(QWidget):
         self.canvas.setAccessibleName(f"Before and after: {caption}")
         self.caption.setText(caption)
         self._sync_buttons()
+
+    def _say_zoom(self, zoom: float) -> None:
+        """The zoom of the picture itself, and where a smaller copy of it is magnified, that it is one: at "100 %" of
+        a 6000 px photo read at 4096 the copy's pixels were shown as the photo's."""
+        held = self.canvas.before
+        copy = (f" · a {max(held.width(), held.height())} px copy" if self.canvas.detail > 1 and self.canvas.scale > 1
+                else "")
+        self.zoom_label.setText(f"{zoom * 100:.0f} %{copy}")
 
     def clear(self, placeholder: str = EMPTY) -> None:
         self.canvas.clear(placeholder)
