@@ -833,12 +833,12 @@ class TrainPage(QWidget):
         except (TypeError, ValueError, KeyError):
             return  # an old or hand-edited state (a seed no spin box holds stopped the app starting): the defaults
         self.dataset.setCurrentText(state.get("dataset", ""))
+        self.device.setCurrentIndex(max(self.device.findData(values.device), 0))
         i = self.method.findData(values.method)
         if not self.method.model().item(i).isEnabled():  # pix2pix with the pairs gone: its recipe filled CycleGAN's
-            return  # form as Custom; the form keeps the method it can train
+            return  # form as Custom; the form keeps the method it can train, and its recipe
         self.method.setCurrentIndex(i)
         self.direction.setCurrentIndex(self.direction.findData(values.direction))
-        self.device.setCurrentIndex(max(self.device.findData(values.device), 0))
         if state.get("preset") in [self.preset.itemText(i) for i in range(self.preset.count())]:
             self.preset.setCurrentText(state["preset"])
             self.apply_preset(state["preset"])
