@@ -472,6 +472,7 @@ class ConvertPage(QWidget):
     def ask_overwrite(self, count: int, job: Job) -> str:
         """'overwrite', 'skip' or 'cancel': asked before a conversion would replace earlier results."""
         box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)  # as the app's other questions
         box.setWindowTitle("Results already there")
         box.setText(f"{count} of the results are already in {job.output}.")
         box.setInformativeText("Keep them and convert only the rest, replace them with new ones, or cancel? "

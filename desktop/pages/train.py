@@ -423,6 +423,7 @@ class TrainPage(QWidget):
         self.preset.blockSignals(False)
         self.preset_note.setText(f"Your own settings (from {Path(path).name}).")
         self.error.clear()
+        self.status.setText(f"Settings loaded from {path}.")  # it said "Settings saved to …" of the save before
 
     # -------------------------------------------------------- estimate
     def _schedule_estimate(self, *_) -> None:

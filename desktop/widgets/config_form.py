@@ -36,6 +36,7 @@ LABELS = {  # words a person reads; fields not named here get their name, capita
     "flip": "Random flips", "log_every": "Log losses every", "save_every": "Checkpoint every",
     "keep_every": "Keep a checkpoint every",
 }
+PLACEHOLDERS = {"d_augment": "off (or e.g. translation,cutout)"}  # text fields' empty value, in words
 SUFFIX = {"crop_size": " px", "load_size": " px"}
 DECIMALS = {"lr": 6, "beta2": 6, "ema": 6, "model.init_gain": 4, "lambda_cycle": 2, "lambda_identity": 2,
             "lambda_l1": 1}
@@ -83,6 +84,8 @@ def make_widget(key: str, f: dataclasses.Field, kind: type) -> QWidget:
         widget.setSingleStep(10 ** (math.floor(math.log10(abs(f.default))) if f.default else -1))
     else:
         widget = QLineEdit()
+        if key in PLACEHOLDERS:  # an empty field said nothing of what it takes, nor that empty is a choice
+            widget.setPlaceholderText(PLACEHOLDERS[key])
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):  # what the field holds, whatever a page narrows it to now
         widget.setProperty("holds", (widget.minimum(), widget.maximum()))
     widget.setToolTip(f.metadata.get("help", ""))

@@ -541,3 +541,21 @@ def test_a_kept_zoom_stays_on_the_same_spot_when_the_next_picture_has_another_de
     assert view.zoom_label.text() == "75 % · a 400 px copy" and f"{canvas.zoom():.2f}" == "0.75"  # 1.5 / 2, kept
     now = (centre - canvas.offset) / canvas.scale
     assert abs(now.x() - looked_at.x()) < 0.5 and abs(now.y() - looked_at.y()) < 0.5
+
+
+def test_the_question_before_writing_over_results_looks_like_the_apps_other_questions(qtbot, window, tmp_path):
+    """It had no icon, unlike every other question of the app (a look-and-keyboard pass); Escape keeps them."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    page = setup(window, tmp_path)
+    seen = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        seen.append(box.icon())
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, answer)
+    assert page.ask_overwrite(2, page.current()) == "cancel"
+    assert seen == [QMessageBox.Icon.Question]

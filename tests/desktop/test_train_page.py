@@ -57,6 +57,9 @@ def test_settings_saved_to_a_file_come_back(qtbot, window, tmp_path):
     page.load_settings(str(tmp_path / "mine.json"))
     assert (page.form.value("crop_size"), page.form.value("model.ndf"), page.form.value("seed")) == (96, 48, 5)
     assert page.preset.currentText() == "Custom" and "mine.json" in page.preset_note.text()
+    # the status line said "Settings saved to …" of the save before, and the note was scrolled out of view (a pass)
+    assert page.status.text() == f"Settings loaded from {tmp_path / 'mine.json'}."
+    assert page.form.field("d_augment").placeholderText().startswith("off")  # an empty field said nothing
     (tmp_path / "bad.json").write_text('{"crop_size": "huge"}')
     page.load_settings(str(tmp_path / "bad.json"))
     assert "Not loaded" in page.error.text() and page.form.value("crop_size") == 96
