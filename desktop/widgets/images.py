@@ -76,7 +76,7 @@ class ScaledImage(QLabel):
         self._placeholder = placeholder
         self._image = QImage()
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(64, 48)
+        self.setMinimumSize(48, 32)  # at 125 % on a 1024x700 screen two rows of 48 px pushed Start off the window
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setObjectName("imageView")
 

@@ -97,7 +97,7 @@ class LossPlot(QWidget):
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
         self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")})
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (the mouse pans and zooms)
-        self.plot.setMinimumHeight(110)  # at the window's smallest it was a 30 px strip of overprinted labels
+        self.plot.setMinimumHeight(96)  # at the window's smallest it was a 30 px strip of overprinted labels
         self.plot.setLimits(xMin=0)  # there is no step before 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")

@@ -335,3 +335,20 @@ def test_every_list_slider_progress_bar_and_log_has_a_name_for_a_screen_reader(q
     assert window.models.direction.accessibleName() and window.models.eval_dataset.accessibleName()
     log = window.train.view.log
     assert log.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard  # a caret to read it with
+
+
+def test_at_125_percent_on_1024x700_a_warned_run_keeps_start_and_the_tabs_in_view(qtbot, window, tmp_path):
+    """QT_SCALE_FACTOR 1.25 on a 1024x700 screen is 819x560: the pages needed 2 px more than that, so the whole window
+    scrolled, and with a run's "Few images" warning Start, Pause and Stop sank below the edge; when the run ended the
+    window scrolled to Start and the page tabs went out of view (a look-and-keyboard pass)."""
+    page = window.train
+    window.resize(819, 560)
+    window.tabs.setCurrentWidget(page)
+    page.show_notice("few images (A: 4, B: 4): with fewer than 20 different photos a side, models tend to learn what "
+                     "the photos show rather than the change")
+    qtbot.wait(50)
+    outer = window.centralWidget()
+    assert outer.verticalScrollBar().maximum() == 0
+    for button in (page.start_button, page.pause_button, page.stop_button):
+        shown = button.visibleRegion().boundingRect()
+        assert (shown.width(), shown.height()) == (button.width(), button.height())
