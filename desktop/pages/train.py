@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout
 from desktop.formatting import format_time_left, sentence
 from desktop.widgets.announce import announce
 from desktop.widgets.config_form import ConfigForm
-from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, split_page
+from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, share_label_column, split_page
 from desktop.widgets.run_view import RunView
 from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
@@ -162,6 +162,7 @@ class TrainPage(QWidget):
             edited.connect(self._clear_answered_error)
         bottom = QFormLayout()
         bottom.addRow("Device", self.device)
+        share_label_column(top, self.form.more.layout(), bottom)
         save_settings, load_settings = QPushButton("Save settings…"), QPushButton("Load settings…")
         save_settings.setToolTip("Keep these settings in a file, to use again or share")
         load_settings.setToolTip("Fill the form from a settings file (or a run's config.json)")

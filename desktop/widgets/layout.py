@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter,
                                QStyle, QStyleOptionComboBox, QStyleOptionFrame, QStylePainter, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -233,3 +233,14 @@ def fit_to_width(view, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
     view.setTextElideMode(mode)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return view
+
+
+def share_label_column(*forms: QFormLayout) -> None:
+    """One label column for forms stacked in one pane: each form sized its own, and their fields started at three
+    different places (the Train page's Device row, its main rows, All settings; a look-and-keyboard pass)."""
+    role = QFormLayout.ItemRole.LabelRole
+    labels = [item.widget() for form in forms for row in range(form.rowCount())
+              if (item := form.itemAt(row, role)) is not None and item.widget() is not None]
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)

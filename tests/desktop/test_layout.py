@@ -352,3 +352,16 @@ def test_at_125_percent_on_1024x700_a_warned_run_keeps_start_and_the_tabs_in_vie
     for button in (page.start_button, page.pause_button, page.stop_button):
         shown = button.visibleRegion().boundingRect()
         assert (shown.width(), shown.height()) == (button.width(), button.height())
+
+
+def test_the_train_forms_fields_start_in_one_column(qtbot, window):
+    """The Device row, the main rows and All settings each had their own label column: their fields started at
+    three places (x 67, 125 and 176; a look-and-keyboard pass)."""
+    page = window.train
+    window.tabs.setCurrentWidget(page)
+    page.form.more_button.setChecked(True)
+    qtbot.wait(50)
+    starts = {name: field.mapTo(page, field.rect().topLeft()).x()
+              for name, field in (("dataset", page.dataset), ("device", page.device),
+                                  ("crop", page.form.field("crop_size")), ("beta1", page.form.field("beta1")))}
+    assert len(set(starts.values())) == 1, starts
