@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
 
 from desktop.formatting import sentence
 from desktop.widgets.announce import SpokenLabel
-from desktop.widgets.layout import split_page, title_and_details
+from desktop.widgets.layout import share_label_column, split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.workers import CallWorker
@@ -63,12 +63,15 @@ class AddDatasetDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.use_root)
-        layout.addWidget(self.root)
+        root = QFormLayout()
+        root.addRow(QLabel(), self.root)  # under its radio button, in the fields' column
+        layout.addLayout(root)
         layout.addWidget(self.use_pair)
         pair = QFormLayout()
         pair.addRow("A", self.folder_a)
         pair.addRow("B", self.folder_b)
         layout.addLayout(pair)
+        share_label_column(form, root, pair)  # the folder fields started at two other places than the names'
         layout.addWidget(self.copy)
         layout.addWidget(self.error)
         layout.addWidget(self.status)

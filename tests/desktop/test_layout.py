@@ -365,3 +365,17 @@ def test_the_train_forms_fields_start_in_one_column(qtbot, window):
               for name, field in (("dataset", page.dataset), ("device", page.device),
                                   ("crop", page.form.field("crop_size")), ("beta1", page.form.field("beta1")))}
     assert len(set(starts.values())) == 1, starts
+
+
+def test_the_add_dataset_dialogs_fields_start_in_one_column(qtbot, window):
+    """The dataset folder, A and B fields started at two other places than the name fields (a look-and-keyboard
+    pass)."""
+    from desktop.pages.datasets import AddDatasetDialog
+
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.wait(30)
+    starts = {name: field.mapTo(dialog, field.rect().topLeft()).x()
+              for name, field in (("name", dialog.name), ("root", dialog.root), ("a", dialog.folder_a))}
+    assert len(set(starts.values())) == 1, starts
