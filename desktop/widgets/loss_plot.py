@@ -64,6 +64,12 @@ def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.
     return out, (float(accs[-1]), float(norms[-1]))
 
 
+def history_arrays(rows: list[dict], names: tuple[str, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A run's logged steps and each loss's values, from metrics.jsonl rows (NaN where a row lacks one)."""
+    return (np.array([r["step"] for r in rows], dtype=float),
+            {n: np.array([r.get(n, np.nan) for r in rows], dtype=float) for n in names})
+
+
 class StepAxis(pg.AxisItem):
     """Ticks at whole, non-negative steps only: a run's first logged point drew "9.6 … 10.4", and a
     zoomed-out view negative steps."""
@@ -178,8 +184,12 @@ class LossPlot(QWidget):
 
     def set_rows(self, rows: list[dict]) -> None:
         """Replace the data with metrics.jsonl rows (a past or resumed run)."""
-        self._steps = np.array([r["step"] for r in rows], dtype=float)
-        self._values = {n: np.array([r.get(n, np.nan) for r in rows], dtype=float) for n in self.names}
+        self.set_history(*history_arrays(rows, self.names))
+
+    def set_history(self, steps: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Replace the data with arrays made by :func:`history_arrays` (off the GUI thread for a long history)."""
+        self._steps = steps
+        self._values = {n: values.get(n, np.full(steps.shape, np.nan)) for n in self.names}
         self._resmooth()
 
     def append(self, step: int, losses: dict[str, float]) -> None:

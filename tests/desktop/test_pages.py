@@ -475,6 +475,7 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.train.refresh()  # listed under Runs and shown, as picked there
     window.train.open_run(str(window.library.runs()[0]))
+    qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)  # read off the GUI thread
     assert window.train.plot.point_count() and "best run" in window.train.status.text()
     page.delete_selected()
     assert window.library.runs() == [] and not (window.library.runs_dir / "best run").exists()

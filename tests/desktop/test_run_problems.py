@@ -115,6 +115,7 @@ def test_a_run_whose_losses_cannot_be_read_never_stops_the_app_from_starting(qtb
     page = window.train
     assert page.runs.count() == 1 and page.runs.item(0).text().startswith("odd")
     page.open_run(str(run))
+    qtbot.waitUntil(lambda: not page._history_readers, timeout=30000)  # read off the GUI thread
     assert "its losses cannot be shown" in page.status.text() and "not a regular file" in page.status.text()
     window.train.shutdown()
 
