@@ -18,6 +18,20 @@ def setup(window, tmp_path, count=2):
     return page
 
 
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` on screen at that size, closed after the test."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    return widget
+
+
+def flat_image(width: int, height: int, rgb: int = 0x808080) -> QImage:
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(rgb)
+    return image
+
+
 def convert(qtbot, page):
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
@@ -313,16 +327,10 @@ def test_an_output_folder_that_cannot_be_made_says_nothing_was_converted(qtbot, 
 
 def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
     """It could be moved by mouse alone: the canvas took no focus and had no keys."""
-    from PySide6.QtGui import QImage
-
     from desktop.widgets.compare import CompareCanvas
 
-    canvas = CompareCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(300, 200)
-    canvas.show()
-    image = QImage(60, 40, QImage.Format.Format_RGB32)
-    image.fill(0x336699)
+    canvas = shown(qtbot, CompareCanvas(), 300, 200)
+    image = flat_image(60, 40, 0x336699)
     canvas.set_images(image, image)
     assert canvas.focusPolicy() & Qt.FocusPolicy.TabFocus
     qtbot.keyClick(canvas, Qt.Key.Key_Right)
@@ -522,16 +530,10 @@ def test_a_file_picked_while_a_preview_runs_stays_in_view(qtbot, window, tmp_pat
 def test_a_kept_zoom_stays_on_the_same_spot_when_the_next_picture_has_another_detail(qtbot):
     """Two photos read at the same 4096 px but of different sizes: the zoom of the photo was kept by rescaling
     about the top-left corner, and the spot looked at moved away (a review)."""
-    from PySide6.QtGui import QImage
-
     from desktop.widgets.compare import CompareView
 
-    view = CompareView()
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    copy = QImage(400, 300, QImage.Format.Format_RGB32)
-    copy.fill(0x808080)
+    view = shown(qtbot, CompareView(), 600, 400)
+    copy = flat_image(400, 300)
     view.show_pair(copy, copy, "first", detail=2.0)
     canvas = view.canvas
     canvas.zoom_to(1.5)  # zoomed in on the copy's centre
