@@ -379,3 +379,35 @@ def test_the_add_dataset_dialogs_fields_start_in_one_column(qtbot, window):
     starts = {name: field.mapTo(dialog, field.rect().topLeft()).x()
               for name, field in (("name", dialog.name), ("root", dialog.root), ("a", dialog.folder_a))}
     assert len(set(starts.values())) == 1, starts
+
+
+def test_the_keyboard_focus_shows_on_tab_bars_and_on_the_blue_buttons(qtbot, window):
+    """On the page tab bars the focus was a faint pale fill, and on the blue buttons (Start, Convert, Download) a
+    thin navy line on blue (a look-and-keyboard pass): the focused tab's name is now blue and underlined, the focused
+    blue button darker with a thick border."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    def count(widget, test) -> int:
+        image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+        rgb = rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).astype(int)
+        return int(test(rgb[..., 0], rgb[..., 1], rgb[..., 2]).sum())
+
+    def blue_text(r, g, b):
+        return (b > 150) & (r < 90) & (g < 120)
+
+    def darker_fill(r, g, b):
+        return (r == 0x1b) & (g == 0x47) & (b == 0xb8)
+
+    window.tabs.setCurrentWidget(window.convert)
+    button, bar = window.convert.start_button, window.tabs.tabBar()
+    window.convert.input.edit.setFocus()
+    qtbot.wait(20)
+    assert count(bar, blue_text) == 0 and count(button, darker_fill) == 0
+    bar.setFocus()
+    qtbot.wait(20)
+    assert count(bar, blue_text) > 5
+    button.setFocus()
+    qtbot.wait(20)
+    assert count(button, darker_fill) > 50
