@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,14 @@ import pytest
 from PIL import Image
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The tests stop the runs they start with SIGINT, as Ctrl-C in a terminal would. A suite started in the background
+# (`make test &`, a runner without job control) inherits SIGINT ignored, passes that on to every process it starts,
+# and the engine rightly leaves an inherited ignore alone: five signal tests then waited out their timeouts. Python's
+# own handler here means the processes started get the default again (exec resets a handled signal, not an ignored
+# one).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def write_images(folder: Path, count: int, size=(40, 48), seed: int = 0, mode: str = "RGB") -> list[Path]:
