@@ -343,10 +343,10 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
     if decoded.exif and fmt in ("JPEG", "WEBP", "PNG"):
         params["exif"] = decoded.exif
         if fmt == "JPEG" and len(decoded.exif) > JPEG_SEGMENT_BYTES:  # Pillow refused the file: "EXIF data is too long"
-            params["exif"] = _describing_exif(decoded.exif)  # a maker note, a thumbnail: what makes it long
-            if len(params["exif"] or b"") > JPEG_SEGMENT_BYTES:
-                params["exif"] = None
-            if not params["exif"]:
+            kept = _describing_exif(decoded.exif)  # without a maker note or a thumbnail, what makes it long
+            if kept and len(kept) <= JPEG_SEGMENT_BYTES:
+                params["exif"] = kept
+            else:
                 del params["exif"]
             note = (f"its EXIF ({len(decoded.exif) // 1024} KB) is more than a JPEG holds: "
                     + ("only the tags that describe the photo were kept" if "exif" in params else "it was left out"))

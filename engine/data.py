@@ -20,6 +20,8 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset, Sampler
 
+from .fileio import Resolver
+
 log = logging.getLogger(__name__)
 
 def transforms():
@@ -656,8 +658,6 @@ FEW_IMAGES = 20  # fewer different photos a side than this, and a model learns w
 def pictures_on_both_sides(files_a: list[Path], files_b: list[Path]) -> str | None:
     """A warning where some of B's files are A's own, reached through a link (a link in trainB/ to trainA/ added A's
     pictures to B without a word), else None. A picture on both sides teaches nothing of the change."""
-    from .fileio import Resolver
-
     resolve = Resolver()
     of_a = {resolve(p) for p in files_a} - {None}
     shared = [p for p in files_b if resolve(p) in of_a]

@@ -226,3 +226,12 @@ class Resolver:
             self.folders[path.parent] = resolve_path(path.parent)
         folder = self.folders[path.parent]
         return folder / path.name if folder is not None else None
+
+
+def modified_ns(path: str | Path) -> int:
+    """A file's or folder's modification time in ns (a folder's changes as files are added or removed in it), 0 where
+    it cannot be read: what a listing kept until its folders change is keyed by."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0

@@ -220,10 +220,8 @@ class Trainer:
             self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs)]
             # the checks below passed pix2pix by: preprocess none with a batch of pictures of several sizes stopped
             # the run at its first step ("stack expects each tensor to be equal size") after its folder was written
-            if found.layout == "aligned":
-                self._check_pictures({"pairs": [pair.a for pair in found.pairs]}, halves=True)
-            else:
-                self._check_pictures({"pairs": [pair.a for pair in found.pairs]})  # B is resized to its A
+            self._check_pictures({"pairs": [pair.a for pair in found.pairs]},  # (B is resized to its A)
+                                 halves=found.layout == "aligned")
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
         files_a, bad_a = check_folder(folders.a, "A")

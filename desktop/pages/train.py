@@ -6,9 +6,7 @@ presets, validation and the time estimate come from the engine. The page holds n
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
+from engine.fileio import modified_ns
 from engine.library import DatasetEntry, Library, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
@@ -99,7 +98,7 @@ class TrainPage(QWidget):
         self._preset_values: dict = {}
         # what the dataset's file names say (pairs, images an epoch), while its folders are unchanged: listed again
         # at each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke (0.7 s a visit)
-        self._listed: dict[tuple, object] = {}
+        self._listed: dict[tuple, tuple] = {}  # (what, folders, layout) -> (folder times, what was found)
         self._live_run = ""
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
         self._history_readers: list[CallWorker] = []
@@ -489,13 +488,8 @@ class TrainPage(QWidget):
     def _from_listing(self, what: str, entry: DatasetEntry, find):
         """``find()``, remembered while the dataset's folders are unchanged (files added or removed change a folder's
         time; one in a sub-folder of a side is seen at the next start)."""
-        def changed(folder: str) -> int:
-            with contextlib.suppress(OSError):
-                return os.stat(folder).st_mtime_ns
-            return 0
-
         key = (what, entry.folder_a, entry.folder_b, entry.layout)
-        stamp = (changed(entry.folder_a), changed(entry.folder_b) if entry.folder_b else 0)
+        stamp = (modified_ns(entry.folder_a), modified_ns(entry.folder_b) if entry.folder_b else 0)
         if key not in self._listed or self._listed[key][0] != stamp:  # one entry a dataset, not one a change
             self._listed[key] = (stamp, find())
         return self._listed[key][1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea, QSplitter,
-                               QStyle, QStyleOptionComboBox, QStyleOptionFrame, QStylePainter, QToolButton,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLayout, QLineEdit, QScrollArea,
+                               QSplitter, QStyle, QStyleOptionComboBox, QStyleOptionFrame, QStylePainter, QToolButton,
                                QVBoxLayout, QWidget)
 
 
