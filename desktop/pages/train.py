@@ -102,6 +102,7 @@ class TrainPage(QWidget):
         self._live_run = ""
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
         self._history_readers: list[CallWorker] = []
+        self._held_points: list | None = None  # a continued run's new points, kept until its history is read
         self._controls_had_focus = False
         self._closing = False
 
@@ -579,6 +580,8 @@ class TrainPage(QWidget):
             return
         self._estimate_timer.stop()
         self.show_method(config)
+        self._history_request += 1  # a past run's losses still being read are not drawn under the new run's
+        self._held_points = None
         self.plot.clear()
         self.view.samples.clear()
         self._launch(TrainWorker(config=config, parent=self), config.out)
@@ -607,7 +610,7 @@ class TrainPage(QWidget):
                 self.status.setText(f"Not continued: this run's {what} {gone} is gone.")
                 return
             extra[key] = found
-        self.open_run(run_dir, in_background=False)  # its history first, then the points the run adds
+        self.open_run(run_dir, continuing=True)  # its history read in the background; the new points wait for it
         self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self), run_dir)
 
     def _launch(self, worker: TrainWorker, run_dir: str) -> None:
@@ -717,7 +720,11 @@ class TrainPage(QWidget):
                             f"lr {p.lr:.2e} · {format_time_left(p.eta_s)}")
 
     def on_points(self, events: list) -> None:
-        self.plot.extend([(e.step, e.losses) for e in events])
+        points = [(e.step, e.losses) for e in events]
+        if self._held_points is not None:  # a continued run's history is still being read
+            self._held_points.extend(points)
+        else:
+            self.plot.extend(points)
 
     def on_samples(self, s: Samples) -> None:
         self.view.samples.add_live(s.step, s.path, s.images, s.panels, s.columns)
@@ -805,10 +812,10 @@ class TrainPage(QWidget):
         self.busy_changed.emit(running)
 
     # -------------------------------------------------------- past runs
-    def open_run(self, run_dir: str, in_background: bool = True) -> None:
-        """Show a past run: its settings, samples and log at once, its losses when read. In the background they are
-        read off the GUI thread (a history of 200,000 logged steps held the window 2.6 to 3.2 s at each click); a
-        run about to be continued reads them here, before its new points arrive."""
+    def open_run(self, run_dir: str, continuing: bool = False) -> None:
+        """Show a past run: its settings, samples and log at once, its losses when read off the GUI thread (a
+        history of 200,000 logged steps held the window 2.6 to 3.2 s at each click, and as long at Continue). A run
+        being continued holds its new points until its history is drawn, then adds them after it."""
         if self.worker is not None:
             return
         run = RunDir(run_dir)
@@ -821,11 +828,10 @@ class TrainPage(QWidget):
         self.view.samples.set_grids(run.sample_grids())
         self.view.log.follow(run.log, live=False)
         self._history_request += 1
-        if not in_background:
-            self._show_history(self._history_request, run.path, *read_history(run.metrics, self.plot.names))
-            return
+        self._held_points = [] if continuing else None
         self.plot.clear()
-        self.status.setText(f"Run {run.path.name}: reading its losses…")
+        if not continuing:
+            self.status.setText(f"Run {run.path.name}: reading its losses…")
         reader = CallWorker(read_history, run.metrics, self.plot.names, parent=self)
         request = self._history_request
         reader.done.connect(lambda history: self._show_history(request, run.path, *history))
@@ -834,9 +840,16 @@ class TrainPage(QWidget):
         reader.start()
 
     def _show_history(self, request: int, path: Path, count: int, unreadable: str, steps, values) -> None:
-        if request != self._history_request or self.worker is not None:  # another run shown, or one started
+        if request != self._history_request:  # another run shown, or a new one started
             return
         self.plot.set_history(steps, values)
+        if self._held_points is not None:  # a continued run: its points so far, after its history
+            held, self._held_points = self._held_points, None
+            self.plot.extend(held)
+            if unreadable:  # the run's progress and end own the status line
+                self.show_notice(f"The losses before this run was continued cannot be shown, as "
+                                 f"{RunDir(path).metrics} cannot be read ({unreadable}).")
+            return
         last = int(steps[-1]) if len(steps) else 0
         self.status.setText(f"Run {path.name}: {count} logged steps, last step {last}." if not unreadable else
                             f"Run {path.name}: its losses cannot be shown, as {RunDir(path).metrics} cannot be read "

@@ -135,3 +135,36 @@ def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qt
         checkpoint.unlink()  # as a kill -9 before the first save leaves it
     page.refresh()
     assert page.runs.item(0).text().endswith("step 3  ·  no checkpoint")
+
+
+def test_continue_reads_a_long_history_off_the_gui_thread_and_draws_the_new_points_after_it(qtbot, window,
+                                                                                              tiny_dataset):
+    """Continue read the whole history on the window's thread before the run's new points arrived: 4,000 lines for
+    a run of 200,000 steps logged every 50, seconds for a longer one (a still-weak item)."""
+    import time
+
+    import torch
+
+    from engine.rundir import read_checkpoint
+
+    far = 100_000
+    run = make_run(window, tiny_dataset, steps=far + 10, max_steps=2)  # the same run, as if it had trained that far: its checkpoint and history say so
+    state = read_checkpoint(run.latest)
+    state["step"] = far
+    torch.save(state, run.latest)
+    row = json.loads(run.metrics.read_text().splitlines()[-1])
+    run.metrics.write_text("".join(json.dumps({**row, "step": s}) + "\n" for s in range(1, far + 1)))
+    page = window.train
+    page.refresh()
+    for i in range(page.runs.count()):
+        if page.runs.item(i).data(Qt.ItemDataRole.UserRole) == str(run.path):
+            page.runs.setCurrentRow(i)
+    page.form.field("max_steps").setValue(far + 2)
+    page.device.setCurrentIndex(page.device.findData("cpu"))
+    began = time.perf_counter()
+    page.continue_selected()
+    assert time.perf_counter() - began < 0.3  # reading the history takes about a second here
+    qtbot.waitUntil(lambda: page.worker is None and not page._history_readers, timeout=60000)
+    assert "Finished at step 100002" in page.status.text() and not page.error.text()
+    steps = page.plot._steps
+    assert steps.size == far + 2 and steps[-1] == far + 2 and (steps[1:] > steps[:-1]).all()
