@@ -293,10 +293,11 @@ _METADATA_READ: dict[tuple, dict] = {}  # (path, inode, size, mtime) -> what rea
 METADATA_REMEMBERED = 256
 
 
-def read_metadata(path: str | Path) -> dict:
+def read_metadata(path: str | Path, remembered_only: bool = False) -> dict | None:
     """A model file's metadata (validated by loading the weights too). Remembered while the file is unchanged: the
     app asked for it at each click on a model and each visit of its page, and loading a published 43 MB model held
-    the window 0.6 to 1.3 s each time."""
+    the window 0.6 to 1.3 s each time. With ``remembered_only``, None where that would need the file read (the app
+    then reads it off its window's thread)."""
     path = resolve_model(path)
     try:
         facts = path.stat()
@@ -305,6 +306,8 @@ def read_metadata(path: str | Path) -> dict:
         key = None  # load_model says what is wrong
     if key in _METADATA_READ:  # as named this time (a link and its target share the file's entry)
         return {**copy.deepcopy(_METADATA_READ[key]), "path": str(path)}
+    if remembered_only:
+        return None
     loaded = load_model(path)
     info = dict(loaded.metadata)
     info["kind"] = "model"

@@ -397,13 +397,15 @@ class ConvertPage(QWidget):
             elif source:
                 from engine.modelfile import read_metadata
 
-                meta = read_metadata(source)
-                names = (meta.get("source_domain", "A"), meta.get("target_domain", "B"))
+                meta = read_metadata(source, remembered_only=True)
+                if meta is None:  # read off this thread (a 43 MB model held the window up to 1.3 s); named when read
+                    self._read_domains(source)
+                else:
+                    names = (meta.get("source_domain", "A"), meta.get("target_domain", "B"))
         except (OSError, ValueError):
             pass
         self.direction.blockSignals(True)
-        self.direction.setItemText(0, f"{names[0]} → {names[1]}")
-        self.direction.setItemText(1, f"{names[1]} → {names[0]}")
+        self._name_directions(*names)
         self.direction.setEnabled(is_run and only is None)  # a model file has one direction baked in
         if not is_run:
             self.direction.setCurrentIndex(0)
@@ -411,6 +413,18 @@ class ConvertPage(QWidget):
             self.direction.setCurrentIndex(self.direction.findData(only))
         self.direction.blockSignals(False)
         self._settings_changed()
+
+    def _name_directions(self, a: str, b: str) -> None:
+        self.direction.setItemText(0, f"{a} → {b}")
+        self.direction.setItemText(1, f"{b} → {a}")
+
+    def _read_domains(self, source: str) -> None:
+        from engine.modelfile import read_metadata
+
+        reader = CallWorker(read_metadata, source, parent=self)
+        reader.done.connect(lambda meta: source == self._model_source and self._name_directions(
+            meta.get("source_domain", "A"), meta.get("target_domain", "B")))
+        reader.start()  # a file that does not load says so when used, as before
 
     def _sync_quality(self, *_) -> None:
         self.quality.setEnabled(self.format.currentText() in ("keep", "jpg", "webp"))

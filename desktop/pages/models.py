@@ -105,6 +105,7 @@ class ModelsPage(QWidget):
         super().__init__(parent)
         self.library = library
         self._workers: list = []
+        self._details_request = 0  # a model file read for an earlier click is not shown
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
@@ -207,6 +208,7 @@ class ModelsPage(QWidget):
 
     def show_item(self, item) -> None:
         self.message.clear()
+        self._details_request += 1
         path = Path(item.data(Qt.ItemDataRole.UserRole)) if item else None
         is_run = bool(path) and path.is_dir()
         for w in (self.use_button,):
@@ -245,12 +247,29 @@ class ModelsPage(QWidget):
             else:
                 note = ("<p>Built in: turns photos into a warm “golden hour” look. Try it on the Convert page "
                         "with the demo images.</p>") if is_builtin(path) else ""
-                meta = read_metadata(path)
-                self.details.setText(note + describe(meta))
-                if made_for := input_direction(meta):  # an imported generator: any side, the user's choice
-                    self._prefer_evaluation_input(made_for[0])
+                meta = read_metadata(path, remembered_only=True)
+                if meta is None:  # read off this thread: loading a 43 MB model held the window up to 1.3 s
+                    self.details.setText(note + f"Reading {html.escape(path.name)}…")
+                    self._read_details(path, note)
+                else:
+                    self._show_metadata(note, meta)
         except (ModelFileError, ValueError, OSError) as exc:
-            self.details.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self._show_details_error(str(exc))
+
+    def _read_details(self, path: Path, note: str) -> None:
+        request = self._details_request
+        reader = CallWorker(read_metadata, path, parent=self)
+        reader.done.connect(lambda meta: request == self._details_request and self._show_metadata(note, meta))
+        reader.failed.connect(lambda text: request == self._details_request and self._show_details_error(text))
+        reader.start()  # kept until it ends (desktop.workers.track)
+
+    def _show_metadata(self, note: str, meta: dict) -> None:
+        self.details.setText(note + describe(meta))
+        if made_for := input_direction(meta):  # an imported generator: any side, the user's choice
+            self._prefer_evaluation_input(made_for[0])
+
+    def _show_details_error(self, text: str) -> None:
+        self.details.setText(f"<span style='color:#b00020'>{html.escape(text, quote=False)}</span>")
 
     def _prefer_evaluation_input(self, side: str) -> None:
         """Pick held-out pairs whose input is the side this model translates from, if the one picked is not (a B to

@@ -137,7 +137,8 @@ def test_changing_the_settings_clears_what_belonged_to_the_old_ones(qtbot, windo
     page.select_model(str(other))
     assert page.files.count() == 0 and not page.preview.canvas.has_images()
     assert page.error.text() == "" and page.status.text() == "Ready to convert."
-    assert page.direction.currentText() == "horse → zebra"  # directions are named after the model's domains
+    # directions are named after the model's domains, read off the window's thread
+    qtbot.waitUntil(lambda: page.direction.currentText() == "horse → zebra")
 
 
 def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):

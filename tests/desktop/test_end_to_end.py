@@ -88,7 +88,7 @@ def test_dataset_train_export_convert(qtbot, window, tmp_path):
     models.export_selected(name="day2night")
     qtbot.waitUntil(lambda: window.library.model_path("day2night").exists(), timeout=30000)
     qtbot.waitUntil(lambda: "Exported" in models.message.text(), timeout=10000)
-    assert "day → night" in models.details.text()
+    qtbot.waitUntil(lambda: "day → night" in models.details.text())  # the file read off the window's thread
     assert f"<b>File</b>&nbsp;&nbsp;</td><td>{window.library.model_path('day2night')}<" in models.details.text()
 
     # ---- convert a folder with it

@@ -26,7 +26,8 @@ def test_a_dropped_reference_file_is_imported_and_asks_for_unknown_domains(qtbot
     page.dropEvent(QDropEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                               Qt.KeyboardModifier.NoModifier))
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=20000)
-    assert "sketch → render" in page.details.text() and "Imported from" in page.details.text()
+    qtbot.waitUntil(lambda: "sketch → render" in page.details.text())  # the file read off the window's thread
+    assert "Imported from" in page.details.text()
     assert [p.stem for p in window.library.models()] == ["latest_net_G"]
     window.convert.refresh()
     assert any("latest_net_G" in (window.convert.model.itemData(i) or "") for i in range(window.convert.model.count()))
