@@ -15,6 +15,7 @@ import http.client
 import os
 import select
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -152,12 +153,12 @@ def _connect_cancellably(control: Control, address: tuple[str, int], timeout: fl
     """socket.create_connection, but a stop ends the wait for the server's answer at once: a blocking connect
     cannot be woken from another thread, and Cancel waited out the whole timeout (30 s) for a host that never
     answered. The connection is a non-blocking one, waited on in slices of 0.1 s; each of the host's addresses has
-    the whole timeout, as there (an IPv6 address that drops everything, then the IPv4 one that answers). The name's
-    lookup (getaddrinfo) cannot be given up: a stalled DNS server still holds Cancel."""
+    the whole timeout, as there (an IPv6 address that drops everything, then the IPv4 one that answers). The name
+    is looked up as :func:`_look_up_cancellably` does."""
     timeout = timeout if isinstance(timeout, (int, float)) else None  # or socket's "global default": none
     waiting = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, getattr(errno, "WSAEWOULDBLOCK", -1)}
     failure: OSError = OSError(f"no address found for {address[0]}")
-    for family, kind, proto, _, where in socket.getaddrinfo(*address, 0, socket.SOCK_STREAM):
+    for family, kind, proto, _, where in _look_up_cancellably(control, address, timeout):
         sock = socket.socket(family, kind, proto)
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
@@ -184,6 +185,32 @@ def _connect_cancellably(control: Control, address: tuple[str, int], timeout: fl
             if control.stopped:
                 break
     raise failure
+
+
+def _look_up_cancellably(control: Control, address: tuple[str, int], timeout: float | None) -> list:
+    """socket.getaddrinfo, waited for in slices of 0.1 s so that a stop, or the timeout, ends the wait: the lookup
+    itself cannot be interrupted, and a stalled DNS server held Cancel for as long as the system's resolver tries
+    (its retries add up to 20 s and more). A lookup given up ends on its own thread, unseen."""
+    found: dict = {}
+
+    def look_up() -> None:
+        try:
+            found["addresses"] = socket.getaddrinfo(*address, 0, socket.SOCK_STREAM)
+        except OSError as exc:
+            found["error"] = exc
+
+    lookup = threading.Thread(target=look_up, name=f"lookup {address[0]}", daemon=True)
+    lookup.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while lookup.is_alive():
+        if control.stopped:
+            raise ConnectionAbortedError("cancelled")
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"looking up {address[0]} timed out")
+        lookup.join(0.1)
+    if "error" in found:
+        raise found["error"]
+    return found["addresses"]
 
 
 def _opener_that_cancels(control: Control | None) -> urllib.request.OpenerDirector:

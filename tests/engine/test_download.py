@@ -295,3 +295,27 @@ def test_a_host_whose_first_address_does_not_answer_is_reached_at_its_next(monke
     finally:
         for s in (filler, silent, answering):
             s.close()
+
+
+def test_cancel_and_the_timeout_end_the_wait_for_a_name_lookup_that_stalls(tmp_path, monkeypatch):
+    """A DNS server that never answers held Cancel for as long as the system's resolver tried, and past the
+    download's timeout (a still-weak item). The stalled lookup here is the system's, standing still until the test
+    ends."""
+    import socket
+    import time
+
+    stalled = threading.Event()
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: stalled.wait(30) and [])
+    try:
+        control = Control()
+        threading.Timer(0.5, control.stop).start()
+        began = time.monotonic()
+        with pytest.raises(Stopped):
+            download("http://models.example/m.pth", tmp_path / "m.pth", control=control, timeout=20)
+        assert time.monotonic() - began < 3 and not (tmp_path / "m.pth").exists()
+        began = time.monotonic()
+        with pytest.raises(DownloadError, match="did not answer within 1 s"):
+            download("http://models.example/m.pth", tmp_path / "m.pth", control=Control(), timeout=1)
+        assert time.monotonic() - began < 3
+    finally:
+        stalled.set()
