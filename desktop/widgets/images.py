@@ -11,6 +11,8 @@ from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, Q
 from PySide6.QtWidgets import (QGridLayout, QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from desktop.widgets.layout import ElidedLabel
+
 
 def array_to_qimage(array: np.ndarray) -> QImage:
     """uint8 HxW, HxWx1 or HxWx3 to a QImage that owns its pixels."""
@@ -135,8 +137,10 @@ class SampleGrid(QWidget):
             widget.deleteLater()
         self.views, self.captions = {}, {}
         self.panels, self.columns = panels, columns
+        for column in range(max(self._layout.columnCount(), columns)):  # columns share the width alike, whatever their captions
+            self._layout.setColumnStretch(column, 1 if column < columns else 0)
         for i, key in enumerate(panels):
-            caption = QLabel()
+            caption = ElidedLabel()  # cut to its column ("→ back to watercolour painting" had widened it)
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view = ScaledImage("no sample yet")
             self._layout.addWidget(caption, (i // columns) * 2, i % columns)
