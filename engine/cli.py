@@ -445,7 +445,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, evaluate_held_out, held_out_pairs, input_direction, training_folders
+    from .evaluate import (evaluate, evaluate_held_out, held_out_left_out, held_out_pairs, input_direction,
+                           training_folders)
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
@@ -459,13 +460,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                f"{made_for[0]} side, so --direction {args.direction} cannot be; leave it out")
         args.direction = args.direction or made_for
         if args.data:
+            left_out = held_out_left_out(args.data, args.direction)  # a ValueError where none pair, saying why
             found = held_out_pairs(args.data, args.direction)
             if found is None:
                 side = "A" if args.direction == "AtoB" else "B"
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
             report = evaluate_held_out(model, *found, args.direction, device=args.device,
-                                       training=training_folders(args.data))
+                                       training=training_folders(args.data), left_out=left_out)
         elif args.input and args.truth:
             report = evaluate(model, args.input, args.truth, device=args.device)
         else:
@@ -506,7 +508,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.onnx:
             export_onnx(loaded, args.onnx)
         if args.safetensors:
-            save_model(args.safetensors, loaded.generator, loaded.metadata, half=args.half)  # as --out: it was fp32
+            save_model(args.safetensors, loaded.generator, loaded.metadata, half=args.half,  # as --out: it was fp32
+                       replace=args.replace)
         done = True
     except (ModelFileError, OSError) as exc:
         raise CommandError(str(exc)) from None
@@ -538,7 +541,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # a file of an earlier version lacks what it left at its default: the demo's has no generator (KeyError, after
     # the file was written, and a second try was refused as a duplicate)
     generator = from_dict(ModelConfig, meta.get("model", {})).generator
-    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, {generator}, "
+    print(f"wrote {path} ({meta.get('source_domain', 'A')} -> {meta.get('target_domain', 'B')}, {generator}, "
           f"{meta.get('method', 'cyclegan')})")
     return 0
 

@@ -78,7 +78,10 @@ def held_out_pairs(root: str | Path, direction: str = "AtoB") -> tuple[list[Pair
     side = "A" if direction == "AtoB" else "B"
     folders = paired_test_folders(root, side)
     if folders:
-        return match_by_name(*folders)[0], False
+        try:
+            return pairs_with_truth(*folders)[0], False
+        except ValueError:  # none pair: said by held_out_left_out
+            return None
     try:
         held_out = find_pairs(root).test
     except (OSError, ValueError):
@@ -87,6 +90,13 @@ def held_out_pairs(root: str | Path, direction: str = "AtoB") -> tuple[list[Pair
         # a CycleGAN dataset (train folders that do not pair) whose test folders do: find_pairs wants both paired
         held_out = match_by_name(Path(root) / "testA", Path(root) / "testB")[0]
     return (held_out, direction == "BtoA") if held_out else None
+
+
+def held_out_left_out(root: str | Path, direction: str = "AtoB") -> list[tuple[str, str]]:
+    """The test pictures :func:`held_out_pairs` leaves out of ``testA/`` + ``testA_truth/``, and why; ValueError
+    saying why where none of them pair."""
+    folders = paired_test_folders(root, "A" if direction == "AtoB" else "B")
+    return pairs_with_truth(*folders)[1] if folders else []
 
 
 def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, truth: str | Path,
@@ -98,19 +108,27 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     for what, folder in (("input", inputs), ("truth", truth)):  # it said "no image ... has a ground truth"
         if not Path(folder).is_dir():
             raise ValueError(f"the {what} folder {folder} does not exist")
+    pairs, left_out = pairs_with_truth(inputs, truth)
+    report = evaluate_pairs(model, pairs, device=device, direction=direction)
+    report.skipped += left_out
+    return report
+
+
+def pairs_with_truth(inputs: str | Path, truth: str | Path) -> tuple[list[Pair], list[tuple[str, str]]]:
+    """The (input, ground truth) pairs of two folders, matched by name, and (name, why) for each input left out:
+    left out unsaid, they made a mean over part of the folder pass for one over all of it. ValueError if none pair."""
     pairs, unmatched = match_by_name(Path(inputs), Path(truth))
     shared = [u.removesuffix(SHARED_NAME) for u in unmatched if u.endswith(SHARED_NAME)]  # A/ inputs, B/ truths
     if not pairs:
         raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}" +
                          (f" (and {', '.join(shared[:3])}{', …' if len(shared) > 3 else ''} share a name, extension "
                           "aside, with another file of their folder)" if shared else ""))
-    report = evaluate_pairs(model, pairs, device=device, direction=direction)
-    report.skipped += [(name, "its name, extension aside, is another file's too: which to pair is not known")
-                       for name in shared]  # they were left out of the score unsaid
+    left_out = [(name, "its name, extension aside, is another file's too: which to pair is not known")
+                for name in shared]
     truths = {p.relative_to(truth).with_suffix("") for p in list_images(Path(truth))}
-    report.skipped += [(name[2:], f"no ground truth of its name in {truth}") for name in unmatched  # a mean over
-                       if name.startswith("A/") and Path(name[2:]).with_suffix("") not in truths]  # half, unsaid
-    return report
+    left_out += [(name[2:], f"no ground truth of its name in {truth}") for name in unmatched
+                 if name.startswith("A/") and Path(name[2:]).with_suffix("") not in truths]
+    return pairs, left_out
 
 
 def training_folders(root: str | Path) -> list[Path]:
@@ -145,10 +163,11 @@ def input_direction(metadata: dict) -> str | None:
 
 def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,
                       device: str = "auto", control: Control | None = None,
-                      training: list[Path] | tuple = ()) -> Evaluation:
+                      training: list[Path] | tuple = (), left_out: list[tuple[str, str]] | tuple = ()) -> Evaluation:
     """:func:`evaluate_pairs` on a dataset's held-out pairs, whose input is ``direction``'s side (A for AtoB): a
     model file made for the other direction is refused. An exported B to A model was fed A, silently, and scored
-    below the untouched input. Pairs copied from the ``training`` folders are named in ``trained_copies``."""
+    below the untouched input. Pairs copied from the ``training`` folders are named in ``trained_copies``; the
+    pictures ``left_out`` of the pairs (:func:`pairs_with_truth`) are said with the pairs skipped."""
     if isinstance(model, (str, Path)):
         from .modelfile import load_model
         from .resources import resolve_model
@@ -162,6 +181,7 @@ def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: 
                          f"its input is the {made_for[0]} side, so evaluate it with {made_for[0]} as the input "
                          f"({made_for})")
     report = evaluate_pairs(model, pairs, swap, device, direction, control)
+    report.skipped += list(left_out)
     scored = {Path(row["name"]).stem for row in report.images}
     report.trained_copies = [n for n in copies_of_training_pictures(pairs, list(training)) if n in scored]
     return report

@@ -109,13 +109,14 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(target: str | Path, suffix: str | None = None, replace: bool = True) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it onto ``target`` if the block succeeds.
 
     The temp file keeps ``target``'s suffix (or ``suffix``) so that writers which pick a
     format from the extension (Pillow, torchvision) still work. On any error the temp file
     is removed and the old ``target``, if any, is left untouched; an error whose root is an
-    OSError (a full disk inside torch.save, say) is re-raised as that OSError.
+    OSError (a full disk inside torch.save, say) is re-raised as that OSError. Without
+    ``replace``, a ``target`` that appeared meanwhile is kept: FileExistsError (:func:`move_new`).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +125,10 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            move_new(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -134,8 +138,25 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         raise
 
 
-def atomic_write_bytes(target: str | Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
+def move_new(source: str | Path, target: str | Path) -> None:
+    """Rename ``source`` to ``target`` only where no ``target`` exists, in one step (FileExistsError otherwise): a
+    check then a rename let two imports of one name both succeed, the second writing over the first. A new hard
+    link is that step (a link itself is moved, not what it points to); a file system without hard links gets the
+    check and the rename, as before."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except (OSError, NotImplementedError):  # FAT, some network shares; a platform without linkat
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "already exists", str(target)) from None
+        os.replace(source, target)
+        return
+    os.unlink(source)
+
+
+def atomic_write_bytes(target: str | Path, data: bytes, replace: bool = True) -> None:
+    with atomic_path(target, replace=replace) as tmp:
         tmp.write_bytes(data)
 
 
@@ -194,12 +215,12 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def atomic_torch_save(obj, target: str | Path) -> Path:
+def atomic_torch_save(obj, target: str | Path, replace: bool = True) -> Path:
     """``torch.save`` through a Python file, so a full disk surfaces as OSError(ENOSPC)."""
     import torch
 
     target = Path(target)
-    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(target, replace=replace) as tmp, open(tmp, "wb") as fh:
         torch.save(obj, fh)
     return target
 

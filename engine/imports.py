@@ -218,7 +218,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
                 "source": {"file": path.name, "sha256": sha256(path), "published": known.key if known else None,
                            "url": known.url if known else None}}
     generator = _generator_from(metadata, to_engine_keys(state, cfg), path.name)
-    return save_model(out, generator, metadata)
+    return save_model(out, generator, metadata, replace=replace)
 
 
 def import_model_file(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
@@ -234,12 +234,12 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
     except NotOurModelFile:
         return import_generator(path, out, name_a, name_b, published, replace)
     if path.suffix != ".safetensors" and not (name_a or name_b):
-        with atomic_path(out) as tmp:
+        with atomic_path(out, replace=replace) as tmp:
             shutil.copyfile(path, tmp)
         return Path(out)
     metadata = dict(loaded.metadata)
     metadata.update({k: v for k, v in (("source_domain", name_a), ("target_domain", name_b)) if v})
-    return save_model(out, loaded.generator, metadata)
+    return save_model(out, loaded.generator, metadata, replace=replace)
 
 
 def describe_published() -> list[dict]:

@@ -28,8 +28,8 @@ from typing import Callable, Iterator
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
                    pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, unreadable_reason)
 from .events import Control, Stopped
-from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, remove_stale_temp_files,
-                     unlock_file)
+from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, move_new,
+                     remove_stale_temp_files, unlock_file)
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -598,6 +598,8 @@ class Library:
 
     def _own_run(self, path: Path) -> RunDir:
         run = RunDir(path)
+        if not path.exists():  # moved or deleted since it was listed: it was called "not a run of this library"
+            raise FileNotFoundError(errno.ENOENT, "no such folder", str(path))
         if not run.is_run() or path.resolve().parent != self.runs_dir.resolve():
             raise ValueError(f"{path} is not a run of this library")
         return run
@@ -606,6 +608,8 @@ class Library:
         """Rename a run's folder; refused while it trains (its lock) or if the name is taken."""
         run = self._own_run(Path(path))
         target = self.runs_dir / safe_name(new_name)
+        if target == run.path:
+            raise ValueError(f"the run is named {target.name!r} already")
         if target.exists():
             raise ValueError(f"a run named {target.name!r} already exists; choose another name")
         lock = RunLock(run.path)
@@ -654,9 +658,13 @@ class Library:
 
         source = Path(source)
         target = self.model_path(name or source.stem)
+        taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
         if target.exists():
-            raise ValueError(f"a model named {target.stem!r} already exists; choose another name")
-        return import_model_file(source, target, name_a, name_b, published)
+            raise taken
+        try:
+            return import_model_file(source, target, name_a, name_b, published)
+        except FileExistsError:  # imported under that name meanwhile (another window, a script): kept
+            raise taken from None
 
     def download_published(self, key: str, on_progress=None, control=None) -> Path:
         """Download one of the reference's published generators and add it to the library as ``key``."""
@@ -680,11 +688,26 @@ class Library:
 
     def rename_model(self, path: Path, new_name: str) -> Path:
         target = self.model_path(new_name)
-        if target.exists():
-            raise ValueError(f"a model named {target.stem!r} already exists; choose another name")
-        os.replace(path, target)
+        if target == path:  # "nd2." or " nd2 " for nd2: said to be taken, by itself
+            raise ValueError(f"the model is named {target.stem!r} already")
+        taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
+        if os.path.lexists(target):
+            raise taken
+        try:
+            move_new(path, target)
+        except FileExistsError:  # named so meanwhile (another window, a script): kept, not written over
+            raise taken from None
         return target
 
     @staticmethod
     def delete_model(path: Path) -> None:
+        """Delete a model file of the library; a file of another kind put in its folder is refused (a text file
+        named notes.pt was listed, said to be unreadable, and deleted), as it is not this app's to delete."""
+        from .modelfile import is_model_file
+
+        if not os.path.lexists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+        if not path.is_symlink() and not is_model_file(path):
+            raise ValueError(f"{path.name} is not a model file that this app writes, so it is left where it is "
+                             f"({path.parent}); remove it yourself if you no longer need it")
         path.unlink()

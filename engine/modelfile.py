@@ -76,6 +76,15 @@ def _torch_load(path: Path) -> dict:
         raise ModelFileError(f"{path.name} is not a readable model file: {exc.reason}") from None
 
 
+def is_model_file(path: Path) -> bool:
+    """Whether ``path`` is in this app's model format, whatever its weights hold: what the library deletes."""
+    try:
+        data = _read_safetensors(path) if path.suffix == ".safetensors" else _torch_load(path)
+    except ModelFileError:
+        return False
+    return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
+
+
 def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
     if direction not in DIRECTIONS:
         raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")
@@ -97,8 +106,10 @@ def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
     }
 
 
-def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, half: bool = False) -> Path:
-    """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32).
+def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, half: bool = False,
+               replace: bool = True) -> Path:
+    """Write a model file atomically. ``half`` stores fp16 weights (loading restores fp32). Without ``replace``, a
+    file that appears at ``path`` while it is written is kept (FileExistsError).
 
     A ``.safetensors`` path writes that format (weights the ecosystem can read without pickle),
     with our metadata as JSON in its header.
@@ -111,9 +122,9 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
 
         header = {SAFETENSORS_KEY: json.dumps({"format": MODEL_FORMAT, "metadata": metadata})}
         # bytes into our own temp file: safetensors' save_file replaced it with one of mode 0600
-        atomic_write_bytes(path, save(state, metadata=header))
+        atomic_write_bytes(path, save(state, metadata=header), replace=replace)
         return path
-    return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path)
+    return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path, replace)
 
 
 def _read_safetensors(path: Path) -> dict:
@@ -134,6 +145,36 @@ def _read_safetensors(path: Path) -> dict:
         raise ModelFileError(f"{path.name} is not a readable safetensors file ({exc})") from None
 
 
+TEXT_FIELDS = ("source_domain", "target_domain", "description", "version", "created")
+SOURCE_TEXT_FIELDS = ("file", "sha256", "published", "url")
+LONGEST_TEXT = 1000
+
+
+def check_metadata(metadata: dict, where: str) -> None:
+    """Refuse metadata of the wrong kinds, which only a hand-made file holds: a file whose "source" was a string
+    left the Models page reading it for good (an AttributeError in its thread), and one without domain names was
+    imported, then failed to be named (a hostile models pass)."""
+    def wrong(field: str, what: str) -> ModelFileError:
+        return ModelFileError(f"{where} has damaged metadata: {field} is {what}")
+
+    if metadata["direction"] not in DIRECTIONS:
+        raise wrong("direction", f"{str(metadata['direction'])[:40]!r}, not AtoB or BtoA")
+    for field, low in (("crop_size", 1), ("steps", 0), ("train_short_side", 1)):
+        value = metadata.get(field)
+        if value is not None and (type(value) is not int or value < low):
+            raise wrong(field, f"{str(value)[:40]!r}, not a whole number of at least {low}")
+    if metadata.get("method", "cyclegan") not in ("cyclegan", "pix2pix"):
+        raise wrong("method", f"{str(metadata['method'])[:40]!r}, not cyclegan or pix2pix")
+    source = metadata.get("source")
+    if source is not None and not isinstance(source, dict):
+        raise wrong("source", "not a table of where the file came from")
+    fields = [(name, metadata.get(name)) for name in TEXT_FIELDS]
+    fields += [(f"source.{name}", (source or {}).get(name)) for name in SOURCE_TEXT_FIELDS]
+    for name, value in fields:
+        if value is not None and (not isinstance(value, str) or len(value) > LONGEST_TEXT):
+            raise wrong(name, "not text" if not isinstance(value, str) else f"{len(value):,} characters long")
+
+
 def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Module:
     """Build the generator a file declares, after checking the declaration against the stored tensors.
 
@@ -144,6 +185,7 @@ def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Mo
     missing = [k for k in REQUIRED if k not in metadata]
     if missing:
         raise ModelFileError(f"{where} lacks metadata field(s): {', '.join(missing)}")
+    check_metadata(metadata, where)
     try:
         cfg = from_dict(ModelConfig, metadata["model"])
         cfg.validate()
@@ -286,7 +328,7 @@ def export_model(run_dir: str | Path, direction: str, out: str | Path, half: boo
     checkpoint, which then did not resume."""
     check_write_targets([out], replace, run_dir)
     loaded = load_from_run(Path(run_dir), direction)
-    return save_model(out, loaded.generator, loaded.metadata, half=half)
+    return save_model(out, loaded.generator, loaded.metadata, half=half, replace=replace)
 
 
 _METADATA_READ: dict[tuple, dict] = {}  # (path, inode, size, mtime) -> what read_metadata found there

@@ -16,8 +16,7 @@ from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
-from engine.data import match_by_name
-from engine.evaluate import evaluate_held_out, input_direction, truth_for
+from engine.evaluate import evaluate_held_out, input_direction, pairs_with_truth, truth_for
 from engine.fileio import modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
@@ -64,6 +63,8 @@ class DomainsDialog(QDialog):
 
 
 def describe(meta: dict) -> str:
+    """The model's metadata as a table. Every value is shown as text: a stranger's file named its domains in HTML,
+    and the page showed its headings, links and pictures (a hostile models pass)."""
     m = meta.get("model", {})
     generator = m.get("generator", "resnet")
     shape = (f"U-Net ({generator}), {m.get('norm')} norm" if generator.startswith("unet")
@@ -79,12 +80,13 @@ def describe(meta: dict) -> str:
         ("Created", f"{format_timestamp(meta.get('created', ''))} with version {meta.get('version', '')}"),
     ]
     if meta.get("path"):  # where an export went, to share it: the page named the file, not its folder
-        rows.append(("File", html.escape(meta["path"])))
+        rows.append(("File", meta["path"]))
     if source.get("file"):
         rows.insert(1, ("About", meta.get("description", "")))
         rows.append(("Imported from", f"{source['file']} (sha256 {source.get('sha256', '')[:12]}…)"
                      + (" — published with the reference implementation" if source.get("published") else "")))
-    return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+    return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{html.escape(str(v), quote=False)}</td></tr>"
+                               for k, v in rows) + "</table>"
 
 
 def cleaned_note(asked: str, written: str | Path, is_run: bool = False) -> str:
@@ -282,6 +284,9 @@ class ModelsPage(QWidget):
         same_dataset = [i for i, data in fitting if current and data[3] == current[3]]  # it went to another dataset
         if same_dataset or fitting:
             self.eval_dataset.setCurrentIndex((same_dataset or [fitting[0][0]])[0])
+        elif any(data for _, data in items):  # Evaluate would be refused, for a side none of the choices offers
+            self.message.setText(f"This model takes {side} pictures: to evaluate it, add a dataset with held-out "
+                                 f"pairs whose input is {side} (test{side}/ with test{side}_truth/ beside it).")
 
     def refresh_eval_datasets(self) -> None:
         """Library datasets that have paired test folders, as (label, test, truth)."""
@@ -316,14 +321,17 @@ class ModelsPage(QWidget):
             for entry in entries:
                 for side, test in (("A", entry.test_a), ("B", entry.test_b)):
                     truth = truth_for(test)
-                    if truth:
-                        pairs = match_by_name(Path(test), truth)[0]  # (input, its ground truth)
-                        choices.append((f"{entry.name}: test{side}", (side, pairs, False, entry.name)))
+                    try:  # (input, its ground truth), and the inputs left out: said with the scores
+                        pairs, left_out = pairs_with_truth(test, truth) if truth else ([], [])
+                    except ValueError:  # none pair: not offered
+                        pairs, left_out = [], []
+                    if pairs:
+                        choices.append((f"{entry.name}: test{side}", (side, pairs, False, entry.name, left_out)))
                 held_out = Library.held_out_pairs(entry)
                 if held_out:
                     for side in ("A", "B"):  # (A, B) pairs: B as the input swaps them
                         choices.append((f"{entry.name}: test pairs, {side} as input",
-                                        (side, held_out, side == "B", entry.name)))
+                                        (side, held_out, side == "B", entry.name, [])))
             self._evaluation_key, self._evaluation_choices_found = key, choices
         return self._evaluation_choices_found
 
@@ -331,7 +339,7 @@ class ModelsPage(QWidget):
         path, pair = self.current_path(), self.eval_dataset.currentData()
         if path is None or not pair:
             return
-        side, pairs, swap, dataset = pair
+        side, pairs, swap, dataset, left_out = pair
         try:
             entry = next((e for e in self.library.datasets() if e.name == dataset), None)
         except ValueError:  # the list is damaged: scored without the check
@@ -341,7 +349,7 @@ class ModelsPage(QWidget):
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
         self.evaluate_button.setEnabled(False)
         worker = CallWorker(evaluate_held_out, str(path), pairs, swap, direction, parent=self, training=training,
-                            stoppable=True)  # closing the window stops it between pairs
+                            left_out=left_out, stoppable=True)  # closing the window stops it between pairs
         worker.done.connect(self._show_evaluation)
         worker.failed.connect(lambda m: worker.stopped or self.message.setText(sentence(f"Evaluation failed: {m}")))
         worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
@@ -373,9 +381,10 @@ class ModelsPage(QWidget):
     def _import_failed(self, path: str, text: str, name_a: str | None = None, name_b: str | None = None,
                        name: str | None = None) -> None:
         if "already exists; choose another name" in text:  # every reference generator is latest_net_G.pth
-            taken = Path(path).stem
+            taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
+            free = next(f"{taken}-{n}" for n in range(2, 10**6) if not self.library.model_path(f"{taken}-{n}").exists())
             name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:",
-                            f"{taken}-2")
+                            free)
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return
@@ -449,6 +458,9 @@ class ModelsPage(QWidget):
         if name and name != current:
             try:
                 target = self.library.rename_run(path, name) if is_run else self.library.rename_model(path, name)
+            except FileNotFoundError:
+                self._gone(path, "Not renamed")
+                return
             except (ValueError, OSError, RunLocked) as exc:
                 self.message.setText(sentence(f"Not renamed: {exc}"))
                 return
@@ -478,6 +490,9 @@ class ModelsPage(QWidget):
                 left = self.library.delete_run(path)
             else:
                 Library.delete_model(path)
+        except FileNotFoundError:
+            self._gone(path, "Not deleted")
+            return
         except (ValueError, OSError, RunLocked) as exc:
             self.message.setText(sentence(f"Not deleted: {exc}"))
             return
@@ -485,5 +500,13 @@ class ModelsPage(QWidget):
         if left:  # files another program put in the run's folder: never this app's to delete
             self.message.setText(f"Deleted. {len(left)} file(s) this app did not write are still in {path} "
                                  f"({', '.join(left[:3])}{', …' if len(left) > 3 else ''}).")
+        else:  # it said nothing for a model file
+            self.message.setText(f"Deleted {'the run' if is_run else 'the model'} {path.name if is_run else path.stem}.")
         self.models_changed.emit()
+
+    def _gone(self, path: Path, what: str) -> None:
+        """A model or run moved or deleted outside the app since the list was made: said, and the list redone (it
+        said "[Errno 2] No such file or directory: …" and kept listing it)."""
+        self.refresh()
+        self.message.setText(f"{what}: {path.name} is no longer in the library (moved or deleted outside this app).")
 

@@ -254,6 +254,56 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
     assert window.library.models() == []
+    assert page.message.text() == "Deleted the model zebrafy."  # it said nothing (a hostile models pass)
+
+
+def test_models_page_names_the_name_it_cannot_take_and_keeps_what_it_did_not_write(qtbot, window, tmp_path,
+                                                                                     monkeypatch):
+    """From a hostile models pass: a model renamed to its own name ("nd2.") was said to be taken by another; the
+    name asked for at an import named the file's, not the one typed; a model deleted outside the app gave
+    "[Errno 2] …" and stayed listed; a text file named notes.pt in the models folder was deleted; a stranger's
+    domain names were shown as HTML."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.engine.test_modelfile import with_metadata
+
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    library = window.library
+    made = make_model_file(tmp_path / "nd2.pt")
+    page.import_path(str(made))
+    qtbot.waitUntil(lambda: page.message.text() == "Imported as nd2.", timeout=10000)
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "nd2.")
+    page.rename_selected()
+    assert page.message.text() == "Not renamed: the model is named 'nd2' already."
+    make_model_file(library.model_path("big"))
+    make_model_file(library.model_path("big-2"))
+    asked = []
+    answers = iter(["big", None])
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda parent, title, text, value: asked.append(
+        (text, value)) or next(answers))
+    page.import_path(str(made), name="big")
+    qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
+    assert asked == [("A model named big is in the library already. Name this one:", "big-3")] * 2
+
+    html = with_metadata(made, tmp_path / "html.pt", source_domain="<h1>PWN</h1>", target_domain="<img src='x'>")
+    page.import_path(str(html))
+    qtbot.waitUntil(lambda: page.message.text() == "Imported as html.", timeout=10000)
+    qtbot.waitUntil(lambda: "PWN" in page.details.text())
+    assert "&lt;h1&gt;PWN&lt;/h1&gt; → &lt;img src='x'&gt;" in page.details.text() and "<h1>" not in page.details.text()
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    library.model_path("html").unlink()  # deleted outside the app, still listed
+    page.delete_selected()
+    assert page.message.text() == "Not deleted: html.pt is no longer in the library (moved or deleted outside this app)."
+    listed = [page.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.list.count())]
+    assert str(library.model_path("html")) not in listed and str(library.model_path("big")) in listed
+    notes = library.models_dir / "notes.pt"
+    notes.write_text("my notes")
+    page.refresh(str(notes))
+    page.delete_selected()
+    assert notes.read_text() == "my notes"
+    assert page.message.text().startswith("Not deleted: notes.pt is not a model file that this app writes")
 
 
 def test_settings_are_restored(qtbot, studio_home, tmp_path):
@@ -397,6 +447,15 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
     assert f"; 1 pair(s) skipped ({first.name}: its truth" in page.message.text()
     assert page.message.text().endswith(").")
+    # a test picture without a truth is said too: it was left out of the mean unsaid (a hostile models pass)
+    write_images(root / "testA", 1, seed=9)[0].rename(root / "testA" / "extra.png")
+    page.refresh(str(demo_model_path()))
+    qtbot.waitUntil(page.evaluate_button.isEnabled)
+    page.message.setText("")
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
+    assert "; 2 pair(s) skipped (" in page.message.text()
+    assert f"extra.png: no ground truth of its name in {root / 'testA_truth'}" in page.message.text()
 
 
 def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path):
@@ -779,8 +838,8 @@ def test_the_held_out_pairs_are_listed_again_only_when_their_folders_change(qtbo
     write_images(root / "trainB", 2)
     window.library.add_dataset("graded", str(root), None, "A", "B")
     listings = []
-    real = models.match_by_name
-    monkeypatch.setattr(models, "match_by_name", lambda *a: listings.append(a) or real(*a))
+    real = models.pairs_with_truth
+    monkeypatch.setattr(models, "pairs_with_truth", lambda *a: listings.append(a) or real(*a))
     page = window.models
     window.tabs.setCurrentWidget(page)
     page.refresh()
@@ -815,3 +874,21 @@ def test_a_model_file_is_read_off_the_gui_thread_and_the_last_one_clicked_is_sho
     assert str(small) in page.details.text() and str(big) not in page.details.text()
     page.list.setCurrentRow(rows[str(big)])
     qtbot.waitUntil(lambda: str(big) in page.details.text(), timeout=20000)
+
+
+def test_a_model_whose_side_no_held_out_set_offers_says_what_to_add(qtbot, window, tmp_path):
+    """With only testA/ and testA_truth/ in the library, a B to A model was offered A, and Evaluate said "evaluate
+    it with B as the input", which nothing offered (a hostile models pass)."""
+    from engine.modelfile import load_model, save_model
+
+    root = write_graded_pairs(tmp_path / "graded", size=(96, 64))
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    add_dataset(window, root, name="graded")
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    back = save_model(window.library.model_path("back"), loaded.generator, {**loaded.metadata, "direction": "BtoA"})
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(back))
+    qtbot.waitUntil(lambda: page.message.text().startswith("This model takes B pictures"))
+    assert page.message.text().endswith("(testB/ with testB_truth/ beside it).")

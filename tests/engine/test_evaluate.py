@@ -203,3 +203,21 @@ def test_grey_truths_against_colour_outputs_are_warned_of(graded, tmp_path):
     assert len(report.grey_truths) == len(report.images) == 2
     assert "2 of the 2 truth(s) are grey" in report.warning() and "compare colour with grey" in report.warning()
     assert evaluate("demo", graded / "testA", graded / "testA_truth", device="cpu").warning() == ""
+
+
+def test_evaluating_a_dataset_says_which_test_pictures_have_no_truth(graded, tmp_path):
+    """`cyclegan evaluate --data` and the app's Evaluate scored the pictures of testA/ that have a truth and said
+    nothing of the others ("4 image(s): …" for 6), where --input/--truth named them; and a dataset whose pictures
+    pair with none of the truths said only "no pairs to evaluate on" (a hostile models pass)."""
+    import shutil
+
+    shutil.copy(graded / "testA" / sorted(p.name for p in (graded / "testA").iterdir())[0], graded / "testA" / "x.png")
+    result = cyclegan("evaluate", "--model", "demo", "--data", graded, "--device", "cpu", check=False)
+    assert result.returncode == 0 and "2 image(s)" in result.stdout and "1 pair(s) skipped" in result.stdout
+    assert f"skipped x.png: no ground truth of its name in {graded / 'testA_truth'}" in result.stderr
+    for truth in (graded / "testA_truth").iterdir():
+        truth.rename(truth.with_name("other_" + truth.name))
+    result = cyclegan("evaluate", "--model", "demo", "--data", graded, "--device", "cpu", check=False)
+    assert result.returncode != 0
+    assert f"no image in {graded / 'testA'} has a ground truth of the same name in {graded / 'testA_truth'}" in (
+        result.stderr)

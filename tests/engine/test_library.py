@@ -70,8 +70,11 @@ def test_a_run_is_deleted_file_by_file_and_a_strangers_file_stays(tiny_dataset, 
     assert run.sample_grids() and len(run.checkpoint_candidates()) >= 2
     renamed = RunDir(library.rename_run(run.path, "kept for later"))
     assert renamed.path.name == "kept for later" and renamed.is_run() and not run.path.exists()
-    with pytest.raises(ValueError, match="already exists"):
+    with pytest.raises(ValueError, match="the run is named 'kept for later' already"):  # not "already exists"
         library.rename_run(renamed.path, "kept for later")
+    library.new_run_dir("other").mkdir()
+    with pytest.raises(ValueError, match="a run named 'other' already exists"):
+        library.rename_run(renamed.path, "other")
     (renamed.samples / "my notes.txt").write_text("mine")
     holder = RunLock(renamed.path)
     holder.acquire()  # as a process training it holds it

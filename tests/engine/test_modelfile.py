@@ -195,3 +195,68 @@ def test_a_models_metadata_is_read_once_while_its_file_is_unchanged(tmp_path, mo
     make_model_file(path, blocks=2)  # replaced (another inode, another size)
     os.utime(path, ns=(1, 1))
     assert modelfile.read_metadata(path)["model"]["blocks"] == 2 and len(loads) == 2
+
+
+def with_metadata(original, path, **changes):
+    """A copy of the model file ``original`` whose metadata a stranger edited (None removes a field)."""
+    data = torch.load(original, weights_only=True)
+    for key, value in changes.items():
+        if value is None:
+            data["metadata"].pop(key, None)
+        else:
+            data["metadata"][key] = value
+    torch.save(data, path)
+    return path
+
+
+@pytest.mark.parametrize("changes, said", [
+    (dict(source="http://evil"), "source is not a table of where the file came from"),
+    (dict(source={"file": 5, "sha256": 7}), "source.file is not text"),
+    (dict(direction="sideways"), "direction is 'sideways', not AtoB or BtoA"),
+    (dict(source_domain=["horse"]), "source_domain is not text"),
+    (dict(crop_size="32"), "crop_size is '32', not a whole number of at least 1"),
+    (dict(steps=-1), "steps is '-1', not a whole number of at least 0"),
+    (dict(method="magic"), "method is 'magic', not cyclegan or pix2pix"),
+    (dict(description="x" * 5000), "description is 5,000 characters long"),
+])
+def test_metadata_of_the_wrong_kind_is_refused_in_words(model_file, tmp_path, changes, said):
+    """A file whose "source" was a string was imported, then left the Models page reading it for good (an
+    AttributeError in its thread); "sideways" was shown as a direction and converted as BtoA (a hostile models
+    pass)."""
+    odd = with_metadata(model_file, tmp_path / "odd.pt", **changes)
+    with pytest.raises(ModelFileError, match=f"odd.pt has damaged metadata: {said}"):
+        load_model(odd)
+
+
+def test_a_model_file_without_domain_names_is_imported_and_named_a_and_b(model_file, tmp_path, monkeypatch, capsys):
+    """`cyclegan import` of such a file wrote it into the library, then failed with KeyError: 'source_domain', and
+    the next try was refused as a duplicate (a hostile models pass)."""
+    from engine.cli import main
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    plain = with_metadata(model_file, tmp_path / "plain.pt", source_domain=None, target_domain=None)
+    assert main(["import", str(plain)]) == 0
+    assert "(A -> B, resnet, cyclegan)" in capsys.readouterr().out
+
+
+def test_a_file_written_without_replacing_keeps_one_that_appeared_meanwhile(tmp_path):
+    """Two imports under one name both said they wrote it, and the second wrote over the first: the name was
+    checked, then the file renamed onto it (a hostile models pass)."""
+    from engine.fileio import atomic_path, move_new
+
+    target = tmp_path / "race.pt"
+    with pytest.raises(FileExistsError):
+        with atomic_path(target, replace=False) as tmp:
+            tmp.write_bytes(b"second")
+            target.write_bytes(b"first")  # the other import, finished meanwhile
+    assert target.read_bytes() == b"first" and os.listdir(tmp_path) == ["race.pt"]
+    with atomic_path(tmp_path / "new.pt", replace=False) as tmp:
+        tmp.write_bytes(b"new")
+    assert (tmp_path / "new.pt").read_bytes() == b"new" and sorted(os.listdir(tmp_path)) == ["new.pt", "race.pt"]
+    (tmp_path / "link.pt").symlink_to(tmp_path / "new.pt")
+    move_new(tmp_path / "link.pt", tmp_path / "moved.pt")  # a link is moved, not what it points to
+    assert (tmp_path / "moved.pt").is_symlink() and not (tmp_path / "link.pt").exists()
+    with pytest.raises(FileExistsError):
+        move_new(tmp_path / "moved.pt", tmp_path / "race.pt")
+    assert (tmp_path / "race.pt").read_bytes() == b"first" and (tmp_path / "moved.pt").is_symlink()
+
