@@ -174,21 +174,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Console:
+    """The console a long command reports to, which may go away while it works: a pipe whose reader ended (``| tee``
+    ended by Ctrl-C, ``| head``), a closed terminal. Its end ends the output, not the work: a training run's bar
+    raised BrokenPipeError, the run failed without its last save, and exited 0 (a hostile training pass)."""
+
+    def __init__(self, stream):
+        self.stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except (OSError, ValueError):  # EPIPE, EIO (a closed terminal), a closed file
+                self._go()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError):
+                self._go()
+
+    def _go(self) -> None:
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered, flushed by Python at exit, goes here
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def __getattr__(self, name: str):  # isatty, encoding, fileno: tqdm asks
+        return getattr(self.stream, name)
+
+
 class TqdmReporter:
     """Turns training events into a tqdm bar with the losses as its postfix."""
 
-    def __init__(self, total: int, initial: int):
+    def __init__(self, total: int, initial: int, console: Console | None = None):
         from tqdm import tqdm
 
         self.tqdm = tqdm
         self.total, self.initial = total, initial
+        self.console = console or Console(sys.stderr)
         self._bar = None  # drawn at the first step: a run refused at its start (a locked run) showed a bar first
 
     @property
     def bar(self):
         if self._bar is None:
             self._bar = self.tqdm(total=self.total, initial=self.initial, unit="step", dynamic_ncols=True,
-                                  file=sys.stderr)
+                                  file=self.console)
         return self._bar
 
     def __call__(self, event: Any) -> None:
@@ -201,7 +234,7 @@ class TqdmReporter:
                 post["img/s"] = f"{event.images_per_s:.2f}"
                 self.bar.set_postfix(post, refresh=False)
         elif isinstance(event, Message):
-            self.tqdm.write(f"{event.level}: {event.text}", file=sys.stderr)
+            self.tqdm.write(f"{event.level}: {event.text}", file=self.console)
         elif isinstance(event, CheckpointSaved):
             self.bar.set_description(f"saved step {event.step}", refresh=False)
 
@@ -213,13 +246,14 @@ class TqdmReporter:
 class _WarningsAboveTheBar(logging.Handler):
     """The data loader's warnings (an unreadable image skipped) on the console, printed above the bar."""
 
-    def __init__(self):
+    def __init__(self, console: Console | None = None):
         super().__init__(logging.WARNING)
+        self.console = console or sys.stderr
 
     def emit(self, record: logging.LogRecord) -> None:
         from tqdm import tqdm
 
-        tqdm.write(f"warning: {record.getMessage()}", file=sys.stderr)
+        tqdm.write(f"warning: {record.getMessage()}", file=self.console)
 
 
 def one_line(path: str) -> str:
@@ -228,16 +262,17 @@ def one_line(path: str) -> str:
 
 
 @contextlib.contextmanager
-def warnings_above_the_bar():
+def warnings_above_the_bar(console: Console | None = None):
     """The engine's warnings and Python's (Pillow's "Corrupt EXIF data"), each on a line above the bar: they were
     printed into the middle of it."""
     from tqdm import tqdm
 
-    shown = _WarningsAboveTheBar()
+    console = console or Console(sys.stderr)
+    shown = _WarningsAboveTheBar(console)
     engine_log = logging.getLogger("engine")
     engine_log.addHandler(shown)
     with warnings.catch_warnings():
-        warnings.showwarning = lambda message, *_, **__: tqdm.write(f"warning: {message}", file=sys.stderr)
+        warnings.showwarning = lambda message, *_, **__: tqdm.write(f"warning: {message}", file=console)
         try:
             yield
         finally:
@@ -361,9 +396,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         stops.also_stop_on(LAUNCHER_GONE)
         if launcher_gone.is_set():  # while the run was being set up
             control.stop()
-    reporter = TqdmReporter(trainer.total_steps, trainer.step) if trainer.is_main else (lambda e: None)
+    console = Console(sys.stderr)
+    reporter = TqdmReporter(trainer.total_steps, trainer.step, console) if trainer.is_main else (lambda e: None)
     data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
-    shown = _WarningsAboveTheBar()
+    shown = _WarningsAboveTheBar(console)
     data_log.addHandler(shown)
     try:
         result = trainer.run(reporter, control)
@@ -378,7 +414,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if trainer.is_main:
         state = "stopped" if result.stopped else "finished"
         print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
-              if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}")
+              if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}",
+              file=Console(sys.stdout))  # (a console gone: said in log.txt)
     # stopped by a signal: saved, and said so to a script too, as a shell reports a process the signal ended
     return stops.exit_status(0) if result.stopped else 0
 
@@ -400,27 +437,28 @@ def cmd_convert(args: argparse.Namespace) -> int:
     except (ModelFileError, ValueError) as exc:
         raise CommandError(str(exc)) from None
     bars = []  # one, made at the first progress: made before, it printed an empty "0img [00:00, ?img/s]" first
+    console = Console(sys.stderr)  # a reader of the output gone (`| head`): the conversion goes on
 
     def report(event) -> None:
         if isinstance(event, ConvertProgress):
             if not event.total:  # everything skipped: the bar would be "0img [00:00, ?img/s]" and nothing more
                 return
             if not bars:
-                bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=sys.stderr))
+                bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=console))
             bars[0].set_postfix_str(f"tile {event.tile}/{event.tiles}" if event.tiles else "", refresh=False)
             bars[0].update(event.done - bars[0].n)
             bars[0].refresh()  # a tile moves no count: the bar is redrawn for it
         elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
-            tqdm.write(f"failed {one_line(event.source)}: {event.reason}", file=sys.stderr)
+            tqdm.write(f"failed {one_line(event.source)}: {event.reason}", file=console)
         elif isinstance(event, FileDone) and event.note:
-            tqdm.write(f"note: {one_line(event.source)}: {event.note}", file=sys.stderr)
+            tqdm.write(f"note: {one_line(event.source)}: {event.note}", file=console)
 
     control = Control()
     # as for training: SIGTERM (timeout, kill) ended it unsaid, mid-image
     stops = StopSignals(control, b"\nstopping after the image in progress; send the signal again (Ctrl-C) to quit "
                                  b"at once\n")
     try:
-        with warnings_above_the_bar():
+        with warnings_above_the_bar(console):
             summary = convert_folder(model, args.input, args.output, options, report, control)
     except OutputsExist as exc:
         raise CommandError(f"{len(exc.existing)} of the results are already in {exc.folder} (such as "
@@ -433,11 +471,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
         for bar in bars:
             bar.close()
     print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
-          f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}")
+          f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}",
+          file=Console(sys.stdout))
     if summary.error:
         raise CommandError(summary.error)
     if summary.cancelled:  # 128 + the signal, as a shell reports a process it ended: a script tells it from a failure
-        print("cyclegan convert: cancelled; run again with --skip-existing to continue", file=sys.stderr)
+        print("cyclegan convert: cancelled; run again with --skip-existing to continue", file=console)
         return stops.exit_status(1)
     if summary.failed:
         raise CommandError(f"{len(summary.failed)} image(s) could not be converted (listed above)")
@@ -567,7 +606,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     def progress(p) -> None:
         if not bars:
-            bars.append(tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=sys.stderr, desc=args.name))
+            bars.append(tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=Console(sys.stderr), desc=args.name))
         bars[0].total = p.total
         bars[0].update(p.done - bars[0].n)
 
@@ -669,10 +708,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except CommandError as exc:
-        print(f"cyclegan {args.command}: error: {exc}", file=sys.stderr)
+        print(f"cyclegan {args.command}: error: {exc}", file=Console(sys.stderr))  # a console gone: still 1
         return 1
     except KeyboardInterrupt:
-        print(f"cyclegan {args.command}: interrupted", file=sys.stderr)
+        print(f"cyclegan {args.command}: interrupted", file=Console(sys.stderr))
         return 130
     except BrokenPipeError:  # `cyclegan info RUN | head`: the reader has all it wanted, as for any other tool
         with contextlib.suppress(OSError):  # and Python's own complaint on exit, writing to the closed pipe

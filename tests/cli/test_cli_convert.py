@@ -210,3 +210,25 @@ def test_a_stop_signal_ends_a_conversion_after_its_image_and_says_so_in_the_exit
     written = sorted(out.glob("*.png"))
     assert 0 < len(written) < 40 and all(Image.open(p).size == (384, 256) for p in written)  # whole images only
     assert not [p for p in out.iterdir() if not p.name.endswith(".png")]  # no temporary file left
+
+
+def test_a_conversion_whose_reader_goes_away_converts_every_image(model_file, tmp_path):
+    """`cyclegan convert … | head`: the bar's first write to the closed pipe raised BrokenPipeError, which stopped
+    the conversion before its first image, and it exited 0 with nothing written (a hostile training pass)."""
+    import os
+    import subprocess
+    import sys
+
+    write_images(tmp_path / "in", 6)
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "convert", "--model", str(model_file), "--input",
+                             str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--device", "cpu"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        os.read(proc.stderr.fileno(), 1)  # it has begun talking; its reader goes away
+        proc.stderr.close()
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in (tmp_path / "in").iterdir())

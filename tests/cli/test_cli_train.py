@@ -180,6 +180,34 @@ def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig, ti
     assert read_metrics(run)[-1]["step"] == step
 
 
+def test_a_console_that_goes_away_ends_the_output_not_the_run(tiny_dataset, tmp_path):
+    """`cyclegan train … | tee log` stopped by Ctrl-C: tee ended at once, the bar's next write raised
+    BrokenPipeError, the run failed without its last save (every step since the one before lost) and exited 0 (a
+    hostile training pass). Here the reader of its output goes away, then the run is stopped."""
+    import os
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), *TINY,
+           "--epochs", "1000", "--log-every", "1", "--save-every", "100000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        os.read(proc.stderr.fileno(), 100)  # the run has begun talking
+        proc.stderr.close()  # its reader is gone
+        proc.stdout.close()
+        deadline = time.time() + 120
+        while time.time() < deadline and len(read_metrics(run)) < 5:  # still training, writing to no one
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 128 + signal.SIGINT
+    step = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert step >= 5 and read_metrics(run)[-1]["step"] == step
+    assert "BrokenPipeError" not in (run / "log.txt").read_text()
+
+
 def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tmp_path):
     """A first compiled step, or huge crops, take minutes: SIGTERM from `timeout` and two Ctrl-Cs did nothing for
     ten minutes (a hostile CLI pass), only kill -9 ended it. The first signal now says that a second quits at once,
