@@ -479,9 +479,26 @@ class Trainer:
         clean_stale_temp_files(self.rundir)
         try:
             save_json(self.config, self.rundir.config)
-            return rewind_metrics(self.rundir, self.step)
+            notes = rewind_metrics(self.rundir, self.step)
         except OSError as exc:
             raise self._write_failed("writing config.json and metrics.jsonl", exc) from None
+        self._keep_numbered_copy()
+        return notes
+
+    def _keep_numbered_copy(self) -> None:
+        """Write the numbered copy of ``latest.pt`` that a save killed between the two left out: its step was not
+        trained again, so that copy was lost for good (a hostile training pass)."""
+        keep, latest = self.config.keep_every, self.rundir.latest
+        if self.resumed_from != latest or not keep or not self.step or self.step % keep:
+            return
+        numbered = self.rundir.numbered_checkpoint(self.step)
+        if numbered.exists():
+            return
+        try:
+            with atomic_path(numbered) as tmp:
+                shutil.copyfile(latest, tmp)
+        except OSError as exc:
+            raise self._write_failed("keeping a numbered checkpoint", exc) from None
 
     def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
         names = self.model.loss_names

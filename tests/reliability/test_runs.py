@@ -54,6 +54,19 @@ def test_every_step_to_keep_is_kept_whatever_save_every_says(tiny_dataset, tmp_p
     assert sorted(p.name for p in run.checkpoints.glob("step_*.pt")) == ["step_00000002.pt", "step_00000004.pt"]
 
 
+def test_a_numbered_copy_left_out_by_a_kill_is_made_when_the_run_resumes(tiny_dataset, tmp_path):
+    """Killed after latest.pt of step 4 was written and before its numbered copy was, the run resumed from step 4
+    and never made step_00000004.pt: its step is not trained again (a hostile training pass)."""
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=4, keep_every=2, save_every=1)
+    run.numbered_checkpoint(4).unlink()  # as the kill left it
+    trainer, result, _ = resume(run.path, max_steps=6)
+    assert isinstance(result, Finished) and trainer.resumed_from == run.latest
+    assert sorted(p.name for p in run.checkpoints.glob("step_*.pt")) == [
+        "step_00000002.pt", "step_00000004.pt", "step_00000006.pt"]
+    assert torch.load(run.numbered_checkpoint(4), weights_only=True)["step"] == 4
+
+
 # ------------------------------------------------------------ damaged checkpoints
 def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
