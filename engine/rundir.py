@@ -406,6 +406,21 @@ def _describe_owner(owner) -> str:
     return text
 
 
+def settings_from_checkpoints(run: RunDir):
+    """(TrainConfig, checkpoint) from the newest checkpoint whose copy of the run's settings reads, or None: every
+    checkpoint holds them, and a damaged config.json had blocked the run from being resumed at all."""
+    from .config import TrainConfig, from_dict
+
+    for path in run.checkpoint_candidates():
+        try:
+            config = from_dict(TrainConfig, read_checkpoint(path)["config"])
+            config.validate()
+        except (CheckpointError, KeyError, TypeError, ValueError):
+            continue
+        return config, path
+    return None
+
+
 def missing_data_folders(run_dir: str | Path) -> list[tuple[str, str]]:
     """The run's data folders that are gone (moved or renamed), as (setting, path): "data" and "data_b" are
     what :meth:`engine.train.Trainer.from_run` takes to follow them. None if its settings do not read."""

@@ -48,7 +48,7 @@ from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
 from .models import build_model
 from .rundir import (CHECKPOINT_FORMAT, CheckpointError, RunDir, RunLock, RunLocked, append_metrics,
                      check_new_run_folder, clean_stale_temp_files, newest_checkpoint, read_checkpoint, read_metrics,
-                     rewind_metrics)
+                     rewind_metrics, settings_from_checkpoints)
 from .speed import plan_speed
 
 log = logging.getLogger("engine.train")
@@ -313,7 +313,18 @@ class Trainer:
         run = RunDir(run_dir)
         if not run.config.is_file():
             raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
-        config = load_json(TrainConfig, run.config)
+        repaired = None
+        try:
+            config = load_json(TrainConfig, run.config)
+            if not config.data:  # "{}" read as the defaults: it named the folder it ran in as the dataset
+                raise ValueError(f"{run.config} names no dataset folder")
+        except ValueError as exc:  # cut short or edited by hand: each checkpoint holds the settings too
+            found = settings_from_checkpoints(run)
+            if found is None:
+                raise
+            config, source = found
+            repaired = Message("warning", f"{exc}; the run's settings were read from {run.relative(source)} "
+                                          "instead, and config.json is written again from them")
         config.out = str(run.path)
         for key, option in (("data", "--data"), ("data_b", "--data-b")):
             stored = getattr(config, key)
@@ -322,6 +333,8 @@ class Trainer:
                                         f"(moved or renamed?); to continue the run, name its new place: cyclegan "
                                         f"train --resume {run.path} {option} NEW_FOLDER")
         trainer = cls(resume_config(config, overrides), resuming=True)
+        if repaired is not None:
+            trainer.messages.append(repaired)
         trainer.resume()
         return trainer
 

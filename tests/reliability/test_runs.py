@@ -67,6 +67,25 @@ def test_a_numbered_copy_left_out_by_a_kill_is_made_when_the_run_resumes(tiny_da
     assert torch.load(run.numbered_checkpoint(4), weights_only=True)["step"] == 4
 
 
+@pytest.mark.parametrize("damage", ["cut", "emptied"])
+def test_a_damaged_config_is_read_again_from_the_newest_checkpoint(tiny_dataset, tmp_path, damage):
+    """A config.json cut short blocked resuming for good ("… is not valid JSON"), though every checkpoint holds the
+    settings; one emptied to {} said the folder it ran in held no dataset (a hostile training pass)."""
+    from engine.config import TrainConfig, load_json
+
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=2)
+    before = load_json(TrainConfig, run.config)
+    run.config.write_text(run.config.read_text()[:100] if damage == "cut" else "{}")
+    trainer, result, events = resume(run.path, max_steps=3)
+    assert isinstance(result, Finished) and result.step == 3
+    assert "the run's settings were read from checkpoints/latest.pt instead, and config.json is written again" in (
+        warnings(events))
+    again = load_json(TrainConfig, run.config)
+    assert (again.data, again.model, again.crop_size, again.max_steps) == (before.data, before.model,
+                                                                          before.crop_size, 3)
+
+
 # ------------------------------------------------------------ damaged checkpoints
 def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
