@@ -284,6 +284,12 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
             if not Path(stored).exists() or given == Path(stored).resolve() or (
                     given.exists() and os.path.samefile(given, stored)):  # a case-insensitive disk: ~/DS is ~/ds
                 accepted[key] = str(given)
+    def stored(key: str):
+        return getattr(config, key) if hasattr(config, key) else getattr(config.model, key, None)
+
+    unchanged = {k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted  # the command line that
+                 and overrides[k] == stored(k)}  # started it, with --resume added: refused as a change of nothing
+    overrides = {k: v for k, v in overrides.items() if k not in unchanged}
     refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted)
     if refused:
         names = ", ".join(f"--{flag(k, TrainConfig)}" for k in refused)

@@ -93,6 +93,12 @@ def test_resume_accepts_what_may_change_and_refuses_the_rest_by_name(tiny_datase
     assert main(["train", "--resume", str(run), "--max-steps", "2", "--workers", "0", "--device", "cpu"]) == 0
     resumed = Trainer.from_run(run)
     assert resumed.step == 2 and resumed.config.max_steps == 2 and resumed.config.lr == 2e-4
+    # the command that started it, with --resume added: its values are the run's own, not changes (a hostile pass
+    # was told "--crop-size, --seed cannot change" when neither did)
+    assert main(["train", "--resume", str(run), "--crop-size", "32", "--seed", "0", "--blocks", "2", "--max-steps",
+                 "3", "--workers", "0", "--device", "cpu"]) == 0
+    assert main(["train", "--resume", str(run), "--crop-size", "32", "--blocks", "3"]) == 1
+    assert "--blocks cannot change when a run is resumed" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
