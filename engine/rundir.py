@@ -331,19 +331,29 @@ class RunLock:
     def __init__(self, run_dir: str | Path):
         self.run = RunDir(run_dir)
         self._fh = None
+        self.made: list[Path] = []  # the folders acquire made, the run's first, then outward
 
     def acquire(self) -> None:
-        made = [p for p in (self.run.path, *self.run.path.parents) if not p.exists()]
-        self.run.path.mkdir(parents=True, exist_ok=True)
+        self.made = [p for p in (self.run.path, *self.run.path.parents) if not p.exists()]
         try:
+            self.run.path.mkdir(parents=True, exist_ok=True)
             self._take()
         except OSError:
-            if made:  # a full disk left an empty run folder behind, and the folders made above it
-                with contextlib.suppress(OSError):
-                    self.run.lock.unlink(missing_ok=True)
-                    for folder in made:  # the run's first, then outward; rmdir takes only an empty one
-                        folder.rmdir()
+            self.undo()
             raise
+
+    def undo(self) -> None:
+        """Release the lock and remove its file and the folders acquire made, where nothing else is in them: a
+        refusal left them behind (an empty folder on a full disk; "q/" of a name too long for the file system)."""
+        self.release()
+        if not self.made:
+            return
+        with contextlib.suppress(OSError):
+            self.run.lock.unlink(missing_ok=True)
+        for folder in self.made:  # rmdir takes only an empty one; one never made (a name too long) is passed over
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.made = []
 
     def _take(self) -> None:
         fh = open(self.run.lock, "a+", encoding="utf-8")

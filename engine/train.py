@@ -488,13 +488,18 @@ class Trainer:
                 check_new_run_folder(self.run_dir)
             except (FileExistsError, NotADirectoryError) as exc:
                 raise RunWriteError(f"{exc}; nothing was trained") from None
-            self._new_run = False
         clean_stale_temp_files(self.rundir)
         try:
             save_json(self.config, self.rundir.config)
             notes = rewind_metrics(self.rundir, self.step)
         except OSError as exc:
+            if self._new_run:  # a full disk at the start: the new run's folder and lock file were left behind
+                with contextlib.suppress(OSError):
+                    self.rundir.config.unlink(missing_ok=True)
+                    self.rundir.metrics.unlink(missing_ok=True)
+                self._lock.undo()
             raise self._write_failed("writing config.json and metrics.jsonl", exc) from None
+        self._new_run = False
         self._keep_numbered_copy()
         return notes
 

@@ -368,6 +368,30 @@ def test_a_run_that_cannot_start_on_a_full_disk_leaves_no_folder(tiny_dataset, t
         assert not (disk / "new").exists()  # nor the folders made to hold it (a still-weak item)
 
 
+def test_a_run_whose_settings_do_not_fit_on_the_disk_leaves_no_folder(tiny_dataset, tmp_path):
+    """Room for the lock's few bytes and not for config.json: "no space left on device while writing config.json
+    …", and new/run/.lock was left behind (a hostile training pass)."""
+    with small_tmpfs(tmp_path / "small", "64k") as disk:
+        (disk / "spare").write_bytes(b"\0" * 4096)  # one page, given back once the rest is full
+        with open(disk / "filler", "wb") as fh:
+            with __import__("contextlib").suppress(OSError):
+                fh.write(b"\0" * (1 << 20))
+        (disk / "spare").unlink()
+        proc = cyclegan("train", "--data", tiny_dataset, "--out", disk / "new" / "run", *TINY, "--max-steps", 1,
+                        check=False)
+        assert proc.returncode == 1 and "no space left on device" in proc.stderr, proc.stderr
+        assert not (disk / "new").exists(), sorted(str(p) for p in disk.rglob("*"))
+
+
+def test_a_run_name_too_long_for_the_file_system_leaves_no_folder(tiny_dataset, tmp_path):
+    """`--out q/xxx…(300)/b` was refused ("cannot write in the run folder …") and left an empty q/ behind: the
+    clean-up stopped at the first folder, never made (a hostile training pass)."""
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "q" / ("x" * 300) / "b", *TINY,
+                    "--max-steps", 1, check=False)
+    assert proc.returncode == 1 and "cannot write in the run folder" in proc.stderr, proc.stderr
+    assert not (tmp_path / "q").exists()
+
+
 def test_the_last_step_is_read_from_the_end_of_a_long_history(tmp_path):
     """The Train page parsed every run's whole metrics.jsonl to show its last step: 2.3 s of a frozen window for a
     run of 200,000 logged steps. Its end is read, and a damaged end falls back on the lines before it."""
