@@ -9,6 +9,7 @@ batch size (data loading aside, which runs in parallel with the steps).
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import torch
@@ -33,6 +34,8 @@ def seconds_per_step(config: TrainConfig, steps: int = 2, warmup: int = 1, contr
     Paper step takes seconds on a CPU, and closing the app waited)."""
     config.validate()
     device = pick_device(config.device)
+    if device.type == "cpu":  # measured in the app as the form changes: a 4096 px crop would have ended it
+        check_cpu_memory(config)
     speed = plan_speed(config.channels_last, config.amp, config.compile, device)
     model = build_model(config, device, speed)  # (seeded inside, leaving the global random state as it was)
     if speed.compile:
@@ -66,3 +69,38 @@ def describe_duration(seconds: float) -> str:
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+# Memory of a CPU training step beyond what torch itself holds, per pixel of each crop of the batch, at 64 filters
+# (ngf or ndf, whichever is larger; it grows with them): ResNet 9 blocks, bf16 autocast, batch 1, measured on the
+# 2-core EPYC (2026-12-07: peak 1.6, 2.9 and 7.6 GB at crops of 128, 256 and 512 px). fp32 takes more: a floor.
+CPU_STEP_BYTES_PER_PIXEL = 24_000
+
+
+def cpu_step_memory(config: TrainConfig) -> int | None:
+    """About how many bytes a training step of ``config`` takes on the CPU, or None where the crop does not say
+    (``--preprocess none`` trains on whole pictures)."""
+    if config.preprocess == "none":
+        return None
+    width = max(config.model.ngf, config.model.ndf) / 64
+    return int(CPU_STEP_BYTES_PER_PIXEL * width * config.batch_size * config.crop_size ** 2)
+
+
+def physical_memory() -> int | None:
+    """The machine's memory in bytes, where the system says (Linux, macOS)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_cpu_memory(config: TrainConfig) -> None:
+    """Refuse, before anything is written, a CPU run whose step cannot fit in the machine's memory: a 4096 px crop
+    asked for about 400 GB, and the kernel killed the process (and starved the machine) with no word said (a
+    hostile training pass)."""
+    need, have = cpu_step_memory(config), physical_memory()
+    if need is None or have is None or need <= have:
+        return
+    raise ValueError(f"a training step at a crop of {config.crop_size} px (batch {config.batch_size}, "
+                     f"{max(config.model.ngf, config.model.ndf)} filters) needs about {need / 1e9:,.0f} GB of memory "
+                     f"on the CPU, more than this machine's {have / 1e9:,.0f} GB: choose a smaller crop size or batch")

@@ -43,6 +43,7 @@ from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset
                    find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, pictures_on_both_sides,
                    resolve_folders)
 from .devices import pick_device
+from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
 from .models import build_model
@@ -145,6 +146,8 @@ class Trainer:
         self.rank = int(os.environ.get("RANK", "0"))
         self.is_main = self.rank == 0
         self.device = self._setup_device()
+        if self.device.type == "cpu":
+            check_cpu_memory(c)
         self.messages: list[Message] = []
         self._set_aside: list[tuple[Path, str]] = []  # unreadable files the header check found
 

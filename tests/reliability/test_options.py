@@ -207,3 +207,26 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(argv, capsys,
     assert exit.value.code == 2
     assert "an empty path would mean the folder this runs in: give one" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cpu_run_whose_step_cannot_fit_in_memory_is_refused_before_anything_is_written(tiny_dataset, tmp_path,
+                                                                                           capsys):
+    """`--crop-size 4096 --load-size 4096` on the CPU asked for about 400 GB: the kernel killed the run, after it had
+    taken the whole machine's memory, with no word said (a hostile training pass). The speed measurement the Train
+    page makes as its form changes would have done the same to the app."""
+    from engine.estimate import physical_memory, seconds_per_step
+
+    if physical_memory() is None:
+        pytest.skip("this system does not say how much memory it has")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tiny_dataset), "--out", str(out), "--crop-size", "4096", "--load-size",
+                 "4096", "--workers", "0", "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert "a training step at a crop of 4096 px (batch 1, 64 filters) needs about 403 GB of memory on the CPU, " \
+           "more than this machine's" in err and "choose a smaller crop size or batch" in err
+    assert not out.exists()
+    with pytest.raises(ValueError, match="needs about 403 GB"):
+        seconds_per_step(TrainConfig(data=str(tiny_dataset), crop_size=4096, load_size=4096, device="cpu"))
+    # the paper's own settings are far from it
+    Trainer(tiny_config(tiny_dataset, tmp_path / "paper", crop_size=256, load_size=286, device="cpu",
+                        model=ModelConfig()))
