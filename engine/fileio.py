@@ -108,6 +108,17 @@ def is_disk_full(exc: BaseException) -> bool:
     return error is not None and error.errno in DISK_FULL_ERRORS
 
 
+def no_room_words(exc: BaseException) -> str:
+    """What a write that found no room met, in words: a limit on a file's size (``ulimit -f``, FAT32's 4 GB) was
+    called a full disk, which it is not."""
+    error = os_error_in(exc)
+    if error is not None and error.errno == errno.EFBIG:
+        return "a file larger than this file system or a limit on file size allows"
+    if error is not None and error.errno == errno.EDQUOT:
+        return "the disk quota is used up"
+    return "no space left on device"
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path, suffix: str | None = None, replace: bool = True) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it onto ``target`` if the block succeeds.

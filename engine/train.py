@@ -45,7 +45,7 @@ from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
-from .fileio import atomic_path, atomic_torch_save, is_disk_full, os_error_in
+from .fileio import atomic_path, atomic_torch_save, is_disk_full, no_room_words, os_error_in
 from .models import build_model
 from .rundir import (CHECKPOINT_FORMAT, CheckpointError, RunDir, RunLock, RunLocked, append_metrics,
                      check_new_run_folder, clean_stale_temp_files, newest_checkpoint, read_checkpoint, read_metrics,
@@ -420,7 +420,7 @@ class Trainer:
     def _write_failed(self, what: str, exc: BaseException) -> RunWriteError:
         """The sentence a person needs when a write of the run fails: what, where, and what is kept."""
         error = os_error_in(exc)
-        cause = "no space left on device" if is_disk_full(exc) else (
+        cause = no_room_words(exc) if is_disk_full(exc) else (
             (error.strerror or str(error)).lower() if error else str(exc))
         return RunWriteError(f"{cause} while {what} at step {self.step}; {self._kept('previous')}")
 

@@ -368,6 +368,23 @@ def test_a_run_that_cannot_start_on_a_full_disk_leaves_no_folder(tiny_dataset, t
         assert not (disk / "new").exists()  # nor the folders made to hold it (a still-weak item)
 
 
+def test_a_limit_on_file_size_is_not_called_a_full_disk(tiny_dataset, tmp_path):
+    """`ulimit -f` (or FAT32's 4 GB) stopped a checkpoint's save with "no space left on device", where the disk had
+    room: a person freed space for nothing (a hostile training pass). A real limit on the process, here."""
+    import resource
+
+    probe = tmp_path / "probe"
+    train(tiny_dataset, probe, max_steps=1)
+    size = (probe / "checkpoints" / "latest.pt").stat().st_size
+    limit = size // 2  # config.json and a step's metrics fit, a checkpoint does not
+    proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 2,
+                    check=False, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "a file larger than this file system or a limit on file size allows while saving the checkpoint" in last
+    assert "no space left" not in proc.stderr
+
+
 def test_a_run_whose_settings_do_not_fit_on_the_disk_leaves_no_folder(tiny_dataset, tmp_path):
     """Room for the lock's few bytes and not for config.json: "no space left on device while writing config.json
     …", and new/run/.lock was left behind (a hostile training pass)."""
