@@ -206,6 +206,15 @@ class Console:
         return getattr(self.stream, name)
 
 
+def in_words(exc: BaseException) -> str:
+    """An error as a sentence: the system's own (an OSError) as "PATH: file name too long", not "[Errno 36] File
+    name too long: 'PATH'" (a hostile training pass)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        words = exc.strerror[0].lower() + exc.strerror[1:]
+        return f"{exc.filename}: {words}" if exc.filename else words
+    return str(exc)
+
+
 class TqdmReporter:
     """Turns training events into a tqdm bar with the losses as its postfix."""
 
@@ -360,7 +369,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             trainer = Trainer.from_run(args.resume, **given)
         except (OSError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(exc)) from None
         if trainer.is_main and trainer.resumed_from is not None:  # it was in log.txt alone
             print(f"resuming from {trainer.rundir.relative(trainer.resumed_from)} (step {trainer.step})",
                   file=sys.stderr)
@@ -368,7 +377,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             base = load_json(TrainConfig, args.config) if args.config else TrainConfig()
         except (OSError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(exc)) from None
         method = getattr(args, "method", None)
         preset = args.preset or (None if args.config else METHOD_DEFAULTS.get(method or "cyclegan"))
         if preset:
@@ -384,7 +393,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             trainer = new_run(config)
         except (OSError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(exc)) from None
     nothing_left = trainer.nothing_left("--max-steps")
     if nothing_left:
         print(f"Nothing to train in {trainer.run_dir}: {nothing_left}", file=sys.stderr)
@@ -435,7 +444,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         options.validate()
         model = load_model(args.model, options.direction)
     except (ModelFileError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     bars = []  # one, made at the first progress: made before, it printed an empty "0img [00:00, ?img/s]" first
     console = Console(sys.stderr)  # a reader of the output gone (`| head`): the conversion goes on
 
@@ -465,7 +474,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
                            f"{exc.existing[0].name}); nothing was written: --skip-existing keeps them and converts "
                            "the rest, --replace-existing writes over them, --suffix keeps both") from None
     except (ValueError, FolderBusy) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     finally:
         stops.close()
         for bar in bars:
@@ -512,7 +521,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:
             raise CommandError("give --data, or both --input and --truth")
     except (ModelFileError, ValueError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     for name, why in report.skipped:
         print(f"skipped {name}: {why}", file=sys.stderr)
     if report.warning():  # whichever way the pairs came (grey truths were said of neither)
@@ -551,7 +560,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                        replace=args.replace)
         done = True
     except (ModelFileError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     finally:  # all or nothing, whatever stopped it (an exporter's error, Ctrl-C): a rerun met "already exists"
         if not done:
             for written in new:
@@ -576,7 +585,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             path = Library().import_model(args.file, args.name, args.name_a, args.name_b)
         meta = read_metadata(path)
     except (ModelFileError, ValueError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     # a file of an earlier version lacks what it left at its default: the demo's has no generator (KeyError, after
     # the file was written, and a second try was refused as a duplicate)
     generator = from_dict(ModelConfig, meta.get("model", {})).generator
@@ -615,7 +624,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     try:
         path = library.download_published(args.name, progress, control)
     except (DownloadError, ModelFileError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     except Stopped:
         raise CommandError("cancelled; what was received is kept: run it again to continue") from None
     finally:
@@ -639,7 +648,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
     try:
         device = pick_device(args.device)
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(in_words(exc)) from None
     for preset in (PRESETS[name] for name in args.names or PRESETS):
         print(f"{preset.key}: {preset.label} ({preset.method}). {preset.expected}; {preset.trade_off}.")
         if args.no_time:
@@ -663,14 +672,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         try:
             info = describe(path)
         except (OSError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(exc)) from None
     elif path.exists():  # a file, or something else its loader names (a FIFO was said not to exist)
         from .modelfile import read_metadata
 
         try:
             info = read_metadata(path)
         except ValueError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(in_words(exc)) from None
     else:
         raise CommandError(f"{path} does not exist")
     print(json.dumps(info, indent=2))

@@ -389,3 +389,11 @@ def test_fp16_training_prints_no_warning_of_pytorchs_own():
             "torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0).step()\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "lr_scheduler.step()" not in proc.stderr, proc.stderr
+
+
+def test_a_run_folder_name_too_long_is_said_in_words(tiny_dataset, tmp_path):
+    """A 300-character run name gave "error: [Errno 36] File name too long: 'xxx…'" (a hostile training pass)."""
+    out = tmp_path / ("x" * 300)
+    result = cyclegan("train", "--data", tiny_dataset, "--out", out, *TINY, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(f"{out}: file name too long") and "Errno" not in result.stderr
