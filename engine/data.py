@@ -7,6 +7,7 @@ skipping hidden and system files, honouring EXIF orientation, and turning any pi
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -204,6 +205,8 @@ def unreadable_reason(exc: BaseException) -> str:
         return "the file disappeared before it could be read"
     if isinstance(exc, PermissionError):
         return "no permission to read the file"
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:  # was "damaged image data ([Errno 40] Too many …)"
+        return "a link that leads back to itself (a loop of links)"
     if "truncat" in text.lower():
         return "the file ends before the image does (cut short or damaged)"
     return f"damaged image data ({text})" if text else "damaged image data"

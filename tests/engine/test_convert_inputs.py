@@ -330,3 +330,15 @@ def test_exif_longer_than_a_jpeg_holds_is_pared_down_or_left_out_not_a_failure(m
         assert done.note == "its EXIF (97 KB) is more than a JPEG holds: only the tags that describe the photo were kept"
     else:
         assert len(result) == 0 and done.note == "its EXIF (97 KB) is more than a JPEG holds: it was left out"
+
+
+def test_a_loop_of_links_is_said_to_be_one(tmp_path):
+    """A link that leads back to itself was "damaged image data ([Errno 40] Too many levels of symbolic links: …)"
+    (a hostile training pass)."""
+    from engine.data import open_image, unreadable_reason
+
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    with pytest.raises(OSError) as raised:
+        open_image(tmp_path / "a.png")
+    assert unreadable_reason(raised.value) == "a link that leads back to itself (a loop of links)"
