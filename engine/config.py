@@ -40,6 +40,9 @@ BIG = 10**12  # "no practical limit" for counters of steps
 DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
+DOMAIN_NAME_LENGTH = 200  # a side's name, as a model file carries it (engine.modelfile checks those it reads)
+
+
 def flag(name: str, cls: type | None = None) -> str:
     """A field's name as the command line spells it (crop_size -> crop-size, method -> model)."""
     if cls is not None:
@@ -235,6 +238,8 @@ class TrainConfig:
                 problems.append(f"name-{side} cannot be empty: it names the side in the app and in model files")
             elif any(unicodedata.category(c) == "Cc" for c in name):  # a model's name then broke over two lines
                 problems.append(f"name-{side} cannot hold tabs, line breaks or other control characters")
+            elif len(name) > DOMAIN_NAME_LENGTH:  # its models were then refused as "damaged metadata"
+                problems.append(f"name-{side} can be at most {DOMAIN_NAME_LENGTH} characters long")
         multiple = self.model.size_multiple
         if self.crop_size % multiple and self.preprocess != "none":
             problems.append(f"crop size must be a multiple of {multiple}"
@@ -284,11 +289,14 @@ def resume_config(config: "TrainConfig", overrides: dict) -> "TrainConfig":
             if not Path(stored).exists() or given == Path(stored).resolve() or (
                     given.exists() and os.path.samefile(given, stored)):  # a case-insensitive disk: ~/DS is ~/ds
                 accepted[key] = str(given)
-    def stored(key: str):
-        return getattr(config, key) if hasattr(config, key) else getattr(config.model, key, None)
+    def same(key: str, given) -> bool:
+        stored = getattr(config, key) if hasattr(config, key) else getattr(config.model, key, None)
+        if key == "out" and given and stored:  # the run's folder, written another way ($PWD/runs/x for runs/x)
+            return Path(given).resolve() == Path(stored).resolve()
+        return given == stored
 
     unchanged = {k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted  # the command line that
-                 and overrides[k] == stored(k)}  # started it, with --resume added: refused as a change of nothing
+                 and same(k, overrides[k])}  # started it, with --resume added: refused as a change of nothing
     overrides = {k: v for k, v in overrides.items() if k not in unchanged}
     refused = sorted(k for k in overrides if k not in RESUME_CHANGEABLE and k not in accepted)
     if refused:

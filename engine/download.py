@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .events import Control, Stopped
+from .fileio import is_disk_full, no_room_words
 
 CHUNK = 1 << 16  # read as it arrives, at most this much: 1 MiB reads left Cancel waiting for a whole MiB (20 s at
 # 50 kB/s, for ever on a connection that trickles) and showed no bytes until then
@@ -135,8 +136,8 @@ def _fetch(url: str, dest: str | Path, on_progress: Callable[[DownloadProgress],
         raise DownloadError(f"{host} stopped sending for {timeout:g} s; {_kept(part)}: run it again to "
                             "continue") from None
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DownloadError(f"no space left on device; {_kept(part)}: make room and run it again to "
+        if is_disk_full(exc):
+            raise DownloadError(f"{no_room_words(exc)}; {_kept(part)}: make room and run it again to "
                                 "continue") from None
         raise DownloadError(f"the download failed ({exc}); {_kept(part)}") from None
     if control is not None and control.stopped:  # a shut connection reads as its end: not a whole file
@@ -196,7 +197,7 @@ def _look_up_cancellably(control: Control, address: tuple[str, int], timeout: fl
     def look_up() -> None:
         try:
             found["addresses"] = socket.getaddrinfo(*address, 0, socket.SOCK_STREAM)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller (a label over 63 characters: UnicodeError)
             found["error"] = exc
 
     lookup = threading.Thread(target=look_up, name=f"lookup {address[0]}", daemon=True)
@@ -208,8 +209,11 @@ def _look_up_cancellably(control: Control, address: tuple[str, int], timeout: fl
         if deadline is not None and time.monotonic() >= deadline:
             raise TimeoutError(f"looking up {address[0]} timed out")
         lookup.join(0.1)
-    if "error" in found:
-        raise found["error"]
+    error = found.get("error")
+    if isinstance(error, OSError):
+        raise error
+    if error is not None:  # a name the resolver cannot take (a label over 63 characters: UnicodeError)
+        raise OSError(f"{address[0]} is not a name that can be looked up ({error})") from None
     return found["addresses"]
 
 

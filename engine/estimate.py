@@ -71,10 +71,12 @@ def describe_duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-# Memory of a CPU training step beyond what torch itself holds, per pixel of each crop of the batch, at 64 filters
-# (ngf or ndf, whichever is larger; it grows with them): ResNet 9 blocks, bf16 autocast, batch 1, measured on the
-# 2-core EPYC (2026-12-07: peak 1.6, 2.9 and 7.6 GB at crops of 128, 256 and 512 px). fp32 takes more: a floor.
-CPU_STEP_BYTES_PER_PIXEL = 24_000
+# Memory of a CPU training step, per pixel of each crop of the batch at 64 filters (ngf or ndf, whichever is larger;
+# it grows with them), and what torch, the model and the data hold besides: ResNet 9 blocks, batch 1, measured on
+# the 2-core EPYC (2026-12-07; peaks of 1.6, 2.9 and 7.6 GB at crops of 128, 256 and 512 px with bf16 autocast, 1.8
+# and 3.8 GB at 128 and 256 px in fp32, which CPUs without bf16 instructions run).
+CPU_STEP_BYTES_PER_PIXEL = {"bf16": 24_000, "fp32": 40_000}
+CPU_STEP_FIXED_BYTES = 1_200_000_000
 
 
 def cpu_step_memory(config: TrainConfig) -> int | None:
@@ -82,8 +84,10 @@ def cpu_step_memory(config: TrainConfig) -> int | None:
     (``--preprocess none`` trains on whole pictures)."""
     if config.preprocess == "none":
         return None
+    speed = plan_speed(config.channels_last, config.amp, config.compile, torch.device("cpu"))
+    per_pixel = CPU_STEP_BYTES_PER_PIXEL["bf16" if speed.amp_dtype is not None else "fp32"]
     width = max(config.model.ngf, config.model.ndf) / 64
-    return int(CPU_STEP_BYTES_PER_PIXEL * width * config.batch_size * config.crop_size ** 2)
+    return int(CPU_STEP_FIXED_BYTES + per_pixel * width * config.batch_size * config.crop_size ** 2)
 
 
 def physical_memory() -> int | None:

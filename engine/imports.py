@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .config import ModelConfig, to_dict
+from .config import DOMAIN_NAME_LENGTH, ModelConfig, to_dict
 from .fileio import atomic_path
 from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
                         load_model, save_model)
@@ -208,6 +208,8 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
     if not source or not target:
         raise ImportError_(f"cannot tell the domains of {path.name} from its name: give them (--a and --b)")
+    if max(len(source), len(target)) > DOMAIN_NAME_LENGTH:  # its file was refused as "damaged metadata" then
+        raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
     method = known.method if known else ("pix2pix" if cfg.generator.startswith("unet") else "cyclegan")
     if known and known.method == "pix2pix":
         cfg.dropout = True  # as trained (inference switches dropout off either way)
@@ -228,6 +230,8 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
     then did not load), another tool's generator converted (:func:`import_generator`). An ``out`` that exists
     is refused unless ``replace``: ``cyclegan import --out`` wrote over any file, a run's checkpoint too."""
     check_write_targets([out], replace)
+    if max(len(name_a or ""), len(name_b or "")) > DOMAIN_NAME_LENGTH:  # written, then refused as damaged metadata
+        raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
     path = Path(path)
     try:
         loaded = load_model(path)  # raises ModelFileError with the reason

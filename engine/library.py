@@ -29,7 +29,7 @@ from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs
                    pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, unreadable_reason)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, move_new,
-                     remove_stale_temp_files, unlock_file)
+                     no_room_words, remove_stale_temp_files, unlock_file)
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -84,6 +84,9 @@ SPACE_MARGIN = 16 * 2**20  # bytes a copy leaves free on the disk beyond its own
 LIST_LOCK_WAIT_S = 10.0  # how long a change to the dataset list waits for another process's change
 
 
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{kind}{n}" for kind in ("COM", "LPT") for n in "123456789")}
+
+
 def safe_name(name: str) -> str:
     """A name usable as a file name on every platform; one with nothing usable ("..", "/") is refused,
     not saved as "untitled" where the user will not look for it."""
@@ -92,7 +95,10 @@ def safe_name(name: str) -> str:
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
     if not "".join(c for c in cleaned if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp")):
         raise ValueError("the name has nothing visible in it: choose another")  # a zero-width space named a model
-    return cleaned[:NAME_LENGTH]
+    cleaned = cleaned[:NAME_LENGTH].rstrip(" .")  # cut before a space or a dot: Windows takes neither at the end
+    if cleaned.split(".")[0].rstrip(" ").upper() in WINDOWS_DEVICES:  # "con.pt" is the console there, not a file
+        cleaned = cleaned[:NAME_LENGTH - 1] + "_"
+    return cleaned
 
 
 def natural_key(name: str) -> tuple:
@@ -259,7 +265,7 @@ class Library:
         try:
             atomic_write_text(self.manifest, json.dumps([e.to_row() for e in entries], indent=2) + "\n")
         except OSError as exc:  # it named the hidden temp file: ".datasets.json.0a77c0a9.part.json"
-            why = "the disk is full" if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
+            why = no_room_words(exc) if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
             raise plain_os_error(exc.errno, f"the dataset list {self.manifest} cannot be written ({why})") from None
 
     @contextlib.contextmanager
@@ -443,7 +449,7 @@ class Library:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             where = f" ({Path(exc.filename).name})" if getattr(exc, "filename", None) else ""
-            why = "the disk is full" if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
+            why = no_room_words(exc) if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
             raise plain_os_error(exc.errno, f"copying the images into the library failed{where}: {why}; what "
                                             "it had copied was removed") from None
         subs = ("train", "", "test", "") if entry.layout == "aligned" else ("trainA", "trainB", "testA", "testB")

@@ -25,8 +25,9 @@ class UnreadableFile(ValueError):
         super().__init__(f"{path.name}: {reason}")
 
 
-def load_weights_only(path: str | Path) -> Any:
-    """The file's tensors and plain values; FileNotFoundError if it is missing, UnreadableFile otherwise."""
+def load_weights_only(path: str | Path, mmap: bool = False) -> Any:
+    """The file's tensors and plain values; FileNotFoundError if it is missing, UnreadableFile otherwise. With
+    ``mmap`` (a zip file only) the tensors are mapped, not read: what a file is, told at once."""
     import torch
 
     path = Path(path)
@@ -41,7 +42,7 @@ def load_weights_only(path: str | Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the unpickler's notes on a foreign pickle protocol: the refusal says it
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap and head.startswith(b"PK"))
         except FileNotFoundError:
             raise
         except pickle.UnpicklingError as exc:

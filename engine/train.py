@@ -136,6 +136,7 @@ class Trainer:
         self.run_dir = Path(c.out)
         self.rundir = RunDir(self.run_dir)
         self._new_run = not resuming  # checked again when the run takes its folder (_prepare_run_dir)
+        self._damaged_config = False  # from_run read the settings from a checkpoint
         if not resuming:
             check_new_run_folder(self.run_dir)
         self._check_run_outside_the_data()
@@ -327,7 +328,8 @@ class Trainer:
                 raise
             config, source = found
             repaired = Message("warning", f"{exc}; the run's settings were read from {run.relative(source)} "
-                                          "instead, and config.json is written again from them")
+                                          "instead, and config.json is written again from them (the damaged one "
+                                          "is kept as config.damaged.json)")
         config.out = str(run.path)
         for key, option in (("data", "--data"), ("data_b", "--data-b")):
             stored = getattr(config, key)
@@ -338,6 +340,7 @@ class Trainer:
         trainer = cls(resume_config(config, overrides), resuming=True)
         if repaired is not None:
             trainer.messages.append(repaired)
+            trainer._damaged_config = True  # kept aside when the run takes its folder, before it is written again
         trainer.resume()
         return trainer
 
@@ -493,6 +496,9 @@ class Trainer:
                 raise RunWriteError(f"{exc}; nothing was trained") from None
         clean_stale_temp_files(self.rundir)
         try:
+            if self._damaged_config:  # a hand edit gone wrong is the user's: kept, as metrics.damaged.txt is
+                os.replace(self.rundir.config, self.rundir.path / "config.damaged.json")
+                self._damaged_config = False
             save_json(self.config, self.rundir.config)
             notes = rewind_metrics(self.rundir, self.step)
         except OSError as exc:
@@ -518,8 +524,8 @@ class Trainer:
         try:
             with atomic_path(numbered) as tmp:
                 shutil.copyfile(latest, tmp)
-        except OSError as exc:
-            raise self._write_failed("keeping a numbered checkpoint", exc) from None
+        except OSError as exc:  # the run itself can go on: said, not refused
+            self.messages.append(Message("warning", str(self._write_failed("keeping a numbered checkpoint", exc))))
 
     def _log_metrics(self, losses: dict[str, torch.Tensor], images_per_s: float) -> dict[str, float]:
         names = self.model.loss_names

@@ -83,7 +83,7 @@ def describe(meta: dict) -> str:
         rows.append(("File", meta["path"]))
     if source.get("file"):
         rows.insert(1, ("About", meta.get("description", "")))
-        rows.append(("Imported from", f"{source['file']} (sha256 {source.get('sha256', '')[:12]}…)"
+        rows.append(("Imported from", f"{source['file']} (sha256 {(source.get('sha256') or '?')[:12]}…)"
                      + (" — published with the reference implementation" if source.get("published") else "")))
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{html.escape(str(v), quote=False)}</td></tr>"
                                for k, v in rows) + "</table>"
@@ -382,9 +382,8 @@ class ModelsPage(QWidget):
                        name: str | None = None) -> None:
         if "already exists; choose another name" in text:  # every reference generator is latest_net_G.pth
             taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
-            free = next(f"{taken}-{n}" for n in range(2, 10**6) if not self.library.model_path(f"{taken}-{n}").exists())
             name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:",
-                            free)
+                            self._free_name(taken))
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return
@@ -396,6 +395,15 @@ class ModelsPage(QWidget):
                 return
             text = "what its input and output show was not said"  # the engine's advice named command-line flags
         self.message.setText(sentence(f"Not imported: {text}"))
+
+    def _free_name(self, taken: str) -> str:
+        """``taken-2``, ``-3``, … the first not in the library, cut to leave room for its number (a name of 80
+        characters, cut back to itself, was tried a million times)."""
+        for n in range(2, 1000):
+            candidate = f"{taken[:NAME_LENGTH - len(str(n)) - 1].rstrip(' .')}-{n}"
+            if not self.library.model_path(candidate).exists():
+                return candidate
+        return ""
 
     def open_gallery(self) -> None:
         dialog = GalleryDialog(self.library, self)

@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -835,6 +836,7 @@ class TrainPage(QWidget):
         reader = CallWorker(read_history, run.metrics, self.plot.names, parent=self)
         request = self._history_request
         reader.done.connect(lambda history: self._show_history(request, run.path, *history))
+        reader.failed.connect(lambda why: self._show_history(request, run.path, 0, why, np.zeros(0), {}))
         reader.finished.connect(lambda: self._history_readers.remove(reader))
         self._history_readers.append(reader)
         reader.start()

@@ -892,3 +892,19 @@ def test_a_model_whose_side_no_held_out_set_offers_says_what_to_add(qtbot, windo
     page.refresh(str(back))
     qtbot.waitUntil(lambda: page.message.text().startswith("This model takes B pictures"))
     assert page.message.text().endswith("(testB/ with testB_truth/ beside it).")
+
+
+def test_the_name_offered_for_an_import_fits_beside_a_long_one(qtbot, window, tmp_path, monkeypatch):
+    """A file whose name is 80 characters or more, imported twice: every "NAME-n" was cut back to NAME, and the
+    search for a free one ran a million times, then failed in the window's thread (a review)."""
+    from engine.library import NAME_LENGTH
+
+    page = window.models
+    long = make_model_file(tmp_path / ("m" * 87 + ".pt"))
+    page.import_path(str(long))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
+    asked = []
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda parent, title, text, value: asked.append(value))
+    page.import_path(str(long))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
+    assert asked == ["m" * (NAME_LENGTH - 2) + "-2"]

@@ -168,3 +168,20 @@ def test_continue_reads_a_long_history_off_the_gui_thread_and_draws_the_new_poin
     assert "Finished at step 100002" in page.status.text() and not page.error.text()
     steps = page.plot._steps
     assert steps.size == far + 2 and steps[-1] == far + 2 and (steps[1:] > steps[:-1]).all()
+
+
+def test_a_history_that_cannot_be_drawn_is_said_and_a_continued_run_still_draws_its_points(qtbot, window,
+                                                                                            tiny_dataset):
+    """A logged loss that is not a number failed the history's reading in its thread, unsaid: a click stayed at
+    "reading its losses…", and Continue drew none of the run's new points (a review)."""
+    run = make_run(window, tiny_dataset, max_steps=2)
+    rows = run.metrics.read_text().splitlines()
+    run.metrics.write_text("\n".join([rows[0].replace('"G_A": ', '"G_A": "x", "was": '), *rows[1:]]) + "\n")
+    page = window.train
+    page.open_run(str(run.path))
+    qtbot.waitUntil(lambda: not page._history_readers, timeout=30000)
+    assert "its losses cannot be shown" in page.status.text()
+    continue_run(qtbot, page, run, steps=4)
+    assert "Finished at step 4" in page.status.text()
+    assert "The losses before this run was continued cannot be shown" in page.notice.text()
+    assert list(page.plot._steps) == [3, 4]

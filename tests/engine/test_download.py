@@ -319,3 +319,10 @@ def test_cancel_and_the_timeout_end_the_wait_for_a_name_lookup_that_stalls(tmp_p
         assert time.monotonic() - began < 3
     finally:
         stalled.set()
+
+
+def test_a_name_the_resolver_cannot_take_is_said_in_words(tmp_path):
+    """A host label of more than 63 characters made the lookup's thread print a traceback, and the download failed
+    with KeyError: 'addresses' (a review)."""
+    with pytest.raises(DownloadError, match="cannot reach"):
+        download(f"http://{'x' * 70}.example/m.pth", tmp_path / "m.pth", control=Control(), timeout=5)

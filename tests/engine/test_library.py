@@ -202,3 +202,14 @@ def test_a_relative_studio_home_is_made_absolute_once(tmp_path, monkeypatch):
     monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", "rellib")
     assert data_home() == tmp_path / "rellib" and config_home() == tmp_path / "rellib" / "config"
     assert cache_home() == tmp_path / "rellib" / "cache"
+
+
+def test_names_windows_keeps_for_its_devices_and_names_cut_before_a_space_are_made_usable():
+    """"con" became con.pt, which Windows opens as the console, not a file; a name cut at 80 characters before a
+    space or a dot ended in one, which Windows does not allow (a hostile models pass)."""
+    from engine.library import NAME_LENGTH, safe_name
+
+    assert [safe_name(n) for n in ("con", "Con.v2", "LPT9 ", "console", "com10")] == [
+        "con_", "Con.v2_", "LPT9_", "console", "com10"]
+    assert safe_name("a" * (NAME_LENGTH - 1) + " b") == "a" * (NAME_LENGTH - 1)
+    assert safe_name("x" * (NAME_LENGTH - 1) + ".y") == "x" * (NAME_LENGTH - 1)

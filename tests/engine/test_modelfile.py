@@ -260,3 +260,24 @@ def test_a_file_written_without_replacing_keeps_one_that_appeared_meanwhile(tmp_
         move_new(tmp_path / "moved.pt", tmp_path / "race.pt")
     assert (tmp_path / "race.pt").read_bytes() == b"first" and (tmp_path / "moved.pt").is_symlink()
 
+
+
+def test_a_side_name_too_long_for_a_model_file_is_refused_where_it_is_typed(tiny_dataset, model_file, tmp_path):
+    """A run with a 1,001-character side name trained, then none of its models could be exported or used ("damaged
+    metadata"); an import given such names wrote a file it then refused (a review)."""
+    from engine.config import TrainConfig
+    from engine.imports import import_model_file
+
+    with pytest.raises(ValueError, match="name-a can be at most 200 characters long"):
+        TrainConfig(data=str(tiny_dataset), name_a="x" * 201).validate()
+    with pytest.raises(ModelFileError, match="a side's name can be at most 200 characters long"):
+        import_model_file(model_file, tmp_path / "long.pt", "x" * 201, "y")
+    assert not (tmp_path / "long.pt").exists()
+
+
+def test_a_source_without_its_checksum_is_described(model_file, tmp_path):
+    """"sha256": null passed the metadata checks and failed the Models page's description in its thread (a review)."""
+    from desktop.pages.models import describe
+
+    odd = with_metadata(model_file, tmp_path / "odd.pt", source={"file": "x.pth", "sha256": None})
+    assert "Imported from</b>&nbsp;&nbsp;</td><td>x.pth (sha256 ?…)" in describe(read_metadata(odd))

@@ -1,6 +1,8 @@
 """Every numeric option at zero, negative and absurd values: refused by name before any file is written."""
 
 import dataclasses
+import os
+import re
 import typing
 
 import pytest
@@ -99,6 +101,8 @@ def test_resume_accepts_what_may_change_and_refuses_the_rest_by_name(tiny_datase
                  "3", "--workers", "0", "--device", "cpu"]) == 0
     assert main(["train", "--resume", str(run), "--crop-size", "32", "--blocks", "3"]) == 1
     assert "--blocks cannot change when a run is resumed" in capsys.readouterr().err
+    relative = os.path.relpath(run)  # the run's folder written another way is the same folder (a review)
+    assert main(["train", "--resume", relative, "--out", str(run), "--max-steps", "3", "--workers", "0"]) == 0
 
 
 @pytest.mark.parametrize("args, message", [
@@ -222,10 +226,10 @@ def test_a_cpu_run_whose_step_cannot_fit_in_memory_is_refused_before_anything_is
     assert main(["train", "--data", str(tiny_dataset), "--out", str(out), "--crop-size", "4096", "--load-size",
                  "4096", "--workers", "0", "--device", "cpu"]) == 1
     err = capsys.readouterr().err
-    assert "a training step at a crop of 4096 px (batch 1, 64 filters) needs about 403 GB of memory on the CPU, " \
-           "more than this machine's" in err and "choose a smaller crop size or batch" in err
-    assert not out.exists()
-    with pytest.raises(ValueError, match="needs about 403 GB"):
+    assert re.search(r"a training step at a crop of 4096 px \(batch 1, 64 filters\) needs about (404|673) GB of "
+                     "memory on the CPU, more than this machine's", err)  # bf16 autocast or fp32
+    assert "choose a smaller crop size or batch" in err and not out.exists()
+    with pytest.raises(ValueError, match="needs about (404|673) GB"):
         seconds_per_step(TrainConfig(data=str(tiny_dataset), crop_size=4096, load_size=4096, device="cpu"))
     # the paper's own settings are far from it
     Trainer(tiny_config(tiny_dataset, tmp_path / "paper", crop_size=256, load_size=286, device="cpu",

@@ -76,11 +76,13 @@ def test_a_damaged_config_is_read_again_from_the_newest_checkpoint(tiny_dataset,
     run = RunDir(tmp_path / "run")
     train(tiny_dataset, run.path, max_steps=2)
     before = load_json(TrainConfig, run.config)
-    run.config.write_text(run.config.read_text()[:100] if damage == "cut" else "{}")
+    damaged = run.config.read_text()[:100] if damage == "cut" else "{}"
+    run.config.write_text(damaged)
     trainer, result, events = resume(run.path, max_steps=3)
     assert isinstance(result, Finished) and result.step == 3
     assert "the run's settings were read from checkpoints/latest.pt instead, and config.json is written again" in (
         warnings(events))
+    assert (run.path / "config.damaged.json").read_text() == damaged  # a hand edit is the user's: kept (a review)
     again = load_json(TrainConfig, run.config)
     assert (again.data, again.model, again.crop_size, again.max_steps) == (before.data, before.model,
                                                                           before.crop_size, 3)
