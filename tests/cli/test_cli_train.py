@@ -158,8 +158,9 @@ def test_refuses_to_overwrite_a_run(tiny_dataset, tmp_path):
     assert proc.returncode != 0 and "already holds a run" in proc.stderr
 
 
-@pytest.mark.parametrize("sig, times", [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGHUP, 1),
-                                        (signal.SIGINT, 2)])
+@pytest.mark.parametrize("sig, times", [  # 4 to 5 s each: Ctrl-C in make test, the others in make test-slow
+    (signal.SIGINT, 1), pytest.param(signal.SIGTERM, 1, marks=pytest.mark.slow),
+    pytest.param(signal.SIGHUP, 1, marks=pytest.mark.slow), pytest.param(signal.SIGINT, 2, marks=pytest.mark.slow)])
 def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig, times):
     """Ctrl-C (SIGINT) saved; SIGTERM (kill, timeout, docker stop) and SIGHUP (a closed terminal) lost every step
     since the last save, and Ctrl-C exited 0, as a finished run does. One Ctrl-C passed on twice at once (a terminal
@@ -208,6 +209,7 @@ def test_a_console_that_goes_away_ends_the_output_not_the_run(tiny_dataset, tmp_
     assert "BrokenPipeError" not in (run / "log.txt").read_text()
 
 
+@pytest.mark.slow  # 9 s: kept out of make test's ten minutes on the 2-core CI machine (make test-slow)
 def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tmp_path):
     """A first compiled step, or huge crops, take minutes: SIGTERM from `timeout` and two Ctrl-Cs did nothing for
     ten minutes (a hostile CLI pass), only kill -9 ended it. The first signal now says that a second quits at once,
@@ -358,6 +360,7 @@ def test_an_empty_side_name_is_refused(tiny_dataset, tmp_path):
     assert proc.returncode == 1 and "name-a cannot be empty" in proc.stderr and not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow  # 6 s: kept out of make test's ten minutes on the 2-core CI machine (make test-slow)
 def test_nohup_keeps_a_run_going_when_its_terminal_closes(tiny_dataset, tmp_path):
     """nohup ignores SIGHUP so that a closed terminal leaves the run going; catching SIGHUP to save and stop
     replaced that, and a nohup run stopped with the terminal."""

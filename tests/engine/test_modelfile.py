@@ -122,6 +122,7 @@ def test_a_torchscript_export_onto_a_full_disk_fails_in_words_and_leaves_nothing
         assert proc.stdout.strip() == "refused: No space left on device" and list(disk.iterdir()) == []
 
 
+@pytest.mark.slow  # 10 s: kept out of make test's ten minutes on the 2-core CI machine (make test-slow)
 def test_onnx_export_matches(model_file, tmp_path):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
