@@ -870,7 +870,9 @@ def test_a_model_file_is_read_off_the_gui_thread_and_the_last_one_clicked_is_sho
     assert page.details.text() == "Reading big.pt…"  # (0.1 s here, with its file in the disk's cache)
     page.list.setCurrentRow(rows[str(small)])  # clicked before the big one is read
     qtbot.waitUntil(lambda: str(small) in page.details.text(), timeout=20000)
-    qtbot.wait(1500)  # the big one is read by now, and not shown
+    from desktop import workers
+
+    qtbot.waitUntil(lambda: not workers._running, timeout=20000)  # the big one is read by now, and not shown
     assert str(small) in page.details.text() and str(big) not in page.details.text()
     page.list.setCurrentRow(rows[str(big)])
     qtbot.waitUntil(lambda: str(big) in page.details.text(), timeout=20000)
