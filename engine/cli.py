@@ -257,7 +257,7 @@ class _WarningsAboveTheBar(logging.Handler):
 
     def __init__(self, console: Console | None = None):
         super().__init__(logging.WARNING)
-        self.console = console or sys.stderr
+        self.console = console or Console(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
         from tqdm import tqdm

@@ -345,16 +345,14 @@ class RunLock:
     def undo(self) -> None:
         """Release the lock and remove its file and the folders acquire made, where nothing else is in them: a
         refusal left them behind (an empty folder on a full disk; "q/" of a name too long for the file system)."""
-        if self.made:  # its file first, while it is held: released first, another process could take it meanwhile
+        made, self.made = self.made, []
+        if made:  # its file first, while it is held: released first, another process could take it meanwhile
             with contextlib.suppress(OSError):
                 self.run.lock.unlink(missing_ok=True)
         self.release()
-        if not self.made:
-            return
-        for folder in self.made:  # rmdir takes only an empty one; one never made (a name too long) is passed over
+        for folder in made:  # rmdir takes only an empty one; one never made (a name too long) is passed over
             with contextlib.suppress(OSError):
                 folder.rmdir()
-        self.made = []
 
     def _take(self) -> None:
         fh = open(self.run.lock, "a+", encoding="utf-8")

@@ -450,9 +450,8 @@ class Trainer:
         self.saved_step = self.step
         keep = self.config.keep_every
         if keep and self.step and self.step % keep == 0:  # at step 0 (stopped before the first) nothing to keep
-            try:  # a copy, not a hard link: damage to latest.pt (a truncation in place) must not reach it
-                with atomic_path(self.rundir.numbered_checkpoint(self.step)) as tmp:
-                    shutil.copyfile(latest, tmp)
+            try:
+                self._copy_latest()
             except OSError as exc:
                 raise self._write_failed("keeping a numbered checkpoint", exc) from None
         emit(CheckpointSaved(self.step, str(latest)))
@@ -512,18 +511,22 @@ class Trainer:
         self._keep_numbered_copy()
         return notes
 
+    def _copy_latest(self) -> None:
+        """``latest.pt`` kept as the numbered checkpoint of its step: a copy, not a hard link, so that damage to
+        latest.pt (a truncation in place) does not reach it."""
+        with atomic_path(self.rundir.numbered_checkpoint(self.step)) as tmp:
+            shutil.copyfile(self.rundir.latest, tmp)
+
     def _keep_numbered_copy(self) -> None:
         """Write the numbered copy of ``latest.pt`` that a save killed between the two left out: its step was not
         trained again, so that copy was lost for good (a hostile training pass)."""
         keep, latest = self.config.keep_every, self.rundir.latest
         if self.resumed_from != latest or not keep or not self.step or self.step % keep:
             return
-        numbered = self.rundir.numbered_checkpoint(self.step)
-        if numbered.exists():
+        if self.rundir.numbered_checkpoint(self.step).exists():
             return
         try:
-            with atomic_path(numbered) as tmp:
-                shutil.copyfile(latest, tmp)
+            self._copy_latest()
         except OSError as exc:  # the run itself can go on: said, not refused
             self.messages.append(Message("warning", str(self._write_failed("keeping a numbered checkpoint", exc))))
 

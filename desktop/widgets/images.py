@@ -137,7 +137,7 @@ class SampleGrid(QWidget):
             widget.deleteLater()
         self.views, self.captions = {}, {}
         self.panels, self.columns = panels, columns
-        for column in range(max(self._layout.columnCount(), columns)):  # columns share the width alike, whatever their captions
+        for column in range(max(self._layout.columnCount(), columns)):  # alike, whatever their captions
             self._layout.setColumnStretch(column, 1 if column < columns else 0)
         for i, key in enumerate(panels):
             caption = ElidedLabel()  # cut to its column ("→ back to watercolour painting" had widened it)
