@@ -14,6 +14,7 @@ LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 NEEDED = ("dbus-run-session", "dbus-send", "xvfb-run", "Xvfb")
 
 
+@pytest.mark.slow  # 9 s, a whole session under Xvfb: in make test-slow, for make test's ten minutes
 @pytest.mark.skipif(not LAUNCHER.exists() or not all(shutil.which(tool) for tool in NEEDED),
                     reason="needs AT-SPI (at-spi2-core), D-Bus and Xvfb")
 def test_an_error_is_announced_at_once_and_a_warning_in_its_turn(tmp_path):

@@ -183,6 +183,7 @@ for i in range(60):
 """
 
 
+@pytest.mark.slow  # 7 s, two processes: in make test-slow, for make test's ten minutes
 def test_two_processes_adding_datasets_at_once_lose_none(tmp_path):
     """Two windows (or the app and a script) adding datasets: 214 of 300 entries were left."""
     home = tmp_path / "home"

@@ -62,6 +62,7 @@ def training_under_torchrun(tmp_path: Path, **popen) -> tuple[subprocess.Popen, 
     return proc, children(proc.pid)
 
 
+@pytest.mark.slow  # 6 s, torchrun and two ranks: in make test-slow, for make test's ten minutes
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds torchrun's workers through /proc")
 def test_a_signal_to_one_rank_stops_every_rank_at_one_step_and_saves(tmp_path):
     """A stop each rank noticed at its own step (torchrun passes SIGTERM on to all, a scheduler may signal one)
