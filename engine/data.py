@@ -519,9 +519,10 @@ def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
                         "by side are usually about twice as wide as tall)")
     if landscape:
         warnings.append(f"{len(landscape)} of {len(pairs)} image(s) are less than twice as wide as tall "
-                        f"({'; '.join(landscape[:3])}{'; …' if len(landscape) > 3 else ''}), as single landscape "
-                        "photos are: pairs side by side are usually about twice as wide as tall. If these are single "
-                        "photos, pix2pix would learn to turn their left halves into their right halves")
+                        f"({'; '.join(landscape[:3])}{'; …' if len(landscape) > 3 else ''}): single landscape photos "
+                        "have this shape, and so do two portrait pictures side by side. If these are single photos, "
+                        "pix2pix would learn to turn their left halves into their right halves; if they are pairs "
+                        "of portrait pictures, all is well")
     if stretched:
         warnings.append(f"{len(stretched)} pair(s) have pictures of different shapes ({'; '.join(stretched[:3])}"
                         f"{'; …' if len(stretched) > 3 else ''}): B is stretched onto A's shape, so they may not "

@@ -123,6 +123,7 @@ def test_pairs_whose_sizes_say_they_are_not_pairs_are_warned_of(paired_folders, 
         noise(100, 75, seed=i).save(photos / f"{i}.png")
     [landscape] = pair_shape_warnings(find_pairs(photos).pairs)
     assert landscape.startswith("4 of 4 image(s) are less than twice as wide as tall (0.png, 100x75;")
+    assert "so do two portrait pictures side by side" in landscape  # (said to be single photos, of 3:4 pairs)
     noise(300, 200).save(paired_folders / "trainB" / "p1.jpg")  # p1.png is 150x140
     [stretched] = pair_shape_warnings(find_pairs(paired_folders).pairs)
     assert stretched.startswith("1 pair(s) have pictures of different shapes (p1: 150x140 and 300x200)")
