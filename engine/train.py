@@ -133,7 +133,9 @@ class Trainer:
         config = dataclasses.replace(config, **{k: str(Path(v).resolve()) for k in ("data", "data_b")
                                                 if (v := getattr(config, k))})
         self.config = c = config
-        self.run_dir = Path(c.out)
+        # "a/../b" made an empty a/ (the kernel resolves a/.. only where a exists); a folder not there is no link,
+        # so its ".." is taken as written
+        self.run_dir = Path(os.path.realpath(c.out)) if ".." in Path(c.out).parts else Path(c.out)
         self.rundir = RunDir(self.run_dir)
         self._new_run = not resuming  # checked again when the run takes its folder (_prepare_run_dir)
         self._damaged_config = False  # from_run read the settings from a checkpoint

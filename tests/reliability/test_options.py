@@ -234,3 +234,11 @@ def test_a_cpu_run_whose_step_cannot_fit_in_memory_is_refused_before_anything_is
     # the paper's own settings are far from it
     Trainer(tiny_config(tiny_dataset, tmp_path / "paper", crop_size=256, load_size=286, device="cpu",
                         model=ModelConfig()))
+
+
+def test_a_run_folder_given_through_a_missing_folder_and_dotdot_makes_no_empty_folder(tiny_dataset, tmp_path):
+    """``--out a/../b`` trained into b/ and left an empty a/ behind: a/.. is resolved by the kernel only where a/
+    exists, so mkdir made it."""
+    Trainer(tiny_config(tiny_dataset, tmp_path / "a" / ".." / "b", max_steps=1)).run()
+    assert (tmp_path / "b" / "config.json").exists()
+    assert not (tmp_path / "a").exists()
