@@ -194,16 +194,22 @@ def read_metrics_file(path: str | Path) -> MetricsFile:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError):  # not JSON, a number of 5000 digits, [[[[...]]]] 100,000 deep
+        row = metrics_record(line)
+        if row is None:
             result.damaged.append(number)
-            continue
-        if isinstance(row, dict) and isinstance(row.get("step"), int):
-            result.rows.append(row)
         else:
-            result.damaged.append(number)
+            result.rows.append(row)
     return result
+
+
+def metrics_record(line: str | bytes) -> dict | None:
+    """One line of ``metrics.jsonl`` as its record, None where it is not one: the one test of a line, for the whole
+    file and for its tail (the tail's own let [[[[...]]]] 5000 deep through, which stopped the app from starting)."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):  # not JSON, a number of 5000 digits, [[[[...]]]] 100,000 deep
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("step"), int) else None
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:
@@ -230,10 +236,8 @@ def last_row(run_dir: str | Path, tail_bytes: int = 1 << 16) -> dict:
     except OSError:
         return {}
     for line in reversed(tail.splitlines()[1 if size > tail_bytes else 0:]):  # the first may be cut
-        with contextlib.suppress(ValueError):
-            row = json.loads(line)
-            if isinstance(row, dict) and isinstance(row.get("step"), int):
-                return row
+        if (row := metrics_record(line)) is not None:
+            return row
     rows = read_metrics(run_dir) if size > tail_bytes else []  # a tail of damaged lines: the whole file
     return rows[-1] if rows else {}
 

@@ -439,6 +439,10 @@ def test_a_metrics_line_of_an_endless_number_is_a_damaged_line(tmp_path):
     path.write_text('{"step": 1}\n{"step": 1' + "0" * 5000 + "}\n" + "[" * 100000 + "]" * 100000 + '\n{"step": 3}\n')
     report = read_metrics_file(path)
     assert [r["step"] for r in report.rows] == [1, 3] and report.damaged == [2, 3]
+    from engine.rundir import last_step  # the tail's reader let the nesting through: the app did not start
+
+    path.write_text('{"step": 4}\n' + "[" * 5000 + "]" * 5000 + "\n")
+    assert last_step(tmp_path) == 4
 
 
 def test_a_run_is_described_for_a_page_from_the_end_of_its_history(tiny_dataset, tmp_path):
