@@ -618,10 +618,13 @@ class Library:
             raise ValueError(f"the run is named {target.name!r} already")
         if target.exists():
             raise ValueError(f"a run named {target.name!r} already exists; choose another name")
-        lock = RunLock(run.path)
-        lock.acquire()  # RunLocked while a process trains it
-        lock.release()
-        os.rename(run.path, target)
+        if os.name == "nt":  # a folder with a file open in it cannot be renamed there: the lock is let go first
+            with RunLock(run.path):  # RunLocked while a process trains it
+                pass
+            os.rename(run.path, target)
+            return target
+        with RunLock(run.path):  # held through the rename: a run resumed between the two went on in the old
+            os.rename(run.path, target)  # folder, made again, while its checkpoints moved to the new one
         return target
 
     def delete_run(self, path: Path) -> list[str]:

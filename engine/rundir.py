@@ -3,6 +3,8 @@
     RUN/config.json                the TrainConfig of the run (JSON)
     RUN/metrics.jsonl              one JSON line per logged step
     RUN/metrics.discarded.jsonl    lines set aside when a resume went back to an earlier step
+    RUN/metrics.damaged.txt        lines of metrics.jsonl that were not records (a crash, a full disk, an edit)
+    RUN/config.damaged.json        a config.json that could not be read, kept when a resume took the checkpoint's
     RUN/log.txt                    the engine's log
     RUN/samples/step_XXXXXXXX.png  sample grids
     RUN/checkpoints/latest.pt      the newest checkpoint, and step_XXXXXXXX.pt kept ones
@@ -69,6 +71,10 @@ class RunDir:
     @property
     def damaged_metrics(self) -> Path:
         return self.path / "metrics.damaged.txt"
+
+    @property
+    def damaged_config(self) -> Path:
+        return self.path / "config.damaged.json"
 
     @property
     def log(self) -> Path:
@@ -148,7 +154,7 @@ def delete_run(path: str | Path) -> list[str]:
     try:
         clean_stale_temp_files(run)
         for file in [*run.checkpoint_candidates(), *run.sample_grids(), run.log, run.discarded_metrics,
-                     run.damaged_metrics, run.metrics, run.config]:
+                     run.damaged_metrics, run.damaged_config, run.metrics, run.config]:
             file.unlink(missing_ok=True)
     finally:
         lock.release()

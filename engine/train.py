@@ -498,7 +498,7 @@ class Trainer:
         clean_stale_temp_files(self.rundir)
         try:
             if self._damaged_config:  # a hand edit gone wrong is the user's: kept, as metrics.damaged.txt is
-                os.replace(self.rundir.config, self.rundir.path / "config.damaged.json")
+                os.replace(self.rundir.config, self.rundir.damaged_config)
                 self._damaged_config = False
             save_json(self.config, self.rundir.config)
             notes = rewind_metrics(self.rundir, self.step)

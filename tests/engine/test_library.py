@@ -1,5 +1,6 @@
 """Library.inspect: the advice a dataset gets before training."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,32 @@ def test_a_run_is_deleted_file_by_file_and_a_strangers_file_stays(tiny_dataset, 
     assert library.runs() == []
     with pytest.raises(ValueError, match="not a run of this library"):
         library.delete_run(tiny_dataset)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a folder with an open file in it cannot be renamed on Windows")
+def test_a_run_is_renamed_under_its_lock(tiny_dataset, tmp_path, monkeypatch):
+    """The lock was taken and let go before the rename: a run resumed between the two trained on in its old folder,
+    made again by its first save, while its checkpoints moved to the new name (a code review)."""
+    from engine import Trainer
+    from engine.rundir import RunDir, RunLock, RunLocked
+    from tests.conftest import tiny_config
+
+    library = Library(tmp_path / "lib")
+    run = RunDir(library.new_run_dir("first"))
+    Trainer(tiny_config(tiny_dataset, run.path, max_steps=1)).run()
+    real_rename, taken_meanwhile = os.rename, []
+
+    def rename_as_a_resume_starts(src, dst):  # another process tries the run's lock as the folder moves
+        try:
+            with RunLock(src):
+                taken_meanwhile.append(True)
+        except RunLocked:
+            taken_meanwhile.append(False)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename_as_a_resume_starts)
+    renamed = RunDir(library.rename_run(run.path, "second"))
+    assert taken_meanwhile == [False] and renamed.is_run() and not run.path.exists()
 
 
 def test_a_dataset_name_is_refused_past_eighty_characters(tiny_dataset, tmp_path):

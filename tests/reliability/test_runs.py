@@ -86,6 +86,9 @@ def test_a_damaged_config_is_read_again_from_the_newest_checkpoint(tiny_dataset,
     again = load_json(TrainConfig, run.config)
     assert (again.data, again.model, again.crop_size, again.max_steps) == (before.data, before.model,
                                                                           before.crop_size, 3)
+    from engine.rundir import delete_run  # it is the run's: deleting the run said it was "not written by this app"
+
+    assert delete_run(run.path) == [] and not run.path.exists()
 
 
 # ------------------------------------------------------------ damaged checkpoints
