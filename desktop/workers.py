@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 
 from engine.events import (CheckpointSaved, Control, ConvertFinished, ConvertProgress, Failed, FileDone, FileFailed,
                            Finished, Message, Progress, Samples)
+from engine.fileio import in_words
 
 FRAME_S = 0.1
 
@@ -125,7 +126,7 @@ class TrainWorker(TrackedThread):  # closing waits for the step in flight (a lon
         try:
             trainer = Trainer.from_run(self.resume_dir, **self.overrides) if self.resume_dir else new_run(self.config)
         except Exception as exc:  # bad dataset, bad settings: shown in the GUI
-            self.failed.emit(str(exc))
+            self.failed.emit(in_words(exc))
             return
         self.run_dir, self.trainer = str(trainer.run_dir), trainer
         why = trainer.nothing_left("Stop after steps (under All settings)")
@@ -196,7 +197,7 @@ class ConvertWorker(TrackedThread):  # closing waits for the image in flight
             model = load_model(self.model_source, self.direction)
             summary = convert_folder(model, self.src, self.dst, self.options, self._on_event, self.control)
         except Exception as exc:  # refused folders, unreadable model: the engine's message
-            self.failed.emit(str(exc))
+            self.failed.emit(in_words(exc))
             return
         self.finished_all.emit(summary)
 
@@ -281,6 +282,6 @@ class CallWorker(TrackedThread):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except Exception as exc:
-            self.failed.emit(str(exc) or type(exc).__name__)
+            self.failed.emit(in_words(exc))
             return
         self.done.emit(result)

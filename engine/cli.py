@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from . import __version__
 from .config import ConvertConfig, ModelConfig, TrainConfig, cli_fields, flag, from_dict, load_json, to_dict
 from .events import Stopped
+from .fileio import in_words
 from .presets import METHOD_DEFAULTS, PRESETS, apply_preset, presets_for
 
 
@@ -204,15 +205,6 @@ class Console:
 
     def __getattr__(self, name: str):  # isatty, encoding, fileno: tqdm asks
         return getattr(self.stream, name)
-
-
-def in_words(exc: BaseException) -> str:
-    """An error as a sentence: the system's own (an OSError) as "PATH: file name too long", not "[Errno 36] File
-    name too long: 'PATH'" (a hostile training pass)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        words = exc.strerror[0].lower() + exc.strerror[1:]
-        return f"{exc.filename}: {words}" if exc.filename else words
-    return str(exc)
 
 
 class TqdmReporter:

@@ -108,6 +108,15 @@ def is_disk_full(exc: BaseException) -> bool:
     return error is not None and error.errno in DISK_FULL_ERRORS
 
 
+def in_words(exc: BaseException) -> str:
+    """An error as words: the system's own (an OSError) as "PATH: file name too long", not "[Errno 36] File name too
+    long: 'PATH'" (a hostile training pass; the app's pages said it so too)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        words = exc.strerror[0].lower() + exc.strerror[1:]
+        return f"{exc.filename}: {words}" if exc.filename else words
+    return str(exc) or type(exc).__name__
+
+
 def no_room_words(exc: BaseException) -> str:
     """What a write that found no room met, in words: a limit on a file's size (``ulimit -f``, FAT32's 4 GB) was
     called a full disk, which it is not."""
@@ -136,10 +145,15 @@ def atomic_path(target: str | Path, suffix: str | None = None, replace: bool = T
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        if replace:
-            os.replace(tmp, target)
-        else:
-            move_new(tmp, target)
+        try:
+            if replace:
+                os.replace(tmp, target)
+            else:
+                move_new(tmp, target)
+        except OSError as exc:  # named by the temp file: "….part.json: is a directory" for a folder chosen
+            if exc.errno is None or exc.filename != str(tmp):
+                raise
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -29,7 +29,7 @@ from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
-from engine.fileio import modified_ns
+from engine.fileio import in_words, modified_ns
 from engine.library import DatasetEntry, Library, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
@@ -403,10 +403,16 @@ class TrainPage(QWidget):
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Save settings", str(Path.home() / "settings.json"),
                                                   "Settings (*.json)")
-        if path:
+        if not path:
+            return
+        try:
             config = from_dict(TrainConfig, self.settings_values())
+            config.validate()
             save_json(config, path)
-            self.status.setText(f"Settings saved to {path}.")
+        except (OSError, ValueError) as exc:  # it said nothing: the error went to the console (a code review)
+            self.show_error(sentence(f"Not saved: {in_words(exc)}"))
+            return
+        self.status.setText(f"Settings saved to {path}.")
 
     def load_settings(self, path: str | None = None) -> None:
         if path is None:

@@ -63,6 +63,9 @@ def test_settings_saved_to_a_file_come_back(qtbot, window, tmp_path):
     (tmp_path / "bad.json").write_text('{"crop_size": "huge"}')
     page.load_settings(str(tmp_path / "bad.json"))
     assert "Not loaded" in page.error.text() and page.form.value("crop_size") == 96
+    (tmp_path / "folder.json").mkdir()
+    page.save_settings(str(tmp_path / "folder.json"))  # said nothing: the error went to the console
+    assert page.error.text() == f"Not saved: {tmp_path / 'folder.json'}: is a directory."
 
 
 def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_path):
