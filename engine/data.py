@@ -611,6 +611,7 @@ class PairedDataset(Dataset):
         if not pairs:
             raise ValueError("the dataset has no pairs")
         self.pairs, self.transform, self.channels, self.seed = pairs, transform, channels, seed
+        self.unreadable: set[Pair] = set()  # found when decoded: said once, then skipped (as UnpairedDataset)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -620,7 +621,7 @@ class PairedDataset(Dataset):
             both = self.transform(torch.cat(load_pair(pair, self.channels)))
             return {"A": both[:self.channels], "B": both[self.channels:]}
 
-        return first_readable(self.pairs, load, index, "pair")
+        return first_readable(self.pairs, load, index, "pair", known_bad=self.unreadable)
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
@@ -630,7 +631,8 @@ class PairedDataset(Dataset):
 
     def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
         """The first pair, centre-cropped to ``size``: the fixed sample of a run."""
-        a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels), what="pair")
+        a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels), what="pair",
+                              known_bad=self.unreadable)
         both = make_transform(preprocess, size, size, False, train=False, multiple=multiple)(torch.cat([a, b]))
         return {"A": both[:self.channels].unsqueeze(0), "B": both[self.channels:].unsqueeze(0)}
 

@@ -369,3 +369,15 @@ def test_a_side_by_side_image_one_pixel_wide_is_said_to_be_no_pair_not_damaged(t
     with pytest.raises(ValueError) as raised:
         load_pair(Pair(tmp_path / "x.png"), 3)
     assert unreadable_reason(raised.value) == "x.png is too narrow to hold two images side by side"
+
+
+def test_a_damaged_pair_is_warned_of_once_not_at_each_draw(paired_folders, caplog):
+    """Each draw decoded it again and warned again, where unpaired data says it once (a code review)."""
+    data = (paired_folders / "trainB" / "p0.jpg").read_bytes()  # a cut JPEG passes the header check
+    (paired_folders / "trainB" / "p0.jpg").write_bytes(data[: len(data) // 2])
+    dataset = PairedDataset(find_pairs(paired_folders).pairs, make_transform("crop", 0, 48, True), 3, seed=3)
+    with caplog.at_level("WARNING", logger="engine"):
+        dataset.preview(48, "crop")
+        for epoch in range(3):
+            assert set(dataset[(epoch, 0)]) == {"A", "B"}
+    assert sum("p0" in r.getMessage() for r in caplog.records) == 1, caplog.text
