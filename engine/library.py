@@ -573,7 +573,7 @@ class Library:
                 from PIL import Image
 
                 with Image.open(f) as im:
-                    modes.add("gray" if im.mode in ("L", "I", "I;16", "1", "LA") else "colour")
+                    modes.add("gray" if Image.getmodebase(im.mode) == "L" else "colour")  # I;16B, F: grey too
                     tiny += min(im.size) < min_size
             counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
             few[side] = counts[-1]

@@ -23,6 +23,23 @@ def test_few_photos_get_advice_and_enough_get_none(tmp_path):
                                "photos a side, models tend to learn what the photos show rather than the change"]
 
 
+def test_grey_pictures_of_every_depth_are_not_said_to_mix_colour_and_grey(tmp_path):
+    """A folder of 8-bit, 16-bit big-endian and floating-point grey pictures "mixed colour and grayscale": only four
+    grey modes were known by name (a code review)."""
+    from PIL import Image
+
+    write_images(tmp_path / "trainA", FEW_IMAGES, size=(130, 130), mode="L")
+    grey = Image.open(tmp_path / "trainA" / "img_000.png")
+    grey.convert("F").save(tmp_path / "trainA" / "float.tif")
+    Image.frombytes("I;16B", grey.size, bytes(2 * 130 * 130)).save(tmp_path / "trainA" / "big_endian.tif")
+    write_images(tmp_path / "trainB", FEW_IMAGES, size=(130, 130))
+    assert {Image.open(p).mode for p in (tmp_path / "trainA").iterdir()} == {"L", "F", "I;16B"}
+    assert Library.inspect(entry_for(tmp_path)).problems == []
+    write_images(tmp_path / "trainB", 1, size=(130, 130), mode="L")  # grey among colour: said
+    assert Library.inspect(entry_for(tmp_path)).problems == [
+        "B mixes colour and grayscale images (all are converted to the model's channels)"]
+
+
 def test_an_unreadable_file_is_named_with_its_side(tmp_path):
     """A broken photo.jpg in both folders was listed twice as "unreadable: photo.jpg", with no side named."""
     write_images(tmp_path / "trainA", 2, size=(130, 130))
