@@ -162,12 +162,6 @@ class ConvertWorker(TrackedThread):  # closing waits for the image in flight
         self._latest_progress = None
         self._done: list[FileDone] = []
 
-    def _on_hold(self) -> None:
-        """A pause took effect: the last step goes out (held back by the rate, it said "Paused at step 4" over a
-        run held after step 5), and the step it holds after, which exists before the first step too."""
-        self._flush()
-        self.held.emit(self.trainer.step if self.trainer is not None else 0)
-
     def _flush(self) -> None:
         if self._latest_progress is not None:
             self.progress.emit(self._latest_progress)
