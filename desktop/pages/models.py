@@ -106,7 +106,8 @@ class ModelsPage(QWidget):
     def __init__(self, library: Library, parent=None):
         super().__init__(parent)
         self.library = library
-        self._workers: list = []
+        self._evaluating: CallWorker | None = None  # one at a time: a click on another model re-enabled Evaluate
+        self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
@@ -215,7 +216,8 @@ class ModelsPage(QWidget):
         is_run = bool(path) and path.is_dir()
         for w in (self.use_button,):
             w.setEnabled(path is not None)
-        self.evaluate_button.setEnabled(path is not None and bool(self.eval_dataset.currentData()))
+        self._has_weights = True  # until a run is found to have no checkpoint
+        self._sync_evaluate_button()
         self.direction.setVisible(is_run)
         self.export_button.setVisible(is_run)
         editable = path is not None and not is_builtin(path)  # runs too: they could be neither renamed nor deleted
@@ -244,8 +246,9 @@ class ModelsPage(QWidget):
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"
                     + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
                 self.export_button.setEnabled(bool(info["checkpoint"]))
-                for button in (self.use_button, self.evaluate_button):  # both failed later, on a run with none
-                    button.setEnabled(button.isEnabled() and bool(info["checkpoint"]))
+                self._has_weights = bool(info["checkpoint"])  # Use and Evaluate failed later, on a run with none
+                self.use_button.setEnabled(self._has_weights)
+                self._sync_evaluate_button()
             else:
                 note = ("<p>Built in: turns photos into a warm “golden hour” look. Try it on the Convert page "
                         "with the demo images.</p>") if is_builtin(path) else ""
@@ -306,7 +309,7 @@ class ModelsPage(QWidget):
         if not has_any:  # (it said "no dataset with test pairs (testA/ + testA_truth/, …)", cut off)
             # a paired dataset's training pairs do not count ("12 pairs" on Datasets, then "no test pairs" here)
             self.eval_dataset.addItem("No held-out test pairs yet")
-        self.evaluate_button.setEnabled(has_any and self.current_path() is not None)
+        self._sync_evaluate_button()
 
     def _evaluation_choices(self, entries: list) -> list[tuple[str, tuple]]:
         """(label, (side, pairs, swap, dataset)) for each held-out set of the datasets; remembered while their test
@@ -347,14 +350,27 @@ class ModelsPage(QWidget):
         training = [Path(f) for f in (entry.folder_a, entry.folder_b) if f] if entry else []
         direction = "AtoB" if side == "A" else "BtoA"  # a model file made for the other side is refused
         self.message.setText(f"Evaluating on {len(pairs)} pair(s)…")
-        self.evaluate_button.setEnabled(False)
         worker = CallWorker(evaluate_held_out, str(path), pairs, swap, direction, parent=self, training=training,
                             left_out=left_out, stoppable=True)  # closing the window stops it between pairs
-        worker.done.connect(self._show_evaluation)
-        worker.failed.connect(lambda m: worker.stopped or self.message.setText(sentence(f"Evaluation failed: {m}")))
-        worker.finished.connect(lambda: self.evaluate_button.setEnabled(True))
-        self._workers.append(worker)
+        worker.done.connect(lambda report: self._show_evaluation(report, path))
+        worker.failed.connect(lambda m: worker.stopped or self.message.setText(
+            sentence(f"Evaluation{self._of(path)} failed: {m}")))
+        worker.finished.connect(self._evaluation_ended)
+        self._evaluating = worker
+        self._sync_evaluate_button()
         worker.start()
+
+    def _sync_evaluate_button(self) -> None:
+        self.evaluate_button.setEnabled(self._evaluating is None and self.current_path() is not None
+                                        and self._has_weights and bool(self.eval_dataset.currentData()))
+
+    def _evaluation_ended(self) -> None:
+        self._evaluating = None
+        self._sync_evaluate_button()
+
+    def _of(self, path: Path) -> str:
+        """" of NAME" where the scores arrive while another model is shown (they read as that model's)."""
+        return "" if path == self.current_path() else f" of {path.name if path.is_dir() else path.stem}"
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()),
@@ -370,7 +386,6 @@ class ModelsPage(QWidget):
         worker = CallWorker(self.library.import_model, path, name, name_a, name_b, parent=self)
         worker.done.connect(self._imported)
         worker.failed.connect(lambda text: self._import_failed(path, text, name_a, name_b, name))
-        self._workers.append(worker)
         worker.start()
 
     def _imported(self, target) -> None:
@@ -445,16 +460,15 @@ class ModelsPage(QWidget):
                                        self.message.setText(f"Exported {Path(p).name}{cleaned_note(name, p)}."),
                                        self.models_changed.emit()))
         worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
-        self._workers.append(worker)
         worker.start()
 
-    def _show_evaluation(self, report) -> None:
+    def _show_evaluation(self, report, path: Path) -> None:
         """The scores, and why pairs were left out (the command line names each; this gave a count alone)."""
         from engine.data import first_reasons
 
         why = f" ({first_reasons(report.skipped)})" if report.skipped else ""
         warning = f" ⚠ {sentence(report.warning())}" if report.warning() else ""  # said by the command line only
-        self.message.setText(sentence(f"Evaluation: {report.summary()}{why}") + warning)
+        self.message.setText(sentence(f"Evaluation{self._of(path)}: {report.summary()}{why}") + warning)
 
     def rename_selected(self) -> None:
         path = self.current_path()

@@ -458,6 +458,26 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     assert f"extra.png: no ground truth of its name in {root / 'testA_truth'}" in page.message.text()
 
 
+def test_one_evaluation_at_a_time_and_its_scores_name_their_model(qtbot, window, tmp_path):
+    """A click on another model while one was evaluated enabled Evaluate again (two ran at once), and the first
+    one's scores then showed under the other model, as its own (a code review)."""
+    root = write_graded_pairs(tmp_path / "graded", size=(96, 64))
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    add_dataset(window, root, name="graded")
+    make_model_file(window.library.model_path("other"))
+    window.tabs.setCurrentWidget(window.models)
+    page = window.models
+    page.refresh(str(demo_model_path()))
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    rows = [page.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.list.count())]
+    page.list.setCurrentRow(rows.index(str(window.library.model_path("other"))))
+    assert not page.evaluate_button.isEnabled()
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation of "), timeout=30000)
+    assert page.message.text().startswith(f"Evaluation of {demo_model_path().stem}: 2 image(s): PSNR")
+    qtbot.waitUntil(page.evaluate_button.isEnabled)
+
+
 def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path):
     """An exported B to A model was offered "A as input" and fed A, silently scoring below the untouched input
     (a pix2pix user pass); now B is picked for it, and A is refused in words."""
