@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         page = self.tabs.widget(index)
         if page is self.models:
             self.models.refresh()
-        elif page is self.convert and self.convert.worker is None:
+        elif page is self.convert and not self.convert.busy:
             self.convert.refresh()
         elif page is self.train and self.train.worker is None:
             self.train.refresh()

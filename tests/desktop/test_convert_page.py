@@ -34,7 +34,7 @@ def flat_image(width: int, height: int, rgb: int = 0x808080) -> QImage:
 
 def convert(qtbot, page):
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     view_settled(qtbot, page)
 
 
@@ -111,8 +111,16 @@ def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_p
     first = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
     asked = []
     monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # looked for off the window's thread
+    assert page.busy and not page.start_button.isEnabled() and page.status.text().startswith(
+        "Looking for earlier results in ")
+    qtbot.waitUntil(lambda: not page.busy)
+    assert asked == [2] and "earlier results are kept" in page.status.text()
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    assert asked == [2] and page.worker is None and "earlier results are kept" in page.status.text()
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)  # while it looks: nothing asked, nothing run
+    assert not page.busy and page.status.text() == "Not converted: cancelled."
+    qtbot.wait(500)
+    assert asked == [2] and page.worker is None
     monkeypatch.setattr(page, "ask_overwrite", lambda count, job: "skip")
     convert(qtbot, page)
     assert "2 already there" in page.status.text()
@@ -157,7 +165,7 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     assert page.status.text().startswith("Already queued: ")
     assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c")]
     assert page.queue_box.isVisible() and page.queue_list.count() == 2
-    qtbot.waitUntil(lambda: page.worker is None and not page.queue, timeout=120000)
+    qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
     assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c")]
     assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 2
     assert Image.open(tmp_path / "out_c" / "img_000.png").size == (40, 32)
@@ -186,12 +194,12 @@ def test_a_cancel_holds_the_queue_until_it_is_started(qtbot, window, tmp_path):
     assert not page.start_queue.isVisible()  # nothing to start while one runs
     page.cancel()
     assert page.status.text() == "Cancelling after the current batch… (the queue waits)"
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     qtbot.wait(100)
-    assert page.worker is None and len(page.queue) == 1 and not (tmp_path / "out_b").exists()
+    assert not page.busy and len(page.queue) == 1 and not (tmp_path / "out_b").exists()
     assert page.start_queue.isVisible() and page.status.text().startswith("Cancelled: ")
     qtbot.mouseClick(page.start_queue, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.worker is None and not page.queue, timeout=120000)
+    qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
     assert len(list((tmp_path / "out_b").iterdir())) == 4 and not page.queue_box.isVisible()
 
 
@@ -375,7 +383,7 @@ def test_ctrl_and_either_enter_key_converts(qtbot, window, tmp_path):
                            (Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)):
         page = setup(window, tmp_path / key.name, count=1)
         qtbot.keyClick(page.files, key, modifiers)
-        qtbot.waitUntil(lambda: page.worker is None and page.files.count() == 1, timeout=60000)
+        qtbot.waitUntil(lambda: not page.busy and page.files.count() == 1, timeout=60000)
         assert (tmp_path / key.name / "out" / "img_000.png").exists()
 
 
@@ -412,7 +420,7 @@ def test_the_model_deleted_mid_conversion_leaves_the_running_conversion_its_fiel
     window.library.model_path("mine").unlink()
     window.models.models_changed.emit()  # as the Models page's Delete does
     assert page.output.path() == str(tmp_path / "out") and page.model.currentData()
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     assert page.output.path() == str(tmp_path / "out") and page.open_button.isEnabled()
     assert page.model.findData(str(window.library.model_path("mine"))) == -1  # listed no more, once it ended
 
@@ -468,7 +476,7 @@ def test_open_output_follows_the_conversion_that_ran_not_a_model_picked_meanwhil
     assert page.worker is not None
     page.select_model(str(make_model_file(tmp_path / "next.pt")))
     assert page.output.path() != ran_into  # the next conversion's folder
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     assert page.output_shown() == ran_into and page.open_button.isEnabled()
     page.suffix.setText("_next")  # other settings: the list goes, and with it its folder
     assert page.files.count() == 0 and page.output_shown() == page.output.path()
@@ -495,6 +503,7 @@ def test_a_link_to_nothing_named_as_a_result_is_asked_about_like_any_result(qtbo
     asked = []
     monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy)
     assert asked == [1] and page.worker is None and page.error.text() == ""
 
 

@@ -101,7 +101,7 @@ def test_dataset_train_export_convert(qtbot, window, tmp_path):
     conv.input.set_path(str(photos))
     conv.output.set_path(str(tmp_path / "out"))
     qtbot.mouseClick(conv.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: conv.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not conv.busy, timeout=60000)
     qtbot.waitUntil(lambda: conv._view_reader is None and conv._view_wanted is None, timeout=30000)
     outputs = sorted((tmp_path / "out" / "sub").iterdir())
     assert len(outputs) == 3 and Image.open(outputs[0]).size == (50, 30)

@@ -345,7 +345,7 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     page.output.set_path(str(tmp_path / "out"))
     assert page.files.count() == 0
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     assert page.files.count() == 3 and len(page.failures) == 1
     assert page.failures[0] == "✗ broken.jpg: cannot read image: not an image this app can read (damaged, or another kind of file)"
     # a long failure row is cut to the list's width (it grew a sideways scroll bar), its whole text in the tooltip

@@ -79,7 +79,7 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     conv.input.set_path(str(tmp_path / "photos"))
     conv.output.set_path(str(tmp_path / "out"))
     qtbot.mouseClick(conv.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: conv.worker is None, timeout=60000)
+    qtbot.waitUntil(lambda: not conv.busy, timeout=60000)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["img_000.png", "img_001.png"]
 
 
