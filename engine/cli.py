@@ -695,8 +695,6 @@ def innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import warnings
-
     from PIL import Image
 
     # Conversion bounds image size and memory itself (engine/convert.py); Pillow's warning above

@@ -111,7 +111,8 @@ def raise_problems(problems: list[str]) -> None:
 
 @dataclass
 class ModelConfig:
-    """Architecture of the two generators and two discriminators (Zhu et al. 2017, sec. 4)."""
+    """Architecture of the networks: CycleGAN's two generators and two discriminators (Zhu et al. 2017, sec. 4),
+    pix2pix's one of each (Isola et al. 2017)."""
 
     channels: int = opt(3, "image channels: 3 for RGB, 1 for grayscale", (1, 3))
     blocks: int = opt(9, "residual blocks in each generator (9 for 256 px, 6 for 128 px)", bounds=(0, 64))
@@ -219,7 +220,7 @@ class TrainConfig:
     amp: str = opt("auto", "mixed precision: auto (bf16 on CUDA GPUs that have it and on CPUs with native bf16, "
                            "else off), bf16, fp16, off", ("auto", "bf16", "fp16", "off"))
     compile: str = opt("auto", "torch.compile the networks: auto (on CUDA only), on, off", ("auto", "on", "off"))
-    log_every: int = opt(50, "steps between logged losses (the only host syncs of the loop)", bounds=(1, BIG))
+    log_every: int = opt(50, "steps between logged losses (the loop's only regular host syncs)", bounds=(1, BIG))
     sample_every: int = opt(500, "steps between sample images, and one after the first step (0: only at the end)",
                             bounds=(0, BIG))
     save_every: int = opt(1000, "steps between updates of checkpoints/latest.pt", bounds=(1, BIG))

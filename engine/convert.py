@@ -181,7 +181,6 @@ class Decoded:
     alpha: Image.Image | None
     icc: bytes | None
     exif: bytes | None
-    seconds: float
     note: str = ""  # something the user should know about the output (only a GIF's first frame, say)
     kept: dict = dataclasses.field(default_factory=dict)  # the input's encoding choices an output of its kind keeps
 
@@ -238,8 +237,7 @@ def decode(path: Path, channels: int, fmt: str = "PNG") -> Decoded:
     if img.mode != mode:  # convert() copies even when nothing changes: not for a 100 MP photo
         img = img.convert(mode)
     note = f"only the first of its {frames} frames was converted" if frames > 1 else ""
-    return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, time.perf_counter() - t0, note,
-                   kept)
+    return Decoded(transforms().functional.pil_to_tensor(img), alpha, icc, exif, note, kept)
 
 
 def carried_settings(img: Image.Image, path: Path) -> dict:
@@ -713,11 +711,15 @@ class _Run:
             lookahead = 2 * opts.batch_size + workers
             pending: deque[tuple[tuple, Future, float]] = deque()
             upcoming = deque(self.jobs)
+            next_size: dict[Path, int] = {}  # the next image's, read once while the pixel budget holds it back
 
             def top_up() -> None:
                 while upcoming and len(pending) < lookahead:
                     source = upcoming[0][0]
-                    pixels = header_pixels(source)
+                    if source not in next_size:
+                        next_size.clear()
+                        next_size[source] = header_pixels(source)
+                    pixels = next_size[source]
                     if self.in_flight and sum(self.in_flight.values()) + pixels > LOOKAHEAD_PIXELS:
                         return
                     job = upcoming.popleft()
@@ -776,7 +778,7 @@ class _Run:
 
 def output_taken(path: Path) -> bool:
     """A name an output would be written over: a file, a folder, or a link (one to nothing too)."""
-    return path.exists() or path.is_symlink()
+    return os.path.lexists(path)
 
 
 def _empty_file(path: Path) -> bool:

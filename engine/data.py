@@ -638,11 +638,11 @@ class PairedDataset(Dataset):
 
 
 class EpochSampler(Sampler):
-    """Yields (epoch, index) keys from a torch sampler (e.g. DistributedSampler), optionally
-    skipping the first ``skip`` keys of the first epoch — how a resumed run picks up mid-epoch."""
+    """Yields (epoch, index) keys from a torch sampler (e.g. DistributedSampler); ``set_epoch`` can skip the
+    first keys of an epoch: how a resumed run picks up mid-epoch."""
 
-    def __init__(self, inner, epoch: int = 0, skip: int = 0):
-        self.inner, self.epoch, self.skip = inner, epoch, skip
+    def __init__(self, inner):
+        self.inner, self.epoch, self.skip = inner, 0, 0
 
     def set_epoch(self, epoch: int, skip: int = 0) -> None:
         self.epoch, self.skip = epoch, skip
@@ -699,7 +699,8 @@ def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], lis
         return probe_image(path)
 
     bad = unreadable + [(p, r) for p in files if (r := probed(p))]
-    good = [p for p in files if p not in {b for b, _ in bad}]
+    set_aside = {b for b, _ in bad}
+    good = [p for p in files if p not in set_aside]
     if not good:
         named = first_reasons([(path.name, reason) for path, reason in bad])
         kinds = "file(s) or folder(s)" if unreadable else "file(s)"

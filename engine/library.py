@@ -2,9 +2,12 @@
 
 Everything lives under one data folder (platformdirs' user data dir, or ``$CYCLEGAN_STUDIO_HOME``):
 
-    datasets.json     a small manifest; images stay where they are unless imported
-    runs/NAME/        training runs (see train.py)
-    models/NAME.pt    exported or imported model files
+    datasets.json     a small manifest; images stay where they are unless copied in
+    datasets/NAME/    the copies of datasets made on request
+    runs/NAME/        training runs (see rundir.py)
+    models/NAME.pt    exported, imported or downloaded model files
+    outputs/NAME/     where the app's Convert page puts results unless told otherwise
+    downloads/        downloads in progress
 
 Qt-free, so the CLI, scripts and tests share it with the app.
 """
@@ -34,9 +37,6 @@ from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
 APP = "CycleGAN Studio"
-# Below this many images a side, Library.inspect advises more: on the quality benchmark the Quick
-# preset stayed near its input from 7 photos a side; from 20 it learnt the grade, though not
-# with every seed (docs/quality.md).
 
 
 # platformdirs is imported inside these three functions, not at the top: the engine, its CLI and

@@ -22,7 +22,7 @@ import torch
 from . import __version__
 from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
-from .nets import MAX_GENERATOR_PARAMETERS, generator_shapes, make_generator
+from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, make_generator
 from .resources import resolve_model
 from .rundir import CheckpointError, RunDir, newest_checkpoint
 from .safeload import UnreadableFile, load_weights_only
@@ -356,7 +356,7 @@ def read_metadata(path: str | Path, remembered_only: bool = False) -> dict | Non
     info = dict(loaded.metadata)
     info["kind"] = "model"
     info["path"] = str(path)
-    info["parameters"] = sum(p.numel() for p in loaded.generator.parameters())
+    info["parameters"] = count_parameters(loaded.generator)
     if key is not None:
         if len(_METADATA_READ) >= METADATA_REMEMBERED:
             _METADATA_READ.pop(next(iter(_METADATA_READ)))  # the oldest

@@ -605,7 +605,7 @@ class PatchDiscriminator(nn.Module):
 
 def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:
     """Initialise conv weights as in the reference code: N(0, gain) by default, zero biases;
-    norm layers' scales from N(1, gain)."""
+    batch norm's scales from N(1, gain) (an affine instance norm keeps 1 and 0, as there)."""
     def init(m: nn.Module) -> None:
         name = type(m).__name__
         if hasattr(m, "weight") and m.weight is not None and ("Conv" in name or "Linear" in name):
@@ -623,7 +623,7 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
                 raise ValueError(f"unknown init {kind!r}")
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
-        elif (isinstance(m, nn.BatchNorm2d) or "Norm2d" in name) and getattr(m, "weight", None) is not None:
+        elif isinstance(m, nn.BatchNorm2d) and getattr(m, "weight", None) is not None:
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
 
