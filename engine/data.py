@@ -246,6 +246,10 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
         try:
             return load(item)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+            folder = (item if isinstance(item, Path) else item.a).parent
+            if isinstance(exc, FileNotFoundError) and not folder.is_dir():  # each of 20,000 files was named, then
+                raise NoReadableImage(f"the folder {folder} is gone (moved, renamed, or its drive "  # this said
+                                      "unplugged)") from None  # "no readable image left", not why
             name, reason = item if isinstance(item, Path) else item.name, unreadable_reason(exc)
             failed.append((Path(str(name)).name, reason))
             log.warning("skipping unreadable %s %s (%s)", what, name, reason)

@@ -429,6 +429,19 @@ class Trainer:
             (error.strerror or str(error)).lower() if error else str(exc))
         return RunWriteError(f"{cause} while {what} at step {self.step}; {self._kept('previous')}")
 
+    def _save_after_data_loss(self, emit: EventCallback) -> None:
+        """Save the steps trained since the last save when the data went (a folder moved, a drive unplugged): the
+        weights are whole, as a batch that cannot be read stops a step before it starts. They were lost: 1000
+        steps by default, hours on a CPU. A save that fails leaves the last checkpoint as it was."""
+        if self.step == (self.saved_step or 0):
+            return
+        try:
+            if self._unlogged is not None:
+                self._log_metrics(self._unlogged, self._images_per_s)
+            self.save_checkpoint(emit)
+        except (OSError, RunWriteError, NonFiniteLoss) as exc:
+            log.warning("the steps since the last save could not be saved: %s", exc)
+
     def _kept(self, which: str = "last") -> str:
         """What survives a failure, in words."""
         if self.saved_step is None:
@@ -619,6 +632,9 @@ class Trainer:
         except NonFiniteLoss as exc:
             result = Failed(self.step, f"{exc}; training stopped, {self._kept('last good')} (try a lower "
                                        "learning rate)", str(self.run_dir))
+        except NoReadableImage as exc:  # the pictures went, not the model: what it learnt since its last save is kept
+            self._save_after_data_loss(emit)
+            result = Failed(self.step, f"{original_message(exc)}; {self._kept()}", str(self.run_dir))
         except torch.OutOfMemoryError:
             result = Failed(self.step, f"out of memory on {self.device} at crop size {self.config.crop_size} "
                                        f"and batch size {self.config.batch_size}: try a smaller crop size or "
@@ -626,8 +642,7 @@ class Trainer:
         except Exception as exc:  # reported, not raised: the front ends show it
             if handler or not self.is_main:  # for log.txt; rank 0 with none open says it once, the others here
                 log.exception("training failed")
-            said = original_message(exc)
-            reason = f"{said if isinstance(exc, NoReadableImage) else f'{type(exc).__name__}: {said}'}; {self._kept()}"
+            reason = f"{type(exc).__name__}: {original_message(exc)}; {self._kept()}"
             if is_disk_full(exc):
                 reason = str(self._write_failed("writing the run", exc))
             result = Failed(self.step, reason, str(self.run_dir))

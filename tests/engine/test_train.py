@@ -171,8 +171,13 @@ def test_a_dataset_moved_away_mid_run_is_said_in_words_not_a_workers_traceback(t
 
     result = Trainer(tiny_config(tmp_path / "d", tmp_path / "run", max_steps=40, workers=1)).run(move_away)
     assert isinstance(result, Failed)
-    assert result.reason.startswith("no readable image left in the dataset (img_")
-    assert "disappeared" in result.reason and "Traceback" not in result.reason and "\n" not in result.reason
+    # it named each file that "disappeared", and lost every step since the last save (a datasets pass)
+    assert result.reason.startswith(f"the folder {tmp_path / 'd' / 'trainA'} is gone (moved, renamed, or its drive "
+                                    "unplugged); the last checkpoint (step "), result.reason
+    assert "Traceback" not in result.reason and "\n" not in result.reason
+    from engine.rundir import RunDir, read_checkpoint
+
+    assert result.step >= 1 and read_checkpoint(RunDir(tmp_path / "run").latest)["step"] == result.step
 
 
 def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_dataset, tmp_path):
