@@ -27,9 +27,18 @@ TEMP_TOKEN_LENGTH = 8  # random hex characters between the target's name and ".p
 DISK_FULL_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
+NAME_MAX = 255  # bytes in a file name on the usual file systems (ext4, XFS, Btrfs, APFS)
+
+
 def temp_name(target: Path, suffix: str | None = None) -> str:
-    """A fresh temp-file name for ``target`` (the pattern :func:`stale_temp_files` recognises)."""
-    return f".{target.name}.{secrets.token_hex(TEMP_TOKEN_LENGTH // 2)}.part{target.suffix if suffix is None else suffix}"
+    """A fresh temp-file name for ``target`` (the pattern :func:`stale_temp_files` recognises). For a name near the
+    limit the target's part is cut (its temp file's was 19 bytes longer: "file name too long" for a legal name of
+    240 bytes, 80 CJK characters); such a temp file, left by a kill, is not recognised as this program's."""
+    ending = f".{secrets.token_hex(TEMP_TOKEN_LENGTH // 2)}.part{target.suffix if suffix is None else suffix}"
+    name, room = target.name, NAME_MAX - 1 - len(os.fsencode(ending))
+    if len(os.fsencode(name)) > room:
+        name = os.fsencode(name)[:room].decode("utf-8", "ignore")  # not half a character
+    return f".{name}{ending}"
 
 
 TEMP_NAME = re.compile(rf"\.(?P<target>.+)\.[0-9a-z_]{{{TEMP_TOKEN_LENGTH}}}\.part(\.[^./]*)?")

@@ -116,3 +116,16 @@ def test_checkpoint_files_from_atomic_torch_save_load(tmp_path):
 
     atomic_torch_save({"w": torch.ones(3)}, tmp_path / "x.pt")
     assert torch.equal(torch.load(tmp_path / "x.pt", weights_only=True)["w"], torch.ones(3))
+
+
+@pytest.mark.parametrize("name", ["y" * 240 + ".png", "写" * 80 + ".jpg"], ids=["240 bytes", "80 CJK characters"])
+def test_a_legal_name_near_the_limit_is_written(tmp_path, model_file, name):
+    """A 244-byte input name (80 CJK characters are enough) failed to convert, "[Errno 36] File name too long" of the
+    temp file, 19 bytes longer than the output's own name (a convert pass)."""
+    from engine.fileio import atomic_write_bytes
+
+    atomic_write_bytes(tmp_path / name, b"kept")
+    assert (tmp_path / name).read_bytes() == b"kept" and len(list(tmp_path.iterdir())) == 2  # no temp file left
+    write_images(tmp_path / "in", 1)[0].rename(tmp_path / "in" / name)
+    summary = convert_folder(load_model(model_file), tmp_path / "in", tmp_path / "out")
+    assert summary.converted == 1 and [p.name for p in (tmp_path / "out").iterdir()] == [name]
