@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QThreadPool
+from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon,
                                QTabWidget)
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         s = self.settings
         geometry = s.value("window/geometry")
-        if geometry is not None:
+        if isinstance(geometry, QByteArray):  # a file cut short in its last line (or an edit) gave text: no start
             self.restoreGeometry(geometry)
         self.train.restore(s.value("train/state", ""))
         restore_form(s, "convert", self.convert.form_fields())

@@ -46,10 +46,10 @@ def restore_form(settings: QSettings, group: str, fields: dict[str, QWidget]) ->
             try:
                 if isinstance(w, QCheckBox):
                     w.setChecked(str(value).lower() in ("true", "1"))
-                elif isinstance(w, QSpinBox):
-                    w.setValue(int(value))
+                elif isinstance(w, QSpinBox):  # held within the box's range, as a spin box holds a typed number:
+                    w.setValue(max(w.minimum(), min(w.maximum(), int(value))))  # 99999999999999 stopped the start
                 elif isinstance(w, QDoubleSpinBox):
-                    w.setValue(float(value))
+                    w.setValue(max(w.minimum(), min(w.maximum(), float(value))))
                 elif isinstance(w, QComboBox):
                     i = w.findText(str(value))
                     if i >= 0:
@@ -58,7 +58,7 @@ def restore_form(settings: QSettings, group: str, fields: dict[str, QWidget]) ->
                     w.setText(str(value))
                 elif hasattr(w, "set_path"):
                     w.set_path(str(value))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue  # a hand-edited or old value: keep the default
     finally:
         settings.endGroup()

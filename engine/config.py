@@ -395,6 +395,16 @@ def from_dict(cls: type[T], data: dict) -> T:
     return cls(**kwargs)
 
 
+def known_settings(cls: type, data: Any) -> Any:
+    """``data`` without the keys ``cls`` does not know (nested settings too), for what an app remembers of itself: a
+    newer version's one new setting made from_dict refuse them all, and the Train form came back as the defaults."""
+    if not isinstance(data, dict):
+        return data  # from_dict says what is wrong
+    hints, names = typing.get_type_hints(cls), {f.name for f in dataclasses.fields(cls)}
+    return {key: known_settings(hints[key], value) if dataclasses.is_dataclass(hints[key]) else value
+            for key, value in data.items() if key in names}
+
+
 def save_json(config: Any, path: str | Path) -> None:
     """Write a config as indented JSON, atomically."""
     from .fileio import atomic_write_text

@@ -208,9 +208,18 @@ class DatasetEntry:
 
     @classmethod
     def from_row(cls, row: dict) -> DatasetEntry:
+        """An entry of the list; TypeError for a value of the wrong kind (a name of 5 or a folder of null stopped
+        the app from starting: the list is said to be damaged instead)."""
         known = {f.name for f in fields(cls)} - {"newer"}
-        return cls(**{k: v for k, v in row.items() if k in known}, newer={k: v for k, v in row.items()
-                                                                            if k not in known})
+        entry = cls(**{k: v for k, v in row.items() if k in known}, newer={k: v for k, v in row.items()
+                                                                             if k not in known})
+        for f in fields(cls):
+            kind = {"str": str, "float": (int, float), "dict": dict}[str(f.type)]
+            value = getattr(entry, f.name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"its entry {f.name!r} is {json.dumps(value)[:40]}, not a "
+                                f"{'number' if f.type == 'float' else 'text' if f.type == 'str' else 'mapping'}")
+        return entry
 
     def to_row(self) -> dict:
         row = asdict(self)

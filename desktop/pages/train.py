@@ -25,7 +25,7 @@ from desktop.widgets.loss_plot import history_arrays
 from desktop.widgets.run_view import RunView
 from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
-from engine.config import TrainConfig, from_dict, load_json, save_json, to_dict
+from engine.config import TrainConfig, from_dict, known_settings, load_json, save_json, to_dict
 from engine.data import list_images, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
@@ -872,18 +872,20 @@ class TrainPage(QWidget):
     def restore(self, saved: str) -> None:
         try:
             state = json.loads(saved)
-            values = from_dict(TrainConfig, state["values"])
+            values = from_dict(TrainConfig, known_settings(TrainConfig, state["values"]))
             self.form.check_values(to_dict(values))
-        except (TypeError, ValueError, KeyError):
+        except (TypeError, ValueError, KeyError, AttributeError):
             return  # an old or hand-edited state (a seed no spin box holds stopped the app starting): the defaults
-        self.dataset.setCurrentText(state.get("dataset", ""))
+        if isinstance(state.get("dataset"), str):  # a number there stopped the app from starting
+            self.dataset.setCurrentText(state["dataset"])
         self.device.setCurrentIndex(max(self.device.findData(values.device), 0))
         i = self.method.findData(values.method)
         if not self.method.model().item(i).isEnabled():  # pix2pix with the pairs gone: its recipe filled CycleGAN's
             return  # form as Custom; the form keeps the method it can train, and its recipe
         self.method.setCurrentIndex(i)
         self.direction.setCurrentIndex(self.direction.findData(values.direction))
-        if state.get("preset") in [self.preset.itemText(i) for i in range(self.preset.count())]:
+        if isinstance(state.get("preset"), str) and state["preset"] in [self.preset.itemText(i)
+                                                                          for i in range(self.preset.count())]:
             self.preset.setCurrentText(state["preset"])
             self.apply_preset(state["preset"])
         self._fill_form(to_dict(values))

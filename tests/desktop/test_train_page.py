@@ -2,6 +2,7 @@
 file, every option reachable, named runs, sample history, the log, and a pause that says so."""
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from engine.config import TrainConfig, load_json
 from tests.conftest import write_images
@@ -371,6 +372,40 @@ def test_settings_beyond_what_the_form_holds_are_refused_whole(qtbot, window, tm
     qtbot.addWidget(second)
     assert second.train.form.value("seed") == TrainConfig().seed
     second.train.shutdown()
+
+
+def test_a_damaged_or_newer_saved_state_starts_the_app(qtbot, window, studio_home, monkeypatch):
+    """Each of these stopped every start until the file was edited by hand (a start and settings pass): a geometry
+    cut short to text, a dataset name of 5, a number past a spin box; a newer version's one new setting reset the
+    whole Train form; a dataset list entry with a name of 5 or no folder."""
+    import json
+
+    from desktop.main_window import MainWindow
+    from engine.library import Library
+
+    page = window.train
+    page.form.field("crop_size").setValue(96)
+    page.form.field("seed").setValue(7)
+    values = page.settings_values()
+    window.settings.setValue("window/geometry", "@ByteArray(cut")  # read back as text
+    window.settings.setValue("train/state", json.dumps({"dataset": 5, "preset": [1],
+                                                        "values": {**values, "future_knob": 3}}))
+    window.settings.setValue("convert/work_size", "99999999999999")
+    window.settings.sync()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert (second.train.form.value("crop_size"), second.train.form.value("seed")) == (96, 7)
+    second.train.shutdown()
+    library = Library()
+    library.manifest.parent.mkdir(parents=True, exist_ok=True)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    for row in ({"name": 5, "folder_a": "a", "folder_b": "b"}, {"name": "x", "folder_a": None, "folder_b": ""}):
+        library.manifest.write_text(json.dumps([row]))
+        third = MainWindow()  # a box says the list is damaged; the window opens
+        qtbot.addWidget(third)
+        third.train.shutdown()
+        assert "is damaged and cannot be read" in warned.pop()
 
 
 def test_no_step_count_of_zero_can_be_typed_when_the_length_is_in_steps(qtbot, window):
