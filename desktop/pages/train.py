@@ -246,6 +246,7 @@ class TrainPage(QWidget):
         right.addWidget(self.view)
         split_page(self, left, right, (440, 760), scroll_left=False, scroll_right=False, left_footer=footer)
 
+        self._estimate_when_shown = False  # an estimate was wanted while the page was hidden
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.setInterval(700)
@@ -463,6 +464,9 @@ class TrainPage(QWidget):
         if entry is None or self.worker is not None or self._closing:
             self.estimate.setText("" if entry else self._no_dataset_hint())
             return
+        if not self.isVisible():  # at each start, on whatever page: three training steps that quitting waited for
+            self._estimate_when_shown = True  # (up to 27 s), and pauses of the window while they ran
+            return
         try:
             values = self.settings_values()
             values.update(data="-", out="-")
@@ -492,6 +496,12 @@ class TrainPage(QWidget):
         worker.finished.connect(self._measurement_ended)  # the one place it is let go, on this thread
         self._estimating, self._estimating_key = worker, key
         worker.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._estimate_when_shown:
+            self._estimate_when_shown = False
+            self._schedule_estimate()
 
     def _from_listing(self, what: str, entry: DatasetEntry, find):
         """``find()``, remembered while the dataset's folders are unchanged (files added or removed change a folder's

@@ -17,6 +17,20 @@ def with_dataset(window, tmp_path):
     return window.train
 
 
+def test_the_speed_is_measured_only_once_the_page_is_shown(qtbot, window, tmp_path):
+    """Each start with a dataset trained three steps to measure the speed, on whatever page: quitting waited for them
+    (up to 27 s) and the window paused while they ran (a start and settings pass)."""
+    page = with_dataset(window, tmp_path)
+    window.tabs.setCurrentWidget(window.convert)
+    page.estimate.clear()
+    page._estimates.clear()
+    page._schedule_estimate()
+    qtbot.wait(1500)  # past the 700 ms debounce
+    assert page._estimating is None and page.estimate.text() == ""
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: "measured here" in page.estimate.text(), timeout=60000)
+
+
 def test_one_length_choice(qtbot, window):
     page = window.train
     page.length.setCurrentIndex(page.length.findData("steps"))
