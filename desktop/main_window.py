@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon,
@@ -199,9 +201,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.train.restore(s.value("train/state", ""))
         restore_form(s, "convert", self.convert.form_fields())
-        remembered = s.value("convert/model")
+        remembered, path = s.value("convert/model"), s.value("convert/model_path")
         if remembered and self.convert.model.findText(str(remembered)) < 0:
-            self.convert.model_gone(str(remembered))
+            if isinstance(path, str) and path and os.path.exists(path):  # a model file from outside the library:
+                self.convert.select_model(path)  # it was forgotten at each start, and said to have left the library
+            else:
+                self.convert.model_gone(str(remembered))
         try:
             self.tabs.setCurrentIndex(int(s.value("window/page", -1)))
         except (TypeError, ValueError):
@@ -219,6 +224,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/page", self.tabs.currentIndex())
         s.setValue("train/state", self.train.state())
         save_form(s, "convert", self.convert.form_fields())
+        s.setValue("convert/model_path", self.convert.model.currentData() or "")
         s.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -338,7 +338,7 @@ class ConvertPage(QWidget):
         """The model chosen last time is no longer listed: none is chosen, and that is said. The demo took its place
         unsaid, and a folder was converted with the demo's look."""
         self.model.setCurrentIndex(-1)
-        self.status.setText(f"The model chosen last time ({label}) is no longer in the library: choose one.")
+        self.status.setText(f"The model chosen last time ({label}) is no longer there: choose one.")
 
     def follow_rename(self, old: str, new: str) -> None:
         """A model or run renamed on the Models page stays the one chosen here, under its new name (it stayed

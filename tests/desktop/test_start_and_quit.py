@@ -84,13 +84,22 @@ def test_a_model_chosen_last_time_and_since_deleted_is_not_replaced_by_the_demo(
 
     second = MainWindow()
     qtbot.addWidget(second)
+    windows = [first, second]
     try:
         assert second.convert.model.currentIndex() == -1
-        assert second.convert.status.text() == ("The model chosen last time (Model: mine) is no longer in the "
-                                                "library: choose one.")
+        assert second.convert.status.text() == "The model chosen last time (Model: mine) is no longer there: choose one."
         assert second.convert.validate() == "choose a model in the list"
+        # a model file from outside the library was forgotten at each start, said to be "no longer in the library"
+        outside = make_model_file(tmp_path / "elsewhere.pt")
+        second.convert.select_model(str(outside))
+        second.close()
+        third = MainWindow()
+        qtbot.addWidget(third)
+        windows.append(third)
+        assert third.convert.model.currentData() == str(outside)
+        assert third.convert.model.currentText() == "File: elsewhere.pt"
     finally:
-        for window in (first, second):
+        for window in windows:
             window.train.shutdown()
             window.convert.shutdown()
 
