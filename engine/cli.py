@@ -462,9 +462,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
         with warnings_above_the_bar(console):
             summary = convert_folder(model, args.input, args.output, options, report, control)
     except OutputsExist as exc:
-        raise CommandError(f"{len(exc.existing)} of the results are already in {exc.folder} (such as "
-                           f"{exc.existing[0].name}); nothing was written: --skip-existing keeps them and converts "
-                           "the rest, --replace-existing writes over them, --suffix keeps both") from None
+        raise CommandError(f"{len(exc.existing)} file(s) in {exc.folder} have the names of this conversion's "
+                           f"results (such as {exc.existing[0].name}); they may be earlier results or files of your "
+                           "own, so nothing was written: --skip-existing keeps them and converts the rest, "
+                           "--replace-existing writes over them, --suffix keeps both") from None
     except (ValueError, FolderBusy) as exc:
         raise CommandError(in_words(exc)) from None
     finally:

@@ -477,23 +477,28 @@ class ConvertPage(QWidget):
                    self.input.path(), self.output.path(), self.options())
 
     @staticmethod
-    def existing_outputs(job: Job) -> int:
-        """Outputs this job would write over (its plan's targets that exist already). Off the window's thread where
+    def existing_outputs(job: Job) -> list[Path]:
+        """Files this job would write over (its plan's targets that exist already). Off the window's thread where
         the output folder holds anything: planning 20,000 pictures took 1.5 s."""
         try:
             # as the engine counts them: a link to nothing was passed by, and the engine refused the run in its
             # own words ("skip_existing keeps them ...")
-            return sum(output_taken(out) for _, out, _ in plan(Path(job.input), Path(job.output), job.options).jobs)
+            return [out for _, out, _ in plan(Path(job.input), Path(job.output), job.options).jobs
+                    if output_taken(out)]
         except (OSError, ValueError):
-            return 0
+            return []
 
-    def ask_overwrite(self, count: int, job: Job) -> str:
-        """'overwrite', 'skip' or 'cancel': asked before a conversion would replace earlier results."""
+    def ask_overwrite(self, existing: list[Path], job: Job) -> str:
+        """'overwrite', 'skip' or 'cancel': asked before a conversion would write over files of its results' names.
+        Named, and not called results: a photo of the user's own of that name was replaced, after a question that
+        called it one of "the results" (a convert pass)."""
+        names = ", ".join(file_name_on_one_line(p.name) for p in existing[:3]) + (", …" if len(existing) > 3 else "")
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)  # as the app's other questions
-        box.setWindowTitle("Results already there")
-        box.setText(f"{count} of the results are already in {job.output}.")
-        box.setInformativeText("Keep them and convert only the rest, replace them with new ones, or cancel? "
+        box.setWindowTitle("Files already there")
+        box.setText(f"{len(existing)} file(s) in {job.output} have the names of this conversion's results ({names}). "
+                    "They may be earlier results, or files of your own.")
+        box.setInformativeText("Keep them and convert only the rest, replace them with the new results, or cancel? "
                                "(A name suffix keeps both.)")
         overwrite = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
         skip = box.addButton("Keep them", QMessageBox.ButtonRole.AcceptRole)
@@ -516,17 +521,17 @@ class ConvertPage(QWidget):
     def run_job(self, job: Job) -> None:
         """Start ``job``, once asked what to do with the earlier results it would replace, if there are any."""
         if job.options.skip_existing or not _holds_anything(Path(job.output)):
-            self._run_checked_job(job, 0)
+            self._run_checked_job(job, [])
             return
         checker = CallWorker(self.existing_outputs, job, parent=self)
-        checker.done.connect(lambda count: checker is self._checking and self._run_checked_job(job, count))
-        checker.failed.connect(lambda _: checker is self._checking and self._run_checked_job(job, 0))
+        checker.done.connect(lambda found: checker is self._checking and self._run_checked_job(job, found))
+        checker.failed.connect(lambda _: checker is self._checking and self._run_checked_job(job, []))
         self._checking = checker
         self._set_running(True)
         self.status.setText(f"Looking for earlier results in {job.output}…")
         checker.start()
 
-    def _run_checked_job(self, job: Job, existing: int) -> None:
+    def _run_checked_job(self, job: Job, existing: list[Path]) -> None:
         self._checking = None
         self._set_running(False)
         if existing:

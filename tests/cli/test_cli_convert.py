@@ -40,7 +40,8 @@ def test_train_export_info_convert(tiny_dataset, tmp_path):
     before = (tmp_path / "out" / "sub" / "img_000.jpg").read_bytes()
     proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",
                     check=False)
-    assert proc.returncode == 1 and "3 of the results are already in" in proc.stderr
+    assert proc.returncode == 1 and "3 file(s) in " in proc.stderr
+    assert "they may be earlier results or files of your own" in proc.stderr
     assert "--skip-existing" in proc.stderr and "--replace-existing" in proc.stderr
     assert (tmp_path / "out" / "sub" / "img_000.jpg").read_bytes() == before
     proc = cyclegan("convert", "--model", run, "--input", src, "--output", tmp_path / "out", "--format", "jpg",

@@ -110,7 +110,7 @@ def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_p
     convert(qtbot, page)
     first = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
     asked = []
-    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    monkeypatch.setattr(page, "ask_overwrite", lambda existing, job: asked.append(len(existing)) or "cancel")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # looked for off the window's thread
     assert page.busy and not page.start_button.isEnabled() and page.status.text().startswith(
         "Looking for earlier results in ")
@@ -121,16 +121,16 @@ def test_earlier_results_are_not_overwritten_without_asking(qtbot, window, tmp_p
     assert not page.busy and page.status.text() == "Not converted: cancelled."
     qtbot.wait(500)
     assert asked == [2] and page.worker is None
-    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: "skip")
+    monkeypatch.setattr(page, "ask_overwrite", lambda existing, job: "skip")
     convert(qtbot, page)
     assert "2 already there" in page.status.text()
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == first
     page.suffix.setText("_v2")  # a suffix keeps both: nothing to ask
-    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    monkeypatch.setattr(page, "ask_overwrite", lambda existing, job: asked.append(len(existing)) or "cancel")
     convert(qtbot, page)
     assert asked == [2] and sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "img_000.png", "img_000_v2.png", "img_001.png", "img_001_v2.png"]
-    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: "overwrite")
+    monkeypatch.setattr(page, "ask_overwrite", lambda existing, job: "overwrite")
     page.suffix.setText("")
     convert(qtbot, page)
     assert all((tmp_path / "out" / n).stat().st_mtime_ns > t for n, t in first.items())
@@ -501,7 +501,7 @@ def test_a_link_to_nothing_named_as_a_result_is_asked_about_like_any_result(qtbo
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "img_000.png").symlink_to(tmp_path / "nowhere.png")
     asked = []
-    monkeypatch.setattr(page, "ask_overwrite", lambda count, job: asked.append(count) or "cancel")
+    monkeypatch.setattr(page, "ask_overwrite", lambda existing, job: asked.append(len(existing)) or "cancel")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.busy)
     assert asked == [1] and page.worker is None and page.error.text() == ""
@@ -567,9 +567,13 @@ def test_the_question_before_writing_over_results_looks_like_the_apps_other_ques
 
     def answer() -> None:
         box = QApplication.activeModalWidget()
-        seen.append(box.icon())
+        seen.append((box.icon(), box.text()))
         qtbot.keyClick(box, Qt.Key.Key_Escape)
 
     QTimer.singleShot(0, answer)
-    assert page.ask_overwrite(2, page.current()) == "cancel"
-    assert seen == [QMessageBox.Icon.Question]
+    existing = [tmp_path / "out" / f"{n}.png" for n in "abcd"]
+    assert page.ask_overwrite(existing, page.current()) == "cancel"
+    # named, and not called results: a photo of the user's own was replaced after "1 of the results are already in"
+    assert seen == [(QMessageBox.Icon.Question, f"4 file(s) in {tmp_path / 'out'} have the names of this conversion's "
+                                                "results (a.png, b.png, c.png, …). They may be earlier results, or "
+                                                "files of your own.")]

@@ -58,6 +58,27 @@ def test_a_file_where_an_output_folder_goes_fails_its_images_only(model, tmp_pat
     assert summary.converted == 2 and not summary.error and len(summary.failed) == 2
 
 
+def test_no_output_is_written_inside_the_input_folder(model, tmp_path):
+    """An output folder above the input put in/in/b.png's result at in/b.png, inside the input, and the next run was
+    refused for it; a link in the input to the output fed each run its earlier results (a convert pass)."""
+    src, dst = tmp_path / "parent" / "in", tmp_path / "parent"
+    write_images(src / "in", 1, size=(16, 16))[0].rename(src / "in" / "b.png")
+    write_images(src, 1, size=(16, 16))
+    summary = convert_folder(model, src, dst, CPU)
+    assert summary.converted == 1 and (dst / "img_000.png").exists()
+    assert list(summary.failed) == [(str(src / "in" / "b.png"),
+                                     f"its output {dst / 'in' / 'b.png'} would be inside the input folder {src}")]
+    assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*")) == ["img_000.png", "in", "in/b.png"]
+    other, out = tmp_path / "other", tmp_path / "out"
+    write_images(other, 1, size=(16, 16))
+    out.mkdir()
+    (other / "results").symlink_to(out)
+    (out / "old.png").write_bytes((other / "img_000.png").read_bytes())
+    summary = convert_folder(model, other, out, CPU)
+    assert summary.converted == 1 and list(summary.failed) == [
+        (str(other / "results" / "old.png"), f"it is in the output folder {out}, reached through a link")]
+
+
 def test_a_rerun_removes_only_its_own_leftovers(model, tmp_path):
     src, dst = tmp_path / "in", tmp_path / "out"
     write_images(src, 3, size=(16, 16))
@@ -227,7 +248,8 @@ def test_a_file_already_where_a_result_goes_is_never_written_over_unasked(model,
     write_images(src, 2, size=(16, 16))
     dst.mkdir()
     (dst / "img_001.png").write_text("someone's notes")
-    with pytest.raises(OutputsExist, match="1 of the results are already in .*img_001.png"):
+    with pytest.raises(OutputsExist, match="1 file.s. in .* have the names of this conversion.s results .such as "
+                                           "img_001.png"):
         convert_folder(model, src, dst, CPU)
     assert sorted(p.name for p in dst.iterdir()) == ["img_001.png"]  # nothing written, not even the first
     assert (dst / "img_001.png").read_text() == "someone's notes"
