@@ -350,6 +350,9 @@ class ConvertConfig:
         problems = check_fields(self)
         if not problems and re.search(r'[/\\:*?"<>|\x00-\x1f]', self.suffix):
             problems.append(f"suffix {self.suffix!r} holds a character file names cannot have")
+        if not problems and self.suffix and (self.suffix != self.suffix.strip() or not self.suffix.strip(".")):
+            # "photo .jpg", "photo..jpg": the app takes spaces off the ends of what is typed; the command line kept them
+            problems.append(f"suffix {self.suffix!r} begins or ends with a space, or is only dots: give it without")
         if not problems and self.skip_existing and self.replace_existing:
             problems.append("skip existing and replace existing say opposite things: choose one")
         if not problems and 0 < self.work_size < 32:

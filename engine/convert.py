@@ -138,7 +138,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     # photo.jpg and photo.png both becoming photo.png: the one already of that format keeps the name
     keeper: dict[Path, Path] = {}
     for path, (_, out) in wanted.items():
-        if out not in keeper or path.suffix.lower() == out.suffix.lower() != keeper[out].suffix.lower():
+        if out not in keeper or _name_kept(path, out) > _name_kept(keeper[out], out):
             keeper[out] = path
     taken: set[Path] = set(keeper)  # a file keeps its own output name; the names made for others yield to it
     folder_checked: dict[Path, Path | None] = {}
@@ -164,6 +164,12 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
             continue
         jobs.append((path, out, fmt))
     return Plan(jobs, refused)
+
+
+def _name_kept(path: Path, out: Path) -> int:
+    """How much of its own name ``path`` keeps as ``out``: its suffix exactly (2), but for case (1), or not (0). The
+    one keeping most takes the name (with a.PNG sorted first, a.png became a_png_2.png; a convert pass)."""
+    return 2 if path.suffix == out.suffix else 1 if path.suffix.lower() == out.suffix.lower() else 0
 
 
 def _file_in_the_way(folder: Path, dst: Path, checked: dict[Path, Path | None]) -> Path | None:
@@ -587,6 +593,9 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
                 todo.append(job)
             elif finished_output(out):
                 skipped += 1
+            elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
+                refused.append((source, f"{out.name} is a folder in the output folder: move it, or choose another "
+                                        "output folder or a name suffix"))
             else:  # not ours (our writes are atomic): someone's file, kept and named
                 refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
                                         "written over (replace existing does)"))

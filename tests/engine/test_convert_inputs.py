@@ -224,6 +224,10 @@ def test_inputs_whose_outputs_would_clash_each_get_a_name(model, tmp_path):
     assert summary.ok and summary.converted == 3
     written = {Path(e.source).name: Path(e.output).name for e in events if isinstance(e, FileDone)}
     assert written == {"a.png": "a.png", "a_jpg.png": "a_jpg.png", "a.jpg": "a_jpg_2.png"}  # own names kept
+    Image.new("RGB", (16, 12)).save(src / "a.PNG", format="PNG")  # sorted first: it took a.png (a convert pass)
+    summary, events = convert(model, src, tmp_path / "out2", format="png")
+    written = {Path(e.source).name: Path(e.output).name for e in events if isinstance(e, FileDone)}
+    assert summary.converted == 4 and written["a.png"] == "a.png" and written["a.PNG"] == "a_PNG.png"
 
 
 def png_header_only(width: int, height: int) -> bytes:

@@ -259,3 +259,8 @@ def test_a_file_already_where_a_result_goes_is_never_written_over_unasked(model,
     assert replaced.converted == 2 and Image.open(dst / "img_001.png").size == (16, 16)
     with pytest.raises(ValueError, match="opposite"):
         ConvertConfig(skip_existing=True, replace_existing=True).validate()
+    (dst / "img_000.png").unlink()  # a folder of a result's name: "replace existing does" was said, and failed
+    (dst / "img_000.png").mkdir()
+    kept = convert_folder(model, src, dst, ConvertConfig(device="cpu", skip_existing=True))
+    assert [r for _, r in kept.failed] == ["img_000.png is a folder in the output folder: move it, or choose another "
+                                           "output folder or a name suffix"]

@@ -114,6 +114,8 @@ def test_resume_accepts_what_may_change_and_refuses_the_rest_by_name(tiny_datase
     (["--max-pixels", "0"], "max-pixels must be between 4096"),
     (["--workers", "1000"], "workers must be between 0 and 64"),
     (["--device", "meta"], "unknown device 'meta'"),
+    (["--suffix", " "], "suffix ' ' begins or ends with a space, or is only dots"),  # "photo .jpg" (a convert pass)
+    (["--suffix", "."], "suffix '.' begins or ends with a space, or is only dots"),  # "photo..jpg"
 ])
 def test_convert_refuses_bad_options_before_writing(tmp_path, model_file, capsys, args, message):
     write_images(tmp_path / "in", 1, size=(200, 200))
