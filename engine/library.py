@@ -28,8 +28,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, list_images, match_by_name,
-                   pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, unreadable_reason)
+from .data import (SIDE_BY_SIDE_WIDEST_SINGLE, Pair, PairedData, check_folder, few_images_advice, find_pairs,
+                   header_size, list_images, match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image,
+                   resolve_folders, unreadable_reason)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, move_new,
                      no_room_words, remove_stale_temp_files, unlock_file)
@@ -188,6 +189,15 @@ def clean_dataset_name(name: str) -> str:
         raise ValueError("give the dataset a name")
     safe_name(name)  # ".." or "/": nothing to name a copy's folder with
     return name
+
+
+def _wide_enough_for_two(path: Path) -> bool:
+    """Whether a picture could hold two side by side (its header's shape; False where it cannot be read)."""
+    try:
+        width, height = header_size(path)
+    except (OSError, ValueError):
+        return False
+    return width > SIDE_BY_SIDE_WIDEST_SINGLE * height
 
 
 @dataclass
@@ -368,8 +378,8 @@ class Library:
             return None
         except OSError:
             return None
-        if found.layout != "aligned":
-            return None
+        if found.layout != "aligned" or not any(_wide_enough_for_two(pair.a) for pair in found.pairs):
+            return None  # a folder of single photos (trainA/ picked for the dataset) was added as pairs, unasked
         train = root / "train" if (root / "train").is_dir() else root
         held_out = next((root / s for s in ("test", "val") if (root / s).is_dir() and train != root), None)
         return DatasetEntry(name, str(train.resolve()), "", name_a.strip() or "A", name_b.strip() or "B",

@@ -40,6 +40,17 @@ def test_grey_pictures_of_every_depth_are_not_said_to_mix_colour_and_grey(tmp_pa
         "B mixes colour and grayscale images (all are converted to the model's channels)"]
 
 
+def test_a_folder_of_single_photos_is_not_added_as_pairs_side_by_side(tmp_path):
+    """trainA/ picked for "one folder with trainA/ and trainB/" was added as a pix2pix dataset of side-by-side pairs
+    without a question, though none of its pictures can hold two (a datasets pass). One that can is still added."""
+    library = Library(tmp_path / "home")
+    write_images(tmp_path / "trainA", 6, size=(200, 200))
+    with pytest.raises(FileNotFoundError, match="holds neither trainA/ and trainB/ nor A/ and B/ folders"):
+        library.check_dataset("photos", tmp_path / "trainA")
+    write_images(tmp_path / "pairs" / "train", 2, size=(256, 128))
+    assert library.check_dataset("pairs", tmp_path / "pairs").layout == "aligned"
+
+
 def test_an_unreadable_file_is_named_with_its_side(tmp_path):
     """A broken photo.jpg in both folders was listed twice as "unreadable: photo.jpg", with no side named."""
     write_images(tmp_path / "trainA", 2, size=(130, 130))
