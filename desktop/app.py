@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from engine import __version__ as engine_version
 from engine.resources import resource_dir
 
 
@@ -116,7 +117,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                "QT_QPA_PLATFORM=offscreen runs the app (and --self-test) with no window shown.")
     parser.add_argument("--self-test", action="store_true", help="start, train two steps and convert the demo "
                         "images, then exit: 0 if all of it works")
-    return parser.parse_known_args(argv[1:])[0]
+    parser.add_argument("--version", action="version", version=f"%(prog)s {engine_version}")
+    args, rest = parser.parse_known_args(argv[1:])
+    if unknown := [arg for arg in rest if arg.startswith("--")]:  # Qt's own take one dash: "--self-tset" opened the
+        parser.error(f"unrecognised option(s): {' '.join(unknown)}")  # window, and a script that meant a test hung
+    return args
 
 
 def no_display(argv: list[str]) -> str | None:

@@ -70,7 +70,7 @@ def apply_options(config: Any, args: argparse.Namespace) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cyclegan", description="Train CycleGAN (unpaired) and pix2pix (paired) "
                                      "image-to-image models, and convert folders of images with them.")
-    parser.add_argument("--version", action="version", version=f"cyclegan-studio {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train a model on two folders of images (or on pairs)",

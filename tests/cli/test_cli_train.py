@@ -50,6 +50,7 @@ def test_help_for_every_command():
         proc = cyclegan(*args, "--help", process=True)  # python -m engine is the cyclegan command
         assert "usage: cyclegan" in proc.stdout
     assert "--lambda-identity" in cyclegan("train", "--help").stdout
+    assert cyclegan("--version", process=True).stdout.startswith("cyclegan 0.")  # it said "cyclegan-studio 0.1.0"
     # what a docs audit found: "(default: )" after --data and --out, a convert --direction said "(default: AtoB)"
     # where a pix2pix run's learnt direction is used, and options and commands with no help at all
     helps = {command: " ".join(cyclegan(command, "--help").stdout.split())

@@ -73,3 +73,11 @@ def test_the_app_answers_help_and_says_when_there_is_no_screen(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path, env=env)
     assert proc.returncode == 2 and "no display to open the window on" in proc.stderr
+    # --version and a mistyped --self-tset opened the window (a start pass): a script meaning the test hung
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    proc = subprocess.run([sys.executable, "-m", "desktop", "--version"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and proc.stdout.startswith("cyclegan-studio 0.")
+    proc = subprocess.run([sys.executable, "-m", "desktop", "--self-tset"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "unrecognised option(s): --self-tset" in proc.stderr
