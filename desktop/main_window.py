@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library or Library()
         self.settings = settings or app_settings()
+        self._asked_to_quit = False  # Ctrl+Q: asked first while work runs
         self.setWindowTitle("CycleGAN Studio")
         self.resize(first_size(self.screen().availableGeometry().size()))
 
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open data folder", self.open_data_folder)
         file_menu.addSeparator()
-        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "Quit", self.quit_asking, QKeySequence.StandardKey.Quit)
         training_menu = self.menuBar().addMenu("&Training")  # from any page: Ctrl+P did nothing outside Train
         self._action(training_menu, "Pause or resume", lambda: self._press(self.train.pause_button), "Ctrl+P")
         self._action(training_menu, "Stop and save", lambda: self._press(self.train.stop_button), "Ctrl+.")
@@ -227,7 +228,43 @@ class MainWindow(QMainWindow):
         s.setValue("convert/model_path", self.convert.model.currentData() or "")
         s.sync()
 
+    def quit_asking(self) -> None:
+        """Quit as the person asked (Ctrl+Q): asked first while work runs. A signal (logout) closes unasked."""
+        self._asked_to_quit = True
+        try:
+            self.close()
+        finally:
+            self._asked_to_quit = False
+
+    def work_in_progress(self) -> list[str]:
+        """What quitting now would stop, in words (empty where nothing runs)."""
+        work = []
+        if self.train.worker is not None:
+            work.append("A run is training: it saves what it has learnt, and Continue on the Train page goes on.")
+        if self.convert.busy:
+            work.append("A conversion is running: the pictures converted so far are kept.")
+        if self.convert.queue:
+            work.append(f"{len(self.convert.queue)} more conversion(s) wait in the queue; they will not run.")
+        return work
+
+    def _quit_anyway(self, work: list[str]) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Quit CycleGAN Studio")
+        box.setText("Quit while work runs?")
+        box.setInformativeText(" ".join(work))
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is quit_button
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        # the window's close button or Ctrl+Q: a conversion or a run stopped without a question (a start pass)
+        if (event.spontaneous() or self._asked_to_quit) and (work := self.work_in_progress()):
+            if not self._quit_anyway(work):
+                event.ignore()
+                return
         self.save_state()
         ask_all_to_stop()  # all at once: a copy was told to stop only after training's wait of up to 30 s
         self.hide()  # what is in flight ends unseen: the window stayed painted and dead while an image finished

@@ -181,3 +181,24 @@ def test_quitting_waits_for_a_training_step_longer_than_the_pages_wait(qtbot, wi
         worker.wait()
     run = window.library.runs()[0]
     assert (run / "checkpoints" / "latest.pt").is_file() and "stopped" in (run / "log.txt").read_text()
+
+
+def test_quitting_while_work_runs_asks_first(qtbot, window, tmp_path, monkeypatch):
+    """Ctrl+Q during a conversion stopped it, and cleared its queue, without a question (a start and settings
+    pass). Asked now; Cancel keeps the app and its work; a signal (logout) still closes unasked."""
+    from desktop.main_window import MainWindow
+    from tests.desktop.test_train_page import set_tiny_training, with_dataset
+
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    page.start()
+    qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)
+    asked = []
+    monkeypatch.setattr(MainWindow, "_quit_anyway", lambda self, work: asked.append(work) or False)
+    window.quit_asking()
+    assert asked == [["A run is training: it saves what it has learnt, and Continue on the Train page goes on."]]
+    assert window.isVisible() and page.worker is not None
+    window.close()  # as a signal does: unasked
+    assert len(asked) == 1 and not window.isVisible()
+    run = window.library.runs()[0]
+    assert (run / "checkpoints" / "latest.pt").is_file()  # stopped and saved, as before
