@@ -796,7 +796,8 @@ class ConvertPage(QWidget):
 
     def on_failed(self, reason: str) -> None:
         self.error.setText(sentence(reason))
-        self.status.setText("Conversion did not start.")
+        job = self.current_job  # which one: a queued conversion's failure read as the whole queue's (a convert pass)
+        self.status.setText(f"Conversion did not start: {job.describe()}." if job else "Conversion did not start.")
 
     def _worker_done(self) -> None:
         self.worker = None

@@ -99,7 +99,8 @@ def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path
     page.output.set_path(str(tmp_path / "out"))
     convert(qtbot, page)
     assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images.")
-    assert page.status.text() == "Conversion did not start." and page.progress.value() < page.progress.maximum()
+    assert page.status.text() == f"Conversion did not start: {page.model.currentText()}: empty → {tmp_path / 'out'}."
+    assert page.progress.value() < page.progress.maximum()
     assert not (tmp_path / "out").exists()
     preview(qtbot, page)  # the folder is searched off the GUI thread now: its answer comes from there
     assert page.error.text() == "Preview failed: the input folder has no images."
