@@ -26,7 +26,7 @@ from desktop.widgets.run_view import RunView
 from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
 from engine.config import TrainConfig, from_dict, known_settings, load_json, save_json, to_dict
-from engine.data import list_images, match_by_name
+from engine.data import image_names, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
 from engine.fileio import in_words, modified_ns
@@ -76,9 +76,9 @@ def sample_count(entry: DatasetEntry, method: str) -> int:
     """Images a side (or pairs) that one epoch goes through, from file names alone."""
     if method == "pix2pix":
         if entry.layout == "aligned":  # train/'s own images, as training reads them (not its sub-folders)
-            return len(list_images(entry.folder_a, recursive=False))
+            return len(image_names(entry.folder_a, recursive=False))
         return len(match_by_name(Path(entry.folder_a), Path(entry.folder_b))[0])
-    return max(len(list_images(entry.folder_a)), len(list_images(entry.folder_b)))
+    return max(len(image_names(entry.folder_a)), len(image_names(entry.folder_b)))  # names, not Paths: 0.2 s less
 
 
 class TrainPage(QWidget):
