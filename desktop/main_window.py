@@ -172,7 +172,9 @@ class MainWindow(QMainWindow):
 
     def _page_shown(self, index: int) -> None:
         page = self.tabs.widget(index)
-        if page is self.models:
+        if page is self.datasets:
+            self.datasets.check_again_if_changed()
+        elif page is self.models:
             self.models.refresh()
         elif page is self.convert and not self.convert.busy:
             self.convert.refresh()

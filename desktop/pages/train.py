@@ -29,8 +29,8 @@ from engine.config import TrainConfig, from_dict, known_settings, load_json, sav
 from engine.data import image_names, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
-from engine.fileio import in_words, modified_ns
-from engine.library import DatasetEntry, Library, safe_name
+from engine.fileio import in_words
+from engine.library import DatasetEntry, Library, folder_stamps, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
 from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file
@@ -505,9 +505,9 @@ class TrainPage(QWidget):
 
     def _from_listing(self, what: str, entry: DatasetEntry, find):
         """``find()``, remembered while the dataset's folders are unchanged (files added or removed change a folder's
-        time; one in a sub-folder of a side is seen at the next start)."""
+        time; one two folders down in a side is seen at the next start)."""
         key = (what, entry.folder_a, entry.folder_b, entry.layout)
-        stamp = (modified_ns(entry.folder_a), modified_ns(entry.folder_b) if entry.folder_b else 0)
+        stamp = folder_stamps(entry)
         if key not in self._listed or self._listed[key][0] != stamp:  # one entry a dataset, not one a change
             self._listed[key] = (stamp, find())
         return self._listed[key][1]

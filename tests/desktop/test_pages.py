@@ -930,3 +930,26 @@ def test_the_name_offered_for_an_import_fits_beside_a_long_one(qtbot, window, tm
     page.import_path(str(long))
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
     assert asked == ["m" * (NAME_LENGTH - 2) + "-2"]
+
+
+def test_the_datasets_page_checks_a_dataset_again_when_its_folders_change(qtbot, window, tmp_path):
+    """Pictures added to a dataset's folder (or to a folder in it) were never counted on this page until the next
+    start, while the Train page had them; a dataset left for another went on being checked (four clicks ran four
+    checks at once, and closing the window waited 37 s for them; a datasets pass)."""
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB" / "x", 1)
+    window.library.add_dataset("d", str(tmp_path / "d"), None, "A", "B")
+    write_images(tmp_path / "big" / "trainA", 400, size=(8, 8))
+    write_images(tmp_path / "big" / "trainB", 400, size=(8, 8))
+    window.library.add_dataset("big", str(tmp_path / "big"), None, "A", "B")
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    page.refresh("big")
+    big = page.inspecting
+    page.refresh("d")
+    assert big.control.stopped
+    qtbot.waitUntil(lambda: page.inspecting is None and page.sides.tabText(1) == "B (1)", timeout=30000)
+    window.tabs.setCurrentWidget(window.convert)
+    write_images(tmp_path / "d" / "trainB" / "x", 3, seed=5)  # img_000 again, and two more
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.inspecting is None and page.sides.tabText(1) == "B (3)", timeout=30000)
