@@ -138,6 +138,13 @@ def no_display(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # DataLoader workers in a frozen app must not start the GUI again
+    import warnings
+
+    from PIL import Image
+
+    # the engine bounds a picture's size itself (engine/convert.py): Pillow's "could be decompression bomb DOS attack"
+    # above 89 MP only put a scary line on the console for each large photo looked at (a convert pass)
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     argv = sys.argv if argv is None else argv
     args = parse_arguments(argv)
     if (reason := no_display(argv)) is not None:

@@ -31,6 +31,10 @@ def read_scaled(path: str, max_side: int = 1024) -> QImage:
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     size = reader.size()
+    whole = size.isValid() and reader.format().data() not in (b"jpeg", b"jpg")  # decoded whole, then scaled
+    if whole and size.width() * size.height() * 4 > QImageReader.allocationLimit() << 20:
+        # Qt refuses it and says so on the console ("Rejecting image as it exceeds the current allocation limit")
+        return read_scaled_with_pillow(path, max_side)
     if size.isValid() and max(size.width(), size.height()) > max_side:
         reader.setScaledSize(size.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()

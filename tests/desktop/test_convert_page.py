@@ -578,3 +578,16 @@ def test_the_question_before_writing_over_results_looks_like_the_apps_other_ques
     assert seen == [(QMessageBox.Icon.Question, f"4 file(s) in {tmp_path / 'out'} have the names of this conversion's "
                                                 "results (a.png, b.png, c.png, …). They may be earlier results, or "
                                                 "files of your own.")]
+
+
+def test_a_picture_too_large_for_qt_is_read_by_pillow_without_a_console_warning(qtbot, qtlog, tmp_path):
+    """Qt refused a 72 MP PNG and said so on the console ("Rejecting image as it exceeds the current allocation
+    limit of 256 megabytes") at each look, before the engine's reader showed it (a convert pass)."""
+    from PIL import Image
+
+    from desktop.widgets.images import read_scaled
+
+    Image.new("RGB", (8300, 8100), (200, 100, 50)).save(tmp_path / "large.png", compress_level=1)
+    image = read_scaled(str(tmp_path / "large.png"), 1024)
+    assert (image.width(), image.height()) == (1024, 999) and image.pixelColor(5, 5).red() == 200
+    assert not [r for r in qtlog.records if "allocation limit" in r.message]
