@@ -101,6 +101,7 @@ class TrainPage(QWidget):
         # at each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke (0.7 s a visit)
         self._listed: dict[tuple, tuple] = {}  # (what, folders, layout) -> (folder times, what was found)
         self._live_run = ""
+        self._trained = False  # the run launched has trained a step
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
         self._history_readers: list[CallWorker] = []
         self._held_points: list | None = None  # a continued run's new points, kept until its history is read
@@ -645,6 +646,7 @@ class TrainPage(QWidget):
         worker.held.connect(lambda step: worker.control.paused and self._show_paused(step))
         worker.finished.connect(self._worker_done)
         self.started_at = time.monotonic()
+        self._trained = False  # until its first step: a failure before it is a run that did not start
         self.status.setText("Preparing the run…")
         self.view.log.follow(RunDir(run_dir).log, live=True)
         self._set_running(True)
@@ -717,6 +719,7 @@ class TrainPage(QWidget):
 
     # ------------------------------------------------------- event slots
     def on_progress(self, p: Progress) -> None:
+        self._trained = True
         self.progress.setMaximum(p.total_steps)
         self.progress.setValue(p.step)
         item = self._run_items.get(self._live_run)
@@ -790,7 +793,8 @@ class TrainPage(QWidget):
 
     def on_failed(self, reason: str) -> None:
         self.show_error(reason)  # the engine's sentence says what was kept
-        self.status.setText("Training stopped with an error.")
+        # a run refused (trained elsewhere, unreadable pictures) "stopped with an error", having never started
+        self.status.setText("Training stopped with an error." if self._trained else "Training did not start.")
 
     def show_error(self, text: str) -> None:
         self.error.setText(sentence(text))  # the engine's fragments, as a sentence: as the other pages show them

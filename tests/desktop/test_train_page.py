@@ -271,7 +271,7 @@ def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window
         image.write_bytes(b"not an image")
     page.start()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
-    assert page.error.text() and page.status.text() == "Training stopped with an error."
+    assert page.error.text() and page.status.text() == "Training did not start."  # "stopped with an error"
 
 
 def test_a_pause_before_the_first_step_says_it_holds(qtbot, window, tmp_path):
