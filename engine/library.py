@@ -236,6 +236,11 @@ class DatasetEntry:
         return {**row.pop("newer"), **row}
 
 
+def _under(path: Path, folder: Path) -> str:
+    """``path`` as named under ``folder`` (its file name where it is not under it)."""
+    return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+
+
 def folder_stamps(entry: DatasetEntry) -> tuple[int, ...]:
     """The modification times of a dataset's folders and of the folders directly in them: what a listing of it is
     kept until (a picture added to trainB/x/ changes that folder's time, not trainB's: the Train page kept the old
@@ -270,6 +275,7 @@ class DatasetReport:
     files_a: list[Path] = field(default_factory=list)
     files_b: list[Path] = field(default_factory=list)
     pair_files: list[tuple[Path, Path | None]] = field(default_factory=list)
+    unmatched_names: list[str] = field(default_factory=list)  # "A/3.png": the command line names them, the app did not
 
 
 class Library:
@@ -595,7 +601,8 @@ class Library:
             files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked)
             listed[side] = files
             unreadable = 0
-            problems += [f"unreadable in {side}: {f.name}/ ({reason})" for f, reason in locked]
+            # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
+            problems += [f"unreadable in {side}: {_under(f, path)}/ ({reason})" for f, reason in locked]
             if not files:
                 problems.append(f"folder {side} has no images")
             modes: set[str] = set()
@@ -604,7 +611,7 @@ class Library:
                 if control is not None:
                     control.checkpoint()
                 if reason := probe_image(f):
-                    problems.append(f"unreadable in {side}: {f.name} ({reason})")
+                    problems.append(f"unreadable in {side}: {_under(f, path)} ({reason})")
                     unreadable += 1
                     continue
                 from PIL import Image
@@ -630,7 +637,7 @@ class Library:
             problems.insert(0, advice)
         return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
                              len(paired.unmatched) if paired else 0, listed.get("A", []), listed.get("B", []),
-                             [(p.a, p.b) for p in paired.pairs] if paired else [])
+                             [(p.a, p.b) for p in paired.pairs] if paired else [], paired.unmatched if paired else [])
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:

@@ -366,7 +366,9 @@ class DatasetsPage(QWidget):
         else:
             sides = (f"<b>{name_a}</b> (A): {report.count_a} images in {folder_a}<br>"
                      f"<b>{name_b}</b> (B): {report.count_b} images in {folder_b}")
-        unmatched = f"; {report.unmatched} without a partner" if report.unmatched else ""
+        named = ", ".join(html.escape(n) for n in report.unmatched_names[:3]) + (
+            ", …" if len(report.unmatched_names) > 3 else "")  # the command line named them; this gave a count
+        unmatched = f"; {report.unmatched} without a partner: {named}" if report.unmatched else ""
         paired = (f"<br>{report.pairs} pairs (files of the same name on both sides{unmatched}): pix2pix, which "
                   "learns from pairs of the same picture, can train on them (Method on the Train page)"
                   if report.pairs and not aligned else "")

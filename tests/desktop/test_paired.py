@@ -91,8 +91,10 @@ def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path
     add_dataset(window, tmp_path / "unpaired", "unpaired")
     write_images(tmp_path / "pairs" / "trainA", 3, seed=1)
     write_images(tmp_path / "pairs" / "trainB", 3, seed=2)
+    write_images(tmp_path / "pairs" / "trainB" / "x", 1)  # no partner: named, as the command line names it
     add_dataset(window, tmp_path / "pairs", "pairs")
-    assert "3 pairs (files of the same name" in window.datasets.details.text()
+    assert "3 pairs (files of the same name on both sides; 1 without a partner: B/x/img_000.png)" in (
+        window.datasets.details.text())
     train = window.train
     train.dataset.setCurrentText("unpaired")
     assert train.current_method() == "cyclegan" and not train.method.model().item(1).isEnabled()

@@ -57,8 +57,11 @@ def test_an_unreadable_file_is_named_with_its_side(tmp_path):
     write_images(tmp_path / "trainB", 2, size=(130, 130))
     for side in ("trainA", "trainB"):
         (tmp_path / side / "photo.jpg").write_bytes(b"not a jpeg")
+    (tmp_path / "trainB" / "up").mkdir()
+    (tmp_path / "trainB" / "up" / "photo.jpg").write_bytes(b"not a jpeg")  # named under its side's folder
     unreadable = [p for p in Library.inspect(entry_for(tmp_path)).problems if "photo.jpg" in p]
-    assert [p.split(" (")[0] for p in unreadable] == ["unreadable in A: photo.jpg", "unreadable in B: photo.jpg"]
+    assert [p.split(" (")[0] for p in unreadable] == ["unreadable in A: photo.jpg", "unreadable in B: photo.jpg",
+                                                      "unreadable in B: up/photo.jpg"]
 
 
 def test_a_name_with_nothing_usable_in_a_file_name_is_refused(tmp_path):
