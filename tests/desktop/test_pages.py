@@ -772,6 +772,13 @@ def test_a_run_with_no_checkpoint_offers_neither_convert_nor_evaluate(qtbot, win
     assert not page.evaluate_button.isEnabled()
 
 
+def add_big_dataset(window, tmp_path) -> None:
+    """"big": 400 tiny pictures a side, enough for a check that is still running when looked at."""
+    write_images(tmp_path / "big" / "trainA", 400, size=(8, 8))
+    write_images(tmp_path / "big" / "trainB", 400, size=(8, 8))
+    window.library.add_dataset("big", str(tmp_path / "big"), None, "A", "B")
+
+
 def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are_text(qtbot, window, tmp_path,
                                                                                      monkeypatch):
     """While a dataset was checked its title sat over the last dataset's pictures and counts (20 s for 10,000
@@ -791,9 +798,7 @@ def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are
     write_images(odd / "trainB", 2)
     window.library.add_dataset("odd", str(odd), None, "<i>horse", "B")
     window.library.add_dataset("facades", str(aligned_dataset(tmp_path / "facades")), None, "A", "B")
-    write_images(tmp_path / "big" / "trainA", 400, size=(8, 8))
-    write_images(tmp_path / "big" / "trainB", 400, size=(8, 8))
-    window.library.add_dataset("big", str(tmp_path / "big"), None, "A", "B")
+    add_big_dataset(window, tmp_path)
     page = window.datasets
     window.tabs.setCurrentWidget(page)
     page.refresh("facades")
@@ -939,9 +944,7 @@ def test_the_datasets_page_checks_a_dataset_again_when_its_folders_change(qtbot,
     write_images(tmp_path / "d" / "trainA", 2)
     write_images(tmp_path / "d" / "trainB" / "x", 1)
     window.library.add_dataset("d", str(tmp_path / "d"), None, "A", "B")
-    write_images(tmp_path / "big" / "trainA", 400, size=(8, 8))
-    write_images(tmp_path / "big" / "trainB", 400, size=(8, 8))
-    window.library.add_dataset("big", str(tmp_path / "big"), None, "A", "B")
+    add_big_dataset(window, tmp_path)
     page = window.datasets
     window.tabs.setCurrentWidget(page)
     page.refresh("big")
