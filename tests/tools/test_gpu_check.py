@@ -19,6 +19,7 @@ from tools import gpu_check as gc
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # 36 s of every step on the CPU, the largest part of make test: make test-slow runs it
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_cpu_dry_run_reports_every_step(tmp_path):
     out = tmp_path / "out"
