@@ -30,7 +30,7 @@ from PIL import Image
 
 from .config import ConvertConfig, can_compile
 from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, list_images, open_image,
-                   require_regular_file, shown_size, to_8bit, transforms, unreadable_reason)
+                   require_regular_file, shown_size, to_8bit, transforms, unreadable_kinds_note, unreadable_reason)
 from .devices import pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -114,7 +114,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
             why = unreadable[0][1].removeprefix("this folder cannot be read")
             raise ValueError(f"the input folder {src} cannot be read{why}")
         below = 0 if options.recursive else len(list_images(src, True))
-        raise ValueError(f"the input folder {src} has no images" +
+        raise ValueError(f"the input folder {src} has no images{unreadable_kinds_note(src)}" +
                          (f" (its sub-folders hold {below}: include sub-folders to convert them)" if below else "") +
                          (f"; {len(unreadable)} of its folders cannot be read, {unreadable[0][0]} first"
                           if unreadable else ""))

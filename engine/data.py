@@ -43,6 +43,27 @@ def image_extensions() -> frozenset[str]:
     return frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
 
 
+# photos of kinds Pillow does not open, by the name a person knows them by: a folder of them "had no images"
+UNREADABLE_KINDS = {".heic": "HEIC", ".heif": "HEIF", ".cr2": "Canon raw", ".cr3": "Canon raw", ".nef": "Nikon raw",
+                    ".arw": "Sony raw", ".dng": "DNG raw", ".raf": "Fujifilm raw", ".orf": "Olympus raw",
+                    ".rw2": "Panasonic raw", ".pef": "Pentax raw", ".srw": "Samsung raw"}
+
+
+def unreadable_kinds_note(folder: Path) -> str:
+    """" (N file(s) of kinds this app cannot read: HEIC, ...; ...)" for photos in ``folder`` that are listed as no
+    images at all, or "" where there are none."""
+    readable, found = image_extensions(), {}
+    for _, _, files in os.walk(folder):
+        for name in files:
+            ext = os.path.splitext(name)[1].lower()
+            if ext in UNREADABLE_KINDS and ext not in readable and not is_hidden(name):
+                found[UNREADABLE_KINDS[ext]] = found.get(UNREADABLE_KINDS[ext], 0) + 1
+    if not found:
+        return ""
+    return (f" ({sum(found.values())} file(s) of kinds this app cannot read: {', '.join(sorted(found))}; save them "
+            "as JPEG or PNG first)")
+
+
 def is_hidden(name: str) -> bool:
     return name.startswith(".") or name.lower() in SYSTEM_FILES
 
@@ -722,6 +743,6 @@ def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], lis
     if not good:
         named = first_reasons([(path.name, reason) for path, reason in bad])
         kinds = "file(s) or folder(s)" if unreadable else "file(s)"
-        what = f"{len(bad)} unreadable {kinds} ({named})" if bad else "no images"
+        what = f"{len(bad)} unreadable {kinds} ({named})" if bad else f"no images{unreadable_kinds_note(folder)}"
         raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

@@ -235,3 +235,19 @@ def test_pictures_are_listed_in_the_order_pathlib_sorts_them(tmp_path):
     (tmp_path / "B").symlink_to(tmp_path / "A")
     pairs, unmatched = match_by_name(tmp_path / "A", tmp_path / "B")
     assert [pair.a for pair in pairs] == sorted(listed, key=lambda p: p.with_suffix("")) and unmatched == []
+
+
+def test_a_folder_of_phone_or_raw_photos_says_what_they_are(tmp_path):
+    """Three .HEIC files made "domain A folder … has no images", and a conversion of them the same (a datasets
+    pass): they are named as a kind this app cannot read."""
+    from engine.convert import plan
+    from engine.config import ConvertConfig
+
+    (tmp_path / "A").mkdir()
+    for name in ("IMG_1.HEIC", "IMG_2.heic", "DSC_3.NEF"):
+        (tmp_path / "A" / name).write_bytes(b"\0" * 64)
+    with pytest.raises(ValueError, match=r"has no images \(3 file\(s\) of kinds this app cannot read: HEIC, Nikon "
+                                         r"raw; save them as JPEG or PNG first\); it needs at least one image"):
+        check_folder(tmp_path / "A", "A")
+    with pytest.raises(ValueError, match=r"has no images \(3 file\(s\) of kinds this app cannot read"):
+        plan(tmp_path / "A", tmp_path / "out", ConvertConfig())
