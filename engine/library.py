@@ -32,8 +32,8 @@ from .data import (SIDE_BY_SIDE_WIDEST_SINGLE, Pair, PairedData, check_folder, f
                    header_size, list_images, match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image,
                    resolve_folders, unreadable_reason)
 from .events import Control, Stopped
-from .fileio import (FolderBusy, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns, move_new,
-                     no_room_words, remove_stale_temp_files, unlock_file)
+from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
+                     move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
 from .rundir import RunDir, RunLock, delete_run
 from .modelfile import ModelFileError
 
@@ -239,6 +239,14 @@ class DatasetEntry:
 def _under(path: Path, folder: Path) -> str:
     """``path`` as named under ``folder`` (its file name where it is not under it)."""
     return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+
+
+def _through_links_outside(files: list[Path], folder: Path) -> list[Path]:
+    """The files under ``folder`` that are really elsewhere, reached through a link (each folder resolved once)."""
+    resolve, real = Resolver(), resolve_path(folder)
+    if real is None:
+        return []
+    return [f for f in files if (r := resolve(f)) is not None and not r.is_relative_to(real)]
 
 
 def folder_stamps(entry: DatasetEntry) -> tuple[int, ...]:
@@ -605,6 +613,9 @@ class Library:
             problems += [f"unreadable in {side}: {_under(f, path)}/ ({reason})" for f, reason in locked]
             if not files:
                 problems.append(f"folder {side} has no images")
+            if outside := _through_links_outside(files, path):  # a link to /usr made A 5004 system icons, unsaid
+                problems.append(f"{len(outside)} picture(s) of {side} are reached through links to folders outside "
+                                f"it (such as {_under(outside[0], path)}): they count as {side}'s too")
             modes: set[str] = set()
             tiny = 0
             for f in files:

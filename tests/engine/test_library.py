@@ -51,6 +51,18 @@ def test_a_folder_of_single_photos_is_not_added_as_pairs_side_by_side(tmp_path):
     assert library.check_dataset("pairs", tmp_path / "pairs").layout == "aligned"
 
 
+def test_pictures_reached_through_a_link_to_another_folder_are_said(tmp_path):
+    """A link in trainA/ to /usr made A thousands of system icons without a word (a datasets pass)."""
+    write_images(tmp_path / "trainA", FEW_IMAGES, size=(130, 130))
+    write_images(tmp_path / "trainB", FEW_IMAGES, size=(130, 130))
+    write_images(tmp_path / "elsewhere", 3, size=(130, 130))
+    assert Library.inspect(entry_for(tmp_path)).problems == []
+    (tmp_path / "trainA" / "shortcut").symlink_to(tmp_path / "elsewhere")
+    assert Library.inspect(entry_for(tmp_path)).problems == [
+        "3 picture(s) of A are reached through links to folders outside it (such as shortcut/img_000.png): they "
+        "count as A's too"]
+
+
 def test_an_unreadable_file_is_named_with_its_side(tmp_path):
     """A broken photo.jpg in both folders was listed twice as "unreadable: photo.jpg", with no side named."""
     write_images(tmp_path / "trainA", 2, size=(130, 130))
