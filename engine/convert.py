@@ -66,6 +66,10 @@ class OutputsExist(ValueError):
                          "keeps them and converts the rest, replace_existing writes over them")
 
 
+class WrittenMeanwhile(ValueError):
+    """An output's name taken while the conversion ran: that file is kept, this image fails."""
+
+
 class OutputError(OSError):
     """The output cannot be written at all (full disk, read-only, no permission)."""
 
@@ -343,9 +347,10 @@ def icc_space(profile: bytes) -> bytes:
     return bytes(profile[16:20])
 
 
-def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int) -> str:
+def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality: int, replace: bool = True) -> str:
     """Write one output atomically, carrying over alpha, ICC profile and EXIF where the format can; returns what the
-    user should know of what could not be carried over ("" if nothing)."""
+    user should know of what could not be carried over ("" if nothing). Without ``replace``, a file that appeared at
+    ``out`` meanwhile is kept (WrittenMeanwhile)."""
     array = pixels.permute(1, 2, 0).squeeze(-1).contiguous().numpy()  # already HWC in memory: no copy
     img = Image.fromarray(array, "L" if array.ndim == 2 else "RGB")
     if decoded.alpha is not None and fmt in ALPHA_FORMATS:
@@ -379,8 +384,13 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
     img.save(encoded, format=fmt, **params)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out) as tmp:
+        with atomic_path(out, replace=replace) as tmp:
             tmp.write_bytes(encoded.getbuffer())
+    except FileExistsError as exc:
+        if not replace and exc.filename == str(out):  # two conversions into nested folders both wrote K/sub/p.png
+            raise WrittenMeanwhile(f"{out.name} appeared in the output folder while this ran (another conversion "
+                                   "or program wrote it): kept, not written over") from None
+        raise OutputError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
     except OSError as exc:
         if exc.errno in FATAL_WRITE_ERRORS or isinstance(exc, (FileExistsError, NotADirectoryError)):
             raise OutputError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
@@ -635,6 +645,7 @@ class _Run:
                  control: Control):
         self.t, self.jobs, self.refused, self.options = translator, jobs, refused, options
         self.emit, self.control = emit, control
+        self.taken_at_start: set[Path] = set()  # outputs there as it began (run): the only ones written over unasked
         self.converted = 0
         self.failed: list[tuple[str, str]] = []
         self.started = time.perf_counter()
@@ -716,12 +727,15 @@ class _Run:
             self.time_split["translating"] += time.perf_counter() - t0
         for (job, decoded, began), pixels in zip(group, outputs):
             source, out, fmt = job
-            future = encoder.submit(encode, pixels, decoded, out, fmt, self.options.quality)
+            future = encoder.submit(encode, pixels, decoded, out, fmt, self.options.quality,
+                                    self.options.replace_existing or out in self.taken_at_start)
             self.writing.append((future, source, out, began, decoded.note))
         self._collect(wait_for=2 * self.options.batch_size)
 
     def run(self, dst: Path, skipped: int) -> ConvertSummary:
         opts = self.options
+        # written over only where asked, or found (empty) before: a file that appears meanwhile is someone's
+        self.taken_at_start = {out for _, out, _ in self.jobs if output_taken(out)}
         workers = max(1, opts.workers)
         cancelled, error = False, ""
         self._progress()

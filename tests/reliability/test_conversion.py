@@ -264,3 +264,21 @@ def test_a_file_already_where_a_result_goes_is_never_written_over_unasked(model,
     kept = convert_folder(model, src, dst, ConvertConfig(device="cpu", skip_existing=True))
     assert [r for _, r in kept.failed] == ["img_000.png is a folder in the output folder: move it, or choose another "
                                            "output folder or a name suffix"]
+
+
+def test_a_result_whose_name_is_taken_while_it_is_made_keeps_the_file_there(model, tmp_path):
+    """Two conversions into nested folders (K and K/sub) both checked for earlier results before either wrote, and
+    the second wrote over every result of the first, unasked (a convert pass). A result is now put in place only
+    where its name is still free, unless replacing was asked for (or the file was there, empty, to begin with)."""
+    from engine.convert import WrittenMeanwhile, decode, encode
+
+    write_images(tmp_path / "in", 1, size=(16, 16))
+    source = tmp_path / "in" / "img_000.png"
+    decoded = decode(source, 3, "PNG")
+    out = tmp_path / "out.png"
+    out.write_text("the other conversion's result")
+    with pytest.raises(WrittenMeanwhile, match="appeared in the output folder while this ran"):
+        encode(decoded.pixels, decoded, out, "PNG", 95, replace=False)
+    assert out.read_text() == "the other conversion's result" and list(tmp_path.glob(".out.png.*")) == []
+    encode(decoded.pixels, decoded, out, "PNG", 95)  # asked to replace
+    assert Image.open(out).size == (16, 16)
