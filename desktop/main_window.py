@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Quit CycleGAN Studio")
         box.setText("Quit while work runs?")
-        box.setInformativeText(" ".join(work))
+        box.setInformativeText("\n\n".join(work))  # one paragraph each: run together they read as one
         quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
