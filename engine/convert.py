@@ -159,8 +159,8 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
         if real_out in input_set:
             raise ValueError(f"converting {path} would overwrite the input {out}; choose another output folder")
         if real_out is not None and real_src is not None and real_out.is_relative_to(real_src):
-            # an output folder holding the input folder (in/sub/b.png to ./in/b.png), or a link in the input to the
-            # output: written into the input, and taken for an input by the next conversion (a convert pass)
+            # an output folder holding the input folder (in/in/b.png to ./in/b.png): written into the input, and
+            # taken for an input by the next conversion (a convert pass)
             refused.append((path, f"its output {out} would be inside the input folder {src}"))
             continue
         if blocker := _file_in_the_way(out.parent, dst, folder_checked):
@@ -238,7 +238,6 @@ def decode(path: Path, channels: int, fmt: str = "PNG") -> Decoded:
     """Decode one input into uint8 pixels (an HWC buffer seen as CHW: no copy on the way to the encoder). The model
     sees see-through pixels over white, as training and Preview do: over whatever colour they hid, a logo's
     background came out black in a JPEG, and the visible pixels of a PNG changed with that colour."""
-    t0 = time.perf_counter()
     require_regular_file(path)  # before any header is read: a pipe named photo.png waits forever
     frames = frames_if_fits(path, fmt)
     img = open_image(path, max_pixels=MAX_IMAGE_PIXELS)

@@ -109,7 +109,7 @@ def test_the_keyboard_alone_continues_a_run_presses_buttons_and_is_not_one_enter
     """A run reached with Tab was current but not selected, so Continue stayed disabled; Enter did not press a
     focused button on the pages; the delete questions had Yes as their default, so one Enter deleted a run."""
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
+    from PySide6.QtWidgets import QApplication, QListWidgetItem
 
     page = window.train
     item = QListWidgetItem("a run  ·  step 5")
