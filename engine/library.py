@@ -150,7 +150,8 @@ def remove_abandoned_copies(folder: Path, untouched_for_s: float = ABANDONED_AFT
 def delete_listed_files(folder: Path, listing: str) -> list[str]:
     """Delete the files a copy wrote into ``folder`` (named, relative, with their size and time, in its ``listing``
     file) and not changed since, the listing last, then each folder left empty; files someone else put there or
-    changed stay, and their paths (relative) come back."""
+    changed stay, and their paths (relative; files only: "3 other file(s) were kept" counted the folder of two)
+    come back."""
     try:
         written = json.loads((folder / listing).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -171,7 +172,7 @@ def delete_listed_files(folder: Path, listing: str) -> list[str]:
             sub.rmdir()
     with contextlib.suppress(OSError):
         folder.rmdir()
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_symlink() or not p.is_dir())
 
 
 def lookup_name(name: str) -> str:

@@ -459,8 +459,9 @@ class DatasetsPage(QWidget):
         if error:  # the list is damaged or cannot be written: said, nothing written
             QMessageBox.warning(self, "Remove dataset", sentence(error))
         elif left:
+            named = ", ".join(left[:3]) + (", …" if len(left) > 3 else "")  # they were a count alone
             QMessageBox.information(self, "Remove dataset", f"The copy's images were deleted; {len(left)} other "
-                                                            f"file(s) found in {copy} were kept.")
+                                                            f"file(s) found in {copy} were kept: {named}.")
         self.refresh()
         self.datasets_changed.emit()
 

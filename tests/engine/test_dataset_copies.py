@@ -113,7 +113,7 @@ def test_removing_a_copied_dataset_can_delete_its_copy_and_nothing_else(tiny_dat
     assert library.copy_of(referenced) is None
     assert library.remove_dataset("by reference", delete_copy=True) == []
     assert all(p.exists() for p in (tiny_dataset / "trainA").iterdir())  # the user's photos, untouched
-    assert library.remove_dataset("d", delete_copy=True) == ["trainA", "trainA/my notes.txt"]
+    assert library.remove_dataset("d", delete_copy=True) == ["trainA/my notes.txt"]  # files: the folder counted too
     assert sorted(p.name for p in folder.rglob("*")) == ["my notes.txt", "trainA"]
     assert library.datasets() == []
 
@@ -257,7 +257,7 @@ def test_a_copied_file_changed_since_is_kept_when_the_copy_is_deleted(tiny_datas
     entry = library.register(library.copy_dataset(entry_for(library, tiny_dataset)).entry)
     edited = Path(entry.folder_a) / "img_000.png"
     edited.write_bytes(edited.read_bytes() + b"retouched")
-    assert library.remove_dataset("d", delete_copy=True) == ["trainA", "trainA/img_000.png"]
+    assert library.remove_dataset("d", delete_copy=True) == ["trainA/img_000.png"]
 
 
 def test_two_copies_of_names_that_clean_up_alike_never_share_a_folder(tiny_dataset, tmp_path):
