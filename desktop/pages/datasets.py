@@ -15,6 +15,7 @@ from desktop.widgets.announce import SpokenLabel
 from desktop.widgets.layout import share_label_column, split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
+from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
 
@@ -224,6 +225,7 @@ class DatasetsPage(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Forget this dataset (its images stay on disk)")
         self.remove_button.clicked.connect(self.remove_current)
+        bind_delete_key(self.list, self.remove_button)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Datasets</b>"))
         left.addWidget(self.list, 1)

@@ -14,6 +14,7 @@ from desktop.formatting import format_timestamp, sentence
 from desktop.widgets.announce import SpokenLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
+from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
 from engine.evaluate import evaluate_held_out, input_direction, pairs_with_truth, truth_for
@@ -145,6 +146,7 @@ class ModelsPage(QWidget):
         self.delete_button.setObjectName("danger")
         # a slot with a default argument gets clicked's checked=False: confirm=False deleted unasked
         self.delete_button.clicked.connect(lambda: self.delete_selected())
+        bind_delete_key(self.list, self.delete_button)
         actions = QHBoxLayout()
         for w in (self.direction, self.export_button, self.use_button):
             actions.addWidget(w)

@@ -1,4 +1,5 @@
-"""Ctrl+Return and Ctrl+Enter, the two Enter keys, both press a page's Start button.
+"""Keys bound to a page's actions: Ctrl+Return and Ctrl+Enter press its Start button; Delete in a list asks to
+remove the item chosen.
 
 A button holds one shortcut: Ctrl+Return alone was bound, and Ctrl with the number pad's Enter (the key the
 tooltips, F1 and the README name) did nothing.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 
 def bind_start_keys(button: QAbstractButton) -> None:
@@ -16,3 +17,11 @@ def bind_start_keys(button: QAbstractButton) -> None:
     keypad = QShortcut(QKeySequence("Ctrl+Enter"), button)  # active while the button's page is shown, as its own
     keypad.setContext(Qt.ShortcutContext.WindowShortcut)
     keypad.activated.connect(lambda: button.isEnabled() and button.click())
+
+
+def bind_delete_key(widget: QWidget, button: QAbstractButton) -> None:
+    """Delete, while ``widget`` (a list) has the focus, presses ``button``, which asks first: the key did nothing
+    in the lists of datasets and models (a datasets pass)."""
+    key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), widget)
+    key.setContext(Qt.ShortcutContext.WidgetShortcut)
+    key.activated.connect(lambda: button.isVisible() and button.isEnabled() and button.click())

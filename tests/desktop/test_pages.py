@@ -956,3 +956,24 @@ def test_the_datasets_page_checks_a_dataset_again_when_its_folders_change(qtbot,
     write_images(tmp_path / "d" / "trainB" / "x", 3, seed=5)  # img_000 again, and two more
     window.tabs.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.inspecting is None and page.sides.tabText(1) == "B (3)", timeout=30000)
+
+
+def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot, window, tmp_path, monkeypatch):
+    """Delete did nothing in either list (a datasets pass); it asks, as the button does, and No keeps the item."""
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB", 2)
+    window.library.add_dataset("d", str(tmp_path / "d"), None, "A", "B")
+    make_model_file(window.library.model_path("mine"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    window.tabs.setCurrentWidget(window.datasets)
+    window.datasets.refresh("d")
+    window.datasets.list.setFocus()
+    qtbot.keyClick(window.datasets.list, Qt.Key.Key_Delete)
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(window.library.model_path("mine")))
+    window.models.list.setFocus()
+    qtbot.keyClick(window.models.list, Qt.Key.Key_Delete)
+    assert [text.split("\n")[0] for text in asked] == ["Remove “d” from the library?",
+                                                       "Delete the model file “mine.pt”?"]
+    assert window.datasets.list.count() == 1 and window.library.model_path("mine").exists()
