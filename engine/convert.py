@@ -734,7 +734,7 @@ class _Run:
     def run(self, dst: Path, skipped: int) -> ConvertSummary:
         opts = self.options
         # written over only where asked, or found (empty) before: a file that appears meanwhile is someone's
-        self.taken_at_start = {out for _, out, _ in self.jobs if output_taken(out)}
+        self.taken_at_start = set() if opts.replace_existing else {out for _, out, _ in self.jobs if output_taken(out)}
         workers = max(1, opts.workers)
         cancelled, error = False, ""
         self._progress()

@@ -532,11 +532,11 @@ class ConvertPage(QWidget):
         checker.start()
 
     def _run_checked_job(self, job: Job, existing: list[Path]) -> None:
-        self._checking = None
-        self._set_running(False)
+        self._checking = None  # Start stays disabled through the question: the job runs, or _set_running ends it
         if existing:
             answer = self.ask_overwrite(existing, job)
             if answer == "cancel":
+                self._set_running(False)
                 self.status.setText("Not converted: the earlier results are kept.")
                 self._refresh_put_off()
                 return
