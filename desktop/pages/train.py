@@ -578,9 +578,10 @@ class TrainPage(QWidget):
 
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True) -> None:
-        # a run killed before its first save said "step 480", and Continue started again from step 0
+        # a run killed before its first save said "step 480", and Continue started again from step 0; one killed
+        # before its first logged step said "step 0" alone, as a run that had not begun
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
-                     + ("" if saved or live or not step else "  ·  no checkpoint"))
+                     + ("" if saved or live else "  ·  no checkpoint"))
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}")
 
     def _sync_buttons(self) -> None:

@@ -135,6 +135,9 @@ def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qt
         checkpoint.unlink()  # as a kill -9 before the first save leaves it
     page.refresh()
     assert page.runs.item(0).text().endswith("step 3  ·  no checkpoint")
+    run.metrics.unlink()  # killed before its first logged step too: it said "step 0" and nothing more
+    page.refresh()
+    assert page.runs.item(0).text().endswith("step 0  ·  no checkpoint")
 
 
 def test_continue_reads_a_long_history_off_the_gui_thread_and_draws_the_new_points_after_it(qtbot, window,
