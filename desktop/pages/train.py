@@ -81,6 +81,18 @@ def sample_count(entry: DatasetEntry, method: str) -> int:
     return max(len(image_names(entry.folder_a)), len(image_names(entry.folder_b)))  # names, not Paths: 0.2 s less
 
 
+def dataset_listing(entry: DatasetEntry) -> dict:
+    """What a dataset's file names say: whether pix2pix can train on it ("pairs"), and the images an epoch goes through
+    for each method. Read off the window's thread: for 20,000 pictures a side it takes about a second."""
+    counts = {}
+    for method in METHODS:
+        try:
+            counts[method] = sample_count(entry, method)
+        except OSError:  # a side gone or unreadable: training says why
+            counts[method] = 0
+    return {"pairs": entry.layout == "aligned" or counts["pix2pix"] > 0, **counts}
+
+
 class TrainPage(QWidget):
     run_finished = Signal(str)  # run directory
     run_finished_long = Signal(str, str)  # a run that took a while ended: a title and a sentence, for a notification
@@ -99,7 +111,8 @@ class TrainPage(QWidget):
         self._preset_values: dict = {}
         # what the dataset's file names say (pairs, images an epoch), while its folders are unchanged: listed again
         # at each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke (0.7 s a visit)
-        self._listed: dict[tuple, tuple] = {}  # (what, folders, layout) -> (folder times, what was found)
+        self._listed: dict[tuple, tuple] = {}  # (folders, layout) -> (folder times, dataset_listing)
+        self._listing: dict[tuple, CallWorker] = {}  # (folders, layout) -> the reader listing them now
         self._live_run = ""
         self._trained = False  # the run launched has trained a step
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
@@ -284,8 +297,10 @@ class TrainPage(QWidget):
     def _dataset_changed(self, name: str) -> None:
         """Offer pix2pix when the dataset has pairs (and only pix2pix for side-by-side images)."""
         entry = self.current_entry()
-        paired = entry is not None and self._from_listing("pairs", entry, lambda: Library.has_pairs(entry))
+        listing = self._dataset_listing(entry) if entry is not None else None
         aligned = entry is not None and entry.layout == "aligned"
+        # while its names are read (this is called again then), pix2pix stays open: a method restored is not lost
+        paired = entry is not None and (listing is None or listing["pairs"])
         model = self.method.model()
         model.item(0).setEnabled(not aligned)
         model.item(1).setEnabled(paired)
@@ -476,7 +491,11 @@ class TrainPage(QWidget):
         except (ValueError, TypeError) as exc:
             self.estimate.setText(f"Settings to fix: {exc}")
             return
-        samples = self._from_listing(config.method, entry, lambda: sample_count(entry, config.method))
+        listing = self._dataset_listing(entry)
+        if listing is None:  # the page updates when the names are read
+            self.estimate.setText("Counting the dataset's pictures…")
+            return
+        samples = listing[config.method]
         steps = total_steps(config, samples)
         key = repr((to_dict(config.model), config.method, config.crop_size, batch_of(config, samples), config.device,
                     config.amp, config.compile, config.channels_last))
@@ -504,14 +523,33 @@ class TrainPage(QWidget):
             self._estimate_when_shown = False
             self._schedule_estimate()
 
-    def _from_listing(self, what: str, entry: DatasetEntry, find):
-        """``find()``, remembered while the dataset's folders are unchanged (files added or removed change a folder's
-        time; one two folders down in a side is seen at the next start)."""
-        key = (what, entry.folder_a, entry.folder_b, entry.layout)
+    def _dataset_listing(self, entry: DatasetEntry) -> dict | None:
+        """:func:`dataset_listing`, remembered while the dataset's folders are unchanged (files added or removed change
+        a folder's time; one two folders down in a side is seen at the next start). None while the names are read off
+        the window's thread (the first visit of 20,000 pictures a side froze it 0.9 s); then the dataset is taken up
+        again as if picked anew."""
+        key = (entry.folder_a, entry.folder_b, entry.layout)
         stamp = folder_stamps(entry)
-        if key not in self._listed or self._listed[key][0] != stamp:  # one entry a dataset, not one a change
-            self._listed[key] = (stamp, find())
-        return self._listed[key][1]
+        known = self._listed.get(key)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        if key not in self._listing and not self._closing:
+            reader = CallWorker(dataset_listing, entry, parent=self)
+            reader.done.connect(lambda found: self._listing_read(key, reader, stamp, found))
+            nothing = dict.fromkeys(("pairs", *METHODS), 0)  # what an unreadable side gives; training says why
+            reader.failed.connect(lambda _: self._listing_read(key, reader, stamp, nothing))
+            self._listing[key] = reader
+            reader.start()
+        return None
+
+    def _listing_read(self, key: tuple, reader: CallWorker, stamp, found: dict) -> None:
+        if self._listing.get(key) is reader:
+            del self._listing[key]
+        self._listed[key] = (stamp, found)  # one entry a dataset, not one a change; a stamp since changed reads again
+        entry = self.current_entry()  # not while a run trains: its method stays as it started (refreshed at its end)
+        if self.worker is None and not self._closing and entry is not None and key == (entry.folder_a, entry.folder_b,
+                                                                                         entry.layout):
+            self._dataset_changed(entry.name)
 
     # -------------------------------------------------------- runs list
     def refresh(self) -> None:
@@ -715,7 +753,7 @@ class TrainPage(QWidget):
         if self._estimating is not None:
             self._estimating.control.stop()  # between two steps: it waited for every one left
             self._estimating.wait(timeout_ms)
-        for reader in list(self._history_readers):  # a long history being read (seconds)
+        for reader in [*self._history_readers, *self._listing.values()]:  # a long history, a dataset's names (seconds)
             reader.wait(timeout_ms)
 
     # ------------------------------------------------------- event slots

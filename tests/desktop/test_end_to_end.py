@@ -32,10 +32,11 @@ def accept_checked(dialog):
 
 
 def wait_for_dataset(window):
-    """Until the Datasets page has checked the dataset it shows (off the GUI thread)."""
+    """Until the Datasets page has checked the dataset it shows, and the Train page has read its names (both off the
+    GUI thread)."""
     from pytestqt.qtbot import QtBot
 
-    QtBot(window).waitUntil(lambda: window.datasets.inspecting is None, timeout=30000)
+    QtBot(window).waitUntil(lambda: window.datasets.inspecting is None and not window.train._listing, timeout=30000)
 
 
 def set_tiny_training(page, steps=8):
