@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon,
                                QTabWidget)
@@ -80,7 +81,8 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel(device_summary())
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)
-        if not self.settings.isWritable():  # every start forgot the window, the forms and the folders, unsaid
+        self._settings_writable = self.settings.isWritable()  # where not, said now and not again at quit
+        if not self._settings_writable:  # every start forgot the window, the forms and the folders, unsaid
             self.statusBar().showMessage(f"Settings cannot be saved in {self.settings.fileName()}: the window, forms "
                                          "and folders will be forgotten when the app closes", 30000)
         self._build_menus()
@@ -222,7 +224,8 @@ class MainWindow(QMainWindow):
         if s.value("window/page") is None and no_datasets:
             self.tabs.setCurrentWidget(self.convert)  # first start: the demo model and photos, ready to convert
 
-    def save_state(self) -> None:
+    def save_state(self) -> bool:
+        """Write the window's state to the settings file; whether it was written."""
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/page", self.tabs.currentIndex())
@@ -230,6 +233,15 @@ class MainWindow(QMainWindow):
         save_form(s, "convert", self.convert.form_fields())
         s.setValue("convert/model_path", self.convert.model.currentData() or "")
         s.sync()
+        return s.status() == QSettings.Status.NoError
+
+    def _quit_unsaved(self) -> bool:
+        """Whether to quit with the settings unsaved (their folder gone read-only, a full disk): the next start
+        opened as the last saved one, unsaid. Cancel keeps the window, to free space and quit again."""
+        return self._ask_to_quit(QMessageBox.Icon.Warning, "Your settings could not be saved.",
+                                 f"{self.settings.fileName()} cannot be written (its folder may be read-only, or the "
+                                 "disk full). Quit anyway, and the window, forms and folders open next time as they "
+                                 "were last saved.", "Quit anyway")
 
     def quit_asking(self) -> None:
         """Quit as the person asked (Ctrl+Q): asked first while work runs. A signal (logout) closes unasked."""
@@ -251,12 +263,16 @@ class MainWindow(QMainWindow):
         return work
 
     def _quit_anyway(self, work: list[str]) -> bool:
+        return self._ask_to_quit(QMessageBox.Icon.Question, "Quit while work runs?",
+                                 "\n\n".join(work), "Quit")  # one paragraph each: run together they read as one
+
+    def _ask_to_quit(self, icon, text: str, details: str, quit_label: str) -> bool:
         box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
+        box.setIcon(icon)
         box.setWindowTitle("Quit CycleGAN Studio")
-        box.setText("Quit while work runs?")
-        box.setInformativeText("\n\n".join(work))  # one paragraph each: run together they read as one
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setText(text)
+        box.setInformativeText(details)
+        quit_button = box.addButton(quit_label, QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
@@ -268,7 +284,14 @@ class MainWindow(QMainWindow):
             if not self._quit_anyway(work):
                 event.ignore()
                 return
-        self.save_state()
+        if not self.save_state() and self._settings_writable:
+            if event.spontaneous() or self._asked_to_quit:
+                if not self._quit_unsaved():
+                    event.ignore()
+                    return
+            else:  # a signal (logout): no one to ask
+                print(f"CycleGAN Studio: settings not saved ({self.settings.fileName()} cannot be written)",
+                      file=sys.stderr)
         ask_all_to_stop()  # all at once: a copy was told to stop only after training's wait of up to 30 s
         self.hide()  # what is in flight ends unseen: the window stayed painted and dead while an image finished
         self.train.shutdown()

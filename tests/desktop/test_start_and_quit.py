@@ -202,3 +202,51 @@ def test_quitting_while_work_runs_asks_first(qtbot, window, tmp_path, monkeypatc
     assert len(asked) == 1 and not window.isVisible()
     run = window.library.runs()[0]
     assert (run / "checkpoints" / "latest.pt").is_file()  # stopped and saved, as before
+
+
+def test_settings_that_cannot_be_saved_at_quit_are_said_and_cancel_keeps_the_window(qtbot, window, studio_home,
+                                                                                      monkeypatch, capfd):
+    """The settings' folder gone read-only (or the disk full) while the app ran: quitting lost the window, forms and
+    folders without a word, and the next start opened as the last saved one (a still-weak item)."""
+    import shutil
+
+    from desktop.main_window import MainWindow
+
+    shutil.rmtree(studio_home / "config")
+    (studio_home / "config").write_text("not a folder")  # as a root-run test can make a folder unwritable
+    asked = []
+    monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: asked.append(1) and False)
+    window.quit_asking()
+    assert asked == [1] and window.isVisible()  # Cancel: the window stays, to free space and quit again
+    monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: asked.append(2) or True)
+    window.quit_asking()
+    assert asked == [1, 2] and not window.isVisible()
+
+
+def test_settings_that_cannot_be_saved_at_a_signal_are_said_on_stderr(qtbot, window, studio_home, monkeypatch, capfd):
+    import shutil
+
+    from desktop.main_window import MainWindow
+
+    shutil.rmtree(studio_home / "config")
+    (studio_home / "config").write_text("not a folder")
+    monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: pytest.fail("a signal has no one to ask"))
+    window.close()  # as a signal (logout) closes it
+    assert not window.isVisible()
+    assert "CycleGAN Studio: settings not saved (" in capfd.readouterr().err
+
+
+def test_settings_known_to_be_unsaveable_at_the_start_are_not_asked_about_again_at_quit(qtbot, studio_home,
+                                                                                      monkeypatch):
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+
+    studio_home.mkdir(parents=True)
+    (studio_home / "config").write_text("not a folder")
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: pytest.fail("said at the start"))
+    window.quit_asking()
+    assert not window.isVisible()
