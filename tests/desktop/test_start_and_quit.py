@@ -250,3 +250,46 @@ def test_settings_known_to_be_unsaveable_at_the_start_are_not_asked_about_again_
     monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: pytest.fail("said at the start"))
     window.quit_asking()
     assert not window.isVisible()
+
+
+def test_a_second_start_on_one_library_brings_the_open_window_forward(qtbot, window, tmp_path):
+    """Two windows on one library each wrote their settings at quit, the last to close winning, and each showed
+    runs and models as they were while the other changed them (a still-weak item). A second start now brings the
+    first window forward and ends; a start on another library opens its own window."""
+    import subprocess
+    import sys
+
+    from desktop.single_instance import InstanceServer, server_name
+
+    server = InstanceServer(window, server_name())
+    assert server.listening
+    window.showMinimized()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # CYCLEGAN_STUDIO_HOME: this test's library
+    proc = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and "CycleGAN Studio is open already" in proc.stderr
+    qtbot.waitUntil(lambda: server.shown == 1, timeout=5000)
+    assert not window.isMinimized()
+    env["CYCLEGAN_STUDIO_HOME"] = str(tmp_path / "another library")
+    env["CYCLEGAN_STUDIO_TIMING"] = "1"  # opens, and quits once its event loop runs
+    proc = subprocess.run([sys.executable, "-m", "desktop"], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and "TIMING interactive" in proc.stdout, proc.stderr
+    assert server.shown == 1
+
+
+def test_a_socket_left_by_a_killed_window_does_not_keep_the_next_start_from_listening(qtbot, window):
+    import socket
+
+    from PySide6.QtCore import QDir
+
+    from desktop.single_instance import InstanceServer, hand_over, server_name
+
+    name = server_name()
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(os.path.join(QDir.tempPath(), name))  # bound and closed, never unlinked: what kill -9 leaves
+    stale.close()
+    assert not hand_over(name)
+    server = InstanceServer(window, name)
+    assert server.listening and hand_over(name)
+    qtbot.waitUntil(lambda: server.shown == 1, timeout=5000)
