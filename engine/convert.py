@@ -600,6 +600,9 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
             source, out, _ = job
             if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
                 todo.append(job)
+            elif finished_output(out) and changed_since(source, out):  # a photo edited or replaced since: its
+                refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
+                                        "over (replace existing does)"))  # result was kept as if it were current
             elif finished_output(out):
                 skipped += 1
             elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
@@ -635,6 +638,14 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
             dst.rmdir()
     emit(ConvertFinished(summary))
     return summary
+
+
+def changed_since(source: Path, out: Path) -> bool:
+    """Whether ``source`` was written after ``out``, as make judges a target out of date."""
+    try:
+        return os.stat(source).st_mtime_ns > os.stat(out).st_mtime_ns
+    except OSError:  # reading it says why
+        return False
 
 
 class _Run:

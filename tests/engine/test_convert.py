@@ -1,5 +1,6 @@
 """Folder conversion on real files: sizes, modes, tiling, structure, resume, refusals, failures."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +246,15 @@ def test_cancel_then_skip_existing_converts_each_file_exactly_once(model, tmp_pa
     assert (tmp_path / "out" / "01.png").read_text() == "someone's notes"
     assert [(Path(s).name, r) for s, r in third.failed] == [
         ("01.png", "01.png is already in the output folder and is not an image: not written over (replace existing does)")]
+    # a photo edited since its result was made: the stale result was kept as if done (a still-weak item); said now
+    before = (tmp_path / "out" / "02.png").read_bytes()
+    noise(24, 24, seed=99).save(src / "02.png")
+    later = (tmp_path / "out" / "02.png").stat().st_mtime_ns + 10**9
+    os.utime(src / "02.png", ns=(later, later))
+    fourth = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", skip_existing=True))
+    assert (fourth.converted, fourth.skipped) == (0, 10) and (tmp_path / "out" / "02.png").read_bytes() == before
+    assert ("02.png", "02.png has changed since 02.png was made from it: not written over (replace existing does)") in [
+        (Path(s).name, r) for s, r in fourth.failed]
 
 
 def test_refuses_unsafe_folders(model, tmp_path):
