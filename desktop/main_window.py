@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.train.restore(s.value("train/state", ""))
         restore_form(s, "convert", self.convert.form_fields())
+        self.convert.follow_moved_demo_images()
         remembered, path = s.value("convert/model"), s.value("convert/model_path")
         if remembered and self.convert.model.findText(str(remembered)) < 0:
             if isinstance(path, str) and path and os.path.exists(path):  # a model file from outside the library:

@@ -299,6 +299,13 @@ class ConvertPage(QWidget):
         if not self.output.path() or Path(self.output.path()).resolve().is_relative_to(demo_images_dir().resolve()):
             self.output.set_path(str(self.library.root / "outputs" / "demo"))
 
+    def follow_moved_demo_images(self) -> None:
+        """The shipped photos, chosen in another copy of the app (an older version installed elsewhere, a bundle
+        moved), were restored as a folder that is gone, and Convert said it did not exist: this copy's take over."""
+        saved, here = self.input.path(), demo_images_dir()
+        if saved and not os.path.exists(saved) and here.is_dir() and Path(saved).parts[-3:] == here.parts[-3:]:
+            self.input.set_path(str(here))
+
     def form_fields(self) -> dict:
         """The fields kept between starts; not the strength, a judgement on one model's look that must not carry
         over unseen to another."""

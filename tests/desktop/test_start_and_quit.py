@@ -293,3 +293,25 @@ def test_a_socket_left_by_a_killed_window_does_not_keep_the_next_start_from_list
     server = InstanceServer(window, name)
     assert server.listening and hand_over(name)
     qtbot.waitUntil(lambda: server.shown == 1, timeout=5000)
+
+
+def test_the_demo_photos_of_another_copy_of_the_app_are_followed_to_this_copys(qtbot, studio_home, tmp_path):
+    """The shipped photos were saved as the folder of the copy that chose them: after installing a new version
+    elsewhere (or moving the bundle) Convert restored a folder that was gone and said it did not exist (a
+    still-weak item). A folder of the person's own that is gone stays as it was, for them to see."""
+    from desktop.main_window import MainWindow
+    from desktop.settings import app_settings
+    from engine.resources import demo_images_dir
+
+    for saved, restored in ((tmp_path / "old copy" / "resources" / "demo" / "images", demo_images_dir()),
+                            (tmp_path / "my photos", tmp_path / "my photos")):
+        settings = app_settings()
+        settings.setValue("convert/input", str(saved))
+        settings.sync()
+        window = MainWindow()
+        qtbot.addWidget(window)
+        try:
+            assert window.convert.input.path() == str(restored)
+        finally:
+            window.train.shutdown()
+            window.convert.shutdown()
