@@ -93,10 +93,46 @@ def held_out_pairs(root: str | Path, direction: str = "AtoB") -> tuple[list[Pair
 
 
 def held_out_left_out(root: str | Path, direction: str = "AtoB") -> list[tuple[str, str]]:
-    """The test pictures :func:`held_out_pairs` leaves out of ``testA/`` + ``testA_truth/``, and why; ValueError
-    saying why where none of them pair."""
-    folders = paired_test_folders(root, "A" if direction == "AtoB" else "B")
-    return pairs_with_truth(*folders)[1] if folders else []
+    """The test pictures :func:`held_out_pairs` leaves out, and why: of ``testA/`` + ``testA_truth/``, or the input
+    side's of ``testA/`` + ``testB/`` (those were left out unsaid); ValueError saying why where none of the first
+    pair."""
+    side = "A" if direction == "AtoB" else "B"
+    folders = paired_test_folders(root, side)
+    if folders:
+        return pairs_with_truth(*folders)[1]
+    root = Path(root)
+    if not (root / "train").is_dir() and (root / "testA").is_dir() and (root / "testB").is_dir():  # as find_pairs
+        return inputs_left_out(match_by_name(root / "testA", root / "testB")[1], side,
+                               root / f"test{OTHER_SIDE[side]}")
+    return []
+
+
+OTHER_SIDE = {"A": "B", "B": "A"}
+
+
+def inputs_left_out(unmatched: list[str], input_side: str, truth: str | Path) -> list[tuple[str, str]]:
+    """(name, why) for each input that :func:`engine.data.match_by_name` left without a truth (``unmatched``, inputs
+    on ``input_side``), each once and named as in its folder: an input whose name two truths share was counted
+    once a truth, under the truths' names."""
+    mine, theirs = f"{input_side}/", f"{OTHER_SIDE[input_side]}/"
+    shared_truths: dict[str, list[str]] = {}
+    for entry in unmatched:
+        if entry.startswith(theirs) and entry.endswith(SHARED_NAME):
+            name = Path(entry[2:].removesuffix(SHARED_NAME))
+            shared_truths.setdefault(str(name.with_suffix("")), []).append(name.name)
+    left_out = []
+    for entry in unmatched:
+        if not entry.startswith(mine):
+            continue
+        name = entry[2:].removesuffix(SHARED_NAME)
+        if entry.endswith(SHARED_NAME):
+            why = "its name, extension aside, is another input's too: which to pair is not known"
+        elif (truths := shared_truths.get(str(Path(name).with_suffix("")))) is not None:
+            why = f"{' and '.join(sorted(truths))} share its name, extension aside: which to pair with is not known"
+        else:
+            why = f"no ground truth of its name in {truth}"
+        left_out.append((name, why))
+    return left_out
 
 
 def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, truth: str | Path,
@@ -123,12 +159,7 @@ def pairs_with_truth(inputs: str | Path, truth: str | Path) -> tuple[list[Pair],
         raise ValueError(f"no image in {inputs} has a ground truth of the same name in {truth}" +
                          (f" (and {', '.join(shared[:3])}{', …' if len(shared) > 3 else ''} share a name, extension "
                           "aside, with another file of their folder)" if shared else ""))
-    left_out = [(name, "its name, extension aside, is another file's too: which to pair is not known")
-                for name in shared]
-    truths = {p.relative_to(truth).with_suffix("") for p in list_images(Path(truth))}
-    left_out += [(name[2:], f"no ground truth of its name in {truth}") for name in unmatched
-                 if name.startswith("A/") and Path(name[2:]).with_suffix("") not in truths]
-    return pairs, left_out
+    return pairs, inputs_left_out(unmatched, "A", truth)
 
 
 def training_folders(root: str | Path) -> list[Path]:

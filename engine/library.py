@@ -434,16 +434,18 @@ class Library:
             return None
 
     @staticmethod
-    def held_out_pairs(entry: DatasetEntry) -> list[Pair]:
-        """Test pairs to evaluate a pix2pix model on: test/ of side-by-side images, or testA/ + testB/ by name."""
+    def held_out_pairs(entry: DatasetEntry) -> tuple[list[Pair], list[str]]:
+        """Test pairs to evaluate a pix2pix model on (test/ of side-by-side images, or testA/ + testB/ by name), and
+        the names without a partner (:func:`engine.evaluate.inputs_left_out` says which inputs they leave out).
+        Unreadable pictures are kept, for the evaluation to name: they were left out unsaid."""
         try:
             if entry.layout == "aligned":
-                return find_pairs(entry.test_a).pairs if entry.test_a else []
+                return ([Pair(p) for p in list_images(entry.test_a, recursive=False)] if entry.test_a else []), []
             if entry.test_a and entry.test_b:
-                return match_by_name(Path(entry.test_a), Path(entry.test_b))[0]
-        except (OSError, ValueError):
+                return match_by_name(Path(entry.test_a), Path(entry.test_b))
+        except OSError:
             pass
-        return []
+        return [], []
 
     def copy_dataset(self, entry: DatasetEntry, control: Control | None = None,
                      on_progress: Callable[[int, int], None] | None = None) -> DatasetCopy:

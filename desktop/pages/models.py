@@ -17,7 +17,7 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
-from engine.evaluate import evaluate_held_out, input_direction, pairs_with_truth, truth_for
+from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
 from engine.fileio import modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
@@ -159,6 +159,7 @@ class ModelsPage(QWidget):
         self._evaluation_choices_found: list[tuple[str, tuple]] = []
         self.eval_dataset = QComboBox()
         self.eval_dataset.setAccessibleName("Evaluate on")
+        self.eval_dataset.currentIndexChanged.connect(lambda _: self._sync_evaluate_button())
         self.eval_dataset.setToolTip("Datasets with paired test images: testA/ and testA_truth/ (same names)")
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against the ground truth")
@@ -214,6 +215,7 @@ class ModelsPage(QWidget):
     def show_item(self, item) -> None:
         self.message.clear()
         self._details_request += 1
+        self._offer_evaluation_inputs(None)  # all sides, until this model's is known
         path = Path(item.data(Qt.ItemDataRole.UserRole)) if item else None
         is_run = bool(path) and path.is_dir()
         for w in (self.use_button,):
@@ -242,7 +244,7 @@ class ModelsPage(QWidget):
                 self.direction.setEnabled(len(learnt) > 1)
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
-                    self._prefer_evaluation_input(learnt[0][0])
+                    self._offer_evaluation_inputs(learnt[0][0])
                 self.details.setText(
                     f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
                     f"{info['crop_size']} px · {info['model']['blocks']} blocks"
@@ -273,14 +275,25 @@ class ModelsPage(QWidget):
     def _show_metadata(self, note: str, meta: dict) -> None:
         self.details.setText(note + describe(meta))
         if made_for := input_direction(meta):  # an imported generator: any side, the user's choice
-            self._prefer_evaluation_input(made_for[0])
+            self._offer_evaluation_inputs(made_for[0])
 
     def _show_details_error(self, text: str) -> None:
         self.details.setText(f"<span style='color:#b00020'>{html.escape(text, quote=False)}</span>")
 
+    def _offer_evaluation_inputs(self, side: str | None) -> None:
+        """Offer only held-out pairs whose input is the side this model translates from (None: any side), and pick
+        one: a B to A model was offered "A as input" first, and refused or fed the wrong side; a one-way pix2pix run
+        was offered the other side too, refused with "choose that direction", in a Direction box it could not
+        change (a pix2pix pass)."""
+        combo = self.eval_dataset.model()
+        for i in range(self.eval_dataset.count()):
+            data = self.eval_dataset.itemData(i)
+            combo.item(i).setEnabled(side is None or not data or data[0] == side)
+        if side is not None:
+            self._prefer_evaluation_input(side)
+        self._sync_evaluate_button()
+
     def _prefer_evaluation_input(self, side: str) -> None:
-        """Pick held-out pairs whose input is the side this model translates from, if the one picked is not (a B to
-        A model was offered "A as input" first, and refused or fed the wrong side)."""
         current = self.eval_dataset.currentData()
         if current and current[0] == side:
             return
@@ -332,11 +345,12 @@ class ModelsPage(QWidget):
                         pairs, left_out = [], []
                     if pairs:
                         choices.append((f"{entry.name}: test{side}", (side, pairs, False, entry.name, left_out)))
-                held_out = Library.held_out_pairs(entry)
+                held_out, unmatched = Library.held_out_pairs(entry)
                 if held_out:
-                    for side in ("A", "B"):  # (A, B) pairs: B as the input swaps them
+                    for side, truth in (("A", entry.test_b), ("B", entry.test_a)):  # B as the input swaps them
                         choices.append((f"{entry.name}: test pairs, {side} as input",
-                                        (side, held_out, side == "B", entry.name, [])))
+                                        (side, held_out, side == "B", entry.name,
+                                         inputs_left_out(unmatched, side, truth))))
             self._evaluation_key, self._evaluation_choices_found = key, choices
         return self._evaluation_choices_found
 
@@ -363,8 +377,10 @@ class ModelsPage(QWidget):
         worker.start()
 
     def _sync_evaluate_button(self) -> None:
+        index = self.eval_dataset.currentIndex()
         self.evaluate_button.setEnabled(self._evaluating is None and self.current_path() is not None
-                                        and self._has_weights and bool(self.eval_dataset.currentData()))
+                                        and self._has_weights and bool(self.eval_dataset.currentData())
+                                        and self.eval_dataset.model().item(index).isEnabled())
 
     def _evaluation_ended(self) -> None:
         self._evaluating = None

@@ -1,5 +1,7 @@
 """The paired flow in the real window: a pix2pix dataset, its pairs, training, samples, export, convert."""
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -72,6 +74,14 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     qtbot.mouseClick(models.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: models.message.text().startswith("Evaluation:"), timeout=30000)
     assert "2 image(s): PSNR" in models.message.text()
+    # a test picture that cannot be read is named as skipped: the app left it out unsaid (a pix2pix pass)
+    (Path(entry.test_a) / "junk.png").write_bytes(b"not a picture")
+    models.refresh(str(window.library.model_path("facades-p2p")))
+    models.message.setText("")
+    qtbot.waitUntil(models.evaluate_button.isEnabled)
+    qtbot.mouseClick(models.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: models.message.text().startswith("Evaluation:"), timeout=30000)
+    assert "2 image(s): PSNR" in models.message.text() and "1 pair(s) skipped (junk.png" in models.message.text()
     conv = window.convert
     conv.refresh()
     conv.select_model(str(window.library.model_path("facades-p2p")))
