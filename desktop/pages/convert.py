@@ -319,6 +319,7 @@ class ConvertPage(QWidget):
         (going to another page and back emptied its file list). Put off while a conversion runs: its model deleted
         on the Models page emptied the Model box and the Output folder mid-run, and its results could not be
         opened from here."""
+        self._drop_queued_whose_model_is_gone()
         if self.busy:
             self._refresh_when_done = True
             return
@@ -350,10 +351,24 @@ class ConvertPage(QWidget):
     def follow_rename(self, old: str, new: str) -> None:
         """A model or run renamed on the Models page stays the one chosen here, under its new name (it stayed
         chosen under its old path, which no longer existed)."""
+        if any(job.model == old for job in self.queue):  # queued under the old name, it failed when its turn came
+            label = f"Run: {Path(new).name}" if Path(new).is_dir() else f"Model: {Path(new).stem}"
+            self.queue = [replace(job, model=new, model_label=label) if job.model == old else job
+                          for job in self.queue]
+            self._sync_queue()
         chosen = self.model.currentData() == old
         self.refresh()
         if chosen:
             self.select_model(new)
+
+    def _drop_queued_whose_model_is_gone(self) -> None:
+        """Queued conversions whose model was deleted (on the Models page, or outside the app) leave the queue, said:
+        they stayed, and failed when their turn came ("… does not exist")."""
+        gone = [job for job in self.queue if not os.path.exists(job.model)]
+        if gone:
+            self.queue = [job for job in self.queue if job not in gone]
+            self._sync_queue()
+            self.error.setText(f"Taken off the queue, as its model is gone: {'; '.join(j.describe() for j in gone)}.")
 
     def open_gallery(self) -> None:
         from desktop.widgets.gallery import GalleryDialog
@@ -602,6 +617,9 @@ class ConvertPage(QWidget):
         if self.busy or not self.queue:
             return
         self._queue_held = False
+        self._drop_queued_whose_model_is_gone()
+        if not self.queue:
+            return
         job = self.queue.pop(0)
         self._sync_queue()
         self.run_job(job)

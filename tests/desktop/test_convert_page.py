@@ -591,3 +591,37 @@ def test_a_picture_too_large_for_qt_is_read_by_pillow_without_a_console_warning(
     image = read_scaled(str(tmp_path / "large.png"), 1024)
     assert (image.width(), image.height()) == (1024, 999) and image.pixelColor(5, 5).red() == 200
     assert not [r for r in qtlog.records if "allocation limit" in r.message]
+
+
+def test_a_queued_conversion_follows_its_model_renamed_and_leaves_the_queue_with_its_model_deleted(
+        qtbot, window, tmp_path, monkeypatch):
+    """Renamed on the Models page, a queued conversion's model was still sought under its old name, and the job
+    failed when its turn came ("… does not exist"); deleted, the same, unsaid at the delete (a models pass)."""
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    from desktop.pages import models as models_page
+
+    page = setup(window, tmp_path, count=30)
+    for name in ("ours", "gone"):
+        make_model_file(window.library.model_path(name))
+    page.refresh()
+    window.models.refresh()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # the demo, on 30 pictures: the others wait
+    for name in ("ours", "gone"):
+        page.select_model(str(window.library.model_path(name)))
+        page.output.set_path(str(tmp_path / f"out_{name}"))
+        qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    assert [job.model_label for job in page.queue] == ["Model: ours", "Model: gone"]
+    rows = [window.models.list.item(i).data(QtCore_Qt.ItemDataRole.UserRole) for i in range(window.models.list.count())]
+    window.models.list.setCurrentRow(rows.index(str(window.library.model_path("ours"))))
+    monkeypatch.setattr(models_page, "ask_text", lambda *a: "ours-renamed")
+    window.models.rename_selected()
+    assert [job.model_label for job in page.queue] == ["Model: ours-renamed", "Model: gone"]
+    assert page.queue[0].model == str(window.library.model_path("ours-renamed"))
+    rows = [window.models.list.item(i).data(QtCore_Qt.ItemDataRole.UserRole) for i in range(window.models.list.count())]
+    window.models.list.setCurrentRow(rows.index(str(window.library.model_path("gone"))))
+    window.models.delete_selected(confirm=False)
+    assert [job.model_label for job in page.queue] == ["Model: ours-renamed"]
+    assert page.error.text().startswith("Taken off the queue, as its model is gone: Model: gone: in → ")
+    qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=180000)
+    assert len(list((tmp_path / "out_ours").iterdir())) == 30 and not (tmp_path / "out_gone").exists()
