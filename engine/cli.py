@@ -597,7 +597,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     library = Library()
     if args.models_command == "list":
         for key, model in PUBLISHED.items():
-            have = "downloaded" if library.model_path(key).exists() else f"{model.size_mb} MB"
+            copy = library.published_copy(key)  # by its file, not its name: a model of yours may share it
+            have = f"downloaded as {copy.stem}" if copy else f"{model.size_mb} MB"
             print(f"{key:28s} {model.method:8s} {model.source} -> {model.target}: {model.description} ({have})")
         return 0
     if args.name not in PUBLISHED:
@@ -624,7 +625,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         for bar in bars:
             bar.close()
-    print(f"{args.name}: {path}")
+    print(f"{args.name}: {path}" + (f" (a model of yours is named {args.name})" if path.stem != args.name else ""))
     return 0
 
 

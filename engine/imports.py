@@ -48,6 +48,24 @@ class Published:
         """Approximate download size: 11.4 M fp32 weights (ResNet), 54.4 M (U-Net 256)."""
         return 46 if self.method == "cyclegan" else 218
 
+    def network(self) -> str:
+        return "a ResNet of 9 blocks" if self.method == "cyclegan" else "a U-Net 256"
+
+    def is_its_network(self, cfg: ModelConfig) -> bool:
+        """Whether a generator of ``cfg`` can be this one, by its kind and depth (its width may be another's: the
+        published files' checksums are not known here). Any horse2zebra.pth, a small network of a person's own too,
+        was labelled published by its name alone."""
+        if self.method == "cyclegan":
+            return cfg.generator == "resnet" and cfg.blocks == 9 and cfg.channels == 3
+        return cfg.generator == "unet_256" and cfg.channels == 3
+
+
+def describe_network(cfg: ModelConfig) -> str:
+    if cfg.generator == "resnet":
+        return f"a ResNet of {cfg.blocks} blocks" + (f" for {cfg.channels}-channel pictures" if cfg.channels != 3 else "")
+    return f"a U-Net {cfg.generator.removeprefix('unet_')}" + (f" for {cfg.channels}-channel pictures"
+                                                               if cfg.channels != 3 else "")
+
 
 def _published(method: str, rows: str) -> dict[str, Published]:
     found = {}
@@ -91,6 +109,10 @@ PUBLISHED: dict[str, Published] = {
 
 class ImportError_(ModelFileError):
     """A file that is not a generator this app understands, with what was found."""
+
+
+class NotThePublishedNetwork(ImportError_):
+    """A file given as a published model that holds another network."""
 
 
 def read_weights(path: Path) -> dict[str, torch.Tensor]:
@@ -204,6 +226,11 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     state = without_prefix(read_weights(path))
     cfg = detect(state)
     known = PUBLISHED.get(published or "") or published_by_file(path.stem, cfg)
+    if known and not known.is_its_network(cfg):
+        if published:  # what a mirror (or anyone on the plain-http path) sent for it
+            raise NotThePublishedNetwork(f"{path.name} is {describe_network(cfg)}; the published {known.key} is "
+                                         f"{known.network()}")
+        known = None  # a file of the name only: not said to be published
     guessed = (known.source, known.target) if known else domains_from_name(path.stem)
     source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
     if not source or not target:

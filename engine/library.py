@@ -733,25 +733,58 @@ class Library:
         except FileExistsError:  # imported under that name meanwhile (another window, a script): kept
             raise taken from None
 
+    def published_copy(self, key: str) -> Path | None:
+        """The library's copy of the published model ``key``: the model of its name, or of ``KEY-published``, whose
+        file says it is that one. By name alone, a model of the person's own named horse2zebra passed for it: listed
+        as downloaded, and the published one could not be had."""
+        from .modelfile import published_key
+
+        return next((p for p in (self.model_path(key), self.model_path(f"{key}-published"))
+                     if published_key(p) == key), None)
+
+    def published_target(self, key: str) -> Path:
+        """Where the published model ``key`` goes: its name, or ``KEY-published`` where a model of the person's own
+        has that name."""
+        target = self.model_path(key)
+        return self.model_path(f"{key}-published") if os.path.lexists(target) else target
+
     def download_published(self, key: str, on_progress=None, control=None) -> Path:
-        """Download one of the reference's published generators and add it to the library as ``key``."""
+        """Download one of the reference's published generators and add it to the library (as
+        :meth:`published_target` names it); its copy if the library has one."""
         from .download import download, partial_path
-        from .imports import PUBLISHED
+        from .imports import PUBLISHED, NotThePublishedNetwork, detect, read_weights, without_prefix
+        from .modelfile import check_write_targets
 
         model = PUBLISHED[key]
-        target = self.model_path(key)
-        if target.exists():
-            return target
-        raw = self.root / "downloads" / f"{key}.pth"
-        download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
+        found = self.published_copy(key)
+        if found is not None:
+            return found
+        target = self.published_target(key)
+        check_write_targets([target])  # a read-only library: said after 46 to 218 MB came, and they were deleted
+        downloads = self.root / "downloads"
+        raw = downloads / f"{key}.pth"
+        downloads.mkdir(parents=True, exist_ok=True)
         try:
-            return self.import_model(raw, key, published=key)
-        except ModelFileError as exc:  # what arrived is not the generator it should be: not kept
-            raw.unlink(missing_ok=True)
-            partial_path(raw).unlink(missing_ok=True)
-            raise ModelFileError(f"the file downloaded for {key} is not a usable generator ({exc})") from None
-        finally:
-            raw.unlink(missing_ok=True)  # the model file holds the weights now
+            with folder_lock(downloads):  # two windows (or the app and the command line) wrote one partial file
+                if not raw.is_file():  # one kept from a try whose model could not be written is not fetched again
+                    download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
+                try:
+                    detect(without_prefix(read_weights(raw)))
+                except ModelFileError as exc:  # what arrived is not a generator: not kept
+                    raw.unlink(missing_ok=True)
+                    partial_path(raw).unlink(missing_ok=True)
+                    raise ModelFileError(f"the file downloaded for {key} is not a usable generator ({exc})") from None
+                try:
+                    made = self.import_model(raw, target.stem, published=key)
+                except NotThePublishedNetwork as exc:  # what a mirror sent: not kept
+                    raw.unlink(missing_ok=True)
+                    raise ModelFileError(f"the file downloaded for {key} is not the published model ({exc})") from None
+                # any other failure is of writing it (a full disk, the folder gone read-only): the download is kept
+        except FolderBusy:
+            raise ModelFileError("another window or command is downloading a published model into this library; "
+                                 "try again when it is done") from None
+        raw.unlink(missing_ok=True)  # the model file holds the weights now
+        return made
 
     def rename_model(self, path: Path, new_name: str) -> Path:
         target = self.model_path(new_name)

@@ -86,6 +86,20 @@ def is_model_file(path: Path) -> bool:
     return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
 
 
+def published_key(path: Path) -> str | None:
+    """Which published model a model file says it holds (None: none, or not a model file), its weights mapped, not
+    read."""
+    try:
+        data = _read_safetensors(path) if path.suffix == ".safetensors" else load_weights_only(path, mmap=True)
+    except (ModelFileError, UnreadableFile, OSError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT or not isinstance(data.get("metadata"), dict):
+        return None
+    source = data["metadata"].get("source")
+    key = source.get("published") if isinstance(source, dict) else None
+    return key if isinstance(key, str) else None
+
+
 def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:
     if direction not in DIRECTIONS:
         raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")

@@ -108,8 +108,12 @@ class GalleryDialog(QDialog):
         self.table.selectRow(0)
 
     def refresh(self) -> None:
+        """Which are in the library, by what their files say: a model of the person's own named horse2zebra was
+        taken for the published one, and it could not be downloaded (a models pass)."""
+        self._copies = {key: self.library.published_copy(key) for key in self.keys}
         for row, key in enumerate(self.keys):
-            self.table.item(row, 4).setText("yes" if self.library.model_path(key).exists() else "")
+            copy = self._copies[key]
+            self.table.item(row, 4).setText("" if copy is None else "yes" if copy.stem == key else f"as {copy.stem}")
         self._sync()
 
     def selected_key(self) -> str | None:
@@ -118,14 +122,14 @@ class GalleryDialog(QDialog):
 
     def _sync(self) -> None:
         key, busy = self.selected_key(), self.worker is not None
-        have = key is not None and self.library.model_path(key).exists()
+        have = key is not None and self._copies.get(key) is not None
         self.download_button.setEnabled(key is not None and not busy and not have and key not in STOPPING)
         self.download_button.setText("In your library" if have else "Download")
         self.cancel_button.setEnabled(busy)
 
     def download_selected(self) -> None:
         key = self.selected_key()
-        if key is None or self.worker is not None or self.library.model_path(key).exists():
+        if key is None or self.worker is not None or self._copies.get(key) is not None:
             return
         if key in STOPPING:  # a second download would have written into the same partial file
             self.status.setText(f"The cancelled download of {key} is still ending; try again in a moment.")

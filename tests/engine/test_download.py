@@ -77,13 +77,18 @@ class Server:
         self.httpd.server_close()
 
 
-@pytest.fixture
-def published_file():
-    """A generator in the reference's layout, as its server would send it (a small one)."""
+def reference_file(**network) -> bytes:
     torch.manual_seed(0)
     buffer = io.BytesIO()
-    torch.save(resnet(ngf=8, blocks=2).state_dict(), buffer)
+    torch.save(resnet(**network).state_dict(), buffer)
     return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def published_file():
+    """A generator in the reference's layout and of its published network's kind (a ResNet of 9 blocks, narrower),
+    as its server would send it."""
+    return reference_file(ngf=8, blocks=9)
 
 
 @pytest.fixture
@@ -326,3 +331,81 @@ def test_a_name_the_resolver_cannot_take_is_said_in_words(tmp_path):
     with KeyError: 'addresses' (a review)."""
     with pytest.raises(DownloadError, match="cannot reach"):
         download(f"http://{'x' * 70}.example/m.pth", tmp_path / "m.pth", control=Control(), timeout=5)
+
+
+def test_another_network_sent_for_a_published_model_is_refused_and_not_kept(server, tmp_path):
+    """Whatever a mirror (or anyone on the plain-http path) sent for style_vangogh was added as published, and any
+    file named horse2zebra.pth was labelled published on import (a models pass)."""
+    small = reference_file(ngf=8, blocks=2)
+    server.body = small
+    library = Library(tmp_path / "lib")
+    with pytest.raises(ModelFileError, match=r"the file downloaded for style_vangogh is not the published model "
+                                             r"\(style_vangogh.pth is a ResNet of 2 blocks; the published "
+                                             r"style_vangogh is a ResNet of 9 blocks\)"):
+        library.download_published("style_vangogh")
+    assert library.models() == [] and not list((tmp_path / "lib" / "downloads").iterdir())
+    (tmp_path / "horse2zebra.pth").write_bytes(small)
+    imported = library.import_model(tmp_path / "horse2zebra.pth", name_a="horse", name_b="zebra")
+    assert load_model(imported).metadata["source"]["published"] is None
+
+
+def test_a_model_of_ones_own_named_as_a_published_one_does_not_pass_for_it(server, tmp_path, monkeypatch, capsys):
+    """A model exported as style_monet was listed as the published one "downloaded", and the published one could
+    not be had: downloading it printed the person's own file (a models pass). By its file now; it comes as
+    style_monet-published."""
+    from engine.cli import main
+    from tests.conftest import make_model_file
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    library = Library()
+    mine = make_model_file(library.model_path("style_monet"))
+    assert library.published_copy("style_monet") is None
+    assert main(["models", "list"]) == 0
+    assert "downloaded" not in next(line for line in capsys.readouterr().out.splitlines()
+                                    if line.startswith("style_monet "))
+    assert main(["models", "download", "style_monet"]) == 0
+    path = library.model_path("style_monet-published")
+    assert capsys.readouterr().out == f"style_monet: {path} (a model of yours is named style_monet)\n"
+    assert library.published_copy("style_monet") == path and load_model(mine).metadata.get("source") is None
+    assert main(["models", "list"]) == 0
+    assert "(downloaded as style_monet-published)" in capsys.readouterr().out
+
+
+def test_a_read_only_library_is_said_before_the_download_and_a_write_failure_keeps_it(server, tmp_path,
+                                                                                      monkeypatch):
+    """Into a models folder that cannot be written, the whole file came, was called "not a usable generator", and
+    was deleted (a models pass): refused before the first byte now; and a write that fails after the download
+    keeps it, not fetched again."""
+    import os
+
+    from engine import imports
+
+    library = Library(tmp_path / "lib")
+    library.models_dir.parent.mkdir(parents=True)
+    library.models_dir.write_text("")  # a file where the models folder goes: nothing can be written in it
+    with pytest.raises(ModelFileError, match="models is not a folder"):
+        library.download_published("horse2zebra")
+    assert server.ranges == []  # nothing was asked of the server
+    os.remove(library.models_dir)
+    monkeypatch.setattr(imports, "save_model", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(OSError, match="No space left"):
+        library.download_published("horse2zebra")
+    assert (tmp_path / "lib" / "downloads" / "horse2zebra.pth").stat().st_size == len(server.body)  # kept
+    monkeypatch.undo()
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    asked = len(server.ranges)
+    assert load_model(library.download_published("horse2zebra")).metadata["source"]["published"] == "horse2zebra"
+    assert len(server.ranges) == asked and not list((tmp_path / "lib" / "downloads").iterdir())  # not fetched again
+
+
+def test_two_downloads_into_one_library_at_once_do_not_share_a_partial_file(server, tmp_path):
+    """Two windows (or the app and the command line) wrote one partial file, each at its own offset (a models
+    pass): the second is refused, saying why."""
+    from engine.fileio import folder_lock
+
+    library = Library(tmp_path / "lib")
+    (tmp_path / "lib" / "downloads").mkdir(parents=True)
+    with folder_lock(tmp_path / "lib" / "downloads"):  # as another process downloading holds it
+        with pytest.raises(ModelFileError, match="another window or command is downloading a published model"):
+            library.download_published("horse2zebra")
+    assert library.download_published("horse2zebra").name == "horse2zebra.pt"

@@ -204,9 +204,13 @@ def test_a_pix2pix_file_named_like_a_cyclegan_one_is_told_apart_by_its_network(t
     torch.save(unet(ngf=4).state_dict(), tmp_path / "sat2map.pth")
     meta = load_model(import_generator(tmp_path / "sat2map.pth", tmp_path / "u.pt")).metadata
     assert meta["method"] == "pix2pix" and meta["source"]["published"] == "sat2map_pix2pix"
-    torch.save(resnet(ngf=4, blocks=1).state_dict(), tmp_path / "map2sat.pth")
+    torch.save(resnet(ngf=4, blocks=9).state_dict(), tmp_path / "map2sat.pth")
     meta = load_model(import_generator(tmp_path / "map2sat.pth", tmp_path / "r.pt")).metadata
     assert meta["method"] == "cyclegan" and meta["source"]["published"] == "map2sat"
+    # of another depth than the published one, a file of its name is not said to be it (it was: a models pass)
+    torch.save(resnet(ngf=4, blocks=2).state_dict(), tmp_path / "horse2zebra.pth")
+    meta = load_model(import_generator(tmp_path / "horse2zebra.pth", tmp_path / "h.pt")).metadata
+    assert meta["source"]["published"] is None and (meta["source_domain"], meta["target_domain"]) == ("horse", "zebra")
 
 
 def test_importing_a_model_file_of_an_earlier_version_says_what_it_wrote(tmp_path):
