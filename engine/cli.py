@@ -557,7 +557,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:  # all or nothing, whatever stopped it (an exporter's error, Ctrl-C): a rerun met "already exists"
         if not done:
             for written in new:
-                written.unlink(missing_ok=True)
+                if os.path.lexists(written):  # unlink raised EROFS on a read-only disk, for a file never written,
+                    with contextlib.suppress(OSError):  # over the refusal that said why
+                        written.unlink()
     meta = loaded.metadata
     print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
     return 0

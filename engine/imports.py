@@ -23,7 +23,7 @@ from . import __version__
 from .config import DOMAIN_NAME_LENGTH, ModelConfig, to_dict
 from .fileio import atomic_path
 from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
-                        load_model, save_model)
+                        is_safetensors, load_model, save_model)
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -117,7 +117,7 @@ class NotThePublishedNetwork(ImportError_):
 
 def read_weights(path: Path) -> dict[str, torch.Tensor]:
     """The tensors of a .pth/.pt (weights-only load) or .safetensors file, as a flat dict."""
-    if path.suffix == ".safetensors":
+    if is_safetensors(path):
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
@@ -264,7 +264,7 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
         loaded = load_model(path)  # raises ModelFileError with the reason
     except NotOurModelFile:
         return import_generator(path, out, name_a, name_b, published, replace)
-    if path.suffix != ".safetensors" and not (name_a or name_b):
+    if not is_safetensors(path) and not (name_a or name_b):
         with atomic_path(out, replace=replace) as tmp:
             shutil.copyfile(path, tmp)
         return Path(out)

@@ -76,11 +76,17 @@ def _torch_load(path: Path) -> dict:
         raise ModelFileError(f"{path.name} is not a readable model file: {exc.reason}") from None
 
 
+def is_safetensors(path: Path) -> bool:
+    """By its name, whatever its case (X.SAFETENSORS, as Windows and download tools name files, was "not a PyTorch
+    file")."""
+    return path.suffix.lower() == ".safetensors"
+
+
 def is_model_file(path: Path) -> bool:
     """Whether ``path`` is in this app's model format, whatever its weights hold: what the library deletes. Its
     weights are mapped, not read (a full load held the window up to 1.3 s at Delete)."""
     try:
-        data = _read_safetensors(path) if path.suffix == ".safetensors" else load_weights_only(path, mmap=True)
+        data = _read_safetensors(path) if is_safetensors(path) else load_weights_only(path, mmap=True)
     except (ModelFileError, UnreadableFile, OSError):
         return False
     return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
@@ -90,7 +96,7 @@ def published_key(path: Path) -> str | None:
     """Which published model a model file says it holds (None: none, or not a model file), its weights mapped, not
     read."""
     try:
-        data = _read_safetensors(path) if path.suffix == ".safetensors" else load_weights_only(path, mmap=True)
+        data = _read_safetensors(path) if is_safetensors(path) else load_weights_only(path, mmap=True)
     except (ModelFileError, UnreadableFile, OSError):
         return None
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT or not isinstance(data.get("metadata"), dict):
@@ -132,7 +138,7 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
              for k, v in generator.state_dict().items()}
     path = Path(path)
-    if path.suffix == ".safetensors":
+    if is_safetensors(path):
         from safetensors.torch import save
 
         header = {SAFETENSORS_KEY: json.dumps({"format": MODEL_FORMAT, "metadata": metadata})}
@@ -249,7 +255,7 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
     path = resolve_model(source)
     if path.is_dir():
         return load_from_run(path, direction)
-    data = _read_safetensors(path) if path.suffix == ".safetensors" else _torch_load(path)
+    data = _read_safetensors(path) if is_safetensors(path) else _torch_load(path)
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         if isinstance(data, dict) and data.get("format") == "cyclegan-studio-checkpoint":
             raise ModelFileError(f"{path.name} is a training checkpoint; use its run folder, or export a model")

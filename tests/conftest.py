@@ -102,3 +102,13 @@ def small_tmpfs(mount: Path, size: str):
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@contextlib.contextmanager
+def read_only(mount: Path):
+    """``mount`` (a :func:`small_tmpfs`) read-only for the block."""
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True, capture_output=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], capture_output=True)

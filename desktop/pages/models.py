@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import html
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
-from engine.fileio import modified_ns
+from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
 from engine.rundir import RunLocked
@@ -63,6 +64,17 @@ class DomainsDialog(QDialog):
         return (a, b) if a and b else None
 
 
+def change_failed(exc: Exception, path: Path) -> str:
+    """Why a model or run could not be renamed or deleted, in words: the system's "[Errno 30] Read-only file system:
+    '…/runs/tiny/.lock'" named a file the person never made (a models pass)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"{path.parent} cannot be changed ({exc.strerror.lower()})"
+    return in_words(exc)
+
+def method_words(method: str | None) -> str:
+    return "pix2pix (trained on pairs)" if method == "pix2pix" else "CycleGAN"
+
+
 def describe(meta: dict) -> str:
     """The model's metadata as a table. Every value is shown as text: a stranger's file named its domains in HTML,
     and the page showed its headings, links and pictures (a hostile models pass)."""
@@ -73,7 +85,7 @@ def describe(meta: dict) -> str:
     source = meta.get("source") or {}
     rows = [
         ("Translates", f"{meta.get('source_domain', '?')} → {meta.get('target_domain', '?')} ({meta.get('direction', '')})"),
-        ("Method", "pix2pix (trained on pairs)" if meta.get("method") == "pix2pix" else "CycleGAN"),
+        ("Method", method_words(meta.get("method"))),
         ("Architecture", f"{shape}, {m.get('ngf')} filters, {'RGB' if m.get('channels') == 3 else 'grayscale'}"
                          f"{', residual output' if m.get('residual') else ''}"),
         ("Trained at", f"{meta.get('crop_size')} px" + (f" for {meta.get('steps')} steps" if meta.get("steps") else "")),
@@ -108,6 +120,7 @@ class ModelsPage(QWidget):
         super().__init__(parent)
         self.library = library
         self._evaluating: CallWorker | None = None  # one at a time: a click on another model re-enabled Evaluate
+        self._exporting: CallWorker | None = None  # one at a time, as evaluations
         self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
         self.list = fit_to_width(QListWidget())
@@ -245,11 +258,13 @@ class ModelsPage(QWidget):
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
                     self._offer_evaluation_inputs(learnt[0][0])
+                network = (f"{info['model']['blocks']} blocks" if info["model"].get("generator", "resnet") == "resnet"
+                           else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
                 self.details.setText(
-                    f"Run folder {path}<br>Last logged step {info['last_logged_step']} · crop "
-                    f"{info['crop_size']} px · {info['model']['blocks']} blocks"
+                    f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
+                    f"{info['last_logged_step']} · crop {info['crop_size']} px · {network}"
                     + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
-                self.export_button.setEnabled(bool(info["checkpoint"]))
+                self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)
                 self._has_weights = bool(info["checkpoint"])  # Use and Evaluate failed later, on a run with none
                 self.use_button.setEnabled(self._has_weights)
                 self._sync_evaluate_button()
@@ -455,8 +470,8 @@ class ModelsPage(QWidget):
 
     def export_selected(self, name: str | None = None) -> None:
         run = self.current_path()
-        if run is None or not run.is_dir():
-            return
+        if run is None or not run.is_dir() or self._exporting is not None:  # a second, started during the first,
+            return  # failed on the name the first had just written: "Export failed" said of a model exported
         direction = "AtoB" if self.direction.currentIndex() == 0 else "BtoA"
         if not name:
             label = self.direction.currentText().replace(" → ", "2")
@@ -478,7 +493,15 @@ class ModelsPage(QWidget):
                                        self.message.setText(f"Exported {Path(p).name}{cleaned_note(name, p)}."),
                                        self.models_changed.emit()))
         worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
+        worker.finished.connect(self._export_ended)
+        self._exporting = worker
+        self.export_button.setEnabled(False)
         worker.start()
+
+    def _export_ended(self) -> None:
+        self._exporting = None
+        path = self.current_path()
+        self.export_button.setEnabled(path is not None and path.is_dir() and self._has_weights)
 
     def _show_evaluation(self, report, path: Path) -> None:
         """The scores, and why pairs were left out (the command line names each; this gave a count alone)."""
@@ -502,7 +525,7 @@ class ModelsPage(QWidget):
                 self._gone(path, "Not renamed")
                 return
             except (ValueError, OSError, RunLocked) as exc:
-                self.message.setText(sentence(f"Not renamed: {exc}"))
+                self.message.setText(sentence(f"Not renamed: {change_failed(exc, path)}"))
                 return
             self.refresh(str(target))
             self.message.setText(f"Renamed to {target.name if is_run else target.stem}"
@@ -534,7 +557,7 @@ class ModelsPage(QWidget):
             self._gone(path, "Not deleted")
             return
         except (ValueError, OSError, RunLocked) as exc:
-            self.message.setText(sentence(f"Not deleted: {exc}"))
+            self.message.setText(sentence(f"Not deleted: {change_failed(exc, path)}"))
             return
         self.refresh()
         if left:  # files another program put in the run's folder: never this app's to delete

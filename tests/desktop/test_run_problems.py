@@ -188,3 +188,46 @@ def test_a_history_that_cannot_be_drawn_is_said_and_a_continued_run_still_draws_
     assert "Finished at step 4" in page.status.text()
     assert "The losses before this run was continued cannot be shown" in page.notice.text()
     assert list(page.plot._steps) == [3, 4]
+
+
+def test_one_export_at_a_time_and_a_unet_runs_details_name_its_network(qtbot, window, tiny_dataset):
+    """A second export started during the first failed on the name the first had just written, and "Export failed"
+    was said of a model exported; a pix2pix run was described by a ResNet's "3 blocks" (a models pass)."""
+    from engine.config import ModelConfig
+
+    run = make_run(window, tiny_dataset, method="pix2pix", model=ModelConfig(generator="unet_128", ngf=4, ndf=4),
+                   load_size=128, crop_size=128, max_steps=1)
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run.path))
+    assert "pix2pix (trained on pairs) · last logged step 1 · crop" in page.details.text()
+    assert page.details.text().rstrip().endswith("U-Net 128") and "blocks" not in page.details.text()
+    page.export_selected(name="first")
+    assert not page.export_button.isEnabled()
+    page.export_selected(name="first")  # as a second click, or Enter, during the first
+    qtbot.waitUntil(lambda: page.message.text().startswith("Exported"), timeout=30000)
+    qtbot.waitUntil(lambda: page._exporting is None)
+    assert page.message.text() == "Exported first.pt."  # the model exported is shown
+    page.refresh(str(run.path))
+    assert page.export_button.isEnabled()
+
+
+def test_a_read_only_library_is_said_in_words_at_rename_and_delete(qtbot, window, monkeypatch):
+    """"Not renamed: [Errno 30] Read-only file system: '…/runs/tiny/.lock'" named a file the person never made
+    (a models pass)."""
+    from desktop.pages import models as models_page
+    from tests.conftest import make_model_file, read_only, small_tmpfs
+
+    folder = window.library.models_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with small_tmpfs(folder, "1m"):
+        make_model_file(window.library.model_path("mine"))
+        page = window.models
+        page.refresh(str(window.library.model_path("mine")))
+        monkeypatch.setattr(models_page, "ask_text", lambda *a: "other")
+        with read_only(folder):
+            page.rename_selected()
+            assert page.message.text() == f"Not renamed: {folder} cannot be changed (read-only file system)."
+            page.delete_selected(confirm=False)
+            assert page.message.text() == f"Not deleted: {folder} cannot be changed (read-only file system)."
+        assert window.library.model_path("mine").is_file()

@@ -253,3 +253,34 @@ def test_a_torchscript_export_prints_only_what_it_wrote(tiny_dataset, tmp_path):
                            str(tmp_path / "m.pt"), "--torchscript", str(tmp_path / "m.ts")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Warning" not in proc.stderr, proc.stderr
+
+
+def test_an_export_onto_a_read_only_disk_says_so(tiny_dataset, tmp_path, capsys):
+    """The refusal ("… is not writable") was replaced by "OSError: [Errno 30] Read-only file system": the cleanup's
+    unlink of a file never written raises EROFS there (a models pass)."""
+    from engine import Trainer
+    from engine.cli import main
+    from tests.conftest import read_only, small_tmpfs, tiny_config
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    with small_tmpfs(tmp_path / "card", "1m") as card, read_only(card):
+        assert main(["export", "--run", str(tmp_path / "run"), "--out", str(card / "m.pt")]) == 1
+    assert capsys.readouterr().err.strip() == (f"cyclegan export: error: cannot write {card / 'm.pt'}: {card} is not "
+                                               "writable")
+
+
+def test_an_upper_case_safetensors_file_is_read_as_one(tmp_path):
+    """X.SAFETENSORS, as Windows and download tools name files, was "not a PyTorch file" (a models pass)."""
+    from engine.imports import import_model_file
+    from engine.modelfile import save_model
+    from tests.conftest import make_model_file
+
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    ours = save_model(tmp_path / "OURS.SAFETENSORS", loaded.generator, loaded.metadata)
+    assert load_model(ours).metadata["source_domain"] == "horse"
+    torch.save(resnet(ngf=4, blocks=2).state_dict(), tmp_path / "x.pth")
+    from safetensors.torch import save_file
+
+    save_file(torch.load(tmp_path / "x.pth"), str(tmp_path / "Apple2Orange.SAFETENSORS"))
+    meta = load_model(import_model_file(tmp_path / "Apple2Orange.SAFETENSORS", tmp_path / "a.pt")).metadata
+    assert (meta["source_domain"], meta["target_domain"]) == ("Apple", "Orange")
