@@ -121,6 +121,11 @@ class CompareCanvas(QWidget):
         return QRectF(self.offset.x(), self.offset.y(), self.before.width() * self.scale,
                       self.before.height() * self.scale)
 
+    def sides_in_view(self) -> tuple[bool, bool]:
+        """Whether any of the input (left of the divider) and of the result (right of it) is on screen."""
+        rect, x = self.image_rect(), self.divider_x()
+        return x > max(rect.left(), 0), x < min(rect.right(), self.width())
+
     def divider_x(self) -> float:
         rect = self.image_rect()
         return rect.left() + self.divider * rect.width()
@@ -216,12 +221,15 @@ class CompareCanvas(QWidget):
             painter.restore()
         painter.setPen(QPen(QColor("white"), 2))
         painter.drawLine(QPointF(x, max(rect.top(), 0)), QPointF(x, min(rect.bottom(), self.height())))
-        middle = QPointF(x, min(max(rect.center().y(), 12), self.height() - 12))
+        # the handle at the edge where the divider is out of view: zoomed in, nothing showed where it had gone
+        middle = QPointF(min(max(x, 9), self.width() - 9), min(max(rect.center().y(), 12), self.height() - 12))
         painter.setBrush(QColor("#2563eb"))
         painter.drawEllipse(middle, 9, 9)
         painter.setPen(QColor("white"))
         painter.drawText(QRectF(middle.x() - 9, middle.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "⇔")
-        for text, left in (("Before", True), ("After", False)):
+        for text, left in zip(("Before", "After"), (True, False)):
+            if not self.sides_in_view()[0 if left else 1]:  # "Before" stayed over a view of the result alone
+                continue
             box = QRectF(6 if left else self.width() - 66, 6, 60, 20)
             painter.fillRect(box, QColor(0, 0, 0, 110))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

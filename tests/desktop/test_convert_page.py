@@ -356,6 +356,22 @@ def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
     assert canvas.fitted and abs(canvas.scale - fitted) < 1e-9
 
 
+def test_zoomed_past_the_divider_the_side_out_of_view_is_not_labelled(qtbot):
+    """Zoomed in with the divider near an edge, the view showed the result alone under a "Before" tag (a new-user
+    pass): a side out of view has no tag, and the handle stays at the edge it went past."""
+    from desktop.widgets.compare import CompareCanvas
+
+    canvas = shown(qtbot, CompareCanvas(), 300, 200)
+    canvas.set_images(flat_image(60, 40, 0x336699), flat_image(60, 40, 0x996633))
+    assert canvas.sides_in_view() == (True, True)
+    canvas.set_divider(0.2)
+    for _ in range(4):
+        qtbot.keyClick(canvas, Qt.Key.Key_Plus)  # around the middle: the divider goes off the left
+    assert canvas.divider_x() < 0 and canvas.sides_in_view() == (False, True)
+    left_tag = canvas.grab().toImage().pixelColor(20, 15)
+    assert left_tag == canvas.grab().toImage().pixelColor(150, 100)  # the result's colour there: no tag drawn
+
+
 def test_a_zoom_is_kept_and_another_sized_picture_is_centred(qtbot):
     """At 1:1 the next picture kept the last one's corner, and a smaller one sat off to one side (new-user pass);
     a picture of the same size keeps its place, so one detail can be compared across a shoot."""
