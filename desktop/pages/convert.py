@@ -251,6 +251,7 @@ class ConvertPage(QWidget):
         self.status = ElidedLabel("Pick a model and two folders.")
         self.status.setObjectName("status")
         self.progress = QProgressBar()
+        self.progress.setFormat("%p %")  # as the Train page writes it ("100%" here, "60 %" there)
         self.progress.setAccessibleName("Conversion progress")
         self.preview = CompareView()
         self.files = fit_to_width(QListWidget(), Qt.TextElideMode.ElideRight)  # ✓ converted, ✗ failed: why
@@ -693,7 +694,8 @@ class ConvertPage(QWidget):
         after = blend(before, result, strength / 100)
         self.preview.show_pair(array_to_qimage(before.permute(1, 2, 0).numpy()),
                                array_to_qimage(after.permute(1, 2, 0).numpy()),
-                               f"Preview of {name} at {strength} % (not saved)", detail)
+                               f"Preview of {name}" + (f", strength {strength} %" if strength != 100 else "")
+                               + " (not saved)", detail)  # "at 100 %" beside the zoom's "72 %" read as a zoom
 
     def _strength_changed(self, *_) -> None:
         """A preview follows the strength at once; converted files were made at another one, and are cleared."""
@@ -821,8 +823,11 @@ class ConvertPage(QWidget):
 
     def on_failed(self, reason: str) -> None:
         self.error.setText(sentence(reason))
-        job = self.current_job  # which one: a queued conversion's failure read as the whole queue's (a convert pass)
-        self.status.setText(f"Conversion did not start: {job.describe()}." if job else "Conversion did not start.")
+        job = self.current_job  # which one: a queued conversion's failure read as the whole queue's (a convert pass);
+        # the reason first: "Conversion did not start: Demo: golden-hour (built in): empty → /tmp/…" was cut before
+        # it, and said it only in the small red line at the foot of the form (a new-user pass)
+        why = sentence(reason).rstrip(".")
+        self.status.setText(f"Not converted: {why[0].lower() + why[1:]}" + (f" ({job.describe()})." if job else "."))
 
     def _worker_done(self) -> None:
         self.worker = None

@@ -57,7 +57,7 @@ def test_preview_one_writes_nothing(qtbot, window, tmp_path):
     page = setup(window, tmp_path)
     qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.preview.caption.text().startswith("Preview of"), timeout=30000)
-    assert page.preview.caption.text() == "Preview of img_000.png at 100 % (not saved)"
+    assert page.preview.caption.text() == "Preview of img_000.png (not saved)"  # "at 100 %" read as the zoom
     assert not (tmp_path / "out").exists()
 
 
@@ -78,7 +78,7 @@ def test_a_preview_follows_the_strength_at_once_and_the_conversion_writes_what_i
     assert np.abs(full - before).mean() > 5
     page.strength.setValue(40)
     assert page._preview_worker is None  # no second translation
-    assert page.preview.caption.text() == "Preview of img_000.png at 40 % (not saved)"
+    assert page.preview.caption.text() == "Preview of img_000.png, strength 40 % (not saved)"
     shown = pixels(page.preview.canvas.after)
     assert np.abs(shown - (before + 0.4 * (full - before))).max() <= 1
     assert page.current().describe().startswith(f"{page.model.currentText()} at 40 %: ")  # in the queue and status
@@ -99,7 +99,8 @@ def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path
     page.output.set_path(str(tmp_path / "out"))
     convert(qtbot, page)
     assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images.")
-    assert page.status.text() == f"Conversion did not start: {page.model.currentText()}: empty → {tmp_path / 'out'}."
+    assert page.status.text() == (f"Not converted: the input folder {tmp_path / 'empty'} has no images "
+                                  f"({page.model.currentText()}: empty → {tmp_path / 'out'}).")
     assert page.progress.value() < page.progress.maximum()
     assert not (tmp_path / "out").exists()
     preview(qtbot, page)  # the folder is searched off the GUI thread now: its answer comes from there
