@@ -1,6 +1,7 @@
 """Numbers, times and messages as the pages show them."""
 
 import datetime as _dt
+import re
 from pathlib import Path
 
 
@@ -26,8 +27,12 @@ def sentence(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    text = text[:1].upper() + text[1:]
+    if not FILE_NAME_FIRST.match(text):  # "Metrics.jsonl: 12 record(s)…" named a file that is not there
+        text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+FILE_NAME_FIRST = re.compile(r"[^\s/]*\.[A-Za-z0-9]{1,12}(:|\s|$)|[/~]")  # "metrics.jsonl: …", "/a/b …", "~/x …"
 
 
 def format_timestamp(iso: str) -> str:

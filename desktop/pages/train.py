@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout,
+                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from desktop.formatting import format_time_left, sentence
@@ -654,6 +654,9 @@ class TrainPage(QWidget):
         if item is None or self.worker is not None:
             return
         run_dir = item.data(Qt.ItemDataRole.UserRole)
+        logged = last_step(run_dir)
+        if logged and not RunDir(run_dir).has_checkpoint() and not self._start_again(Path(run_dir).name, logged):
+            return  # Continue on a run with nothing saved began again from step 0, its history set aside, unasked
         extra = {}
         if self.form.value("max_steps"):
             extra["max_steps"] = self.form.value("max_steps")
@@ -669,6 +672,20 @@ class TrainPage(QWidget):
             extra[key] = found
         self.open_run(run_dir, continuing=True)  # its history read in the background; the new points wait for it
         self._launch(TrainWorker(resume_dir=run_dir, overrides=extra, parent=self), run_dir)
+
+    def _start_again(self, name: str, logged: int) -> bool:
+        """Whether to train a run with no checkpoint (killed before its first save) again from step 0."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Continue run")
+        box.setText(f"“{name}” has no checkpoint: it was stopped before its first save.")
+        box.setInformativeText(f"Continuing trains it again from step 0; the {logged:,} steps it logged are set aside "
+                               "(kept in metrics.discarded.jsonl).")
+        again = box.addButton("Start again", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is again
 
     def _launch(self, worker: TrainWorker, run_dir: str) -> None:
         self.view.reset()

@@ -153,8 +153,9 @@ class MessageLabel(QLabel):
         self._full = text or ""
         lines = self._full.splitlines()
         shown = "\n".join(lines[:self.MAX_LINES])
-        if len(shown) > self.MAX_CHARS:
+        if len(shown) > self.MAX_CHARS:  # at a word's end: "… those steps are tra …"
             shown = shown[:self.MAX_CHARS]
+            shown = shown[:shown.rfind(" ")] if shown.rfind(" ") > self.MAX_CHARS * 3 // 4 else shown
         cut = shown != self._full
         super().setText(shown.rstrip() + (" …" if cut else ""))
         self.setToolTip(self._full if cut else "")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from engine import Trainer, fileio
 from engine.rundir import RunDir
@@ -231,3 +232,41 @@ def test_a_read_only_library_is_said_in_words_at_rename_and_delete(qtbot, window
             page.delete_selected(confirm=False)
             assert page.message.text() == f"Not deleted: {folder} cannot be changed (read-only file system)."
         assert window.library.model_path("mine").is_file()
+
+
+def test_continue_on_a_run_with_no_checkpoint_asks_before_starting_again(qtbot, window, tmp_path, monkeypatch):
+    """Continue on a run killed before its first save began again from step 0 and set its history aside, unasked;
+    the notice saying so was cut mid-word ("… those steps are tra …") and named "Metrics.jsonl" (a new-user pass)."""
+    from desktop.pages.train import TrainPage
+    from tests.desktop.test_train_page import set_tiny_training, with_dataset
+
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=3)
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = RunDir(window.library.runs()[0])
+    for checkpoint in run.checkpoints.iterdir():
+        checkpoint.unlink()
+    page.refresh()
+    page.runs.setCurrentRow(0)
+    asked = []
+    monkeypatch.setattr(TrainPage, "_start_again", lambda self, name, logged: asked.append((name, logged)) and False)
+    page.continue_selected()
+    assert asked == [(run.path.name, 3)] and page.worker is None and run.metrics.is_file()
+    monkeypatch.setattr(TrainPage, "_start_again", lambda self, name, logged: True)
+    page.continue_selected()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert (run.path / "metrics.discarded.jsonl").is_file()
+    notice = page.notice.text()
+    assert "metrics.jsonl" in notice and "Metrics.jsonl" not in notice
+
+
+def test_a_long_message_is_cut_at_a_word_and_a_file_name_first_keeps_its_case():
+    from desktop.formatting import sentence
+    from desktop.widgets.run_view import MessageLabel
+
+    assert sentence("metrics.jsonl: 12 record(s) set aside") == "metrics.jsonl: 12 record(s) set aside."
+    assert sentence("/tmp/x is gone") == "/tmp/x is gone." and sentence("the folder is gone") == "The folder is gone."
+    label = MessageLabel("notice")
+    label.setText(" ".join(["word"] * 100) + " transferred")
+    assert label.toolTip().endswith("transferred") and QLabel.text(label).endswith("word …")
