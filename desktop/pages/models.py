@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.formatting import format_timestamp, sentence
-from desktop.widgets.announce import SpokenLabel
+from desktop.widgets.announce import OutcomeLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.widgets.shortcuts import bind_delete_key
@@ -142,7 +142,7 @@ class ModelsPage(QWidget):
         left.addWidget(self.gallery_button)
 
         self.title, self.details = title_and_details()
-        self.message = SpokenLabel()  # each outcome said: a screen reader heard nothing of an import's result
+        self.message = OutcomeLabel()  # each outcome said: a screen reader heard nothing of an import's result
         self.message.setWordWrap(True)
         self.direction = QComboBox()
         self.direction.addItems(["AtoB", "BtoA"])
@@ -385,7 +385,7 @@ class ModelsPage(QWidget):
                             left_out=left_out, stoppable=True)  # closing the window stops it between pairs
         worker.done.connect(lambda report: self._show_evaluation(report, path))
         worker.failed.connect(lambda m: worker.stopped or self.message.setText(
-            sentence(f"Evaluation{self._of(path)} failed: {m}")))
+            sentence(f"Evaluation{self._of(path)} failed: {m}"), failed=True))
         worker.finished.connect(self._evaluation_ended)
         self._evaluating = worker
         self._sync_evaluate_button()
@@ -442,7 +442,7 @@ class ModelsPage(QWidget):
                 self.import_path(path, *names, name=name)
                 return
             text = "what its input and output show was not said"  # the engine's advice named command-line flags
-        self.message.setText(sentence(f"Not imported: {text}"))
+        self.message.setText(sentence(f"Not imported: {text}"), failed=True)
 
     def _free_name(self, taken: str) -> str:
         """``taken-2``, ``-3``, … the first not in the library, cut to leave room for its number (a name of 80
@@ -482,17 +482,18 @@ class ModelsPage(QWidget):
         try:
             target = self.library.model_path(name)
         except ValueError as exc:
-            self.message.setText(sentence(f"Not exported: {exc}"))
+            self.message.setText(sentence(f"Not exported: {exc}"), failed=True)
             return
         if target.exists():
-            self.message.setText(f"Not exported: a model named {target.stem!r} already exists; choose another name.")
+            self.message.setText(f"Not exported: a model named {target.stem!r} already exists; choose another name.",
+                                 failed=True)
             return
         self.message.setText("Exporting…")
         worker = CallWorker(export_model, run, direction, target, parent=self)
         worker.done.connect(lambda p: (self.refresh(str(p)),
                                        self.message.setText(f"Exported {Path(p).name}{cleaned_note(name, p)}."),
                                        self.models_changed.emit()))
-        worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}")))
+        worker.failed.connect(lambda m: self.message.setText(sentence(f"Export failed: {m}"), failed=True))
         worker.finished.connect(self._export_ended)
         self._exporting = worker
         self.export_button.setEnabled(False)
@@ -525,7 +526,7 @@ class ModelsPage(QWidget):
                 self._gone(path, "Not renamed")
                 return
             except (ValueError, OSError, RunLocked) as exc:
-                self.message.setText(sentence(f"Not renamed: {change_failed(exc, path)}"))
+                self.message.setText(sentence(f"Not renamed: {change_failed(exc, path)}"), failed=True)
                 return
             self.refresh(str(target))
             self.message.setText(f"Renamed to {target.name if is_run else target.stem}"
@@ -557,7 +558,7 @@ class ModelsPage(QWidget):
             self._gone(path, "Not deleted")
             return
         except (ValueError, OSError, RunLocked) as exc:
-            self.message.setText(sentence(f"Not deleted: {change_failed(exc, path)}"))
+            self.message.setText(sentence(f"Not deleted: {change_failed(exc, path)}"), failed=True)
             return
         self.refresh()
         if left:  # files another program put in the run's folder: never this app's to delete
@@ -571,5 +572,6 @@ class ModelsPage(QWidget):
         """A model or run moved or deleted outside the app since the list was made: said, and the list redone (it
         said "[Errno 2] No such file or directory: …" and kept listing it)."""
         self.refresh()
-        self.message.setText(f"{what}: {path.name} is no longer in the library (moved or deleted outside this app).")
+        self.message.setText(f"{what}: {path.name} is no longer in the library (moved or deleted outside this app).",
+                             failed=True)
 

@@ -24,6 +24,19 @@ class SpokenLabel(QLabel):
     """A label whose every new text is said: the outcome of something the user did (imported, exported, refused),
     shown where a screen reader does not look. Named "error", it interrupts."""
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+    def setText(self, text: str, failed: bool | None = None) -> None:  # noqa: N802 (Qt's name)
+        """With ``failed``, in the error colour (True) or not (False): an import's "Not imported: …" was plain text
+        under a model's details, read as one of them (a new-user pass)."""
+        if failed is not None and (self.objectName() == "error") != failed:
+            self.setObjectName("error" if failed else "")
+            self.style().unpolish(self)
+            self.style().polish(self)
         super().setText(text)
         announce(self, text, urgent=self.objectName() == "error")
+
+
+class OutcomeLabel(SpokenLabel):
+    """A page's last outcome: neutral unless said to have failed (then in the error colour)."""
+
+    def setText(self, text: str, failed: bool = False) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text, failed)

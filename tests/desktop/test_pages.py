@@ -985,3 +985,16 @@ def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot
     assert [text.split("\n")[0] for text in asked] == ["Remove “d” from the library?",
                                                        "Delete the model file “mine.pt”?"]
     assert window.datasets.list.count() == 1 and window.library.model_path("mine").exists()
+
+
+def test_a_failed_import_on_the_models_page_is_shown_as_an_error_and_the_next_outcome_is_not(qtbot, window, tmp_path):
+    """"Not imported: …" was plain text under the selected model's details, read as one of them (a new-user pass)."""
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    (tmp_path / "garbage.pth").write_bytes(b"not a model")
+    page.import_path(str(tmp_path / "garbage.pth"))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)
+    assert page.message.objectName() == "error"
+    page.import_path(str(make_model_file(tmp_path / "fine.pt")))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=20000)
+    assert page.message.objectName() != "error"
