@@ -304,6 +304,10 @@ class TrainPage(QWidget):
         model = self.method.model()
         model.item(0).setEnabled(not aligned)
         model.item(1).setEnabled(paired)
+        # why an item is greyed out: said nowhere before (a new-user pass)
+        model.item(0).setToolTip("Side-by-side pairs train pix2pix only" if aligned else "")
+        model.item(1).setToolTip("" if paired else "This dataset has no pairs: pix2pix needs pictures of the same "
+                                                   "name on both sides, or pictures of A and B side by side")
         if entry is not None:
             self.direction.setItemText(0, f"{entry.name_a} → {entry.name_b}")
             self.direction.setItemText(1, f"{entry.name_b} → {entry.name_a}")

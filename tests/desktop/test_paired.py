@@ -108,9 +108,11 @@ def test_two_folders_offer_pix2pix_only_when_names_match(qtbot, window, tmp_path
     train = window.train
     train.dataset.setCurrentText("unpaired")
     assert train.current_method() == "cyclegan" and not train.method.model().item(1).isEnabled()
+    assert train.method.model().item(1).toolTip().startswith("This dataset has no pairs")  # why (a new-user pass)
     assert not train.top.isRowVisible(train._direction_row)
     train.dataset.setCurrentText("pairs")
     assert train.method.model().item(1).isEnabled() and train.current_method() == "cyclegan"  # offered, not forced
+    assert train.method.model().item(1).toolTip() == ""
     train.method.setCurrentIndex(1)
     assert train.current_method() == "pix2pix" and train.build_config().method == "pix2pix"
     train.method.setCurrentIndex(0)
