@@ -109,6 +109,8 @@ class TrainPage(QWidget):
         self._estimating_key = ""  # the settings the measurement running measures
         self._run_items: dict[str, QListWidgetItem] = {}
         self._preset_values: dict = {}
+        self._listed_method: str | None = None  # the method whose presets Preset lists
+        self._kept_forms: dict[str, tuple] = {}  # a method's own settings, kept while another method is shown
         # what the dataset's file names say (pairs, images an epoch), while its folders are unchanged: listed again
         # at each edit of a setting, 10,000 images a side froze the window 0.6 s a keystroke (0.7 s a visit)
         self._listed: dict[tuple, tuple] = {}  # (folders, layout) -> (folder times, dataset_listing)
@@ -328,11 +330,31 @@ class TrainPage(QWidget):
                 self.form.set_row_visible(key, only == method)
         labels = [p.label for p in presets_for(method)] + [CUSTOM]
         if [self.preset.itemText(i) for i in range(self.preset.count())] != labels:
+            # the settings of the method left, if the person's own, come back with it: a dataset without pairs
+            # picked by mistake wiped a pix2pix form typed in, for good (a pix2pix pass)
+            if self._listed_method is not None and self.preset.currentText() == CUSTOM:
+                self._kept_forms[self._listed_method] = (self.form.values(), self.length.currentIndex(),
+                                                         self._preset_values, self.preset_note.text())
+            self._listed_method = method
             self.preset.blockSignals(True)
             self.preset.clear()
             self.preset.addItems(labels)
             self.preset.blockSignals(False)
-            self.apply_preset(labels[0])
+            kept = self._kept_forms.pop(method, None)
+            if kept is None:
+                self.apply_preset(labels[0])
+                return
+            values, length, self._preset_values, note = kept
+            self._fill_form(values)
+            self.length.blockSignals(True)
+            self.length.setCurrentIndex(length)
+            self.length.blockSignals(False)
+            self._show_length_rows()
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(CUSTOM)
+            self.preset.blockSignals(False)
+            self.preset_note.setText(note)
+            self._schedule_estimate()
 
     def apply_preset(self, label: str) -> None:
         preset = self._preset_by_label(label)

@@ -137,3 +137,27 @@ def test_a_pix2pix_run_trained_b_to_a_offers_only_that_direction(qtbot, window, 
     models.export_selected(name="sketch2photo")
     qtbot.waitUntil(lambda: models.message.text().startswith(("Exported", "Export failed")), timeout=30000)
     assert models.message.text() == "Exported sketch2photo.pt."
+
+
+def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot, window, tmp_path):
+    """Picking a dataset without pairs (a wrong click) reset every pix2pix value typed in to CycleGAN's preset, and
+    picking the paired one again gave the pix2pix preset, not them (a pix2pix pass)."""
+    write_images(tmp_path / "unpaired" / "trainA", 2, seed=1)
+    write_images(tmp_path / "unpaired" / "trainB" / "x", 2, seed=2)
+    add_dataset(window, tmp_path / "unpaired", "unpaired")
+    write_images(tmp_path / "pairs" / "trainA", 3, seed=1)
+    write_images(tmp_path / "pairs" / "trainB", 3, seed=2)
+    add_dataset(window, tmp_path / "pairs", "pairs")
+    train = window.train
+    window.tabs.setCurrentWidget(train)
+    train.dataset.setCurrentText("pairs")
+    train.method.setCurrentIndex(train.method.findData("pix2pix"))
+    train.form.field("lambda_l1").setValue(50)
+    train.form.field("crop_size").setValue(32)
+    assert train.preset.currentText() == "Custom"
+    train.dataset.setCurrentText("unpaired")
+    assert train.current_method() == "cyclegan" and train.preset.currentText() != "Custom"
+    train.dataset.setCurrentText("pairs")
+    train.method.setCurrentIndex(train.method.findData("pix2pix"))
+    assert train.preset.currentText() == "Custom"
+    assert train.form.value("lambda_l1") == 50 and train.form.value("crop_size") == 32
