@@ -335,9 +335,22 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
         if (root / a).is_dir() and (root / b).is_dir():
             ta, tb = root / "testA", root / "testB"
             return DatasetFolders(root / a, root / b, ta if ta.is_dir() else None, tb if tb.is_dir() else None)
-    hint = ("; its train/ of pictures holding A and B side by side is for pix2pix (--model pix2pix)"
-            if (root / "train").is_dir() and list_images(root / "train", recursive=False) else "")
-    raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{hint}")
+    raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{layout_hint(root)}")
+
+
+def layout_hint(root: Path) -> str:
+    """What a folder that is no dataset holds instead, and what to do ("; …"): the same words for every case said
+    nothing of trainB/ missing beside trainA/, or of a folder of photos picked for the whole dataset (a new-user
+    pass)."""
+    for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
+        for have, lack in ((a, b), (b, a)):
+            if (root / have).is_dir() and not (root / lack).is_dir():
+                return f"; it has {have}/ but no {lack}/ beside it: put the other side's pictures there"
+    if (root / "train").is_dir() and list_images(root / "train", recursive=False):
+        return "; its train/ of pictures holding A and B side by side is for pix2pix (--model pix2pix)"
+    if list_images(root, recursive=False):
+        return "; it holds pictures itself: it is one side's folder, to give with the other side's"
+    return ""
 
 
 def check_separate_folders(a: Path, b: Path) -> None:

@@ -407,9 +407,16 @@ class Library:
             return None
         except OSError:
             return None
-        if found.layout != "aligned" or not any(_wide_enough_for_two(pair.a) for pair in found.pairs):
-            return None  # a folder of single photos (trainA/ picked for the dataset) was added as pairs, unasked
+        if found.layout != "aligned":
+            return None
         train = root / "train" if (root / "train").is_dir() else root
+        if not any(_wide_enough_for_two(pair.a) for pair in found.pairs):  # a folder of single photos (trainA/
+            if train == root:  # picked for the dataset) was added as pairs, unasked: it is refused as no dataset
+                return None
+            width, height = header_size(found.pairs[0].a)  # said to be "pictures holding A and B side by side"
+            raise ValueError(f"the pictures in {train} are single pictures ({found.pairs[0].a.name} is "
+                             f"{width}x{height}), not pairs side by side: put the two sides' pictures in trainA/ and "
+                             "trainB/ beside it")
         held_out = next((root / s for s in ("test", "val") if (root / s).is_dir() and train != root), None)
         return DatasetEntry(name, str(train.resolve()), "", name_a.strip() or "A", name_b.strip() or "B",
                             str(held_out.resolve()) if held_out else "", layout="aligned")

@@ -283,3 +283,20 @@ def test_names_windows_keeps_for_its_devices_and_names_cut_before_a_space_are_ma
         "con_", "Con.v2_", "LPT9_", "console", "com10"]
     assert safe_name("a" * (NAME_LENGTH - 1) + " b") == "a" * (NAME_LENGTH - 1)
     assert safe_name("x" * (NAME_LENGTH - 1) + ".y") == "x" * (NAME_LENGTH - 1)
+
+
+def test_a_folder_that_is_no_dataset_says_what_it_holds_and_what_to_do(tmp_path):
+    """Every such folder got "holds neither trainA/ and trainB/ nor A/ and B/ folders": nothing of trainB/ missing, of
+    a folder of photos picked for the whole dataset; a train/ of single photos was called "pictures holding A and B
+    side by side" and given a command-line flag in the app (a new-user pass, a pix2pix pass)."""
+    library = Library(tmp_path / "home")
+    write_images(tmp_path / "half" / "trainA", 2)
+    with pytest.raises(FileNotFoundError, match="it has trainA/ but no trainB/ beside it"):
+        library.check_dataset("half", tmp_path / "half")
+    write_images(tmp_path / "photos", 2)
+    with pytest.raises(FileNotFoundError, match="it holds pictures itself: it is one side's folder"):
+        library.check_dataset("photos", tmp_path / "photos")
+    write_images(tmp_path / "single" / "train", 2, size=(64, 64))
+    with pytest.raises(ValueError, match=r"the pictures in .*single/train are single pictures \(img_000.png is "
+                                         r"64x64\), not pairs side by side: put the two sides' pictures in trainA/"):
+        library.check_dataset("single", tmp_path / "single")
