@@ -514,6 +514,7 @@ class PairedData:
 
 
 SHARED_NAME = " (its name, extension aside, is another file's too)"  # how match_by_name marks such a file
+CASE_ONLY = " (the other side has this name in other letter case: names are matched exactly)"
 
 
 def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
@@ -531,10 +532,12 @@ def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]
     both = {k for k in files_a.keys() & files_b.keys() if len(files_a[k]) == len(files_b[k]) == 1}
     pairs = [Pair(Path(files_a[k][0]), Path(files_b[k][0])) for k in sorted(both, key=path_order)]
     unmatched = []
-    for letter, folder, by_name in sides:
+    for (letter, folder, by_name), (_, _, other) in zip(sides, reversed(sides)):
+        other_cased = {key.casefold() for key in other}
         for key, files in by_name.items():
             if key not in both:
-                note = SHARED_NAME if len(files) > 1 else ""
+                note = (SHARED_NAME if len(files) > 1 else CASE_ONLY if key not in other
+                        and key.casefold() in other_cased else "")  # IMG_0001 and img_0001: easily missed in a list
                 unmatched += [f"{letter}/{Path(p).relative_to(folder)}{note}" for p in files]
     return pairs, sorted(unmatched)
 

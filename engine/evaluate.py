@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .convert import Translator
-from .data import (SHARED_NAME, Pair, find_pairs, list_images, load_pair, match_by_name, probe_image,
+from .data import (CASE_ONLY, SHARED_NAME, Pair, find_pairs, list_images, load_pair, match_by_name, probe_image,
                    unreadable_reason)
 from .events import Control, Stopped
 from .metrics import SSIM_SMALLEST, delta_e, psnr, ssim
@@ -124,8 +124,10 @@ def inputs_left_out(unmatched: list[str], input_side: str, truth: str | Path) ->
     for entry in unmatched:
         if not entry.startswith(mine):
             continue
-        name = entry[2:].removesuffix(SHARED_NAME)
-        if entry.endswith(SHARED_NAME):
+        name = entry[2:].removesuffix(SHARED_NAME).removesuffix(CASE_ONLY)
+        if entry.endswith(CASE_ONLY):
+            why = f"no ground truth of its name in {truth}, only one of its name in other letter case"
+        elif entry.endswith(SHARED_NAME):
             why = "its name, extension aside, is another input's too: which to pair is not known"
         elif (truths := shared_truths.get(str(Path(name).with_suffix("")))) is not None:
             why = f"{' and '.join(sorted(truths))} share its name, extension aside: which to pair with is not known"

@@ -381,3 +381,16 @@ def test_a_damaged_pair_is_warned_of_once_not_at_each_draw(paired_folders, caplo
         for epoch in range(3):
             assert set(dataset[(epoch, 0)]) == {"A", "B"}
     assert sum("p0" in r.getMessage() for r in caplog.records) == 1, caplog.text
+
+
+def test_names_that_differ_in_letter_case_only_are_said_to(tmp_path):
+    """Case.png and case.png were listed as two files "without a partner", a near miss easily overlooked in a long
+    list (a pix2pix pass)."""
+    from engine.data import CASE_ONLY, match_by_name
+    from tests.conftest import write_images
+
+    write_images(tmp_path / "A", 2)
+    write_images(tmp_path / "B", 2)
+    (tmp_path / "A" / "img_001.png").rename(tmp_path / "A" / "IMG_001.png")
+    pairs, unmatched = match_by_name(tmp_path / "A", tmp_path / "B")
+    assert len(pairs) == 1 and unmatched == [f"A/IMG_001.png{CASE_ONLY}", f"B/img_001.png{CASE_ONLY}"]
