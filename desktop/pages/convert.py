@@ -233,10 +233,7 @@ class ConvertPage(QWidget):
         self.queue_box = QGroupBox("Queue")
         queue_layout = QVBoxLayout(self.queue_box)
         queue_layout.addWidget(self.queue_list)
-        queue_buttons = QHBoxLayout()
-        queue_buttons.addWidget(self.remove_queued)
-        queue_buttons.addWidget(self.start_queue)
-        queue_layout.addLayout(queue_buttons)
+        queue_layout.addWidget(self.remove_queued)
 
         left = QVBoxLayout()
         left.addWidget(box)
@@ -246,6 +243,8 @@ class ConvertPage(QWidget):
         footer.addWidget(self.error)  # above the buttons, so that a message appearing never moves them
         footer.addLayout(buttons)
         footer.addLayout(buttons2)
+        footer.addWidget(self.start_queue)  # in the form's box it was below the fold at 1024x700 after a Cancel,
+        # the one way on for a queue the Cancel held (a new-user pass)
 
         # ---- what happened
         self.status = ElidedLabel("Pick a model and two folders.")
@@ -810,7 +809,13 @@ class ConvertPage(QWidget):
         if s.cancelled:
             text = "Cancelled: " + text
         # (the next Convert offers to keep what is there and convert the rest: the advice fits the line at 1024 px)
-        then = ". Convert again to do the rest." if s.cancelled else "."
+        then = "."
+        if s.cancelled:  # the advice was wrong once the form held a queued job's folders: it converted another one
+            job = self.current_job
+            shown = job is None or (job.model, job.input, job.output) == (self.model.currentData(), self.input.path(),
+                                                                          self.output.path())
+            then = (". Convert again to do the rest" if shown else f". The rest of “{Path(job.input).name}” is left")
+            then += "; Start the queue goes on." if self.queue else "."
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)

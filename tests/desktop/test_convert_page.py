@@ -200,6 +200,11 @@ def test_a_cancel_holds_the_queue_until_it_is_started(qtbot, window, tmp_path):
     qtbot.wait(100)
     assert not page.busy and len(page.queue) == 1 and not (tmp_path / "out_b").exists()
     assert page.start_queue.isVisible() and page.status.text().startswith("Cancelled: ")
+    # the advice named the form's folders (the queued job's), and Start the queue was below the fold at 1024x700
+    assert page.status.text().endswith(". The rest of “in” is left; Start the queue goes on.")
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    assert not page.start_queue.visibleRegion().isEmpty()
     qtbot.mouseClick(page.start_queue, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
     assert len(list((tmp_path / "out_b").iterdir())) == 4 and not page.queue_box.isVisible()
