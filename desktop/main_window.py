@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         # pages talk through signals, never through each other's internals
         self.datasets.datasets_changed.connect(self.train.refresh)
         self.train.run_finished.connect(lambda _: (self.models.refresh(), self.convert.refresh()))
+        self.train.run_completed.connect(self.convert.offer_model)
         self.models.models_changed.connect(self.convert.refresh)
         self.models.renamed.connect(self.convert.follow_rename)
         self.models.renamed.connect(self.train.follow_rename)

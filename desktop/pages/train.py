@@ -95,6 +95,7 @@ def dataset_listing(entry: DatasetEntry) -> dict:
 
 class TrainPage(QWidget):
     run_finished = Signal(str)  # run directory
+    run_completed = Signal(str)  # a run that trained all its steps: chosen on the Convert page
     run_finished_long = Signal(str, str)  # a run that took a while ended: a title and a sentence, for a notification
     busy_changed = Signal(bool)
 
@@ -857,9 +858,12 @@ class TrainPage(QWidget):
         verb = "Stopped" if result.stopped else "Finished"
         name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
         self.status.setText(f"{verb} at step {result.step}: “{name}”. "
-                            + ("Continue it from Runs." if result.stopped else "Convert with it now."))
+                            + ("Continue it from Runs." if result.stopped else
+                               "It is chosen on the Convert page (Ctrl+3)."))  # "Convert with it now." led nowhere
         announce(self.status, self.status.text())
         self.run_finished.emit(result.run_dir)
+        if not result.stopped:
+            self.run_completed.emit(result.run_dir)
         if time.monotonic() - self.started_at > 60:
             self.run_finished_long.emit("Training stopped" if result.stopped else "Training finished",
                                         f"“{name}” at step {result.step}.")

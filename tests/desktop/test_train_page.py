@@ -612,3 +612,15 @@ def test_a_long_history_is_read_off_the_gui_thread_and_the_last_run_clicked_is_s
     page.open_run(runs["short"])  # clicked before the long one is read
     qtbot.waitUntil(lambda: not page._history_readers, timeout=30000)
     assert page.plot.point_count() == 3 and page.status.text() == "Run short: 3 logged steps, last step 3."
+
+
+def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, tmp_path):
+    """"Convert with it now." led nowhere: Convert kept the model of before, the new run one more entry in its list
+    (a new-user pass)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=3)
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = window.library.runs()[0]
+    assert page.status.text().endswith("It is chosen on the Convert page (Ctrl+3).")
+    assert window.convert.model.currentData() == str(run)
