@@ -7,8 +7,8 @@ import sys
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon,
-                               QTabWidget)
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSpacerItem,
+                               QSystemTrayIcon, QTabWidget)
 
 from desktop.opener import open_path
 from desktop.pages.convert import ConvertPage
@@ -41,6 +41,9 @@ def first_size(available: QSize) -> QSize:
     """The size a first start opens at: roomy on a large screen, never larger than the one it is on
     (a 1024x700 laptop screen gets all of it rather than a window hanging off its edges)."""
     return QSize(min(1200, available.width()), min(780, available.height()))
+
+
+QUIT_BOX_WIDTH = 440
 
 
 class MainWindow(QMainWindow):
@@ -269,6 +272,11 @@ class MainWindow(QMainWindow):
                                  "\n\n".join(work), "Quit")  # one paragraph each: run together they read as one
 
     def _ask_to_quit(self, icon, text: str, details: str, quit_label: str) -> bool:
+        box, quit_button = self.quit_box(icon, text, details, quit_label)
+        box.exec()
+        return box.clickedButton() is quit_button
+
+    def quit_box(self, icon, text: str, details: str, quit_label: str) -> tuple[QMessageBox, QPushButton]:
         box = QMessageBox(self)
         box.setIcon(icon)
         box.setWindowTitle("Quit CycleGAN Studio")
@@ -277,8 +285,10 @@ class MainWindow(QMainWindow):
         quit_button = box.addButton(quit_label, QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is quit_button
+        grid = box.layout()  # a QMessageBox takes no minimum width: 227 px, three words a line (a new-user pass)
+        grid.addItem(QSpacerItem(QUIT_BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding),
+                     grid.rowCount(), 0, 1, grid.columnCount())
+        return box, quit_button
 
     def closeEvent(self, event) -> None:  # noqa: N802
         # the window's close button or Ctrl+Q: a conversion or a run stopped without a question (a start pass)

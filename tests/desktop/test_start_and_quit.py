@@ -315,3 +315,17 @@ def test_the_demo_photos_of_another_copy_of_the_app_are_followed_to_this_copys(q
         finally:
             window.train.shutdown()
             window.convert.shutdown()
+
+
+def test_the_quit_question_is_wide_enough_to_read(qtbot, window):
+    """It was 227 px wide, its explanation three or four words a line (a new-user pass)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.main_window import QUIT_BOX_WIDTH
+
+    box, _ = window.quit_box(QMessageBox.Icon.Question, "Quit while work runs?",
+                             "A run is training: it saves what it has learnt, and Continue on the Train page goes on.",
+                             "Quit")
+    qtbot.addWidget(box)
+    box.show()
+    assert box.width() >= QUIT_BOX_WIDTH
