@@ -203,9 +203,11 @@ class CompareCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#eceef1"))
         if self.before.isNull():
-            painter.setPen(QColor("#888"))
+            # dark enough to read (#888 on this ground was 3:1, a failure's reason read as "nothing here"), and a
+            # long file name broken where it must be, not cut at both ends (a new-user pass)
+            painter.setPen(QColor("#4b5563"))
             painter.drawText(self.rect().adjusted(16, 16, -16, -16),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWrapAnywhere, self.placeholder)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1)
         rect = self.image_rect()

@@ -378,6 +378,20 @@ def test_zoomed_past_the_divider_the_side_out_of_view_is_not_labelled(qtbot):
     assert left_tag == canvas.grab().toImage().pixelColor(150, 100)  # the result's colour there: no tag drawn
 
 
+def test_a_failed_files_long_name_and_reason_are_readable_in_the_view(qtbot):
+    """A long camera-style name was centred as one unbreakable word, cut at both ends, in a 3:1 grey (a new-user
+    pass)."""
+    from desktop.widgets.compare import CompareCanvas
+
+    canvas = shown(qtbot, CompareCanvas(), 300, 200)
+    canvas.clear("✗ broken_photo_" + "0123456789" * 8 + ".jpg: not an image this app can read")
+    image = canvas.grab().toImage()
+    dark = [(x, y) for y in range(image.height()) for x in range(image.width())
+            if image.pixelColor(x, y).lightness() < 160]
+    assert dark and min(image.pixelColor(x, y).lightness() for x, y in dark) < 110  # readable
+    assert all(12 <= x < image.width() - 12 for x, _ in dark)  # inside its margins, nothing cut off
+
+
 def test_a_zoom_is_kept_and_another_sized_picture_is_centred(qtbot):
     """At 1:1 the next picture kept the last one's corner, and a smaller one sat off to one side (new-user pass);
     a picture of the same size keeps its place, so one detail can be compared across a shoot."""
