@@ -411,3 +411,22 @@ def test_the_keyboard_focus_shows_on_tab_bars_and_on_the_blue_buttons(qtbot, win
     button.setFocus()
     qtbot.wait(20)
     assert count(button, darker_fill) > 50
+
+
+def test_a_progress_bars_text_reads_over_its_fill(qtbot, window):
+    """Black text over the #2563eb fill was 4.1:1 (a new-user pass): the fill is light enough for 7:1."""
+    from PySide6.QtGui import QColor
+
+    def luminance(color: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+    bar = window.train.progress
+    bar.setRange(0, 10)
+    bar.setValue(10)
+    image = bar.grab().toImage()
+    fill = image.pixelColor(6, image.height() // 2)  # left of the text, inside the chunk
+    text = bar.palette().color(bar.foregroundRole())
+    lighter, darker = sorted((luminance(fill), luminance(text)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 7
