@@ -101,6 +101,7 @@ class ConvertPage(QWidget):
         self._refresh_when_done = False  # the library changed while a conversion ran
         self.queue: list[Job] = []
         self._queue_held = False  # a cancel holds the queue until Start the queue: it started the next at once
+        self._in_a_row: list[ConvertSummary] = []  # the conversions run one after another, for the queue's summary
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
         self._model_source: str | None = None  # the model the form was last set for
@@ -815,6 +816,9 @@ class ConvertPage(QWidget):
         text = ", ".join(parts) + f" in {format_duration(s.seconds)}"
         if s.cancelled:
             text = "Cancelled: " + text
+        self._in_a_row.append(s)
+        if len(self._in_a_row) > 1 and not self.queue and not s.cancelled:  # the last job's count alone was said
+            text = self._queue_summary()
         # (the next Convert offers to keep what is there and convert the rest: the advice fits the line at 1024 px)
         then = "."
         if s.cancelled:  # the advice was wrong once the form held a queued job's folders: it converted another one
@@ -846,9 +850,19 @@ class ConvertPage(QWidget):
         self.current_job = None
         self._set_running(False)
         self._refresh_put_off()
+        if not self.queue or self._queue_held:
+            self._in_a_row = []
         if not self._queue_held:  # the next queued conversion starts on its own
             self.run_queue()
         self._sync_queue()
+
+    def _queue_summary(self) -> str:
+        """What a queue run did, all of it: its end said the last conversion's count alone (a new-user pass)."""
+        done = self._in_a_row
+        converted, failed = sum(s.converted for s in done), sum(len(s.failed) for s in done)
+        folders = ", ".join(Path(s.output_dir).name for s in done)
+        return (f"Queue done: {len(done)} conversions, {converted} converted" + (f", {failed} failed" if failed else "")
+                + f" in {format_duration(sum(s.seconds for s in done))} (into {folders})")
 
     def _refresh_put_off(self) -> None:
         """The refresh put off while the page was busy (the library changed meanwhile)."""

@@ -170,6 +170,9 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
     assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c")]
     assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 2
+    # its end says what the whole queue did: the last conversion's "2 converted" alone was said (a new-user pass)
+    assert page.status.text().startswith("Queue done: 3 conversions, 14 converted in ")
+    assert page.status.text().endswith(" (into out, out_b, out_c).")
     assert Image.open(tmp_path / "out_c" / "img_000.png").size == (40, 32)
 
 
