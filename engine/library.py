@@ -88,15 +88,24 @@ LIST_LOCK_WAIT_S = 10.0  # how long a change to the dataset list waits for anoth
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{kind}{n}" for kind in ("COM", "LPT") for n in "123456789")}
 
 
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+NAME_BYTES = 200  # of a file name's 255, the rest for ".pt", a copy's "-2" and a temp file's own part
+
+
 def safe_name(name: str) -> str:
     """A name usable as a file name on every platform; one with nothing usable ("..", "/") is refused,
     not saved as "untitled" where the user will not look for it."""
+    name = unicodedata.normalize("NFC", name).translate(BIDI_CONTROLS)  # "café" typed two ways made two models that
+    # look the same; U+202E listed "\u202eevil" as "live" (a models pass)
     cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
     if not cleaned.strip("_"):  # only separators were left
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
     if not "".join(c for c in cleaned if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp")):
         raise ValueError("the name has nothing visible in it: choose another")  # a zero-width space named a model
-    cleaned = cleaned[:NAME_LENGTH].rstrip(" .")  # cut before a space or a dot: Windows takes neither at the end
+    cleaned = cleaned[:NAME_LENGTH]
+    while len(cleaned.encode("utf-8")) > NAME_BYTES:  # 70 emoji are 280 bytes: "file name too long" (a models pass)
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.rstrip(" .")  # cut before a space or a dot: Windows takes neither at the end
     if cleaned.split(".")[0].rstrip(" ").upper() in WINDOWS_DEVICES:  # "con.pt" is the console there, not a file
         cleaned = cleaned[:NAME_LENGTH - 1] + "_"
     return cleaned
@@ -721,8 +730,9 @@ class Library:
         return [demo_model_path()] if demo_model_path().is_file() else []
 
     def model_path(self, name: str) -> Path:
-        path = self.models_dir / f"{safe_name(name)}.pt"
-        return path
+        """A model's file for its name; "mine.pt" typed as the name is "mine" (it wrote mine.pt.pt)."""
+        name = name[:-3] if name.lower().endswith(".pt") and len(name.strip()) > 3 else name
+        return self.models_dir / f"{safe_name(name)}.pt"
 
     def import_model(self, source: str | Path, name: str | None = None, name_a: str | None = None,
                      name_b: str | None = None, published: str | None = None) -> Path:

@@ -7,7 +7,7 @@ import pytest
 
 from engine.data import FEW_IMAGES
 from engine.library import DatasetEntry, Library
-from tests.conftest import write_images
+from tests.conftest import make_model_file, write_images
 
 
 def entry_for(root) -> DatasetEntry:
@@ -300,3 +300,16 @@ def test_a_folder_that_is_no_dataset_says_what_it_holds_and_what_to_do(tmp_path)
     with pytest.raises(ValueError, match=r"the pictures in .*single/train are single pictures \(img_000.png is "
                                          r"64x64\), not pairs side by side: put the two sides' pictures in trainA/"):
         library.check_dataset("single", tmp_path / "single")
+
+
+def test_model_names_are_one_form_of_their_letters_without_direction_tricks_and_fit_a_file_name(tmp_path):
+    """"café" typed precomposed and decomposed made two models that look the same; U+202E listed "\\u202eevil" as
+    "live"; 70 emoji failed as "file name too long"; "mine.pt" wrote mine.pt.pt (a models pass)."""
+    from engine.library import NAME_BYTES, safe_name
+
+    library = Library(tmp_path / "home")
+    assert library.model_path("cafe\u0301") == library.model_path("caf\u00e9")
+    assert safe_name("\u202eevil") == "evil"
+    assert len(safe_name("😀" * 70).encode()) <= NAME_BYTES
+    make_model_file(library.model_path("😀" * 70))  # writable: its name fits a file name with room to spare
+    assert library.model_path("mine.pt").name == "mine.pt" and library.model_path("mine.PT").name == "mine.pt"
