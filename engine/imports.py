@@ -24,6 +24,7 @@ from .config import DOMAIN_NAME_LENGTH, ModelConfig, to_dict
 from .fileio import atomic_path
 from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
                         is_safetensors, load_model, save_model)
+from .resources import resolve_model
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -259,7 +260,10 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
     check_write_targets([out], replace)
     if max(len(name_a or ""), len(name_b or "")) > DOMAIN_NAME_LENGTH:  # written, then refused as damaged metadata
         raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
-    path = Path(path)
+    path = resolve_model(path)  # "demo", or a library model's name: load_model read it, and the copy found nothing
+    if path.is_dir():  # "is a directory" from the copy, after load_model had read the run
+        raise ImportError_(f"{path} is a run folder: a run is exported (cyclegan export --run RUN --out FILE.pt, or "
+                           "Export direction… on the Models page), not imported")
     try:
         loaded = load_model(path)  # raises ModelFileError with the reason
     except NotOurModelFile:

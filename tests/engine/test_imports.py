@@ -284,3 +284,18 @@ def test_an_upper_case_safetensors_file_is_read_as_one(tmp_path):
     save_file(torch.load(tmp_path / "x.pth"), str(tmp_path / "Apple2Orange.SAFETENSORS"))
     meta = load_model(import_model_file(tmp_path / "Apple2Orange.SAFETENSORS", tmp_path / "a.pt")).metadata
     assert (meta["source_domain"], meta["target_domain"]) == ("Apple", "Orange")
+
+
+def test_import_of_a_run_folder_or_the_demo_says_what_to_do_or_copies_what_it_names(tiny_dataset, tmp_path):
+    """A run folder passed the check and failed at the copy ("is a directory"); "demo" and a library model's name
+    were read, then "no such file or directory" (a models pass)."""
+    from engine import Trainer
+    from engine.imports import import_model_file
+    from tests.conftest import tiny_config
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    with pytest.raises(ImportError_, match="is a run folder: a run is exported"):
+        import_model_file(tmp_path / "run", tmp_path / "r.pt")
+    assert not (tmp_path / "r.pt").exists()
+    copied = import_model_file("demo", tmp_path / "d.pt")
+    assert load_model(copied).metadata == load_model("demo").metadata
