@@ -226,6 +226,10 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     path = Path(path)
     state = without_prefix(read_weights(path))
     cfg = detect(state)
+    try:  # before the domains are asked for: the app asked, then refused the file (a models pass)
+        cfg.validate()
+    except ValueError as exc:
+        raise ImportError_(f"{path.name} has an unusable architecture: {exc}") from None
     known = PUBLISHED.get(published or "") or published_by_file(path.stem, cfg)
     if known and not known.is_its_network(cfg):
         if published:  # what a mirror (or anyone on the plain-http path) sent for it

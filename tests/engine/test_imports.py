@@ -299,3 +299,11 @@ def test_import_of_a_run_folder_or_the_demo_says_what_to_do_or_copies_what_it_na
     assert not (tmp_path / "r.pt").exists()
     copied = import_model_file("demo", tmp_path / "d.pt")
     assert load_model(copied).metadata == load_model("demo").metadata
+
+
+def test_a_file_of_an_unusable_network_is_refused_before_its_domains_are_asked_for(tmp_path):
+    """A generator of 300 filters named latest_net_G.pth: the app asked what it translates, then refused it (a models
+    pass)."""
+    torch.save(resnet(ngf=300, blocks=1).state_dict(), tmp_path / "latest_net_G.pth")
+    with pytest.raises(ImportError_, match="latest_net_G.pth has an unusable architecture: ngf must be between"):
+        import_generator(tmp_path / "latest_net_G.pth", tmp_path / "x.pt")  # not "cannot tell the domains"
