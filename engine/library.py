@@ -719,8 +719,8 @@ class Library:
         if not self.models_dir.is_dir():
             return []
         remove_stale_temp_files(self.models_dir, lambda name: name.endswith(".pt"), untouched_for_s=ABANDONED_AFTER_S)
-        return sorted((p for p in self.models_dir.glob("*.pt") if not p.name.startswith(".")),
-                      key=lambda p: natural_key(p.stem))
+        return sorted((p for p in self.models_dir.glob("*.pt") if not p.name.startswith(".") and not p.is_dir()),
+                      key=lambda p: natural_key(p.stem))  # a folder dir.pt was listed, then taken for a run
 
     @staticmethod
     def builtin_models() -> list[Path]:

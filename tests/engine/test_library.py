@@ -313,3 +313,11 @@ def test_model_names_are_one_form_of_their_letters_without_direction_tricks_and_
     assert len(safe_name("😀" * 70).encode()) <= NAME_BYTES
     make_model_file(library.model_path("😀" * 70))  # writable: its name fits a file name with room to spare
     assert library.model_path("mine.pt").name == "mine.pt" and library.model_path("mine.PT").name == "mine.pt"
+
+
+def test_a_folder_named_like_a_model_is_not_listed_as_one(tmp_path):
+    """A folder dir.pt in models/ was "Model: dir", then said to be no run folder (a models pass)."""
+    library = Library(tmp_path / "home")
+    make_model_file(library.model_path("real"))
+    (library.models_dir / "dir.pt").mkdir()
+    assert library.models() == [library.model_path("real")]

@@ -141,3 +141,17 @@ def test_the_app_library_refuses_them_too(tmp_path):
         with pytest.raises(ModelFileError):
             library.import_model(path)
     assert library.models() == []
+
+
+@pytest.mark.parametrize("name", ["legacy-claims-8GB.pth", "legacy-claims-400GB.pth"])
+def test_an_old_format_file_that_lies_about_its_size_is_refused_in_words(name):
+    """Pre-1.6 files claiming storages of 8 GB or 400 GB (397 bytes each, made by a models pass) were refused with
+    PyTorch's own "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: …" or "expected %ld got
+    %ld408000000000"."""
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "data" / name
+    with pytest.raises(ModelFileError) as refused:
+        load_model(path)
+    assert str(refused.value) == (f"{name} is not a readable model file: damaged or made to fill memory (it declares "
+                                  "more data than it holds)")
