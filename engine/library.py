@@ -825,6 +825,8 @@ class Library:
         if not os.path.lexists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
         if not path.is_symlink() and not is_model_file(path):
-            raise ValueError(f"{path.name} is not a model file that this app writes, so it is left where it is "
-                             f"({path.parent}); remove it yourself if you no longer need it")
+            raise ValueError(f"{path.name} does not read as a model file (cut short, damaged, or another kind of "
+                             f"file), so it may not be this app's: it is left where it is ({path.parent}); remove it "
+                             "yourself if you no longer need it")  # "not a model file that this app writes" said of
+            # a model cut short by a copy: as if the app knew who wrote it (a models pass)
         path.unlink()

@@ -303,7 +303,8 @@ def test_models_page_names_the_name_it_cannot_take_and_keeps_what_it_did_not_wri
     page.refresh(str(notes))
     page.delete_selected()
     assert notes.read_text() == "my notes"
-    assert page.message.text().startswith("Not deleted: notes.pt is not a model file that this app writes")
+    assert page.message.text().startswith("Not deleted: notes.pt does not read as a model file (cut short, damaged, "
+                                          "or another kind of file), so it may not be this app's")
 
 
 def test_settings_are_restored(qtbot, studio_home, tmp_path):
