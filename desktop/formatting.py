@@ -50,3 +50,10 @@ def format_timestamp(iso: str) -> str:
 def file_name_on_one_line(path: str) -> str:
     """A file's name as one line: a name holding a line break split its row of the file list in two."""
     return Path(path).name.replace("\r", "↵").replace("\n", "↵")
+
+
+def domain_name(name: object, limit: int = 60) -> str:
+    """A side's name as one line of at most ``limit`` characters: a stranger's model named a side in 990 letters, or
+    in four lines, and the Models page grew past the screen, the Convert page's Direction box cut (a models pass)."""
+    text = " ".join(str(name).split())
+    return text if len(text) <= limit else text[:limit // 2 - 1] + "…" + text[-(limit - limit // 2):]

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.formatting import file_name_on_one_line, format_duration, format_time_left, sentence
+from desktop.formatting import domain_name, file_name_on_one_line, format_duration, format_time_left, sentence
 from desktop.opener import open_path
 from desktop.widgets.announce import announce
 from desktop.widgets.compare import CompareView
@@ -447,6 +447,7 @@ class ConvertPage(QWidget):
         self._settings_changed()
 
     def _name_directions(self, a: str, b: str) -> None:
+        a, b = domain_name(a), domain_name(b)
         self.direction.setItemText(0, f"{a} → {b}")
         self.direction.setItemText(1, f"{b} → {a}")
 

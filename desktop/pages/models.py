@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
-from desktop.formatting import format_timestamp, sentence
+from desktop.formatting import domain_name, format_timestamp, sentence
 from desktop.widgets.announce import OutcomeLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
@@ -84,7 +84,8 @@ def describe(meta: dict) -> str:
              else f"ResNet generator, {m.get('blocks')} blocks")
     source = meta.get("source") or {}
     rows = [
-        ("Translates", f"{meta.get('source_domain', '?')} → {meta.get('target_domain', '?')} ({meta.get('direction', '')})"),
+        ("Translates", f"{domain_name(meta.get('source_domain', '?'))} → {domain_name(meta.get('target_domain', '?'))} "
+                       f"({meta.get('direction', '')})"),
         ("Method", method_words(meta.get("method"))),
         ("Architecture", f"{shape}, {m.get('ngf')} filters, {'RGB' if m.get('channels') == 3 else 'grayscale'}"
                          f"{', residual output' if m.get('residual') else ''}"),

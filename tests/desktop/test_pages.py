@@ -999,3 +999,23 @@ def test_a_failed_import_on_the_models_page_is_shown_as_an_error_and_the_next_ou
     page.import_path(str(make_model_file(tmp_path / "fine.pt")))
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=20000)
     assert page.message.objectName() != "error"
+
+
+def test_a_strangers_long_or_many_lined_side_names_are_shown_on_one_short_line(qtbot, window, tmp_path):
+    """Sides named in 990 letters and in four lines pushed the Models page past a 1024 px screen and cut the Convert
+    page's Direction box (a models pass)."""
+    from engine.modelfile import load_model, save_model
+
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    odd = save_model(window.library.model_path("odd"), loaded.generator,
+                     {**loaded.metadata, "source_domain": "W" * 990, "target_domain": "line1\nline2\nline3\nline4"})
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(odd))
+    qtbot.waitUntil(lambda: "line1 line2 line3 line4" in window.models.details.text(), timeout=10000)
+    assert "W" * 61 not in window.models.details.text() and "WWW…WWW" in window.models.details.text()
+    assert window.models.width() <= 1024
+    window.convert.refresh()
+    window.convert.select_model(str(odd))
+    qtbot.waitUntil(lambda: "line1" in window.convert.direction.itemText(0), timeout=10000)
+    assert "\n" not in window.convert.direction.itemText(0) and len(window.convert.direction.itemText(0)) < 130
