@@ -291,8 +291,9 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     if direction not in DIRECTIONS:
         raise ModelFileError(f"direction must be AtoB or BtoA, not {direction!r}")
     run = RunDir(run_dir)
-    if not run.is_run():
-        raise ModelFileError(f"{run_dir} is neither a model file nor a run folder")
+    if not run.is_run():  # one that is not there is said to be not there, not "neither …" (a models pass)
+        raise ModelFileError(f"{run_dir} does not exist" if not os.path.lexists(run_dir) else
+                             f"{run_dir} is neither a model file nor a run folder")
     try:
         config = load_json(TrainConfig, run.config)
         found = newest_checkpoint(run)

@@ -282,3 +282,11 @@ def test_a_source_without_its_checksum_is_described(model_file, tmp_path):
 
     odd = with_metadata(model_file, tmp_path / "odd.pt", source={"file": "x.pth", "sha256": None})
     assert "Imported from</b>&nbsp;&nbsp;</td><td>x.pth (sha256 ?…)" in describe(read_metadata(odd))
+
+
+def test_exporting_a_run_that_is_not_there_says_so(tmp_path, capsys):
+    """"nonexist is neither a model file nor a run folder" (a models pass)."""
+    from engine.cli import main
+
+    assert main(["export", "--run", str(tmp_path / "nonexist"), "--out", str(tmp_path / "x.pt")]) == 1
+    assert capsys.readouterr().err.strip() == f"cyclegan export: error: {tmp_path / 'nonexist'} does not exist"
