@@ -415,8 +415,11 @@ def export_onnx(loaded: LoadedModel, out: str | Path, size: int = 256) -> Path:
         raise ModelFileError("ONNX export needs the onnx package: pip install 'cyclegan-studio[onnx]'") from None
     example = torch.zeros(1, loaded.channels, _example_size(loaded, size), _example_size(loaded, size))
     out = Path(out)
-    with atomic_path(out) as tmp:
+    with atomic_path(out) as tmp, warnings.catch_warnings():
+        # the exporter's eight "[torch.onnx] …" progress lines and its note on dynamic_axes (which it honours) came
+        # before "wrote" (a models pass)
+        warnings.filterwarnings("ignore", message=".*dynamic_axes.*", category=UserWarning)
         torch.onnx.export(loaded.generator, (example,), str(tmp), input_names=["image"], output_names=["translated"],
                           dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "translated": {0: "n", 2: "h", 3: "w"}},
-                          external_data=False)  # a generator is far below ONNX's 2 GB limit for one file
+                          external_data=False, verbose=False)  # a generator is far below ONNX's 2 GB for one file
     return out

@@ -307,3 +307,19 @@ def test_a_file_of_an_unusable_network_is_refused_before_its_domains_are_asked_f
     torch.save(resnet(ngf=300, blocks=1).state_dict(), tmp_path / "latest_net_G.pth")
     with pytest.raises(ImportError_, match="latest_net_G.pth has an unusable architecture: ngf must be between"):
         import_generator(tmp_path / "latest_net_G.pth", tmp_path / "x.pt")  # not "cannot tell the domains"
+
+
+def test_an_onnx_export_prints_only_what_it_wrote(tiny_dataset, tmp_path):
+    """Eight "[torch.onnx] …" progress lines and a UserWarning about dynamic_axes came before "wrote" (a models pass)."""
+    import subprocess
+    import sys
+
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)).run()
+    proc = subprocess.run([sys.executable, "-m", "engine", "export", "--run", str(tmp_path / "run"), "--out",
+                           str(tmp_path / "m.pt"), "--onnx", str(tmp_path / "m.onnx")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.startswith("wrote ") and len(proc.stdout.splitlines()) == 1, proc.stdout
