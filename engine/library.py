@@ -780,6 +780,7 @@ class Library:
         check_write_targets([target])  # a read-only library: said after 46 to 218 MB came, and they were deleted
         downloads = self.root / "downloads"
         raw = downloads / f"{key}.pth"
+        made_folder = not downloads.exists()
         downloads.mkdir(parents=True, exist_ok=True)
         try:
             with folder_lock(downloads):  # two windows (or the app and the command line) wrote one partial file
@@ -800,6 +801,10 @@ class Library:
         except FolderBusy:
             raise ModelFileError("another window or command is downloading a published model into this library; "
                                  "try again when it is done") from None
+        finally:
+            if made_folder:  # offline, the folder made for the lock was left empty
+                with contextlib.suppress(OSError):
+                    downloads.rmdir()
         raw.unlink(missing_ok=True)  # the model file holds the weights now
         return made
 

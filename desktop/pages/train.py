@@ -859,7 +859,7 @@ class TrainPage(QWidget):
         name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
         self.status.setText(f"{verb} at step {result.step}: “{name}”. "
                             + ("Continue it from Runs." if result.stopped else
-                               "It is chosen on the Convert page (Ctrl+3)."))  # "Convert with it now." led nowhere
+                               "Ready on Convert."))  # "Convert with it now." led nowhere: it is chosen there
         announce(self.status, self.status.text())
         self.run_finished.emit(result.run_dir)
         if not result.stopped:

@@ -622,5 +622,5 @@ def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, t
     page.start()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     run = window.library.runs()[0]
-    assert page.status.text().endswith("It is chosen on the Convert page (Ctrl+3).")
+    assert page.status.text().endswith("Ready on Convert.")
     assert window.convert.model.currentData() == str(run)

@@ -91,6 +91,10 @@ def published_file():
     return reference_file(ngf=8, blocks=9)
 
 
+def nothing_in(folder) -> bool:
+    return not folder.exists() or not list(folder.iterdir())
+
+
 @pytest.fixture
 def server(published_file, monkeypatch):
     s = Server(published_file)
@@ -107,7 +111,7 @@ def test_a_published_model_downloads_into_the_library(server, tmp_path):
     assert model.name == "horse to zebra" and model.metadata["source"]["published"] == "horse2zebra"
     assert seen[-1].done == seen[-1].total == len(server.body)
     assert library.models() == [path]
-    assert not (tmp_path / "lib" / "downloads").exists() or not list((tmp_path / "lib" / "downloads").iterdir())
+    assert not (tmp_path / "lib" / "downloads").exists() or nothing_in(tmp_path / "lib" / "downloads")
 
 
 def test_a_cut_transfer_resumes_with_a_range_request(server, tmp_path):
@@ -158,7 +162,7 @@ def test_garbage_is_refused_and_not_kept(server, tmp_path):
     library = Library(tmp_path / "lib")
     with pytest.raises(ModelFileError, match="the file downloaded for style_monet is not a usable generator"):
         library.download_published("style_monet")
-    assert library.models() == [] and not list((tmp_path / "lib" / "downloads").iterdir())
+    assert library.models() == [] and nothing_in(tmp_path / "lib" / "downloads")
 
 
 @pytest.mark.parametrize("mode", ["endless", "claims"])
@@ -343,7 +347,7 @@ def test_another_network_sent_for_a_published_model_is_refused_and_not_kept(serv
                                              r"\(style_vangogh.pth is a ResNet of 2 blocks; the published "
                                              r"style_vangogh is a ResNet of 9 blocks\)"):
         library.download_published("style_vangogh")
-    assert library.models() == [] and not list((tmp_path / "lib" / "downloads").iterdir())
+    assert library.models() == [] and nothing_in(tmp_path / "lib" / "downloads")
     (tmp_path / "horse2zebra.pth").write_bytes(small)
     imported = library.import_model(tmp_path / "horse2zebra.pth", name_a="horse", name_b="zebra")
     assert load_model(imported).metadata["source"]["published"] is None
@@ -395,7 +399,7 @@ def test_a_read_only_library_is_said_before_the_download_and_a_write_failure_kee
     monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
     asked = len(server.ranges)
     assert load_model(library.download_published("horse2zebra")).metadata["source"]["published"] == "horse2zebra"
-    assert len(server.ranges) == asked and not list((tmp_path / "lib" / "downloads").iterdir())  # not fetched again
+    assert len(server.ranges) == asked and nothing_in(tmp_path / "lib" / "downloads")  # not fetched again
 
 
 def test_two_downloads_into_one_library_at_once_do_not_share_a_partial_file(server, tmp_path):
@@ -409,3 +413,15 @@ def test_two_downloads_into_one_library_at_once_do_not_share_a_partial_file(serv
         with pytest.raises(ModelFileError, match="another window or command is downloading a published model"):
             library.download_published("horse2zebra")
     assert library.download_published("horse2zebra").name == "horse2zebra.pt"
+
+
+def test_an_offline_download_of_a_published_model_leaves_no_folder_behind(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", f"http://127.0.0.1:{s.getsockname()[1]}")
+    library = Library(tmp_path / "lib")
+    with pytest.raises(DownloadError, match="are you offline"):
+        library.download_published("horse2zebra")
+    assert not (tmp_path / "lib" / "downloads").exists()
