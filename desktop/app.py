@@ -155,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
     app = make_app(argv)
-    from desktop.single_instance import InstanceServer, hand_over, server_name
+    from desktop.single_instance import InstanceClaim
 
-    name = server_name()
-    if hand_over(name):  # a second window on one library: the last to quit overwrote the other's settings
+    claim = InstanceClaim()
+    if not claim.take():  # a second window on one library: the last to quit overwrote the other's settings
         print("CycleGAN Studio is open already: its window was brought to the front.", file=sys.stderr)
         return 0
     first = splash(app)
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.main_window import MainWindow  # torch, the engine and the pages: the slow part
 
     window = MainWindow()
-    InstanceServer(window, name)  # later starts bring this window forward (kept as the window's child)
+    claim.attach(window)  # later starts bring it forward
     window.show()
     first.finish(window)
     close_on_signals(window)
