@@ -768,43 +768,58 @@ class Library:
     def download_published(self, key: str, on_progress=None, control=None) -> Path:
         """Download one of the reference's published generators and add it to the library (as
         :meth:`published_target` names it); its copy if the library has one."""
-        from .download import download, partial_path
-        from .imports import PUBLISHED, NotThePublishedNetwork, detect, read_weights, without_prefix
+        from .imports import PUBLISHED
         from .modelfile import check_write_targets
 
-        model = PUBLISHED[key]
-        found = self.published_copy(key)
-        if found is not None:
+        if (found := self.published_copy(key)) is not None:
             return found
-        target = self.published_target(key)
-        check_write_targets([target])  # a read-only library: said after 46 to 218 MB came, and they were deleted
+        check_write_targets([self.published_target(key)])  # a read-only library: said after 46 to 218 MB came
         downloads = self.root / "downloads"
-        raw = downloads / f"{key}.pth"
         made_folder = not downloads.exists()
         downloads.mkdir(parents=True, exist_ok=True)
         try:
             with folder_lock(downloads):  # two windows (or the app and the command line) wrote one partial file
-                if not raw.is_file():  # one kept from a try whose model could not be written is not fetched again
-                    download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
-                try:
-                    detect(without_prefix(read_weights(raw)))
-                except ModelFileError as exc:  # what arrived is not a generator: not kept
-                    raw.unlink(missing_ok=True)
-                    partial_path(raw).unlink(missing_ok=True)
-                    raise ModelFileError(f"the file downloaded for {key} is not a usable generator ({exc})") from None
-                try:
-                    made = self.import_model(raw, target.stem, published=key)
-                except NotThePublishedNetwork as exc:  # what a mirror sent: not kept
-                    raw.unlink(missing_ok=True)
-                    raise ModelFileError(f"the file downloaded for {key} is not the published model ({exc})") from None
-                # any other failure is of writing it (a full disk, the folder gone read-only): the download is kept
+                if (found := self.published_copy(key)) is not None:  # added by the other meanwhile
+                    return found
+                return self._fetch_published(PUBLISHED[key], downloads / f"{key}.pth", on_progress, control)
         except FolderBusy:
             raise ModelFileError("another window or command is downloading a published model into this library; "
                                  "try again when it is done") from None
         finally:
-            if made_folder:  # offline, the folder made for the lock was left empty
+            if made_folder:  # offline, or done: the folder made for the lock is not left empty
                 with contextlib.suppress(OSError):
                     downloads.rmdir()
+
+    def _fetch_published(self, model, raw: Path, on_progress, control) -> Path:
+        """Fetch (or take the copy kept from a try that could not write its model), check and import one published
+        generator. A file that is not it is deleted: one kept by mistake failed every later try, never fetched
+        again (a review); one whose model could not be written (a full disk) is kept for the next."""
+        from .download import download, partial_path
+        from .imports import describe_network, detect, read_weights, without_prefix
+
+        if not raw.is_file():
+            download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
+        try:
+            cfg = detect(without_prefix(read_weights(raw)))
+            cfg.validate()
+        except (ModelFileError, ValueError) as exc:
+            cfg, why = None, f"the file downloaded for {model.key} is not a usable generator ({exc})"
+        if cfg is not None and not model.is_its_network(cfg):  # what a mirror (or anyone on its http path) sent
+            why = (f"the file downloaded for {model.key} is not the published model ({raw.name} is "
+                   f"{describe_network(cfg)}; the published {model.key} is {model.network()})")
+        if cfg is None or not model.is_its_network(cfg):
+            raw.unlink(missing_ok=True)
+            partial_path(raw).unlink(missing_ok=True)
+            raise ModelFileError(why)
+        try:
+            made = self.import_model(raw, self.published_target(model.key).stem, published=model.key)
+        except OSError:
+            raise  # not written: kept, not fetched again
+        except (ModelFileError, ValueError) as exc:
+            if isinstance(exc, ValueError) and "already exists" in str(exc):
+                raise  # a model took its name meanwhile: the download is fine, kept
+            raw.unlink(missing_ok=True)
+            raise ModelFileError(f"the file downloaded for {model.key} is not a usable generator ({exc})") from None
         raw.unlink(missing_ok=True)  # the model file holds the weights now
         return made
 

@@ -425,3 +425,16 @@ def test_an_offline_download_of_a_published_model_leaves_no_folder_behind(tmp_pa
     with pytest.raises(DownloadError, match="are you offline"):
         library.download_published("horse2zebra")
     assert not (tmp_path / "lib" / "downloads").exists()
+
+
+def test_a_download_that_is_no_usable_generator_is_not_kept_to_fail_every_later_try(server, tmp_path):
+    """A file of the published kind that does not validate (two channels) was kept as if its model could not be
+    written, and every later try failed on it, never fetching again (a review)."""
+    server.body = reference_file(channels=2, ngf=8, blocks=9)  # two channels: no picture has them
+    library = Library(tmp_path / "lib")
+    with pytest.raises(ModelFileError, match="the file downloaded for horse2zebra is not a usable generator"):
+        library.download_published("horse2zebra")
+    assert nothing_in(tmp_path / "lib" / "downloads")
+    server.body = reference_file(ngf=8, blocks=9)
+    assert library.download_published("horse2zebra").name == "horse2zebra.pt"  # fetched again, and fine
+    assert nothing_in(tmp_path / "lib" / "downloads")  # and no empty folder after a success either
