@@ -238,7 +238,9 @@ class MainWindow(QMainWindow):
         save_form(s, "convert", self.convert.form_fields())
         s.setValue("convert/model_path", self.convert.model.currentData() or "")
         s.sync()
-        return s.status() == QSettings.Status.NoError
+        # asked of a new object: one's status keeps its first error, so a quit after the space was freed asked again,
+        # and a settings file with one malformed line (FormatError, then rewritten whole) asked at every quit (a review)
+        return QSettings(s.fileName(), s.format()).status() != QSettings.Status.AccessError
 
     def _quit_unsaved(self) -> bool:
         """Whether to quit with the settings unsaved (their folder gone read-only, a full disk): the next start
