@@ -641,11 +641,15 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
 
 
 def changed_since(source: Path, out: Path) -> bool:
-    """Whether ``source`` was written after ``out``, as make judges a target out of date."""
+    """Whether ``source`` was written after ``out``, as make judges a target out of date, with rsync's window for
+    clocks that disagree: a FAT card keeps times to 2 s, and a share's clock may run behind (a review)."""
     try:
-        return os.stat(source).st_mtime_ns > os.stat(out).st_mtime_ns
+        return os.stat(source).st_mtime_ns > os.stat(out).st_mtime_ns + MODIFY_WINDOW_NS
     except OSError:  # reading it says why
         return False
+
+
+MODIFY_WINDOW_NS = 2 * 10**9
 
 
 class _Run:

@@ -249,7 +249,10 @@ def test_cancel_then_skip_existing_converts_each_file_exactly_once(model, tmp_pa
     # a photo edited since its result was made: the stale result was kept as if done (a still-weak item); said now
     before = (tmp_path / "out" / "02.png").read_bytes()
     noise(24, 24, seed=99).save(src / "02.png")
-    later = (tmp_path / "out" / "02.png").stat().st_mtime_ns + 10**9
+    within = (tmp_path / "out" / "02.png").stat().st_mtime_ns + 10**9  # within a FAT card's 2 s: the same time
+    os.utime(src / "02.png", ns=(within, within))
+    assert convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", skip_existing=True)).skipped == 11
+    later = (tmp_path / "out" / "02.png").stat().st_mtime_ns + 3 * 10**9
     os.utime(src / "02.png", ns=(later, later))
     fourth = convert_folder(model, src, tmp_path / "out", ConvertConfig(device="cpu", skip_existing=True))
     assert (fourth.converted, fourth.skipped) == (0, 10) and (tmp_path / "out" / "02.png").read_bytes() == before
