@@ -10,7 +10,7 @@ any arrow pan (a tenth of the view a press).
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTextOption
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.widgets.layout import ElidedLabel
@@ -154,10 +154,17 @@ class CompareCanvas(QWidget):
         if not self.has_images():
             return
         self._last = event.position()
-        self._drag = "divider" if abs(event.position().x() - self.divider_x()) <= HANDLE else "pan"
+        self._drag = "divider" if self._near_divider(event.position().x()) else "pan"
+
+    def _near_divider(self, x: float) -> bool:
+        """At the divider, or at its handle drawn at the edge it went past (pressed there, it panned: a review)."""
+        return abs(x - self.divider_x()) <= HANDLE or abs(x - self.handle_x()) <= HANDLE
+
+    def handle_x(self) -> float:
+        return min(max(self.divider_x(), 9), self.width() - 9)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        near = self.has_images() and abs(event.position().x() - self.divider_x()) <= HANDLE
+        near = self.has_images() and self._near_divider(event.position().x())
         self.setCursor(Qt.CursorShape.SplitHCursor if near or self._drag == "divider" else Qt.CursorShape.OpenHandCursor)
         if self._drag == "divider":
             rect = self.image_rect()
@@ -206,8 +213,10 @@ class CompareCanvas(QWidget):
             # dark enough to read (#888 on this ground was 3:1, a failure's reason read as "nothing here"), and a
             # long file name broken where it must be, not cut at both ends (a new-user pass)
             painter.setPen(QColor("#4b5563"))
-            painter.drawText(self.rect().adjusted(16, 16, -16, -16),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWrapAnywhere, self.placeholder)
+            layout = QTextOption(Qt.AlignmentFlag.AlignCenter)  # words whole, a name longer than a line broken
+            layout.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+            painter.drawText(QRectF(self.rect().adjusted(16, 16, -16, -16)), self.placeholder, layout)
+            self._draw_focus(painter)  # a Tab stop that showed nothing when reached (a keyboard pass)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1)
         rect = self.image_rect()
@@ -224,7 +233,7 @@ class CompareCanvas(QWidget):
         painter.setPen(QPen(QColor("white"), 2))
         painter.drawLine(QPointF(x, max(rect.top(), 0)), QPointF(x, min(rect.bottom(), self.height())))
         # the handle at the edge where the divider is out of view: zoomed in, nothing showed where it had gone
-        middle = QPointF(min(max(x, 9), self.width() - 9), min(max(rect.center().y(), 12), self.height() - 12))
+        middle = QPointF(self.handle_x(), min(max(rect.center().y(), 12), self.height() - 12))
         painter.setBrush(QColor("#2563eb"))
         painter.drawEllipse(middle, 9, 9)
         painter.setPen(QColor("white"))
@@ -235,6 +244,9 @@ class CompareCanvas(QWidget):
             box = QRectF(6 if left else self.width() - 66, 6, 60, 20)
             painter.fillRect(box, QColor(0, 0, 0, 110))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        self._draw_focus(painter)
+
+    def _draw_focus(self, painter: QPainter) -> None:
         if self.hasFocus():  # where the keyboard is, as the buttons show it
             painter.setPen(QPen(QColor("#2563eb"), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -379,6 +379,11 @@ def test_zoomed_past_the_divider_the_side_out_of_view_is_not_labelled(qtbot):
     assert canvas.divider_x() < 0 and canvas.sides_in_view() == (False, True)
     left_tag = canvas.grab().toImage().pixelColor(20, 15)
     assert left_tag == canvas.grab().toImage().pixelColor(150, 100)  # the result's colour there: no tag drawn
+    # the handle drawn at the edge is grabbed as the divider: pressed there, it panned (a review)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPointF(canvas.handle_x(), 100).toPoint())
+    qtbot.mouseMove(canvas, QPointF(150, 100).toPoint())
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPointF(150, 100).toPoint())
+    assert abs(canvas.divider_x() - 150) < 2
 
 
 def test_a_failed_files_long_name_and_reason_are_readable_in_the_view(qtbot):
@@ -393,6 +398,10 @@ def test_a_failed_files_long_name_and_reason_are_readable_in_the_view(qtbot):
             if image.pixelColor(x, y).lightness() < 160]
     assert dark and min(image.pixelColor(x, y).lightness() for x, y in dark) < 110  # readable
     assert all(12 <= x < image.width() - 12 for x, _ in dark)  # inside its margins, nothing cut off
+    canvas.setFocus()  # and the empty view shows it has the focus (it was a Tab stop that showed nothing)
+    qtbot.waitUntil(canvas.hasFocus)
+    framed = canvas.grab().toImage().pixelColor(1, canvas.height() // 2)
+    assert framed.blue() > 200 and framed.red() < 100
 
 
 def test_a_zoom_is_kept_and_another_sized_picture_is_centred(qtbot):
