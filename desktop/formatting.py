@@ -21,6 +21,15 @@ def format_time_left(seconds: float) -> str:
     return "time left not known yet" if duration == "—" else f"{duration} left"
 
 
+def clause(text: str) -> str:
+    """A message to follow a colon ("Not converted: the input folder …"): its first letter lowered unless it begins
+    a file name or an acronym ("horse.pt", "cUDA" came of lowering them all; a review)."""
+    text = sentence(text).rstrip(".")
+    if len(text) > 1 and not FILE_NAME_FIRST.match(text) and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
 def sentence(text: str) -> str:
     """The engine's messages are fragments (they follow "error:" or "warning:" on the console): on a page each is a
     sentence, capitalised and closed."""

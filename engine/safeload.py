@@ -64,7 +64,8 @@ def load_weights_only(path: str | Path, mmap: bool = False) -> Any:
                 raise UnreadableFile(path, "cut short or damaged (its archive does not read)") from None
             # PyTorch's own words for an old-format file that lies about its sizes ("[enforce fail at
             # alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: …", "expected %ld got %ld408000000000"; a models pass)
-            if "can't allocate memory" in str(exc) or "wrong byte size" in str(exc):
+            if "DefaultCPUAllocator" in str(exc) or "wrong byte size" in str(exc):  # "can't allocate memory" here,
+                # "not enough memory" on Windows (a review)
                 raise UnreadableFile(path, "damaged or made to fill memory (it declares more data than it holds)") \
                     from None
             raise UnreadableFile(path, f"damaged ({str(exc).splitlines()[0][:160]})") from None

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.formatting import domain_name, file_name_on_one_line, format_duration, format_time_left, sentence
+from desktop.formatting import clause, domain_name, file_name_on_one_line, format_duration, format_time_left, sentence
 from desktop.opener import open_path
 from desktop.widgets.announce import announce
 from desktop.widgets.compare import CompareView
@@ -843,8 +843,8 @@ class ConvertPage(QWidget):
         job = self.current_job  # which one: a queued conversion's failure read as the whole queue's (a convert pass);
         # the reason first: "Conversion did not start: Demo: golden-hour (built in): empty → /tmp/…" was cut before
         # it, and said it only in the small red line at the foot of the form (a new-user pass)
-        why = sentence(reason).rstrip(".")
-        self.status.setText(f"Not converted: {why[0].lower() + why[1:]}" + (f" ({job.describe()})." if job else "."))
+        self.status.setText(f"Not converted: {clause(reason) or 'it did not start'}"
+                            + (f" ({job.describe()})." if job else "."))
 
     def _worker_done(self) -> None:
         self.worker = None

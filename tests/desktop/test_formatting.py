@@ -37,3 +37,12 @@ def test_a_file_name_with_a_line_break_is_shown_on_one_line():
 
     assert file_name_on_one_line("/photos/new\nline.jpg") == "new↵line.jpg"
     assert one_line("/photos/new\nline.jpg") == "/photos/new\\nline.jpg"
+
+
+def test_a_clause_after_a_colon_keeps_file_names_and_acronyms():
+    """"Not converted: horse.pt is …" for Horse.pt, "cUDA out of memory" (a review)."""
+    from desktop.formatting import clause
+
+    assert clause("The input folder /x has no images.") == "the input folder /x has no images"
+    assert clause("Horse.pt is not a readable model file") == "Horse.pt is not a readable model file"
+    assert clause("CUDA out of memory") == "CUDA out of memory" and clause("  ") == ""
