@@ -111,6 +111,16 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
+def with_number(name: str, n: int) -> str:
+    """``name-n``, ``name`` cut (in characters and in bytes) to leave room for its number: cut after, the number was
+    what :func:`safe_name` cut off, and every "free" name was the taken one (a review)."""
+    suffix = f"-{n}"
+    base = safe_name(name)[:NAME_LENGTH - len(suffix)]
+    while len((base + suffix).encode("utf-8")) > NAME_BYTES:
+        base = base[:-1]
+    return base.rstrip(" .") + suffix
+
+
 def natural_key(name: str) -> tuple:
     """Sorts names as a person reads them: "zebra 2" before "zebra 10", "Monet" beside "monet"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)

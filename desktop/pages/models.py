@@ -17,7 +17,7 @@ from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
-from engine.library import NAME_LENGTH, Library
+from engine.library import NAME_LENGTH, Library, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
 from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
@@ -449,7 +449,7 @@ class ModelsPage(QWidget):
         """``taken-2``, ``-3``, … the first not in the library, cut to leave room for its number (a name of 80
         characters, cut back to itself, was tried a million times)."""
         for n in range(2, 1000):
-            candidate = f"{taken[:NAME_LENGTH - len(str(n)) - 1].rstrip(' .')}-{n}"
+            candidate = with_number(taken, n)
             if not self.library.model_path(candidate).exists():
                 return candidate
         return ""

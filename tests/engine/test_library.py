@@ -321,3 +321,14 @@ def test_a_folder_named_like_a_model_is_not_listed_as_one(tmp_path):
     make_model_file(library.model_path("real"))
     (library.models_dir / "dir.pt").mkdir()
     assert library.models() == [library.model_path("real")]
+
+
+def test_a_numbered_name_keeps_its_number_for_long_names_of_many_bytes(tmp_path):
+    """Cut to 200 bytes after its "-2" was added, a name of 50 emoji was cut back to itself: no free name was
+    found, and the import asked for one with an empty default (a review)."""
+    from engine.library import with_number
+
+    library = Library(tmp_path / "home")
+    for name in ("😀" * 50, "é" * 80, "plain"):
+        assert library.model_path(with_number(name, 2)) != library.model_path(name)
+        assert library.model_path(with_number(name, 2)).stem.endswith("-2")
