@@ -67,8 +67,12 @@ class DomainsDialog(QDialog):
 def change_failed(exc: Exception, path: Path) -> str:
     """Why a model or run could not be renamed or deleted, in words: the system's "[Errno 30] Read-only file system:
     '…/runs/tiny/.lock'" named a file the person never made (a models pass)."""
-    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if isinstance(exc, OSError) and getattr(exc, "winerror", None) in (32, 33):  # Windows: a file held open
+        return f"{path.name} is open in another program: close it there and try again"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:  # the disk: the folder as a whole
         return f"{path.parent} cannot be changed ({exc.strerror.lower()})"
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{path.name} cannot be changed here ({exc.strerror.lower()})"
     return in_words(exc)
 
 def method_words(method: str | None) -> str:

@@ -270,3 +270,20 @@ def test_a_long_message_is_cut_at_a_word_and_a_file_name_first_keeps_its_case():
     label = MessageLabel("notice")
     label.setText(" ".join(["word"] * 100) + " transferred")
     assert label.toolTip().endswith("transferred") and QLabel.text(label).endswith("word …")
+
+
+def test_a_refused_change_names_what_could_not_be_changed():
+    """A permission error blamed the models folder for one file; a file open elsewhere on Windows was "…\\models cannot
+    be changed (the process cannot access the file …)" (a review)."""
+    import errno
+
+    from desktop.pages.models import change_failed
+
+    model = Path("/lib/models/a.pt")
+    assert change_failed(OSError(errno.EACCES, "Permission denied", str(model)), model) == (
+        "a.pt cannot be changed here (permission denied)")
+    held = OSError(errno.EACCES, "The process cannot access the file", str(model))
+    held.winerror = 32
+    assert change_failed(held, model) == "a.pt is open in another program: close it there and try again"
+    assert change_failed(OSError(errno.EROFS, "Read-only file system", str(model)), model) == (
+        "/lib/models cannot be changed (read-only file system)")
