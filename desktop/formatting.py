@@ -4,6 +4,8 @@ import datetime as _dt
 import re
 from pathlib import Path
 
+from engine.library import BIDI_CONTROLS
+
 
 def format_duration(seconds: float) -> str:
     """A clock-style duration (1:02:03, 4:05), or a dash while it is not known (NaN, infinite)."""
@@ -64,5 +66,5 @@ def file_name_on_one_line(path: str) -> str:
 def domain_name(name: object, limit: int = 60) -> str:
     """A side's name as one line of at most ``limit`` characters: a stranger's model named a side in 990 letters, or
     in four lines, and the Models page grew past the screen, the Convert page's Direction box cut (a models pass)."""
-    text = " ".join(str(name).split())
+    text = " ".join(str(name).translate(BIDI_CONTROLS).split())  # U+202E showed "evil" as "live"
     return text if len(text) <= limit else text[:limit // 2 - 1] + "…" + text[-(limit - limit // 2):]

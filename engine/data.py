@@ -338,6 +338,15 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{layout_hint(root)}")
 
 
+def wide_enough_for_two(path: Path) -> bool:
+    """Whether a picture could hold two side by side (its header's shape; False where it cannot be read)."""
+    try:
+        width, height = header_size(path)
+    except (OSError, ValueError):
+        return False
+    return width > SIDE_BY_SIDE_WIDEST_SINGLE * height
+
+
 def layout_hint(root: Path) -> str:
     """What a folder that is no dataset holds instead, and what to do ("; …"): the same words for every case said
     nothing of trainB/ missing beside trainA/, or of a folder of photos picked for the whole dataset (a new-user
@@ -346,7 +355,10 @@ def layout_hint(root: Path) -> str:
         for have, lack in ((a, b), (b, a)):
             if (root / have).is_dir() and not (root / lack).is_dir():
                 return f"; it has {have}/ but no {lack}/ beside it: put the other side's pictures there"
-    if (root / "train").is_dir() and list_images(root / "train", recursive=False):
+    if (root / "train").is_dir() and (pictures := list_images(root / "train", recursive=False)):
+        if not any(wide_enough_for_two(p) for p in pictures):  # called pairs side by side (a review)
+            return ("; its train/ holds single pictures, not pairs side by side: put the two sides' pictures in "
+                    "trainA/ and trainB/ beside it")
         return "; its train/ of pictures holding A and B side by side is for pix2pix (--model pix2pix)"
     if list_images(root, recursive=False):
         return "; it holds pictures itself: it is one side's folder, to give with the other side's"

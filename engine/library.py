@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (SIDE_BY_SIDE_WIDEST_SINGLE, Pair, PairedData, check_folder, few_images_advice, find_pairs,
-                   header_size, list_images, match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image,
-                   resolve_folders, unreadable_reason)
+from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, header_size, list_images,
+                   match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders,
+                   unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -95,8 +95,8 @@ NAME_BYTES = 200  # of a file name's 255, the rest for ".pt", a copy's "-2" and 
 def safe_name(name: str) -> str:
     """A name usable as a file name on every platform; one with nothing usable ("..", "/") is refused,
     not saved as "untitled" where the user will not look for it."""
-    name = unicodedata.normalize("NFC", name).translate(BIDI_CONTROLS)  # "café" typed two ways made two models that
-    # look the same; U+202E listed "\u202eevil" as "live" (a models pass)
+    name = unicodedata.normalize("NFC", name).translate(BIDI_CONTROLS)  # as lookup_name, without its strip: "café"
+    # typed two ways made two models that look the same; U+202E listed "\u202eevil" as "live" (a models pass)
     cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "_", name).strip(" .")
     if not cleaned.strip("_"):  # only separators were left
         raise ValueError(f"the name {name!r} has nothing usable in a file name: choose another")
@@ -196,7 +196,7 @@ def delete_listed_files(folder: Path, listing: str) -> list[str]:
 
 def lookup_name(name: str) -> str:
     """A dataset's name as it is kept, for finding it ("é" typed either way, outer spaces)."""
-    return unicodedata.normalize("NFC", name).strip()
+    return unicodedata.normalize("NFC", name).translate(BIDI_CONTROLS).strip()  # no direction tricks (a review)
 
 
 def clean_dataset_name(name: str) -> str:
@@ -209,15 +209,6 @@ def clean_dataset_name(name: str) -> str:
         raise ValueError("give the dataset a name")
     safe_name(name)  # ".." or "/": nothing to name a copy's folder with
     return name
-
-
-def _wide_enough_for_two(path: Path) -> bool:
-    """Whether a picture could hold two side by side (its header's shape; False where it cannot be read)."""
-    try:
-        width, height = header_size(path)
-    except (OSError, ValueError):
-        return False
-    return width > SIDE_BY_SIDE_WIDEST_SINGLE * height
 
 
 @dataclass
@@ -429,7 +420,7 @@ class Library:
         if found.layout != "aligned":
             return None
         train = root / "train" if (root / "train").is_dir() else root
-        if not any(_wide_enough_for_two(pair.a) for pair in found.pairs):  # a folder of single photos (trainA/
+        if not any(wide_enough_for_two(pair.a) for pair in found.pairs):  # a folder of single photos (trainA/
             if train == root:  # picked for the dataset) was added as pairs, unasked: it is refused as no dataset
                 return None
             width, height = header_size(found.pairs[0].a)  # said to be "pictures holding A and B side by side"
@@ -767,7 +758,7 @@ class Library:
         from .modelfile import published_key
 
         return next((p for p in (self.model_path(key), self.model_path(f"{key}-published"))
-                     if published_key(p) == key), None)
+                     if published_key(p) == key), None)  # (published_key checks its network too)
 
     def published_target(self, key: str) -> Path:
         """Where the published model ``key`` goes: its name, or ``KEY-published`` where a model of the person's own

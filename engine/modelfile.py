@@ -103,7 +103,15 @@ def published_key(path: Path) -> str | None:
         return None
     source = data["metadata"].get("source")
     key = source.get("published") if isinstance(source, dict) else None
-    return key if isinstance(key, str) else None
+    if not isinstance(key, str):
+        return None
+    from .imports import PUBLISHED
+
+    try:  # what the file says of itself, held to the published network's kind: a file of ours may claim anything
+        network = from_dict(ModelConfig, data["metadata"].get("model", {}))
+    except (TypeError, ValueError):
+        return None
+    return key if key in PUBLISHED and PUBLISHED[key].is_its_network(network) else None
 
 
 def build_metadata(config: TrainConfig, direction: str, steps: int) -> dict:

@@ -100,8 +100,8 @@ def describe(meta: dict) -> str:
     if meta.get("path"):  # where an export went, to share it: the page named the file, not its folder
         rows.append(("File", meta["path"]))
     if source.get("file"):
-        rows.insert(1, ("About", meta.get("description", "")))
-        rows.append(("Imported from", f"{source['file']} (sha256 {(source.get('sha256') or '?')[:12]}…)"
+        rows.insert(1, ("About", domain_name(meta.get("description", ""), 200)))  # a stranger's words: one line
+        rows.append(("Imported from", f"{domain_name(source['file'], 120)} (sha256 {(source.get('sha256') or '?')[:12]}…)"
                      + (" — published with the reference implementation" if source.get("published") else "")))
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{html.escape(str(v), quote=False)}</td></tr>"
                                for k, v in rows) + "</table>"
@@ -256,8 +256,9 @@ class ModelsPage(QWidget):
 
                 info = describe_run(path, read_checkpoints=False, whole_history=False)  # on this thread: cheaply
                 domains = info["domains"]
-                self.direction.setItemText(0, f"{domains[0]} → {domains[1]}")
-                self.direction.setItemText(1, f"{domains[1]} → {domains[0]}")
+                a, b = domain_name(domains[0]), domain_name(domains[1])
+                self.direction.setItemText(0, f"{a} → {b}")
+                self.direction.setItemText(1, f"{b} → {a}")
                 learnt = info["directions"]  # the other direction of a pix2pix run was offered, and refused on export
                 self.direction.setEnabled(len(learnt) > 1)
                 if len(learnt) == 1:

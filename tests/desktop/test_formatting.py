@@ -46,3 +46,9 @@ def test_a_clause_after_a_colon_keeps_file_names_and_acronyms():
     assert clause("The input folder /x has no images.") == "the input folder /x has no images"
     assert clause("Horse.pt is not a readable model file") == "Horse.pt is not a readable model file"
     assert clause("CUDA out of memory") == "CUDA out of memory" and clause("  ") == ""
+
+
+def test_a_side_name_on_one_line_drops_direction_controls():
+    from desktop.formatting import domain_name
+
+    assert domain_name("\u202eevil\nside") == "evil side"

@@ -332,3 +332,18 @@ def test_a_numbered_name_keeps_its_number_for_long_names_of_many_bytes(tmp_path)
     for name in ("😀" * 50, "é" * 80, "plain"):
         assert library.model_path(with_number(name, 2)) != library.model_path(name)
         assert library.model_path(with_number(name, 2)).stem.endswith("-2")
+
+
+def test_direction_controls_are_dropped_from_dataset_names_and_a_claim_to_be_published_is_checked(tmp_path):
+    """U+202E was kept in dataset and side names ("evil" shown as "live"); a file of this app's own format could
+    claim to be the published horse2zebra with a network of two blocks, and the real one could not be had (a
+    review)."""
+    from engine.library import lookup_name
+    from engine.modelfile import load_model, save_model
+
+    assert lookup_name("\u202eevil ") == "evil"
+    library = Library(tmp_path / "home")
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))  # two blocks
+    save_model(library.model_path("horse2zebra"), loaded.generator,
+               {**loaded.metadata, "source": {"file": "horse2zebra.pth", "published": "horse2zebra"}})
+    assert library.published_copy("horse2zebra") is None

@@ -394,3 +394,14 @@ def test_names_that_differ_in_letter_case_only_are_said_to(tmp_path):
     (tmp_path / "A" / "img_001.png").rename(tmp_path / "A" / "IMG_001.png")
     pairs, unmatched = match_by_name(tmp_path / "A", tmp_path / "B")
     assert len(pairs) == 1 and unmatched == [f"A/IMG_001.png{CASE_ONLY}", f"B/img_001.png{CASE_ONLY}"]
+
+
+def test_the_command_line_calls_a_train_folder_of_single_photos_what_it_is(tmp_path):
+    """`cyclegan train --data` on a train/ of 64x64 photos said "its train/ of pictures holding A and B side by side
+    is for pix2pix" (a review)."""
+    from engine.data import resolve_folders
+    from tests.conftest import write_images
+
+    write_images(tmp_path / "single" / "train", 2, size=(64, 64))
+    with pytest.raises(FileNotFoundError, match="its train/ holds single pictures, not pairs side by side"):
+        resolve_folders(tmp_path / "single")
