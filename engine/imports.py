@@ -62,10 +62,8 @@ class Published:
 
 
 def describe_network(cfg: ModelConfig) -> str:
-    if cfg.generator == "resnet":
-        return f"a ResNet of {cfg.blocks} blocks" + (f" for {cfg.channels}-channel pictures" if cfg.channels != 3 else "")
-    return f"a U-Net {cfg.generator.removeprefix('unet_')}" + (f" for {cfg.channels}-channel pictures"
-                                                               if cfg.channels != 3 else "")
+    kind = f"a ResNet of {cfg.blocks} blocks" if cfg.generator == "resnet" else f"a U-Net {cfg.generator[5:]}"
+    return kind + (f" for {cfg.channels}-channel pictures" if cfg.channels != 3 else "")
 
 
 def _published(method: str, rows: str) -> dict[str, Published]:

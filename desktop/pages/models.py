@@ -101,7 +101,8 @@ def describe(meta: dict) -> str:
         rows.append(("File", meta["path"]))
     if source.get("file"):
         rows.insert(1, ("About", domain_name(meta.get("description", ""), 200)))  # a stranger's words: one line
-        rows.append(("Imported from", f"{domain_name(source['file'], 120)} (sha256 {(source.get('sha256') or '?')[:12]}…)"
+        digest = (source.get("sha256") or "?")[:12]
+        rows.append(("Imported from", f"{domain_name(source['file'], 120)} (sha256 {digest}…)"
                      + (" — published with the reference implementation" if source.get("published") else "")))
     return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{html.escape(str(v), quote=False)}</td></tr>"
                                for k, v in rows) + "</table>"

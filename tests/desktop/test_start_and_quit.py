@@ -340,7 +340,8 @@ def test_a_lock_and_socket_left_by_a_killed_window_do_not_keep_the_next_start_fr
     stale.bind(os.path.join(QDir.tempPath(), name))  # bound and closed, never unlinked: what kill -9 leaves
     stale.close()
     holder = subprocess.Popen([sys.executable, "-c", "from desktop.single_instance import InstanceClaim\n"
-                               "import os, signal\nassert InstanceClaim().take()\nos.kill(os.getpid(), signal.SIGKILL)"],
+                               "import os, signal\nassert InstanceClaim().take()\n"
+                               "os.kill(os.getpid(), signal.SIGKILL)"],
                               cwd=os.getcwd(), env=os.environ.copy())
     assert holder.wait(timeout=60) == -signal.SIGKILL  # it took the claim, and died holding it
     assert not hand_over(name)

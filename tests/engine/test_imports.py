@@ -310,7 +310,8 @@ def test_a_file_of_an_unusable_network_is_refused_before_its_domains_are_asked_f
 
 
 def test_an_onnx_export_prints_only_what_it_wrote(tiny_dataset, tmp_path):
-    """Eight "[torch.onnx] …" progress lines and a UserWarning about dynamic_axes came before "wrote" (a models pass)."""
+    """Eight "[torch.onnx] …" progress lines and a UserWarning about dynamic_axes came before "wrote" (a models
+    pass)."""
     import subprocess
     import sys
 
