@@ -205,6 +205,9 @@ class ModelsPage(QWidget):
     def refresh(self, select: str | None = None) -> None:
         self.refresh_eval_datasets()
         current = select or (str(self.current_path()) if self.current_path() else None)
+        # rebuilt unseen, then shown once: cleared with its signals on, the page showed "nothing chosen" for a moment,
+        # hid and disabled its buttons, and the focus on one of them went to the window's tab bar (a keyboard pass)
+        self.list.blockSignals(True)
         self.list.clear()
         for path in self.library.builtin_models():
             item = QListWidgetItem(f"Demo: {path.stem} (built in)")
@@ -228,8 +231,8 @@ class ModelsPage(QWidget):
         else:
             if self.list.count():
                 self.list.setCurrentRow(0)
-            else:
-                self.show_item(None)
+        self.list.blockSignals(False)
+        self.show_item(self.list.currentItem())
 
     def show_item(self, item) -> None:
         self.message.clear()
@@ -329,7 +332,9 @@ class ModelsPage(QWidget):
                                  f"pairs whose input is {side} (test{side}/ with test{side}_truth/ beside it).")
 
     def refresh_eval_datasets(self) -> None:
-        """Library datasets that have paired test folders, as (label, test, truth)."""
+        """Library datasets that have paired test folders, as (label, test, truth); the one chosen stays chosen."""
+        chosen = self.eval_dataset.currentText()
+        self.eval_dataset.blockSignals(True)  # emptied with its signals on, Evaluate was disabled, and lost the focus
         self.eval_dataset.clear()
         try:
             entries = self.library.datasets()
@@ -346,6 +351,8 @@ class ModelsPage(QWidget):
         if not has_any:  # (it said "no dataset with test pairs (testA/ + testA_truth/, …)", cut off)
             # a paired dataset's training pairs do not count ("12 pairs" on Datasets, then "no test pairs" here)
             self.eval_dataset.addItem("No held-out test pairs yet")
+        self.eval_dataset.setCurrentIndex(max(self.eval_dataset.findText(chosen), 0))
+        self.eval_dataset.blockSignals(False)
         self._sync_evaluate_button()
 
     def _evaluation_choices(self, entries: list) -> list[tuple[str, tuple]]:

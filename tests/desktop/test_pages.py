@@ -1019,3 +1019,18 @@ def test_a_strangers_long_or_many_lined_side_names_are_shown_on_one_short_line(q
     window.convert.select_model(str(odd))
     qtbot.waitUntil(lambda: "line1" in window.convert.direction.itemText(0), timeout=10000)
     assert "\n" not in window.convert.direction.itemText(0) and len(window.convert.direction.itemText(0)) < 130
+
+
+def test_a_refresh_of_the_models_list_keeps_the_focus_where_it_was(qtbot, window):
+    """Each refresh (an export or import ending, a run finishing on the Train page) showed "nothing chosen" for a
+    moment, hid the buttons, and the focus on Rename… went to the window's tab bar (a keyboard pass)."""
+    make_model_file(window.library.model_path("mine"))
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(window.library.model_path("mine")))
+    window.activateWindow()
+    page.rename_button.setFocus()
+    qtbot.waitUntil(page.rename_button.hasFocus)
+    page.refresh()
+    assert page.rename_button.hasFocus()
+    assert page.current_path() == window.library.model_path("mine")
