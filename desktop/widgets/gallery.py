@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from desktop.formatting import sentence
+from desktop.widgets.announce import OutcomeLabel
 from desktop.workers import TrackedThread
 from engine.events import Control, Stopped
 from engine.imports import PUBLISHED
@@ -83,7 +84,7 @@ class GalleryDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Download progress")
         self.progress.setVisible(False)
-        self.status = QLabel()
+        self.status = OutcomeLabel()  # said as it changes: a failed download was silent to a screen reader
         self.status.setWordWrap(True)
         self.download_button = QPushButton("Download")
         self.download_button.setObjectName("primary")
@@ -123,9 +124,14 @@ class GalleryDialog(QDialog):
     def _sync(self) -> None:
         key, busy = self.selected_key(), self.worker is not None
         have = key is not None and self._copies.get(key) is not None
+        on_buttons = self.download_button.hasFocus() or self.cancel_button.hasFocus()
+        self.cancel_button.setEnabled(busy)  # first: Download disabled before it sent the focus on to Close, and a
+        # second press closed the dialog and cancelled the download (a keyboard pass)
         self.download_button.setEnabled(key is not None and not busy and not have and key not in STOPPING)
         self.download_button.setText("In your library" if have else "Download")
-        self.cancel_button.setEnabled(busy)
+        if on_buttons:
+            (self.cancel_button if busy else self.download_button if self.download_button.isEnabled()
+             else self.table).setFocus()
 
     def download_selected(self) -> None:
         key = self.selected_key()
@@ -158,7 +164,7 @@ class GalleryDialog(QDialog):
     def _on_failed(self, text: str) -> None:
         if self.sender() is not self.worker:  # a download cancelled since: its news, queued before, is old
             return
-        self.status.setText(f"<span style='color:#b00020'>{text}</span>")
+        self.status.setText(text, failed=True)
 
     def _on_done(self, path: str) -> None:
         self.status.setText(f"Added to your library: {path}. It is on the Convert page now.")

@@ -61,7 +61,7 @@ def test_the_gallery_downloads_into_the_library(qtbot, window, tmp_path, monkeyp
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.worker is None, timeout=20000)
         assert "not a usable generator" in dialog.status.text()
-        assert dialog.status.text().endswith(".</span>")  # a sentence, closed (the engine's fragment was shown bare)
+        assert dialog.status.text().endswith(".") and dialog.status.objectName() == "error"  # a sentence, closed
     finally:
         server.close()
     assert [p.stem for p in window.library.models()] == ["style_vangogh", "style_vangogh-published"]
@@ -173,3 +173,25 @@ def test_an_import_whose_name_is_taken_asks_for_another(qtbot, window, tmp_path,
     qtbot.waitUntil(lambda: page.message.text() == "Imported as monet.", timeout=20000)
     assert asked == ["latest_net_G-2"]
     assert sorted(p.stem for p in window.library.models()) == ["latest_net_G", "monet"]
+
+
+def test_the_focus_goes_to_cancel_when_a_download_starts(qtbot, window, monkeypatch):
+    """Download, disabled before Cancel was enabled, sent the focus on to Close: a second press closed the dialog and
+    cancelled the download (a keyboard pass)."""
+    server = Server(b"x" * 1000)
+    server.mode = "hang"
+    monkeypatch.setenv("CYCLEGAN_STUDIO_MIRROR", server.url)
+    try:
+        dialog = GalleryDialog(window.library, window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        dialog.select("style_vangogh")
+        dialog.download_button.setFocus()
+        qtbot.waitUntil(dialog.download_button.hasFocus)
+        qtbot.keyClick(dialog.download_button, Qt.Key.Key_Space)
+        assert dialog.cancel_button.hasFocus()
+        dialog.cancel()
+        server.release.set()
+    finally:
+        server.close()
