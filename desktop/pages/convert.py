@@ -871,8 +871,11 @@ class ConvertPage(QWidget):
             self.refresh()
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
+        moving = self.start_button.hasFocus() if running else self.cancel_button.hasFocus()
+        self.cancel_button.setEnabled(running)  # first, to take the focus: Convert, disabled, sent it on to Preview
+        self.start_button.setEnabled(not running)  # one, and a second Enter started a preview (a keyboard pass)
+        if moving:
+            (self.cancel_button if running else self.start_button).setFocus()
         self.open_button.setEnabled(not running and bool(self.output_shown()) and Path(self.output_shown()).is_dir())
         self.busy_changed.emit(running)
 

@@ -127,6 +127,7 @@ class ModelsPage(QWidget):
         self.library = library
         self._evaluating: CallWorker | None = None  # one at a time: a click on another model re-enabled Evaluate
         self._exporting: CallWorker | None = None  # one at a time, as evaluations
+        self._focus_to_evaluate = False  # the focus was moved off Evaluate while it ran: it goes back at the end
         self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
         self.list = fit_to_width(QListWidget())
@@ -407,13 +408,20 @@ class ModelsPage(QWidget):
 
     def _sync_evaluate_button(self) -> None:
         index = self.eval_dataset.currentIndex()
+        had_focus = self.evaluate_button.hasFocus()
         self.evaluate_button.setEnabled(self._evaluating is None and self.current_path() is not None
                                         and self._has_weights and bool(self.eval_dataset.currentData())
                                         and self.eval_dataset.model().item(index).isEnabled())
+        if had_focus and not self.evaluate_button.isEnabled():  # it went to the window's tab bar (a keyboard pass)
+            self._focus_to_evaluate = True
+            self.eval_dataset.setFocus()
 
     def _evaluation_ended(self) -> None:
         self._evaluating = None
         self._sync_evaluate_button()
+        if self._focus_to_evaluate and self.eval_dataset.hasFocus():
+            self.evaluate_button.setFocus()  # back where the person pressed it
+        self._focus_to_evaluate = False
 
     def _of(self, path: Path) -> str:
         """" of NAME" where the scores arrive while another model is shown (they read as that model's)."""

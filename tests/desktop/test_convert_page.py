@@ -673,3 +673,38 @@ def test_a_queued_conversion_follows_its_model_renamed_and_leaves_the_queue_with
     assert page.error.text().startswith("Taken off the queue, as its model is gone: Model: gone: in → ")
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=180000)
     assert len(list((tmp_path / "out_ours").iterdir())) == 30 and not (tmp_path / "out_gone").exists()
+
+
+def test_the_focus_goes_to_cancel_while_converting_and_back_to_convert(qtbot, window, tmp_path):
+    """Convert, disabled while it ran, sent the focus on to Preview one: a second Enter started a preview (a keyboard
+    pass)."""
+    page = setup(window, tmp_path, count=12)
+    window.activateWindow()
+    page.start_button.setFocus()
+    qtbot.waitUntil(page.start_button.hasFocus)
+    qtbot.keyClick(page.start_button, Qt.Key.Key_Return)
+    assert page.cancel_button.hasFocus()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+    assert page.start_button.hasFocus()
+
+
+def test_the_focus_stays_near_evaluate_while_it_runs(qtbot, window, tmp_path):
+    """Evaluate, disabled while it ran, sent the focus to the window's tab bar (a keyboard pass)."""
+    from engine.resources import demo_model_path
+    from tests.conftest import write_graded_pairs
+    from tests.desktop.test_end_to_end import add_dataset
+
+    root = write_graded_pairs(tmp_path / "graded", size=(96, 64))
+    write_images(root / "trainA", 2, seed=1)
+    write_images(root / "trainB", 2, seed=2)
+    add_dataset(window, root, name="graded")
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(demo_model_path()))
+    window.activateWindow()
+    page.evaluate_button.setFocus()
+    qtbot.waitUntil(page.evaluate_button.hasFocus)
+    qtbot.keyClick(page.evaluate_button, Qt.Key.Key_Space)
+    assert page.eval_dataset.hasFocus()
+    qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
+    qtbot.waitUntil(page.evaluate_button.hasFocus)
