@@ -845,6 +845,10 @@ class ConvertPage(QWidget):
         # it, and said it only in the small red line at the foot of the form (a new-user pass)
         self.status.setText(f"Not converted: {clause(reason) or 'it did not start'}"
                             + (f" ({job.describe()})." if job else "."))
+        if job is not None and (self._in_a_row or self.queue):  # part of a queue run: counted in its summary
+            self._in_a_row.append(ConvertSummary(job.output, 0, 0, 0, (), 0.0, error=reason))
+            if not self.queue:
+                self.status.setText(sentence(self._queue_summary()))
 
     def _worker_done(self) -> None:
         self.worker = None
@@ -861,9 +865,11 @@ class ConvertPage(QWidget):
         """What a queue run did, all of it: its end said the last conversion's count alone (a new-user pass)."""
         done = self._in_a_row
         converted, failed = sum(s.converted for s in done), sum(len(s.failed) for s in done)
-        folders = ", ".join(Path(s.output_dir).name for s in done)
+        folders = ", ".join(Path(s.output_dir).name for s in done if s.total)
+        unstarted = [s for s in done if not s.total and s.error]  # a job that did not start was left out (a review)
         return (f"Queue done: {len(done)} conversions, {converted} converted" + (f", {failed} failed" if failed else "")
-                + f" in {format_duration(sum(s.seconds for s in done))} (into {folders})")
+                + f" in {format_duration(sum(s.seconds for s in done))} (into {folders})"
+                + (f"; {len(unstarted)} did not start ({clause(unstarted[0].error)})" if unstarted else ""))
 
     def _refresh_put_off(self) -> None:
         """The refresh put off while the page was busy (the library changed meanwhile)."""

@@ -708,3 +708,18 @@ def test_the_focus_stays_near_evaluate_while_it_runs(qtbot, window, tmp_path):
     assert page.eval_dataset.hasFocus()
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
     qtbot.waitUntil(page.evaluate_button.hasFocus)
+
+
+def test_a_queues_summary_counts_a_conversion_that_did_not_start(qtbot, window, tmp_path):
+    """A queued conversion that failed to start was left out of the queue's summary, its failure no longer shown
+    (a review)."""
+    page = setup(window, tmp_path, count=6)
+    (tmp_path / "empty").mkdir()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    page.input.set_path(str(tmp_path / "empty"))
+    page.output.set_path(str(tmp_path / "out_b"))
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
+    qtbot.wait(50)
+    assert page.status.text().startswith("Queue done: 2 conversions, 6 converted in ")
+    assert "; 1 did not start (the input folder " in page.status.text()
