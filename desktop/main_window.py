@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         # pages talk through signals, never through each other's internals
         self.datasets.datasets_changed.connect(self.train.refresh)
         self.train.run_finished.connect(lambda _: (self.models.refresh(), self.convert.refresh()))
-        self.train.run_completed.connect(self.convert.offer_model)
+        self.train.run_completed.connect(self._offer_on_convert)
         self.models.models_changed.connect(self.convert.refresh)
         self.models.renamed.connect(self.convert.follow_rename)
         self.models.renamed.connect(self.train.follow_rename)
@@ -172,6 +172,12 @@ class MainWindow(QMainWindow):
         QApplication.alert(self)
         self.statusBar().showMessage(f"{title}: {text}", 15000)
         self.notifications.append((title, text))
+
+    def _offer_on_convert(self, run_dir: str) -> None:
+        """A run trained to its end, chosen on the Convert page, said on the Train page's line: "Ready on Convert."
+        was said while a conversion ran, and nothing had been chosen (a review)."""
+        if self.convert.offer_model(run_dir):
+            self.train.status.setText(f"{self.train.status.text()} Ready on Convert.")
 
     def use_model(self, source: str) -> None:
         self.convert.select_model(source)

@@ -378,12 +378,15 @@ class ConvertPage(QWidget):
         dialog.model_added.connect(lambda path: (self.refresh(), self.select_model(path), self.models_changed.emit()))
         dialog.exec()
 
-    def offer_model(self, source: str) -> None:
-        """A run just trained, chosen to convert with, unless a conversion runs: the Train page said "Convert with it
-        now." and Convert still had the model of before, the new run one more entry in its list (a new-user pass)."""
-        if not self.busy:
-            self.refresh()
-            self.select_model(source)
+    def offer_model(self, source: str) -> bool:
+        """A run just trained, chosen to convert with, unless a conversion runs (whether it was): the Train page said
+        "Convert with it now." and Convert still had the model of before, the new run one more entry in its list (a
+        new-user pass)."""
+        if self.busy:
+            return False
+        self.refresh()
+        self.select_model(source)
+        return True
 
     def select_model(self, source: str) -> None:
         i = self.model.findData(source)

@@ -857,13 +857,12 @@ class TrainPage(QWidget):
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"
         name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
-        self.status.setText(f"{verb} at step {result.step}: “{name}”. "
-                            + ("Continue it from Runs." if result.stopped else
-                               "Ready on Convert."))  # "Convert with it now." led nowhere: it is chosen there
-        announce(self.status, self.status.text())
+        self.status.setText(f"{verb} at step {result.step}: “{name}”." + (" Continue it from Runs." if result.stopped
+                                                                            else ""))
         self.run_finished.emit(result.run_dir)
         if not result.stopped:
-            self.run_completed.emit(result.run_dir)
+            self.run_completed.emit(result.run_dir)  # chosen on Convert, "Ready on Convert." added, if it can be
+        announce(self.status, self.status.text())
         if time.monotonic() - self.started_at > 60:
             self.run_finished_long.emit("Training stopped" if result.stopped else "Training finished",
                                         f"“{name}” at step {result.step}.")

@@ -624,3 +624,12 @@ def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, t
     run = window.library.runs()[0]
     assert page.status.text().endswith("Ready on Convert.")
     assert window.convert.model.currentData() == str(run)
+    # while a conversion runs nothing is chosen, and it is not said to be (it was: a review)
+    window.convert.select_model(window.convert.model.itemData(0))
+    page.status.setText("Finished at step 3.")
+    window.convert._checking = object()  # as while it looks for earlier results: busy
+    try:
+        window._offer_on_convert(str(run))
+    finally:
+        window.convert._checking = None
+    assert page.status.text() == "Finished at step 3." and window.convert.model.currentData() != str(run)
