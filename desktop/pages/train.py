@@ -758,19 +758,25 @@ class TrainPage(QWidget):
         if control.paused:
             control.resume()
             self._pause_label("Pause")
-            self.status.setText("Resumed.")
+            self._say("Resumed.")
             self.progress.setFormat("%p %")
         else:
             control.pause()
             self._pause_label("Resume")
-            self.status.setText("Pausing after the step in progress…")  # "Paused at step N" once it holds
+            self._say("Pausing after the step in progress…")  # "Paused at step N" once it holds
             self.progress.setFormat("Paused at %v of %m")
+
+    def _say(self, text: str) -> None:
+        """The status line, said to a screen reader: a pause or a stop asked with Ctrl+P or Ctrl+. from another page
+        or the Training menu was confirmed to no one (a keyboard pass)."""
+        self.status.setText(text)
+        announce(self.status, text)
 
     def _pause_label(self, text: str) -> None:
         self.pause_button.setText(text)
 
     def _show_paused(self, step: int) -> None:
-        self.status.setText(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
+        self._say(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
 
     def stop(self) -> None:
         if self._deferred is not None:  # waiting for the measurement, not begun: nothing to save, no run made
@@ -781,7 +787,7 @@ class TrainPage(QWidget):
             return
         if self.worker is not None:
             self.worker.control.stop()
-            self.status.setText("Stopping: saving a checkpoint…")
+            self._say("Stopping: saving a checkpoint…")
             # Start gets the keyboard when the run ends if these had it (disabled, they hand it to the next widget)
             self._controls_had_focus = QApplication.focusWidget() in (self.pause_button, self.stop_button)
             self.stop_button.setEnabled(False)

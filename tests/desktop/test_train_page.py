@@ -633,3 +633,23 @@ def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, t
     finally:
         window.convert._checking = None
     assert page.status.text() == "Finished at step 3." and window.convert.model.currentData() != str(run)
+
+
+def test_a_pause_and_a_stop_are_said_to_a_screen_reader(qtbot, window, tmp_path, monkeypatch):
+    """Ctrl+P and Ctrl+. from another page or the Training menu were confirmed to no one: "Pausing…", "Paused at
+    step N", "Resumed." and "Stopping…" were shown, not said (a keyboard pass)."""
+    from desktop.pages import train as train_page
+
+    said = []
+    monkeypatch.setattr(train_page, "announce", lambda widget, text, urgent=False: said.append(text))
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=100000)
+    page.start()
+    qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)
+    page.pause_button.click()
+    qtbot.waitUntil(lambda: any(t.startswith("Paused at step") for t in said), timeout=30000)
+    page.pause_button.click()
+    page.stop_button.click()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert said[:2] == ["Pausing after the step in progress…", said[1]] and said[1].startswith("Paused at step")
+    assert "Resumed." in said and "Stopping: saving a checkpoint…" in said
