@@ -613,8 +613,12 @@ class ConvertPage(QWidget):
     def remove_selected_job(self) -> None:
         row = self.queue_list.currentRow()
         if 0 <= row < len(self.queue):
-            del self.queue[row]
+            removed = self.queue.pop(row)
             self._sync_queue()
+            if self.queue:  # the next one current: nothing was, and a second press did nothing, unsaid
+                self.queue_list.setCurrentRow(min(row, len(self.queue) - 1))  # (a keyboard pass)
+            self.status.setText(f"Taken off the queue: {removed.describe()}")
+            announce(self.status, self.status.text())
 
     def _sync_queue(self) -> None:
         self.queue_list.clear()

@@ -723,3 +723,21 @@ def test_a_queues_summary_counts_a_conversion_that_did_not_start(qtbot, window, 
     qtbot.wait(50)
     assert page.status.text().startswith("Queue done: 2 conversions, 6 converted in ")
     assert "; 1 did not start (the input folder " in page.status.text()
+
+
+def test_removing_a_queued_conversion_makes_the_next_one_current_and_says_so(qtbot, window, tmp_path):
+    """After Remove from queue nothing was current: a second press did nothing, and neither was said (a keyboard
+    pass)."""
+    page = setup(window, tmp_path, count=30)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    for name in ("out_b", "out_c"):
+        page.output.set_path(str(tmp_path / name))
+        qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    page.queue_list.setCurrentRow(0)
+    page.remove_selected_job()
+    assert [j.output for j in page.queue] == [str(tmp_path / "out_c")] and page.queue_list.currentRow() == 0
+    assert page.status.text().startswith("Taken off the queue: ") and page.status.text().endswith("out_b")
+    page.remove_selected_job()
+    assert page.queue == []
+    page.cancel()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
