@@ -25,7 +25,7 @@ from engine.library import Library
 SHORTCUTS = (("Ctrl+1 … 4", "Datasets, Train, Convert, Models"), ("Ctrl+N", "Add a dataset"),
              ("Ctrl+I", "Import a model"), ("Ctrl+Enter", "Start training or the conversion"),
              ("Ctrl+P", "Pause or resume training"), ("Ctrl+.", "Stop training (it saves a checkpoint)"),
-             ("Esc", "Cancel the conversion"),
+             ("Esc", "Cancel the conversion (on the Convert page)"),
              ("Delete", "Remove the dataset or model chosen in its list (asked first)"),
              ("← →, + −, 0, ↑ ↓, Ctrl+arrows", "Before/after view (Tab to it): move the divider, zoom, fit, pan"),
              ("F1", "These shortcuts"), ("Ctrl+Q", "Quit"))

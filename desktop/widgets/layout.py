@@ -167,7 +167,12 @@ def title_and_details() -> tuple[QLabel, QLabel]:
     title.setObjectName("pageTitle")
     details = QLabel()
     details.setWordWrap(True)
-    details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    # a Tab stop whose text the keyboard selects and copies, as the mouse does: a dataset's folders and a model's
+    # file could be copied by mouse alone, and a screen reader's Tab never met them (a keyboard pass)
+    details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                    | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    details.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    details.setAccessibleName("Details")
     return title, details
 
 

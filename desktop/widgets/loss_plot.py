@@ -104,6 +104,7 @@ class LossPlot(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")})
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (the mouse pans and zooms)
         self.plot.setMinimumHeight(96)  # at the window's smallest it was a 30 px strip of overprinted labels
+        self.plot.setAccessibleName("Loss curves")  # an unnamed "Client" to a screen reader (a keyboard pass)
         self.plot.setLimits(xMin=0)  # there is no step before 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
@@ -178,6 +179,7 @@ class LossPlot(QWidget):
         self._smoothed = {n: np.zeros(0) for n in self.names}
         self._ema_state = {n: (0.0, 0.0) for n in self.names}
         self._redraw()
+        self._describe()
         # an empty plot kept the last run's axes until the next run's first point
         self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self.plot.enableAutoRange()  # and follows the next run's points
@@ -191,6 +193,7 @@ class LossPlot(QWidget):
         self._steps = steps
         self._values = {n: values.get(n, np.full(steps.shape, np.nan)) for n in self.names}
         self._resmooth()
+        self._describe()
 
     def append(self, step: int, losses: dict[str, float]) -> None:
         self.extend([(step, losses)])
@@ -210,6 +213,16 @@ class LossPlot(QWidget):
             else:
                 self._smoothed[n], self._ema_state[n] = ema(self._values[n], w)
         self._redraw()
+        self._describe()
+
+    def _describe(self) -> None:
+        """The last logged step's losses in words, for a screen reader (the curves say nothing to one)."""
+        if not self._steps.size:
+            self.plot.setAccessibleDescription("No losses yet")
+            return
+        step, last = int(self._steps[-1]), {n: self._values[n][-1] for n in self.names}
+        self.plot.setAccessibleDescription(f"Step {step}: " + ", ".join(f"{n} {v:.3f}" for n, v in last.items()
+                                                                         if np.isfinite(v)))
 
     def set_smoothing(self, weight: float) -> None:
         self._smoothing = weight

@@ -148,3 +148,15 @@ def test_moving_the_smoothing_slider_on_200k_logged_steps_is_quick(qtbot):
         plot.set_smoothing(weight)
         times.append(time.perf_counter() - t)
     assert sorted(times)[1] < 0.4, times  # 0.1 s here; 0.7 s a move with the loop
+
+
+def test_the_plot_tells_a_screen_reader_its_name_and_last_losses(qtbot):
+    """An unnamed "Client" to a screen reader, which learnt nothing of the curves (a keyboard pass)."""
+    from desktop.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_loss_names(("G_A", "D_A"))
+    plot.append(50, {"G_A": 0.51234, "D_A": 0.25})
+    assert plot.plot.accessibleName() == "Loss curves"
+    assert plot.plot.accessibleDescription() == "Step 50: G_A 0.512, D_A 0.250"

@@ -1034,3 +1034,11 @@ def test_a_refresh_of_the_models_list_keeps_the_focus_where_it_was(qtbot, window
     page.refresh()
     assert page.rename_button.hasFocus()
     assert page.current_path() == window.library.model_path("mine")
+
+
+def test_a_models_details_are_reached_and_selected_from_the_keyboard(qtbot, window):
+    """A dataset's folders and a model's file could be selected by mouse alone, and a screen reader's Tab never met
+    them (a keyboard pass)."""
+    for details in (window.models.details, window.datasets.details):
+        assert details.focusPolicy() & Qt.FocusPolicy.TabFocus
+        assert details.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard

@@ -121,10 +121,9 @@ def test_a_run_whose_losses_cannot_be_read_never_stops_the_app_from_starting(qtb
     window.train.shutdown()
 
 
-def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qtbot, window, tmp_path):
-    """Killed at step 480 before its first save (every 500), it was listed as "step 480", and Continue started
-    again from step 0: the list hid the loss (a Train page pass)."""
-    from engine.rundir import RunDir
+def run_without_checkpoint(qtbot, window, tmp_path) -> tuple:
+    """The Train page, with a run of 3 steps whose checkpoints are gone, as a kill -9 before the first save leaves
+    it."""
     from tests.desktop.test_train_page import set_tiny_training, with_dataset
 
     page = with_dataset(window, tmp_path)
@@ -133,8 +132,15 @@ def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qt
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     run = RunDir(window.library.runs()[0])
     for checkpoint in run.checkpoints.iterdir():
-        checkpoint.unlink()  # as a kill -9 before the first save leaves it
+        checkpoint.unlink()
     page.refresh()
+    return page, run
+
+
+def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qtbot, window, tmp_path):
+    """Killed at step 480 before its first save (every 500), it was listed as "step 480", and Continue started
+    again from step 0: the list hid the loss (a Train page pass)."""
+    page, run = run_without_checkpoint(qtbot, window, tmp_path)
     assert page.runs.item(0).text().endswith("step 3  ·  no checkpoint")
     run.metrics.unlink()  # killed before its first logged step too: it said "step 0" and nothing more
     page.refresh()
@@ -238,16 +244,8 @@ def test_continue_on_a_run_with_no_checkpoint_asks_before_starting_again(qtbot, 
     """Continue on a run killed before its first save began again from step 0 and set its history aside, unasked;
     the notice saying so was cut mid-word ("… those steps are tra …") and named "Metrics.jsonl" (a new-user pass)."""
     from desktop.pages.train import TrainPage
-    from tests.desktop.test_train_page import set_tiny_training, with_dataset
 
-    page = with_dataset(window, tmp_path)
-    set_tiny_training(page, steps=3)
-    page.start()
-    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
-    run = RunDir(window.library.runs()[0])
-    for checkpoint in run.checkpoints.iterdir():
-        checkpoint.unlink()
-    page.refresh()
+    page, run = run_without_checkpoint(qtbot, window, tmp_path)
     page.runs.setCurrentRow(0)
     asked = []
     monkeypatch.setattr(TrainPage, "_start_again", lambda self, name, logged: asked.append((name, logged)) and False)

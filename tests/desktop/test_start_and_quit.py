@@ -240,14 +240,11 @@ def test_settings_that_cannot_be_saved_at_a_signal_are_said_on_stderr(qtbot, win
     assert "CycleGAN Studio: settings not saved (" in capfd.readouterr().err
 
 
-def test_a_settings_file_with_a_damaged_line_is_not_said_to_be_unsaveable(qtbot, studio_home, monkeypatch):
-    """One malformed line (FormatError) made every quit ask whether to quit without saving, though the file was
-    written whole (a review)."""
+def quit_asked_about_settings(qtbot, monkeypatch) -> list:
+    """A window opened on the test's library and quit with Ctrl+Q: whether it asked about its settings."""
     from desktop.app import make_app
     from desktop.main_window import MainWindow
 
-    (studio_home / "config").mkdir(parents=True)
-    (studio_home / "config" / "settings.ini").write_text("[window]\npage=1\n[convert\n")  # a section unclosed
     make_app([])
     window = MainWindow()
     qtbot.addWidget(window)
@@ -255,24 +252,23 @@ def test_a_settings_file_with_a_damaged_line_is_not_said_to_be_unsaveable(qtbot,
     asked = []
     monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: asked.append(1) or True)
     window.quit_asking()
-    assert asked == [] and not window.isVisible()  # the file was written
+    assert not window.isVisible()
+    return asked
+
+
+def test_a_settings_file_with_a_damaged_line_is_not_said_to_be_unsaveable(qtbot, studio_home, monkeypatch):
+    """One malformed line (FormatError) made every quit ask whether to quit without saving, though the file was
+    written whole (a review)."""
+    (studio_home / "config").mkdir(parents=True)
+    (studio_home / "config" / "settings.ini").write_text("[window]\npage=1\n[convert\n")  # a section unclosed
+    assert quit_asked_about_settings(qtbot, monkeypatch) == []  # the file was written
 
 
 def test_settings_known_to_be_unsaveable_at_the_start_are_not_asked_about_again_at_quit(qtbot, studio_home,
                                                                                       monkeypatch):
-    from desktop.app import make_app
-    from desktop.main_window import MainWindow
-
     studio_home.mkdir(parents=True)
     (studio_home / "config").write_text("not a folder")
-    make_app([])
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    asked = []
-    monkeypatch.setattr(MainWindow, "_quit_unsaved", lambda self: asked.append(1) or True)
-    window.quit_asking()
-    assert asked == [] and not window.isVisible()  # said at the start
+    assert quit_asked_about_settings(qtbot, monkeypatch) == []  # said at the start
 
 
 def test_a_second_start_on_one_library_brings_the_open_window_forward(qtbot, window, tmp_path):
