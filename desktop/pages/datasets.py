@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QRadioButton, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import sentence
-from desktop.widgets.announce import SpokenLabel
+from desktop.widgets.announce import SpokenLabel, announce
 from desktop.widgets.layout import share_label_column, split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
@@ -213,6 +213,7 @@ class DatasetsPage(QWidget):
         super().__init__(parent)
         self.library = library
         self._workers: list = []
+        self._say_added: str | None = None  # the dataset just added: its check's outcome is said once it comes
         self.inspecting: CallWorker | None = None  # the dataset shown is being checked (its report is shown when done)
         self._checked: tuple[str, tuple] | None = None  # the dataset shown and its folders' times when checked
         self.removing: CallWorker | None = None  # deleting a removed dataset's copy
@@ -381,6 +382,11 @@ class DatasetsPage(QWidget):
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
+        if self._say_added == entry.name:  # shown, never said: the dialog closed onto silence (a keyboard pass)
+            self._say_added = None
+            counts = f"{report.pairs} pairs" if aligned else f"{report.count_a} and {report.count_b} images"
+            announce(self.details, f"Added {entry.name}: {counts}." + (
+                f" {len(report.problems)} problem(s): {sentence(report.problems[0])}" if report.problems else ""))
         self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
         self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
         self.sides.setTabText(2, f"Pairs ({report.pairs})")
@@ -398,6 +404,7 @@ class DatasetsPage(QWidget):
 
     def show_added(self, dialog: AddDatasetDialog) -> None:
         """Show the dataset a dialog added, and name the files its copy left out."""
+        self._say_added = dialog.entry.name
         self.refresh(dialog.entry.name)
         self.datasets_changed.emit()
         if dialog.left_out:

@@ -1042,3 +1042,18 @@ def test_a_models_details_are_reached_and_selected_from_the_keyboard(qtbot, wind
     for details in (window.models.details, window.datasets.details):
         assert details.focusPolicy() & Qt.FocusPolicy.TabFocus
         assert details.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard
+
+
+def test_a_dataset_just_added_is_said_with_its_counts_and_first_problem(qtbot, window, tmp_path, monkeypatch):
+    """The dialog closed onto silence: the counts and problems were shown in labels a screen reader never reads (a
+    keyboard pass)."""
+    from desktop.pages import datasets as datasets_page
+    from tests.desktop.test_end_to_end import add_dataset
+
+    said = []
+    monkeypatch.setattr(datasets_page, "announce", lambda widget, text, urgent=False: said.append(text))
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 2, seed=2)
+    add_dataset(window, tmp_path / "d", name="mine")
+    window.datasets.show_added(type("Added", (), {"entry": window.library.datasets()[0], "left_out": []})())
+    qtbot.waitUntil(lambda: any(t.startswith("Added mine: 3 and 2 images.") for t in said), timeout=10000)
