@@ -571,7 +571,7 @@ class ConvertPage(QWidget):
             answer = self.ask_overwrite(existing, job)
             if answer == "cancel":
                 self._set_running(False)
-                self.status.setText("Not converted: the earlier results are kept.")
+                self._say("Not converted: the earlier results are kept.")
                 self._refresh_put_off()
                 return
             job = replace(job, options=replace(job.options, skip_existing=answer == "skip",
@@ -603,12 +603,17 @@ class ConvertPage(QWidget):
         same = [j for j in self.queue + ([self.current_job] if self.worker and self.current_job else [])
                 if (j.model, j.direction, j.input, j.output) == (job.model, job.direction, job.input, job.output)]
         if same:  # three clicks queued the same folder three times, each to be asked about the results before it
-            self.status.setText(f"Already {'converting' if same[0] is self.current_job else 'queued'}: "
-                                f"{job.describe()}")
+            self._say(f"Already {'converting' if same[0] is self.current_job else 'queued'}: {job.describe()}")
             return
         self.queue.append(job)
         self._sync_queue()
-        self.status.setText(f"Queued: {job.describe()}")
+        self._say(f"Queued: {job.describe()}")
+
+    def _say(self, text: str) -> None:
+        """The status line, said to a screen reader: what Add to queue, Preview one and a removal did was shown
+        where one does not look (a keyboard pass)."""
+        self.status.setText(text)
+        announce(self.status, text)
 
     def remove_selected_job(self) -> None:
         row = self.queue_list.currentRow()
@@ -617,8 +622,7 @@ class ConvertPage(QWidget):
             self._sync_queue()
             if self.queue:  # the next one current: nothing was, and a second press did nothing, unsaid
                 self.queue_list.setCurrentRow(min(row, len(self.queue) - 1))  # (a keyboard pass)
-            self.status.setText(f"Taken off the queue: {removed.describe()}")
-            announce(self.status, self.status.text())
+            self._say(f"Taken off the queue: {removed.describe()}")
 
     def _sync_queue(self) -> None:
         self.queue_list.clear()
@@ -692,7 +696,7 @@ class ConvertPage(QWidget):
 
     def _preview_failed(self, message: str) -> None:
         self.error.setText(sentence(f"Preview failed: {message}"))
-        self.status.setText("Preview failed: nothing was written.")
+        self._say("Preview failed: nothing was written.")
 
     def _show_preview(self, request: int, name: str, before, result, detail: float = 1.0) -> None:
         if request != self._view_request:  # a file picked since the preview was asked for: it stays in view
@@ -700,7 +704,7 @@ class ConvertPage(QWidget):
             return
         self._previewed = (name, before, result, detail)
         self._show_previewed()
-        self.status.setText(f"Preview of {name}: nothing was written.")
+        self._say(f"Preview of {name}: nothing was written.")
 
     def _show_previewed(self) -> None:
         """The last preview at the strength now set (a blend: nothing is translated again)."""

@@ -741,3 +741,22 @@ def test_removing_a_queued_conversion_makes_the_next_one_current_and_says_so(qtb
     assert page.queue == []
     page.cancel()
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+
+
+def test_queueing_and_a_preview_are_said_to_a_screen_reader(qtbot, window, tmp_path, monkeypatch):
+    """"Queued: …" and "Preview of …: nothing was written." were shown where a screen reader does not look (a
+    keyboard pass)."""
+    from desktop.pages import convert as convert_page
+
+    said = []
+    monkeypatch.setattr(convert_page, "announce", lambda widget, text, urgent=False: said.append(text))
+    page = setup(window, tmp_path, count=30)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    page.output.set_path(str(tmp_path / "out_b"))
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    assert any(text.startswith("Queued: ") for text in said)
+    page.queue.clear()  # nothing to run after the cancel
+    page.cancel()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+    preview(qtbot, page)
+    qtbot.waitUntil(lambda: any(text.endswith(": nothing was written.") for text in said), timeout=30000)
