@@ -309,6 +309,7 @@ def test_a_file_of_an_unusable_network_is_refused_before_its_domains_are_asked_f
         import_generator(tmp_path / "latest_net_G.pth", tmp_path / "x.pt")  # not "cannot tell the domains"
 
 
+@pytest.mark.slow  # 6 s of ONNX export for a quiet console: in make test-slow, for make test's ten minutes
 def test_an_onnx_export_prints_only_what_it_wrote(tmp_path, capfd):
     """Eight "[torch.onnx] …" progress lines and a UserWarning about dynamic_axes came before "wrote" (a models
     pass)."""
