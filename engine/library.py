@@ -432,16 +432,6 @@ class Library:
                             str(held_out.resolve()) if held_out else "", layout="aligned")
 
     @staticmethod
-    def has_pairs(entry: DatasetEntry) -> bool:
-        """Whether pix2pix can train on it, from file names alone (cheap enough for every click)."""
-        if entry.layout == "aligned":
-            return True
-        try:
-            return bool(match_by_name(Path(entry.folder_a), Path(entry.folder_b))[0])
-        except OSError:
-            return False
-
-    @staticmethod
     def pairs(entry: DatasetEntry) -> PairedData | None:
         """The dataset's pairs for pix2pix (aligned images, or files of the same name on both sides), if any."""
         try:

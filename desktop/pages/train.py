@@ -346,11 +346,7 @@ class TrainPage(QWidget):
                 self.apply_preset(labels[0])
                 return
             values, length, self._preset_values, note = kept
-            self._fill_form(values)
-            self.length.blockSignals(True)
-            self.length.setCurrentIndex(length)
-            self.length.blockSignals(False)
-            self._show_length_rows()
+            self._put_form(values, length)
             self.preset.blockSignals(True)
             self.preset.setCurrentText(CUSTOM)
             self.preset.blockSignals(False)
@@ -363,13 +359,17 @@ class TrainPage(QWidget):
             return
         values = apply_preset({**to_dict(TrainConfig()), **APP_DEFAULTS}, preset.key)
         self._preset_values = values
-        self._fill_form(values)
-        self.length.blockSignals(True)
-        self.length.setCurrentIndex(0 if values["steps"] else 1)
-        self.length.blockSignals(False)
-        self._show_length_rows()
+        self._put_form(values, 0 if values["steps"] else 1)
         self.preset_note.setText(self._note(preset))
         self._schedule_estimate()
+
+    def _put_form(self, values: dict, length_index: int) -> None:
+        """The form and its Length from a config dict, the change of Length not taken for an edit."""
+        self._fill_form(values)
+        self.length.blockSignals(True)
+        self.length.setCurrentIndex(length_index)
+        self.length.blockSignals(False)
+        self._show_length_rows()
 
     def _fill_form(self, values: dict) -> None:
         """The form from a config dict: a step count of 0 (by epochs) taken as it is, whatever Length says now,
