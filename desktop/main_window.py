@@ -17,6 +17,7 @@ from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
 from desktop.widgets.layout import scrolled
+from desktop.widgets.questions import confirm_box
 from desktop.workers import ask_all_to_stop, stop_all
 from engine import __version__
 from engine.library import Library
@@ -285,14 +286,8 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is quit_button
 
     def quit_box(self, icon, text: str, details: str, quit_label: str) -> tuple[QMessageBox, QPushButton]:
-        box = QMessageBox(self)
+        box, quit_button = confirm_box(self, "Quit CycleGAN Studio", text, quit_label, details)
         box.setIcon(icon)
-        box.setWindowTitle("Quit CycleGAN Studio")
-        box.setText(text)
-        box.setInformativeText(details)
-        quit_button = box.addButton(quit_label, QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         grid = box.layout()  # a QMessageBox takes no minimum width: 227 px, three words a line (a new-user pass)
         grid.addItem(QSpacerItem(QUIT_BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding),
                      grid.rowCount(), 0, 1, grid.columnCount())

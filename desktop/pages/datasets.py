@@ -15,6 +15,7 @@ from desktop.widgets.announce import SpokenLabel, announce
 from desktop.widgets.layout import share_label_column, split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
+from desktop.widgets.questions import confirm, confirm_box
 from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
@@ -428,16 +429,12 @@ class DatasetsPage(QWidget):
             shared = True  # a damaged list: the copy is not offered for deletion
         question = f"Remove “{item.text()}” from the library?"
         if copy is None or shared:  # another dataset reads that copy too: it stays
-            if QMessageBox.question(self, "Remove dataset", question + "\nIts images are not deleted.",
-                                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            if not confirm(self, "Remove dataset", question, "Remove", "Its images are not deleted."):
                 return
             delete_copy = False
         else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed
-            box = QMessageBox(QMessageBox.Icon.Question, "Remove dataset", question,
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-            box.setInformativeText(f"Its images are a copy the library made, in {copy}.")
-            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box, remove = confirm_box(self, "Remove dataset", question, "Remove",
+                                      f"Its images are a copy the library made, in {copy}.")
             also = QCheckBox("Also delete the copy (its size is being counted…)", box)  # kept: unowned, Python
             box.setCheckBox(also)  # freed it while the box showed it
             # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box showed
@@ -446,7 +443,8 @@ class DatasetsPage(QWidget):
             counting.finished.connect(lambda: self._workers.remove(counting))
             self._workers.append(counting)
             counting.start()
-            if box.exec() != QMessageBox.StandardButton.Yes:
+            box.exec()
+            if box.clickedButton() is not remove:
                 return
             delete_copy = also.isChecked()
         if delete_copy:  # deleted off the window's thread: a copy of 40,000 pictures held it 16 s (a datasets pass)

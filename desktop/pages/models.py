@@ -8,13 +8,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from desktop.formatting import domain_name, format_timestamp, sentence
 from desktop.widgets.announce import OutcomeLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
+from desktop.widgets.questions import confirm
 from desktop.widgets.shortcuts import bind_delete_key
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library, with_number
@@ -556,19 +557,16 @@ class ModelsPage(QWidget):
             self.renamed.emit(str(path), str(target))
             self.models_changed.emit()
 
-    def delete_selected(self, confirm: bool = True) -> None:
+    def delete_selected(self, ask: bool = True) -> None:
         path = self.current_path()
         if path is None or is_builtin(path):
             return
         is_run = path.is_dir()
-        if confirm:
-            question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?\n"
-                        "Models exported from it stay. This cannot be undone." if is_run else
-                        f"Delete the model file “{path.name}”?\nThis cannot be undone.")
-            answer = QMessageBox.question(self, "Delete run" if is_run else "Delete model", question,
-                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                          QMessageBox.StandardButton.No)  # one Enter deleted it: not undoable
-            if answer != QMessageBox.StandardButton.Yes:
+        if ask:
+            question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?" if is_run
+                        else f"Delete the model file “{path.name}”?")
+            warning = ("Models exported from it stay. " if is_run else "") + "This cannot be undone."
+            if not confirm(self, "Delete run" if is_run else "Delete model", question, "Delete", warning):
                 return
         left = []
         try:

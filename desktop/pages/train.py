@@ -14,14 +14,14 @@ import numpy as np
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTabWidget, QVBoxLayout,
-                               QWidget)
+                               QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import format_time_left, sentence
 from desktop.widgets.announce import announce
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, share_label_column, split_page
 from desktop.widgets.loss_plot import history_arrays
+from desktop.widgets.questions import confirm
 from desktop.widgets.run_view import RunView
 from desktop.widgets.shortcuts import bind_start_keys
 from desktop.workers import CallWorker, TrainWorker
@@ -702,17 +702,9 @@ class TrainPage(QWidget):
 
     def _start_again(self, name: str, logged: int) -> bool:
         """Whether to train a run with no checkpoint (killed before its first save) again from step 0."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Continue run")
-        box.setText(f"“{name}” has no checkpoint: it was stopped before its first save.")
-        box.setInformativeText(f"Continuing trains it again from step 0; the {logged:,} steps it logged are set aside "
-                               "(kept in metrics.discarded.jsonl).")
-        again = box.addButton("Start again", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is again
+        return confirm(self, "Continue run", f"“{name}” has no checkpoint: it was stopped before its first save.",
+                       "Start again", f"Continuing trains it again from step 0; the {logged:,} steps it logged are "
+                       "set aside (kept in metrics.discarded.jsonl).")
 
     def _launch(self, worker: TrainWorker, run_dir: str) -> None:
         self.view.reset()

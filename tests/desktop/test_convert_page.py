@@ -668,7 +668,7 @@ def test_a_queued_conversion_follows_its_model_renamed_and_leaves_the_queue_with
     assert page.queue[0].model == str(window.library.model_path("ours-renamed"))
     rows = [window.models.list.item(i).data(QtCore_Qt.ItemDataRole.UserRole) for i in range(window.models.list.count())]
     window.models.list.setCurrentRow(rows.index(str(window.library.model_path("gone"))))
-    window.models.delete_selected(confirm=False)
+    window.models.delete_selected(ask=False)
     assert [job.model_label for job in page.queue] == ["Model: ours-renamed"]
     assert page.error.text().startswith("Taken off the queue, as its model is gone: Model: gone: in → ")
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=180000)

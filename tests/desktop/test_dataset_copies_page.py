@@ -107,7 +107,7 @@ def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_
             return
         asked.append((box.informativeText(), box.checkBox().text()))
         box.checkBox().setChecked(True)
-        box.button(QMessageBox.StandardButton.Yes).click()
+        next(b for b in box.buttons() if b.text() == "Remove").click()
 
     QTimer.singleShot(0, answer)
     window.datasets.remove_current()

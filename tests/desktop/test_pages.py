@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox, QPushButton, QStyle, QStyleOptionComboBox
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QPushButton, QStyle, QStyleOptionComboBox
 
 from desktop.pages.datasets import AddDatasetDialog
 from engine.resources import demo_images_dir, demo_model_path
@@ -123,7 +123,7 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     assert window.datasets.sides.tabText(0).endswith("(2)")
     window.tabs.setCurrentWidget(window.datasets)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.datasets.confirm", lambda *a: True)
     window.datasets.remove_current()
     assert window.datasets.list.count() == 0
     assert len(list((root / "trainA").iterdir())) == 3
@@ -195,7 +195,7 @@ def test_first_start_offers_the_demo(qtbot, window):
     models.list.setCurrentRow(0)
     assert "golden hour" in models.details.text()
     assert models.rename_button.isHidden() and models.delete_button.isHidden()
-    models.delete_selected(confirm=False)  # refused for a built-in model
+    models.delete_selected(ask=False)  # refused for a built-in model
     assert demo_model_path().exists()
 
 
@@ -242,16 +242,16 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "horse2zebra")
     page.rename_selected()
     assert page.message.text() == "Not renamed: a model named 'horse2zebra' already exists; choose another name."
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     page.delete_selected()
     page.refresh(str(window.library.model_path("horse2zebra")))
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "zebrafy")
     page.rename_selected()
     assert [p.stem for p in window.library.models()] == ["zebrafy"]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: False)
     qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)  # the button passed checked=False as confirm
     assert len(window.library.models()) == 1  # declined
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
     assert window.library.models() == []
     assert page.message.text() == "Deleted the model zebrafy."  # it said nothing (a hostile models pass)
@@ -292,7 +292,7 @@ def test_models_page_names_the_name_it_cannot_take_and_keeps_what_it_did_not_wri
     qtbot.waitUntil(lambda: "PWN" in page.details.text())
     assert "&lt;h1&gt;PWN&lt;/h1&gt; → &lt;img src='x'&gt;" in page.details.text() and "<h1>" not in page.details.text()
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     library.model_path("html").unlink()  # deleted outside the app, still listed
     page.delete_selected()
     assert page.message.text() == "Not deleted: html.pt is no longer in the library (moved or deleted outside this app)."
@@ -560,7 +560,7 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     page.rename_selected()
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     window.train.refresh()  # listed under Runs and shown, as picked there
     window.train.open_run(str(window.library.runs()[0]))
     qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)  # read off the GUI thread
@@ -610,7 +610,7 @@ def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qt
     convert = window.convert
     assert convert.model.currentData() == new
     assert [convert.model.itemData(i) for i in range(convert.model.count())].count(str(old)) == 0
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     page.delete_selected()
     assert convert.model.findData(new) < 0 and convert.model.currentData() is None
     assert convert.status.text() == "Choose a model in the list."  # it said to train or import one, with two listed
@@ -636,7 +636,7 @@ def test_a_dataset_removed_behind_the_pages_back_is_let_go(qtbot, window, tmp_pa
     window.library.add_dataset("partial", str(tmp_path / "partial"), None, "A", "B")
     page.refresh("partial")
     Library(window.library.root).remove_dataset("partial")
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("desktop.pages.datasets.confirm", lambda *a: True)
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)  # raised KeyError
     assert [page.list.item(i).text() for i in range(page.list.count())] == ["first"]
 
@@ -967,6 +967,52 @@ def test_the_datasets_page_checks_a_dataset_again_when_its_folders_change(qtbot,
     qtbot.waitUntil(lambda: page.inspecting is None and page.sides.tabText(1) == "B (3)", timeout=30000)
 
 
+def answer_with(qtbot, choice: str, seen: list) -> None:
+    """Answer the next question box by pressing Enter (``choice`` "Enter") or clicking the button named ``choice``,
+    noting its buttons and its default first."""
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:  # not up yet
+            QTimer.singleShot(20, answer)
+            return
+        def name(button) -> str:
+            return button.text().replace("&", "")
+        seen.append((sorted(name(b) for b in box.buttons()), name(box.defaultButton())))
+        if choice == "Enter":
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            named = [b for b in box.buttons() if name(b) == choice]
+            named[0].click() if named else box.reject()  # no such button: closed, and the test fails on the result
+    QTimer.singleShot(0, answer)
+
+
+def test_deleting_asks_with_a_button_named_for_it_and_enter_cancels(qtbot, window, tmp_path):
+    """Delete and Remove asked Yes or No (a still-weak item): the button now says what it does, Cancel is the
+    default, so a reflexive Enter keeps the model and the dataset, and the named button removes them."""
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB", 2)
+    window.library.add_dataset("d", str(tmp_path / "d"), None, "A", "B")
+    make_model_file(window.library.model_path("mine"))
+    seen = []
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(window.library.model_path("mine")))
+    answer_with(qtbot, "Enter", seen)
+    window.models.delete_selected()
+    assert window.library.model_path("mine").exists()
+    answer_with(qtbot, "Delete", seen)
+    window.models.delete_selected()
+    assert not window.library.model_path("mine").exists()
+    window.tabs.setCurrentWidget(window.datasets)
+    window.datasets.refresh("d")
+    answer_with(qtbot, "Enter", seen)
+    window.datasets.remove_current()
+    assert window.datasets.list.count() == 1
+    answer_with(qtbot, "Remove", seen)
+    window.datasets.remove_current()
+    assert window.datasets.list.count() == 0 and len(list((tmp_path / "d" / "trainA").iterdir())) == 2
+    assert seen == [(["Cancel", "Delete"], "Cancel")] * 2 + [(["Cancel", "Remove"], "Cancel")] * 2
+
+
 def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot, window, tmp_path, monkeypatch):
     """Delete did nothing in either list (a datasets pass); it asks, as the button does, and No keeps the item."""
     write_images(tmp_path / "d" / "trainA", 2)
@@ -974,7 +1020,8 @@ def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot
     window.library.add_dataset("d", str(tmp_path / "d"), None, "A", "B")
     make_model_file(window.library.model_path("mine"))
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    for page in ("datasets", "models"):
+        monkeypatch.setattr(f"desktop.pages.{page}.confirm", lambda *a: asked.append(a[2]) and False)
     window.tabs.setCurrentWidget(window.datasets)
     window.datasets.refresh("d")
     window.datasets.list.setFocus()
@@ -983,8 +1030,7 @@ def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot
     window.models.refresh(str(window.library.model_path("mine")))
     window.models.list.setFocus()
     qtbot.keyClick(window.models.list, Qt.Key.Key_Delete)
-    assert [text.split("\n")[0] for text in asked] == ["Remove “d” from the library?",
-                                                       "Delete the model file “mine.pt”?"]
+    assert asked == ["Remove “d” from the library?", "Delete the model file “mine.pt”?"]
     assert window.datasets.list.count() == 1 and window.library.model_path("mine").exists()
 
 

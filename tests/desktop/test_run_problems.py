@@ -235,7 +235,7 @@ def test_a_read_only_library_is_said_in_words_at_rename_and_delete(qtbot, window
         with read_only(folder):
             page.rename_selected()
             assert page.message.text() == f"Not renamed: {folder} cannot be changed (read-only file system)."
-            page.delete_selected(confirm=False)
+            page.delete_selected(ask=False)
             assert page.message.text() == f"Not deleted: {folder} cannot be changed (read-only file system)."
         assert window.library.model_path("mine").is_file()
 

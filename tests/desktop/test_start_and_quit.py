@@ -133,7 +133,7 @@ def test_the_keyboard_alone_continues_a_run_presses_buttons_and_is_not_one_enter
     window.models.refresh(select=str(window.library.models_dir / "mine.pt"))
     QTimer.singleShot(200, note_default_and_answer)
     window.models.delete_selected()
-    assert defaults == ["No"] and (window.library.models_dir / "mine.pt").exists()
+    assert defaults == ["Cancel"] and (window.library.models_dir / "mine.pt").exists()
 
 
 def test_folder_fields_are_named_after_their_labels_for_screen_readers(qtbot, window):
