@@ -16,6 +16,7 @@ from desktop.pages.datasets import DatasetsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.train import TrainPage
 from desktop.settings import app_settings, restore_form, save_form
+from desktop.widgets.announce import announce
 from desktop.widgets.layout import scrolled
 from desktop.widgets.questions import confirm_box
 from desktop.workers import ask_all_to_stop, stop_all
@@ -86,6 +87,9 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel(device_summary())
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)
+        # what the status bar says next is said aloud too: "No run is training." after Ctrl+P, a finished run
+        # and unsaveable settings were shown where a screen reader does not look (a still-weak item)
+        self.statusBar().messageChanged.connect(lambda text: announce(self.statusBar(), text))
         self._settings_writable = self.settings.isWritable()  # where not, said now and not again at quit
         if not self._settings_writable:  # every start forgot the window, the forms and the folders, unsaid
             self.statusBar().showMessage(f"Settings cannot be saved in {self.settings.fileName()}: the window, forms "
