@@ -157,6 +157,15 @@ class SampleGrid(QWidget):
         self._names = (a, b)
         for key, caption in self.captions.items():
             caption.setText(self.CAPTIONS.get(key, key).format(a=a, b=b))
+        self._describe()
+
+    def _describe(self) -> None:
+        """Each view named by its caption, and described by the step it shows: a screen reader said "label" for
+        every sample and nothing of what it was or when (a still-weak item)."""
+        for key, view in self.views.items():
+            view.setAccessibleName(f"Sample: {self.captions[key].text()}")
+            view.setAccessibleDescription(f"At step {self.step:,}" if self.step is not None and view.has_image()
+                                          else "No sample yet")
 
     def show_samples(self, step: int, images: dict[str, np.ndarray], panels: tuple[str, ...] | None = None,
                      columns: int | None = None) -> None:
@@ -166,17 +175,21 @@ class SampleGrid(QWidget):
         for key, view in self.views.items():
             if key in images:
                 view.set_image(array_to_qimage(images[key]))
+        self._describe()
 
     def clear(self) -> None:
         """No pictures: a new run must not show the last one's as its own."""
         self.step = None
         for view in self.views.values():
             view.clear_image()
+        self._describe()
 
-    def show_grid_file(self, path: str | Path) -> None:
-        """Show a saved samples/step_*.png (a grid of the panels with 2 px padding) in the views."""
+    def show_grid_file(self, path: str | Path, step: int) -> None:
+        """Show a saved samples/step_*.png (a grid of the panels with 2 px padding), of ``step``, in the views."""
         grid = QImage(str(path))
+        self.step = step
         if grid.isNull():
+            self._describe()
             return
         rows = -(-len(self.panels) // self.columns)
         cell_w = (grid.width() - 2) // self.columns - 2
@@ -184,6 +197,7 @@ class SampleGrid(QWidget):
         for i, key in enumerate(self.panels):
             x, y = 2 + (i % self.columns) * (cell_w + 2), 2 + (i // self.columns) * (cell_h + 2)
             self.views[key].set_image(grid.copy(x, y, cell_w, cell_h))
+        self._describe()
 
 
 class ThumbnailGrid(QListWidget):

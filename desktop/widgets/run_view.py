@@ -86,8 +86,7 @@ class SampleHistory(QWidget):
         if not 0 <= index < len(self.grids):
             return
         step, path = self.grids[index]
-        self.grid.show_grid_file(path)
-        self.grid.step = step
+        self.grid.show_grid_file(path, step)
         self.step_label.setText(f"Step {step}" + ("" if index == len(self.grids) - 1 else f" ({index + 1} of "
                                                                                           f"{len(self.grids)})"))
 

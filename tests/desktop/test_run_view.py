@@ -60,3 +60,25 @@ def test_the_sample_panels_share_the_width_alike_whatever_their_captions(qtbot):
     caption = grid.captions["rec_B"]
     assert caption.text() == "→ back to watercolour painting" and caption.width() <= widths[0] + 2
     assert caption.toolTip() == caption.text()  # cut at this width: whole in its tooltip
+
+
+def test_each_sample_is_named_for_a_screen_reader_with_the_step_it_shows(qtbot, tmp_path):
+    """A screen reader said "label" for every sample picture, nothing of which panel it was or when it was made
+    (a still-weak item): each is named by its caption and described by its step, live or saved."""
+    import numpy as np
+
+    history = SampleHistory()
+    qtbot.addWidget(history)
+    grid = history.grid
+    grid.set_domain_names("horse", "zebra")
+    assert grid.views["fake_B"].accessibleName() == "Sample: → zebra"
+    assert grid.views["fake_B"].accessibleDescription() == "No sample yet"
+    image = np.zeros((16, 16, 3), np.uint8)
+    history.add_live(1200, str(tmp_path / "step_1200.png"), {key: image for key in grid.CYCLEGAN}, grid.CYCLEGAN, 3)
+    assert grid.views["rec_A"].accessibleName() == "Sample: → back to horse"
+    assert grid.views["rec_A"].accessibleDescription() == "At step 1,200"
+    saved = write_images(tmp_path / "samples", 1)[0].rename(tmp_path / "samples" / "step_40.png")
+    history.set_grids([saved])
+    assert grid.views["real_B"].accessibleDescription() == "At step 40"
+    history.clear()
+    assert grid.views["real_B"].accessibleDescription() == "No sample yet"
