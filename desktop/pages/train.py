@@ -807,10 +807,11 @@ class TrainPage(QWidget):
         if item is None and self._live_run:  # a new run: listed (newest first) from its first step, not after it ends
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, self._live_run)
+            self._run_items[self._live_run] = item
             self.runs.blockSignals(True)
             self.runs.insertItem(0, item)
             self.runs.blockSignals(False)
-            self._run_items[self._live_run] = item
+            self._hold_runs_list(True)  # picked, as the run on screen
             self._count_runs()
         if item is not None:
             self._set_run_step(item, Path(self._live_run).name, p.step, live=True)
@@ -903,6 +904,7 @@ class TrainPage(QWidget):
         self.new_run.setEnabled(not running)
         if running:  # the run's own steps give its time left: a measurement made before it disagreed beside it
             self.estimate.clear()
+        self._hold_runs_list(running)
         self.pause_button.setEnabled(running)
         self._pause_label("Pause")
         self.progress.setFormat("%p %")
@@ -914,6 +916,23 @@ class TrainPage(QWidget):
         if self.isVisible() and locked:  # the field or button that had the keyboard is locked: it lost its place
             (self.pause_button if running else self.start_button).setFocus()
         self.busy_changed.emit(running)
+
+    def _hold_runs_list(self, running: bool) -> None:
+        """While a run trains, the view is its own: the list's other runs are greyed and cannot be picked, and the
+        run training is the one picked. One picked kept the live run's view; when it stopped, "Continue it from
+        Runs" continued the run picked, not the one on screen (a datasets and runs pass)."""
+        self.runs.blockSignals(True)
+        pickable = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+        for row in range(self.runs.count()):
+            item = self.runs.item(row)
+            live = item.data(Qt.ItemDataRole.UserRole) == self._live_run
+            item.setFlags(item.flags() | pickable if live or not running else item.flags() & ~pickable)
+        if running:
+            live_item = self._run_items.get(self._live_run)
+            self.runs.setCurrentItem(live_item) if live_item is not None else self.runs.setCurrentRow(-1)
+        self.runs.setToolTip("The other runs can be opened when this one stops." if running else "")
+        self.runs.blockSignals(False)
+        self._sync_buttons()
 
     # -------------------------------------------------------- past runs
     def open_run(self, run_dir: str, continuing: bool = False) -> None:

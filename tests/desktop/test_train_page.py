@@ -653,3 +653,29 @@ def test_a_pause_and_a_stop_are_said_to_a_screen_reader(qtbot, window, tmp_path,
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert said[:2] == ["Pausing after the step in progress…", said[1]] and said[1].startswith("Paused at step")
     assert "Resumed." in said and "Stopping: saving a checkpoint…" in said
+
+
+def test_while_a_run_trains_the_list_picks_it_and_no_other(qtbot, window, tmp_path):
+    """A run picked in Runs while another trained kept the live run's view; when that stopped, "Continue it from
+    Runs" continued the run picked, not the one on screen (a datasets and runs pass). The other runs are greyed
+    while one trains, and the one picked is the one shown."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=2)
+    page.run_name.setText("first")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.left_tabs.setCurrentWidget(page.runs.parentWidget())
+    page.form.field("max_steps").setValue(100000)
+    page.run_name.setText("second")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.runs.count() == 2, timeout=60000)  # listed from its first step
+    first, second = (page._run_items[str(window.library.runs_dir / name)] for name in ("first", "second"))
+    assert page.runs.currentItem() is second
+    assert not first.flags() & Qt.ItemFlag.ItemIsSelectable
+    qtbot.mouseClick(page.runs.viewport(), Qt.MouseButton.LeftButton, pos=page.runs.visualItemRect(first).center())
+    assert page.runs.currentItem() is second and page.view.log.path.parent.name == "second"
+    qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    picked = page.runs.currentItem().data(Qt.ItemDataRole.UserRole)
+    assert picked == str(window.library.runs_dir / "second") and page.continue_button.isEnabled()
+    assert page.runs.item(1).flags() & Qt.ItemFlag.ItemIsSelectable  # pickable again
