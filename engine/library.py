@@ -664,7 +664,7 @@ class Library:
     def runs(self) -> list[Path]:
         if not self.runs_dir.is_dir():
             return []
-        found = [p for p in self.runs_dir.iterdir() if (p / "config.json").is_file()]
+        found = [p for p in self.runs_dir.iterdir() if p.is_dir() and RunDir(p).is_run()]
         return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
     def _own_run(self, path: Path) -> RunDir:

@@ -24,7 +24,7 @@ from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, make_generator
 from .resources import resolve_model
-from .rundir import CheckpointError, RunDir, newest_checkpoint
+from .rundir import CheckpointError, RunDir, newest_checkpoint, settings_from_checkpoints
 from .safeload import UnreadableFile, load_weights_only
 
 MODEL_FORMAT = "cyclegan-studio-model"
@@ -303,8 +303,13 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
         raise ModelFileError(f"{run_dir} does not exist" if not os.path.lexists(run_dir) else
                              f"{run_dir} is neither a model file nor a run folder")
     try:
-        config = load_json(TrainConfig, run.config)
         found = newest_checkpoint(run)
+        if run.config.is_file():
+            config = load_json(TrainConfig, run.config)
+        elif found is not None and (settings := settings_from_checkpoints(run)) is not None:
+            config = settings[0]  # config.json deleted: every checkpoint holds the settings
+        else:
+            raise ValueError(f"{run.config} is missing and no checkpoint holds the run's settings")
     except (CheckpointError, ValueError) as exc:
         raise ModelFileError(str(exc)) from None
     if found is None:

@@ -103,7 +103,9 @@ class RunDir:
         return self.samples / f"step_{step:08d}.png"
 
     def is_run(self) -> bool:
-        return self.config.is_file()
+        """Its settings are here, or a checkpoint is: a run whose config.json was deleted vanished from the app's
+        lists, its checkpoints kept out of reach (a datasets and runs pass); each checkpoint holds the settings."""
+        return self.config.is_file() or self.has_checkpoint()
 
     def sample_grids(self) -> list[Path]:
         """Sample grids, oldest first."""
@@ -458,6 +460,8 @@ def load_config(run_dir: str | Path):
     run = RunDir(run_dir)
     if not run.is_run():
         raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
+    if not run.config.is_file():
+        raise ValueError(f"{run.config} is missing; continuing the run writes it again from its newest checkpoint")
     return load_json(TrainConfig, run.config)
 
 

@@ -317,10 +317,12 @@ class Trainer:
         others are refused by name. Skipped (damaged) checkpoints are reported as messages.
         """
         run = RunDir(run_dir)
-        if not run.config.is_file():
+        if not run.is_run():
             raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
         repaired = None
         try:
+            if not run.config.is_file():  # deleted: the checkpoints hold the settings
+                raise ValueError(f"{run.config} is missing")
             config = load_json(TrainConfig, run.config)
             if not config.data:  # "{}" read as the defaults: it named the folder it ran in as the dataset
                 raise ValueError(f"{run.config} names no dataset folder")
@@ -329,9 +331,9 @@ class Trainer:
             if found is None:
                 raise
             config, source = found
+            kept = " (the damaged one is kept as config.damaged.json)" if run.config.is_file() else ""
             repaired = Message("warning", f"{exc}; the run's settings were read from {run.relative(source)} "
-                                          "instead, and config.json is written again from them (the damaged one "
-                                          "is kept as config.damaged.json)")
+                                          f"instead, and config.json is written again from them{kept}")
         config.out = str(run.path)
         for key, option in (("data", "--data"), ("data_b", "--data-b")):
             stored = getattr(config, key)
@@ -342,7 +344,8 @@ class Trainer:
         trainer = cls(resume_config(config, overrides), resuming=True)
         if repaired is not None:
             trainer.messages.append(repaired)
-            trainer._damaged_config = True  # kept aside when the run takes its folder, before it is written again
+            trainer._damaged_config = run.config.is_file()  # kept aside when the run takes its folder, before it is
+            # written again
         trainer.resume()
         return trainer
 

@@ -91,6 +91,27 @@ def test_a_damaged_config_is_read_again_from_the_newest_checkpoint(tiny_dataset,
     assert delete_run(run.path) == [] and not run.path.exists()
 
 
+def test_a_run_whose_config_was_deleted_is_listed_converts_and_resumes(tiny_dataset, tmp_path):
+    """With config.json deleted the run vanished from the app's lists, and its checkpoints could not be used, though
+    each holds the settings (a datasets and runs pass): it is listed, converts, and resuming writes it again."""
+    from engine.config import TrainConfig, load_json
+    from engine.library import Library
+    from engine.modelfile import load_from_run
+
+    library = Library(tmp_path / "library")
+    run = RunDir(library.runs_dir / "run")
+    train(tiny_dataset, run.path, max_steps=2)
+    before = load_json(TrainConfig, run.config)
+    run.config.unlink()
+    assert library.runs() == [run.path]
+    assert load_from_run(run.path).generator is not None
+    trainer, result, events = resume(run.path, max_steps=3)
+    assert isinstance(result, Finished) and result.step == 3
+    assert (f"{run.config} is missing; the run's settings were read from checkpoints/latest.pt instead, and "
+            "config.json is written again from them") in warnings(events)
+    assert load_json(TrainConfig, run.config).data == before.data and not run.damaged_config.exists()
+
+
 # ------------------------------------------------------------ damaged checkpoints
 def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
