@@ -40,7 +40,12 @@ log = logging.getLogger(__name__)
 
 
 class CheckpointError(ValueError):
-    """A checkpoint that cannot be used, with the reason in words."""
+    """A checkpoint that cannot be used, with the reason in words; where no checkpoint of a run can be used,
+    ``reasons`` holds each file's."""
+
+    def __init__(self, text: str, reasons: tuple[str, ...] = ()):
+        super().__init__(text)
+        self.reasons = reasons
 
 
 class RunLocked(RuntimeError):
@@ -327,8 +332,8 @@ def newest_checkpoint(run: RunDir, use=None) -> tuple[Path, dict, list[str]] | N
         except CheckpointError as exc:
             skipped.append(str(exc))
     if candidates:
-        raise CheckpointError(f"no checkpoint of {run.path} can be read: {'; '.join(skipped)}. The files were "
-                              "left as they are")
+        raise CheckpointError(f"no checkpoint of {run.path} can be read (the files were left as they are): "
+                              f"{'; '.join(skipped)}", tuple(skipped))
     return None
 
 

@@ -362,10 +362,13 @@ class Trainer:
 
         try:
             found = newest_checkpoint(self.rundir, fits)
-        except CheckpointError as exc:  # files exist and none loads: what a person can do instead (not converting)
-            raise CheckpointError(f"{exc}; to train again from the start with the same settings, start a new run "
-                                  f"from {self.rundir.config} (Load settings… on the Train page, or cyclegan train "
-                                  "--config FILE --out NEW_FOLDER)") from None  # the app showed flags alone
+        except CheckpointError as exc:  # files exist and none loads: what a person can do instead (not converting),
+            # before each file's reason: after them it was cut from the Train page's error (a datasets and runs pass)
+            raise CheckpointError(f"no checkpoint of this run can be read (the files were left as they are); to "
+                                  f"train again from the start with the same settings, start a new run from "
+                                  f"{self.rundir.config} (Load settings… on the Train page, or cyclegan train "
+                                  f"--config FILE --out NEW_FOLDER). Why: {'; '.join(exc.reasons)}",
+                                  exc.reasons) from None  # the app showed flags alone
         if found is None:
             if read_metrics(self.run_dir):
                 self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "

@@ -45,6 +45,17 @@ def test_a_damaged_checkpoint_is_named_and_an_older_one_used(qtbot, window, tiny
     assert "Finished at step 6" in page.status.text() and not page.error.text()
 
 
+def test_a_run_none_of_whose_checkpoints_load_shows_what_to_do_in_view(qtbot, window, tiny_dataset):
+    """Every checkpoint cut short: the error listed each file's reason first and was cut at 400 characters before
+    it said how to train again; that was in its tooltip alone (a datasets and runs pass)."""
+    run = make_run(window, tiny_dataset, max_steps=4, keep_every=1, save_every=1)
+    for path in run.checkpoint_candidates():
+        path.write_bytes(path.read_bytes()[:2000])
+    continue_run(qtbot, window.train, run, steps=6)
+    visible = QLabel.text(window.train.error)  # what the label shows, not its whole text
+    assert "start a new run from" in visible and "Load settings… on the Train page" in visible, visible
+
+
 def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
     run = make_run(window, tiny_dataset, max_steps=2)
     before = run.metrics.read_bytes()

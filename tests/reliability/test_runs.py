@@ -170,9 +170,15 @@ def test_checkpoints_that_exist_but_do_not_load_are_left_alone(tiny_dataset, tmp
     for path in run.checkpoint_candidates():
         path.write_bytes(path.read_bytes()[:100])
     before = {p: p.read_bytes() for p in run.checkpoint_candidates()}
-    with pytest.raises(CheckpointError, match="no checkpoint of .* can be read: latest.pt is damaged.*"
-                                              "step_00000004.pt is damaged.*left as they are"):
+    with pytest.raises(CheckpointError, match="no checkpoint of .* can be read .the files were left as they are.; "
+                                              "to train again .*Why: latest.pt is damaged.*"
+                                              "step_00000004.pt is damaged"):
         Trainer.from_run(run.path)
+    from engine.rundir import newest_checkpoint
+
+    with pytest.raises(CheckpointError, match="no checkpoint of .* can be read .the files were left as they are.: "
+                                              "latest.pt is damaged"):
+        newest_checkpoint(run)
     assert {p: p.read_bytes() for p in run.checkpoint_candidates()} == before
     proc = cyclegan("train", "--resume", run.path, check=False)
     assert proc.returncode == 1 and "no checkpoint of" in proc.stderr and "Traceback" not in proc.stderr
