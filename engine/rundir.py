@@ -419,6 +419,31 @@ class RunLock:
         self.release()
 
 
+def trained_elsewhere(run_dir: str | Path) -> str | None:
+    """Who trains the run now, in words, if another process holds its lock (``cyclegan train`` in a terminal, say);
+    None otherwise. Tried only where the lock file names a holder (a released lock is emptied), and not waited for.
+    The app listed such a run as idle, and Continue, Rename and Delete each failed on it (a datasets and runs
+    pass)."""
+    run = RunDir(run_dir)
+    try:
+        with open(run.lock, encoding="utf-8") as fh:
+            if not fh.read(1):
+                return None
+            try:
+                lock_file(fh)
+            except OSError:
+                fh.seek(0)
+                try:
+                    owner = json.loads(fh.read(65536) or "{}")
+                except ValueError:
+                    owner = None
+                return _describe_owner(owner)
+            unlock_file(fh)  # held by nobody: its holder was killed
+    except OSError:
+        return None
+    return None
+
+
 def _describe_owner(owner) -> str:
     if not isinstance(owner, dict) or "pid" not in owner:
         return "its details could not be read"

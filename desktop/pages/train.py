@@ -33,7 +33,7 @@ from engine.fileio import in_words
 from engine.library import DatasetEntry, Library, folder_stamps, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file
+from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file, trained_elsewhere
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -51,6 +51,9 @@ ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_siz
 # What the app sets where the engine's defaults suit the command line: a livelier plot, samples and saves.
 APP_DEFAULTS = {"log_every": 10, "save_every": 500, "sample_every": 100}
 NO_DATASET_HINTS = ("No dataset yet", "Pick a dataset")  # how _no_dataset_hint's two sentences start
+CONTINUE_TIP = ("Resume the run from its newest checkpoint that loads; a run that 'Stop after steps' (under All "
+                "settings) ended goes further when that is raised")
+ELSEWHERE_ROLE = Qt.ItemDataRole.UserRole + 1  # who trains a listed run, where another program does
 LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
 
 
@@ -228,8 +231,7 @@ class TrainPage(QWidget):
         self.runs.currentItemChanged.connect(self._sync_buttons)  # a run reached with Tab is current, not selected:
         # Continue stayed disabled for the keyboard
         self.continue_button = QPushButton("Continue selected run")
-        self.continue_button.setToolTip("Resume the run from its newest checkpoint that loads; a run that 'Stop "
-                                        "after steps' (under All settings) ended goes further when that is raised")
+        self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.clicked.connect(self.continue_selected)
         past_runs = QWidget()
         runs_layout = QVBoxLayout(past_runs)
@@ -601,7 +603,8 @@ class TrainPage(QWidget):
         for run in self.library.runs():
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, str(run))
-            self._set_run_step(item, run.name, last_step(run), saved=RunDir(run).has_checkpoint())
+            self._set_run_step(item, run.name, last_step(run), saved=RunDir(run).has_checkpoint(),
+                               elsewhere=trained_elsewhere(run))
             self.runs.addItem(item)
             self._run_items[str(run)] = item
             if str(run) == selected:
@@ -642,15 +645,24 @@ class TrainPage(QWidget):
                                   f"Runs ({count})" if count else "Runs")
 
     @staticmethod
-    def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True) -> None:
+    def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True,
+                      elsewhere: str | None = None) -> None:
         # a run killed before its first save said "step 480", and Continue started again from step 0; one killed
         # before its first logged step said "step 0" alone, as a run that had not begun
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
-                     + ("" if saved or live else "  ·  no checkpoint"))
-        item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}")
+                     + ("  ·  training elsewhere" if elsewhere else "")
+                     + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
+        item.setData(ELSEWHERE_ROLE, elsewhere)
+        item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}"
+                        + (f"\nBeing trained by {elsewhere}. It can be continued once that stops." if elsewhere
+                           else ""))
 
     def _sync_buttons(self) -> None:
-        self.continue_button.setEnabled(self.worker is None and self.runs.currentItem() is not None)
+        item = self.runs.currentItem()
+        elsewhere = item is not None and item.data(ELSEWHERE_ROLE)
+        self.continue_button.setEnabled(self.worker is None and item is not None and not elsewhere)
+        self.continue_button.setToolTip(CONTINUE_TIP + ("\n\nThe run picked is being trained by another program: "
+                                                        "it can be continued once that stops." if elsewhere else ""))
         self.start_button.setEnabled(self.worker is None and bool(self.dataset.currentText()))  # the hint says why
 
     # --------------------------------------------------------- actions

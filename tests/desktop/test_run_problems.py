@@ -1,6 +1,7 @@
 """The Train page says what the CLI says when a run is damaged, locked or its disk fills up."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,31 @@ def test_a_run_none_of_whose_checkpoints_load_shows_what_to_do_in_view(qtbot, wi
     continue_run(qtbot, window.train, run, steps=6)
     visible = QLabel.text(window.train.error)  # what the label shows, not its whole text
     assert "start a new run from" in visible and "Load settings… on the Train page" in visible, visible
+
+
+def test_a_run_another_program_trains_is_listed_as_such_and_not_offered_to_continue(qtbot, window, tiny_dataset):
+    """Trained by `cyclegan train` in a terminal, a run was listed as idle, and Continue, Rename and Delete each
+    failed on it with six lines of red (a datasets and runs pass). Its lock says who holds it; once let go (or its
+    holder killed), the run is offered again."""
+    from engine.rundir import RunLock, trained_elsewhere
+
+    run = make_run(window, tiny_dataset, max_steps=2)
+    assert trained_elsewhere(run.path) is None
+    lock = RunLock(run.path)
+    lock.acquire()  # as a process training it holds it (flock: two opens conflict within one process too)
+    try:
+        window.train.refresh()
+        window.train.runs.setCurrentRow(0)
+        item = window.train.runs.currentItem()
+        assert item.text() == "r1  ·  step 2  ·  training elsewhere"
+        assert f"Being trained by process {os.getpid()}" in item.toolTip()
+        assert not window.train.continue_button.isEnabled()
+    finally:
+        lock.release()
+    window.train.refresh()
+    assert window.train.runs.currentItem().text() == "r1  ·  step 2" and window.train.continue_button.isEnabled()
+    run.lock.write_text('{"pid": 1}')  # a holder killed: its record stays, its lock went with it
+    assert trained_elsewhere(run.path) is None
 
 
 def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
