@@ -78,7 +78,7 @@ class _QuietFileHandler(logging.FileHandler):
 def lr_factor(epochs: int, epochs_decay: int):
     """Constant for ``epochs``, then linear towards zero over ``epochs_decay`` (the reference's rule)."""
     def factor(epoch: int) -> float:
-        return 1.0 - max(0, epoch + 1 - epochs) / float(epochs_decay + 1)
+        return max(0.0, 1.0 - max(0, epoch + 1 - epochs) / float(epochs_decay + 1))  # never below zero
     return factor
 
 
@@ -158,9 +158,9 @@ class Trainer:
         inner = DistributedSampler(self.dataset, num_replicas=self.world_size, rank=self.rank,
                                    shuffle=True, seed=c.seed)
         self.sampler = EpochSampler(inner)
-        self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)
-        self.planned_steps = c.steps or self.steps_per_epoch * (c.epochs + c.epochs_decay)  # its whole schedule
-        self.total_steps = min(c.max_steps, self.planned_steps) if c.max_steps else self.planned_steps
+        self.steps_per_epoch = math.ceil(len(inner) / c.batch_size)  # a pass over the data as it is now
+        self.schedule_epoch = self.steps_per_epoch  # the steps an epoch of the schedule counts: kept on resume
+        self._plan()
         # At least PREVIEW_SIZE px, whatever the training crop: a recipe that trains on small crops
         # (Quick's 64 px) still shows previews big enough to judge.
         try:
@@ -400,15 +400,22 @@ class Trainer:
     def lr(self) -> float:
         return next(iter(self.model.optimizers.values())).param_groups[0]["lr"]
 
+    def _plan(self) -> None:
+        c = self.config
+        self.planned_steps = c.steps or self.schedule_epoch * (c.epochs + c.epochs_decay)  # its whole schedule
+        self.total_steps = min(c.max_steps, self.planned_steps) if c.max_steps else self.planned_steps
+
     @property
     def epoch(self) -> int:
-        return self.step // self.steps_per_epoch
+        """The schedule's epoch (a pass over the data as it was when the run began)."""
+        return self.step // self.schedule_epoch
 
     # ------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
         """A checkpoint: the model's part (nets, optimisers, pools) and the loop's (step, schedules, RNG)."""
         return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": to_dict(self.config),
-                "step": self.step, "epoch": self.epoch, **self.model.state_dict(),
+                "step": self.step, "epoch": self.epoch, "schedule_epoch": self.schedule_epoch,
+                **self.model.state_dict(),
                 **{f"sched_{name}": s.state_dict() for name, s in self.schedulers.items()},
                 "torch_rng": torch.get_rng_state(),
                 **({"cuda_rng": torch.cuda.get_rng_state(self.device)} if self.device.type == "cuda" else {})}
@@ -427,6 +434,22 @@ class Trainer:
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.step = int(state["step"])
         self.saved_step = self.step
+        self._keep_the_schedule(state.get("schedule_epoch"))
+
+    def _keep_the_schedule(self, kept) -> None:
+        """An epoch-counted run resumed on a dataset of another size keeps the epochs it was planned with: counted
+        anew, 4 pictures a side grown to 11 stretched 24 planned steps to 66 and took the learning rate below zero
+        from step 44; shrunk, the run ended before its decay began (a CLI hostile pass). A checkpoint written before
+        this holds no epoch length: its run counts the data's now, as it did."""
+        if self.config.steps or not isinstance(kept, int) or isinstance(kept, bool) or kept < 1:
+            return
+        if kept != self.steps_per_epoch:
+            self.messages.append(Message("warning", f"the dataset now makes {self.steps_per_epoch:,} steps a pass "
+                                                    f"and made {kept:,} when the run began: the run's schedule "
+                                                    f"still counts epochs of {kept:,} steps, so it ends and its "
+                                                    "learning rate decays as planned"))
+        self.schedule_epoch = kept
+        self._plan()
 
     def _write_failed(self, what: str, exc: BaseException) -> RunWriteError:
         """The sentence a person needs when a write of the run fails: what, where, and what is kept."""
@@ -685,7 +708,7 @@ class Trainer:
                 self.step += 1
                 tick_images += len(batch["A"])  # a batch larger than the dataset holds the dataset, not batch_size
                 self._unlogged = losses
-                if c.steps or self.step % self.steps_per_epoch == 0:  # step- or epoch-counted schedule
+                if c.steps or self.step % self.schedule_epoch == 0:  # step- or epoch-counted schedule
                     for scheduler in self.schedulers.values():
                         scheduler.step()
                 last = self.step == self.total_steps

@@ -112,6 +112,31 @@ def test_a_run_whose_config_was_deleted_is_listed_converts_and_resumes(tiny_data
     assert load_json(TrainConfig, run.config).data == before.data and not run.damaged_config.exists()
 
 
+@pytest.mark.parametrize("change", ["grown", "shrunk"])
+def test_an_epoch_counted_run_resumed_on_a_dataset_of_another_size_keeps_its_schedule(tiny_dataset, tmp_path,
+                                                                                      change):
+    """Epochs counted anew on resume: grown, 24 planned steps became 66 and the learning rate went below zero
+    from step 44; shrunk, the run ended before its decay (a CLI hostile pass). It keeps the epochs it was planned
+    with, and says so."""
+    from tests.conftest import write_images
+
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=7)  # 5 pictures a side at most: 5 steps an epoch, 20 planned
+    if change == "grown":
+        for side, seed in (("A", 3), ("B", 4)):
+            for path in write_images(tmp_path / "more" / side, 6, seed=seed):
+                path.rename(tiny_dataset / f"train{side}" / f"more_{path.name}")
+    else:
+        for path in sorted((tiny_dataset / "trainA").iterdir())[:3]:
+            path.unlink()
+    trainer, result, events = resume(run.path, max_steps=0)
+    assert isinstance(result, Finished) and result.step == 20
+    lrs = [r["lr"] for r in read_metrics(run.path)]
+    assert min(lrs) >= 0 and lrs[-2] < lrs[0] / 2  # decayed to zero at the last step, as planned, never below
+    assert [r["epoch"] for r in read_metrics(run.path)] == sorted(r["epoch"] for r in read_metrics(run.path))
+    assert "still counts epochs of 5 steps" in warnings(events)
+
+
 # ------------------------------------------------------------ damaged checkpoints
 def test_a_deleted_latest_resumes_from_the_newest_kept_checkpoint(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
