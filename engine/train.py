@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -539,6 +540,12 @@ class Trainer:
                 raise RunWriteError(f"{exc}; nothing was trained") from None
         clean_stale_temp_files(self.rundir)
         try:
+            self._check_room()
+        except RunWriteError:
+            if self._new_run:
+                self._lock.undo()
+            raise
+        try:
             if self._damaged_config:  # a hand edit gone wrong is the user's: kept, as metrics.damaged.txt is
                 os.replace(self.rundir.config, self.rundir.damaged_config)
                 self._damaged_config = False
@@ -554,6 +561,56 @@ class Trainer:
         self._new_run = False
         self._keep_numbered_copy()
         return notes
+
+    def _check_room(self) -> None:
+        """Before the first step: the folders checkpoints and samples go to can be written, and the disk holds a
+        checkpoint. A read-only checkpoints/ or a full disk was found at the first save, up to 1000 steps (hours on
+        a CPU) in (a CLI hostile pass)."""
+        made = []
+        try:
+            for folder in (self.rundir.checkpoints, self.rundir.samples):
+                try:
+                    if not folder.is_dir():
+                        folder.mkdir()
+                        made.append(folder)
+                    with tempfile.TemporaryFile(dir=folder):
+                        pass
+                except OSError as exc:
+                    cause = no_room_words(exc) if is_disk_full(exc) else (exc.strerror or str(exc)).lower()
+                    raise RunWriteError(f"cannot write in {folder}: {cause}; nothing was trained") from None
+            need = self._checkpoint_bytes()
+            try:
+                free = shutil.disk_usage(self.rundir.checkpoints).free
+            except OSError:
+                return  # not known (some network shares): the first save says so if it fails
+            if free < need:
+                raise RunWriteError(f"too little space left on device for a checkpoint: the disk holding "
+                                    f"{self.rundir.checkpoints} has {free / 2**20:,.1f} MB free, and a checkpoint of "
+                                    f"this run takes at least {need / 2**20:,.1f} MB; free some space, or train into "
+                                    "a folder on another disk; nothing was trained")
+        except RunWriteError:
+            for folder in made:  # the run's folder is left as it was
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+
+    def _checkpoint_bytes(self) -> int:
+        """At least what a checkpoint takes: the model's state now, and Adam's two moments of every trainable
+        weight where they are not made yet (at the first step)."""
+        def size(obj) -> int:
+            if isinstance(obj, torch.Tensor):
+                return obj.numel() * obj.element_size()
+            if isinstance(obj, dict):
+                return sum(size(value) for value in obj.values())
+            if isinstance(obj, (list, tuple)):
+                return sum(size(value) for value in obj)
+            return 0
+
+        total = size(self.model.state_dict())
+        if not any(opt.state for opt in self.model.optimizers.values()):
+            total += 2 * sum(p.numel() * p.element_size() for net in self.model.nets.values()
+                             for p in net.parameters() if p.requires_grad)
+        return total
 
     def _copy_latest(self) -> None:
         """``latest.pt`` kept as the numbered checkpoint of its step: a copy, not a hard link, so that damage to

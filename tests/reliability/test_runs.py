@@ -15,7 +15,7 @@ from engine import Control, Failed, Finished, Message, ModelConfig, Progress, Tr
 from engine import fileio
 from engine.rundir import CheckpointError, RunDir, RunLock
 from tests.cli.test_cli_train import TINY, cyclegan
-from tests.conftest import small_tmpfs, tiny_config
+from tests.conftest import read_only, small_tmpfs, tiny_config
 
 
 def train(dataset, run, **kw):
@@ -425,6 +425,32 @@ def test_a_run_that_cannot_start_on_a_full_disk_leaves_no_folder(tiny_dataset, t
         assert not (disk / "new").exists()  # nor the folders made to hold it (a still-weak item)
 
 
+def test_a_disk_without_room_for_a_checkpoint_is_said_before_the_first_step(tiny_dataset, tmp_path):
+    """A disk that could not hold one checkpoint was found full at the first save, up to 1000 steps (hours on a
+    CPU) in (a CLI hostile pass): refused before the first step, the run's folder not left behind."""
+    with small_tmpfs(tmp_path / "small", "1m") as disk:  # a tiny run's checkpoint takes 2.4 MB
+        result = Trainer(tiny_config(tiny_dataset, disk / "run", max_steps=50, save_every=10)).run()
+        assert isinstance(result, Failed) and "a checkpoint of this run takes at least 2.2 MB" in result.reason
+        assert result.reason.endswith("nothing was trained") and not (disk / "run").exists()
+
+
+def test_a_read_only_checkpoints_folder_is_said_before_the_first_step(tiny_dataset, tmp_path):
+    """Resumed with its checkpoints/ read-only, a run trained to its first save and failed there (a CLI hostile
+    pass): refused before the first step, its history untouched."""
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=2)
+    saved = {p.name: p.read_bytes() for p in run.checkpoints.iterdir()}
+    before = run.metrics.read_bytes()
+    with small_tmpfs(run.checkpoints, "8m"):
+        for name, data in saved.items():
+            (run.checkpoints / name).write_bytes(data)
+        with read_only(run.checkpoints):
+            _, result, _ = resume(run.path, max_steps=40)
+        assert isinstance(result, Failed), result
+        assert result.reason == f"cannot write in {run.checkpoints}: read-only file system; nothing was trained"
+        assert run.metrics.read_bytes() == before
+
+
 def test_a_limit_on_file_size_is_not_called_a_full_disk(tiny_dataset, tmp_path):
     """`ulimit -f` (or FAT32's 4 GB) stopped a checkpoint's save with "no space left on device", where the disk had
     room: a person freed space for nothing (a hostile training pass). A real limit on the process, here."""
@@ -444,7 +470,8 @@ def test_a_limit_on_file_size_is_not_called_a_full_disk(tiny_dataset, tmp_path):
 
 def test_a_run_whose_settings_do_not_fit_on_the_disk_leaves_no_folder(tiny_dataset, tmp_path):
     """Room for the lock's few bytes and not for config.json: "no space left on device while writing config.json
-    …", and new/run/.lock was left behind (a hostile training pass)."""
+    …", and new/run/.lock was left behind (a hostile training pass). Since, the room for a checkpoint is looked for
+    first, and refused the same way."""
     with small_tmpfs(tmp_path / "small", "64k") as disk:
         (disk / "spare").write_bytes(b"\0" * 4096)  # one page, given back once the rest is full
         with open(disk / "filler", "wb") as fh:
@@ -453,7 +480,7 @@ def test_a_run_whose_settings_do_not_fit_on_the_disk_leaves_no_folder(tiny_datas
         (disk / "spare").unlink()
         proc = cyclegan("train", "--data", tiny_dataset, "--out", disk / "new" / "run", *TINY, "--max-steps", 1,
                         check=False)
-        assert proc.returncode == 1 and "no space left on device" in proc.stderr, proc.stderr
+        assert proc.returncode == 1 and "space left on device" in proc.stderr, proc.stderr
         assert not (disk / "new").exists(), sorted(str(p) for p in disk.rglob("*"))
 
 
