@@ -708,6 +708,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser: the top-level usage pointed nowhere near `cyclegan train --help`
         innermost(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    # which checkpoint a run's model came from, where not its newest (export, convert, evaluate used it unsaid)
+    model_log = logging.getLogger("engine.modelfile")
+    said, model_log.propagate = _WarningsAboveTheBar(), False  # once, whatever handlers a command adds to "engine"
+    model_log.addHandler(said)
     try:
         return args.func(args)
     except CommandError as exc:
@@ -725,6 +729,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"cyclegan {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        model_log.removeHandler(said)
+        model_log.propagate = True
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import copy
 import datetime as _dt
 import io
 import json
+import logging
 import os
 import warnings
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, 
 from .resources import resolve_model
 from .rundir import CheckpointError, RunDir, newest_checkpoint, settings_from_checkpoints
 from .safeload import UnreadableFile, load_weights_only
+
+log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "cyclegan-studio-model"
 DIRECTIONS = ("AtoB", "BtoA")
@@ -314,7 +317,10 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
         raise ModelFileError(str(exc)) from None
     if found is None:
         raise ModelFileError(f"run {run_dir.name} has no checkpoint yet")
-    path, state, _ = found
+    path, state, skipped = found
+    if skipped:  # export, convert and evaluate used an older checkpoint unsaid, where training says it (a CLI pass)
+        log.warning("run %s: using %s (step %d), the newest checkpoint that loads; skipped newer: %s", run.path.name,
+                    run.relative(path), int(state["step"]), "; ".join(skipped))
     from .models import method_class
 
     key = method_class(config).export_name(config, direction)

@@ -189,6 +189,20 @@ def test_without_any_checkpoint_a_run_restarts_and_says_so(tiny_dataset, tmp_pat
     assert len(run.discarded_metrics.read_text().splitlines()) == 5  # history kept, not cut
 
 
+def test_export_and_convert_say_when_they_use_an_older_checkpoint(tiny_dataset, tmp_path):
+    """Training says it skipped a damaged latest.pt; export, convert and evaluate used the older checkpoint unsaid,
+    so a model of an older step could ship unnoticed (a CLI hostile pass)."""
+    run = RunDir(tmp_path / "run")
+    train(tiny_dataset, run.path, max_steps=4, keep_every=2, save_every=1)
+    run.latest.write_bytes(run.latest.read_bytes()[:5000])
+    said = ("run run: using checkpoints/step_00000004.pt (step 4), the newest checkpoint that loads; skipped newer: "
+            "latest.pt is damaged")
+    proc = cyclegan("export", "--run", run.path, "--out", tmp_path / "m.pt")
+    assert said in proc.stderr and "step 4" in proc.stdout
+    proc = cyclegan("convert", "--model", run.path, "--input", tiny_dataset / "trainA", "--output", tmp_path / "out")
+    assert said in proc.stderr
+
+
 def test_checkpoints_that_exist_but_do_not_load_are_left_alone(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
     train(tiny_dataset, run.path, max_steps=4, keep_every=2, save_every=1)
