@@ -264,6 +264,10 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
         raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
     path = resolve_model(path)  # "demo", or a library model's name: load_model read it, and the copy found nothing
     if path.is_dir():  # "is a directory" from the copy, after load_model had read the run
+        from .rundir import RunDir
+
+        if not RunDir(path).is_run():  # a dataset's folder was called a run folder (a CLI hostile pass)
+            raise ImportError_(f"{path} is a folder, not a model file: give a .pt, .pth or .safetensors file")
         raise ImportError_(f"{path} is a run folder: a run is exported (cyclegan export --run RUN --out FILE.pt, or "
                            "Export direction… on the Models page), not imported")
     try:

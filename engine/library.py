@@ -297,6 +297,15 @@ class DatasetReport:
     unmatched_names: list[str] = field(default_factory=list)  # "A/3.png": the command line names them, the app did not
 
 
+def refuse_the_demos_name(target: Path) -> None:
+    """A library model named "demo" could not be reached by name: ``--model demo`` opens the built-in demo
+    (a CLI hostile pass)."""
+    from .resources import DEMO_NAME
+
+    if target.stem.casefold() == DEMO_NAME.casefold():
+        raise ValueError(f"{target.stem!r} names the built-in demo model; choose another name")
+
+
 class Library:
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root) if root else data_home()
@@ -736,6 +745,7 @@ class Library:
         taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
         if target.exists():
             raise taken
+        refuse_the_demos_name(target)
         try:
             return import_model_file(source, target, name_a, name_b, published)
         except FileExistsError:  # imported under that name meanwhile (another window, a script): kept
@@ -821,6 +831,7 @@ class Library:
         taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
         if os.path.lexists(target):
             raise taken
+        refuse_the_demos_name(target)
         try:
             move_new(path, target)
         except FileExistsError:  # named so meanwhile (another window, a script): kept, not written over

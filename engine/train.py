@@ -318,6 +318,8 @@ class Trainer:
         others are refused by name. Skipped (damaged) checkpoints are reported as messages.
         """
         run = RunDir(run_dir)
+        if not run.path.exists():  # "not a run directory (no config.json)" for a mistyped name (a CLI hostile pass)
+            raise FileNotFoundError(f"{run.path} does not exist")
         if not run.is_run():
             raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
         repaired = None
@@ -358,6 +360,10 @@ class Trainer:
             except Exception as exc:  # another run's checkpoint copied in, or config.json edited: try an older one
                 lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
                 detail = lines[1] if len(lines) > 1 and lines[0].endswith(":") else (lines[0] if lines else "")
+                if isinstance(exc, KeyError):  # "('G')": a pix2pix checkpoint in a CycleGAN run (a CLI hostile pass)
+                    theirs = sorted(state["nets"]) if isinstance(state.get("nets"), dict) else []
+                    detail = (f"its networks are {', '.join(map(str, theirs)) or 'not named'}, this run's "
+                              f"{', '.join(self.model.net_names)}: a checkpoint of another kind of run")
                 raise CheckpointError(f"{self.rundir.relative(path)} does not fit this run's settings "
                                       f"({detail[:200]})") from None
 

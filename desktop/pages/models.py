@@ -451,9 +451,10 @@ class ModelsPage(QWidget):
 
     def _import_failed(self, path: str, text: str, name_a: str | None = None, name_b: str | None = None,
                        name: str | None = None) -> None:
-        if "already exists; choose another name" in text:  # every reference generator is latest_net_G.pth
+        if text.endswith("; choose another name"):  # every reference generator is latest_net_G.pth; or demo.pt
             taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
-            name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:",
+            name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:"
+                            if "already exists" in text else f"{taken} names the built-in demo. Name this one:",
                             self._free_name(taken))
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())

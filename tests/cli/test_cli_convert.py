@@ -233,3 +233,17 @@ def test_a_conversion_whose_reader_goes_away_converts_every_image(model_file, tm
         proc.kill()
         proc.wait()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in (tmp_path / "in").iterdir())
+
+
+def test_misleading_words_of_import_and_resume_are_put_right(tmp_path, monkeypatch, model_file, tiny_dataset):
+    """A CLI hostile pass: any folder given to import was "a run folder"; a mistyped --resume was "not a run
+    directory (no config.json)"; a model imported as "demo" could never be reached by that name, which opens the
+    built-in demo."""
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    proc = cyclegan("import", tiny_dataset, "--out", tmp_path / "d.pt", check=False)
+    assert proc.returncode == 1 and f"{tiny_dataset} is a folder, not a model file" in proc.stderr
+    proc = cyclegan("train", "--resume", tmp_path / "no_such_run", check=False)
+    assert proc.returncode == 1 and f"{tmp_path / 'no_such_run'} does not exist" in proc.stderr
+    proc = cyclegan("import", model_file, "--name", "Demo", check=False)
+    assert proc.returncode == 1 and "'Demo' names the built-in demo model; choose another name" in proc.stderr
+    assert not list((tmp_path / "home").rglob("*.pt"))

@@ -1,6 +1,7 @@
 """pix2pix: the paper's networks, both dataset layouts, training, resume, conversion and evaluation."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -405,3 +406,19 @@ def test_the_command_line_calls_a_train_folder_of_single_photos_what_it_is(tmp_p
     write_images(tmp_path / "single" / "train", 2, size=(64, 64))
     with pytest.raises(FileNotFoundError, match="its train/ holds single pictures, not pairs side by side"):
         resolve_folders(tmp_path / "single")
+
+
+def test_a_pix2pix_checkpoint_in_a_cyclegan_run_is_refused_in_words(paired_folders, tiny_dataset, tmp_path):
+    """Resumed onto a pix2pix checkpoint copied into a CycleGAN run, the reason was "('G_A')", a leaked key
+    (a CLI hostile pass)."""
+    from engine.rundir import RunDir
+    from tests.conftest import tiny_config
+
+    Trainer(tiny_pix2pix(paired_folders, tmp_path / "p2p", max_steps=1)).run()
+    run = RunDir(tmp_path / "cg")
+    Trainer(tiny_config(tiny_dataset, run.path, max_steps=1)).run()
+    shutil.copyfile(tmp_path / "p2p" / "checkpoints" / "latest.pt", run.latest)
+    proc = cyclegan("train", "--resume", run.path, "--max-steps", 2, check=False)
+    assert proc.returncode == 1
+    assert ("latest.pt does not fit this run's settings (its networks are D, G, this run's G_A, G_B, D_A, D_B: a "
+            "checkpoint of another kind of run)") in proc.stderr
