@@ -70,9 +70,10 @@ def available_devices() -> list[tuple[str, str]]:
 
 
 def read_history(metrics: Path, names: tuple[str, ...]) -> tuple:
-    """(logged steps, why they cannot be read or "", steps, {loss: values}) of a run's metrics.jsonl."""
+    """(logged steps, why they cannot be read or "", damaged lines, steps, {loss: values}) of a run's
+    metrics.jsonl."""
     found = read_metrics_file(metrics)
-    return (len(found.rows), found.unreadable or "", *history_arrays(found.rows, names))
+    return (len(found.rows), found.unreadable or "", len(found.damaged), *history_arrays(found.rows, names))
 
 
 def sample_count(entry: DatasetEntry, method: str) -> int:
@@ -970,12 +971,13 @@ class TrainPage(QWidget):
         reader = CallWorker(read_history, run.metrics, self.plot.names, parent=self)
         request = self._history_request
         reader.done.connect(lambda history: self._show_history(request, run.path, *history))
-        reader.failed.connect(lambda why: self._show_history(request, run.path, 0, why, np.zeros(0), {}))
+        reader.failed.connect(lambda why: self._show_history(request, run.path, 0, why, 0, np.zeros(0), {}))
         reader.finished.connect(lambda: self._history_readers.remove(reader))
         self._history_readers.append(reader)
         reader.start()
 
-    def _show_history(self, request: int, path: Path, count: int, unreadable: str, steps, values) -> None:
+    def _show_history(self, request: int, path: Path, count: int, unreadable: str, damaged: int, steps,
+                      values) -> None:
         if request != self._history_request:  # another run shown, or a new one started
             return
         self.plot.set_history(steps, values)
@@ -987,7 +989,11 @@ class TrainPage(QWidget):
                                  f"{RunDir(path).metrics} cannot be read ({unreadable}).")
             return
         last = int(steps[-1]) if len(steps) else 0
-        self.status.setText(f"Run {path.name}: {count} logged steps, last step {last}." if not unreadable else
+        # damaged lines were passed over unsaid: "0 logged steps, last step 0" beside samples and a checkpoint of
+        # step 20 (a datasets and runs pass)
+        hidden = (f" {damaged:,} damaged line(s) of metrics.jsonl are not shown (continuing the run keeps them in "
+                  f"{RunDir(path).damaged_metrics.name})." if damaged else "")
+        self.status.setText(f"Run {path.name}: {count} logged steps, last step {last}.{hidden}" if not unreadable else
                             f"Run {path.name}: its losses cannot be shown, as {RunDir(path).metrics} cannot be read "
                             f"({unreadable}).")
 

@@ -82,6 +82,18 @@ def test_a_run_another_program_trains_is_listed_as_such_and_not_offered_to_conti
     assert trained_elsewhere(run.path) is None
 
 
+def test_damaged_lines_of_a_runs_losses_are_said_when_it_is_shown(qtbot, window, tiny_dataset):
+    """Lines of metrics.jsonl that are not records were passed over unsaid: "0 logged steps, last step 0" beside
+    samples and a checkpoint of a later step (a datasets and runs pass)."""
+    run = make_run(window, tiny_dataset, max_steps=3)
+    with open(run.metrics, "a") as fh:
+        fh.write("garbage\n{\"step\": \n\x00\x00\n")
+    window.train.open_run(str(run.path))
+    qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)
+    assert window.train.status.text() == ("Run r1: 3 logged steps, last step 3. 3 damaged line(s) of metrics.jsonl "
+                                          "are not shown (continuing the run keeps them in metrics.damaged.txt).")
+
+
 def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
     run = make_run(window, tiny_dataset, max_steps=2)
     before = run.metrics.read_bytes()
