@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
 
 from desktop.formatting import sentence
 from desktop.widgets.announce import SpokenLabel, announce
-from desktop.widgets.layout import share_label_column, split_page, title_and_details
+from desktop.widgets.layout import NarrowingLabel, fit_to_width, share_label_column, split_page, title_and_details
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.widgets.questions import confirm, confirm_box
@@ -218,7 +218,7 @@ class DatasetsPage(QWidget):
         self.inspecting: CallWorker | None = None  # the dataset shown is being checked (its report is shown when done)
         self._checked: tuple[str, tuple] | None = None  # the dataset shown and its folders' times when checked
         self.removing: CallWorker | None = None  # deleting a removed dataset's copy
-        self.list = QListWidget()
+        self.list = fit_to_width(QListWidget())  # a long name cut with …, not scrolled sideways
         self.list.setAccessibleName("Datasets")
         self.list.currentTextChanged.connect(self.show_dataset)
         self.add_button = QPushButton("Add dataset…")
@@ -237,9 +237,8 @@ class DatasetsPage(QWidget):
         left.addLayout(buttons)
 
         self.title, self.details = title_and_details()
-        self.problems = QLabel()
+        self.problems = NarrowingLabel()
         self.problems.setObjectName("warning")
-        self.problems.setWordWrap(True)
         cache = cache_home() / "thumbnails"
         self.grid_a, self.grid_b = ThumbnailGrid(cache), ThumbnailGrid(cache)
         self.grid_pairs = ThumbnailGrid(cache)

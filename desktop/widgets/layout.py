@@ -160,13 +160,28 @@ class ElidedComboBox(QComboBox):
 
 
 
+class NarrowingLabel(QLabel):
+    """A wrapped label that a word longer than its pane never widens: such a word (a folder name of 160 letters
+    without a space) is cut at the pane's edge, the whole text in ``text()``; it widened the Datasets page past the
+    window, with a sideways scroll bar (a datasets and runs pass)."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(min(super().sizeHint().width(), 400), super().sizeHint().height())
+
+
 def title_and_details() -> tuple[QLabel, QLabel]:
     """A page title (one line, elided: a 300-character dataset name pushed the page past the window) and a
     selectable, wrapping details label under it."""
     title = ElidedLabel()
     title.setObjectName("pageTitle")
-    details = QLabel()
-    details.setWordWrap(True)
+    details = NarrowingLabel()
     # a Tab stop whose text the keyboard selects and copies, as the mouse does: a dataset's folders and a model's
     # file could be copied by mouse alone, and a screen reader's Tab never met them (a keyboard pass)
     details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse

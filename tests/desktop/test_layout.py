@@ -430,3 +430,24 @@ def test_a_progress_bars_text_reads_over_its_fill(qtbot, window):
     text = bar.palette().color(bar.foregroundRole())
     lighter, darker = sorted((luminance(fill), luminance(text)), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 7
+
+
+def test_a_long_folder_name_never_widens_the_datasets_page(qtbot, window, tmp_path):
+    """A folder name of 160 letters without a space widened the Datasets page's details past the window, with a
+    sideways scroll bar cutting every line, and the list of datasets scrolled sideways (a datasets and runs pass)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    root = tmp_path / ("a_very_long_folder_name_that_keeps_going" * 4)
+    write_images(root / "trainA", 2)
+    write_images(root / "trainB", 2)
+    add_dataset(window, root, name="An extremely long dataset name that goes on and on to see how the page copes")
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.datasets)
+    qtbot.wait(50)
+    pane = window.datasets.details.parentWidget()
+    while not isinstance(pane, QScrollArea):
+        pane = pane.parentWidget()
+    assert not pane.horizontalScrollBar().isVisible()
+    assert window.datasets.details.width() <= pane.viewport().width()
+    assert window.datasets.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert (window.width(), window.height()) == (1024, 700)
