@@ -94,7 +94,8 @@ def dataset_listing(entry: DatasetEntry) -> dict:
             counts[method] = sample_count(entry, method)
         except OSError:  # a side gone or unreadable: training says why
             counts[method] = 0
-    return {"pairs": entry.layout == "aligned" or counts["pix2pix"] > 0, **counts}
+    gone = [folder for folder in (entry.folder_a, entry.folder_b) if folder and not Path(folder).is_dir()]
+    return {"pairs": entry.layout == "aligned" or counts["pix2pix"] > 0, "gone": gone, **counts}
 
 
 class TrainPage(QWidget):
@@ -526,6 +527,16 @@ class TrainPage(QWidget):
             self.estimate.setText("Counting the dataset's pictures…")
             return
         samples = listing[config.method]
+        # a dataset whose folder was moved was estimated at "≈ 19 min … measured here", with nothing to read
+        # (a datasets and runs pass)
+        if listing.get("gone"):
+            self.estimate.setText(f"This dataset's folder {listing['gone'][0]} is gone (moved or renamed?): remove "
+                                  "the dataset on the Datasets page and add it again from the folder's new place.")
+            return
+        if not samples:
+            self.estimate.setText("This dataset's folders hold no pictures to train on"
+                                  + (" as pairs." if config.method == "pix2pix" else "."))
+            return
         steps = total_steps(config, samples)
         key = repr((to_dict(config.model), config.method, config.crop_size, batch_of(config, samples), config.device,
                     config.amp, config.compile, config.channels_last))

@@ -679,3 +679,18 @@ def test_while_a_run_trains_the_list_picks_it_and_no_other(qtbot, window, tmp_pa
     picked = page.runs.currentItem().data(Qt.ItemDataRole.UserRole)
     assert picked == str(window.library.runs_dir / "second") and page.continue_button.isEnabled()
     assert page.runs.item(1).flags() & Qt.ItemFlag.ItemIsSelectable  # pickable again
+
+
+def test_a_dataset_whose_folder_was_moved_is_not_given_a_time(qtbot, window, tmp_path):
+    """Its folder moved, a dataset was estimated at "≈ 19 min … measured here" with no picture to read (a datasets
+    and runs pass): the estimate says the folder is gone and what to do."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=1000)
+    qtbot.waitUntil(lambda: "measured here" in page.estimate.text(), timeout=60000)
+    (tmp_path / "d" / "trainA").rename(tmp_path / "elsewhere")
+    page.refresh()
+    page.update_estimate()
+    qtbot.waitUntil(lambda: "is gone" in page.estimate.text(), timeout=30000)
+    assert page.estimate.text() == (f"This dataset's folder {tmp_path / 'd' / 'trainA'} is gone (moved or renamed?): "
+                                    "remove the dataset on the Datasets page and add it again from the folder's new "
+                                    "place.")
