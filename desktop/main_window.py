@@ -29,6 +29,7 @@ SHORTCUTS = (("Ctrl+1 … 4", "Datasets, Train, Convert, Models"), ("Ctrl+N", "A
              ("Ctrl+P", "Pause or resume training"), ("Ctrl+.", "Stop training (it saves a checkpoint)"),
              ("Esc", "Cancel the conversion (on the Convert page)"),
              ("Delete", "Remove the dataset or model chosen in its list (asked first)"),
+             ("F2", "Rename the dataset or model chosen in its list"),
              ("← →, + −, 0, ↑ ↓, Ctrl+arrows", "Before/after view (Tab to it): move the divider, zoom, fit, pan"),
              ("F1", "These shortcuts"), ("Ctrl+Q", "Quit"))
 
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         # 150 % scale on a 1024x700 screen the window was 780 px tall, its status bar and Start below the edge
 
         # pages talk through signals, never through each other's internals
+        self.datasets.dataset_renamed.connect(self.train.follow_dataset_rename)  # before the refresh that follows
         self.datasets.datasets_changed.connect(self.train.refresh)
         self.train.run_finished.connect(lambda _: (self.models.refresh(), self.convert.refresh()))
         self.train.run_completed.connect(self._offer_on_convert)

@@ -199,6 +199,19 @@ def lookup_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).translate(BIDI_CONTROLS).strip()  # no direction tricks (a review)
 
 
+def checked_names(name: str, name_a: str, name_b: str) -> str:
+    """A dataset's name as it is kept (:func:`clean_dataset_name`), its sides' names checked too; ValueError
+    otherwise."""
+    name = clean_dataset_name(name)
+    if len(name) > NAME_LENGTH:  # 300 characters pushed the Datasets page past the window's right edge
+        raise ValueError(f"a dataset name can be {NAME_LENGTH} characters long; this one has {len(name)}")
+    for side, domain in (("A", name_a), ("B", name_b)):
+        if len(domain.strip()) > NAME_LENGTH:
+            raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
+                             f"{len(domain.strip())}")
+    return name
+
+
 def clean_dataset_name(name: str) -> str:
     """A dataset's name as it is kept (NFC, outer spaces dropped), or ValueError: "é" typed two ways made two
     datasets that look the same, and an invisible name or one holding a line break made an empty-looking row."""
@@ -382,13 +395,7 @@ class Library:
         """The entry :meth:`add_dataset` would register, or why not; nothing is written. It reads every file's
         header (seconds for thousands of images), so the app calls it off the GUI thread, with a ``control``
         that stops it (Stopped) when the app closes."""
-        name = clean_dataset_name(name)
-        if len(name) > NAME_LENGTH:  # 300 characters pushed the Datasets page past the window's right edge
-            raise ValueError(f"a dataset name can be {NAME_LENGTH} characters long; this one has {len(name)}")
-        for side, domain in (("A", name_a), ("B", name_b)):
-            if len(domain.strip()) > NAME_LENGTH:
-                raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
-                                 f"{len(domain.strip())}")
+        name = checked_names(name, name_a, name_b)
         self._check_unused(name)
         try:
             folders = resolve_folders(folder_a, folder_b or None)
@@ -402,6 +409,21 @@ class Library:
         return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
                             str(folders.test_b.resolve()) if folders.test_b else "")
+
+    def edit_dataset(self, name: str, new_name: str, name_a: str, name_b: str) -> DatasetEntry:
+        """Rename a dataset and what its sides show; its folders and pictures stay as they are. There was no way but
+        to remove it and add it again, and "A (A)" stayed on its tab (a datasets and runs pass)."""
+        name, new_name = lookup_name(name), checked_names(new_name, name_a, name_b)
+        with self._editing() as entries:
+            index = next((i for i, e in enumerate(entries) if e.name == name), None)
+            if index is None:
+                raise KeyError(f"no dataset named {name!r}")
+            if new_name != name:
+                self._check_unused(new_name, entries)
+            entries[index] = dataclasses.replace(entries[index], name=new_name, name_a=name_a.strip() or "A",
+                                                 name_b=name_b.strip() or "B")
+            edited = entries[index]
+        return edited
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
         """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""

@@ -16,8 +16,9 @@ from desktop.widgets.layout import NarrowingLabel, fit_to_width, share_label_col
 from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import ThumbnailGrid
 from desktop.widgets.questions import confirm, confirm_box
-from desktop.widgets.shortcuts import bind_delete_key
+from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
+from engine.fileio import in_words
 from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
 
 
@@ -207,8 +208,27 @@ class AddDatasetDialog(QDialog):
 THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past it)
 
 
+class RenameDatasetDialog(QDialog):
+    """A dataset's name and what its sides show, changed in place: its folders and pictures stay."""
+
+    def __init__(self, entry: DatasetEntry, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Rename dataset")
+        self.name, self.name_a, self.name_b = QLineEdit(entry.name), QLineEdit(entry.name_a), QLineEdit(entry.name_b)
+        form = QFormLayout(self)
+        for label, field in (("Name", self.name), ("Domain A is", self.name_a), ("Domain B is", self.name_b)):
+            field.setMinimumWidth(320)
+            form.addRow(label, field)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Rename")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
 class DatasetsPage(QWidget):
     datasets_changed = Signal()
+    dataset_renamed = Signal(str, str)  # old name, new name: the Train page's choice follows it
 
     def __init__(self, library: Library, parent=None):
         super().__init__(parent)
@@ -228,11 +248,16 @@ class DatasetsPage(QWidget):
         self.remove_button.setToolTip("Forget this dataset (its images stay on disk)")
         self.remove_button.clicked.connect(self.remove_current)
         bind_delete_key(self.list, self.remove_button)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.setToolTip("Rename this dataset, or what its sides show (F2); its folders stay")
+        self.rename_button.clicked.connect(self.rename_current)
+        bind_rename_key(self.list, self.rename_button)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Datasets</b>"))
         left.addWidget(self.list, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.rename_button)
         buttons.addWidget(self.remove_button)
         left.addLayout(buttons)
 
@@ -282,6 +307,7 @@ class DatasetsPage(QWidget):
         self.demo_button.setVisible(not names)
         self.sides.setVisible(bool(names))
         self.remove_button.setEnabled(bool(names))
+        self.rename_button.setEnabled(bool(names))
         if names:
             row = names.index(current) if current in names else 0
             self.list.setCurrentRow(row)
@@ -412,6 +438,32 @@ class DatasetsPage(QWidget):
             more = f"\n…and {len(dialog.left_out) - 10} more" if len(dialog.left_out) > 10 else ""
             QMessageBox.information(self, "Copy", f"{len(dialog.left_out)} file(s) could not be read and were "
                                                   f"left out of the copy:\n{names}{more}")
+
+    def rename_current(self) -> None:
+        """Rename the dataset chosen, or its sides: the only way was to remove it and add it again, and "A (A)"
+        stayed on its tab (a datasets and runs pass)."""
+        item = self.list.currentItem()
+        if item is None:
+            return
+        try:
+            entry = self.library.dataset(item.text())
+        except (KeyError, ValueError):  # gone from the list meanwhile
+            self.refresh()
+            return
+        dialog = RenameDatasetDialog(entry, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            edited = self.library.edit_dataset(entry.name, dialog.name.text(), dialog.name_a.text(),
+                                               dialog.name_b.text())
+        except (KeyError, ValueError, OSError) as exc:
+            why = exc.args[0] if isinstance(exc, KeyError) and exc.args else in_words(exc)
+            QMessageBox.warning(self, "Rename dataset", sentence(f"Not renamed: {why}"))
+            return
+        self.refresh(edited.name)
+        self.dataset_renamed.emit(entry.name, edited.name)
+        self.datasets_changed.emit()
+        announce(self, f"Renamed to {edited.name}.")
 
     def remove_current(self) -> None:
         item = self.list.currentItem()

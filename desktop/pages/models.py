@@ -16,7 +16,7 @@ from desktop.widgets.announce import OutcomeLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
 from desktop.widgets.questions import confirm
-from desktop.widgets.shortcuts import bind_delete_key
+from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
 from engine.library import NAME_LENGTH, Library, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
@@ -168,6 +168,7 @@ class ModelsPage(QWidget):
         # a slot with a default argument gets clicked's checked=False: confirm=False deleted unasked
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         bind_delete_key(self.list, self.delete_button)
+        bind_rename_key(self.list, self.rename_button)
         actions = QHBoxLayout()
         for w in (self.direction, self.export_button, self.use_button):
             actions.addWidget(w)

@@ -626,6 +626,15 @@ class TrainPage(QWidget):
         self._sync_buttons()
         self._forget_a_deleted_run(listed)
 
+    def follow_dataset_rename(self, old: str, new: str) -> None:
+        """The dataset chosen, renamed on the Datasets page, stays chosen under its new name (the list, made again,
+        went on to the first dataset)."""
+        index = self.dataset.findText(old, Qt.MatchFlag.MatchExactly)
+        if index >= 0:
+            self.dataset.blockSignals(True)
+            self.dataset.setItemText(index, new)
+            self.dataset.blockSignals(False)
+
     def follow_rename(self, old: str, new: str) -> None:
         """The run shown, renamed on the Models page, stays shown under its new name: it was forgotten as a
         deleted run would be (view reset to "Ready.", its selection lost)."""

@@ -25,3 +25,10 @@ def bind_delete_key(widget: QWidget, button: QAbstractButton) -> None:
     key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), widget)
     key.setContext(Qt.ShortcutContext.WidgetShortcut)
     key.activated.connect(lambda: button.isVisible() and button.isEnabled() and button.click())
+
+
+def bind_rename_key(widget: QWidget, button: QAbstractButton) -> None:
+    """F2, while ``widget`` (a list) has the focus, presses ``button`` (Rename…), as in file managers."""
+    key = QShortcut(QKeySequence(Qt.Key.Key_F2), widget)
+    key.setContext(Qt.ShortcutContext.WidgetShortcut)
+    key.activated.connect(lambda: button.isVisible() and button.isEnabled() and button.click())

@@ -1103,3 +1103,52 @@ def test_a_dataset_just_added_is_said_with_its_counts_and_first_problem(qtbot, w
     add_dataset(window, tmp_path / "d", name="mine")
     window.datasets.show_added(type("Added", (), {"entry": window.library.datasets()[0], "left_out": []})())
     qtbot.waitUntil(lambda: any(t.startswith("Added mine: 3 and 2 images.") for t in said), timeout=10000)
+
+
+def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    """Rename… (or F2) renames a dataset and what its sides show; the Train page keeps it chosen. There was no way
+    but to remove it and add it again, and "A (A)" stayed on its tab (a datasets and runs pass)."""
+    from desktop.pages.datasets import RenameDatasetDialog
+
+    for name in ("d", "e"):
+        write_images(tmp_path / name / "trainA", 2)
+        write_images(tmp_path / name / "trainB", 2)
+        window.library.add_dataset(name, str(tmp_path / name), None, "A", "B")
+    window.train.refresh()
+    window.train.dataset.setCurrentText("e")
+    window.tabs.setCurrentWidget(window.datasets)
+    window.datasets.refresh("e")
+
+    def fill(name: str, a: str, b: str) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, RenameDatasetDialog):
+            QTimer.singleShot(20, lambda: fill(name, a, b))
+            return
+        dialog.name.setText(name)
+        dialog.name_a.setText(a)
+        dialog.name_b.setText(b)
+        next(b for b in dialog.findChildren(QPushButton) if b.text() == "Rename").click()
+
+    QTimer.singleShot(0, lambda: fill("horses", "horse", "zebra"))
+    window.datasets.list.setFocus()
+    qtbot.keyClick(window.datasets.list, Qt.Key.Key_F2)
+    assert [window.datasets.list.item(i).text() for i in range(2)] == ["d", "horses"]
+    assert window.datasets.list.currentItem().text() == "horses"
+    assert window.datasets.sides.tabText(0).startswith("horse") and window.datasets.title.text().endswith("zebra")
+    assert window.train.dataset.currentText() == "horses"
+    warned = []
+    monkeypatch.setattr("desktop.pages.datasets.QMessageBox.warning", lambda parent, title, text: warned.append(text))
+    QTimer.singleShot(0, lambda: fill("d", "horse", "zebra"))
+    window.datasets.rename_current()
+    assert warned == ["Not renamed: a dataset named 'd' already exists."]
+
+
+def test_f2_renames_the_model_chosen(qtbot, window, monkeypatch):
+    make_model_file(window.library.model_path("mine"))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "yours")
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(window.library.model_path("mine")))
+    window.models.list.setFocus()
+    qtbot.keyClick(window.models.list, Qt.Key.Key_F2)
+    assert [p.stem for p in window.library.models()] == ["yours"]

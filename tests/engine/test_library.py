@@ -347,3 +347,21 @@ def test_direction_controls_are_dropped_from_dataset_names_and_a_claim_to_be_pub
     save_model(library.model_path("horse2zebra"), loaded.generator,
                {**loaded.metadata, "source": {"file": "horse2zebra.pth", "published": "horse2zebra"}})
     assert library.published_copy("horse2zebra") is None
+
+
+def test_a_dataset_and_its_sides_are_renamed_in_place(tiny_dataset, tmp_path):
+    """Only removing and adding again could rename a dataset or its sides (a datasets and runs pass)."""
+    library = Library(tmp_path / "lib")
+    library.add_dataset("first", tiny_dataset)
+    library.add_dataset("other", tiny_dataset)
+    edited = library.edit_dataset(" first ", "horses and zebras", "horse", "  ")
+    assert (edited.name, edited.name_a, edited.name_b) == ("horses and zebras", "horse", "B")
+    assert [e.name for e in library.datasets()] == ["horses and zebras", "other"]
+    assert library.dataset("horses and zebras").folder_a == str((tiny_dataset / "trainA").resolve())
+    with pytest.raises(ValueError, match="a dataset named 'other' already exists"):
+        library.edit_dataset("horses and zebras", "other", "horse", "zebra")
+    with pytest.raises(ValueError, match="give the dataset a name"):
+        library.edit_dataset("horses and zebras", "  ", "horse", "zebra")
+    with pytest.raises(KeyError):
+        library.edit_dataset("gone", "x", "A", "B")
+    assert library.edit_dataset("other", "other", "day", "night").name_a == "day"  # its own name kept
