@@ -664,8 +664,11 @@ class Trainer:
         if self.step < self.total_steps:
             return None
         if self.step < self.planned_steps:
-            return (f"it is trained to step {self.step}, where {step_limit} ends it; its schedule has "
-                    f"{self.planned_steps:,} steps: raise {step_limit} to train further")
+            # "--max-steps 5" on a run at step 326 read "it is trained to step 326, where --max-steps ends it"
+            return (f"it is trained to step {self.step:,}, " + ("where" if self.step == self.total_steps else
+                                                               f"past step {self.total_steps:,}, where")
+                    + f" {step_limit} ends it; its schedule has {self.planned_steps:,} steps: raise {step_limit} "
+                    "to train further")
         return (f"it is trained to step {self.step}, all of its schedule (its learning rate has come down to "
                 "zero): to train longer, start a new run with more steps")
 

@@ -480,7 +480,10 @@ class DatasetsPage(QWidget):
             shared = True  # a damaged list: the copy is not offered for deletion
         question = f"Remove “{item.text()}” from the library?"
         if copy is None or shared:  # another dataset reads that copy too: it stays
-            if not confirm(self, "Remove dataset", question, "Remove", "Its images are not deleted."):
+            # and why: "Its images are not deleted." alone left the space it takes unexplained (a datasets pass)
+            why = (f" They are the library's copy in {copy}, which “{shared[0]}” reads too: remove that dataset as "
+                   "well to be offered the copy's deletion." if isinstance(shared, list) and shared else "")
+            if not confirm(self, "Remove dataset", question, "Remove", f"Its images are not deleted.{why}"):
                 return
             delete_copy = False
         else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed

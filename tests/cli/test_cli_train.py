@@ -72,6 +72,8 @@ def test_train_two_steps_then_info(tiny_dataset, tmp_path):
     said = cyclegan("train", "--resume", run).stderr  # it did not say how to go on (a README walk-through)
     assert "Nothing to train in " in said and "it is trained to step 2, where --max-steps ends it" in said
     assert "raise --max-steps to train further" in said
+    said = cyclegan("train", "--resume", run, "--max-steps", 1).stderr  # a limit below where the run is (a CLI pass)
+    assert "it is trained to step 2, past step 1, where --max-steps ends it" in said
     proc = cyclegan("train", "--resume", run, "--max-steps", 3)
     assert read_metrics(run)[-1]["step"] == 3
     assert "resuming from checkpoints/latest.pt (step 2)" in proc.stderr  # it was in log.txt alone
@@ -182,6 +184,7 @@ def test_a_stop_signal_saves_and_exits_saying_so(tiny_dataset, tmp_path, sig, ti
     assert read_metrics(run)[-1]["step"] == step
 
 
+@pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_a_console_that_goes_away_ends_the_output_not_the_run(tiny_dataset, tmp_path):
     """`cyclegan train … | tee log` stopped by Ctrl-C: tee ended at once, the bar's next write raised
     BrokenPipeError, the run failed without its last save (every step since the one before lost) and exited 0 (a
@@ -245,6 +248,7 @@ def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tm
     assert "send the signal again (Ctrl-C) to quit at once without saving" in text
 
 
+@pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_a_stop_signal_to_the_whole_process_group_saves_with_data_workers_too(tiny_dataset, tmp_path):
     """`timeout`, a closed terminal and `kill -- -PGID` signal every process of the group: the DataLoader workers
     died of SIGTERM first and the run failed ("DataLoader worker ... is killed by signal: Terminated"), unsaved."""
@@ -384,6 +388,7 @@ def test_nohup_keeps_a_run_going_when_its_terminal_closes(tiny_dataset, tmp_path
 
 
 
+@pytest.mark.slow  # 3 s: in make test-slow, for make test's ten minutes
 def test_fp16_training_prints_no_warning_of_pytorchs_own():
     """fp16's gradient scaler skips the optimiser's step where gradients overflow, the schedule still steps, and
     PyTorch's "Detected call of `lr_scheduler.step()` before `optimizer.step()`" came out over the bar (a hostile

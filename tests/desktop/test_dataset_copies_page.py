@@ -158,3 +158,21 @@ def test_a_folder_whose_name_ends_in_a_space_can_be_chosen(qtbot, tmp_path):
     assert field.path() == str(Path.home() / "Pictures" / "out")
     field.set_path("")
     assert field.path() == ""
+
+
+def test_removing_a_dataset_whose_copy_another_reads_says_why_the_copy_stays(qtbot, window, tmp_path, monkeypatch):
+    """"Its images are not deleted." alone: the copy's space could not be had back, and nothing said why (a datasets
+    and runs pass)."""
+    root = tmp_path / "d"
+    write_images(root / "trainA", 2)
+    write_images(root / "trainB", 2)
+    library = window.library
+    entry = library.register(library.copy_dataset(library.check_dataset("mine", root)).entry)
+    copy = library.copy_of(entry)
+    library.add_dataset("same pictures", entry.folder_a, entry.folder_b)
+    asked = []
+    monkeypatch.setattr("desktop.pages.datasets.confirm", lambda *a: asked.append(a[4]) and False)
+    window.datasets.refresh("mine")
+    window.datasets.remove_current()
+    assert asked == [f"Its images are not deleted. They are the library's copy in {copy}, which “same pictures” "
+                     "reads too: remove that dataset as well to be offered the copy's deletion."]
