@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from PIL import Image
 
 from tests.cli.test_cli_train import TINY, cyclegan
@@ -108,6 +109,7 @@ def as_a_plain_user() -> list[str]:
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
 
 
+@pytest.mark.slow  # 7 s: in make test-slow, for make test's ten minutes
 def test_an_unreadable_folder_is_named_not_passed_over(tiny_dataset, tmp_path):
     """os.walk passes over a folder it cannot read: one without read permission was converted as if empty
     ("1 converted, 0 failed", exit 0), and a side's unreadable folder was said to hold "no images"."""
@@ -188,6 +190,7 @@ def test_pillows_warnings_are_printed_above_the_bar_in_a_line_of_their_own(tmp_p
     assert "UserWarning" not in proc.stderr and "TiffImagePlugin.py" not in proc.stderr
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_a_stop_signal_ends_a_conversion_after_its_image_and_says_so_in_the_exit_status(tmp_path):
     """SIGTERM (timeout, kill) was not caught: the conversion ended mid-image, unsaid; Ctrl-C exited 1, as a
     failure does, where training exits 128 + the signal (a hostile CLI pass)."""
@@ -213,6 +216,7 @@ def test_a_stop_signal_ends_a_conversion_after_its_image_and_says_so_in_the_exit
     assert not [p for p in out.iterdir() if not p.name.endswith(".png")]  # no temporary file left
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_a_conversion_whose_reader_goes_away_converts_every_image(model_file, tmp_path):
     """`cyclegan convert … | head`: the bar's first write to the closed pipe raised BrokenPipeError, which stopped
     the conversion before its first image, and it exited 0 with nothing written (a hostile training pass)."""

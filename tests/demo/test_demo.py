@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from engine.convert import convert_folder
@@ -54,6 +55,7 @@ def test_cli_accepts_demo_as_a_model(tmp_path):
     assert Image.open(tmp_path / "out" / "small.jpg").size == (64, 48)
 
 
+@pytest.mark.slow  # 8 s; make package-test runs the bundle's: in make test-slow, for make test's ten minutes
 def test_app_self_test_runs_headless(tmp_path):
     """What `make package-test` runs in the frozen app, here from the sources."""
     proc = subprocess.run([sys.executable, "-m", "desktop", "--self-test"], capture_output=True, text=True,

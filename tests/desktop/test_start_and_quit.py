@@ -311,6 +311,7 @@ def test_a_start_on_another_library_opens_its_own_window(qtbot, window, tmp_path
     claim.lock.unlock()
 
 
+@pytest.mark.slow  # 5 s, two app processes: in make test-slow, for make test's ten minutes
 def test_two_starts_close_together_open_one_window(tmp_path):
     """The claim was made once the window was built (seconds after the start, torch loading): two starts half a
     second apart both opened a window (a review). It is taken before anything slow now."""

@@ -13,6 +13,7 @@ from tests.conftest import write_images
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # 8 s, two processes: in make test-slow, for make test's ten minutes
 def test_two_process_gloo_run_keeps_ranks_in_sync(tmp_path):
     write_images(tmp_path / "d" / "trainA", 8, seed=1)
     write_images(tmp_path / "d" / "trainB", 8, seed=2)

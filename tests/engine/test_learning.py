@@ -5,6 +5,7 @@ short seeded run with the paper's losses, G_A(a) must be much closer to T(a) tha
 """
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image, ImageDraw
 
@@ -33,6 +34,7 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> float:
     return (10 * torch.log10(4 / mse)).mean().item()
 
 
+@pytest.mark.slow  # 14 s: in make test-slow, for make test's ten minutes
 def test_generator_learns_the_hidden_mapping(tmp_path):
     rng = np.random.default_rng(0)
     for side, make in (("trainA", lambda: shapes(rng)), ("trainB", lambda: invert(shapes(rng)))):

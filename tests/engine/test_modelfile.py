@@ -134,6 +134,7 @@ def test_onnx_export_matches(model_file, tmp_path):
     assert torch.allclose(torch.from_numpy(y), loaded.generator(x), atol=1e-4)
 
 
+@pytest.mark.slow  # 8 s: in make test-slow, for make test's ten minutes
 def test_an_onnx_copy_is_one_file_that_works_on_its_own(model_file, tmp_path):
     """The weights went to a hidden sidecar named after the temp file (".m.onnx.<token>.part.onnx.data"),
     so the .onnx alone did not load, and each export left another sidecar."""

@@ -333,6 +333,7 @@ def test_cli_end_to_end(tmp_path):
     assert proc.returncode == 1 and "preset quick trains cyclegan" in proc.stderr
 
 
+@pytest.mark.slow  # 11 s: in make test-slow, for make test's ten minutes
 def test_a_tiny_pix2pix_beats_the_identity(tmp_path):
     """Synthetic pairs with a known answer (B = an inverted, warmer A): learnt in 150 seeded steps."""
     rng = np.random.default_rng(0)

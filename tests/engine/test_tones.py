@@ -119,6 +119,7 @@ def test_a_tones_generator_starts_as_the_identity():
     torch.testing.assert_close(net(x), x, atol=1e-5, rtol=0)
 
 
+@pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_a_tones_model_file_loads_back_and_exports(tmp_path):
     cfg = TrainConfig(crop_size=32, model=ModelConfig(blocks=1, ngf=8, norm="none", residual=True, colour="tones",
                                                       detail=True))

@@ -191,6 +191,7 @@ def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_data
         "the photos show rather than the change"]
 
 
+@pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, caplog):
     """A header check passes a JPEG cut in half; as the first file (the run's fixed sample) it stopped the run
     before its first step with "image file is truncated", naming no file."""

@@ -92,6 +92,7 @@ def test_a_rerun_removes_only_its_own_leftovers(model, tmp_path):
     assert not ours.exists() and all(p.read_text() == "x" for p in theirs)
 
 
+@pytest.mark.slow  # 8 s: in make test-slow, for make test's ten minutes
 def test_kill_9_mid_conversion_then_rerun(tmp_path):
     model = make_model_file(tmp_path / "m.pt", blocks=4, ngf=16)
     src, dst = tmp_path / "in", tmp_path / "out"

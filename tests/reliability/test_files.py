@@ -99,6 +99,7 @@ def test_every_output_is_readable_by_others(tiny_dataset, tmp_path, umask):
     assert {str(p.relative_to(tmp_path)): oct(mode(p)) for p in files if mode(p) != 0o644} == {}
 
 
+@pytest.mark.slow  # 8 s, processes of their own: in make test-slow, for make test's ten minutes
 def test_cli_outputs_follow_the_callers_umask(tiny_dataset, tmp_path):
     run = tmp_path / "run"
     cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--max-steps", 1, preexec_fn=lambda: os.umask(0o027))

@@ -283,6 +283,7 @@ def test_kill_9_mid_training_then_resume(tiny_dataset, tmp_path):
 
 
 # ---------------------------------------------------------------------- the lock
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_two_trainers_on_one_run_the_second_is_told_who_holds_it(tiny_dataset, tmp_path):
     run = tmp_path / "run"
     cyclegan("train", "--data", tiny_dataset, "--out", run, *TINY, "--epochs", 1000, "--max-steps", 1)
@@ -465,6 +466,7 @@ def test_a_read_only_checkpoints_folder_is_said_before_the_first_step(tiny_datas
         assert run.metrics.read_bytes() == before
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_a_limit_on_file_size_is_not_called_a_full_disk(tiny_dataset, tmp_path):
     """`ulimit -f` (or FAT32's 4 GB) stopped a checkpoint's save with "no space left on device", where the disk had
     room: a person freed space for nothing (a hostile training pass). A real limit on the process, here."""

@@ -48,6 +48,7 @@ def test_cpu_dry_run_reports_every_step(tmp_path):
     assert all(f"=== [{key}]" in log for key in keys)
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_engine_and_its_tests_import_without_the_apps_packages():
     """As on the GPU machine: platformdirs, PySide6 and pyqtgraph are not installed there."""
     code = ("import sys\n"
