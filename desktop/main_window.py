@@ -91,7 +91,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Library: {self.library.root}", 8000)
         # what the status bar says next is said aloud too: "No run is training." after Ctrl+P, a finished run
         # and unsaveable settings were shown where a screen reader does not look (a still-weak item)
-        self.statusBar().messageChanged.connect(lambda text: announce(self.statusBar(), text))
+        self._status_said_already = False  # a notice its page has said aloud: not said twice (a review)
+        self.statusBar().messageChanged.connect(
+            lambda text: self._status_said_already or announce(self.statusBar(), text))
         self._settings_writable = self.settings.isWritable()  # where not, said now and not again at quit
         if not self._settings_writable:  # every start forgot the window, the forms and the folders, unsaid
             self.statusBar().showMessage(f"Settings cannot be saved in {self.settings.fileName()}: the window, forms "
@@ -177,7 +179,9 @@ class MainWindow(QMainWindow):
                 self._tray.show()
             self._tray.showMessage(title, text)
         QApplication.alert(self)
+        self._status_said_already = True  # the page that finished said it
         self.statusBar().showMessage(f"{title}: {text}", 15000)
+        self._status_said_already = False
         self.notifications.append((title, text))
 
     def _offer_on_convert(self, run_dir: str) -> None:

@@ -25,7 +25,7 @@ from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, make_generator
 from .resources import resolve_model
-from .rundir import CheckpointError, RunDir, newest_checkpoint, settings_from_checkpoints
+from .rundir import CheckpointError, RunDir, load_config, newest_checkpoint
 from .safeload import UnreadableFile, load_weights_only
 
 log = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ def learnt_direction(source: str | Path) -> str:
         from .models import learnt_directions
 
         try:
-            return learnt_directions(load_json(TrainConfig, run.config))[0]
+            return learnt_directions(load_config(run.path))[0]  # config.json, or a checkpoint's copy where deleted
         except (OSError, ValueError):
             return "AtoB"  # loading the run says what is wrong with it
     return "AtoB"
@@ -307,13 +307,12 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
                              f"{run_dir} is neither a model file nor a run folder")
     try:
         found = newest_checkpoint(run)
-        if run.config.is_file():
-            config = load_json(TrainConfig, run.config)
-        elif found is not None and (settings := settings_from_checkpoints(run)) is not None:
-            config = settings[0]  # config.json deleted: every checkpoint holds the settings
-        else:
-            raise ValueError(f"{run.config} is missing and no checkpoint holds the run's settings")
-    except (CheckpointError, ValueError) as exc:
+        if run.config.is_file() or found is None:
+            config = load_config(run.path)  # config.json, or said to be missing
+        else:  # config.json deleted: the checkpoint just read holds the settings
+            config = from_dict(TrainConfig, found[1].get("config"))
+            config.validate()
+    except (CheckpointError, TypeError, ValueError) as exc:
         raise ModelFileError(str(exc)) from None
     if found is None:
         raise ModelFileError(f"run {run_dir.name} has no checkpoint yet")

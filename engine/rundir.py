@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import re
 import socket
 import stat
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,6 +340,10 @@ def newest_checkpoint(run: RunDir, use=None) -> tuple[Path, dict, list[str]] | N
 
 
 # ---------------------------------------------------------------------- lock
+HELD_ERRNOS = {errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES}  # what a lock another process holds answers
+LOCK_RETRY_S = 0.25  # a lock held for an instant (the app looking whether a run is trained elsewhere) is waited for
+
+
 class RunLock:
     """An OS lock on ``RUN/.lock`` while a process trains the run; the OS releases it if the process dies.
 
@@ -374,7 +380,15 @@ class RunLock:
     def _take(self) -> None:
         fh = open(self.run.lock, "a+", encoding="utf-8")
         try:
-            lock_file(fh)
+            deadline = time.monotonic() + LOCK_RETRY_S
+            while True:  # the app's look at a stale lock takes it for an instant: a start then was refused
+                try:
+                    lock_file(fh)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.02)
         except OSError:
             owner = None
             with contextlib.suppress(OSError, ValueError):
@@ -421,27 +435,40 @@ class RunLock:
 
 def trained_elsewhere(run_dir: str | Path) -> str | None:
     """Who trains the run now, in words, if another process holds its lock (``cyclegan train`` in a terminal, say);
-    None otherwise. Tried only where the lock file names a holder (a released lock is emptied), and not waited for.
-    The app listed such a run as idle, and Continue, Rename and Delete each failed on it (a datasets and runs
-    pass)."""
+    None otherwise, or where it cannot be told. Tried only where the lock file names a holder (a released lock is
+    emptied), and not waited for. The app listed such a run as idle, and Continue, Rename and Delete each failed on
+    it (a datasets and runs pass)."""
     run = RunDir(run_dir)
     try:
-        with open(run.lock, encoding="utf-8") as fh:
-            if not fh.read(1):
-                return None
-            try:
-                lock_file(fh)
-            except OSError:
-                fh.seek(0)
-                try:
-                    owner = json.loads(fh.read(65536) or "{}")
-                except ValueError:
-                    owner = None
-                return _describe_owner(owner)
-            unlock_file(fh)  # held by nobody: its holder was killed
+        fh = open(run.lock, "rb")
     except OSError:
         return None
+    with fh:
+        try:
+            if not fh.read(1):
+                return None
+        except PermissionError:  # Windows: a held lock refuses even reads of its byte
+            return _holder_words(None)
+        try:
+            lock_file(fh)
+        except OSError as exc:
+            if exc.errno not in HELD_ERRNOS:  # a file system that cannot lock a file opened to read (NFS): not known
+                return None
+            fh.seek(0)
+            try:
+                owner = json.loads(fh.read(65536) or b"{}")
+            except (ValueError, OSError):
+                owner = None
+            return _holder_words(owner)
+        unlock_file(fh)  # held by nobody: its holder was killed
     return None
+
+
+def _holder_words(owner) -> str:
+    """Who holds a run's lock, as the end of "being trained by …"."""
+    if not isinstance(owner, dict) or "pid" not in owner:
+        return "another process (its details could not be read)"
+    return _describe_owner(owner)
 
 
 def _describe_owner(owner) -> str:
@@ -489,9 +516,12 @@ def load_config(run_dir: str | Path):
 
     run = RunDir(run_dir)
     if not run.is_run():
-        raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
-    if not run.config.is_file():
-        raise ValueError(f"{run.config} is missing; continuing the run writes it again from its newest checkpoint")
+        raise FileNotFoundError(f"{run.path} is not a run directory (no config.json, no checkpoint)")
+    if not run.config.is_file():  # deleted: each checkpoint holds the settings (continuing writes it again)
+        found = settings_from_checkpoints(run)
+        if found is None:
+            raise ValueError(f"{run.config} is missing, and no checkpoint of the run holds its settings")
+        return found[0]
     return load_json(TrainConfig, run.config)
 
 

@@ -321,7 +321,7 @@ class Trainer:
         if not run.path.exists():  # "not a run directory (no config.json)" for a mistyped name (a CLI hostile pass)
             raise FileNotFoundError(f"{run.path} does not exist")
         if not run.is_run():
-            raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
+            raise FileNotFoundError(f"{run.path} is not a run directory (no config.json, no checkpoint)")
         repaired = None
         try:
             if not run.config.is_file():  # deleted: the checkpoints hold the settings
@@ -451,10 +451,11 @@ class Trainer:
         if self.config.steps or not isinstance(kept, int) or isinstance(kept, bool) or kept < 1:
             return
         if kept != self.steps_per_epoch:
-            self.messages.append(Message("warning", f"the dataset now makes {self.steps_per_epoch:,} steps a pass "
-                                                    f"and made {kept:,} when the run began: the run's schedule "
-                                                    f"still counts epochs of {kept:,} steps, so it ends and its "
-                                                    "learning rate decays as planned"))
+            self.messages.append(Message("warning", f"a pass over the data now takes {self.steps_per_epoch:,} "
+                                                    f"steps and took {kept:,} when the run began (its pictures, or "
+                                                    "the processes training it, changed): the run's schedule still "
+                                                    f"counts epochs of {kept:,} steps, so it ends and its learning "
+                                                    "rate decays as planned"))
         self.schedule_epoch = kept
         self._plan()
 

@@ -443,7 +443,7 @@ class DatasetsPage(QWidget):
         """Rename the dataset chosen, or its sides: the only way was to remove it and add it again, and "A (A)"
         stayed on its tab (a datasets and runs pass)."""
         item = self.list.currentItem()
-        if item is None:
+        if item is None or self.removing is not None:
             return
         try:
             entry = self.library.dataset(item.text())
@@ -503,6 +503,7 @@ class DatasetsPage(QWidget):
             delete_copy = also.isChecked()
         if delete_copy:  # deleted off the window's thread: a copy of 40,000 pictures held it 16 s (a datasets pass)
             self.remove_button.setEnabled(False)
+            self.rename_button.setEnabled(False)  # renamed meanwhile, it stayed listed, its removal failing unsaid
             self.details.setText(f"Deleting the copy in {html.escape(str(copy))}…")
             worker = CallWorker(remove_dataset, self.library, item.text(), True, parent=self)
             worker.done.connect(lambda left: self._removed(left, copy))

@@ -122,6 +122,7 @@ class TrainPage(QWidget):
         self._listed: dict[tuple, tuple] = {}  # (folders, layout) -> (folder times, dataset_listing)
         self._listing: dict[tuple, CallWorker] = {}  # (folders, layout) -> the reader listing them now
         self._live_run = ""
+        self._picked_before: str | None = None  # the run picked when one started, until that one is listed
         self._trained = False  # the run launched has trained a step
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
         self._history_readers: list[CallWorker] = []
@@ -230,6 +231,7 @@ class TrainPage(QWidget):
         self.runs.setMinimumHeight(90)
         self.runs.currentItemChanged.connect(lambda item, _: item and self.open_run(item.data(Qt.ItemDataRole.UserRole)))
         self.runs.itemSelectionChanged.connect(self._sync_buttons)
+        self.runs.currentItemChanged.connect(self._look_again_if_trained_elsewhere)
         self.runs.currentItemChanged.connect(self._sync_buttons)  # a run reached with Tab is current, not selected:
         # Continue stayed disabled for the keyboard
         self.continue_button = QPushButton("Continue selected run")
@@ -678,6 +680,14 @@ class TrainPage(QWidget):
                         + (f"\nBeing trained by {elsewhere}. It can be continued once that stops." if elsewhere
                            else ""))
 
+    def _look_again_if_trained_elsewhere(self, item: QListWidgetItem | None, *_) -> None:
+        """A run marked as trained elsewhere, picked again: its mark stayed after that training ended, Continue off,
+        until the page was left and shown again (a review)."""
+        if item is not None and item.data(ELSEWHERE_ROLE) and self.worker is None:
+            path = item.data(Qt.ItemDataRole.UserRole)
+            self._set_run_step(item, Path(path).name, last_step(path), saved=RunDir(path).has_checkpoint(),
+                               elsewhere=trained_elsewhere(path))
+
     def _sync_buttons(self) -> None:
         item = self.runs.currentItem()
         elsewhere = item is not None and item.data(ELSEWHERE_ROLE)
@@ -960,9 +970,15 @@ class TrainPage(QWidget):
             item = self.runs.item(row)
             live = item.data(Qt.ItemDataRole.UserRole) == self._live_run
             item.setFlags(item.flags() | pickable if live or not running else item.flags() & ~pickable)
+        live_item = self._run_items.get(self._live_run)
         if running:
-            live_item = self._run_items.get(self._live_run)
+            if live_item is None and self._picked_before is None and self.runs.currentItem() is not None:
+                self._picked_before = self.runs.currentItem().data(Qt.ItemDataRole.UserRole)
             self.runs.setCurrentItem(live_item) if live_item is not None else self.runs.setCurrentRow(-1)
+        else:  # a run that ended before its first step was never listed: the run picked before is again
+            if live_item is None and self._picked_before in self._run_items:
+                self.runs.setCurrentItem(self._run_items[self._picked_before])
+            self._picked_before = None
         self.runs.setToolTip("The other runs can be opened when this one stops." if running else "")
         self.runs.blockSignals(False)
         self._sync_buttons()

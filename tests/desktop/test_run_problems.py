@@ -76,7 +76,8 @@ def test_a_run_another_program_trains_is_listed_as_such_and_not_offered_to_conti
         assert not window.train.continue_button.isEnabled()
     finally:
         lock.release()
-    window.train.refresh()
+    window.train.runs.setCurrentRow(-1)
+    window.train.runs.setCurrentRow(0)  # picked again: looked at again (its mark stayed until a refresh; a review)
     assert window.train.runs.currentItem().text() == "r1  ·  step 2" and window.train.continue_button.isEnabled()
     run.lock.write_text('{"pid": 1}')  # a holder killed: its record stays, its lock went with it
     assert trained_elsewhere(run.path) is None

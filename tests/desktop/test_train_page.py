@@ -266,12 +266,18 @@ def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window
     """Its folder never made, the run was taken for one deleted on the Models page: its error was wiped at once and
     the status said "Ready." (a review)."""
     page = with_dataset(window, tmp_path)
-    set_tiny_training(page)
+    set_tiny_training(page, steps=2)
+    page.start()  # a run to have picked
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.runs.setCurrentRow(0)
+    picked = page.runs.currentItem().data(Qt.ItemDataRole.UserRole)
     for image in (tmp_path / "d" / "trainA").iterdir():  # broken after the dataset was added
         image.write_bytes(b"not an image")
     page.start()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.error.text() and page.status.text() == "Training did not start."  # "stopped with an error"
+    # the run picked before is picked again: the start had let go of it, and nothing was (a review)
+    assert page.runs.currentItem() is not None and page.runs.currentItem().data(Qt.ItemDataRole.UserRole) == picked
 
 
 def test_a_pause_before_the_first_step_says_it_holds(qtbot, window, tmp_path):

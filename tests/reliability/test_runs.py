@@ -97,6 +97,7 @@ def test_a_run_whose_config_was_deleted_is_listed_converts_and_resumes(tiny_data
     from engine.config import TrainConfig, load_json
     from engine.library import Library
     from engine.modelfile import load_from_run
+    from engine.rundir import load_config
 
     library = Library(tmp_path / "library")
     run = RunDir(library.runs_dir / "run")
@@ -105,6 +106,8 @@ def test_a_run_whose_config_was_deleted_is_listed_converts_and_resumes(tiny_data
     run.config.unlink()
     assert library.runs() == [run.path]
     assert load_from_run(run.path).generator is not None
+    assert load_config(run.path).data == before.data  # what info, Continue and Convert read (a review)
+    assert json.loads(cyclegan("info", run.path).stdout)["kind"] == "run"
     trainer, result, events = resume(run.path, max_steps=3)
     assert isinstance(result, Finished) and result.step == 3
     assert (f"{run.config} is missing; the run's settings were read from checkpoints/latest.pt instead, and "
@@ -559,3 +562,20 @@ def test_a_run_is_described_for_a_page_from_the_end_of_its_history(tiny_dataset,
     assert shown["last_logged_step"] == 200000 and shown["last_losses"] == {"G_A": 1.0}
     whole = describe(run.path, read_checkpoints=False)
     assert whole["last_logged_step"] == 200000 and whole["damaged_metrics_lines"] == 0
+
+
+def test_a_lock_held_for_an_instant_is_waited_for_not_called_another_trainer(tmp_path):
+    """The app looks whether a run is trained elsewhere by taking its lock for an instant: a `cyclegan train
+    --resume` started in that instant was refused as "being trained by another process" (a review)."""
+    import threading
+
+    from engine.fileio import lock_file, unlock_file
+
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    run.lock.write_text('{"pid": 1}')  # a killed holder's record
+    fh = open(run.lock, "rb")
+    lock_file(fh)
+    threading.Timer(0.05, lambda: (unlock_file(fh), fh.close())).start()
+    with RunLock(run.path):
+        pass
