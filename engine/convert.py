@@ -377,6 +377,10 @@ def encode(pixels: torch.Tensor, decoded: Decoded, out: Path, fmt: str, quality:
             # libtiff (which writes compressed TIFFs) fails on EXIF's own directories: "Error setting from dictionary"
             params["exif"] = portable_exif(exif, directories=decoded.kept.get("compression") is None)
     params.update({key: value for key, value in decoded.kept.items() if fmt in KEPT_IN[key]})
+    if decoded.alpha is not None and fmt not in ALPHA_FORMATS and decoded.alpha.getextrema()[0] < 255:
+        # a logo's see-through parts came out white in a JPEG unsaid, where an animated GIF's frames were said
+        note = "; ".join(filter(None, (note, f"its see-through parts are white: a {fmt} holds no "
+                                             "transparency (PNG, WebP and TIFF do)")))
     if fmt == "JPEG" and len(params.get("xmp", b"")) > JPEG_SEGMENT_BYTES:  # more than one segment made it fail
         del params["xmp"]
     encoded = io.BytesIO()  # Pillow's JPEG and WebP encoders ignore a full disk: a cut-short file passed as written

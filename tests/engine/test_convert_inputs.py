@@ -177,6 +177,22 @@ def test_only_the_first_frame_of_an_animation_is_converted_and_that_is_said(mode
     assert [e.note for e in events if isinstance(e, FileDone)] == ["only the first of its 3 frames was converted"]
 
 
+def test_see_through_parts_made_white_in_a_jpeg_are_said_and_an_opaque_alpha_is_not(model, tmp_path):
+    """--format jpg dropped a logo's transparency unsaid, where an animation's frames were said (a CLI pass)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    logo = Image.new("RGBA", (24, 16), (200, 0, 0, 255))
+    logo.putpixel((0, 0), (0, 0, 0, 0))
+    logo.save(src / "logo.png")
+    Image.new("RGBA", (24, 16), (0, 200, 0, 255)).save(src / "opaque.png")  # an alpha channel, nothing see-through
+    summary, events = convert(model, src, tmp_path / "out", format="jpg")
+    notes = {Path(e.source).name: e.note for e in events if isinstance(e, FileDone)}
+    assert summary.ok and notes == {"logo.png": "its see-through parts are white: a JPEG holds no transparency "
+                                                "(PNG, WebP and TIFF do)", "opaque.png": ""}
+    summary, events = convert(model, src, tmp_path / "png")  # kept where the format holds it
+    assert [e.note for e in events if isinstance(e, FileDone)] == ["", ""]
+
+
 def test_an_output_keeps_its_inputs_kind_of_encoding(model, tmp_path):
     """.jfif became an 8 times larger PNG, an LZW TIFF was written uncompressed, a lossless WebP lossy, and the
     print resolution and a PNG's text were lost."""
