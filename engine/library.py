@@ -404,6 +404,8 @@ class Library:
             if aligned is None:
                 raise
             return aligned
+        for side, folder in (("A", folders.a), ("B", folders.b)):
+            self._refuse_a_folder_holding_the_library(side, folder)
         check_folder(folders.a, "A", control)
         check_folder(folders.b, "B", control)
         return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
@@ -424,6 +426,14 @@ class Library:
                                                  name_b=name_b.strip() or "B")
             edited = entries[index]
         return edited
+
+    def _refuse_a_folder_holding_the_library(self, side: str, folder: Path) -> None:
+        """A folder of pictures that holds the library itself: its copies and its runs' samples (which change as
+        a run trains) were counted as the user's pictures (a datasets and runs pass)."""
+        root, chosen = self.root.resolve(), folder.resolve()
+        if chosen == root or chosen in root.parents:
+            raise ValueError(f"folder {side} ({folder}) holds this app's library ({self.root}): its copies and runs' "
+                             "samples would be read as your pictures; choose the folder of the pictures themselves")
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
         """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""

@@ -365,3 +365,16 @@ def test_a_dataset_and_its_sides_are_renamed_in_place(tiny_dataset, tmp_path):
     with pytest.raises(KeyError):
         library.edit_dataset("gone", "x", "A", "B")
     assert library.edit_dataset("other", "other", "day", "night").name_a == "day"  # its own name kept
+
+
+def test_a_folder_holding_the_library_is_refused_as_a_side(tmp_path):
+    """The library's own folder added as side A counted its copies and its runs' samples as the user's pictures
+    (a datasets and runs pass)."""
+    library = Library(tmp_path / "home" / "lib")
+    write_images(tmp_path / "home" / "lib" / "runs" / "r" / "samples", 3)
+    write_images(tmp_path / "b", 3)
+    for folder in (tmp_path / "home" / "lib", tmp_path / "home"):
+        with pytest.raises(ValueError, match=r"holds this app's library .*choose the folder of the pictures"):
+            library.check_dataset("x", folder, tmp_path / "b")
+    write_images(tmp_path / "c", 3)
+    library.add_dataset("fine", tmp_path / "c", tmp_path / "b")  # folders beside it are anyone's
