@@ -10,6 +10,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSpacerItem,
                                QSystemTrayIcon, QTabWidget)
 
+from desktop.engine_notices import EngineNotices
+from desktop.formatting import sentence
 from desktop.opener import open_path
 from desktop.pages.convert import ConvertPage
 from desktop.pages.datasets import DatasetsPage
@@ -92,6 +94,8 @@ class MainWindow(QMainWindow):
         # what the status bar says next is said aloud too: "No run is training." after Ctrl+P, a finished run
         # and unsaveable settings were shown where a screen reader does not look (a still-weak item)
         self._status_said_already = False  # a notice its page has said aloud: not said twice (a review)
+        self.engine_notices = EngineNotices(self)
+        self.engine_notices.said.connect(self.show_engine_notice)
         self.statusBar().messageChanged.connect(
             lambda text: self._status_said_already or announce(self.statusBar(), text))
         self._settings_writable = self.settings.isWritable()  # where not, said now and not again at quit
@@ -169,6 +173,10 @@ class MainWindow(QMainWindow):
         from engine.rundir import RunDir
 
         self._open(RunDir(item.data(Qt.ItemDataRole.UserRole)).log)
+
+    def show_engine_notice(self, text: str) -> None:
+        """What the engine warned of while working (a run's older checkpoint used), in the status bar."""
+        self.statusBar().showMessage(sentence(text), 30000)
 
     def notify(self, title: str, text: str) -> None:
         """Tell a person who looked away that a long job is done: a tray message where there is a tray,

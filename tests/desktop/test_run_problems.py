@@ -335,3 +335,20 @@ def test_a_refused_change_names_what_could_not_be_changed():
     assert change_failed(held, model) == "a.pt is open in another program: close it there and try again"
     assert change_failed(OSError(errno.EROFS, "Read-only file system", str(model)), model) == (
         "/lib/models cannot be changed (read-only file system)")
+
+
+def test_a_conversion_from_a_runs_older_checkpoint_is_said_in_the_status_bar(qtbot, window, tiny_dataset):
+    """The engine logs that a run's damaged latest.pt was passed over for an older checkpoint: the command line
+    prints it, and the app sent it to a terminal nobody sees (a review). From a worker's thread, as Convert and
+    Export load it."""
+    import threading
+
+    from engine.modelfile import load_from_run
+
+    run = make_run(window, tiny_dataset, max_steps=4, keep_every=2, save_every=1)
+    run.latest.write_bytes(run.latest.read_bytes()[:5000])
+    loader = threading.Thread(target=load_from_run, args=(run.path,))
+    loader.start()
+    loader.join()
+    qtbot.waitUntil(lambda: "newest checkpoint that loads" in window.statusBar().currentMessage(), timeout=5000)
+    assert window.statusBar().currentMessage().startswith("Run r1: using checkpoints/step_00000004.pt (step 4)")
