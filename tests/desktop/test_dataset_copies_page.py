@@ -79,6 +79,15 @@ def test_a_copy_that_cannot_be_made_is_said_in_the_dialog_and_adds_nothing(qtbot
     assert [e.name for e in window.library.datasets()] == ["too big"]
 
 
+def copied_dataset(library, tmp_path):
+    """A dataset "mine" of two pictures a side, copied into the library: (its entry, the copy's folder)."""
+    root = tmp_path / "d"
+    write_images(root / "trainA", 2)
+    write_images(root / "trainB", 2)
+    entry = library.register(library.copy_dataset(library.check_dataset("mine", root)).entry)
+    return entry, library.copy_of(entry)
+
+
 def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_path, monkeypatch):
     """And the box shows at once: the copy's size was counted first, on the GUI thread (a copy of 20,000 pictures
     held the window seconds; a slow disk is stood in for by a count that takes 0.5 s)."""
@@ -88,12 +97,8 @@ def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_
 
     real_size = datasets.folder_size
     monkeypatch.setattr(datasets, "folder_size", lambda folder: time.sleep(0.5) or real_size(folder))
-    root = tmp_path / "d"
-    write_images(root / "trainA", 2)
-    write_images(root / "trainB", 2)
     library = window.library
-    entry = library.register(library.copy_dataset(library.check_dataset("mine", root)).entry)
-    copy = library.copy_of(entry)
+    entry, copy = copied_dataset(library, tmp_path)
     window.datasets.refresh("mine")
     wait_for_dataset(window)
     asked, first_seen = [], []
@@ -118,7 +123,7 @@ def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_
     assert asked and asked[0][0] == f"Its images are a copy the library made, in {copy}."
     assert asked[0][1].startswith("Also delete the copy (") and asked[0][1].endswith(" MB)")
     assert library.datasets() == [] and not copy.exists()
-    assert len(list((root / "trainA").iterdir())) == 2  # the originals, untouched
+    assert len(list((tmp_path / "d" / "trainA").iterdir())) == 2  # the originals, untouched
 
 
 def test_the_window_opens_on_a_first_start_with_a_damaged_dataset_list(qtbot, studio_home, monkeypatch):
@@ -163,12 +168,8 @@ def test_a_folder_whose_name_ends_in_a_space_can_be_chosen(qtbot, tmp_path):
 def test_removing_a_dataset_whose_copy_another_reads_says_why_the_copy_stays(qtbot, window, tmp_path, monkeypatch):
     """"Its images are not deleted." alone: the copy's space could not be had back, and nothing said why (a datasets
     and runs pass)."""
-    root = tmp_path / "d"
-    write_images(root / "trainA", 2)
-    write_images(root / "trainB", 2)
     library = window.library
-    entry = library.register(library.copy_dataset(library.check_dataset("mine", root)).entry)
-    copy = library.copy_of(entry)
+    entry, copy = copied_dataset(library, tmp_path)
     library.add_dataset("same pictures", entry.folder_a, entry.folder_b)
     asked = []
     monkeypatch.setattr("desktop.pages.datasets.confirm", lambda *a: asked.append(a[4]) and False)
