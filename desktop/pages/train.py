@@ -33,7 +33,8 @@ from engine.fileio import in_words
 from engine.library import DatasetEntry, Library, folder_stamps, safe_name
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import RunDir, last_step, missing_data_folders, read_metrics_file, trained_elsewhere
+from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file,
+                           trained_elsewhere)
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -617,8 +618,7 @@ class TrainPage(QWidget):
         for run in self.library.runs():
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, str(run))
-            self._set_run_step(item, run.name, last_step(run), saved=RunDir(run).has_checkpoint(),
-                               elsewhere=trained_elsewhere(run))
+            self._list_run(item, run)
             self.runs.addItem(item)
             self._run_items[str(run)] = item
             if str(run) == selected:
@@ -667,13 +667,24 @@ class TrainPage(QWidget):
         self.left_tabs.setTabText(self.left_tabs.indexOf(self.runs.parentWidget()),
                                   f"Runs ({count})" if count else "Runs")
 
+    def _list_run(self, item: QListWidgetItem, path: str | Path) -> None:
+        """A past run's line: its last step, and whether it finished its schedule (its last logged learning rate is
+        zero), has no checkpoint, or is trained by another program. A finished run and a stopped one looked alike,
+        and Continue on the first said "Nothing to train" (a datasets and runs pass)."""
+        row = last_row(path)
+        lr = row.get("lr")
+        self._set_run_step(item, Path(path).name, row.get("step", 0), saved=RunDir(path).has_checkpoint(),
+                           elsewhere=trained_elsewhere(path),
+                           finished=isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr <= 0)
+
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True,
-                      elsewhere: str | None = None) -> None:
+                      elsewhere: str | None = None, finished: bool = False) -> None:
         # a run killed before its first save said "step 480", and Continue started again from step 0; one killed
         # before its first logged step said "step 0" alone, as a run that had not begun
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
                      + ("  ·  training elsewhere" if elsewhere else "")
+                     + ("  ·  finished" if finished and not live and not elsewhere else "")
                      + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
         item.setData(ELSEWHERE_ROLE, elsewhere)
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}"
@@ -684,9 +695,7 @@ class TrainPage(QWidget):
         """A run marked as trained elsewhere, picked again: its mark stayed after that training ended, Continue off,
         until the page was left and shown again (a review)."""
         if item is not None and item.data(ELSEWHERE_ROLE) and self.worker is None:
-            path = item.data(Qt.ItemDataRole.UserRole)
-            self._set_run_step(item, Path(path).name, last_step(path), saved=RunDir(path).has_checkpoint(),
-                               elsewhere=trained_elsewhere(path))
+            self._list_run(item, item.data(Qt.ItemDataRole.UserRole))
 
     def _sync_buttons(self) -> None:
         item = self.runs.currentItem()

@@ -352,3 +352,12 @@ def test_a_conversion_from_a_runs_older_checkpoint_is_said_in_the_status_bar(qtb
     loader.join()
     qtbot.waitUntil(lambda: "newest checkpoint that loads" in window.statusBar().currentMessage(), timeout=5000)
     assert window.statusBar().currentMessage().startswith("Run r1: using checkpoints/step_00000004.pt (step 4)")
+
+
+def test_a_run_that_trained_its_whole_schedule_is_listed_as_finished(qtbot, window, tiny_dataset):
+    """A finished run and a stopped one looked alike in Runs, and Continue on the first said "Nothing to train"
+    (a datasets and runs pass)."""
+    make_run(window, tiny_dataset, name="done", steps=3)
+    make_run(window, tiny_dataset, name="stopped", max_steps=2)
+    texts = sorted(window.train.runs.item(i).text() for i in range(window.train.runs.count()))
+    assert texts == ["done  ·  step 3  ·  finished", "stopped  ·  step 2"]
