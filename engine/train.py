@@ -154,6 +154,12 @@ class Trainer:
             check_cpu_memory(c)
         self.messages: list[Message] = []
         self._set_aside: list[tuple[Path, str]] = []  # unreadable files the header check found
+        cores = os.cpu_count() or 1
+        if c.workers > max(cores, 2):  # 32 on a 2-core machine: 32 processes of about 0.4 GB each (a CLI pass);
+            # the default 2 is not questioned on a 1-core machine
+            self.messages.append(Message("warning", f"{c.workers} data-loading workers on {cores} CPU cores: only "
+                                                    f"{cores} can work at once, and each is a process with memory of "
+                                                    f"its own; --workers {max(cores, 2)} is usually enough"))
 
         self.dataset = self._dataset()
         inner = DistributedSampler(self.dataset, num_replicas=self.world_size, rank=self.rank,

@@ -343,3 +343,16 @@ def test_pictures_far_smaller_than_the_load_size_are_warned_of(tiny_dataset, tmp
                "times larger" in text for text in said), said
     quiet = Trainer(tiny_config(tiny_dataset, tmp_path / "run2", max_steps=1))  # 36 px for 40 px pictures
     assert not any("times larger" in m.text for m in quiet.messages)
+
+
+def test_more_data_workers_than_cores_are_questioned(tiny_dataset, tmp_path):
+    """--workers 32 on a 2-core machine started 32 processes of about 0.4 GB each without a word (a CLI pass)."""
+    import os
+
+    from engine import Trainer
+
+    many = max(os.cpu_count() or 1, 2) + 1
+    said = [m.text for m in Trainer(tiny_config(tiny_dataset, tmp_path / "run", workers=many)).messages]
+    assert any(text.startswith(f"{many} data-loading workers on {os.cpu_count()} CPU cores") for text in said), said
+    assert not any("data-loading workers" in m.text
+                   for m in Trainer(tiny_config(tiny_dataset, tmp_path / "r2", workers=2)).messages)
