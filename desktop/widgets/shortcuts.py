@@ -22,13 +22,16 @@ def bind_start_keys(button: QAbstractButton) -> None:
 def bind_delete_key(widget: QWidget, button: QAbstractButton) -> None:
     """Delete, while ``widget`` (a list) has the focus, presses ``button``, which asks first: the key did nothing
     in the lists of datasets and models (a datasets pass)."""
-    key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), widget)
-    key.setContext(Qt.ShortcutContext.WidgetShortcut)
-    key.activated.connect(lambda: button.isVisible() and button.isEnabled() and button.click())
+    _press_on_key(widget, QKeySequence(QKeySequence.StandardKey.Delete), button)
 
 
 def bind_rename_key(widget: QWidget, button: QAbstractButton) -> None:
     """F2, while ``widget`` (a list) has the focus, presses ``button`` (Rename…), as in file managers."""
-    key = QShortcut(QKeySequence(Qt.Key.Key_F2), widget)
+    _press_on_key(widget, QKeySequence(Qt.Key.Key_F2), button)
+
+
+def _press_on_key(widget: QWidget, keys: QKeySequence, button: QAbstractButton) -> None:
+    """``keys``, while ``widget`` has the focus, press ``button`` where it is shown and enabled."""
+    key = QShortcut(keys, widget)
     key.setContext(Qt.ShortcutContext.WidgetShortcut)
     key.activated.connect(lambda: button.isVisible() and button.isEnabled() and button.click())
