@@ -30,6 +30,7 @@ def test_every_page_fits_without_squeezing_anything(qtbot, window, tmp_path, siz
         assert squeezed(window) == [], name
 
 
+@pytest.mark.slow  # 3 s, an app process of its own: in make test-slow, for make test's ten minutes
 def test_it_fits_at_a_150_percent_scale_factor_too(tmp_path):
     code = textwrap.dedent("""
         import os, sys

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -197,6 +198,7 @@ def test_a_run_killed_before_its_first_save_is_listed_as_having_no_checkpoint(qt
     assert page.runs.item(0).text().endswith("step 0  ·  no checkpoint")
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_continue_reads_a_long_history_off_the_gui_thread_and_draws_the_new_points_after_it(qtbot, window,
                                                                                               tiny_dataset):
     """Continue read the whole history on the window's thread before the run's new points arrived: 4,000 lines for

@@ -271,6 +271,7 @@ def test_settings_known_to_be_unsaveable_at_the_start_are_not_asked_about_again_
     assert quit_asked_about_settings(qtbot, monkeypatch) == []  # said at the start
 
 
+@pytest.mark.slow  # 4 s, two app processes: in make test-slow, for make test's ten minutes
 def test_a_second_start_on_one_library_brings_the_open_window_forward(qtbot, window, tmp_path):
     """Two windows on one library each wrote their settings at quit, the last to close winning, and each showed
     runs and models as they were while the other changed them (a still-weak item). A second start now brings the

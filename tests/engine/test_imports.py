@@ -240,6 +240,7 @@ def test_a_half_export_writes_its_safetensors_copy_in_half_too(tiny_dataset, tmp
     assert torch.float16 in dtypes and torch.float32 not in dtypes
 
 
+@pytest.mark.slow  # 3 s: in make test-slow, for make test's ten minutes
 def test_a_torchscript_export_prints_only_what_it_wrote(tiny_dataset, tmp_path):
     """Three multi-line Python warnings (the tracer's, torch.jit.save's deprecation) came before "wrote"."""
     import subprocess

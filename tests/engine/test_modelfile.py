@@ -104,6 +104,7 @@ def test_torchscript_export_matches(model_file, tmp_path):
     assert torch.allclose(scripted(x), loaded.generator(x), atol=1e-5)
 
 
+@pytest.mark.slow  # 3 s: in make test-slow, for make test's ten minutes
 def test_a_torchscript_export_onto_a_full_disk_fails_in_words_and_leaves_nothing(model_file, tmp_path):
     """TorchScript's own writer, given a path on a full disk, aborted the process from C++ (SIGABRT, rc 134), so
     no cleanup ran: its half-written temp file stayed, and so did the model exported just before it."""
