@@ -27,6 +27,7 @@ import socket
 import stat
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,11 +128,26 @@ class RunDir:
     def has_checkpoint(self) -> bool:
         return bool(self.checkpoint_candidates())
 
+    def checkpoints_cut_short(self) -> bool:
+        """It has checkpoints and every one lacks a zip's closing record, which a whole checkpoint ends with: cut
+        short by a full disk, or a copy stopped part way. Read from each file's last bytes, cheap enough for a list;
+        such a run looked healthy in the lists until it was continued or used (a datasets and runs pass)."""
+        candidates = self.checkpoint_candidates()
+        return bool(candidates) and not any(_ends_whole(path) for path in candidates)
+
     def relative(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.path))
         except ValueError:
             return str(path)
+
+
+def _ends_whole(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return zipfile.is_zipfile(fh)
+    except OSError:
+        return True  # unreadable now (permissions, a network drive), perhaps not later: using it says why
 
 
 # ------------------------------------------------------------------ new runs

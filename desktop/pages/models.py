@@ -23,7 +23,7 @@ from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out,
 from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
-from engine.rundir import RunLocked
+from engine.rundir import RunDir, RunLocked
 
 
 IMPORTABLE = (".pt", ".pth", ".safetensors")
@@ -262,6 +262,12 @@ class ModelsPage(QWidget):
                 from engine.rundir import describe as describe_run
 
                 info = describe_run(path, read_checkpoints=False, whole_history=False)  # on this thread: cheaply
+                if info["checkpoint"] and RunDir(path).checkpoints_cut_short():  # Use and Export failed, later
+                    info["checkpoint"] = None
+                    missing = ("<br>Every checkpoint of this run is cut short (a full disk, or a copy stopped part "
+                               "way): nothing to export or use.")
+                else:
+                    missing = "<br>No checkpoint yet: nothing to export."
                 domains = info["domains"]
                 a, b = domain_name(domains[0]), domain_name(domains[1])
                 self.direction.setItemText(0, f"{a} → {b}")
@@ -276,7 +282,7 @@ class ModelsPage(QWidget):
                 self.details.setText(
                     f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
                     f"{info['last_logged_step']} · crop {info['crop_size']} px · {network}"
-                    + ("" if info["checkpoint"] else "<br>No checkpoint yet: nothing to export."))
+                    + ("" if info["checkpoint"] else missing))
                 self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)
                 self._has_weights = bool(info["checkpoint"])  # Use and Evaluate failed later, on a run with none
                 self.use_button.setEnabled(self._has_weights)

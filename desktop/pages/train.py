@@ -673,22 +673,28 @@ class TrainPage(QWidget):
         and Continue on the first said "Nothing to train" (a datasets and runs pass)."""
         row = last_row(path)
         lr = row.get("lr")
-        self._set_run_step(item, Path(path).name, row.get("step", 0), saved=RunDir(path).has_checkpoint(),
-                           elsewhere=trained_elsewhere(path),
+        run = RunDir(path)
+        self._set_run_step(item, Path(path).name, row.get("step", 0), saved=run.has_checkpoint(),
+                           elsewhere=trained_elsewhere(path), cut_short=run.checkpoints_cut_short(),
                            finished=isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr <= 0)
 
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True,
-                      elsewhere: str | None = None, finished: bool = False) -> None:
+                      elsewhere: str | None = None, finished: bool = False, cut_short: bool = False) -> None:
         # a run killed before its first save said "step 480", and Continue started again from step 0; one killed
         # before its first logged step said "step 0" alone, as a run that had not begun
+        cut_short = cut_short and not live and not elsewhere
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
                      + ("  ·  training elsewhere" if elsewhere else "")
-                     + ("  ·  finished" if finished and not live and not elsewhere else "")
+                     + ("  ·  finished" if finished and not live and not elsewhere and not cut_short else "")
+                     + ("  ·  checkpoints damaged" if cut_short else "")
                      + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
         item.setData(ELSEWHERE_ROLE, elsewhere)
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}"
                         + (f"\nBeing trained by {elsewhere}. It can be continued once that stops." if elsewhere
+                           else "")
+                        + ("\nEvery checkpoint of this run is cut short (a full disk, or a copy stopped part way): it "
+                           "cannot be continued. Load settings… starts a new run from its settings." if cut_short
                            else ""))
 
     def _look_again_if_trained_elsewhere(self, item: QListWidgetItem | None, *_) -> None:

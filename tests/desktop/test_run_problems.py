@@ -292,6 +292,34 @@ def test_a_read_only_library_is_said_in_words_at_rename_and_delete(qtbot, window
         assert window.library.model_path("mine").is_file()
 
 
+def test_a_run_whose_every_checkpoint_is_cut_short_says_so_in_both_lists(qtbot, window, tmp_path):
+    """Checkpoints cut short by a full disk or a copy stopped part way: the run looked healthy on the Train and Models
+    pages, and only Continue, Use or Export said that none loads (a still-weak item of a note)."""
+    from tests.desktop.test_train_page import set_tiny_training, with_dataset
+
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=3)
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = RunDir(window.library.runs()[0])
+    checkpoints = run.checkpoint_candidates()
+    assert checkpoints and not run.checkpoints_cut_short()
+    for checkpoint in checkpoints[1:]:
+        checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    page.refresh()
+    assert "damaged" not in page.runs.item(0).text()  # one whole checkpoint is enough
+    checkpoints[0].write_bytes(checkpoints[0].read_bytes()[:-100])
+    page.refresh()
+    assert page.runs.item(0).text().endswith("step 3  ·  checkpoints damaged")
+    assert "cannot be continued" in page.runs.item(0).toolTip()
+    models = window.models
+    window.tabs.setCurrentWidget(models)
+    models.refresh(str(run.path))
+    assert "Every checkpoint of this run is cut short" in models.details.text()
+    assert not models.export_button.isEnabled() and not models.use_button.isEnabled()
+    assert not models.evaluate_button.isEnabled()
+
+
 def test_continue_on_a_run_with_no_checkpoint_asks_before_starting_again(qtbot, window, tmp_path, monkeypatch):
     """Continue on a run killed before its first save began again from step 0 and set its history aside, unasked;
     the notice saying so was cut mid-word ("… those steps are tra …") and named "Metrics.jsonl" (a new-user pass)."""
