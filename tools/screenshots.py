@@ -119,6 +119,15 @@ def main() -> None:
     page.runs.setCurrentRow(0)
     shot("train-runs")
     page.left_tabs.setCurrentIndex(0)
+    page.view.samples.enlarge()  # as large as a 1024x700 screen allows
+    enlarged = page.view.samples.enlarged
+    enlarged.resize(920, 630)
+    for _ in range(25):
+        app.processEvents()
+        time.sleep(0.02)
+    enlarged.grab().save(str(OUT / "samples-enlarged.png"))
+    print(f"saved {OUT / 'samples-enlarged.png'}")
+    enlarged.close()
 
     # Convert: the built-in demo model on the demo images, one file picked to compare
     conv = window.convert

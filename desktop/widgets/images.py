@@ -93,6 +93,9 @@ class ScaledImage(QLabel):
     def has_image(self) -> bool:
         return not self._image.isNull()
 
+    def image(self) -> QImage:
+        return self._image
+
     def clear_image(self) -> None:
         """Back to the placeholder text."""
         self._image = QImage()
@@ -183,6 +186,21 @@ class SampleGrid(QWidget):
         for view in self.views.values():
             view.clear_image()
         self._describe()
+
+    def has_images(self) -> bool:
+        return any(view.has_image() for view in self.views.values())
+
+    def copy_from(self, other: SampleGrid) -> None:
+        """Show what ``other`` shows: its panels, names, step and pictures (an enlarged view of the same samples)."""
+        self.set_panels(other.panels, other.columns)
+        self._names = other._names
+        self.step = other.step
+        for key, view in self.views.items():
+            if other.views[key].has_image():
+                view.set_image(other.views[key].image())
+            else:
+                view.clear_image()
+        self.set_domain_names(*other._names)
 
     def show_grid_file(self, path: str | Path, step: int) -> None:
         """Show a saved samples/step_*.png (a grid of the panels with 2 px padding), of ``step``, in the views."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, QTimer, Qt
-from PySide6.QtGui import QFontDatabase, QTextOption
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QSize, QTimer, Qt
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextOption
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+                               QPushButton, QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import sentence
 from desktop.widgets.announce import announce
@@ -18,12 +18,37 @@ from desktop.widgets.loss_plot import LossPlot
 LOG_TAIL = 200_000  # bytes of log.txt shown
 
 
+class EnlargedSamples(QDialog):
+    """The samples shown on the Train page, as large as the screen allows: at 1024x700 each panel was about 70 px
+    high, too small to judge a look by (a still-weak item). It follows the page's samples while it is open."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Samples")
+        self.grid = SampleGrid()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(close)
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1024, 700)
+        self.resize(room * 0.9)
+
+    def follow(self, grid: SampleGrid) -> None:
+        self.grid.copy_from(grid)
+        self.setWindowTitle(f"Samples at step {grid.step:,}" if grid.step is not None else "Samples")
+
+
 class SampleHistory(QWidget):
     """The sample grid, its step, and a slider through every grid the run has saved."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.grid = SampleGrid()
+        self.grid.setToolTip("Double-click to enlarge")
+        self.grid.installEventFilter(self)
+        self.enlarged: EnlargedSamples | None = None
         self.grids: list[tuple[int, str]] = []  # (step, path) of the run's sample grids, oldest first
         self.step_label = QLabel("No samples yet")
         self.step_label.setObjectName("hint")
@@ -36,14 +61,40 @@ class SampleHistory(QWidget):
         self.latest_button.setToolTip("Follow the newest samples")
         self.latest_button.clicked.connect(lambda: self.slider.setValue(self.slider.maximum()))
         self.latest_button.setEnabled(False)  # nothing older to leave until there are two grids
+        self.enlarge_button = QPushButton("Enlarge")
+        self.enlarge_button.setToolTip("Show these samples as large as the screen allows (or double-click them)")
+        self.enlarge_button.clicked.connect(self.enlarge)
+        self.enlarge_button.setEnabled(False)
         bar = QHBoxLayout()
         bar.addWidget(self.step_label)
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.latest_button)
+        bar.addWidget(self.enlarge_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.grid, 1)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.grid and event.type() == QEvent.Type.MouseButtonDblClick and self.grid.has_images():
+            self.enlarge()
+            return True
+        return super().eventFilter(watched, event)
+
+    def enlarge(self) -> None:
+        """The samples shown, in a window of their own that follows the slider and the live run."""
+        if self.enlarged is None:
+            self.enlarged = EnlargedSamples(self.window())
+        self.enlarged.follow(self.grid)
+        self.enlarged.show()
+        self.enlarged.raise_()
+        self.enlarged.activateWindow()
+
+    def _shown(self) -> None:
+        """After the grid changed: Enlarge is offered with pictures, and an open enlarged view follows."""
+        self.enlarge_button.setEnabled(self.grid.has_images())
+        if self.enlarged is not None and self.enlarged.isVisible():
+            self.enlarged.follow(self.grid)
 
     def set_grids(self, grids: list[Path]) -> None:
         """A past run's saved grids (samples/step_*.png); shows the newest."""
@@ -59,12 +110,14 @@ class SampleHistory(QWidget):
         self._sync_slider(follow=following, shown=following)
         if following:
             self.step_label.setText(f"Step {step}")
+        self._shown()
 
     def clear(self) -> None:
         self.grids = []
         self.grid.clear()
         self._sync_slider(follow=True)
         self.step_label.setText("No samples yet")
+        self._shown()
 
     def _sync_slider(self, follow: bool, shown: bool = False) -> None:
         self.slider.blockSignals(True)
@@ -89,6 +142,7 @@ class SampleHistory(QWidget):
         self.grid.show_grid_file(path, step)
         self.step_label.setText(f"Step {step}" + ("" if index == len(self.grids) - 1 else f" ({index + 1} of "
                                                                                           f"{len(self.grids)})"))
+        self._shown()
 
 
 class LogView(QPlainTextEdit):

@@ -1,5 +1,7 @@
 """The sample history of a run: its slider and the Latest button say what they can do."""
 
+from PySide6.QtCore import Qt
+
 from desktop.widgets.run_view import SampleHistory
 from tests.conftest import write_images
 
@@ -82,3 +84,42 @@ def test_each_sample_is_named_for_a_screen_reader_with_the_step_it_shows(qtbot, 
     assert grid.views["real_B"].accessibleDescription() == "At step 40"
     history.clear()
     assert grid.views["real_B"].accessibleDescription() == "No sample yet"
+
+
+def test_the_samples_can_be_enlarged_and_the_enlarged_view_follows_them(qtbot, tmp_path):
+    """At 1024x700 each sample panel was about 70 px high, too small to judge a look by (a still-weak item). Enlarge
+    (or a double-click) shows them in a window of their own that follows the slider and the live run."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    history = SampleHistory()
+    qtbot.addWidget(history)
+    history.resize(420, 260)
+    history.show()
+    qtbot.waitExposed(history)
+    assert not history.enlarge_button.isEnabled()  # nothing to enlarge yet
+    QTest.mouseDClick(history.grid, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+    assert history.enlarged is None
+
+    grids = write_images(tmp_path / "samples", 2, size=(200, 134))
+    for i, path in enumerate(grids):
+        path.rename(path.with_name(f"step_{(i + 1) * 10}.png"))
+    history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
+    assert history.enlarge_button.isEnabled()
+    history.enlarge_button.click()
+    enlarged = history.enlarged
+    qtbot.waitExposed(enlarged)
+    assert enlarged.windowTitle() == "Samples at step 20"
+    small, large = history.grid.views["fake_B"], enlarged.grid.views["fake_B"]
+    qtbot.waitUntil(lambda: large.pixmap().height() >= 2 * small.pixmap().height())
+    assert large.image() == small.image()
+
+    history.slider.setValue(0)  # an older grid: the enlarged view follows
+    assert enlarged.windowTitle() == "Samples at step 10" and large.image() == small.image()
+    history.clear()
+    assert not enlarged.grid.has_images() and not history.enlarge_button.isEnabled()
+
+    enlarged.close()
+    history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
+    QTest.mouseDClick(history.grid, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+    assert enlarged.isVisible() and enlarged.windowTitle() == "Samples at step 20"
