@@ -213,7 +213,7 @@ def test_a_console_that_goes_away_ends_the_output_not_the_run(tiny_dataset, tmp_
     assert "BrokenPipeError" not in (run / "log.txt").read_text()
 
 
-@pytest.mark.slow  # 9 s: kept out of make test's ten minutes on the 2-core CI machine (make test-slow)
+@pytest.mark.slow  # 16 s: kept out of make test's ten minutes on the 2-core CI machine (make test-slow)
 def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tmp_path):
     """A first compiled step, or huge crops, take minutes: SIGTERM from `timeout` and two Ctrl-Cs did nothing for
     ten minutes (a hostile CLI pass), only kill -9 ended it. The first signal now says that a second quits at once,
@@ -223,8 +223,9 @@ def test_a_second_stop_signal_quits_at_once_when_a_step_is_long(tiny_dataset, tm
 
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "engine", "train", "--data", str(tiny_dataset), "--out", str(run), "--workers", "0",
-           "--crop-size", "384", "--load-size", "384", "--blocks", "2", "--ngf", "32", "--ndf", "32", "--steps", "50",
-           "--sample-every", "0", "--amp", "off", "--compile", "off", "--device", "cpu"]  # a step of seconds
+           "--crop-size", "512", "--load-size", "512", "--blocks", "2", "--ngf", "32", "--ndf", "32", "--steps", "50",
+           "--sample-every", "0", "--amp", "off", "--compile", "off", "--device", "cpu"]  # a step of about 8 s:
+    # at 384 px (about 4 s) the first signal's save once came before the second, on a machine busy with more work
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     said: list[bytes] = []  # as it comes: the bar's lines end in a carriage return, not a newline
     reader = threading.Thread(target=lambda: said.extend(iter(lambda: os.read(proc.stderr.fileno(), 4096), b"")),
@@ -328,6 +329,7 @@ def test_a_b_folder_inside_the_a_folder_is_refused(tiny_dataset, tmp_path):
     assert same.returncode == 1 and "folders A and B are the same folder" in same.stderr
 
 
+@pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_preprocess_none_enlarges_a_picture_too_small_for_the_networks(tiny_dataset, tmp_path):
     """A 4x4 or 1x300 picture stopped a --preprocess none run when it was drawn, with torch's "Expected more than
     1 value per channel" or "Padding size should be less than ...", hours in on a large dataset."""

@@ -44,6 +44,7 @@ def test_older_and_data_parallel_files_import_to_the_same_network(tmp_path, vari
         assert (model.generator(x) - reference(x)).abs().max() < 1e-5
 
 
+@pytest.mark.slow  # 10 s: in make test-slow, for make test's ten minutes
 def test_a_published_resnet_converts_exactly_as_the_reference_runs_it(tmp_path):
     """The published architecture (ResNet, 9 blocks, ngf 64, instance norm), saved as the reference saves it,
     imported and converted with the command line."""

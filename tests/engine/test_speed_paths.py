@@ -63,6 +63,7 @@ def test_compiled_training_matches_eager(tiny_dataset, tmp_path):
     np.testing.assert_allclose(compiled, eager, rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.slow  # 4 s: in make test-slow, for make test's ten minutes
 def test_cpu_bf16_tracks_fp32(tiny_dataset, tmp_path):
     """bf16 autocast (the CPU default where the CPU has bf16 instructions; emulated, slower,
     but the same numerics elsewhere). Tolerance: over 30 seeded steps the mean of each loss
