@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.models.renamed.connect(self.train.follow_rename)
         self.convert.models_changed.connect(self.models.refresh)
         self.models.use_model.connect(self.use_model)
+        self.models.uses_of = self.convert.uses_of  # said before a model in use is deleted
         self.tabs.currentChanged.connect(self._page_shown)
 
         self._tray = None

@@ -108,6 +108,7 @@ class ConvertPage(QWidget):
         # name, input, full-strength result (C, H, W), and the photo's pixels per pixel of the preview
         self._previewed: tuple[str, object, object, float] | None = None
         self._settings_version = 0  # a preview that finishes after the settings changed is not shown
+        self._keep_results = False  # while the model list is redone without the model of the results shown
         self._failed_count = 0  # files of the list that failed
         self._view_reader: CallWorker | None = None  # reads a converted file and its input for the view
         self._view_wanted: tuple[str, str, int] | None = None  # the pair to read next (the latest asked for wins)
@@ -341,7 +342,13 @@ class ConvertPage(QWidget):
             self.model.setCurrentIndex(self.model.findData(current))
         self.model.blockSignals(False)
         if self.model.currentData() != current:
-            self._model_changed()
+            # its model deleted, a conversion's results stay: they went, its summary and files with them, and Open
+            # output opened nothing (a Convert page pass)
+            self._keep_results = not self.model.currentData() and self.files.count() > 0
+            try:
+                self._model_changed()
+            finally:
+                self._keep_results = False
 
     def model_gone(self, label: str) -> None:
         """The model chosen last time is no longer listed: none is chosen, and that is said. The demo took its place
@@ -361,6 +368,14 @@ class ConvertPage(QWidget):
         self.refresh()
         if chosen:
             self.select_model(new)
+
+    def uses_of(self, model: str) -> str:
+        """What deleting ``model`` does here, a sentence or two ("" if nothing): it was deleted mid-conversion
+        without a word (a Convert page pass)."""
+        running = self.worker is not None and self.current_job is not None and self.current_job.model == model
+        queued = sum(job.model == model for job in self.queue)
+        return (("It is converting on the Convert page now; that conversion goes on to its end. " if running else "")
+                + (f"{queued} queued conversion(s) with it will leave the queue. " if queued else ""))
 
     def _drop_queued_whose_model_is_gone(self) -> None:
         """Queued conversions whose model was deleted (on the Models page, or outside the app) leave the queue, said:
@@ -413,9 +428,10 @@ class ConvertPage(QWidget):
         """Name the directions after the model's domains; a model file has one direction. An output folder the
         app proposed for the model before follows the new one (a run's results went into outputs/demo)."""
         source = self.model.currentData()
-        if not self.output.path() or self.output.path() == self._output_for(self._model_source):
-            self.output.set_path(self._output_for(source))
-        self._model_source = source
+        if not (source is None and self._keep_results):  # the results' folder stays, and follows the next model
+            if not self.output.path() or self.output.path() == self._output_for(self._model_source):
+                self.output.set_path(self._output_for(source))
+            self._model_source = source
         self.model.setToolTip(source or "")
         is_run = bool(source) and Path(source).is_dir()
         names = ("A", "B")
@@ -468,7 +484,7 @@ class ConvertPage(QWidget):
     def _settings_changed(self, *_) -> None:
         """What is shown was for other settings: clear it, so nothing stale passes for the new ones."""
         self._settings_version += 1
-        if self.worker is not None:
+        if self.worker is not None or self._keep_results:
             return
         self._previewed = None
         self.preview.clear()

@@ -131,6 +131,7 @@ class ModelsPage(QWidget):
         self._focus_to_evaluate = False  # the focus was moved off Evaluate while it ran: it goes back at the end
         self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
+        self.uses_of = lambda path: ""  # what else uses a model, said before it is deleted (the window sets it)
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
@@ -573,7 +574,8 @@ class ModelsPage(QWidget):
         if ask:
             question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?" if is_run
                         else f"Delete the model file “{path.name}”?")
-            warning = ("Models exported from it stay. " if is_run else "") + "This cannot be undone."
+            warning = (("Models exported from it stay. " if is_run else "") + self.uses_of(str(path))
+                       + "This cannot be undone.")
             if not confirm(self, "Delete run" if is_run else "Delete model", question, "Delete", warning):
                 return
         left = []

@@ -454,7 +454,8 @@ def test_a_picture_qt_cannot_open_is_shown_through_the_engine(qtbot, window, tmp
 
 def test_the_model_deleted_mid_conversion_leaves_the_running_conversion_its_fields(qtbot, window, tmp_path):
     """Deleting the model on the Models page while it converted emptied the Model box and the Output folder:
-    the conversion wrote everything, and Open output folder had nothing to open (a Models page pass)."""
+    the conversion wrote everything, and Open output folder had nothing to open (a Models page pass). When it
+    ended, the page was cleared: its summary, its files and the folder it proposed (a Convert page pass)."""
     from tests.conftest import make_model_file
 
     model = make_model_file(tmp_path / "mine.pt")
@@ -462,16 +463,50 @@ def test_the_model_deleted_mid_conversion_leaves_the_running_conversion_its_fiel
     page = setup(window, tmp_path, count=1)
     write_images(tmp_path / "in", 30, size=(320, 240))  # long enough to delete the model while it converts
     page.refresh()
+    page.output.set_path("")  # the folder the app proposes for the model
     page.model.setCurrentIndex(page.model.findData(str(window.library.model_path("mine"))))
-    page.output.set_path(str(tmp_path / "out"))
+    proposed = page.output.path()
+    assert proposed == str(window.library.root / "outputs" / "mine")
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)  # loaded, converting
     window.library.model_path("mine").unlink()
     window.models.models_changed.emit()  # as the Models page's Delete does
-    assert page.output.path() == str(tmp_path / "out") and page.model.currentData()
+    assert page.output.path() == proposed and page.model.currentData()
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
-    assert page.output.path() == str(tmp_path / "out") and page.open_button.isEnabled()
     assert page.model.findData(str(window.library.model_path("mine"))) == -1  # listed no more, once it ended
+    assert page.output.path() == proposed and page.open_button.isEnabled() and page.output_shown() == proposed
+    assert page.files.count() == 30 and page.status.text().startswith("30 converted")
+    page.model.setCurrentIndex(0)  # another model: its own folder is proposed, and the results make way
+    assert page.output.path() == str(window.library.root / "outputs" / "demo") and page.files.count() == 0
+
+
+def test_deleting_a_model_a_conversion_uses_says_what_becomes_of_it(qtbot, window, tmp_path, monkeypatch):
+    """The Models page deleted a model mid-conversion, and its queued conversions, without a word."""
+    from desktop.pages import models as models_page
+    from tests.conftest import make_model_file
+
+    window.library.import_model(make_model_file(tmp_path / "mine.pt"), "mine")
+    page = setup(window, tmp_path, count=1)
+    write_images(tmp_path / "in", 30, size=(320, 240))
+    page.refresh()
+    mine = str(window.library.model_path("mine"))
+    page.model.setCurrentIndex(page.model.findData(mine))
+    asked = []
+    monkeypatch.setattr(models_page, "confirm", lambda *args: asked.append(args[-1]) or False)
+    window.models.refresh(mine)
+    window.models.delete_selected()
+    assert "Convert page" not in asked[-1] and "queue" not in asked[-1]  # not in use: nothing more said
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)
+    page.output.set_path(str(tmp_path / "out2"))
+    page.add_to_queue()
+    window.models.delete_selected()
+    assert ("It is converting on the Convert page now; that conversion goes on to its end. 1 queued conversion(s) "
+            "with it will leave the queue.") in asked[-1]
+    assert window.library.model_path("mine").is_file()  # cancelled: kept
+    page.queue.clear()
+    page.cancel()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
 
 
 def test_a_large_result_is_read_off_the_gui_thread_and_1_to_1_is_its_size(qtbot, window, tmp_path):
