@@ -48,7 +48,8 @@ class Job:
 
     def describe(self) -> str:
         strength = f" at {round(self.options.strength * 100)} %" if self.options.strength != 1.0 else ""
-        return f"{self.model_label}{strength}: {Path(self.input).name} → {self.output}"
+        suffix = f" (names + “{self.options.suffix}”)" if self.options.suffix else ""
+        return f"{self.model_label}{strength}: {Path(self.input).name} → {self.output}{suffix}"
 
 
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
@@ -616,8 +617,10 @@ class ConvertPage(QWidget):
         if not self.busy and not self.queue:
             self.run_job(job)
             return
+        # the same options too: one folder at 50 % and at 150 %, with their own suffixes, was refused as queued
         same = [j for j in self.queue + ([self.current_job] if self.worker and self.current_job else [])
-                if (j.model, j.direction, j.input, j.output) == (job.model, job.direction, job.input, job.output)]
+                if (j.model, j.direction, j.input, j.output, j.options)
+                == (job.model, job.direction, job.input, job.output, job.options)]
         if same:  # three clicks queued the same folder three times, each to be asked about the results before it
             self._say(f"Already {'converting' if same[0] is self.current_job else 'queued'}: {job.describe()}")
             return

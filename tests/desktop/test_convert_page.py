@@ -165,14 +165,18 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)  # again: queued once (it was three times)
     assert page.status.text().startswith("Already queued: ")
-    assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c")]
-    assert page.queue_box.isVisible() and page.queue_list.count() == 2
+    page.strength.setValue(50)  # the same folders at another strength, under their own names: another job (it was
+    page.suffix.setText("_50")  # refused as "Already queued", a Convert page pass)
+    qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    assert page.status.text().startswith("Queued: ") and page.status.text().endswith("(names + “_50”)")
+    assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c"), str(tmp_path / "out_c")]
+    assert page.queue_box.isVisible() and page.queue_list.count() == 3
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
-    assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c")]
-    assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 2
+    assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c"), str(tmp_path / "out_c")]
+    assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 4
     # its end says what the whole queue did: the last conversion's "2 converted" alone was said (a new-user pass)
-    assert page.status.text().startswith("Queue done: 3 conversions, 14 converted in ")
-    assert page.status.text().endswith(" (into out, out_b, out_c).")
+    assert page.status.text().startswith("Queue done: 4 conversions, 16 converted in ")
+    assert page.status.text().endswith(" (into out, out_b, out_c, out_c).")
     assert Image.open(tmp_path / "out_c" / "img_000.png").size == (40, 32)
 
 
