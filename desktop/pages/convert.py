@@ -7,6 +7,7 @@ overwriting, and shows what happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,6 +111,7 @@ class ConvertPage(QWidget):
         self._previewed: tuple[str, object, object, float] | None = None
         self._settings_version = 0  # a preview that finishes after the settings changed is not shown
         self._keep_results = False  # while the model list is redone without the model of the results shown
+        self._unusable: dict[str, tuple[int, str]] = {}  # model files that did not load: their mtime, the reason
         self._failed_count = 0  # files of the list that failed
         self._view_reader: CallWorker | None = None  # reads a converted file and its input for the view
         self._view_wanted: tuple[str, str, int] | None = None  # the pair to read next (the latest asked for wins)
@@ -477,7 +479,26 @@ class ConvertPage(QWidget):
         reader = CallWorker(read_metadata, source, parent=self)
         reader.done.connect(lambda meta: source == self._model_source and self._name_directions(
             meta.get("source_domain", "A"), meta.get("target_domain", "B")))
-        reader.start()  # a file that does not load says so when used, as before
+        reader.failed.connect(lambda reason: self._unusable_model(source, reason))
+        reader.start()
+
+    def _unusable_model(self, source: str, reason: str) -> None:
+        """A model file that does not load, said as soon as it is chosen: a cut, random or foreign file read "Ready
+        to convert." until Preview or Convert failed (a Convert page pass)."""
+        with contextlib.suppress(OSError):
+            self._unusable[source] = (os.stat(source).st_mtime_ns, reason)
+        if source == self.model.currentData():
+            self._settings_changed()
+
+    def _model_problem(self, source: str) -> str | None:
+        """Why the model file chosen cannot be used, if reading it failed and it has not changed since."""
+        mtime, reason = self._unusable.get(source, (None, ""))
+        try:
+            changed = os.stat(source).st_mtime_ns != mtime
+        except OSError:
+            return None  # gone: said when used
+        name = Path(source).name
+        return None if changed else reason if name in reason else f"{name} cannot be used: {clause(reason)}"
 
     def _sync_quality(self, *_) -> None:
         self.quality.setEnabled(self.format.currentText() in ("keep", "jpg", "webp"))
@@ -507,6 +528,8 @@ class ConvertPage(QWidget):
         if not self.model.currentData():  # with models listed (the one chosen was deleted) it said to train one
             return ("choose a model in the list" if self.model.count() else
                     "choose a model: train one, import one on the Models page, or pick a model file")
+        if problem := self._model_problem(self.model.currentData()):
+            return problem
         if not self.input.path():
             return "choose the folder of images to convert"
         if not self.output.path():

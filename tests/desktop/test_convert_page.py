@@ -799,3 +799,22 @@ def test_queueing_and_a_preview_are_said_to_a_screen_reader(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     preview(qtbot, page)
     qtbot.waitUntil(lambda: any(text.endswith(": nothing was written.") for text in said), timeout=30000)
+
+
+def test_a_model_file_that_does_not_load_is_said_when_chosen(qtbot, window, tmp_path):
+    """A cut, random or foreign model file read "Ready to convert." until Preview or Convert failed (a Convert page
+    pass). Replaced by a good file, it is usable again."""
+    page = setup(window, tmp_path)
+    good = make_model_file(tmp_path / "good.pt")
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(good.read_bytes()[:2000])
+    page.select_model(str(cut))
+    said = "cut.pt is not a readable model file: cut short or damaged (its archive does not read)."
+    qtbot.waitUntil(lambda: page.status.text() == said, timeout=10000)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert not page.busy and page.error.text() == said
+    page.select_model(str(good))
+    assert page.status.text() == "Ready to convert."
+    cut.write_bytes(good.read_bytes())  # mended: usable again
+    page.select_model(str(cut))
+    assert page.validate() is None
