@@ -767,6 +767,10 @@ class ConvertPage(QWidget):
 
     # ----------------------------------------------------------- slots
     def on_progress(self, p: ConvertProgress) -> None:
+        if self.worker is not None and self.worker.control.stopped:  # "Cancelling…" was replaced by the count within
+            self.progress.setRange(0, max(p.total, 1))  # a second, and at each tile of a large photo (a convert pass)
+            self.progress.setValue(p.done)
+            return
         tile = f" · tile {p.tile} of {p.tiles}" if p.tiles else ""  # a large photo: minutes with no count moving
         if p.done == 0 and p.total:  # the first image (a large photo on a CPU: many seconds) moves no count
             self.progress.setRange(0, 0)  # a busy bar, so the page does not look stuck
@@ -879,8 +883,10 @@ class ConvertPage(QWidget):
             job = self.current_job
             shown = job is None or (job.model, job.input, job.output) == (self.model.currentData(), self.input.path(),
                                                                           self.output.path())
-            then = (". Convert again to do the rest" if shown else f". The rest of “{Path(job.input).name}” is left")
-            then += "; Start the queue goes on." if self.queue else "."
+            if shown:
+                then = ". Convert again to do the rest" + ("; Start the queue goes on." if self.queue else ".")
+            else:  # the folder last: a long name is what the line cuts, not the advice (a Convert page pass)
+                then = (". Start the queue to go on" if self.queue else "") + f"; unfinished: “{Path(job.input).name}”."
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)
