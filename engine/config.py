@@ -339,7 +339,7 @@ class ConvertConfig:
                           bounds=(0, 256))
     device: str = opt("auto", "auto, cpu, cuda, cuda:N or mps")
     workers: int = opt(2, "background threads decoding and encoding images", bounds=(0, 64))
-    compile: str = opt("auto", "torch.compile the generator: auto (for 32+ images of one size), on, off",
+    compile: str = opt("auto", "torch.compile the generator: auto (on CUDA, for 32+ images of one size), on, off",
                        ("auto", "on", "off"))
     work_size: int = opt(0, "translate images longer than this many pixels at this size and scale the result back up "
                             "(how a model trained at 256 px is commonly used on large photos; 0: full size)",

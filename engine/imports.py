@@ -122,8 +122,10 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
 
         try:
             return load_file(str(path))
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise ImportError_(f"{path.name} is not a readable safetensors file ({exc})") from None
+        except (SafetensorError, OSError, ValueError) as exc:  # the parser's words ("invalid type: integer `1`,
+            # expected struct TensorInfo") told a new user nothing: they are kept last, for a bug report
+            raise ImportError_(f"{path.name} is not a readable safetensors file: damaged, cut short, or another kind "
+                               f"of file named .safetensors (the reader said: {str(exc)[:200]})") from None
     data = _torch_load(path)
     if isinstance(data, dict) and data.get("format") == MODEL_FORMAT:
         raise ImportError_(f"{path.name} is already a CycleGAN Studio model file: use it as it is, or add it to the "
@@ -147,8 +149,9 @@ def without_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return state
 
 
-def detect(state: dict[str, torch.Tensor]) -> ModelConfig:
-    """The generator architecture a reference-layout state dict holds, read from its tensors."""
+def detect(state: dict[str, torch.Tensor], name: str = "the file") -> ModelConfig:
+    """The generator architecture a reference-layout state dict holds, read from its tensors; ``name`` is the file's,
+    for the message when it holds none."""
     first = state.get("model.model.0.weight")
     if first is not None and first.dim() == 4:  # U-Net: nested model.model.1.model...
         depth = max(k.count(".model") for k in state if k.startswith("model.model"))
@@ -172,9 +175,11 @@ def detect(state: dict[str, torch.Tensor]) -> ModelConfig:
         upsample = "transpose" if up is not None and tuple(up.shape[:2]) == (4 * ngf, 2 * ngf) else "resize"
         return ModelConfig(channels=first.shape[1], ngf=ngf, blocks=len(blocks), norm=norm, dropout=dropout,
                            upsample=upsample, generator="resnet")
-    keys = ", ".join(list(state)[:4])
-    raise ImportError_(f"not a generator this app understands: {len(state)} tensors, none laid out as the reference's "
-                       f"ResNet (model.1.weight, a 7x7 conv) or U-Net (model.model.0.weight); first keys: {keys}")
+    keys = ", ".join(list(state)[:4])  # a new user read "1 tensors ... first keys: foo", with no file named
+    raise ImportError_(f"{name} holds weights, but not those of a CycleGAN or pix2pix generator saved as the reference "
+                       f"implementation saves them (a ResNet or a U-Net): another network, or another program's layout "
+                       f"(its {len(state)} weight{'s' if len(state) != 1 else ''}: {keys}"
+                       f"{', …' if len(state) > 4 else ''})")
 
 
 def to_engine_keys(state: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
@@ -223,7 +228,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     check_write_targets([out], replace)
     path = Path(path)
     state = without_prefix(read_weights(path))
-    cfg = detect(state)
+    cfg = detect(state, path.name)
     try:  # before the domains are asked for: the app asked, then refused the file (a models pass)
         cfg.validate()
     except ValueError as exc:

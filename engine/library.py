@@ -833,7 +833,7 @@ class Library:
         if not raw.is_file():
             download(model.url, raw, on_progress, control, max_bytes=2 * model.size_mb * 10**6)
         try:
-            cfg = detect(without_prefix(read_weights(raw)))
+            cfg = detect(without_prefix(read_weights(raw)), raw.name)
             cfg.validate()
         except (ModelFileError, ValueError) as exc:
             cfg, why = None, f"the file downloaded for {model.key} is not a usable generator ({exc})"

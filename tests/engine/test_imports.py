@@ -141,8 +141,11 @@ def test_files_that_are_not_generators_are_explained(tmp_path, model_file):
         "list.pth": [torch.zeros(3)],
         "empty.pth": {},
         "unet5.pth": unet(ngf=4, downs=5).state_dict(),
+        "one.pth": {"foo": torch.zeros(1)},  # "1 tensors ... first keys: foo", the file not named (a Models pass)
     }
-    messages = {"discriminator.pth": "not a generator this app understands: 4 tensors",
+    messages = {"discriminator.pth": "discriminator.pth holds weights, but not those of a CycleGAN or pix2pix "
+                                     r"generator .* \(its 4 weights: 0.weight, 0.bias, 2.weight, 2.bias\)",
+                "one.pth": r"one.pth holds weights, .* \(its 1 weight: foo\)$",
                 "list.pth": "holds list, not a generator's weights", "empty.pth": "a dict of 0 entries",
                 "unet5.pth": "U-Net with 5 levels"}
     for name, content in cases.items():
@@ -156,6 +159,10 @@ def test_files_that_are_not_generators_are_explained(tmp_path, model_file):
         import_generator(tmp_path / "latest_net_G.pth", tmp_path / "out.pt")
     import_generator(tmp_path / "latest_net_G.pth", tmp_path / "out.pt", "sketch", "render")
     assert load_model(tmp_path / "out.pt").name == "sketch to render"
+    (tmp_path / "junk.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{\"a\": 1}")  # the parser's
+    with pytest.raises(ImportError_, match=r"^junk.safetensors is not a readable safetensors file: damaged, cut "
+                                           r"short, or another kind of file named .safetensors \(the reader said: "):
+        import_generator(tmp_path / "junk.safetensors", tmp_path / "out2.pt", "a", "b")  # words alone, before
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
 
 
