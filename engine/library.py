@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import filecmp
 import json
 import os
 import re
@@ -132,6 +133,30 @@ def plain_os_error(code: int | None, message: str) -> OSError:
     error = OSError(message)
     error.errno = code
     return error
+
+
+class AlreadyImported(ValueError):
+    """The file brought is a model the library holds already (its ``path``): a second copy under another name was
+    made without a word (a Models page pass)."""
+
+    def __init__(self, source: Path, path: Path):
+        super().__init__(f"{source.name} is in the library already, as {path.stem!r}")
+        self.path = path
+
+
+def imported_from(source: Path, model: Path) -> bool:
+    """Whether the library's ``model`` was imported from ``source``: the same bytes (a model file of ours is copied
+    as it is), or the fingerprint its import recorded of another tool's generator."""
+    from .imports import sha256
+    from .modelfile import read_metadata
+
+    try:
+        if source.stat().st_size == model.stat().st_size and filecmp.cmp(source, model, shallow=False):
+            return True
+        recorded = (read_metadata(model).get("source") or {}).get("sha256")
+        return bool(recorded) and recorded == sha256(source)
+    except (OSError, ModelFileError, ValueError, AttributeError):  # unreadable either side: not known to be it
+        return False
 
 
 class NotEnoughSpace(ValueError):
@@ -776,6 +801,8 @@ class Library:
         target = self.model_path(name or source.stem)
         taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
         if target.exists():
+            if name is None and imported_from(source, target):
+                raise AlreadyImported(source, target)
             raise taken
         refuse_the_demos_name(target)
         try:

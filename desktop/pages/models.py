@@ -132,6 +132,7 @@ class ModelsPage(QWidget):
         self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
         self.uses_of = lambda path: ""  # what else uses a model, said before it is deleted (the window sets it)
+        self._importing = 0  # imports running (files dropped together import side by side)
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
@@ -450,7 +451,14 @@ class ModelsPage(QWidget):
         worker = CallWorker(self.library.import_model, path, name, name_a, name_b, parent=self)
         worker.done.connect(self._imported)
         worker.failed.connect(lambda text: self._import_failed(path, text, name_a, name_b, name))
+        self._importing += 1  # Import off until it ends: a second click on the same file asked for a second name
+        worker.finished.connect(self._import_ended)
+        self.import_button.setEnabled(False)
         worker.start()
+
+    def _import_ended(self) -> None:
+        self._importing -= 1
+        self.import_button.setEnabled(not self._importing)
 
     def _imported(self, target) -> None:
         self.refresh(str(target))
@@ -459,6 +467,10 @@ class ModelsPage(QWidget):
 
     def _import_failed(self, path: str, text: str, name_a: str | None = None, name_b: str | None = None,
                        name: str | None = None) -> None:
+        if " is in the library already, as " in text:  # imported before: that one shown, no copy made
+            self.refresh(str(self.library.model_path(Path(path).stem)))
+            self.message.setText(sentence(f"Not imported again: {text}"))
+            return
         if text.endswith("; choose another name"):  # every reference generator is latest_net_G.pth; or demo.pt
             taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
             name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:"

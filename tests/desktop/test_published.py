@@ -10,8 +10,8 @@ from tests.engine.reference_layout import resnet
 from tests.engine.test_download import Server
 
 
-def reference_file(path):
-    torch.manual_seed(0)
+def reference_file(path, seed: int = 0):
+    torch.manual_seed(seed)
     torch.save(resnet(ngf=8, blocks=2).state_dict(), path)
     return path
 
@@ -194,9 +194,18 @@ def test_an_import_whose_name_is_taken_asks_for_another(qtbot, window, tmp_path,
     qtbot.waitUntil(lambda: page.message.text() == "Imported as latest_net_G.", timeout=20000)
     asked = []
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: asked.append(a[-1]) or "monet")
-    page.import_path(str(file))
+    (tmp_path / "other").mkdir()
+    page.import_path(str(reference_file(tmp_path / "other" / "latest_net_G.pth", seed=1)))  # another model
     qtbot.waitUntil(lambda: page.message.text() == "Imported as monet.", timeout=20000)
     assert asked == ["latest_net_G-2"]
+    assert sorted(p.stem for p in window.library.models()) == ["latest_net_G", "monet"]
+    page.list.setCurrentRow(page.list.count() - 1)
+    assert page.current_path().stem != "latest_net_G"
+    page.import_path(str(file))  # the first again: no second copy, and no name asked (a Models page pass)
+    assert not page.import_button.isEnabled()  # while it runs: a second click asked for a second name
+    qtbot.waitUntil(lambda: page.message.text() == "Not imported again: latest_net_G.pth is in the library "
+                                                  "already, as 'latest_net_G'.", timeout=20000)
+    assert page.current_path().stem == "latest_net_G" and asked == ["latest_net_G-2"] and page.import_button.isEnabled()
     assert sorted(p.stem for p in window.library.models()) == ["latest_net_G", "monet"]
 
 

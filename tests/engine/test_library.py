@@ -378,3 +378,21 @@ def test_a_folder_holding_the_library_is_refused_as_a_side(tmp_path):
             library.check_dataset("x", folder, tmp_path / "b")
     write_images(tmp_path / "c", 3)
     library.add_dataset("fine", tmp_path / "c", tmp_path / "b")  # folders beside it are anyone's
+
+
+def test_a_model_imported_again_is_named_not_copied(tmp_path):
+    """The same file imported twice became "good" and "good-2", identical and unsaid (a Models page pass). A model
+    file of ours is compared byte for byte; given a name of its own, a second copy is made as asked."""
+    from engine.library import AlreadyImported
+
+    library = Library(tmp_path / "lib")
+    model = make_model_file(tmp_path / "good.pt")
+    first = library.import_model(model)
+    with pytest.raises(AlreadyImported, match=r"^good.pt is in the library already, as 'good'$") as caught:
+        library.import_model(model)
+    assert caught.value.path == first
+    assert library.import_model(model, name="good-again").is_file()
+    (tmp_path / "other").mkdir()
+    other = make_model_file(tmp_path / "other" / "good.pt", ngf=4)  # another model of the same name: a name taken
+    with pytest.raises(ValueError, match="already exists; choose another name"):
+        library.import_model(other)
