@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.formatting import clause, domain_name, file_name_on_one_line, format_duration, format_time_left, sentence
 from desktop.opener import open_path
@@ -228,21 +228,20 @@ class ConvertPage(QWidget):
         self.error = MessageLabel("error")
         self.queue_list = fit_to_width(QListWidget())  # a long row grew a sideways scroll bar over itself
         self.queue_list.setAccessibleName("Queued conversions")
-        self.queue_list.setMaximumHeight(110)
         self.remove_queued = QPushButton("Remove from queue")
         self.remove_queued.clicked.connect(self.remove_selected_job)
         self.start_queue = QPushButton("Start the queue")
         self.start_queue.setToolTip("Convert what is queued, one after another (a cancelled conversion holds the "
                                     "queue)")
         self.start_queue.clicked.connect(self.run_queue)
-        self.queue_box = QGroupBox("Queue")
-        queue_layout = QVBoxLayout(self.queue_box)
+        self.queue_box = QWidget()  # a tab beside the files: under the form, 4 queued rows needed a scroll to see
+        queue_layout = QVBoxLayout(self.queue_box)  # and Remove was below the fold at 1024x700 (a Convert page pass)
+        queue_layout.setContentsMargins(0, 0, 0, 0)
         queue_layout.addWidget(self.queue_list)
         queue_layout.addWidget(self.remove_queued)
 
         left = QVBoxLayout()
         left.addWidget(box)
-        left.addWidget(self.queue_box)
         left.addStretch(1)
         footer = QVBoxLayout()  # under the scrolling form: at 125 % scale Convert was below the fold
         footer.addWidget(self.error)  # above the buttons, so that a message appearing never moves them
@@ -262,15 +261,12 @@ class ConvertPage(QWidget):
         self.files.setToolTip("Each file of this conversion; pick one to compare it")
         self.files.setAccessibleName("Files converted")
         self.files.currentItemChanged.connect(lambda item, _: item and self.show_file(item))
-        self.files_label = QLabel("Files")
-        files_box = QWidget()
-        files_layout = QVBoxLayout(files_box)
-        files_layout.setContentsMargins(0, 0, 0, 0)
-        files_layout.addWidget(self.files_label)
-        files_layout.addWidget(self.files)
+        self.lists = QTabWidget()  # the files of this conversion, and the conversions queued after it
+        self.lists.addTab(self.files, "Files")
+        self.lists.addTab(self.queue_box, "Queue")
         views = QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.preview)
-        views.addWidget(files_box)
+        views.addWidget(self.lists)
         views.setStretchFactor(0, 4)
         views.setStretchFactor(1, 1)
         views.setChildrenCollapsible(False)
@@ -671,7 +667,11 @@ class ConvertPage(QWidget):
         for job in self.queue:
             self.queue_list.addItem(job.describe())
             self.queue_list.item(self.queue_list.count() - 1).setToolTip(job.describe())
-        self.queue_box.setVisible(bool(self.queue))
+        shown = self.lists.isTabVisible(1)
+        self.lists.setTabVisible(1, bool(self.queue))
+        self.lists.setTabText(1, f"Queue ({len(self.queue)})")
+        if self.queue and not shown:  # the first queued: shown where it went
+            self.lists.setCurrentIndex(1)
         self.start_queue.setVisible(not self.busy and bool(self.queue))
 
     def run_queue(self) -> None:
@@ -794,7 +794,7 @@ class ConvertPage(QWidget):
         self._results_in = ""
         self._view_request += 1  # a file's pictures still being read are not shown
         self._failed_count = 0
-        self.files_label.setText("Files")
+        self.lists.setTabText(0, "Files")
 
     def _add_file(self, mark: str, source: str, output: str, reason: str) -> None:
         name = file_name_on_one_line(source)
@@ -807,7 +807,7 @@ class ConvertPage(QWidget):
         # files: 14 s of it, and the conversion slowed down with it)
         self._failed_count += mark == FAILED
         failed = self._failed_count
-        self.files_label.setText(f"Files ({self.files.count()}" + (f", {failed} failed)" if failed else ")"))
+        self.lists.setTabText(0, f"Files ({self.files.count()}" + (f", {failed} failed)" if failed else ")"))
 
     def show_file(self, item: QListWidgetItem) -> None:
         source, output = item.data(Qt.ItemDataRole.UserRole)

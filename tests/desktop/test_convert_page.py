@@ -170,7 +170,12 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
     assert page.status.text().startswith("Queued: ") and page.status.text().endswith("(names + “_50”)")
     assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c"), str(tmp_path / "out_c")]
-    assert page.queue_box.isVisible() and page.queue_list.count() == 3
+    assert page.queue_box.isVisible() and page.queue_list.count() == 3 and page.lists.tabText(1) == "Queue (3)"
+    window.resize(1024, 700)  # rows and Remove in view: under the form they needed the left column scrolled
+    qtbot.wait(50)
+    assert not page.remove_queued.visibleRegion().isEmpty()
+    last = page.queue_list.visualItemRect(page.queue_list.item(2))
+    assert last.top() >= 0 and last.bottom() < page.queue_list.viewport().height()
     qtbot.waitUntil(lambda: not page.busy and not page.queue, timeout=120000)
     assert started == [str(tmp_path / "out"), str(tmp_path / "out_b"), str(tmp_path / "out_c"), str(tmp_path / "out_c")]
     assert len(list((tmp_path / "out_b").iterdir())) == 6 and len(list((tmp_path / "out_c").iterdir())) == 4
@@ -561,7 +566,7 @@ def test_listing_thousands_of_files_costs_the_same_for_each(qtbot, window):
         page._add_file("✗" if i % 3 == 0 else "✓", f"/in/{i}.png", "" if i % 3 == 0 else f"/out/{i}.png",
                        "cannot read image" if i % 3 == 0 else "")
     assert time.perf_counter() - began < 1.5  # 0.06 s here; 7 s when every row was read for each
-    assert page.files_label.text() == "Files (3000, 1000 failed)" and len(page.failures) == 1000
+    assert page.lists.tabText(0) == "Files (3000, 1000 failed)" and len(page.failures) == 1000
 
 
 def test_open_output_follows_the_conversion_that_ran_not_a_model_picked_meanwhile(qtbot, window, tmp_path):

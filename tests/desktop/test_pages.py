@@ -232,7 +232,7 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     # a name taken is said one way, a sentence, whatever was being done (three wordings, two lowercase); an
     # import asks for another name, and without one says so
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: None)
-    page.import_path(str(tmp_path / "horse2zebra.pt"))
+    page.import_path(str(make_model_file(tmp_path / "again" / "horse2zebra.pt", ngf=4)))  # another of that name
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
     assert page.message.text() == ("Not imported: a model named 'horse2zebra' already exists; no other name was "
                                    "given.")
@@ -364,7 +364,7 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     page.files.setCurrentRow(rows.index("✓"))
     page.preview.clear()
     assert page.preview.canvas.placeholder == "Before and after appear here"
-    assert page.files_label.text() == "Files (3, 1 failed)"
+    assert page.lists.tabText(0) == "Files (3, 1 failed)"
     assert "2 converted" in page.status.text() and "1 failed" in page.status.text()
 
 
@@ -941,7 +941,7 @@ def test_the_name_offered_for_an_import_fits_beside_a_long_one(qtbot, window, tm
     qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
     asked = []
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda parent, title, text, value: asked.append(value))
-    page.import_path(str(long))
+    page.import_path(str(make_model_file(tmp_path / "again" / long.name, ngf=4)))  # another of that name
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
     assert asked == ["m" * (NAME_LENGTH - 2) + "-2"]
 
