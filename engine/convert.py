@@ -547,7 +547,8 @@ def compiles(options: ConvertConfig, images: int, alike: int | None, device: str
     the generator: ``auto`` does on a CUDA GPU for a folder large enough to repay the compilation, where that many
     share a size (each new size compiles again: 36 pictures of different sizes took 24 s instead of 4 on the CPU),
     never in an installed app (engine.config.can_compile). On the CPU only ``on`` compiles, as in training: 60
-    pictures of 256 px with the demo model took 35.6 s compiled against 9.6 s not (medians of 3, docs/performance.md)."""
+    pictures of 256 px with the demo model took 35.6 s compiled against 9.6 s not (medians of 3; docs/performance.md).
+    """
     enough = images >= COMPILE_MIN_IMAGES and (alike is None or alike >= COMPILE_MIN_IMAGES)
     return can_compile() and (options.compile == "on" or (options.compile == "auto" and enough and device == "cuda"))
 

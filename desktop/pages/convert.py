@@ -886,7 +886,8 @@ class ConvertPage(QWidget):
             if shown:
                 then = ". Convert again to do the rest" + ("; Start the queue goes on." if self.queue else ".")
             else:  # the folder last: a long name is what the line cuts, not the advice (a Convert page pass)
-                then = (". Start the queue to go on" if self.queue else "") + f"; unfinished: “{Path(job.input).name}”."
+                then = ((". Start the queue to go on" if self.queue else "")
+                        + f"; unfinished: “{Path(job.input).name}”.")
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)
