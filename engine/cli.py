@@ -350,14 +350,34 @@ class StopSignals:
             signal.signal(sig, handler)
 
 
+def _check_the_runs_preset(run: str, preset: str, given: dict) -> None:
+    """Refuse ``--preset`` on a resume unless the run has that preset's settings (options given beside it aside, as
+    when the run was started): a resumed run keeps its own."""
+    from .presets import preset_settings
+    from .rundir import load_config
+
+    try:
+        config = load_config(run)
+    except (OSError, ValueError):
+        return  # resuming says why
+    differ = [name for name, value in preset_settings(preset).items() if name not in given
+              and value != (getattr(config, name) if hasattr(config, name) else getattr(config.model, name, None))]
+    if differ:
+        raise CommandError(f"{run} was not trained with --preset {preset} (its {', '.join(differ[:4])}"
+                           f"{', …' if len(differ) > 4 else ''} differ); a resumed run keeps its own settings: "
+                           "leave --preset out to continue it")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
     from .train import LAUNCHER_GONE, Trainer, launcher_gone, new_run
 
     if args.resume:
-        if args.config or args.preset:
-            raise CommandError("--config and --preset start new runs; a resumed run keeps its own settings")
+        if args.config:
+            raise CommandError("--config starts a new run; a resumed run keeps its own settings")
         given = {k: v for k, v in vars(args).items() if k not in ("resume", "config", "preset", "func", "command")}
+        if args.preset:  # the command that started the run, --resume added: refused, the README's own example too
+            _check_the_runs_preset(args.resume, args.preset, given)
         try:
             trainer = Trainer.from_run(args.resume, **given)
         except (OSError, ValueError) as exc:

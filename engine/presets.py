@@ -87,5 +87,17 @@ def apply_preset(values: dict, key: str) -> dict:
     return merged
 
 
+def preset_settings(key: str) -> dict:
+    """The settings preset ``key`` fixes, train and model fields alike in one flat dict (as the command line names
+    them), with its method: what a resumed run's own are compared with when its first command is given again."""
+    from .config import TrainConfig, to_dict
+
+    merged = apply_preset(to_dict(TrainConfig()), key)
+    recipe_train = {name for p in PRESETS.values() for name in p.train}
+    recipe_model = {name for p in PRESETS.values() for name in p.model}
+    return {**{name: merged[name] for name in recipe_train}, **{name: merged["model"][name] for name in recipe_model},
+            "method": merged["method"]}
+
+
 def presets_for(method: str) -> list[Preset]:
     return [p for p in PRESETS.values() if p.method == method]

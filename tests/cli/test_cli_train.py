@@ -292,6 +292,19 @@ def test_presets_say_what_they_give_and_time_themselves_here():
     assert absurd.returncode == 1 and "between 1 and 100,000,000" in absurd.stderr  # it printed 8e18 days
 
 
+def test_the_command_that_started_a_run_resumes_it_with_its_preset(tiny_dataset, tmp_path):
+    """--resume added to a command with --preset (the README's own example) was refused: "--config and --preset
+    start new runs" (a pix2pix pass). The run's preset is accepted; another is refused, saying what differs."""
+    run = tmp_path / "run"
+    started = ["train", "--preset", "quick", "--data", tiny_dataset, "--out", run, *TINY]
+    cyclegan(*started, "--max-steps", 1)
+    cyclegan(*started, "--max-steps", 2, "--resume", run)
+    assert read_metrics(run)[-1]["step"] == 2
+    other = cyclegan("train", "--preset", "paper", "--resume", run, "--max-steps", 3, check=False)
+    assert other.returncode == 1 and f"{run} was not trained with --preset paper (its " in other.stderr
+    assert "leave --preset out to continue it" in other.stderr and read_metrics(run)[-1]["step"] == 2
+
+
 def test_a_run_resumes_from_anywhere_and_follows_its_moved_dataset(tiny_dataset, tmp_path, monkeypatch):
     """config.json kept --data as typed ("ds"), so the run resumed only from the folder it was started in, and
     --data naming the same folder, or the dataset's new place, was refused."""
