@@ -304,6 +304,9 @@ def probe_image(path: Path) -> str | None:
         return unreadable_reason(exc)
 
 
+TWO_FOLDERS = (("trainA", "trainB"), ("A", "B"), ("a", "b"))  # a dataset root's two sides, as they are found
+
+
 @dataclass(frozen=True)
 class DatasetFolders:
     a: Path
@@ -324,18 +327,33 @@ def existing_folder(data: str | Path, what: str = "dataset folder") -> Path:
 
 
 def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
-    """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B."""
+    """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B; either pair split into
+    train/ and test/ (or val/) as the pix2pix reference lays A and B out (:func:`reference_splits`)."""
     if data_b:
         a, b = Path(data), Path(data_b)
         if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)
             check_separate_folders(a, b)
-        return DatasetFolders(a, b)
+        return DatasetFolders(*reference_splits(a, b))
     root = existing_folder(data)
-    for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
+    for a, b in TWO_FOLDERS:
         if (root / a).is_dir() and (root / b).is_dir():
-            ta, tb = root / "testA", root / "testB"
-            return DatasetFolders(root / a, root / b, ta if ta.is_dir() else None, tb if tb.is_dir() else None)
+            split = reference_splits(root / a, root / b)
+            if split[2] is None:  # each side's own test folder, where it has one
+                ta, tb = root / "testA", root / "testB"
+                split = (*split[:2], ta if ta.is_dir() else None, tb if tb.is_dir() else None)
+            return DatasetFolders(*split)
     raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{layout_hint(root)}")
+
+
+def reference_splits(a: Path, b: Path) -> tuple[Path, Path, Path | None, Path | None]:
+    """The folders to train on and to hold out, (A, B, test A, test B), where A and B are split as the pix2pix
+    reference lays them out before combining them (A/train, A/val, A/test and the same in B): train/ trains, and
+    test/ (else val/) is held out. Read whole, A/ and B/ trained on their test and val pictures too, unsaid (a
+    pix2pix pass). Other folders are used as they are."""
+    if not ((a / "train").is_dir() and (b / "train").is_dir()):
+        return a, b, None, None
+    held = next(((a / s, b / s) for s in ("test", "val") if (a / s).is_dir() and (b / s).is_dir()), (None, None))
+    return a / "train", b / "train", *held
 
 
 def wide_enough_for_two(path: Path) -> bool:
@@ -351,7 +369,7 @@ def layout_hint(root: Path) -> str:
     """What a folder that is no dataset holds instead, and what to do ("; …"): the same words for every case said
     nothing of trainB/ missing beside trainA/, or of a folder of photos picked for the whole dataset (a new-user
     pass)."""
-    for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b")):
+    for a, b in TWO_FOLDERS:
         for have, lack in ((a, b), (b, a)):
             if (root / have).is_dir() and not (root / lack).is_dir():
                 return f"; it has {have}/ but no {lack}/ beside it: put the other side's pictures there"
@@ -611,28 +629,26 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     root = existing_folder(data)
     unmatched: list[str] = []
     test: list[Pair] = []
-    if data_b:  # pix2pix trained on one folder given as both sides, learning to change nothing
-        folder_b = existing_folder(data_b, "folder B")
-        check_separate_folders(root, folder_b)
-        sides = (root, folder_b)
+    if data_b or any((root / a).is_dir() and (root / b).is_dir() for a, b in TWO_FOLDERS):
+        # before train/, as the app finds them: a folder with both gave the command line train/'s pairs and the app
+        # the two folders' (a pix2pix pass)
+        if data_b:  # pix2pix trained on one folder given as both sides, learning to change nothing
+            check_separate_folders(root, existing_folder(data_b, "folder B"))
+        folders = resolve_folders(root, data_b)
+        sides = (folders.a, folders.b)
         layout, (pairs, unmatched) = "folders", match_by_name(*sides)
+        if folders.test_a is not None and folders.test_b is not None:
+            test = match_by_name(folders.test_a, folders.test_b)[0]
     elif (root / "train").is_dir():
         # its own images only, as the app reads it (its sub-folders made the command line train on more pairs)
         layout, pairs = "aligned", [Pair(p) for p in list_images(root / "train", recursive=False)]
         held_out = root / "test" if (root / "test").is_dir() else root / "val"
         test = [Pair(p) for p in list_images(held_out, recursive=False)] if held_out.is_dir() else []
+    elif list_images(root, recursive=False):
+        layout, pairs = "aligned", [Pair(p) for p in list_images(root, recursive=False)]
     else:
-        sides = next(((root / a, root / b) for a, b in (("trainA", "trainB"), ("A", "B"), ("a", "b"))
-                      if (root / a).is_dir() and (root / b).is_dir()), None)
-        if sides:
-            layout, (pairs, unmatched) = "folders", match_by_name(*sides)
-            if (root / "testA").is_dir() and (root / "testB").is_dir():
-                test = match_by_name(root / "testA", root / "testB")[0]
-        elif list_images(root, recursive=False):
-            layout, pairs = "aligned", [Pair(p) for p in list_images(root, recursive=False)]
-        else:
-            raise FileNotFoundError(f"{root} holds no pairs: give train/ (A and B side by side in each image), "
-                                    "trainA/ and trainB/ or A/ and B/ (files matched by name)")
+        raise FileNotFoundError(f"{root} holds no pairs: give train/ (A and B side by side in each image), "
+                                "trainA/ and trainB/ or A/ and B/ (files matched by name)")
     unreadable = [(p, r) for pair in pairs for p in (pair.a, pair.b) if p is not None and (r := probe_image(p))]
     bad = {p for p, _ in unreadable}
     good = [pair for pair in pairs if pair.a not in bad and pair.b not in bad]

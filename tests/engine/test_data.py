@@ -116,6 +116,33 @@ def test_a_file_given_as_the_dataset_folder_is_called_a_file(tmp_path):
         resolve_folders(tmp_path / "notes.txt")
 
 
+def test_the_pix2pix_references_split_folders_train_on_train_alone(tmp_path):
+    """A/{train,val,test} and B/{train,val,test}, as the pix2pix reference lays pairs out before combining them:
+    A/ and B/ were read whole, and their test and val pairs trained on (a pix2pix pass)."""
+    from engine.data import find_pairs, resolve_folders
+    from tests.conftest import write_images
+
+    root = tmp_path / "refl"
+    for side in "AB":
+        for split, count in (("train", 4), ("val", 2), ("test", 3)):
+            write_images(root / side / split, count, seed=ord(side))
+    paired = find_pairs(root)
+    assert len(paired.pairs) == 4 and {p.a.parent.name for p in paired.pairs} == {"train"}
+    assert len(paired.test) == 3 and {p.a.parent.name for p in paired.test} == {"test"}
+    folders = resolve_folders(root)  # CycleGAN's sides too
+    assert (folders.a, folders.b, folders.test_a) == (root / "A" / "train", root / "B" / "train", root / "A" / "test")
+    assert find_pairs(root / "A", root / "B").pairs == paired.pairs  # the two folders given
+    for side in "AB":
+        (root / side / "test").rename(root / side / "later")
+    assert {p.a.parent.name for p in find_pairs(root).test} == {"val"}  # no test/: val/ is held out
+
+    both = tmp_path / "both"  # pairs by name and side by side in one folder: the app's (by name), on the CLI too
+    write_images(both / "trainA", 6)
+    write_images(both / "trainB", 6, seed=1)
+    write_images(both / "train", 4, size=(80, 40))
+    assert find_pairs(both).layout == "folders" and len(find_pairs(both).pairs) == 6
+
+
 def test_layouts(tmp_path):
     for name in ("trainA", "trainB", "testA"):
         (tmp_path / "ds" / name).mkdir(parents=True)
