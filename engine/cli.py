@@ -582,6 +582,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                         written.unlink()
     meta = loaded.metadata
     print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
+    for copy in targets[1:]:  # written too, and said as nothing but the model file was (a pix2pix pass)
+        print(f"wrote {copy}")
     return 0
 
 

@@ -277,8 +277,8 @@ def load_model(source: str | Path, direction: str = "AtoB") -> LoadedModel:
         raise ModelFileError(f"{path.name} lacks its metadata or weights")
     if direction != "AtoB":  # it was ignored: the output was A to B with no word said
         raise ModelFileError(f"{path.name} translates one way ({metadata.get('source_domain', 'A')} to "
-                             f"{metadata.get('target_domain', 'B')}); a direction is chosen for run folders, which "
-                             "hold both generators")
+                             f"{metadata.get('target_domain', 'B')}); a direction is chosen for a CycleGAN run's "
+                             "folder, which holds a generator each way")  # "run folders, which hold both": pix2pix?
     return LoadedModel(_generator_from(metadata, state, path.name), metadata)
 
 

@@ -174,6 +174,9 @@ def test_an_export_stopped_by_any_error_removes_the_copies_it_made(tiny_dataset,
                     check=False)
     assert proc.returncode == 1 and "the tracer gave up" in proc.stderr
     assert not (tmp_path / "m.pt").exists()
+    monkeypatch.undo()
+    both = cyclegan("export", "--run", run, "--out", tmp_path / "m.pt", "--safetensors", tmp_path / "m.safetensors")
+    assert both.stdout.splitlines()[1:] == [f"wrote {tmp_path / 'm.safetensors'}"]  # only the model file was said
 
 
 def test_pillows_warnings_are_printed_above_the_bar_in_a_line_of_their_own(tmp_path):

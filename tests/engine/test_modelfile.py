@@ -162,7 +162,7 @@ def test_save_is_atomic_and_keeps_the_old_file_on_failure(model_file, tmp_path):
 
 def test_a_direction_other_than_the_files_own_is_refused(model_file):
     """--direction BtoA with a model file converted A to B without a word."""
-    with pytest.raises(ModelFileError, match="translates one way .*run folders"):
+    with pytest.raises(ModelFileError, match="translates one way .*a CycleGAN run.s folder, which holds a generator"):
         load_model(model_file, "BtoA")
     assert load_model(model_file, "AtoB").metadata
 
