@@ -122,6 +122,8 @@ def in_words(exc: BaseException) -> str:
     long: 'PATH'" (a hostile training pass; the app's pages said it so too)."""
     if isinstance(exc, OSError) and exc.strerror:
         words = exc.strerror[0].lower() + exc.strerror[1:]
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) and exc.filename2:  # a copy: shutil names its
+            return f"{Path(exc.filename2).parent}: {words}"  # source first, and an import onto a full disk blamed it
         return f"{exc.filename}: {words}" if exc.filename else words
     return str(exc) or type(exc).__name__
 

@@ -396,3 +396,20 @@ def test_a_model_imported_again_is_named_not_copied(tmp_path):
     other = make_model_file(tmp_path / "other" / "good.pt", ngf=4)  # another model of the same name: a name taken
     with pytest.raises(ValueError, match="already exists; choose another name"):
         library.import_model(other)
+
+
+def test_an_import_onto_a_full_disk_names_the_library_not_the_file(tmp_path):
+    """"m.pt: no space left on device" named the file brought, not the library it could not be written into (a
+    pix2pix pass): shutil's copy names its source first."""
+    from engine.fileio import in_words
+    from tests.conftest import small_tmpfs
+
+    model = make_model_file(tmp_path / "m.pt")
+    with small_tmpfs(tmp_path / "disk", "1m") as disk:
+        library = Library(disk / "lib")
+        library.models_dir.mkdir(parents=True, exist_ok=True)
+        (disk / "filler").write_bytes(b"\0" * (1024 * 1024 - model.stat().st_size // 2))
+        with pytest.raises(OSError) as caught:
+            library.import_model(model)
+        assert in_words(caught.value) == f"{library.models_dir}: no space left on device"
+        assert sorted(p.name for p in library.models_dir.iterdir()) == []  # nothing half-written left
