@@ -51,6 +51,16 @@ def make_dataset() -> Path:
     return data
 
 
+def shot_dialog(app, dialog, name: str) -> None:
+    """A dialog as it is drawn, as {name}.png; then closed."""
+    for _ in range(25):
+        app.processEvents()
+        time.sleep(0.02)
+    dialog.grab().save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / name}.png")
+    dialog.close()
+
+
 def main() -> None:
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         raise SystemExit("no X display: run under Xvfb (make screenshots), or set QT_QPA_PLATFORM=offscreen")
@@ -122,12 +132,7 @@ def main() -> None:
     page.view.samples.enlarge()  # as large as a 1024x700 screen allows
     enlarged = page.view.samples.enlarged
     enlarged.resize(920, 630)
-    for _ in range(25):
-        app.processEvents()
-        time.sleep(0.02)
-    enlarged.grab().save(str(OUT / "samples-enlarged.png"))
-    print(f"saved {OUT / 'samples-enlarged.png'}")
-    enlarged.close()
+    shot_dialog(app, enlarged, "samples-enlarged")
 
     # Convert: the built-in demo model on the demo images, one file picked to compare
     conv = window.convert
@@ -153,12 +158,7 @@ def main() -> None:
     gallery = GalleryDialog(window.library, window)
     gallery.show()
     gallery.select("style_monet")
-    for _ in range(20):
-        app.processEvents()
-        time.sleep(0.02)
-    gallery.grab().save(str(OUT / "gallery.png"))
-    print(f"saved {OUT / 'gallery.png'}")
-    gallery.close()
+    shot_dialog(app, gallery, "gallery")
     window.train.shutdown()
     window.close()
 
