@@ -759,7 +759,8 @@ class Trainer:
         finally:
             if handler:
                 logging.getLogger("engine").removeHandler(handler)
-                handler.close()
+                with contextlib.suppress(OSError):  # log.txt unwritable (made immutable, a full disk): the traceback
+                    handler.close()  # of closing it took the place of the run's own reason, the lock kept (a review)
             self._lock.release()
         return result
 

@@ -356,3 +356,21 @@ def test_more_data_workers_than_cores_are_questioned(tiny_dataset, tmp_path):
     assert any(text.startswith(f"{many} data-loading workers on {os.cpu_count()} CPU cores") for text in said), said
     assert not any("data-loading workers" in m.text
                    for m in Trainer(tiny_config(tiny_dataset, tmp_path / "r2", workers=2)).messages)
+
+
+def test_a_log_that_cannot_be_closed_leaves_the_runs_reason_and_its_lock(tiny_dataset, tmp_path, monkeypatch):
+    """log.txt made unwritable mid-run: closing it raised, and the app showed that traceback instead of the run's
+    own reason; the run's lock was not released (a Train page pass)."""
+    import errno
+    import logging
+
+    def cannot_close(handler):
+        raise PermissionError(errno.EPERM, "Operation not permitted", handler.baseFilename)
+
+    monkeypatch.setattr(logging.FileHandler, "close", cannot_close)
+    run = tmp_path / "run"
+    result, _ = collect(Trainer(tiny_config(tiny_dataset, run, max_steps=2)))
+    assert isinstance(result, Finished) and result.step == 2
+    monkeypatch.undo()
+    result, _ = collect(Trainer.from_run(run, max_steps=3))  # the lock was released: the run continues
+    assert isinstance(result, Finished) and result.step == 3
