@@ -112,6 +112,20 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
+def why_renamed(name: str) -> str:
+    """Why :func:`safe_name` changed ``name``, in words ("" if it did not): "../../escape" was said to have been
+    cut to 80 characters, as any name that came out shorter (a Train page pass)."""
+    cleaned = safe_name(name)
+    if cleaned == name:
+        return ""
+    replaced = re.search(r'[<>:"/\\|?*\x00-\x1f]', name) or name != name.strip(" .")
+    cut = len(name) > NAME_LENGTH or len(name.encode("utf-8")) > NAME_BYTES
+    device = cleaned.endswith("_") and cleaned[:-1].split(".")[0].rstrip(" ").upper() in WINDOWS_DEVICES
+    reasons = (("characters a file or folder name cannot hold were replaced", replaced),
+               (f"a name holds {NAME_LENGTH} characters at most", cut), ("it names a device on Windows", device))
+    return "; ".join(why for why, said in reasons if said) or "it was changed to suit a folder's name"
+
+
 def with_number(name: str, n: int) -> str:
     """``name-n``, ``name`` cut (in characters and in bytes) to leave room for its number: cut after, the number was
     what :func:`safe_name` cut off, and every "free" name was the taken one (a review)."""

@@ -30,7 +30,7 @@ from engine.data import image_names, match_by_name
 from engine.estimate import batch_of, describe_duration, seconds_per_step, total_steps
 from engine.events import Finished, Progress, Samples
 from engine.fileio import in_words
-from engine.library import DatasetEntry, Library, folder_stamps, safe_name
+from engine.library import DatasetEntry, Library, folder_stamps, safe_name, why_renamed
 from engine.models import METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
 from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file,
@@ -729,9 +729,7 @@ class TrainPage(QWidget):
         self._launch(TrainWorker(config=config, parent=self), config.out)
         typed, named = self.run_name.text().strip(), Path(config.out).name
         if typed and named != typed:  # it became "same-2", or lost its end past 80 characters, unsaid
-            why = (f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed)
-                   else "a folder's name holds 80 characters at most" if len(typed) > len(named)
-                   else "characters a folder's name cannot hold were replaced")
+            why = f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed) else why_renamed(typed)
             self.show_notice(f"The run is named “{named}”: {why}.")
 
     def continue_selected(self) -> None:

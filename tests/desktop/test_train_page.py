@@ -455,7 +455,12 @@ def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_p
     page.run_name.setText("x" * 90)
     page.start()
     assert page.view.notice.text().startswith(
-        f"The run is named “{'x' * 80}”: a folder's name holds 80 characters at most.")
+        f"The run is named “{'x' * 80}”: a name holds 80 characters at most.")
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    page.run_name.setText("../../escape")  # it was said to be cut to 80 characters too (a Train page pass)
+    page.start()
+    assert page.view.notice.text().startswith(
+        "The run is named “_.._escape”: characters a file or folder name cannot hold were replaced.")
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
 
 

@@ -413,3 +413,15 @@ def test_an_import_onto_a_full_disk_names_the_library_not_the_file(tmp_path):
             library.import_model(model)
         assert in_words(caught.value) == f"{library.models_dir}: no space left on device"
         assert sorted(p.name for p in library.models_dir.iterdir()) == []  # nothing half-written left
+
+
+def test_why_a_name_was_changed_is_said_rightly():
+    """"../../escape" became "_.._escape", said to have been cut to 80 characters (a Train page pass)."""
+    from engine.library import why_renamed
+
+    assert why_renamed("ok") == ""
+    assert why_renamed("../../escape") == "characters a file or folder name cannot hold were replaced"
+    assert why_renamed("x" * 90) == "a name holds 80 characters at most"
+    assert why_renamed("a/" + "y" * 90) == ("characters a file or folder name cannot hold were replaced; a name holds "
+                                            "80 characters at most")
+    assert why_renamed("con") == "it names a device on Windows"
