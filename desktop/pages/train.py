@@ -125,6 +125,7 @@ class TrainPage(QWidget):
         self._live_run = ""
         self._picked_before: str | None = None  # the run picked when one started, until that one is listed
         self._trained = False  # the run launched has trained a step
+        self._continue_offered = False  # the run that ended was stopped: Continue is offered for it
         self._history_request = 0  # a past run's losses read for an earlier click are not shown
         self._history_readers: list[CallWorker] = []
         self._held_points: list | None = None  # a continued run's new points, kept until its history is read
@@ -812,7 +813,8 @@ class TrainPage(QWidget):
             control.pause()
             self._pause_label("Resume")
             self._say("Pausing after the step in progress…")  # "Paused at step N" once it holds
-            self.progress.setFormat("Paused at %v of %m")
+            # before the first step the bar's 100 was Qt's, not the run's steps: "Paused at 0 of 100" (a review)
+            self.progress.setFormat("Paused at %v of %m" if self._trained else "Paused")
 
     def _say(self, text: str) -> None:
         """The status line, said to a screen reader: a pause or a stop asked with Ctrl+P or Ctrl+. from another page
@@ -914,6 +916,7 @@ class TrainPage(QWidget):
         name = Path(result.run_dir).name  # its folder is in the Runs list's tooltip: a path here was cut off
         self.status.setText(f"{verb} at step {result.step}: “{name}”." + (" Continue it from Runs." if result.stopped
                                                                             else ""))
+        self._continue_offered = result.stopped  # the run stays picked in Runs for it
         self.run_finished.emit(result.run_dir)
         if not result.stopped:
             self.run_completed.emit(result.run_dir)  # chosen on Convert, "Ready on Convert." added, if it can be
@@ -954,6 +957,13 @@ class TrainPage(QWidget):
         self.view.log.follow(self.view.log.path, live=False)
         self._set_running(False)
         self.refresh()
+        stopped = self._run_items.get(self._live_run) if self._continue_offered else None
+        if stopped is not None and self.runs.currentItem() is not stopped:  # stopped before its first step, it was
+            self.runs.blockSignals(True)  # listed unpicked: "Continue it from Runs", Continue off (a Train page pass)
+            self.runs.setCurrentItem(stopped)
+            self.runs.blockSignals(False)
+            self._sync_buttons()
+        self._continue_offered = False
 
     def _set_running(self, running: bool) -> None:
         had = QApplication.focusWidget()

@@ -287,10 +287,16 @@ def test_a_pause_before_the_first_step_says_it_holds(qtbot, window, tmp_path):
     set_tiny_training(page, steps=100000)
     page.start()
     page.toggle_pause()  # before its first step
+    assert page.progress.format() == "Paused"  # "Paused at 0 of 100": Qt's maximum, not the run's (a review)
     qtbot.waitUntil(lambda: page.worker.control.held, timeout=60000)
     qtbot.waitUntil(lambda: page.status.text().startswith("Paused at step "), timeout=5000)
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    # "Continue it from Runs", and the run was listed there unpicked, Continue off (a Train page pass)
+    assert page.status.text().endswith("Continue it from Runs.")
+    (run,) = window.library.runs()
+    assert page.runs.currentItem() is not None and page.runs.currentItem().data(Qt.ItemDataRole.UserRole) == str(run)
+    assert page.continue_button.isEnabled()
 
 
 def test_start_does_not_freeze_the_window_behind_a_speed_measurement(qtbot, window, tmp_path):
