@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import html
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +24,7 @@ from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out,
 from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
 from engine.resources import is_builtin
-from engine.rundir import RunDir, RunLocked
+from engine.rundir import RunDir, RunLocked, trained_elsewhere
 
 
 IMPORTABLE = (".pt", ".pth", ".safetensors")
@@ -75,6 +76,15 @@ def change_failed(exc: Exception, path: Path) -> str:
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
         return f"{path.name} cannot be changed here ({exc.strerror.lower()})"
     return in_words(exc)
+
+def training_words(run: Path) -> str:
+    """Who trains ``run`` now, as the end of "is being trained …" ("" if no one): this window on its Train page, or
+    another program."""
+    holder = trained_elsewhere(run)
+    if holder is None:
+        return ""
+    return "on the Train page" if holder.startswith(f"process {os.getpid()},") else f"by {holder}"
+
 
 def method_words(method: str | None) -> str:
     return "pix2pix (trained on pairs)" if method == "pix2pix" else "CycleGAN"
@@ -281,9 +291,11 @@ class ModelsPage(QWidget):
                     self._offer_evaluation_inputs(learnt[0][0])
                 network = (f"{info['model']['blocks']} blocks" if info["model"].get("generator", "resnet") == "resnet"
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
+                training = training_words(path)  # the live run was listed as one at rest (a review)
                 self.details.setText(
                     f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
                     f"{info['last_logged_step']} · crop {info['crop_size']} px · {network}"
+                    + (f"<br>Being trained now {html.escape(training)}." if training else "")
                     + ("" if info["checkpoint"] else missing))
                 self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)
                 self._has_weights = bool(info["checkpoint"])  # Use and Evaluate failed later, on a run with none
@@ -583,6 +595,10 @@ class ModelsPage(QWidget):
         if path is None or is_builtin(path):
             return
         is_run = path.is_dir()
+        if is_run and (holder := training_words(path)):  # it asked "This cannot be undone", then refused (a review)
+            self.message.setText(f"Not deleted: {path.name} is being trained {holder}; stop that run first, then try "
+                                 "again.", failed=True)
+            return
         if ask:
             question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?" if is_run
                         else f"Delete the model file “{path.name}”?")

@@ -560,7 +560,14 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     page.rename_selected()
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"
-    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
+    asked = []
+    monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: asked.append(a) or True)
+    with RunLock(window.library.runs()[0]):  # it asked "This cannot be undone", then refused (a Train page pass)
+        page.refresh(str(window.library.runs()[0]))
+        assert "Being trained now on the Train page." in page.details.text()
+        page.delete_selected()
+    assert not asked and page.message.text() == ("Not deleted: best run is being trained on the Train page; stop that "
+                                                 "run first, then try again.")
     window.train.refresh()  # listed under Runs and shown, as picked there
     window.train.open_run(str(window.library.runs()[0]))
     qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)  # read off the GUI thread
