@@ -68,7 +68,9 @@ def describe_duration(seconds: float) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):,.1f} years"  # 999,999,999 steps read "37093.1 days" (a Train page pass)
 
 
 # Memory of a CPU training step, per pixel of each crop of the batch at 64 filters (ngf or ndf, whichever is larger;

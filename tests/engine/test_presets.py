@@ -45,3 +45,11 @@ def test_a_speed_measurement_can_be_stopped_between_steps(tiny_dataset, tmp_path
     with pytest.raises(Stopped):
         seconds_per_step(config, control=control)
     assert seconds_per_step(config, control=Control()) > 0
+
+
+def test_a_duration_past_a_year_is_said_in_years():
+    """999,999,999 steps typed into Steps read "≈ 37093.1 days" (a Train page pass)."""
+    from engine.estimate import describe_duration
+
+    assert [describe_duration(s) for s in (30, 1800, 7200, 3 * 86400)] == ["30 s", "30 min", "2.0 h", "3.0 days"]
+    assert describe_duration(37093.1 * 86400) == "101.6 years"
