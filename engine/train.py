@@ -470,7 +470,9 @@ class Trainer:
         error = os_error_in(exc)
         cause = no_room_words(exc) if is_disk_full(exc) else (
             (error.strerror or str(error)).lower() if error else str(exc))
-        return RunWriteError(f"{cause} while {what} at step {self.step}; {self._kept('previous')}")
+        todo = ("free some space, then " if is_disk_full(exc) else "once the run's folder can be written, ") + (
+            "start the run again" if self.saved_step is None else "continue it")  # no next step was said (a review)
+        return RunWriteError(f"{cause} while {what} at step {self.step}; {self._kept('previous')}: {todo}")
 
     def _save_after_data_loss(self, emit: EventCallback) -> None:
         """Save the steps trained since the last save when the data went (a folder moved, a drive unplugged): the
@@ -599,8 +601,8 @@ class Trainer:
             if free < need:
                 raise RunWriteError(f"too little space left on device for a checkpoint: the disk holding "
                                     f"{self.rundir.checkpoints} has {free / 2**20:,.1f} MB free, and a checkpoint of "
-                                    f"this run takes at least {need / 2**20:,.1f} MB; free some space, or train into "
-                                    "a folder on another disk; nothing was trained")
+                                    f"this run takes at least {need / 2**20:,.1f} MB; free some space, or put the run on "
+                                    "another disk (--out); nothing was trained")
         except RunWriteError:
             for folder in made:  # the run's folder is left as it was
                 with contextlib.suppress(OSError):

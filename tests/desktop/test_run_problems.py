@@ -121,6 +121,7 @@ def test_a_full_disk_stops_with_what_was_kept(qtbot, window, tiny_dataset, monke
     continue_run(qtbot, window.train, run, steps=3)
     assert ("No space left on device while saving the checkpoint at step 3; the previous checkpoint (step 2) is "
             "intact") in window.train.error.text()
+    assert window.train.error.text().endswith(": free some space, then continue it.")  # what next was not said
 
 
 def test_continue_follows_a_moved_dataset_where_the_user_points(qtbot, window, tiny_dataset, monkeypatch):
