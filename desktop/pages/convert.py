@@ -47,6 +47,12 @@ class Job:
     output: str
     options: ConvertConfig
 
+    def work(self) -> tuple:
+        """What the job makes: the answer about results already there aside, which the running job's options take
+        when it starts (its copy in the form, queued again, passed for another job; a review)."""
+        return (self.model, self.direction, self.input, self.output,
+                replace(self.options, skip_existing=False, replace_existing=False))
+
     def describe(self) -> str:
         strength = f" at {round(self.options.strength * 100)} %" if self.options.strength != 1.0 else ""
         suffix = f" (names + “{self.options.suffix}”)" if self.options.suffix else ""
@@ -107,6 +113,7 @@ class ConvertPage(QWidget):
         self.current_job: Job | None = None
         self._preview_worker: CallWorker | None = None
         self._model_source: str | None = None  # the model the form was last set for
+        self._proposed_output = ""  # the output folder proposed for it, followed while the user leaves it
         # name, input, full-strength result (C, H, W), and the photo's pixels per pixel of the preview
         self._previewed: tuple[str, object, object, float] | None = None
         self._settings_version = 0  # a preview that finishes after the settings changed is not shown
@@ -428,8 +435,9 @@ class ConvertPage(QWidget):
         app proposed for the model before follows the new one (a run's results went into outputs/demo)."""
         source = self.model.currentData()
         if not (source is None and self._keep_results):  # the results' folder stays, and follows the next model
-            if not self.output.path() or self.output.path() == self._output_for(self._model_source):
-                self.output.set_path(self._output_for(source))
+            if self.output.path() in ("", self._proposed_output, self._output_for(self._model_source)):
+                self._proposed_output = self._output_for(source)  # remembered: from a deleted run "run.v2" it was
+                self.output.set_path(self._proposed_output)  # worked out again as "run", and stuck (a review)
             self._model_source = source
         self.model.setToolTip(source or "")
         is_run = bool(source) and Path(source).is_dir()
@@ -473,10 +481,17 @@ class ConvertPage(QWidget):
         from engine.modelfile import read_metadata
 
         reader = CallWorker(read_metadata, source, parent=self)
-        reader.done.connect(lambda meta: source == self._model_source and self._name_directions(
-            meta.get("source_domain", "A"), meta.get("target_domain", "B")))
+        reader.done.connect(lambda meta: self._usable_model(source, meta))
         reader.failed.connect(lambda reason: self._unusable_model(source, reason))
         reader.start()
+
+    def _usable_model(self, source: str, meta: dict) -> None:
+        """A model file read: its directions named, and a failure of an earlier read (a network drive, a permission
+        since given) forgotten."""
+        if self._unusable.pop(source, None) is not None and source == self.model.currentData():
+            self._settings_changed()
+        if source == self._model_source:
+            self._name_directions(meta.get("source_domain", "A"), meta.get("target_domain", "B"))
 
     def _unusable_model(self, source: str, reason: str) -> None:
         """A model file that does not load, said as soon as it is chosen: a cut, random or foreign file read "Ready
@@ -638,8 +653,7 @@ class ConvertPage(QWidget):
             return
         # the same options too: one folder at 50 % and at 150 %, with their own suffixes, was refused as queued
         same = [j for j in self.queue + ([self.current_job] if self.worker and self.current_job else [])
-                if (j.model, j.direction, j.input, j.output, j.options)
-                == (job.model, job.direction, job.input, job.output, job.options)]
+                if j.work() == job.work()]
         if same:  # three clicks queued the same folder three times, each to be asked about the results before it
             self._say(f"Already {'converting' if same[0] is self.current_job else 'queued'}: {job.describe()}")
             return
@@ -886,8 +900,8 @@ class ConvertPage(QWidget):
             if shown:
                 then = ". Convert again to do the rest" + ("; Start the queue goes on." if self.queue else ".")
             else:  # the folder last: a long name is what the line cuts, not the advice (a Convert page pass)
-                then = ((". Start the queue to go on" if self.queue else "")
-                        + f"; unfinished: “{Path(job.input).name}”.")
+                then = ((". Start the queue to go on" if self.queue else ". Choose its folders again and Convert "
+                         "to finish it") + f"; unfinished: “{Path(job.input).name}”.")
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)

@@ -1,6 +1,9 @@
 """The Convert page as users of Upscayl and chaiNNer use it: browse results, preview one, protect earlier
 results, queue several conversions, and never show what belonged to other settings."""
 
+import os
+from dataclasses import replace
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
@@ -195,6 +198,12 @@ def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window,
     text = page.status.text()
     assert text.startswith("Cancelled: 2 converted in ") and text.endswith(". Convert again to do the rest.")
     assert ".." not in text and page.status.toolTip() == ""  # whole at 1024x700: it was cut before the advice
+    job = page.current()
+    page.current_job = replace(job, input=str(tmp_path / "elsewhere"))  # the form changed since: it said no next step
+    page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
+    assert page.status.text().endswith(". Choose its folders again and Convert to finish it; unfinished: “elsewhere”.")
+    # the job running, its results found there and kept: the same form queued again is the same work (a review)
+    assert replace(job, options=replace(job.options, skip_existing=True)).work() == job.work()
 
 
 def test_a_cancel_holds_the_queue_until_it_is_started(qtbot, window, tmp_path):
@@ -833,3 +842,35 @@ def test_a_model_file_that_does_not_load_is_said_when_chosen(qtbot, window, tmp_
     cut.write_bytes(good.read_bytes())  # mended: usable again
     page.select_model(str(cut))
     assert page.validate() is None
+    # a failure that was not the file's (a network drive, a permission since given): forgotten once it reads, though
+    # its time is the same (a review)
+    stamp = cut.stat().st_mtime_ns
+    page._unusable_model(str(cut), "cut.pt: input/output error")
+    assert page.validate() == "cut.pt: input/output error"
+    os.utime(cut, ns=(stamp, stamp))
+    page.select_model(str(good))
+    page.select_model(str(cut))
+    qtbot.waitUntil(lambda: page.validate() is None, timeout=10000)
+
+
+def test_the_output_folder_follows_the_next_model_after_a_run_with_a_dot_is_deleted(qtbot, window, tmp_path):
+    """The folder proposed for a run "run.v2", worked out again once the run was deleted, was "outputs/run": the
+    output stopped following the model chosen (a review)."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    run = window.library.new_run_dir("run.v2")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1)).run()
+    page = setup(window, tmp_path, count=1)
+    page.output.set_path("")
+    page.refresh()
+    page.model.setCurrentIndex(page.model.findData(str(run)))
+    assert page.output.path() == str(window.library.root / "outputs" / "run.v2")
+    convert(qtbot, page)
+    window.library.delete_run(run)
+    window.models.models_changed.emit()
+    assert page.files.count() == 1  # its results stay
+    page.model.setCurrentIndex(0)
+    assert page.output.path() == str(window.library.root / "outputs" / "demo")
