@@ -201,7 +201,8 @@ def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window,
     job = page.current()
     page.current_job = replace(job, input=str(tmp_path / "elsewhere"))  # the form changed since: it said no next step
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
-    assert page.status.text().endswith(". Choose its folders again and Convert to finish it; unfinished: “elsewhere”.")
+    assert page.status.text().endswith(". Choose its folders again and Convert to finish it; unfinished: "
+                                       "“elsewhere”.")
     # the job running, its results found there and kept: the same form queued again is the same work (a review)
     assert replace(job, options=replace(job.options, skip_existing=True)).work() == job.work()
 
