@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, QTimer, Qt
@@ -17,7 +16,6 @@ from desktop.widgets.layout import ElidedLabel
 from desktop.widgets.loss_plot import LossPlot
 
 LOG_TAIL = 200_000  # bytes of log.txt shown
-LONG_WORD = re.compile(r"\S{40}(?=\S)")  # 40 characters of a word that goes on
 
 
 class EnlargedSamples(QDialog):
@@ -212,8 +210,7 @@ class MessageLabel(QLabel):
             shown = shown[:self.MAX_CHARS]
             shown = shown[:shown.rfind(" ")] if shown.rfind(" ") > self.MAX_CHARS * 3 // 4 else shown
         cut = shown != self._full
-        # a place to break every 40 characters of a word: a run name of 80 letters ran past the pane's edge (a review)
-        super().setText(LONG_WORD.sub("\\g<0>\u200b", shown.rstrip()) + (" …" if cut else ""))
+        super().setText(shown.rstrip() + (" …" if cut else ""))
         self.setToolTip(self._full if cut else "")
         self.setVisible(bool(self._full))
         announce(self, self._full, urgent=self.objectName() == "error")  # whole: shown nowhere a reader looks

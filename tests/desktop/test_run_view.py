@@ -123,26 +123,3 @@ def test_the_samples_can_be_enlarged_and_the_enlarged_view_follows_them(qtbot, t
     history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
     QTest.mouseDClick(history.grid, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
     assert enlarged.isVisible() and enlarged.windowTitle() == "Samples at step 20"
-
-
-def test_a_message_with_a_long_word_wraps_within_its_pane(qtbot):
-    """A run named with 80 letters and no space ran past the right edge of the notice at 1024x700 (a Train page
-    pass): a long word has a place to break every 40 characters."""
-    from PySide6.QtCore import QRect
-
-    from desktop.widgets.run_view import MessageLabel
-
-    label = MessageLabel("warning")
-    qtbot.addWidget(label)
-    text = f"The run is named “{'x' * 80}”: a name holds 80 characters at most."
-    label.setText(text)
-    label.resize(300, 200)
-    shown = label.fontMetrics().boundingRect(QRect(0, 0, 300, 1000), Qt.TextFlag.TextWordWrap, drawn_text(label))
-    assert shown.width() <= 300 and label.text() == text
-
-
-def drawn_text(label) -> str:
-    """What a MessageLabel draws, not the whole message its text() keeps."""
-    from PySide6.QtWidgets import QLabel
-
-    return QLabel.text(label)
