@@ -731,7 +731,10 @@ class TrainPage(QWidget):
         typed, named = self.run_name.text().strip(), Path(config.out).name
         if typed and named != typed:  # it became "same-2", or lost its end past 80 characters, unsaid
             why = f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed) else why_renamed(typed)
-            self.show_notice(f"The run is named “{named}”: {why}.")
+            # a name of 80 letters and no space ran past the notice's edge at 1024x700 (a Train page pass); Runs
+            # lists it whole
+            shown = named if len(named) <= 40 else f"{named[:39]}…"
+            self.show_notice(f"The run is named “{shown}”{' (whole in Runs)' if shown != named else ''}: {why}.")
 
     def continue_selected(self) -> None:
         item = self.runs.currentItem()

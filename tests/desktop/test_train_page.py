@@ -460,8 +460,8 @@ def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     page.run_name.setText("x" * 90)
     page.start()
-    assert page.view.notice.text().startswith(
-        f"The run is named “{'x' * 80}”: a name holds 80 characters at most.")
+    assert page.view.notice.text().startswith(  # cut: 80 letters and no space ran past the notice's edge
+        f"The run is named “{'x' * 39}…” (whole in Runs): a name holds 80 characters at most.")
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     page.run_name.setText("../../escape")  # it was said to be cut to 80 characters too (a Train page pass)
     page.start()
