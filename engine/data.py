@@ -345,6 +345,22 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
     raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{layout_hint(root)}")
 
 
+def split_note(data: str | Path, data_b: str | Path | None = None) -> str | None:
+    """What :func:`reference_splits` chose for a dataset, in words, where it split folders the user did not name
+    themselves; None otherwise. A run said nothing of training on part of the folders given (a review)."""
+    try:
+        folders = resolve_folders(data, data_b or None)
+    except (OSError, ValueError):
+        return None
+    given = {Path(p).resolve() for p in (data, data_b) if p}
+    if folders.a.name != "train" or folders.b.name != "train" or folders.a.resolve() in given:
+        return None
+    held = (f"; {folders.test_a.name}/ is held out" if folders.test_a is not None and folders.test_b is not None
+            else "")
+    return (f"{folders.a.parent} and {folders.b.parent} hold train/, val/ or test/ folders, as the pix2pix reference "
+            f"lays pairs out: training on their train/ folders alone{held}")
+
+
 def reference_splits(a: Path, b: Path) -> tuple[Path, Path, Path | None, Path | None]:
     """The folders to train on and to hold out, (A, B, test A, test B), where A and B are split as the pix2pix
     reference lays them out before combining them (A/train, A/val, A/test and the same in B): train/ trains, and

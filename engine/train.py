@@ -42,7 +42,7 @@ from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
                    find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, pictures_on_both_sides,
-                   resolve_folders)
+                   resolve_folders, split_note)
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -222,6 +222,8 @@ class Trainer:
         c = self.config
         transform = make_transform(c.preprocess, c.load_size, c.crop_size, c.flip, multiple=c.model.size_multiple,
                                    smallest=c.model.smallest_side)
+        if note := split_note(c.data, c.data_b):
+            self.messages.append(Message("info", note))
         if self.model_class.paired:
             found = find_pairs(c.data, c.data_b or None)
             self._set_aside = list(found.unreadable)

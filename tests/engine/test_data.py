@@ -132,6 +132,12 @@ def test_the_pix2pix_references_split_folders_train_on_train_alone(tmp_path):
     folders = resolve_folders(root)  # CycleGAN's sides too
     assert (folders.a, folders.b, folders.test_a) == (root / "A" / "train", root / "B" / "train", root / "A" / "test")
     assert find_pairs(root / "A", root / "B").pairs == paired.pairs  # the two folders given
+    from engine.data import split_note  # and said where a run starts: it trained on part of what was given unsaid
+
+    assert split_note(root) == (f"{root / 'A'} and {root / 'B'} hold train/, val/ or test/ folders, as the pix2pix "
+                                "reference lays pairs out: training on their train/ folders alone; test/ is held out")
+    assert split_note(root / "A", root / "B") == split_note(root)
+    assert split_note(root / "A" / "train", root / "B" / "train") is None  # named by the user
     for side in "AB":
         (root / side / "test").rename(root / side / "later")
     assert {p.a.parent.name for p in find_pairs(root).test} == {"val"}  # no test/: val/ is held out
