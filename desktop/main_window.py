@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.convert.models_changed.connect(self.models.refresh)
         self.models.use_model.connect(self.use_model)
         self.models.uses_of = self.convert.uses_of  # said before a model in use is deleted
+        self.models.live_run = self.train.training_run  # a run being trained is not deleted
         self.tabs.currentChanged.connect(self._page_shown)
 
         self._tray = None

@@ -77,9 +77,11 @@ def change_failed(exc: Exception, path: Path) -> str:
         return f"{path.name} cannot be changed here ({exc.strerror.lower()})"
     return in_words(exc)
 
-def training_words(run: Path) -> str:
-    """Who trains ``run`` now, as the end of "is being trained …" ("" if no one): this window on its Train page, or
-    another program."""
+def training_words(run: Path, live_run: str | None = None) -> str:
+    """Who trains ``run`` now, as the end of "is being trained …" ("" if no one): this window on its Train page
+    (``live_run``, the run it trains; on Windows a held lock cannot even be read), or another program."""
+    if live_run and Path(live_run) == run:
+        return "on the Train page"
     holder = trained_elsewhere(run)
     if holder is None:
         return ""
@@ -142,6 +144,7 @@ class ModelsPage(QWidget):
         self._has_weights = True  # False for a run with no checkpoint yet
         self._details_request = 0  # a model file read for an earlier click is not shown
         self.uses_of = lambda path: ""  # what else uses a model, said before it is deleted (the window sets it)
+        self.live_run = lambda: None  # the run the Train page trains (the window sets it)
         self._importing = 0  # imports running (files dropped together import side by side)
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
@@ -291,7 +294,7 @@ class ModelsPage(QWidget):
                     self._offer_evaluation_inputs(learnt[0][0])
                 network = (f"{info['model']['blocks']} blocks" if info["model"].get("generator", "resnet") == "resnet"
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
-                training = training_words(path)  # the live run was listed as one at rest (a review)
+                training = training_words(path, self.live_run())  # the live run was listed as one at rest
                 self.details.setText(
                     f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
                     f"{info['last_logged_step']} · crop {info['crop_size']} px · {network}"
@@ -595,7 +598,8 @@ class ModelsPage(QWidget):
         if path is None or is_builtin(path):
             return
         is_run = path.is_dir()
-        if is_run and (holder := training_words(path)):  # it asked "This cannot be undone", then refused (a review)
+        if is_run and (holder := training_words(path, self.live_run())):  # it asked "This cannot be undone", then
+            # refused (a review)
             self.message.setText(f"Not deleted: {path.name} is being trained {holder}; stop that run first, then try "
                                  "again.", failed=True)
             return

@@ -766,6 +766,10 @@ class TrainPage(QWidget):
                        "Start again", f"Continuing trains it again from step 0; the {logged:,} steps it logged are "
                        "set aside (kept in metrics.discarded.jsonl).")
 
+    def training_run(self) -> str | None:
+        """The run folder this page trains now, if any."""
+        return self._live_run if self.worker is not None else None
+
     def _launch(self, worker: TrainWorker, run_dir: str) -> None:
         self.view.reset()
         self.worker = worker

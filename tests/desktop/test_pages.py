@@ -568,6 +568,10 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
         page.delete_selected()
     assert not asked and page.message.text() == ("Not deleted: best run is being trained on the Train page; stop that "
                                                  "run first, then try again.")
+    page.live_run = lambda: str(window.library.runs()[0])  # the Train page's run, its lock unread (Windows refuses
+    page.delete_selected()  # a held lock's reads: it was "another process (its details could not be read)")
+    assert not asked and "is being trained on the Train page" in page.message.text()
+    page.live_run = window.train.training_run
     window.train.refresh()  # listed under Runs and shown, as picked there
     window.train.open_run(str(window.library.runs()[0]))
     qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)  # read off the GUI thread
