@@ -99,6 +99,9 @@ class SampleHistory(QWidget):
     def set_grids(self, grids: list[Path]) -> None:
         """A past run's saved grids (samples/step_*.png); shows the newest."""
         self.grids = [(int(p.stem.split("_")[-1]), str(p)) for p in grids]
+        if not self.grids:  # a run with none kept the last run's pictures, Enlarge on (a review)
+            self.clear()
+            return
         self._sync_slider(follow=True)
 
     def add_live(self, step: int, path: str, images: dict, panels, columns) -> None:

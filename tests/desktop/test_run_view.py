@@ -119,6 +119,11 @@ def test_the_samples_can_be_enlarged_and_the_enlarged_view_follows_them(qtbot, t
     history.clear()
     assert not enlarged.grid.has_images() and not history.enlarge_button.isEnabled()
 
+    history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
+    history.set_grids([])  # a run with no samples shown next: the last run's stayed, Enlarge on (a review)
+    assert not history.grid.has_images() and not enlarged.grid.has_images()
+    assert not history.enlarge_button.isEnabled() and history.step_label.text() == "No samples yet"
+
     enlarged.close()
     history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
     QTest.mouseDClick(history.grid, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
