@@ -156,8 +156,13 @@ class MainWindow(QMainWindow):
         self.datasets.add_dataset()
 
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(
-            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in SHORTCUTS) + "</table>")
+        # its 400 px wrapped most lines in two or three, under no heading (a new-user pass)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", "<b>Keyboard shortcuts</b>",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText("<table>" + "".join(
+            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td style='white-space: nowrap'>{what}</td></tr>"
+            for keys, what in SHORTCUTS) + "</table>")
+        box.exec()
 
     def open_docs(self) -> None:
         """The README and docs/ of a checkout; the project's page otherwise (a bundle has no docs folder)."""

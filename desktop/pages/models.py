@@ -173,6 +173,8 @@ class ModelsPage(QWidget):
         # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.export_button = QPushButton("Export direction…")
+        self.export_button.setToolTip("Write the direction chosen as a model file of its own, in your models: one "
+                                      "to keep or share once the run is gone (Convert can use the run as it is)")
         self.export_button.clicked.connect(lambda: self.export_selected())  # clicked's `checked` is no name
         self.use_button = QPushButton("Convert with this")
         self.use_button.clicked.connect(lambda: self.current_path() and self.use_model.emit(str(self.current_path())))
@@ -535,7 +537,9 @@ class ModelsPage(QWidget):
         if not name:
             label = self.direction.currentText().replace(" → ", "2")
             suggested = f"{run.name}-{label}".replace(" ", "-")  # a file name, like every other the app makes
-            name = ask_text(self, "Export model", "Model name:", suggested)
+            # it asked "Model name:" alone: which direction, and what exporting makes, were not said (a new-user pass)
+            name = ask_text(self, "Export model", f"Export {self.direction.currentText()} as a model file of its own "
+                            "in your models, named:", suggested)
             if not name:
                 return
         try:

@@ -149,15 +149,23 @@ def test_first_start_opens_where_something_can_be_done_at_once(qtbot, window):
 
 
 def test_menus_reach_every_task(qtbot, window, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    from desktop.main_window import SHORTCUTS
 
     texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions()}
     assert {"Add dataset…", "Import model…", "Published models…", "Keyboard shortcuts", "Documentation",
             "About CycleGAN Studio"} <= texts
     shown = []
-    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or box.show())
     window.show_shortcuts()
-    assert "Ctrl+Enter" in shown[0] and "F1" in shown[0]
+    box = shown[0]
+    assert "Ctrl+Enter" in box.informativeText() and "F1" in box.informativeText()
+    # one line a shortcut: in 400 px most wrapped in two or three (a new-user pass)
+    label = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    line = label.fontMetrics().height()
+    assert label.sizeHint().height() < (len(SHORTCUTS) + 2) * line * 1.3, (label.sizeHint(), line)
+    box.close()
     shortcuts = [a.shortcut().toString() for menu in window.menuBar().actions() for a in menu.menu().actions()
                  if not a.shortcut().isEmpty()]
     assert len(shortcuts) == len(set(shortcuts))

@@ -599,9 +599,12 @@ def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path,
     window.tabs.setCurrentWidget(page)
     page.refresh(str(run))
     suggested = []
-    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: suggested.append(a[3]))
+    asked = []
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: asked.append(a[2]) or suggested.append(a[3]))
     page.export_selected()
     assert suggested == [f"{run.name.replace(' ', '-')}-photo2golden-hour"]
+    # "Model name:" alone said neither the direction nor what exporting makes (a new-user pass)
+    assert asked == ["Export photo → golden hour as a model file of its own in your models, named:"]
 
 
 def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qtbot, window, tmp_path, monkeypatch):
