@@ -55,6 +55,7 @@ NO_DATASET_HINTS = ("No dataset yet", "Pick a dataset")  # how _no_dataset_hint'
 CONTINUE_TIP = ("Resume the run from its newest checkpoint that loads; a run that 'Stop after steps' (under All "
                 "settings) ended goes further when that is raised")
 ELSEWHERE_ROLE = Qt.ItemDataRole.UserRole + 1  # who trains a listed run, where another program does
+FINISHED_ROLE = Qt.ItemDataRole.UserRole + 2  # a listed run trained its whole schedule: nothing to continue
 LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
 
 
@@ -691,6 +692,7 @@ class TrainPage(QWidget):
                      + ("  ·  checkpoints damaged" if cut_short else "")
                      + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
         item.setData(ELSEWHERE_ROLE, elsewhere)
+        item.setData(FINISHED_ROLE, finished and not live and not elsewhere and not cut_short)
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}"
                         + (f"\nBeing trained by {elsewhere}. It can be continued once that stops." if elsewhere
                            else "")
@@ -707,9 +709,13 @@ class TrainPage(QWidget):
     def _sync_buttons(self) -> None:
         item = self.runs.currentItem()
         elsewhere = item is not None and item.data(ELSEWHERE_ROLE)
-        self.continue_button.setEnabled(self.worker is None and item is not None and not elsewhere)
+        finished = item is not None and item.data(FINISHED_ROLE)  # Continue said "Nothing to train" (a new-user pass)
+        self.continue_button.setEnabled(self.worker is None and item is not None and not elsewhere and not finished)
         self.continue_button.setToolTip(CONTINUE_TIP + ("\n\nThe run picked is being trained by another program: "
-                                                        "it can be continued once that stops." if elsewhere else ""))
+                                                        "it can be continued once that stops." if elsewhere else "")
+                                        + ("\n\nThe run picked has trained its whole schedule: to train more, start "
+                                           "a new run from its settings (Load settings… on New run)." if finished
+                                           else ""))
         self.start_button.setEnabled(self.worker is None and bool(self.dataset.currentText()))  # the hint says why
 
     # --------------------------------------------------------- actions

@@ -392,3 +392,9 @@ def test_a_run_that_trained_its_whole_schedule_is_listed_as_finished(qtbot, wind
     make_run(window, tiny_dataset, name="stopped", max_steps=2)
     texts = sorted(window.train.runs.item(i).text() for i in range(window.train.runs.count()))
     assert texts == ["done  ·  step 3  ·  finished", "stopped  ·  step 2"]
+    page = window.train  # Continue on the finished one was on, and led to "Nothing to train" (a new-user pass)
+    rows = {page.runs.item(i).text().split()[0]: i for i in range(page.runs.count())}
+    page.runs.setCurrentRow(rows["done"])
+    assert not page.continue_button.isEnabled() and "trained its whole schedule" in page.continue_button.toolTip()
+    page.runs.setCurrentRow(rows["stopped"])
+    assert page.continue_button.isEnabled()
