@@ -526,6 +526,7 @@ class ConvertPage(QWidget):
         self.progress.setValue(0)
         problem = self.validate()
         self.status.setText(sentence(problem) if problem else "Ready to convert.")
+        self._sync_open_button()
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:
@@ -728,8 +729,18 @@ class ConvertPage(QWidget):
         return self._results_in or self.output.path()
 
     def open_output(self) -> None:
-        if self.output_shown() and (problem := open_path(self.output_shown())):
+        folder = self.output_shown()
+        if folder and not Path(folder).is_dir():  # "Nothing on this desktop opens …" blamed the desktop (a new-user
+            self.status.setText(f"Nothing has been converted into {folder} yet.")  # pass)
+            self._sync_open_button()
+        elif folder and (problem := open_path(folder)):
             self.status.setText(problem)
+
+    def _sync_open_button(self) -> None:
+        """Open output folder is offered where the folder is there: it was on for a model's new folder, made by its
+        first conversion (a new-user pass)."""
+        folder = self.output_shown()
+        self.open_button.setEnabled(not self.busy and bool(folder) and Path(folder).is_dir())
 
     def preview_image(self) -> None:
         """Translate one image (the selected file's input, or the folder's first) without writing."""
@@ -956,7 +967,7 @@ class ConvertPage(QWidget):
         self.start_button.setEnabled(not running)  # one, and a second Enter started a preview (a keyboard pass)
         if moving:
             (self.cancel_button if running else self.start_button).setFocus()
-        self.open_button.setEnabled(not running and bool(self.output_shown()) and Path(self.output_shown()).is_dir())
+        self._sync_open_button()
         self.busy_changed.emit(running)
 
 

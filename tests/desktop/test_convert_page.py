@@ -875,3 +875,16 @@ def test_the_output_folder_follows_the_next_model_after_a_run_with_a_dot_is_dele
     assert page.files.count() == 1  # its results stay
     page.model.setCurrentIndex(0)
     assert page.output.path() == str(window.library.root / "outputs" / "demo")
+
+
+def test_open_output_is_offered_only_where_the_folder_is(qtbot, window, tmp_path):
+    """Open output folder was on for a folder no conversion had made yet, and said "Nothing on this desktop
+    opens …", blaming the desktop (a new-user pass)."""
+    page = setup(window, tmp_path, count=1)
+    assert not (tmp_path / "out").exists() and not page.open_button.isEnabled()
+    page.open_output()  # from the menu or a shortcut all the same
+    assert page.status.text() == f"Nothing has been converted into {tmp_path / 'out'} yet."
+    convert(qtbot, page)
+    assert page.open_button.isEnabled()
+    page.output.set_path(str(tmp_path / "new"))
+    assert not page.open_button.isEnabled()
