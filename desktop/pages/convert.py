@@ -950,7 +950,8 @@ class ConvertPage(QWidget):
         """What a queue run did, all of it: its end said the last conversion's count alone (a new-user pass)."""
         done = self._in_a_row
         converted, failed = sum(s.converted for s in done), sum(len(s.failed) for s in done)
-        folders = ", ".join(Path(s.output_dir).name for s in done if s.total)
+        folders = ", ".join(dict.fromkeys(Path(s.output_dir).name for s in done if s.total))  # "demo, demo" (a
+        # new-user pass)
         unstarted = [s for s in done if not s.total and s.error]  # a job that did not start was left out (a review)
         return (f"Queue done: {len(done)} conversions, {converted} converted" + (f", {failed} failed" if failed else "")
                 + f" in {format_duration(sum(s.seconds for s in done))} (into {folders})"
