@@ -404,7 +404,10 @@ class DatasetsPage(QWidget):
                   if report.pairs and not aligned else "")
         largest = max(report.count_a, report.count_b, report.pairs)
         shown_only = (f"<br>The first {THUMBNAILS_SHOWN} of each are shown." if largest > THUMBNAILS_SHOWN else "")
-        self.details.setText(sides + paired + tests + shown_only)
+        added = self._say_added == entry.name  # the next step, said where one looks: the dialog closed onto the
+        # thumbnails with no word of what to do now (a new-user pass)
+        self.details.setText(sides + paired + tests + shown_only + (
+            "<br><b>Added.</b> Next: train a model on it on the Train page (Ctrl+2)." if added else ""))
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
@@ -412,7 +415,8 @@ class DatasetsPage(QWidget):
             self._say_added = None
             counts = f"{report.pairs} pairs" if aligned else f"{report.count_a} and {report.count_b} images"
             announce(self.details, f"Added {entry.name}: {counts}." + (
-                f" {len(report.problems)} problem(s): {sentence(report.problems[0])}" if report.problems else ""))
+                f" {len(report.problems)} problem(s): {sentence(report.problems[0])}" if report.problems else "")
+                + " Next: train a model on it on the Train page.")
         self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
         self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
         self.sides.setTabText(2, f"Pairs ({report.pairs})")

@@ -1117,6 +1117,9 @@ def test_a_dataset_just_added_is_said_with_its_counts_and_first_problem(qtbot, w
     add_dataset(window, tmp_path / "d", name="mine")
     window.datasets.show_added(type("Added", (), {"entry": window.library.datasets()[0], "left_out": []})())
     qtbot.waitUntil(lambda: any(t.startswith("Added mine: 3 and 2 images.") for t in said), timeout=10000)
+    # and shown with the next step: the dialog closed onto the thumbnails with no word of it (a new-user pass)
+    assert any(t.endswith(" Next: train a model on it on the Train page.") for t in said)
+    assert "Next: train a model on it on the Train page (Ctrl+2)." in window.datasets.details.text()
 
 
 def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(qtbot, window, tmp_path,
