@@ -379,6 +379,11 @@ class ModelsPage(QWidget):
         if not has_any:  # (it said "no dataset with test pairs (testA/ + testA_truth/, …)", cut off)
             # a paired dataset's training pairs do not count ("12 pairs" on Datasets, then "no test pairs" here)
             self.eval_dataset.addItem("No held-out test pairs yet")
+        # how to have some, where it is off: a new user met a disabled row that said nothing of it (a new-user pass)
+        self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against how each picture should look"
+                                        + ("" if has_any else ". To have pairs to score it on, add a dataset with "
+                                           "testA/ and testA_truth/ (the same file names) beside trainA/ and "
+                                           "trainB/"))
         self.eval_dataset.setCurrentIndex(max(self.eval_dataset.findText(chosen), 0))
         self.eval_dataset.blockSignals(False)
         self._sync_evaluate_button()
@@ -524,9 +529,13 @@ class ModelsPage(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        for url in event.mimeData().urls():
-            if Path(url.toLocalFile()).suffix.lower() in IMPORTABLE:
-                self.import_path(url.toLocalFile())
+        files = [url.toLocalFile() for url in event.mimeData().urls()
+                 if Path(url.toLocalFile()).suffix.lower() in IMPORTABLE]
+        if files and self._importing:  # a second drop of the same file raced the first (a review): as Import is off
+            self.message.setText("An import is running: drop the files again once it has ended.")
+        else:  # files dropped together import side by side
+            for file in files:
+                self.import_path(file)
         event.acceptProposedAction()
 
     def export_selected(self, name: str | None = None) -> None:

@@ -226,6 +226,7 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     assert page.message.text() == "Imported as horse2zebra."
     # nothing to evaluate on: said in a few words, what it takes in the tooltip (a lowercase line, cut off)
     assert page.eval_dataset.currentText() == "No held-out test pairs yet" and not page.eval_dataset.isEnabled()
+    assert "add a dataset with testA/ and testA_truth/" in page.evaluate_button.toolTip()  # how to have some
     assert "testA_truth/" in page.eval_dataset.toolTip() and "Pairs you train on are not held out" in (
         page.eval_dataset.toolTip())
     qtbot.waitUntil(lambda: "horse → zebra" in page.details.text())  # the file read off the window's thread
