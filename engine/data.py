@@ -648,8 +648,8 @@ def find_pairs(data: str | Path, data_b: str | Path | None = None) -> PairedData
     if data_b or any((root / a).is_dir() and (root / b).is_dir() for a, b in TWO_FOLDERS):
         # before train/, as the app finds them: a folder with both gave the command line train/'s pairs and the app
         # the two folders' (a pix2pix pass)
-        if data_b:  # pix2pix trained on one folder given as both sides, learning to change nothing
-            check_separate_folders(root, existing_folder(data_b, "folder B"))
+        if data_b:  # named as folder B where missing; resolve_folders refuses one folder as both sides (pix2pix
+            existing_folder(data_b, "folder B")  # would learn to change nothing)
         folders = resolve_folders(root, data_b)
         sides = (folders.a, folders.b)
         layout, (pairs, unmatched) = "folders", match_by_name(*sides)

@@ -79,8 +79,7 @@ def apply_preset(values: dict, key: str) -> dict:
     from .config import TrainConfig, to_dict
 
     preset, defaults = PRESETS[key], to_dict(TrainConfig())
-    recipe_train = {name for p in PRESETS.values() for name in p.train}
-    recipe_model = {name for p in PRESETS.values() for name in p.model}
+    recipe_train, recipe_model = _recipe_fields()
     merged = {**values, **{name: defaults[name] for name in recipe_train}, **preset.train, "method": preset.method}
     merged["model"] = {**values.get("model", {}), **{name: defaults["model"][name] for name in recipe_model},
                        **preset.model}
@@ -93,10 +92,14 @@ def preset_settings(key: str) -> dict:
     from .config import TrainConfig, to_dict
 
     merged = apply_preset(to_dict(TrainConfig()), key)
-    recipe_train = {name for p in PRESETS.values() for name in p.train}
-    recipe_model = {name for p in PRESETS.values() for name in p.model}
+    recipe_train, recipe_model = _recipe_fields()
     return {**{name: merged[name] for name in recipe_train}, **{name: merged["model"][name] for name in recipe_model},
             "method": merged["method"]}
+
+
+def _recipe_fields() -> tuple[set[str], set[str]]:
+    """The train and model fields that any preset sets: a recipe's, reset to their defaults before one is applied."""
+    return ({name for p in PRESETS.values() for name in p.train}, {name for p in PRESETS.values() for name in p.model})
 
 
 def presets_for(method: str) -> list[Preset]:

@@ -603,8 +603,8 @@ class Trainer:
             if free < need:
                 raise RunWriteError(f"too little space left on device for a checkpoint: the disk holding "
                                     f"{self.rundir.checkpoints} has {free / 2**20:,.1f} MB free, and a checkpoint of "
-                                    f"this run takes at least {need / 2**20:,.1f} MB; free some space (or, on the command "
-                                    "line, give --out a folder on another disk); nothing was trained")
+                                    f"this run takes at least {need / 2**20:,.1f} MB; free some space (or, on the "
+                                    "command line, give --out a folder on another disk); nothing was trained")
         except RunWriteError:
             for folder in made:  # the run's folder is left as it was
                 with contextlib.suppress(OSError):

@@ -686,13 +686,14 @@ class TrainPage(QWidget):
         # a run killed before its first save said "step 480", and Continue started again from step 0; one killed
         # before its first logged step said "step 0" alone, as a run that had not begun
         cut_short = cut_short and not live and not elsewhere
+        finished = finished and not live and not elsewhere and not cut_short
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
                      + ("  ·  training elsewhere" if elsewhere else "")
-                     + ("  ·  finished" if finished and not live and not elsewhere and not cut_short else "")
+                     + ("  ·  finished" if finished else "")
                      + ("  ·  checkpoints damaged" if cut_short else "")
                      + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
         item.setData(ELSEWHERE_ROLE, elsewhere)
-        item.setData(FINISHED_ROLE, finished and not live and not elsewhere and not cut_short)
+        item.setData(FINISHED_ROLE, finished)
         item.setToolTip(f"{item.text()}\n{item.data(Qt.ItemDataRole.UserRole)}"
                         + (f"\nBeing trained by {elsewhere}. It can be continued once that stops." if elsewhere
                            else "")

@@ -193,7 +193,6 @@ class SampleGrid(QWidget):
     def copy_from(self, other: SampleGrid) -> None:
         """Show what ``other`` shows: its panels, names, step and pictures (an enlarged view of the same samples)."""
         self.set_panels(other.panels, other.columns)
-        self._names = other._names
         self.step = other.step
         for key, view in self.views.items():
             if other.views[key].has_image():
