@@ -252,7 +252,8 @@ class ThumbnailTask(QRunnable):
 class CallWorker(TrackedThread):
     """Run one plain function off the GUI thread (copying a dataset, exporting a model, ...). With
     ``stoppable``, the function is given a ``control`` through which closing the window stops it; with
-    ``reports_progress``, an ``on_progress(done, total)`` that the ``progress`` signal carries."""
+    ``reports_progress``, an ``on_progress(done, total)`` that the ``progress`` signal carries. A failure's
+    exception is kept in ``error``, for callers that answer some kinds of failure (its words may be anything)."""
 
     done = Signal(object)
     failed = Signal(str)
@@ -266,6 +267,7 @@ class CallWorker(TrackedThread):
         if reports_progress:
             kwargs["on_progress"] = self.progress.emit
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.error: Exception | None = None
 
     @property
     def stopped(self) -> bool:
@@ -276,6 +278,7 @@ class CallWorker(TrackedThread):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except Exception as exc:
+            self.error = exc
             self.failed.emit(in_words(exc))
             return
         self.done.emit(result)

@@ -110,6 +110,10 @@ class ImportError_(ModelFileError):
     """A file that is not a generator this app understands, with what was found."""
 
 
+class DomainsUnknown(ImportError_):
+    """A generator whose file tells neither what it takes nor what it makes: the caller asks for the two sides."""
+
+
 class NotThePublishedNetwork(ImportError_):
     """A file given as a published model that holds another network."""
 
@@ -242,7 +246,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     guessed = (known.source, known.target) if known else domains_from_name(path.stem)
     source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
     if not source or not target:
-        raise ImportError_(f"cannot tell the domains of {path.name} from its name: give them (--a and --b)")
+        raise DomainsUnknown(f"cannot tell the domains of {path.name} from its name: give them (--a and --b)")
     if max(len(source), len(target)) > DOMAIN_NAME_LENGTH:  # its file was refused as "damaged metadata" then
         raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
     method = known.method if known else ("pix2pix" if cfg.generator.startswith("unet") else "cyclegan")

@@ -149,6 +149,15 @@ def plain_os_error(code: int | None, message: str) -> OSError:
     return error
 
 
+class NameTaken(ValueError):
+    """A model or run of that name is there, or the name is the built-in demo's (``demo``): the caller may ask for
+    another name. A type, so that a file named "x; choose another name.pth" is not taken for this."""
+
+    def __init__(self, message: str, demo: bool = False):
+        super().__init__(message)
+        self.demo = demo
+
+
 class AlreadyImported(ValueError):
     """The file brought is a model the library holds already (its ``path``): a second copy under another name was
     made without a word (a Models page pass)."""
@@ -355,7 +364,7 @@ def refuse_the_demos_name(target: Path) -> None:
     from .resources import DEMO_NAME
 
     if target.stem.casefold() == DEMO_NAME.casefold():
-        raise ValueError(f"{target.stem!r} names the built-in demo model; choose another name")
+        raise NameTaken(f"{target.stem!r} names the built-in demo model; choose another name", demo=True)
 
 
 class Library:
@@ -762,7 +771,7 @@ class Library:
         if target == run.path:
             raise ValueError(f"the run is named {target.name!r} already")
         if target.exists():
-            raise ValueError(f"a run named {target.name!r} already exists; choose another name")
+            raise NameTaken(f"a run named {target.name!r} already exists; choose another name")
         if os.name == "nt":  # a folder with a file open in it cannot be renamed there: the lock is let go first
             with RunLock(run.path):  # RunLocked while a process trains it
                 pass
@@ -813,7 +822,7 @@ class Library:
 
         source = Path(source)
         target = self.model_path(name or source.stem)
-        taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
+        taken = NameTaken(f"a model named {target.stem!r} already exists; choose another name")
         if target.exists():
             if name is None and imported_from(source, target):
                 raise AlreadyImported(source, target)
@@ -901,7 +910,7 @@ class Library:
         target = self.model_path(new_name)
         if target == path:  # "nd2." or " nd2 " for nd2: said to be taken, by itself
             raise ValueError(f"the model is named {target.stem!r} already")
-        taken = ValueError(f"a model named {target.stem!r} already exists; choose another name")
+        taken = NameTaken(f"a model named {target.stem!r} already exists; choose another name")
         if os.path.lexists(target):
             raise taken
         refuse_the_demos_name(target)

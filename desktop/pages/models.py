@@ -19,7 +19,8 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.widgets.questions import confirm
 from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
-from engine.library import NAME_LENGTH, Library, with_number
+from engine.imports import DomainsUnknown
+from engine.library import NAME_LENGTH, AlreadyImported, Library, NameTaken, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
 from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
@@ -472,7 +473,7 @@ class ModelsPage(QWidget):
         self.message.setText(f"Importing {Path(path).name}…")
         worker = CallWorker(self.library.import_model, path, name, name_a, name_b, parent=self)
         worker.done.connect(self._imported)
-        worker.failed.connect(lambda text: self._import_failed(path, text, name_a, name_b, name))
+        worker.failed.connect(lambda text: self._import_failed(path, text, worker.error, name_a, name_b, name))
         self._importing += 1  # Import off until it ends: a second click on the same file asked for a second name
         worker.finished.connect(self._import_ended)
         self.import_button.setEnabled(False)
@@ -487,22 +488,22 @@ class ModelsPage(QWidget):
         self.message.setText(f"Imported as {Path(target).stem}.")
         self.models_changed.emit()
 
-    def _import_failed(self, path: str, text: str, name_a: str | None = None, name_b: str | None = None,
-                       name: str | None = None) -> None:
-        if " is in the library already, as " in text:  # imported before: that one shown, no copy made
-            self.refresh(str(self.library.model_path(Path(path).stem)))
+    def _import_failed(self, path: str, text: str, error: Exception | None, name_a: str | None = None,
+                       name_b: str | None = None, name: str | None = None) -> None:
+        if isinstance(error, AlreadyImported):  # imported before: that one shown, no copy made
+            self.refresh(str(error.path))
             self.message.setText(sentence(f"Not imported again: {text}"))
             return
-        if text.endswith("; choose another name"):  # every reference generator is latest_net_G.pth; or demo.pt
+        if isinstance(error, NameTaken):  # every reference generator is latest_net_G.pth; or demo.pt
             taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
-            name = ask_text(self, "Import model", f"A model named {taken} is in the library already. Name this one:"
-                            if "already exists" in text else f"{taken} names the built-in demo. Name this one:",
+            name = ask_text(self, "Import model", f"{taken} names the built-in demo. Name this one:" if error.demo
+                            else f"A model named {taken} is in the library already. Name this one:",
                             self._free_name(taken))
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return
             text = f"a model named {taken!r} already exists; no other name was given"
-        elif "cannot tell the domains" in text:
+        elif isinstance(error, DomainsUnknown):
             names = DomainsDialog.ask(Path(path).stem, self)
             if names:
                 self.import_path(path, *names, name=name)

@@ -1062,6 +1062,23 @@ def test_a_failed_import_on_the_models_page_is_shown_as_an_error_and_the_next_ou
     assert page.message.objectName() != "error"
 
 
+def test_a_failed_imports_own_file_name_is_not_read_as_the_kind_of_failure(qtbot, window, tmp_path, monkeypatch):
+    """The answer to a failed import was picked from its message's words, which hold the file's name: junk named
+    "x is in the library already, as y.pth" read "Not imported again", and junk named "…; choose another name.pth"
+    asked for a name to import it under."""
+    asked = []
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *args: asked.append(args) or "")
+    page = window.models
+    for name in ("x is in the library already, as y.pth", "z; choose another name.pth",
+                 "cannot tell the domains.pth"):
+        (tmp_path / name).write_bytes(b"not a model")
+        page.import_path(str(tmp_path / name))
+        qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)
+        assert page.message.text().startswith("Not imported: ") and page.message.objectName() == "error", name
+        page.message.setText("")
+    assert asked == []
+
+
 def test_a_strangers_long_or_many_lined_side_names_are_shown_on_one_short_line(qtbot, window, tmp_path):
     """Sides named in 990 letters and in four lines pushed the Models page past a 1024 px screen and cut the Convert
     page's Direction box (a models pass)."""
