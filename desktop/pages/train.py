@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
-from desktop.formatting import format_time_left, sentence
+from desktop.formatting import domain_name, format_time_left, sentence
 from desktop.widgets.announce import announce
 from desktop.widgets.config_form import ConfigForm
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, share_label_column, split_page
@@ -386,6 +386,7 @@ class TrainPage(QWidget):
         0 to 1)."""
         self.form.field("steps").setMinimum(0)
         self.form.set_values(values)
+        self._lay_out_for_the_form()  # a preset's identity weight of 0 (its curves left out)
 
     def _show_length_rows(self) -> None:
         by_steps = self.length.currentData() == "steps"
@@ -408,6 +409,8 @@ class TrainPage(QWidget):
     def _field_changed(self, key: str) -> None:
         """Any edit of a preset's value makes the settings Custom; the layout stays where it is."""
         self._show_length_rows()
+        if key == "lambda_identity":  # its curves come and go before a run
+            self._lay_out_for_the_form()
         preset = self._preset_by_label(self.preset.currentText())
         if preset is not None and key != "seed" and self._differs_from(self._preset_values):
             self.preset.blockSignals(True)
@@ -890,8 +893,9 @@ class TrainPage(QWidget):
         if self.worker is not None and self.worker.control.paused:  # the step in flight when Pause was pressed
             self._show_paused(p.step)
             return
-        self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch} · {p.images_per_s:.2f} img/s · "
-                            f"lr {p.lr:.2e} · {format_time_left(p.eta_s)}")
+        # "img/s · lr 2.00e-04" was shorthand to a new user; the rate is the Log's and the settings' to say
+        self.status.setText(f"Step {p.step} / {p.total_steps} · epoch {p.epoch} · {p.images_per_s:.2f} images/s · "
+                            f"{format_time_left(p.eta_s)}")
 
     def on_points(self, events: list) -> None:
         points = [(e.step, e.losses) for e in events]
@@ -905,15 +909,18 @@ class TrainPage(QWidget):
 
     def show_method(self, config: TrainConfig) -> None:
         """Lay out the plot and the samples for the run's method (its losses, its panels, its sides)."""
-        self._lay_out(config.method, config.name_a, config.name_b, config.direction)
+        self._lay_out(config.method, config.name_a, config.name_b, config.direction, config.lambda_identity)
 
-    def _lay_out(self, method: str, name_a: str, name_b: str, direction: str) -> None:
+    def _lay_out(self, method: str, name_a: str, name_b: str, direction: str, lambda_identity: float) -> None:
         cls = METHODS[method]
-        self.plot.set_loss_names(cls.loss_names, cls.loss_meanings)
-        self.samples.set_panels(cls.sample_names, cls.sample_columns)
         a, b = name_a, name_b
         if method == "pix2pix" and direction == "BtoA":
             a, b = b, a
+        short, whole = dict(a=domain_name(a, 12), b=domain_name(b, 12)), dict(a=domain_name(a), b=domain_name(b))
+        self.plot.set_loss_names(cls.losses_trained(lambda_identity),
+                                 {n: text.format(**whole) for n, text in cls.loss_meanings.items()},
+                                 {n: text.format(**short) for n, text in cls.loss_labels.items()})
+        self.samples.set_panels(cls.sample_names, cls.sample_columns)
         self.samples.set_domain_names(a, b)
 
     def _lay_out_for_the_form(self, *_) -> None:
@@ -923,7 +930,7 @@ class TrainPage(QWidget):
             return
         entry = self.current_entry()
         self._lay_out(self.current_method(), entry.name_a if entry else "A", entry.name_b if entry else "B",
-                      self.direction.currentData() or "AtoB")
+                      self.direction.currentData() or "AtoB", self.form.value("lambda_identity"))
 
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"

@@ -11,13 +11,24 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from engine.events import LOSS_NAMES
 
 # Okabe & Ito's colour-blind-safe palette (yellow swapped for grey, which reads on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#999999")
+
+
+def swatch(colour: str) -> QIcon:
+    """A short thick line in a curve's colour, for its toggle."""
+    pixmap = QPixmap(18, 10)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.fillRect(0, 3, 18, 4, QColor(colour))
+    painter.end()
+    return QIcon(pixmap)
 
 
 def ema(values: np.ndarray, weight: float, state: tuple[float, float] = (0.0, 0.0)
@@ -112,6 +123,7 @@ class LossPlot(QWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # plain loss units, never "(x0.001)"
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.names: tuple[str, ...] = ()
+        self.labels: dict[str, str] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.toggles: dict[str, QCheckBox] = {}
         self._toggle_grid = QGridLayout()
@@ -139,13 +151,18 @@ class LossPlot(QWidget):
         layout.addLayout(controls)
         self.set_loss_names(LOSS_NAMES)
 
-    def set_loss_names(self, names: tuple[str, ...], meanings: dict[str, str] | None = None) -> None:
-        """One curve and one toggle per loss of the method being shown (clears the data if they change); a toggle's
-        tooltip says what its loss measures (D_A, G_A, cycle_A... said nothing to a new user)."""
+    def set_loss_names(self, names: tuple[str, ...], meanings: dict[str, str] | None = None,
+                       labels: dict[str, str] | None = None) -> None:
+        """One curve and one toggle per loss of the method being shown (clears the data if they change); a toggle
+        reads its ``labels`` entry (else the loss's own name) and its tooltip says what its loss measures (D_A, G_A,
+        cycle_A... said nothing to a new user)."""
         names = tuple(names)
+        self.labels = {name: (labels or {}).get(name, name) for name in names}
         for name, box in self.toggles.items():
             box.setToolTip((meanings or {}).get(name, ""))
+            box.setText(self.labels.get(name, name))
         if names == self.names:
+            self._describe()
             return
         for curve in self.curves.values():
             self.plot.removeItem(curve)
@@ -160,10 +177,11 @@ class LossPlot(QWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self.curves[name] = curve
-            box = QCheckBox(name)
+            box = QCheckBox(self.labels[name])
             box.setToolTip((meanings or {}).get(name, ""))
             box.setChecked(True)
-            box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: 600; }}")
+            box.setIcon(swatch(colour))  # the words in the theme's text colour: five of the colours read at 2.2 to
+            box.setIconSize(QSize(18, 10))  # 3.4 to 1 on white as text (a new-user pass)
             box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
             self._toggle_grid.addWidget(box, i // columns, i % columns)
             self.toggles[name] = box
@@ -220,7 +238,7 @@ class LossPlot(QWidget):
         if not self._steps.size:
             self.plot.setAccessibleDescription("No losses yet")
             return
-        step, last = int(self._steps[-1]), {n: self._values[n][-1] for n in self.names}
+        step, last = int(self._steps[-1]), {self.labels[n]: self._values[n][-1] for n in self.names}
         self.plot.setAccessibleDescription(f"Step {step}: " + ", ".join(f"{n} {v:.3f}" for n, v in last.items()
                                                                          if np.isfinite(v)))
 

@@ -34,11 +34,20 @@ def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
 class TranslationModel:
     paired: bool = False  # trains on pairs (the same picture in both domains) rather than two folders
     loss_names: tuple[str, ...] = ()
-    loss_meanings: dict[str, str] = {}  # a sentence a person can read for each loss (the app's plot shows them)
+    # A short label and a sentence a person can read for each loss (the app's plot shows them): "{a}" and "{b}" stand
+    # for the names of the input and output sides (D_A, G_A, cycle_A... said nothing to a new user).
+    loss_labels: dict[str, str] = {}
+    loss_meanings: dict[str, str] = {}
     sample_names: tuple[str, ...] = ()
     sample_columns: int = 3
     net_names: tuple[str, ...] = ()
     generator_names: tuple[str, ...] = ()  # the networks that translate (averaged with --ema)
+
+    @classmethod
+    def losses_trained(cls, lambda_identity: float) -> tuple[str, ...]:
+        """The losses that train the model with these weights: one weighed 0 is logged as 0, a flat line that looks
+        like a perfect score on a plot."""
+        return cls.loss_names
 
     def __init__(self, config: TrainConfig, device: torch.device, speed: SpeedPlan):
         self.config, self.device, self.speed = config, device, speed

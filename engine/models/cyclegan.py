@@ -76,22 +76,30 @@ def uses_batch_statistics(net: nn.Module) -> bool:
 
 class CycleGAN(TranslationModel):
     loss_names = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B")
+    loss_labels = {"D_A": "judge of {b}", "G_A": "{a} → {b}", "cycle_A": "{a} round trip", "idt_A": "{b} kept",
+                   "D_B": "judge of {a}", "G_B": "{b} → {a}", "cycle_B": "{b} round trip", "idt_B": "{a} kept"}
     loss_meanings = {
-        "D_A": "The judge of B pictures: how often it mistakes real B pictures and translated ones. A balance with "
-               "G_A, not a number to push down.",
-        "G_A": "The A → B translator: how far its pictures are from passing the judge of B as real.",
-        "cycle_A": "A → B → A: how far the round trip is from the original A picture (lower keeps the content).",
-        "idt_A": "How much the A → B translator changes a B picture it is given (it should leave it alone).",
-        "D_B": "The judge of A pictures: how often it mistakes real A pictures and translated ones. A balance with "
-               "G_B, not a number to push down.",
-        "G_B": "The B → A translator: how far its pictures are from passing the judge of A as real.",
-        "cycle_B": "B → A → B: how far the round trip is from the original B picture (lower keeps the content).",
-        "idt_B": "How much the B → A translator changes an A picture it is given (it should leave it alone).",
+        "D_A": "The judge of {b}: how often it mistakes real pictures of {b} and translated ones. A balance with the "
+               "{a} → {b} translator, not a number to push down.",
+        "G_A": "The {a} → {b} translator: how far its pictures are from passing the judge of {b} as real.",
+        "cycle_A": "{a} → {b} → {a}: how far the round trip is from the original picture (lower keeps "
+                   "the content).",
+        "idt_A": "How much the {a} → {b} translator changes a picture of {b} it is given (it should leave it alone).",
+        "D_B": "The judge of {a}: how often it mistakes real pictures of {a} and translated ones. A balance with the "
+               "{b} → {a} translator, not a number to push down.",
+        "G_B": "The {b} → {a} translator: how far its pictures are from passing the judge of {a} as real.",
+        "cycle_B": "{b} → {a} → {b}: how far the round trip is from the original picture (lower keeps "
+                   "the content).",
+        "idt_B": "How much the {b} → {a} translator changes a picture of {a} it is given (it should leave it alone).",
     }
     sample_names = ("real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B")
     sample_columns = 3
     net_names = ("G_A", "G_B", "D_A", "D_B")
     generator_names = ("G_A", "G_B")
+
+    @classmethod
+    def losses_trained(cls, lambda_identity: float) -> tuple[str, ...]:
+        return tuple(n for n in cls.loss_names if lambda_identity or not n.startswith("idt_"))
 
     def __init__(self, config: TrainConfig, device, speed):
         super().__init__(config, device, speed)

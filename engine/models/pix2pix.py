@@ -39,13 +39,15 @@ class PairJudge(nn.Module):
 class Pix2Pix(TranslationModel):
     paired = True
     loss_names = ("G_GAN", "G_L1", "D_real", "D_fake")
+    loss_labels = {"G_GAN": "{a} → {b}", "G_L1": "distance to real {b}", "D_real": "judge, real pairs",
+                   "D_fake": "judge, translated pairs"}
     loss_meanings = {
-        "G_GAN": "The translator: how far its output is from passing the judge as the real target.",
-        "G_L1": "How far the output is from the target picture, pixel by pixel (lower is closer).",
-        "D_real": "The judge's error on real pairs (input and target). A balance with G_GAN, not a number to push "
-                  "down.",
-        "D_fake": "The judge's error on translated pairs (input and output). A balance with G_GAN, not a number to "
-                  "push down.",
+        "G_GAN": "The {a} → {b} translator: how far its output is from passing the judge as the real picture of {b}.",
+        "G_L1": "How far the output is from the real picture of {b}, pixel by pixel (lower is closer).",
+        "D_real": "The judge's error on real pairs ({a} and real {b}). A balance with the translator, not a number "
+                  "to push down.",
+        "D_fake": "The judge's error on translated pairs ({a} and translated {b}). A balance with the translator, "
+                  "not a number to push down.",
     }
     sample_names = ("input", "output", "target")
     sample_columns = 3

@@ -254,12 +254,58 @@ def test_each_loss_toggle_says_what_its_loss_measures(qtbot, window):
 
     page = window.train
     for method in ("cyclegan", "pix2pix"):
-        page._lay_out(method, "day", "night", "AtoB")
+        page._lay_out(method, "day", "night", "AtoB", 0.5)
         toggles = page.plot.toggles
         assert list(toggles) == list(METHODS[method].loss_names)
-        assert all(box.toolTip() == METHODS[method].loss_meanings[name] for name, box in toggles.items())
-    page._lay_out("cyclegan", "day", "night", "AtoB")
+        assert all(box.toolTip() == METHODS[method].loss_meanings[name].format(a="day", b="night")
+                   for name, box in toggles.items())
+    page._lay_out("cyclegan", "day", "night", "AtoB", 0.5)
     assert "round trip" in page.plot.toggles["cycle_A"].toolTip()
+
+
+def test_the_fields_shown_at_first_explain_themselves_in_sentences_and_say_what_0_means(qtbot, window):
+    """Their tooltips were the command line's help ("weight of the identity loss, relative to lambda-cycle"), and
+    "Samples every 0" or "Stop after steps 0" read as counts (a new-user pass)."""
+    from desktop.pages.train import SHOWN
+
+    page = window.train
+    for key in SHOWN:
+        tip = page.form.field(key).toolTip()
+        assert tip[:1].isupper() and tip.endswith(".") and "lambda" not in tip and "--" not in tip, (key, tip)
+    for key, words in (("sample_every", "only at the end"), ("max_steps", "no limit"), ("lambda_identity", "off")):
+        field = page.form.field(key)
+        field.setValue(0)
+        assert field.text() == words
+    from desktop.widgets.config_form import label_for
+
+    assert label_for("lambda_cycle") == "Round-trip weight"
+
+
+def test_the_loss_legend_names_the_sides_and_leaves_out_losses_weighed_zero(qtbot, window, tmp_path):
+    """The legend read D_A, G_A, cycle_A, idt_A beside samples headed with the folders' names (D_A judges B), and
+    Quick's identity weight of 0 drew two flat lines at 0 that looked like perfect scores (a new-user pass)."""
+    page = window.train
+    page._lay_out("cyclegan", "horses", "zebras", "AtoB", 0.5)
+    texts = {name: box.text() for name, box in page.plot.toggles.items()}
+    assert texts["G_A"] == "horses → zebras" and texts["D_A"] == "judge of zebras" and texts["idt_A"] == "zebras kept"
+    assert "judge of zebras" in page.plot.toggles["G_A"].toolTip()
+    assert not page.plot.toggles["G_A"].icon().isNull()  # the colour in a swatch; the words readable on white
+    page._lay_out("pix2pix", "maps", "photos", "BtoA", 0.0)  # the input is B's
+    assert page.plot.toggles["G_GAN"].text() == "photos → maps"
+    page._lay_out("cyclegan", "an extremely long name for a side", "b", "AtoB", 0.5)
+    assert len(page.plot.toggles["G_A"].text()) <= 16 and "an extremely long name for a side" in (
+        page.plot.toggles["G_A"].toolTip())
+
+    page = with_dataset(window, tmp_path)
+    from engine.presets import PRESETS
+
+    page.preset.setCurrentIndex(page.preset.findText(PRESETS["paper"].label))
+    assert page.form.value("lambda_identity") == 0.5 and "idt_A" in page.plot.toggles
+    page.preset.setCurrentIndex(page.preset.findText(PRESETS["quick"].label))
+    assert page.form.value("lambda_identity") == 0 and "idt_A" not in page.plot.toggles
+    assert set(page.plot.toggles) == {"D_A", "G_A", "cycle_A", "D_B", "G_B", "cycle_B"}
+    page.form.field("lambda_identity").setValue(0.5)  # as typed
+    assert "idt_A" in page.plot.toggles and "idt_B" in page.plot.toggles
 
 
 def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window, tmp_path):
@@ -525,7 +571,7 @@ def test_a_learning_rate_finer_than_the_form_shows_is_refused_not_rounded(qtbot,
     assert page.form.value("lr") > 0
     save_json(TrainConfig(data="-", out="-", lambda_cycle=10.005), tmp_path / "finer.json")
     page.load_settings(str(tmp_path / "finer.json"))
-    assert page.error.text() == "Not loaded: λ cycle 10.005 is finer than this form shows (2 decimals)."
+    assert page.error.text() == "Not loaded: round-trip weight 10.005 is finer than this form shows (2 decimals)."
 
 
 def test_the_datasets_files_are_listed_once_not_at_each_edit_and_off_the_gui_thread(qtbot, window, tmp_path,
