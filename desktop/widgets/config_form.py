@@ -22,20 +22,54 @@ INT_MAX = 2**31 - 1  # what a QSpinBox holds
 LABELS = {  # words a person reads; fields not named here get their name, capitalised
     "crop_size": "Crop size", "load_size": "Load size", "batch_size": "Batch size", "steps": "Steps",
     "epochs": "Epochs", "epochs_decay": "Decay epochs", "max_steps": "Stop after steps", "lr": "Learning rate",
-    "lambda_cycle": "λ cycle", "lambda_identity": "λ identity", "lambda_l1": "λ L1", "seed": "Seed",
-    "sample_every": "Samples every", "model.blocks": "Residual blocks", "model.ngf": "Generator filters",
-    "model.ndf": "Critic filters", "model.residual": "Edits its input (residual)",
+    # the weights and sizes by what they do: "λ cycle", "Generator filters" said nothing to a new user
+    "lambda_cycle": "Round-trip weight", "lambda_identity": "Leave-alone weight",
+    "lambda_l1": "Match-the-target weight", "seed": "Seed", "sample_every": "Samples every",
+    "model.blocks": "Network depth (blocks)", "model.ngf": "Network width", "model.ndf": "Judge width", "model.residual": "Edits its input (residual)",
     "model.generator": "Generator", "model.norm": "Normalisation", "model.dropout": "Dropout in the generator",
     "ema": "Weight averaging", "pool_size": "History pool", "gan_mode": "GAN loss",
     # the engine's short names read as jargon under All settings (a Train page pass)
     "amp": "Mixed precision", "compile": "Compile the networks", "channels_last": "Memory layout (NHWC)",
-    "workers": "Data-loading workers", "d_augment": "Critic augmentation", "model.d_layers": "Critic layers",
-    "model.d_norm": "Critic normalisation", "model.colour": "Global colour map", "model.detail": "Global detail change",
+    "workers": "Data-loading workers", "d_augment": "Judge augmentation", "model.d_layers": "Judge layers",
+    "model.d_norm": "Judge normalisation", "model.colour": "Global colour map", "model.detail": "Global detail change",
     "model.init": "Weight initialisation", "model.init_gain": "Initialisation scale", "model.upsample": "Upsampling",
     "model.channels": "Image channels", "beta1": "Adam β1", "beta2": "Adam β2", "preprocess": "Preprocessing",
     "flip": "Random flips", "log_every": "Log losses every", "save_every": "Checkpoint every",
     "keep_every": "Keep a checkpoint every",
 }
+# The app's own words for the fields shown by default: the command line's help named flags ("epochs-decay",
+# "lambda-cycle") and internals ("tanh(atanh(x) + r)") that appear nowhere on screen (a new-user pass).
+TOOLTIPS = {
+    "crop_size": "Training looks at square pieces of this many pixels cut from the pictures (a multiple of 4). "
+                 "Larger pieces show more of a picture at once, and each step is slower.",
+    "load_size": "Each picture is scaled so that its shorter side has this many pixels before a piece is cut from it.",
+    "batch_size": "Pictures from each side in one training step.",
+    "steps": "How many training steps the run takes. The learning rate stays as set for the first half, then falls "
+             "to zero.",
+    "epochs": "Passes over the pictures at the learning rate as set.",
+    "epochs_decay": "Further passes over the pictures while the learning rate falls to zero.",
+    "lr": "How far each step moves the networks. The preset's value rarely needs changing: too high a rate makes "
+          "training unstable.",
+    "model.generator": "The kind of network that translates: ResNet (CycleGAN's) keeps a picture's layout and "
+                       "changes its look; U-Net 256 or 128 (pix2pix's) needs a crop size that is a multiple of 256 "
+                       "or 128.",
+    "model.blocks": "How many processing blocks each translator has: more can learn larger changes, and each makes a "
+                    "step slower.",
+    "model.ngf": "How many features the translators' first layer has: a wider network can learn more, and is slower.",
+    "model.residual": "The translator edits its input rather than drawing a new picture: on small, short runs it "
+                      "keeps the picture's detail. Not in the paper.",
+    "lambda_cycle": "How closely a picture translated there and back must match the original: higher keeps more of "
+                    "the content.",
+    "lambda_identity": "How strongly each translator must leave alone a picture that is of its output side already, "
+                       "as a share of the round-trip weight. 0 turns it off.",
+    "lambda_l1": "How closely the output must match the real target picture, pixel by pixel.",
+    "sample_every": "Steps between the sample pictures shown under the plot; there is one after the first step too.",
+    "seed": "Where the random choices start (the order of the pictures, the crops, the starting weights): the same "
+            "seed, settings and pictures train the same run. Change it for another try.",
+}
+# What a 0 means, in words, where it means "off" or "none" (a bare 0 read as a count).
+ZERO_MEANS = {"max_steps": "no limit", "sample_every": "only at the end", "keep_every": "none", "pool_size": "off",
+              "ema": "off", "lambda_identity": "off", "workers": "none (load in the training process)"}
 PLACEHOLDERS = {"d_augment": "off (or e.g. translation,cutout)"}  # text fields' empty value, in words
 SUFFIX = {"crop_size": " px", "load_size": " px"}
 DECIMALS = {"lr": 6, "beta2": 6, "ema": 6, "model.init_gain": 4, "lambda_cycle": 2, "lambda_identity": 2,
@@ -88,7 +122,9 @@ def make_widget(key: str, f: dataclasses.Field, kind: type) -> QWidget:
             widget.setPlaceholderText(PLACEHOLDERS[key])
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):  # what the field holds, whatever a page narrows it to now
         widget.setProperty("holds", (widget.minimum(), widget.maximum()))
-    widget.setToolTip(f.metadata.get("help", ""))
+        if key in ZERO_MEANS and widget.minimum() == 0:
+            widget.setSpecialValueText(ZERO_MEANS[key])
+    widget.setToolTip(TOOLTIPS.get(key) or f.metadata.get("help", ""))
     widget.setObjectName(key)
     return widget
 
