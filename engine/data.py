@@ -772,10 +772,11 @@ def pictures_on_both_sides(files_a: list[Path], files_b: list[Path]) -> str | No
             "a picture on both sides teaches nothing of the change between them")
 
 
-def few_images_advice(counts: dict[str, int]) -> str | None:
+def few_images_advice(counts: dict[str, int], names: tuple[str, str] = ("A", "B")) -> str | None:
     """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``, or ``{"pairs": 8}``), or None when
-    all have enough."""
-    few = [f"{side}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]
+    all have enough. Sides A and B are said by their ``names`` ("A: 8" beside samples headed "horses")."""
+    called = dict(zip("AB", names)) if len(set(names)) == 2 else {}
+    few = [f"{called.get(side, side)}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]
     if not few:
         return None
     if set(counts) == {"pairs"}:  # it said "few images (pairs: 8) ... different photos a side"

@@ -743,7 +743,7 @@ class Library:
             problems += [prefix + w for w in pair_shape_warnings(paired.pairs)]
         if entry.layout == "aligned":
             counts.append(counts[0])
-        if advice := few_images_advice(few):
+        if advice := few_images_advice(few, (entry.name_a, entry.name_b)):
             problems.insert(0, advice)
         return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
                              len(paired.unmatched) if paired else 0, listed.get("A", []), listed.get("B", []),

@@ -259,7 +259,7 @@ class Trainer:
             w, h = header_size(path)
             return (w // 2, h) if halves else (w, h)
 
-        if advice := few_images_advice({side: len(files) for side, files in sides.items()}):
+        if advice := few_images_advice({side: len(files) for side, files in sides.items()}, (c.name_a, c.name_b)):
             self.messages.append(Message("warning", advice))  # the app says so on its Datasets page
         if c.preprocess == "none" and c.batch_size > 1:  # a batch is one tensor: its pictures need one size
             for side, files in sides.items():

@@ -21,6 +21,8 @@ def test_few_photos_get_advice_and_enough_get_none(tmp_path):
     assert (report.count_a, report.count_b) == (FEW_IMAGES - 1, FEW_IMAGES)
     assert report.problems == [f"few images (A: {FEW_IMAGES - 1}): with fewer than {FEW_IMAGES} different "
                                "photos a side, models tend to learn what the photos show rather than the change"]
+    named = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "trainB"), "day", "night")
+    assert Library.inspect(named).problems[0].startswith(f"few images (day: {FEW_IMAGES - 1}): ")
 
 
 def test_grey_pictures_of_every_depth_are_not_said_to_mix_colour_and_grey(tmp_path):

@@ -182,13 +182,14 @@ def test_a_dataset_moved_away_mid_run_is_said_in_words_not_a_workers_traceback(t
 
 def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_dataset, tmp_path):
     """Only the app's Datasets page said that a few photos a side teach what they show rather than the change:
-    the command line trained on 8 a side without a word."""
-    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)))
+    the command line trained on 8 a side without a word. The sides are named as the samples name them."""
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1, name_a="horses",
+                                                 name_b="zebras")))
     a, b = (len(list((tiny_dataset / side).iterdir())) for side in ("trainA", "trainB"))
     assert isinstance(result, Finished) and max(a, b) < 20
     assert [e.text for e in events if isinstance(e, Message) and e.text.startswith("few images")] == [
-        f"few images (A: {a}, B: {b}): with fewer than 20 different photos a side, models tend to learn what "
-        "the photos show rather than the change"]
+        f"few images (horses: {a}, zebras: {b}): with fewer than 20 different photos a side, models tend to learn "
+        "what the photos show rather than the change"]
 
 
 @pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
