@@ -25,7 +25,8 @@ LABELS = {  # words a person reads; fields not named here get their name, capita
     # the weights and sizes by what they do: "λ cycle", "Generator filters" said nothing to a new user
     "lambda_cycle": "Round-trip weight", "lambda_identity": "Leave-alone weight",
     "lambda_l1": "Match-the-target weight", "seed": "Seed", "sample_every": "Samples every",
-    "model.blocks": "Network depth (blocks)", "model.ngf": "Network width", "model.ndf": "Judge width", "model.residual": "Edits its input (residual)",
+    "model.blocks": "Network depth (blocks)", "model.ngf": "Network width", "model.ndf": "Judge width",
+    "model.residual": "Edits its input (residual)",
     "model.generator": "Generator", "model.norm": "Normalisation", "model.dropout": "Dropout in the generator",
     "ema": "Weight averaging", "pool_size": "History pool", "gan_mode": "GAN loss",
     # the engine's short names read as jargon under All settings (a Train page pass)
