@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Import model…", self.import_model, "Ctrl+I")
         self._action(file_menu, "Published models…", self.models.open_gallery)
         file_menu.addSeparator()
-        self._action(file_menu, "Open data folder", self.open_data_folder)
+        self._action(file_menu, "Open library folder", self.open_data_folder)
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.quit_asking, QKeySequence.StandardKey.Quit)
         training_menu = self.menuBar().addMenu("&Training")  # from any page: Ctrl+P did nothing outside Train

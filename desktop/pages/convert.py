@@ -131,9 +131,11 @@ class ConvertPage(QWidget):
         self.model.setMinimumContentsLength(16)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.model_file = QPushButton("Model file…")
+        self.model_file.setToolTip("Convert with a model file from disk, without adding it to the library")
         self.model_file.clicked.connect(self.pick_model_file)
         self.gallery_button = QPushButton("Published…")
-        self.gallery_button.setToolTip("Download a generator published with the reference implementation")
+        self.gallery_button.setToolTip("Published models: download a generator published with the reference "
+                                       "implementation")
         self.gallery_button.clicked.connect(self.open_gallery)
         self.direction = QComboBox()
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

@@ -244,7 +244,7 @@ class DatasetsPage(QWidget):
         self.add_button = QPushButton("Add dataset…")
         self.add_button.setToolTip("Add a dataset (Ctrl+N, File menu)")
         self.add_button.clicked.connect(self.add_dataset)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton("Remove…")  # it asks first, as Delete… does
         self.remove_button.setToolTip("Forget this dataset (its images stay on disk)")
         self.remove_button.clicked.connect(self.remove_current)
         bind_delete_key(self.list, self.remove_button)

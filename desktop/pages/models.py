@@ -150,7 +150,7 @@ class ModelsPage(QWidget):
         self.list = fit_to_width(QListWidget())
         self.list.setAccessibleName("Models and runs")
         self.list.currentItemChanged.connect(lambda item, _: self.show_item(item))
-        self.import_button = QPushButton("Import model file…")
+        self.import_button = QPushButton("Import model…")
         self.import_button.setToolTip("A model file, or another tool's generator (.pth, .safetensors); files can "
                                       "also be dropped here (Ctrl+I)")
         self.import_button.clicked.connect(self.import_file)

@@ -155,7 +155,9 @@ def test_menus_reach_every_task(qtbot, window, monkeypatch):
 
     texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions()}
     assert {"Add dataset…", "Import model…", "Published models…", "Keyboard shortcuts", "Documentation",
-            "About CycleGAN Studio"} <= texts
+            "About CycleGAN Studio", "Open library folder"} <= texts  # "data folder", where the status says "Library"
+    # a page's button named as its menu's action ("Import model file…"), and "…" where it asks before acting
+    assert window.models.import_button.text() in texts and window.datasets.remove_button.text() == "Remove…"
     shown = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or box.show())
     window.show_shortcuts()
