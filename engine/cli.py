@@ -418,15 +418,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if launcher_gone.is_set():  # while the run was being set up
             control.stop()
     console = Console(sys.stderr)
+    # an image found unreadable while training is the trainer's Message (it was the data loader's log line alone)
     reporter = TqdmReporter(trainer.total_steps, trainer.step, console) if trainer.is_main else (lambda e: None)
-    data_log = logging.getLogger("engine.data")  # an image skipped while training went to log.txt alone
-    shown = _WarningsAboveTheBar(console)
-    data_log.addHandler(shown)
     try:
         result = trainer.run(reporter, control)
     finally:
         stops.close()
-        data_log.removeHandler(shown)
         if trainer.is_main:
             reporter.close()
         trainer.close()

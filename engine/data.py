@@ -262,16 +262,22 @@ class NoReadableImage(ValueError):
     """Every picture of a side (or every pair) failed to decode: the message names them and why."""
 
 
+# A sample's key for the warnings of the files found unreadable while it was made, a line each ("" if none): a data
+# worker is another process, and what it logs reached the run's log but never the window (the training loop says them).
+FOUND_UNREADABLE = "unreadable"
+
+
 def first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
     """'name: reason; name: reason; ...' for the first ``count`` of (file name, reason)."""
     return "; ".join(f"{name}: {reason}" for name, reason in failed[:count]) + ("; ..." if len(failed) > count else "")
 
 
 def first_readable(items: list, load, start: int = 0, what: str = "image", known_bad: set | None = None,
-                   where: str = "left in the dataset"):
+                   where: str = "left in the dataset", said: list[str] | None = None):
     """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
     ones: a header check passes a truncated JPEG, found only when it is decoded. Items in ``known_bad`` are
-    skipped unsaid, and a newly failed one is added to it (its warning came back every time it was drawn)."""
+    skipped unsaid, and a newly failed one is added to it (its warning came back every time it was drawn).
+    Each newly failed item's warning is also added to ``said``, for a caller to pass on."""
     failed = []
     for attempt in range(len(items)):
         item = items[(start + attempt) % len(items)]
@@ -287,6 +293,8 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
             name, reason = item if isinstance(item, Path) else item.name, unreadable_reason(exc)
             failed.append((Path(str(name)).name, reason))
             log.warning("skipping unreadable %s %s (%s)", what, name, reason)
+            if said is not None:
+                said.append(f"skipping unreadable {what}, {name}: {reason}")
             if known_bad is not None:
                 known_bad.add(item)
     named = f" ({first_reasons(failed)})" if failed else ""
@@ -487,28 +495,31 @@ class UnpairedDataset(Dataset):
     def __len__(self) -> int:
         return max(len(self.files_a), len(self.files_b))
 
-    def _load(self, files: list[Path], index: int) -> torch.Tensor:
+    def _load(self, files: list[Path], index: int, said: list[str]) -> torch.Tensor:
         return first_readable(files, lambda path: self.transform(load_image(path, self.channels)), index,
-                              known_bad=self.unreadable)
+                              known_bad=self.unreadable, said=said)
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
         seed = sample_seed(self.seed, epoch, index)
         g = torch.Generator().manual_seed(seed)
         b_index = int(torch.randint(len(self.files_b), (), generator=g))
+        said: list[str] = []
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            a = self._load(self.files_a, index % len(self.files_a))
-            b = self._load(self.files_b, b_index)
-        return {"A": a, "B": b}
+            a = self._load(self.files_a, index % len(self.files_a), said)
+            b = self._load(self.files_b, b_index, said)
+        return {"A": a, "B": b, FOUND_UNREADABLE: "\n".join(said)}
 
-    def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
+    def preview(self, size: int, preprocess: str, multiple: int = 4,
+                said: list[str] | None = None) -> dict[str, torch.Tensor]:
         """The first image of each side, centre-cropped to ``size``: the fixed sample of a run. With preprocess
-        "none" (each picture at its own size) too, so that the two sides' panels make one grid."""
+        "none" (each picture at its own size) too, so that the two sides' panels make one grid. The warnings of
+        pictures found unreadable are added to ``said``."""
         t = make_transform("resize_and_crop" if preprocess == "none" else preprocess, size, size, False, train=False,
                            multiple=multiple)
         return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0),
-                                     what=f"image in domain {side}", known_bad=self.unreadable)
+                                     what=f"image in domain {side}", known_bad=self.unreadable, said=said)
                 for side, files in (("A", self.files_a), ("B", self.files_b))}
 
     def whole_pictures(self, side: str, short_side: int | None, limit: int, max_side: int = 512):
@@ -720,7 +731,9 @@ class PairedDataset(Dataset):
             both = self.transform(torch.cat(load_pair(pair, self.channels)))
             return {"A": both[:self.channels], "B": both[self.channels:]}
 
-        return first_readable(self.pairs, load, index, "pair", known_bad=self.unreadable)
+        said: list[str] = []
+        return {**first_readable(self.pairs, load, index, "pair", known_bad=self.unreadable, said=said),
+                FOUND_UNREADABLE: "\n".join(said)}
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key
@@ -728,10 +741,11 @@ class PairedDataset(Dataset):
             torch.manual_seed(sample_seed(self.seed, epoch, index))
             return self._load(index)
 
-    def preview(self, size: int, preprocess: str, multiple: int = 4) -> dict[str, torch.Tensor]:
-        """The first pair, centre-cropped to ``size``: the fixed sample of a run."""
+    def preview(self, size: int, preprocess: str, multiple: int = 4,
+                said: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """The first pair, centre-cropped to ``size``: the fixed sample of a run (warnings added to ``said``)."""
         a, b = first_readable(self.pairs, lambda pair: load_pair(pair, self.channels), what="pair",
-                              known_bad=self.unreadable)
+                              known_bad=self.unreadable, said=said)
         both = make_transform(preprocess, size, size, False, train=False, multiple=multiple)(torch.cat([a, b]))
         return {"A": both[:self.channels].unsqueeze(0), "B": both[self.channels:].unsqueeze(0)}
 

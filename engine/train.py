@@ -40,9 +40,9 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder, few_images_advice,
-                   find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings, pictures_on_both_sides,
-                   resolve_folders, split_note)
+from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder,
+                   few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
+                   pictures_on_both_sides, resolve_folders, split_note)
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -170,8 +170,11 @@ class Trainer:
         self._plan()
         # At least PREVIEW_SIZE px, whatever the training crop: a recipe that trains on small crops
         # (Quick's 64 px) still shows previews big enough to judge.
+        said: list[str] = []
         try:
-            self.preview = self.dataset.preview(max(c.crop_size, PREVIEW_SIZE), c.preprocess, c.model.size_multiple)
+            self.preview = self.dataset.preview(max(c.crop_size, PREVIEW_SIZE), c.preprocess, c.model.size_multiple,
+                                                said)
+            self.messages += [Message("warning", f"{line}; it is left out of the run") for line in said]
         except NoReadableImage as exc:  # with the files the header check set aside: their warnings were lost
             aside = [f"{path.name}: {reason}" for path, reason in self._set_aside]
             raise NoReadableImage(f"{exc}" + (f"; set aside before: {'; '.join(aside)}" if aside else "")) from None
@@ -776,11 +779,14 @@ class Trainer:
                             generator=torch.Generator(),  # its own: the global RNG is the step's (dropout)
                             worker_init_fn=_out_of_the_signalled_group)
         named: dict[str, float] = {}
+        found_unreadable: set[str] = set()
         tick, tick_step, tick_images = time.perf_counter(), self.step, 0
         while self.step < self.total_steps:
             epoch, position = divmod(self.step, self.steps_per_epoch)
             self.sampler.set_epoch(epoch, skip=position * c.batch_size)
             for batch in loader:
+                if any(batch[FOUND_UNREADABLE]):
+                    say_found_unreadable(batch[FOUND_UNREADABLE], found_unreadable, emit)
                 self._stop_point(control)
                 losses = self.train_step(batch["A"], batch["B"])
                 self.step += 1
@@ -824,6 +830,23 @@ class Trainer:
         dist.all_reduce(asked, op=dist.ReduceOp.MAX, group=self._stop_group)
         if asked.item():
             raise Stopped()
+
+
+NAMED_UNREADABLE = 3  # pictures found unreadable mid-run named one by one; past these, the log names them
+
+
+def say_found_unreadable(texts: list[str], said: set[str], emit: EventCallback) -> None:
+    """Pass on the warnings of pictures found unreadable while a batch was made (in a data worker, whose own log
+    line never reached the window), each once whatever number of workers found it, and only the first few."""
+    for line in (line for text in texts for line in text.splitlines()):
+        if line in said:
+            continue
+        said.add(line)
+        if len(said) <= NAMED_UNREADABLE:
+            emit(Message("warning", f"{line}; it is left out of the rest of the run"))
+        elif len(said) == NAMED_UNREADABLE + 1:
+            emit(Message("warning", "more pictures were found unreadable and are left out; log.txt in the run's "
+                                    "folder names each"))
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends

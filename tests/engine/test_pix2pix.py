@@ -381,7 +381,7 @@ def test_a_damaged_pair_is_warned_of_once_not_at_each_draw(paired_folders, caplo
     with caplog.at_level("WARNING", logger="engine"):
         dataset.preview(48, "crop")
         for epoch in range(3):
-            assert set(dataset[(epoch, 0)]) == {"A", "B"}
+            assert set(dataset[(epoch, 0)]) == {"A", "B", "unreadable"}
     assert sum("p0" in r.getMessage() for r in caplog.records) == 1, caplog.text
 
 

@@ -209,6 +209,28 @@ def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, ca
     assert "+cut.jpg" in caplog.text and "the file ends before the image does" in caplog.text
 
 
+def test_pictures_found_unreadable_when_decoded_are_said_once_even_from_data_workers(tiny_dataset, tmp_path):
+    """A JPEG cut short passes the header check and fails when decoded: in a data worker (another process) its
+    warning reached the run's log but never the window, and the run's fixed sample said it to the log alone."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), np.uint8)).save(buf, "JPEG")
+    for name in ("+first.jpg", "img_002_cut.jpg"):  # the fixed sample's, and one only the workers decode
+        (tiny_dataset / "trainA" / name).write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=14, workers=2)))
+    assert isinstance(result, Finished) and result.step == 14  # two passes over A's 7: each file drawn by each worker
+    said = [e.text for e in events if isinstance(e, Message) and "unreadable" in e.text]
+    assert [s for s in said if "+first.jpg" in s] == [
+        f"skipping unreadable image in domain A, {tiny_dataset / 'trainA' / '+first.jpg'}: the file ends before the "
+        "image does (cut short or damaged); it is left out of the run"], said
+    assert [s for s in said if "img_002_cut.jpg" in s] == [
+        f"skipping unreadable image, {tiny_dataset / 'trainA' / 'img_002_cut.jpg'}: the file ends before the image "
+        "does (cut short or damaged); it is left out of the rest of the run"], said
+
+
 def test_a_run_inside_an_images_folder_is_refused_before_anything_is_written(tiny_dataset, tmp_path):
     """A run at trainA/run was accepted, and its sample grids became domain-A photos of every later run."""
     before = sorted(p.name for p in (tiny_dataset / "trainA").iterdir())
