@@ -26,7 +26,12 @@ from .presets import METHOD_DEFAULTS, PRESETS, apply_preset, presets_for
 
 
 class CommandError(Exception):
-    """A failure to report as one line and a non-zero exit code."""
+    """A failure to report as one line and a non-zero exit code: 1, or 130 for a cancel (Ctrl-C), as a shell has
+    it, so that a script can tell one from the other."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
 
 
 def _help(text: str) -> str:
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "published .pth files: ResNet or U-Net, any width) or as .safetensors, "
                                          "and add it to the library as a model file, or write it with --out.")
     import_.add_argument("file", metavar="FILE")
-    import_.add_argument("--name", help="the model's name in the library (default: the file's name)")
+    import_.add_argument("--name", type=name_text, help="the model's name in the library (default: the file's name)")
     import_.add_argument("--a", dest="name_a", metavar="NAME_A", help="what its input shows (default: from a "
                                                                       "published name or an X2Y file name)")
     import_.add_argument("--b", dest="name_b", metavar="NAME_B", help="what its output shows")
@@ -502,12 +507,32 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+class PairsBar:
+    """A tqdm bar of the pairs scored, made at the first report (none where the command fails before)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="pair", dynamic_ncols=True, file=Console(sys.stderr), leave=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import (evaluate, evaluate_held_out, held_out_left_out, held_out_pairs, input_direction,
                            training_folders)
+    from .data import existing_folder
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
+    bar = PairsBar()  # six 768 px pairs took a minute on a CPU, with nothing on screen until the end
     try:
         is_run = resolve_model(args.model).is_dir()
         model = load_model(args.model, (args.direction or learnt_direction(args.model)) if is_run else "AtoB")
@@ -517,7 +542,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise CommandError(f"{Path(args.model).name} translates one way, {model.name}: its input is the "
                                f"{made_for[0]} side, so --direction {args.direction} cannot be; leave it out")
         args.direction = args.direction or made_for
+        if args.data and (args.input or args.truth):  # --input and --truth were left unused, unsaid
+            raise CommandError("give --data, or --input and --truth, not both")
         if args.data:
+            existing_folder(args.data, "the dataset folder")  # a missing one "has no testA/ …"
             left_out = held_out_left_out(args.data, args.direction)  # a ValueError where none pair, saying why
             found = held_out_pairs(args.data, args.direction)
             if found is None:
@@ -525,13 +553,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 raise CommandError(f"{args.data} has no test{side}/ with a test{side}_truth/ beside it, and no "
                                    "held-out pairs (test/, val/, or testA/ and testB/)")
             report = evaluate_held_out(model, *found, args.direction, device=args.device,
-                                       training=training_folders(args.data), left_out=left_out)
+                                       training=training_folders(args.data), left_out=left_out, on_progress=bar)
         elif args.input and args.truth:
-            report = evaluate(model, args.input, args.truth, device=args.device)
+            report = evaluate(model, args.input, args.truth, device=args.device, on_progress=bar)
         else:
             raise CommandError("give --data, or both --input and --truth")
     except (ModelFileError, ValueError, OSError) as exc:
         raise CommandError(in_words(exc)) from None
+    finally:
+        bar.close()
     for name, why in report.skipped:
         print(f"skipped {name}: {why}", file=sys.stderr)
     if report.warning():  # whichever way the pairs came (grey truths were said of neither)
@@ -586,14 +616,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .imports import import_model_file
-    from .library import Library
+    from .library import Library, why_renamed
     from .modelfile import ModelFileError, check_write_targets, read_metadata
 
     if args.replace and not args.out:
         raise CommandError("--replace goes with --out (the library never writes over a model: give --name)")
     try:
         if args.out:
-            check_write_targets([args.out], args.replace, how_to_replace="--replace")
+            check_write_targets([args.out], args.replace, how_to_replace="--replace", sources=(args.file,))
             path = import_model_file(args.file, args.out, args.name_a, args.name_b, replace=args.replace)
         else:
             path = Library().import_model(args.file, args.name, args.name_a, args.name_b)
@@ -605,6 +635,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     generator = from_dict(ModelConfig, meta.get("model", {})).generator
     print(f"wrote {path} ({meta.get('source_domain', 'A')} -> {meta.get('target_domain', 'B')}, {generator}, "
           f"{meta.get('method', 'cyclegan')})")
+    if args.name and not args.out and (why := why_renamed(args.name)):  # "../x" became "_.._x", unsaid
+        print(f"named {path.stem}, not {args.name}: {why}", file=sys.stderr)
     return 0
 
 
@@ -641,7 +673,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     except (DownloadError, ModelFileError, OSError) as exc:
         raise CommandError(in_words(exc)) from None
     except Stopped:
-        raise CommandError("cancelled; what was received is kept: run it again to continue") from None
+        raise CommandError("cancelled; what was received is kept: run it again to continue", code=130) from None
     finally:
         signal.signal(signal.SIGINT, previous)
         for bar in bars:
@@ -693,12 +725,19 @@ def cmd_info(args: argparse.Namespace) -> int:
 
         try:
             info = read_metadata(path)
-        except ValueError as exc:
+        except (OSError, ValueError) as exc:  # "PermissionError: [Errno 13] …" came from the last-resort handler
             raise CommandError(in_words(exc)) from None
     else:
         raise CommandError(f"{path} does not exist")
-    print(json.dumps(info, indent=2))
+    print(json.dumps(info, indent=2, ensure_ascii=False))  # "caf\u00e9" for a side named café
     return 0
+
+
+def name_text(text: str) -> str:
+    """A name argument, refused blank: `--name ""` fell back to the file's name without a word."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a blank name: give one, or leave --name out for the file's name")
+    return text
 
 
 def path_text(text: str) -> str:
@@ -735,7 +774,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except CommandError as exc:
         print(f"cyclegan {args.command}: error: {exc}", file=Console(sys.stderr))  # a console gone: still 1
-        return 1
+        return exc.code
     except KeyboardInterrupt:
         print(f"cyclegan {args.command}: interrupted", file=Console(sys.stderr))
         return 130

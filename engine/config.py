@@ -437,6 +437,9 @@ def load_json(cls: type[T], path: str | Path) -> T:
         raise ValueError(f"{path} is not a settings file: it holds a number too long to read") from exc
     except RecursionError:  # [[[[...]]]] 100,000 deep
         raise ValueError(f"{path} is not a settings file: it is nested too deeply") from None
+    if not isinstance(data, dict):  # "TrainConfig: expected an object, got list", naming no file
+        raise ValueError(f"{path} is not a settings file: it holds a {type(data).__name__}, not named settings "
+                         "({...})")
     return from_dict(cls, data)
 
 

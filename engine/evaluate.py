@@ -138,16 +138,17 @@ def inputs_left_out(unmatched: list[str], input_side: str, truth: str | Path) ->
 
 
 def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, truth: str | Path,
-             device: str = "auto", direction: str = "AtoB") -> Evaluation:
+             device: str = "auto", direction: str = "AtoB", on_progress=None) -> Evaluation:
     """Translate every image in ``inputs`` and compare it with the same-named file in ``truth``.
 
     ``model`` may be a model file, a run folder (with ``direction``), or ``demo``.
     """
     for what, folder in (("input", inputs), ("truth", truth)):  # it said "no image ... has a ground truth"
-        if not Path(folder).is_dir():
-            raise ValueError(f"the {what} folder {folder} does not exist")
+        if not Path(folder).is_dir():  # a file given was said not to exist
+            raise ValueError(f"the {what} folder {folder} " + ("is a file; give the folder that holds the images"
+                                                              if Path(folder).exists() else "does not exist"))
     pairs, left_out = pairs_with_truth(inputs, truth)
-    report = evaluate_pairs(model, pairs, device=device, direction=direction)
+    report = evaluate_pairs(model, pairs, device=device, direction=direction, on_progress=on_progress)
     report.skipped += left_out
     return report
 
@@ -196,7 +197,8 @@ def input_direction(metadata: dict) -> str | None:
 
 def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: bool, direction: str,
                       device: str = "auto", control: Control | None = None,
-                      training: list[Path] | tuple = (), left_out: list[tuple[str, str]] | tuple = ()) -> Evaluation:
+                      training: list[Path] | tuple = (), left_out: list[tuple[str, str]] | tuple = (),
+                      on_progress=None) -> Evaluation:
     """:func:`evaluate_pairs` on a dataset's held-out pairs, whose input is ``direction``'s side (A for AtoB): a
     model file made for the other direction is refused. An exported B to A model was fed A, silently, and scored
     below the untouched input. Pairs copied from the ``training`` folders are named in ``trained_copies``; the
@@ -213,7 +215,7 @@ def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: 
         raise ValueError(f"this model translates {m.get('source_domain', '?')} to {m.get('target_domain', '?')}: "
                          f"its input is the {made_for[0]} side, so evaluate it with {made_for[0]} as the input "
                          f"({made_for})")
-    report = evaluate_pairs(model, pairs, swap, device, direction, control)
+    report = evaluate_pairs(model, pairs, swap, device, direction, control, on_progress)
     report.skipped += list(left_out)
     scored = {Path(row["name"]).stem for row in report.images}
     report.trained_copies = [n for n in copies_of_training_pictures(pairs, list(training)) if n in scored]
@@ -221,9 +223,10 @@ def evaluate_held_out(model: LoadedModel | str | Path, pairs: list[Pair], swap: 
 
 
 def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pair], swap: bool = False,
-                   device: str = "auto", direction: str = "AtoB", control: Control | None = None) -> Evaluation:
+                   device: str = "auto", direction: str = "AtoB", control: Control | None = None,
+                   on_progress=None) -> Evaluation:
     """PSNR/SSIM of the model's output for each pair's input (A, or B with ``swap``) against the other side;
-    ``control`` can stop it between pairs (raising Stopped)."""
+    ``control`` can stop it between pairs (raising Stopped); ``on_progress(done, total)`` is told after each."""
     if isinstance(model, (str, Path)):
         from .modelfile import load_model
 
@@ -232,7 +235,9 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
     if not pairs:
         raise ValueError("no pairs to evaluate on")
     result = Evaluation()
-    for pair in pairs:  # a bad pair is named and skipped, as a conversion does with a bad file: it stopped the rest
+    for done, pair in enumerate(pairs):  # a bad pair is named and skipped, as a conversion does with a bad file
+        if on_progress is not None:
+            on_progress(done, len(pairs))
         if control is not None and control.stopped:
             raise Stopped("the evaluation was stopped")
         source, target = (pair.a.name, (pair.b or pair.a).name)
@@ -265,6 +270,8 @@ def evaluate_pairs(model: LoadedModel | Translator | str | Path, pairs: list[Pai
         result.images.append(row)
         if expected.shape[0] == 3 and torch.equal(expected[0], expected[1]) and torch.equal(expected[1], expected[2]):
             result.grey_truths.append(target)
+    if on_progress is not None:
+        on_progress(len(pairs), len(pairs))
     if not result.images:
         name, why = result.skipped[0]
         raise ValueError(f"no pair could be scored ({len(result.skipped)} skipped; first: {Path(name).name}: {why})")

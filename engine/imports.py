@@ -229,7 +229,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     (or ``published``), else an ``X2Y`` file name; otherwise the caller must give them. An ``out``
     that exists is refused unless ``replace``.
     """
-    check_write_targets([out], replace)
+    check_write_targets([out], replace, sources=(path,))
     path = Path(path)
     state = without_prefix(read_weights(path))
     cfg = detect(state, path.name)
@@ -268,7 +268,7 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
     safely) and copied, ours as a .safetensors rewritten (it was copied byte for byte under the .pt name, which
     then did not load), another tool's generator converted (:func:`import_generator`). An ``out`` that exists
     is refused unless ``replace``: ``cyclegan import --out`` wrote over any file, a run's checkpoint too."""
-    check_write_targets([out], replace)
+    check_write_targets([out], replace, sources=(path,))
     if max(len(name_a or ""), len(name_b or "")) > DOMAIN_NAME_LENGTH:  # written, then refused as damaged metadata
         raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
     path = resolve_model(path)  # "demo", or a library model's name: load_model read it, and the copy found nothing

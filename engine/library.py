@@ -819,7 +819,10 @@ class Library:
         """Add a model file to the library (engine.imports.import_model_file: ours in either format, or
         another tool's generator, the reference's .pth or a .safetensors, recognised and converted)."""
         from .imports import import_model_file
+        from .resources import is_builtin, resolve_model
 
+        if is_builtin(resolve_model(source)):  # "'demo' names the built-in demo model; choose another name"
+            raise ValueError(f"{Path(source).name} is built in: it is in the library already")
         source = Path(source)
         target = self.model_path(name or source.stem)
         taken = NameTaken(f"a model named {target.stem!r} already exists; choose another name")

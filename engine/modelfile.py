@@ -336,17 +336,24 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
 
 
 def check_write_targets(targets: list[str | Path], replace: bool = False, run_dir: str | Path | None = None,
-                        how_to_replace: str = "replace=True") -> None:
+                        how_to_replace: str = "replace=True", sources: tuple[str | Path, ...] = ()) -> None:
     """Refuse, before anything is written, a model file that would replace a file (unless ``replace``), go
-    into the run ``run_dir`` it is exported from (its checkpoints and config.json are the run), or share
-    its path with another of ``targets``. The refusal names ``how_to_replace`` (the command line: --replace)."""
+    into the run ``run_dir`` it is exported from (its checkpoints and config.json are the run), replace one of
+    the ``sources`` it is made from (whatever ``replace`` says), or share its path with another of ``targets``.
+    The refusal names ``how_to_replace`` (the command line: --replace)."""
     run = Path(run_dir).resolve() if run_dir is not None else None
+    read = {Path(source).resolve() for source in sources}
     seen: set[Path] = set()
     for target in targets:
         path = Path(target).resolve()
         if path in seen:
             raise ModelFileError(f"{target} is given for two of the copies; give each its own file")
         seen.add(path)
+        if path in read:  # `import X --out X --replace` wrote over the file brought, in another format
+            raise ModelFileError(f"{target} is the file being read; write the model to another file")
+        if Path(target).is_symlink() and not path.exists() and not replace:  # "file exists", of nothing ls shows
+            raise ModelFileError(f"{target} is a link to a missing file ({os.readlink(target)}); remove it, or "
+                                 f"write over it ({how_to_replace})")
         if run is not None and (path == run or path.is_relative_to(run)):
             raise ModelFileError(f"{target} is inside the run folder {run_dir}; write the model somewhere else")
         if path.is_dir():

@@ -58,6 +58,9 @@ def load_weights_only(path: str | Path, mmap: bool = False) -> Any:
                 raise UnreadableFile(path, "cut short or damaged") from None
             raise UnreadableFile(path, (exc.strerror or str(exc)).lower()) from None
         except RuntimeError as exc:
+            if "TorchScript" in str(exc):  # the .ts export: "damaged (Cannot use ``weights_only=True`` with …)"
+                raise UnreadableFile(path, "a TorchScript copy, for other programs; this app reads the model file "
+                                           "(.pt) exported beside it") from None
             if "not in a subdirectory" in str(exc) or "failed locating file data.pkl" in str(exc):
                 raise UnreadableFile(path, "a zip archive, but not a PyTorch file") from None
             if "zip archive" in str(exc) or "PytorchStreamReader" in str(exc):

@@ -254,3 +254,44 @@ def test_misleading_words_of_import_and_resume_are_put_right(tmp_path, monkeypat
     proc = cyclegan("import", model_file, "--name", "Demo", check=False)
     assert proc.returncode == 1 and "'Demo' names the built-in demo model; choose another name" in proc.stderr
     assert not list((tmp_path / "home").rglob("*.pt"))
+
+
+def test_the_commands_beside_train_and_convert_say_plainly_what_is_wrong(tmp_path, monkeypatch, model_file):
+    """What a CLI hostile pass met in import, info and evaluate: a TorchScript export called "damaged" in PyTorch's
+    words, "file exists" for a link to nothing, a file imported onto itself, "'demo' names the built-in demo model",
+    a name changed unsaid, a file said not to exist, a list as config.json named by a class, escaped letters."""
+    import os
+
+    import torch
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    torch.jit.save(torch.jit.script(torch.nn.Identity()), str(tmp_path / "m.ts"))
+    proc = cyclegan("info", tmp_path / "m.ts", check=False)
+    assert proc.returncode == 1 and "a TorchScript copy" in proc.stderr and "weights_only" not in proc.stderr
+
+    (tmp_path / "dangling.pt").symlink_to(tmp_path / "nowhere.pt")
+    proc = cyclegan("import", model_file, "--out", tmp_path / "dangling.pt", check=False)
+    assert proc.returncode == 1 and "dangling.pt is a link to a missing file" in proc.stderr
+    before = model_file.read_bytes()
+    proc = cyclegan("import", model_file, "--out", model_file, "--replace", check=False)
+    assert proc.returncode == 1 and "is the file being read" in proc.stderr and model_file.read_bytes() == before
+    assert "is built in: it is in the library already" in cyclegan("import", "demo", check=False).stderr
+    assert cyclegan("import", model_file, "--name", " ", check=False).returncode == 2
+    proc = cyclegan("import", model_file, "--name", "../x", "--a", "café", "--b", "日本")
+    assert "not ../x: characters a file or folder name cannot hold were replaced" in proc.stderr
+    assert '"café"' in cyclegan("info", proc.stdout.split()[1]).stdout  # not "caf\\u00e9"
+
+    proc = cyclegan("evaluate", "--model", model_file, "--input", model_file, "--truth", tmp_path, check=False)
+    assert f"the input folder {model_file} is a file" in proc.stderr
+    proc = cyclegan("evaluate", "--model", model_file, "--data", tmp_path / "nope", check=False)
+    assert f"the dataset folder {tmp_path / 'nope'} does not exist" in proc.stderr
+    proc = cyclegan("evaluate", "--model", model_file, "--data", tmp_path, "--input", tmp_path, "--truth", tmp_path,
+                    check=False)
+    assert "give --data, or --input and --truth, not both" in proc.stderr
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "config.json").write_text("[1, 2]")
+    proc = cyclegan("info", tmp_path / "r", check=False)
+    assert f"{tmp_path / 'r' / 'config.json'} is not a settings file: it holds a list" in proc.stderr
+    if os.path.exists("/proc/self/mem"):  # a file that exists and cannot be read: "OSError: [Errno 5] …"
+        proc = cyclegan("info", "/proc/self/mem", check=False)
+        assert proc.returncode == 1 and "Errno" not in proc.stderr and "OSError" not in proc.stderr

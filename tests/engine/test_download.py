@@ -229,6 +229,20 @@ def test_a_downloaded_model_is_found_by_name(server, tmp_path, monkeypatch, caps
     assert "no published model named 'nope'" in capsys.readouterr().err
 
 
+def test_a_download_cancelled_with_ctrl_c_exits_as_a_cancel_not_a_failure(server, tmp_path, monkeypatch, capsys):
+    """It exited 1, as a failure, where every other command exits 130 (a CLI hostile pass)."""
+    import os
+    import signal
+
+    from engine.cli import main
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    server.mode = "hang"
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    assert main(["models", "download", "horse2zebra"]) == 130
+    assert "cancelled; what was received is kept" in capsys.readouterr().err
+
+
 def test_cancel_wakes_a_download_whose_server_sends_nothing(server, tmp_path):
     """A read from a server that answered nothing held Cancel for the whole timeout (30 s), then said "did not
     answer" instead of cancelled; the connection is now shut at the stop."""
