@@ -608,9 +608,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                     with contextlib.suppress(OSError):  # over the refusal that said why
                         written.unlink()
     meta = loaded.metadata
-    print(f"wrote {path} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
+    print(f"wrote {one_line(path)} ({meta['source_domain']} -> {meta['target_domain']}, step {meta['steps']})")
     for copy in targets[1:]:  # written too, and said as nothing but the model file was (a pix2pix pass)
-        print(f"wrote {copy}")
+        print(f"wrote {one_line(copy)}")
     return 0
 
 
@@ -633,7 +633,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # a file of an earlier version lacks what it left at its default: the demo's has no generator (KeyError, after
     # the file was written, and a second try was refused as a duplicate)
     generator = from_dict(ModelConfig, meta.get("model", {})).generator
-    print(f"wrote {path} ({meta.get('source_domain', 'A')} -> {meta.get('target_domain', 'B')}, {generator}, "
+    print(f"wrote {one_line(path)} ({meta.get('source_domain', 'A')} -> {meta.get('target_domain', 'B')}, {generator}, "
           f"{meta.get('method', 'cyclegan')})")
     if args.name and not args.out and (why := why_renamed(args.name)):  # "../x" became "_.._x", unsaid
         print(f"named {path.stem}, not {args.name}: {why}", file=sys.stderr)

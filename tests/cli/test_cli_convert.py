@@ -157,6 +157,10 @@ def test_an_export_writes_all_its_copies_or_none(tiny_dataset, tmp_path):
         locked.chmod(0o755)
     assert proc.returncode == 1 and f"cannot write {locked / 'm.ts'}: {locked} is not writable" in proc.stderr
     assert not (tmp_path / "m.pt").exists() and list(locked.iterdir()) == []
+    # a name holding a line break was said on two lines (a CLI hostile pass)
+    proc = cyclegan("export", "--run", run, "--out", tmp_path / "two\nlines.pt", "--safetensors", tmp_path / "b\nc")
+    assert proc.stdout.splitlines()[0].startswith(f"wrote {tmp_path}/two\\nlines.pt (")
+    assert proc.stdout.splitlines()[1:] == [f"wrote {tmp_path}/b\\nc"]
 
 
 def test_an_export_stopped_by_any_error_removes_the_copies_it_made(tiny_dataset, tmp_path, monkeypatch):
