@@ -278,7 +278,7 @@ class CallWorker(TrackedThread):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except Exception as exc:
-            self.error = exc
+            self.error = exc.with_traceback(None)  # not its frames (a state dict read by a failed import)
             self.failed.emit(in_words(exc))
             return
         self.done.emit(result)

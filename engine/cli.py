@@ -215,11 +215,11 @@ class Console:
 class TqdmReporter:
     """Turns training events into a tqdm bar with the losses as its postfix."""
 
-    def __init__(self, total: int, initial: int, console: Console | None = None):
+    def __init__(self, total: int, initial: int, console: Console | None = None, shown: tuple[str, ...] = ()):
         from tqdm import tqdm
 
         self.tqdm = tqdm
-        self.total, self.initial = total, initial
+        self.total, self.initial, self.shown = total, initial, shown  # the losses in the postfix (all if empty)
         self.console = console or Console(sys.stderr)
         self._bar = None  # drawn at the first step: a run refused at its start (a locked run) showed a bar first
 
@@ -236,7 +236,7 @@ class TqdmReporter:
         if isinstance(event, Progress):
             self.bar.update(event.step - self.bar.n)
             if event.logged and event.losses:
-                post = {k: f"{v:.3f}" for k, v in event.losses.items()}
+                post = {k: f"{v:.3f}" for k, v in event.losses.items() if k in self.shown or not self.shown}
                 post["img/s"] = f"{event.images_per_s:.2f}"
                 self.bar.set_postfix(post, refresh=False)
         elif isinstance(event, Message):
@@ -247,6 +247,27 @@ class TqdmReporter:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+class LazyBar:
+    """A tqdm bar made at its first report: made before, a command that failed at once or had nothing to do
+    printed an empty one ("0img [00:00, ?img/s]", "style_monet: 0.00B")."""
+
+    def __init__(self, **options):
+        self.options, self.bar = options, None
+
+    def __call__(self, done: int, total: int | None) -> Any:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, dynamic_ncols=True, **{"file": Console(sys.stderr), **self.options})
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+        return self.bar
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 class _WarningsAboveTheBar(logging.Handler):
@@ -424,7 +445,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             control.stop()
     console = Console(sys.stderr)
     # an image found unreadable while training is the trainer's Message (it was the data loader's log line alone)
-    reporter = TqdmReporter(trainer.total_steps, trainer.step, console) if trainer.is_main else (lambda e: None)
+    from .models import METHODS
+
+    # the losses that train it: Quick's "idt_A=0.000, idt_B=0.000" on every line said nothing
+    shown = METHODS[trainer.config.method].losses_trained(dataclasses.asdict(trainer.config))
+    reporter = (TqdmReporter(trainer.total_steps, trainer.step, console, shown) if trainer.is_main
+                else (lambda e: None))
     try:
         result = trainer.run(reporter, control)
     finally:
@@ -459,18 +485,16 @@ def cmd_convert(args: argparse.Namespace) -> int:
         model = load_model(args.model, options.direction)
     except (ModelFileError, ValueError) as exc:
         raise CommandError(in_words(exc)) from None
-    bars = []  # one, made at the first progress: made before, it printed an empty "0img [00:00, ?img/s]" first
     console = Console(sys.stderr)  # a reader of the output gone (`| head`): the conversion goes on
+    images = LazyBar(unit="img", file=console)
 
     def report(event) -> None:
         if isinstance(event, ConvertProgress):
             if not event.total:  # everything skipped: the bar would be "0img [00:00, ?img/s]" and nothing more
                 return
-            if not bars:
-                bars.append(tqdm(total=event.total, unit="img", dynamic_ncols=True, file=console))
-            bars[0].set_postfix_str(f"tile {event.tile}/{event.tiles}" if event.tiles else "", refresh=False)
-            bars[0].update(event.done - bars[0].n)
-            bars[0].refresh()  # a tile moves no count: the bar is redrawn for it
+            bar = images(event.done, event.total)
+            bar.set_postfix_str(f"tile {event.tile}/{event.tiles}" if event.tiles else "", refresh=False)
+            bar.refresh()  # a tile moves no count: the bar is redrawn for it
         elif isinstance(event, FileFailed):  # counted as failed in the summary, as named here
             tqdm.write(f"failed {one_line(event.source)}: {event.reason}", file=console)
         elif isinstance(event, FileDone) and event.note:
@@ -492,8 +516,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise CommandError(in_words(exc)) from None
     finally:
         stops.close()
-        for bar in bars:
-            bar.close()
+        images.close()
     print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
           f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}",
           file=Console(sys.stdout))
@@ -507,24 +530,6 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-class PairsBar:
-    """A tqdm bar of the pairs scored, made at the first report (none where the command fails before)."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=total, unit="pair", dynamic_ncols=True, file=Console(sys.stderr), leave=False)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import (evaluate, evaluate_held_out, held_out_left_out, held_out_pairs, input_direction,
                            training_folders)
@@ -532,7 +537,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .modelfile import ModelFileError, learnt_direction, load_model
     from .resources import resolve_model
 
-    bar = PairsBar()  # six 768 px pairs took a minute on a CPU, with nothing on screen until the end
+    if args.data and (args.input or args.truth):  # --input and --truth were left unused, unsaid
+        raise CommandError("give --data, or --input and --truth, not both")
+    bar = LazyBar(unit="pair", leave=False)  # six 768 px pairs took a minute on a CPU, nothing on screen till the end
     try:
         is_run = resolve_model(args.model).is_dir()
         model = load_model(args.model, (args.direction or learnt_direction(args.model)) if is_run else "AtoB")
@@ -542,8 +549,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise CommandError(f"{Path(args.model).name} translates one way, {model.name}: its input is the "
                                f"{made_for[0]} side, so --direction {args.direction} cannot be; leave it out")
         args.direction = args.direction or made_for
-        if args.data and (args.input or args.truth):  # --input and --truth were left unused, unsaid
-            raise CommandError("give --data, or --input and --truth, not both")
         if args.data:
             existing_folder(args.data, "the dataset folder")  # a missing one "has no testA/ …"
             left_out = held_out_left_out(args.data, args.direction)  # a ValueError where none pair, saying why
@@ -636,7 +641,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"wrote {one_line(path)} ({meta.get('source_domain', 'A')} -> {meta.get('target_domain', 'B')}, {generator}, "
           f"{meta.get('method', 'cyclegan')})")
     if args.name and not args.out and (why := why_renamed(args.name)):  # "../x" became "_.._x", unsaid
-        print(f"named {path.stem}, not {args.name}: {why}", file=sys.stderr)
+        print(f"named {one_line(path.stem)}, not {one_line(args.name)}: {why}", file=sys.stderr)
     return 0
 
 
@@ -656,15 +661,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     if args.name not in PUBLISHED:
         raise CommandError(f"no published model named {args.name!r}; see: cyclegan models list")
-    from tqdm import tqdm
-
-    bars = []  # made at the first bytes: made before, offline printed an empty "style_monet: 0.00B" bar twice
+    received = LazyBar(unit="B", unit_scale=True, desc=args.name)
 
     def progress(p) -> None:
-        if not bars:
-            bars.append(tqdm(unit="B", unit_scale=True, dynamic_ncols=True, file=Console(sys.stderr), desc=args.name))
-        bars[0].total = p.total
-        bars[0].update(p.done - bars[0].n)
+        received(p.done, p.total)
 
     control = Control()
     previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
@@ -676,8 +676,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise CommandError("cancelled; what was received is kept: run it again to continue", code=130) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        for bar in bars:
-            bar.close()
+        received.close()
     print(f"{args.name}: {path}" + (f" (a model of yours is named {args.name})" if path.stem != args.name else ""))
     return 0
 
@@ -729,22 +728,25 @@ def cmd_info(args: argparse.Namespace) -> int:
             raise CommandError(in_words(exc)) from None
     else:
         raise CommandError(f"{path} does not exist")
-    print(json.dumps(info, indent=2, ensure_ascii=False))  # "caf\u00e9" for a side named café
+    try:  # "caf\u00e9" for a side named café, where the output takes the letter
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+    except UnicodeEncodeError:  # Windows' cp1252 when redirected: escaped, as JSON allows, not an error
+        print(json.dumps(info, indent=2))
     return 0
 
 
-def name_text(text: str) -> str:
-    """A name argument, refused blank: `--name ""` fell back to the file's name without a word."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a blank name: give one, or leave --name out for the file's name")
-    return text
+def not_blank(why: str):
+    """An argument type refusing blank text, saying ``why``."""
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(why)
+        return text
+    return check
 
 
-def path_text(text: str) -> str:
-    """A path argument, refused empty: `--output ""` wrote into the current folder (an empty path is ".")."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty path would mean the folder this runs in: give one")
-    return text
+# `--output ""` wrote into the current folder (an empty path is "."); `--name ""` fell back to the file's name unsaid
+path_text = not_blank("an empty path would mean the folder this runs in: give one")
+name_text = not_blank("a blank name: give one, or leave --name out for the file's name")
 
 
 def innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

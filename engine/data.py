@@ -262,8 +262,8 @@ class NoReadableImage(ValueError):
     """Every picture of a side (or every pair) failed to decode: the message names them and why."""
 
 
-# A sample's key for the warnings of the files found unreadable while it was made, a line each ("" if none): a data
-# worker is another process, and what it logs reached the run's log but never the window (the training loop says them).
+# A sample's key for the warnings of the files found unreadable while it was made, joined by NUL, which no path holds
+# ("" if none): a data worker is another process, whose log line never reached the window (the training loop says them).
 FOUND_UNREADABLE = "unreadable"
 
 
@@ -277,7 +277,7 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
     """``load`` of the first item from ``start`` on (wrapping round) that loads, skipping and naming unreadable
     ones: a header check passes a truncated JPEG, found only when it is decoded. Items in ``known_bad`` are
     skipped unsaid, and a newly failed one is added to it (its warning came back every time it was drawn).
-    Each newly failed item's warning is also added to ``said``, for a caller to pass on."""
+    With ``said``, a newly failed item's warning is added to it for the caller to say, and not logged here."""
     failed = []
     for attempt in range(len(items)):
         item = items[(start + attempt) % len(items)]
@@ -292,9 +292,11 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
                                       "unplugged)") from None  # "no readable image left", not why
             name, reason = item if isinstance(item, Path) else item.name, unreadable_reason(exc)
             failed.append((Path(str(name)).name, reason))
-            log.warning("skipping unreadable %s %s (%s)", what, name, reason)
-            if said is not None:
-                said.append(f"skipping unreadable {what}, {name}: {reason}")
+            if said is None:
+                log.warning("skipping unreadable %s %s (%s)", what, name, reason)
+            else:  # said by the caller: a data worker's log line reached neither the window nor, spawned, log.txt
+                said.append(f"{name} cannot be read: {reason}" if isinstance(item, Path)
+                            else f"the pair {name} cannot be read: {reason}")
             if known_bad is not None:
                 known_bad.add(item)
     named = f" ({first_reasons(failed)})" if failed else ""
@@ -482,7 +484,8 @@ class UnpairedDataset(Dataset):
 
     Randomness (the B partner, crop, flip) comes from a seed derived from the key rather
     than from global state, so a resumed run, a different worker count or another rank
-    sees exactly the same samples for the same step.
+    sees exactly the same samples for the same step. A sample's ``FOUND_UNREADABLE`` entry says the files
+    found unreadable while it was made (each once per process), for the caller to pass on.
     """
 
     def __init__(self, files_a: list[Path], files_b: list[Path], transform, channels: int = 3, seed: int = 0):
@@ -509,7 +512,7 @@ class UnpairedDataset(Dataset):
             torch.manual_seed(seed)
             a = self._load(self.files_a, index % len(self.files_a), said)
             b = self._load(self.files_b, b_index, said)
-        return {"A": a, "B": b, FOUND_UNREADABLE: "\n".join(said)}
+        return {"A": a, "B": b, FOUND_UNREADABLE: "\0".join(said)}
 
     def preview(self, size: int, preprocess: str, multiple: int = 4,
                 said: list[str] | None = None) -> dict[str, torch.Tensor]:
@@ -733,7 +736,7 @@ class PairedDataset(Dataset):
 
         said: list[str] = []
         return {**first_readable(self.pairs, load, index, "pair", known_bad=self.unreadable, said=said),
-                FOUND_UNREADABLE: "\n".join(said)}
+                FOUND_UNREADABLE: "\0".join(said)}
 
     def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
         epoch, index = key

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from .convert import Translator
-from .data import (CASE_ONLY, SHARED_NAME, Pair, find_pairs, list_images, load_pair, match_by_name, probe_image,
-                   unreadable_reason)
+from .data import (CASE_ONLY, SHARED_NAME, Pair, existing_folder, find_pairs, list_images, load_pair, match_by_name,
+                   probe_image, unreadable_reason)
 from .events import Control, Stopped
 from .metrics import SSIM_SMALLEST, delta_e, psnr, ssim
 from .modelfile import LoadedModel
@@ -144,9 +144,10 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
     ``model`` may be a model file, a run folder (with ``direction``), or ``demo``.
     """
     for what, folder in (("input", inputs), ("truth", truth)):  # it said "no image ... has a ground truth"
-        if not Path(folder).is_dir():  # a file given was said not to exist
-            raise ValueError(f"the {what} folder {folder} " + ("is a file; give the folder that holds the images"
-                                                              if Path(folder).exists() else "does not exist"))
+        try:  # a file given was said not to exist
+            existing_folder(folder, f"the {what} folder")
+        except FileNotFoundError as exc:
+            raise ValueError(str(exc)) from None
     pairs, left_out = pairs_with_truth(inputs, truth)
     report = evaluate_pairs(model, pairs, device=device, direction=direction, on_progress=on_progress)
     report.skipped += left_out

@@ -821,7 +821,7 @@ class Library:
         from .imports import import_model_file
         from .resources import is_builtin, resolve_model
 
-        if is_builtin(resolve_model(source)):  # "'demo' names the built-in demo model; choose another name"
+        if name is None and is_builtin(resolve_model(source)):  # "'demo' names the built-in demo model; choose …"
             raise ValueError(f"{Path(source).name} is built in: it is in the library already")
         source = Path(source)
         target = self.model_path(name or source.stem)

@@ -837,16 +837,18 @@ NAMED_UNREADABLE = 3  # pictures found unreadable mid-run named one by one; past
 
 def say_found_unreadable(texts: list[str], said: set[str], emit: EventCallback) -> None:
     """Pass on the warnings of pictures found unreadable while a batch was made (in a data worker, whose own log
-    line never reached the window), each once whatever number of workers found it, and only the first few."""
-    for line in (line for text in texts for line in text.splitlines()):
-        if line in said:
+    line never reached the window), each once whatever number of workers found it: logged, and the first few
+    said as Messages. On every torchrun rank: the others' are logged to their console."""
+    for warning in (warning for text in texts for warning in text.split("\0") if warning):
+        if warning in said:
             continue
-        said.add(line)
+        said.add(warning)
+        log.warning("%s; it is left out of the rest of the run", warning)
         if len(said) <= NAMED_UNREADABLE:
-            emit(Message("warning", f"{line}; it is left out of the rest of the run"))
+            emit(Message("warning", f"{warning}; it is left out of the rest of the run"))
         elif len(said) == NAMED_UNREADABLE + 1:
-            emit(Message("warning", "more pictures were found unreadable and are left out; log.txt in the run's "
-                                    "folder names each"))
+            emit(Message("warning", "more pictures cannot be read and are left out; log.txt in the run's folder "
+                                    "names each"))
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends

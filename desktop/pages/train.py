@@ -46,6 +46,7 @@ METHOD_NOTES = {
 SHOWN = ["crop_size", "load_size", "batch_size", "steps", "epochs", "epochs_decay", "lr", "model.generator",
          "model.blocks", "model.ngf", "model.residual", "lambda_cycle", "lambda_identity", "lambda_l1",
          "sample_every", "seed"]
+LOSS_WEIGHTS = ("lambda_cycle", "lambda_identity", "lambda_l1")  # what the plot's curves depend on (losses_trained)
 NOT_IN_FORM = {"data", "data_b", "out", "name_a", "name_b", "method", "direction", "device"}
 ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_size": "cyclegan",
             "lambda_l1": "pix2pix"}
@@ -409,7 +410,7 @@ class TrainPage(QWidget):
     def _field_changed(self, key: str) -> None:
         """Any edit of a preset's value makes the settings Custom; the layout stays where it is."""
         self._show_length_rows()
-        if key == "lambda_identity":  # its curves come and go before a run
+        if key in LOSS_WEIGHTS:  # a loss weighed 0 has no curve: they come and go before a run
             self._lay_out_for_the_form()
         preset = self._preset_by_label(self.preset.currentText())
         if preset is not None and key != "seed" and self._differs_from(self._preset_values):
@@ -909,17 +910,18 @@ class TrainPage(QWidget):
 
     def show_method(self, config: TrainConfig) -> None:
         """Lay out the plot and the samples for the run's method (its losses, its panels, its sides)."""
-        self._lay_out(config.method, config.name_a, config.name_b, config.direction, config.lambda_identity)
+        self._lay_out(config.method, config.name_a, config.name_b, config.direction,
+                      {key: getattr(config, key) for key in LOSS_WEIGHTS})
 
-    def _lay_out(self, method: str, name_a: str, name_b: str, direction: str, lambda_identity: float) -> None:
+    def _lay_out(self, method: str, name_a: str, name_b: str, direction: str, weights: dict[str, float]) -> None:
         cls = METHODS[method]
         a, b = name_a, name_b
         if method == "pix2pix" and direction == "BtoA":
             a, b = b, a
         short, whole = dict(a=domain_name(a, 12), b=domain_name(b, 12)), dict(a=domain_name(a), b=domain_name(b))
-        self.plot.set_loss_names(cls.losses_trained(lambda_identity),
-                                 {n: text.format(**whole) for n, text in cls.loss_meanings.items()},
-                                 {n: text.format(**short) for n, text in cls.loss_labels.items()})
+        self.plot.set_loss_names(cls.losses_trained(weights),
+                                 {n: text.format(**whole) for n, text in cls.loss_meanings.items()}, cls.loss_labels,
+                                 [(header.format(**short), row) for header, row in cls.loss_rows], cls.loss_names)
         self.samples.set_panels(cls.sample_names, cls.sample_columns)
         self.samples.set_domain_names(a, b)
 
@@ -930,7 +932,7 @@ class TrainPage(QWidget):
             return
         entry = self.current_entry()
         self._lay_out(self.current_method(), entry.name_a if entry else "A", entry.name_b if entry else "B",
-                      self.direction.currentData() or "AtoB", self.form.value("lambda_identity"))
+                      self.direction.currentData() or "AtoB", {key: self.form.value(key) for key in LOSS_WEIGHTS})
 
     def on_finished(self, result: Finished) -> None:
         verb = "Stopped" if result.stopped else "Finished"

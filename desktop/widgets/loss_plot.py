@@ -21,6 +21,11 @@ from engine.events import LOSS_NAMES
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#999999")
 
 
+PLOT_ADVICE = ("How far each part of the model is from its goal, step by step. Judge a run by its samples rather "
+               "than by these numbers: the round-trip curves should fall; the judges' and the translators' stay about "
+               "level, as each keeps up with the other.")
+
+
 def swatch(colour: str) -> QIcon:
     """A short thick line in a curve's colour, for its toggle."""
     pixmap = QPixmap(18, 10)
@@ -116,6 +121,7 @@ class LossPlot(QWidget):
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed nothing (the mouse pans and zooms)
         self.plot.setMinimumHeight(96)  # at the window's smallest it was a 30 px strip of overprinted labels
         self.plot.setAccessibleName("Loss curves")  # an unnamed "Client" to a screen reader (a keyboard pass)
+        self.plot.setToolTip(PLOT_ADVICE)  # said in the toggles' tooltips alone, one loss at a time (a new-user pass)
         self.plot.setLimits(xMin=0)  # there is no step before 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
@@ -124,6 +130,9 @@ class LossPlot(QWidget):
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.names: tuple[str, ...] = ()
         self.labels: dict[str, str] = {}
+        self.spoken: dict[str, str] = {}
+        self._headers: list[QLabel] = []
+        self._rows: list[tuple[str, tuple[str, ...]]] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.toggles: dict[str, QCheckBox] = {}
         self._toggle_grid = QGridLayout()
@@ -152,27 +161,40 @@ class LossPlot(QWidget):
         self.set_loss_names(LOSS_NAMES)
 
     def set_loss_names(self, names: tuple[str, ...], meanings: dict[str, str] | None = None,
-                       labels: dict[str, str] | None = None) -> None:
-        """One curve and one toggle per loss of the method being shown (clears the data if they change); a toggle
-        reads its ``labels`` entry (else the loss's own name) and its tooltip says what its loss measures (D_A, G_A,
-        cycle_A... said nothing to a new user)."""
+                       labels: dict[str, str] | None = None,
+                       rows: list[tuple[str, tuple[str, ...]]] | None = None,
+                       palette_order: tuple[str, ...] | None = None) -> None:
+        """One curve and one toggle per loss of the method being shown (clears the data if they change). A toggle
+        reads its ``labels`` entry (else the loss's own name), its tooltip says what its loss measures, and the
+        toggles sit in ``rows``, each headed by what its losses belong to (else four to a row, unheaded). A loss's
+        colour is its place in ``palette_order`` (else in ``names``): the same whichever of them are shown."""
         names = tuple(names)
+        rows = [(header, tuple(n for n in row if n in names)) for header, row in rows or ()]
+        rows = [row for row in rows if row[1]] or [("", names[i:i + 4]) for i in range(0, len(names), 4)]
         self.labels = {name: (labels or {}).get(name, name) for name in names}
-        for name, box in self.toggles.items():
-            box.setToolTip((meanings or {}).get(name, ""))
-            box.setText(self.labels.get(name, name))
-        if names == self.names:
+        # what a screen reader says of each: "translator" alone was either direction's
+        self.spoken = {name: f"{header}: {self.labels[name]}" if header else self.labels[name]
+                       for header, row in rows for name in row}
+        if names == self.names and [row for _, row in rows] == [row for _, row in self._rows]:
+            for name, box in self.toggles.items():  # the same losses, another dataset's sides: no data is lost
+                box.setToolTip((meanings or {}).get(name, ""))
+                box.setText(self.labels[name])
+                box.setAccessibleName(self.spoken[name])
+            for header, (text, _) in zip(self._headers, rows):
+                header.setText(text)
+            self._rows = rows
             self._describe()
             return
         for curve in self.curves.values():
             self.plot.removeItem(curve)
-        for box in self.toggles.values():
-            self._toggle_grid.removeWidget(box)
-            box.deleteLater()
-        self.names, self.curves, self.toggles = names, {}, {}
-        columns = 4 if len(names) > 4 else len(names) or 1
-        for i, name in enumerate(names):
-            colour = PALETTE[i % len(PALETTE)]
+        for widget in [*self.toggles.values(), *self._headers]:
+            self._toggle_grid.removeWidget(widget)
+            widget.hide()  # at once: deleted only when the event loop it was called from is next idle, and called
+            widget.deleteLater()  # in a wait (processEvents), the last layout's boxes stayed drawn over the slider
+        self.names, self.curves, self.toggles, self._headers, self._rows = names, {}, {}, [], rows
+        order = list(palette_order or names)
+        for name in names:
+            colour = PALETTE[(order.index(name) if name in order else len(order)) % len(PALETTE)]
             curve = self.plot.plot([], [], name=name, pen=pg.mkPen(colour, width=1.5))
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
@@ -182,10 +204,19 @@ class LossPlot(QWidget):
             box.setChecked(True)
             box.setIcon(swatch(colour))  # the words in the theme's text colour: five of the colours read at 2.2 to
             box.setIconSize(QSize(18, 10))  # 3.4 to 1 on white as text (a new-user pass)
+            box.setAccessibleName(self.spoken[name])
             box.toggled.connect(lambda on, n=name: self.set_visible(n, on))
-            self._toggle_grid.addWidget(box, i // columns, i % columns)
             self.toggles[name] = box
-        order = [*self.toggles.values(), self.smooth, self.log_scale]  # as drawn: the toggles sit above the slider
+        headed = any(header for header, _ in rows)
+        for r, (header, row) in enumerate(rows):
+            if headed:  # "horses → zebras" once, its four losses beside it: four labels naming both sides were
+                label = QLabel(header)  # wider than the window at 1024 px (a screenshot pass)
+                self._toggle_grid.addWidget(label, r, 0)
+                self._headers.append(label)
+            for c, name in enumerate(row):
+                self._toggle_grid.addWidget(self.toggles[name], r, c + headed)
+        drawn = [self.toggles[name] for _, row in rows for name in row]
+        order = [*drawn, self.smooth, self.log_scale]  # as drawn: the toggles sit above the slider
         for first, then in zip(order, order[1:]):
             QWidget.setTabOrder(first, then)
         self.clear()
@@ -238,7 +269,7 @@ class LossPlot(QWidget):
         if not self._steps.size:
             self.plot.setAccessibleDescription("No losses yet")
             return
-        step, last = int(self._steps[-1]), {self.labels[n]: self._values[n][-1] for n in self.names}
+        step, last = int(self._steps[-1]), {self.spoken[n]: self._values[n][-1] for n in self.names}
         self.plot.setAccessibleDescription(f"Step {step}: " + ", ".join(f"{n} {v:.3f}" for n, v in last.items()
                                                                          if np.isfinite(v)))
 

@@ -16,7 +16,7 @@ checkpoints and events, and reads these names; it never touches a network by nam
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 from torch import nn
@@ -34,8 +34,10 @@ def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
 class TranslationModel:
     paired: bool = False  # trains on pairs (the same picture in both domains) rather than two folders
     loss_names: tuple[str, ...] = ()
-    # A short label and a sentence a person can read for each loss (the app's plot shows them): "{a}" and "{b}" stand
-    # for the names of the input and output sides (D_A, G_A, cycle_A... said nothing to a new user).
+    # How the app's plot names the losses (D_A, G_A, cycle_A... said nothing to a new user): rows of a legend, each
+    # headed by what its losses belong to, a short label for each loss within its row, and a sentence for each.
+    # "{a}" and "{b}" stand for the names of the input and output sides.
+    loss_rows: tuple[tuple[str, tuple[str, ...]], ...] = ()
     loss_labels: dict[str, str] = {}
     loss_meanings: dict[str, str] = {}
     sample_names: tuple[str, ...] = ()
@@ -44,9 +46,10 @@ class TranslationModel:
     generator_names: tuple[str, ...] = ()  # the networks that translate (averaged with --ema)
 
     @classmethod
-    def losses_trained(cls, lambda_identity: float) -> tuple[str, ...]:
-        """The losses that train the model with these weights: one weighed 0 is logged as 0, a flat line that looks
-        like a perfect score on a plot."""
+    def losses_trained(cls, weights: Mapping[str, float]) -> tuple[str, ...]:
+        """The losses that train the model with these ``weights`` (lambda_cycle, lambda_identity, lambda_l1: a
+        config's or a form's): one weighed 0 is logged as 0, a flat line that looks like a perfect score on a
+        plot."""
         return cls.loss_names
 
     def __init__(self, config: TrainConfig, device: torch.device, speed: SpeedPlan):

@@ -10,6 +10,7 @@ history pool of 50 fakes, their loss halved, with least-squares targets (LSGAN).
 from __future__ import annotations
 
 import logging
+from typing import Mapping
 
 import torch
 from torch import nn
@@ -76,8 +77,10 @@ def uses_batch_statistics(net: nn.Module) -> bool:
 
 class CycleGAN(TranslationModel):
     loss_names = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B")
-    loss_labels = {"D_A": "judge of {b}", "G_A": "{a} → {b}", "cycle_A": "{a} round trip", "idt_A": "{b} kept",
-                   "D_B": "judge of {a}", "G_B": "{b} → {a}", "cycle_B": "{b} round trip", "idt_B": "{a} kept"}
+    loss_rows = (("{a} → {b}", ("G_A", "D_A", "cycle_A", "idt_A")),
+                 ("{b} → {a}", ("G_B", "D_B", "cycle_B", "idt_B")))
+    loss_labels = {"G_A": "translator", "D_A": "judge", "cycle_A": "round trip", "idt_A": "left alone",
+                   "G_B": "translator", "D_B": "judge", "cycle_B": "round trip", "idt_B": "left alone"}
     loss_meanings = {
         "D_A": "The judge of {b}: how often it mistakes real pictures of {b} and translated ones. A balance with the "
                "{a} → {b} translator, not a number to push down.",
@@ -98,8 +101,10 @@ class CycleGAN(TranslationModel):
     generator_names = ("G_A", "G_B")
 
     @classmethod
-    def losses_trained(cls, lambda_identity: float) -> tuple[str, ...]:
-        return tuple(n for n in cls.loss_names if lambda_identity or not n.startswith("idt_"))
+    def losses_trained(cls, weights: Mapping[str, float]) -> tuple[str, ...]:
+        off = {"cycle_": weights["lambda_cycle"] == 0,  # identity is weighed as a share of the cycle's weight
+               "idt_": weights["lambda_cycle"] * weights["lambda_identity"] == 0}
+        return tuple(n for n in cls.loss_names if not any(n.startswith(p) and o for p, o in off.items()))
 
     def __init__(self, config: TrainConfig, device, speed):
         super().__init__(config, device, speed)

@@ -10,6 +10,8 @@ pair is the input.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -39,8 +41,13 @@ class PairJudge(nn.Module):
 class Pix2Pix(TranslationModel):
     paired = True
     loss_names = ("G_GAN", "G_L1", "D_real", "D_fake")
-    loss_labels = {"G_GAN": "{a} → {b}", "G_L1": "distance to real {b}", "D_real": "judge, real pairs",
-                   "D_fake": "judge, translated pairs"}
+    loss_rows = (("{a} → {b}", ("G_GAN", "G_L1")), ("judge", ("D_real", "D_fake")))
+
+    @classmethod
+    def losses_trained(cls, weights: Mapping[str, float]) -> tuple[str, ...]:
+        return tuple(n for n in cls.loss_names if n != "G_L1" or weights["lambda_l1"])
+    loss_labels = {"G_GAN": "passing as real", "G_L1": "distance to the target", "D_real": "on real pairs",
+                   "D_fake": "on translated pairs"}
     loss_meanings = {
         "G_GAN": "The {a} → {b} translator: how far its output is from passing the judge as the real picture of {b}.",
         "G_L1": "How far the output is from the real picture of {b}, pixel by pixel (lower is closer).",

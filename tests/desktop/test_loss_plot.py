@@ -160,3 +160,18 @@ def test_the_plot_tells_a_screen_reader_its_name_and_last_losses(qtbot):
     plot.append(50, {"G_A": 0.51234, "D_A": 0.25})
     assert plot.plot.accessibleName() == "Loss curves"
     assert plot.plot.accessibleDescription() == "Step 50: G_A 0.512, D_A 0.250"
+
+
+def test_toggles_of_losses_no_longer_shown_disappear_at_once(qtbot):
+    """Left to deleteLater alone, the last layout's toggles stayed drawn over the Smoothing slider where the layout
+    changed in a wait (processEvents runs no deferred deletion): as a preset's identity weight of 0 changed it."""
+    from PySide6.QtWidgets import QApplication, QCheckBox
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_loss_names(("a", "b", "c"), rows=[("x → y", ("a", "b", "c"))])
+    plot.set_loss_names(("a", "b"), rows=[("x → y", ("a",)), ("y → x", ("b",))])
+    QApplication.processEvents()  # as a wait does: the new boxes shown, no deferred deletion run
+    shown = {box for box in plot.findChildren(QCheckBox) if box.isVisible()}
+    assert shown == {*plot.toggles.values(), plot.log_scale}

@@ -119,7 +119,7 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     add_dataset(window, root, "mixed")
     text = window.datasets.problems.text()
     assert "broken.png" in text and "smaller than 128 px" in text
-    assert "⚠ Few images (A: 2, B: 2)" in text  # the unreadable file is not counted; a sentence, as on the Train page
+    assert "⚠ Few images (day: 2, night: 2)" in text  # the unreadable file is not counted; a sentence, as on the Train page
     assert window.datasets.sides.tabText(0).endswith("(2)")
     window.tabs.setCurrentWidget(window.datasets)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
@@ -1064,13 +1064,13 @@ def test_a_failed_import_on_the_models_page_is_shown_as_an_error_and_the_next_ou
 
 def test_a_failed_imports_own_file_name_is_not_read_as_the_kind_of_failure(qtbot, window, tmp_path, monkeypatch):
     """The answer to a failed import was picked from its message's words, which hold the file's name: junk named
-    "x is in the library already, as y.pth" read "Not imported again", and junk named "…; choose another name.pth"
-    asked for a name to import it under."""
+    "x is in the library already, as y.pth" read "Not imported again", and junk named "cannot tell the domains.pth"
+    asked what its sides show."""
     asked = []
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *args: asked.append(args) or "")
+    monkeypatch.setattr("desktop.pages.models.DomainsDialog.ask", lambda *args: asked.append(args) or None)
     page = window.models
-    for name in ("x is in the library already, as y.pth", "z; choose another name.pth",
-                 "cannot tell the domains.pth"):
+    for name in ("x is in the library already, as y.pth", "cannot tell the domains.pth"):
         (tmp_path / name).write_bytes(b"not a model")
         page.import_path(str(tmp_path / name))
         qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)

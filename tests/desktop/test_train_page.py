@@ -9,6 +9,9 @@ from tests.conftest import write_images
 from tests.desktop.test_end_to_end import add_dataset, set_tiny_training
 
 
+WEIGHTS = {"lambda_cycle": 10.0, "lambda_identity": 0.5, "lambda_l1": 100.0}  # the paper's
+
+
 def with_dataset(window, tmp_path):
     write_images(tmp_path / "d" / "trainA", 3, seed=1)
     write_images(tmp_path / "d" / "trainB", 3, seed=2)
@@ -254,12 +257,12 @@ def test_each_loss_toggle_says_what_its_loss_measures(qtbot, window):
 
     page = window.train
     for method in ("cyclegan", "pix2pix"):
-        page._lay_out(method, "day", "night", "AtoB", 0.5)
+        page._lay_out(method, "day", "night", "AtoB", WEIGHTS)
         toggles = page.plot.toggles
         assert list(toggles) == list(METHODS[method].loss_names)
         assert all(box.toolTip() == METHODS[method].loss_meanings[name].format(a="day", b="night")
                    for name, box in toggles.items())
-    page._lay_out("cyclegan", "day", "night", "AtoB", 0.5)
+    page._lay_out("cyclegan", "day", "night", "AtoB", WEIGHTS)
     assert "round trip" in page.plot.toggles["cycle_A"].toolTip()
 
 
@@ -285,27 +288,39 @@ def test_the_loss_legend_names_the_sides_and_leaves_out_losses_weighed_zero(qtbo
     """The legend read D_A, G_A, cycle_A, idt_A beside samples headed with the folders' names (D_A judges B), and
     Quick's identity weight of 0 drew two flat lines at 0 that looked like perfect scores (a new-user pass)."""
     page = window.train
-    page._lay_out("cyclegan", "horses", "zebras", "AtoB", 0.5)
-    texts = {name: box.text() for name, box in page.plot.toggles.items()}
-    assert texts["G_A"] == "horses → zebras" and texts["D_A"] == "judge of zebras" and texts["idt_A"] == "zebras kept"
-    assert "judge of zebras" in page.plot.toggles["G_A"].toolTip()
-    assert not page.plot.toggles["G_A"].icon().isNull()  # the colour in a swatch; the words readable on white
-    page._lay_out("pix2pix", "maps", "photos", "BtoA", 0.0)  # the input is B's
-    assert page.plot.toggles["G_GAN"].text() == "photos → maps"
-    page._lay_out("cyclegan", "an extremely long name for a side", "b", "AtoB", 0.5)
-    assert len(page.plot.toggles["G_A"].text()) <= 16 and "an extremely long name for a side" in (
-        page.plot.toggles["G_A"].toolTip())
+    page._lay_out("cyclegan", "horses", "zebras", "AtoB", WEIGHTS)
+    plot = page.plot
+    assert [h.text() for h in plot._headers] == ["horses → zebras", "zebras → horses"]
+    assert plot.toggles["D_A"].text() == "judge" and plot.toggles["D_A"].accessibleName() == "horses → zebras: judge"
+    assert "judge of zebras" in plot.toggles["G_A"].toolTip() and "judge of horses" in plot.toggles["G_B"].toolTip()
+    grid = plot._toggle_grid  # each direction's losses on its header's row
+    assert grid.getItemPosition(grid.indexOf(plot.toggles["idt_A"]))[0] == 0
+    assert grid.getItemPosition(grid.indexOf(plot.toggles["D_B"]))[0] == 1
+    assert not plot.toggles["G_A"].icon().isNull()  # the colour in a swatch; the words readable on white
+    assert "Judge a run by its samples" in plot.plot.toolTip()  # not by pushing every curve down
+    page._lay_out("pix2pix", "maps", "photos", "BtoA", {**WEIGHTS, "lambda_l1": 0})  # the input is B's
+    assert [h.text() for h in plot._headers] == ["photos → maps", "judge"] and "G_L1" not in plot.toggles
+    page._lay_out("cyclegan", "an extremely long name for a side", "b", "AtoB", WEIGHTS)
+    assert len(plot._headers[0].text()) <= 16 and "an extremely long name for a side" in plot.toggles["G_A"].toolTip()
+    page.window().resize(1024, 700)  # four labels naming both sides were wider than the window
+    assert plot.minimumSizeHint().width() < 560, plot.minimumSizeHint().width()
 
     page = with_dataset(window, tmp_path)
     from engine.presets import PRESETS
 
     page.preset.setCurrentIndex(page.preset.findText(PRESETS["paper"].label))
     assert page.form.value("lambda_identity") == 0.5 and "idt_A" in page.plot.toggles
+    colour = page.plot.curves["D_B"].opts["pen"].color().name()
     page.preset.setCurrentIndex(page.preset.findText(PRESETS["quick"].label))
     assert page.form.value("lambda_identity") == 0 and "idt_A" not in page.plot.toggles
     assert set(page.plot.toggles) == {"D_A", "G_A", "cycle_A", "D_B", "G_B", "cycle_B"}
+    assert page.plot.curves["D_B"].opts["pen"].color().name() == colour  # a loss keeps its colour: by place, it did not
     page.form.field("lambda_identity").setValue(0.5)  # as typed
     assert "idt_A" in page.plot.toggles and "idt_B" in page.plot.toggles
+    page.form.field("lambda_cycle").setValue(0)  # the identity weight is a share of the cycle's
+    assert not {"idt_A", "cycle_A"} & set(page.plot.toggles)
+    page._lay_out("cyclegan", "watercolours", "photographic", "AtoB", WEIGHTS)  # twelve letters a side
+    assert page.plot.minimumSizeHint().width() < 560, page.plot.minimumSizeHint().width()
 
 
 def test_a_run_that_fails_before_making_its_folder_keeps_its_error(qtbot, window, tmp_path):

@@ -218,17 +218,19 @@ def test_pictures_found_unreadable_when_decoded_are_said_once_even_from_data_wor
 
     buf = io.BytesIO()
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), np.uint8)).save(buf, "JPEG")
-    for name in ("+first.jpg", "img_002_cut.jpg"):  # the fixed sample's, and one only the workers decode
+    for name in ("+first.jpg", "img_002\ncut.jpg"):  # the fixed sample's, and one only the workers decode (its line
+        # break split its warning in two)
         (tiny_dataset / "trainA" / name).write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
     result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=14, workers=2)))
     assert isinstance(result, Finished) and result.step == 14  # two passes over A's 7: each file drawn by each worker
-    said = [e.text for e in events if isinstance(e, Message) and "unreadable" in e.text]
-    assert [s for s in said if "+first.jpg" in s] == [
-        f"skipping unreadable image in domain A, {tiny_dataset / 'trainA' / '+first.jpg'}: the file ends before the "
-        "image does (cut short or damaged); it is left out of the run"], said
-    assert [s for s in said if "img_002_cut.jpg" in s] == [
-        f"skipping unreadable image, {tiny_dataset / 'trainA' / 'img_002_cut.jpg'}: the file ends before the image "
-        "does (cut short or damaged); it is left out of the rest of the run"], said
+    said = [e.text for e in events if isinstance(e, Message) and "cannot be read" in e.text]
+    assert said == [
+        f"{tiny_dataset / 'trainA' / '+first.jpg'} cannot be read: the file ends before the image does (cut short or "
+        "damaged); it is left out of the run",
+        f"{tiny_dataset / 'trainA' / 'img_002'}\ncut.jpg cannot be read: the file ends before the image does (cut "
+        "short or damaged); it is left out of the rest of the run"], said
+    log = (tmp_path / "run" / "log.txt").read_text()  # each named there, by this process: a spawned worker logs
+    assert log.count("img_002\ncut.jpg cannot be read") == 1 and log.count("+first.jpg cannot be read") == 1, log
 
 
 def test_a_run_inside_an_images_folder_is_refused_before_anything_is_written(tiny_dataset, tmp_path):
