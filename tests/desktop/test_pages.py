@@ -119,7 +119,8 @@ def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monke
     add_dataset(window, root, "mixed")
     text = window.datasets.problems.text()
     assert "broken.png" in text and "smaller than 128 px" in text
-    assert "⚠ Few images (day: 2, night: 2)" in text  # the unreadable file is not counted; a sentence, as on the Train page
+    # the unreadable file is not counted; a sentence, as on the Train page
+    assert "⚠ Few images (day: 2, night: 2)" in text
     assert window.datasets.sides.tabText(0).endswith("(2)")
     window.tabs.setCurrentWidget(window.datasets)  # thumbnails are decoded once shown
     qtbot.waitUntil(lambda: window.datasets.grid_a.broken_count() == 1, timeout=10000)  # and it is marked
