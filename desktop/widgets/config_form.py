@@ -68,6 +68,9 @@ TOOLTIPS = {
     "seed": "Where the random choices start (the order of the pictures, the crops, the starting weights): the same "
             "seed, settings and pictures train the same run. Change it for another try.",
 }
+# A shown choice in words where its value is an identifier ("unet_256"); the value itself is what is kept.
+CHOICE_WORDS = {"model.generator": {"resnet": "ResNet (CycleGAN's)", "unet_256": "U-Net 256 (pix2pix's)",
+                                    "unet_128": "U-Net 128 (pix2pix's, smaller)"}}
 # What a 0 means, in words, where it means "off" or "none" (a bare 0 read as a count).
 ZERO_MEANS = {"max_steps": "no limit", "sample_every": "only at the end", "keep_every": "none", "pool_size": "off",
               "ema": "off", "lambda_identity": "off", "workers": "none (load in the training process)"}
@@ -101,7 +104,7 @@ def make_widget(key: str, f: dataclasses.Field, kind: type) -> QWidget:
         widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         widget.setMinimumContentsLength(8)
         for choice in choices:
-            widget.addItem(str(choice), choice)
+            widget.addItem(CHOICE_WORDS.get(key, {}).get(choice, str(choice)), choice)
     elif kind is int:
         widget = QSpinBox()
         lo, hi = bounds or (0, INT_MAX)

@@ -282,6 +282,8 @@ def test_the_fields_shown_at_first_explain_themselves_in_sentences_and_say_what_
     from desktop.widgets.config_form import label_for
 
     assert label_for("lambda_cycle") == "Round-trip weight"
+    generator = page.form.field("model.generator")  # "unet_256" was shown as it is typed on the command line
+    assert generator.itemText(generator.findData("unet_256")) == "U-Net 256 (pix2pix's)"
 
 
 def test_the_loss_legend_names_the_sides_and_leaves_out_losses_weighed_zero(qtbot, window, tmp_path):
