@@ -136,6 +136,7 @@ class LossPlot(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.toggles: dict[str, QCheckBox] = {}
         self._toggle_grid = QGridLayout()
+        self._toggle_grid.setColumnStretch(5, 1)  # the room left past the last column: spread, the legend read apart
         self._steps = np.zeros(0)
         self._values: dict[str, np.ndarray] = {}
         self._smoothed: dict[str, np.ndarray] = {}
