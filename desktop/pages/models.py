@@ -36,7 +36,7 @@ class DomainsDialog(QDialog):
 
     def __init__(self, stem: str, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Name the domains")
+        self.setWindowTitle("What does this model translate?")  # "Name the domains": the papers' word
         self.name_a, self.name_b = QLineEdit(), QLineEdit()
         self.name_a.setPlaceholderText("e.g. sketch")
         self.name_b.setPlaceholderText("e.g. photo")

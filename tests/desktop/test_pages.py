@@ -31,6 +31,23 @@ def test_a_dataset_folder_typed_in_names_the_dataset_after_the_whole_folder(qtbo
     assert dialog.name.text() == "boots"
 
 
+def test_the_dialogs_say_side_where_the_papers_say_domain(qtbot, window):
+    """"Domain A is", "Folder of domain A images", "Name the domains", beside "side" everywhere else (a new-user
+    pass)."""
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    from desktop.pages.models import DomainsDialog
+
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    texts = ([w.text() for w in dialog.findChildren(QLabel)]
+             + [w.placeholderText() for w in dialog.findChildren(QLineEdit)])
+    assert "Side A shows" in texts and not [t for t in texts if "domain" in t.lower()], texts
+    names = DomainsDialog("latest_net_G", window)
+    qtbot.addWidget(names)
+    assert "domain" not in names.windowTitle().lower()
+
+
 def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
     dialog = AddDatasetDialog(window.library, window)
     qtbot.addWidget(dialog)
