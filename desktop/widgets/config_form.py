@@ -13,8 +13,9 @@ import math
 import typing
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QToolButton,
-                               QWidget)
+                               QToolTip, QWidget)
 
 from engine.config import cli_fields
 
@@ -80,6 +81,31 @@ DECIMALS = {"lr": 6, "beta2": 6, "ema": 6, "model.init_gain": 4, "lambda_cycle":
             "lambda_l1": 1}
 
 
+class NoSilentSign:
+    """A spin box of values that cannot be negative, where a typed minus sign is not dropped unsaid: "-1" typed as
+    the learning rate became 1.0, its largest value, and "-1" as the round-trip weight 0. The edit is undone, and a
+    tooltip says why."""
+
+    def validate(self, text: str, pos: int):
+        if self.minimum() >= 0 and text.lstrip().startswith("-"):
+            return QValidator.State.Intermediate, text, pos  # kept as typed until the edit ends
+        return super().validate(text, pos)
+
+    def fixup(self, text: str) -> str:
+        if self.minimum() >= 0 and text.lstrip().startswith("-"):
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), f"{label_for(self.objectName())} cannot "
+                              f"be negative: it stays {self.textFromValue(self.value())}", self)
+        return super().fixup(text)
+
+
+class SpinBox(NoSilentSign, QSpinBox):
+    pass
+
+
+class DoubleSpinBox(NoSilentSign, QDoubleSpinBox):
+    pass
+
+
 def label_for(key: str) -> str:
     return LABELS.get(key) or key.split(".")[-1].replace("_", " ").capitalize()
 
@@ -106,14 +132,14 @@ def make_widget(key: str, f: dataclasses.Field, kind: type) -> QWidget:
         for choice in choices:
             widget.addItem(CHOICE_WORDS.get(key, {}).get(choice, str(choice)), choice)
     elif kind is int:
-        widget = QSpinBox()
+        widget = SpinBox()
         lo, hi = bounds or (0, INT_MAX)
         widget.setRange(int(max(lo, -INT_MAX)), int(min(hi, INT_MAX)))
         widget.setSuffix(SUFFIX.get(key, ""))
         if key in ("steps", "max_steps"):
             widget.setSingleStep(100)
     elif kind is float:
-        widget = QDoubleSpinBox()
+        widget = DoubleSpinBox()
         lo, hi = bounds or (-1e9, 1e9)
         decimals = DECIMALS.get(key, 4)
         scale = 10 ** decimals  # the range in steps the box can show, inside the bounds

@@ -286,6 +286,24 @@ def test_the_fields_shown_at_first_explain_themselves_in_sentences_and_say_what_
     assert generator.itemText(generator.findData("unet_256")) == "U-Net 256 (pix2pix's)"
 
 
+def test_a_minus_typed_where_no_negative_is_allowed_is_undone_and_said(qtbot, window):
+    """Qt dropped the sign unsaid: "-1" typed as the learning rate became 1.0 (its largest value), and as the
+    round-trip weight 0."""
+    from PySide6.QtWidgets import QToolTip
+
+    page = window.train
+    window.show()
+    window.tabs.setCurrentWidget(page)
+    for key, before in (("lr", page.form.value("lr")), ("lambda_cycle", page.form.value("lambda_cycle"))):
+        field = page.form.field(key)
+        field.setFocus()
+        field.selectAll()
+        qtbot.keyClicks(field, "-1")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+        assert field.value() == before, key
+        assert QToolTip.text().endswith(f"cannot be negative: it stays {field.textFromValue(before)}")
+
+
 def test_the_loss_legend_names_the_sides_and_leaves_out_losses_weighed_zero(qtbot, window, tmp_path):
     """The legend read D_A, G_A, cycle_A, idt_A beside samples headed with the folders' names (D_A judges B), and
     Quick's identity weight of 0 drew two flat lines at 0 that looked like perfect scores (a new-user pass)."""
