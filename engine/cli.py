@@ -583,11 +583,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+SUFFIX_KINDS = {".pt": "model", ".pth": "model", ".ts": "TorchScript", ".onnx": "ONNX", ".safetensors": "safetensors"}
+KIND_SUFFIX = {"model": ".pt", "TorchScript": ".ts", "ONNX": ".onnx", "safetensors": ".safetensors"}
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .modelfile import (ModelFileError, check_write_targets, export_model, export_onnx, export_torchscript,
                             learnt_direction, load_model, save_model)
 
     targets = [t for t in (args.out, args.torchscript, args.onnx, args.safetensors) if t]
+    for kind, target in (("model", args.out), ("TorchScript", args.torchscript), ("ONNX", args.onnx),
+                         ("safetensors", args.safetensors)):
+        named = SUFFIX_KINDS.get(Path(target or "").suffix.lower())  # ONNX as h2.safetensors: read as that, unreadable
+        # a .pt TorchScript is common; a model file as .safetensors is written in that format
+        if named and named != kind and (kind, named) not in (("TorchScript", "model"), ("model", "safetensors")):
+            raise CommandError(f"{Path(target).name} names a{'n' if named == 'ONNX' else ''} {named} file, but it "
+                               f"is given for the {kind} copy: name it {Path(target).stem}{KIND_SUFFIX[kind]}")
     # what a failure part-way removes again, and nothing else (lexists: exists() raises in a folder it cannot search)
     new = [Path(t) for t in targets if not os.path.lexists(t)]
     done = False

@@ -157,7 +157,12 @@ def test_an_export_writes_all_its_copies_or_none(tiny_dataset, tmp_path):
         locked.chmod(0o755)
     assert proc.returncode == 1 and f"cannot write {locked / 'm.ts'}: {locked} is not writable" in proc.stderr
     assert not (tmp_path / "m.pt").exists() and list(locked.iterdir()) == []
-    # a name holding a line break was said on two lines (a CLI hostile pass)
+    # ONNX written under a .safetensors name, which then read as a damaged safetensors file (a CLI hostile pass)
+    proc = cyclegan("export", "--run", run, "--out", tmp_path / "m.pt", "--onnx", tmp_path / "h2.safetensors",
+                    check=False)
+    assert proc.returncode == 1 and "h2.safetensors names a safetensors file, but it is given for the ONNX copy: " \
+        "name it h2.onnx" in proc.stderr and not (tmp_path / "m.pt").exists()
+    # a name holding a line break was said on two lines
     proc = cyclegan("export", "--run", run, "--out", tmp_path / "two\nlines.pt", "--safetensors", tmp_path / "b\nc")
     assert proc.stdout.splitlines()[0].startswith(f"wrote {tmp_path}/two\\nlines.pt (")
     assert proc.stdout.splitlines()[1:] == [f"wrote {tmp_path}/b\\nc"]
