@@ -25,7 +25,7 @@ from desktop.widgets.folder_field import FolderField
 from desktop.widgets.images import array_to_qimage, read_pair_for_view
 from desktop.widgets.layout import ElidedComboBox, ElidedLabel, fit_to_width, split_page
 from desktop.widgets.run_view import MessageLabel
-from desktop.widgets.shortcuts import bind_start_keys
+from desktop.widgets.shortcuts import bind_delete_key, bind_start_keys
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
 from engine.convert import blend, check_folders, output_taken, plan
@@ -239,6 +239,9 @@ class ConvertPage(QWidget):
         self.queue_list.setAccessibleName("Queued conversions")
         self.remove_queued = QPushButton("Remove from queue")
         self.remove_queued.clicked.connect(self.remove_selected_job)
+        bind_delete_key(self.queue_list, self.remove_queued)  # as in the lists of datasets and models (a keyboard pass)
+        self.queue_list.currentRowChanged.connect(  # on with a job picked only: it did nothing unsaid with none
+            lambda row: self.remove_queued.setEnabled(row >= 0))
         self.start_queue = QPushButton("Start the queue")
         self.start_queue.setToolTip("Convert what is queued, one after another (a cancelled conversion holds the "
                                     "queue)")
@@ -680,10 +683,14 @@ class ConvertPage(QWidget):
             self._say(f"Taken off the queue: {removed.describe()}")
 
     def _sync_queue(self) -> None:
+        picked = self.queue_list.currentRow()
         self.queue_list.clear()
         for job in self.queue:
             self.queue_list.addItem(job.describe())
             self.queue_list.item(self.queue_list.count() - 1).setToolTip(job.describe())
+        if self.queue:  # a row picked, for Remove and Delete
+            self.queue_list.setCurrentRow(min(max(picked, 0), len(self.queue) - 1))
+        self.remove_queued.setEnabled(self.queue_list.currentRow() >= 0)
         shown = self.lists.isTabVisible(1)
         self.lists.setTabVisible(1, bool(self.queue))
         self.lists.setTabText(1, f"Queue ({len(self.queue)})")

@@ -924,6 +924,10 @@ class TrainPage(QWidget):
                                  [(header.format(**short), row) for header, row in cls.loss_rows], cls.loss_names)
         self.samples.set_panels(cls.sample_names, cls.sample_columns)
         self.samples.set_domain_names(a, b)
+        history = self.view.samples  # the legend's new toggles joined the Tab chain's end, after the samples under it
+        for first, then in zip([self.plot.log_scale, history.slider, history.latest_button],
+                               [history.slider, history.latest_button, history.enlarge_button]):
+            QWidget.setTabOrder(first, then)
 
     def _lay_out_for_the_form(self, *_) -> None:
         """Before a run, the empty panels and curves are the chosen method's, named after the dataset's sides

@@ -17,6 +17,7 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QToolButton,
                                QToolTip, QWidget)
 
+from desktop.widgets.shortcuts import bind_enter_keys
 from engine.config import cli_fields
 
 INT_MAX = 2**31 - 1  # what a QSpinBox holds
@@ -179,6 +180,7 @@ class ConfigForm(QObject):
         self.more_button.setArrowType(Qt.ArrowType.RightArrow)
         self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.more_button.setAutoRaise(True)
+        bind_enter_keys(self.more_button)
         self.more = QWidget()
         more_layout = QFormLayout(self.more)
         more_layout.setContentsMargins(0, 0, 0, 0)

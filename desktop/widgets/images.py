@@ -141,6 +141,7 @@ class SampleGrid(QWidget):
             return
         for widget in [*self.views.values(), *self.captions.values()]:
             self._layout.removeWidget(widget)
+            widget.hide()  # at once: in a wait (processEvents) deleteLater left them drawn (as the loss plot's)
             widget.deleteLater()
         self.views, self.captions = {}, {}
         self.panels, self.columns = panels, columns

@@ -145,6 +145,7 @@ class LossPlot(QWidget):
         self.smooth = QSlider(Qt.Orientation.Horizontal)
         self.smooth.setRange(0, 99)
         self.smooth.setValue(int(self._smoothing * 100))
+        self.smooth.setAccessibleDescription(f"{self._smoothing:.2f}")
         self.smooth.setToolTip("Smoothing (exponential moving average)")
         self.smooth.setAccessibleName("Smoothing of the loss curves")
         self.smooth.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
@@ -269,13 +270,19 @@ class LossPlot(QWidget):
         """The last logged step's losses in words, for a screen reader (the curves say nothing to one)."""
         if not self._steps.size:
             self.plot.setAccessibleDescription("No losses yet")
+            for box in self.toggles.values():
+                box.setAccessibleDescription("")
             return
-        step, last = int(self._steps[-1]), {self.spoken[n]: self._values[n][-1] for n in self.names}
-        self.plot.setAccessibleDescription(f"Step {step}: " + ", ".join(f"{n} {v:.3f}" for n, v in last.items()
-                                                                         if np.isfinite(v)))
+        step = int(self._steps[-1])
+        last = {n: self._values[n][-1] for _, row in self._rows for n in row}  # in the legend's order
+        self.plot.setAccessibleDescription(f"Step {step}: " + ", ".join(f"{self.spoken[n]} {v:.3f}"
+                                                                         for n, v in last.items() if np.isfinite(v)))
+        for name, value in last.items():  # each toggle its own value: the plot itself is no Tab stop
+            self.toggles[name].setAccessibleDescription(f"{value:.3f} at step {step}" if np.isfinite(value) else "")
 
     def set_smoothing(self, weight: float) -> None:
         self._smoothing = weight
+        self.smooth.setAccessibleDescription(f"{weight:.2f}")  # its position (0 to 99) said nothing
         self._resmooth()
 
     def _resmooth(self) -> None:

@@ -38,6 +38,9 @@ class EnlargedSamples(QDialog):
     def follow(self, grid: SampleGrid) -> None:
         self.grid.copy_from(grid)
         self.setWindowTitle(f"Samples at step {grid.step:,}" if grid.step is not None else "Samples")
+        self.setAccessibleName(self.windowTitle())
+        for view in self.grid.views.values():  # Tab stops, each named and described (a screen reader heard
+            view.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # "Samples at step 4" and "Close", nothing of them)
 
 
 class SampleHistory(QWidget):
@@ -92,6 +95,7 @@ class SampleHistory(QWidget):
 
     def _shown(self) -> None:
         """After the grid changed: Enlarge is offered with pictures, and an open enlarged view follows."""
+        self.slider.setAccessibleDescription(self.step_label.text())  # its raw position (0 to 2) said nothing
         self.enlarge_button.setEnabled(self.grid.has_images())
         if self.enlarged is not None and self.enlarged.isVisible():
             self.enlarged.follow(self.grid)

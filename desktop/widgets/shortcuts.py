@@ -30,6 +30,13 @@ def bind_rename_key(widget: QWidget, button: QAbstractButton) -> None:
     _press_on_key(widget, QKeySequence(Qt.Key.Key_F2), button)
 
 
+def bind_enter_keys(button: QAbstractButton) -> None:
+    """Return and Enter press ``button`` while it has the focus, as they press a push button: a tool button takes
+    Space only ("All settings" did nothing on Enter, a keyboard pass)."""
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        _press_on_key(button, QKeySequence(key), button)
+
+
 def _press_on_key(widget: QWidget, keys: QKeySequence, button: QAbstractButton) -> None:
     """``keys``, while ``widget`` has the focus, press ``button`` where it is shown and enabled."""
     key = QShortcut(keys, widget)

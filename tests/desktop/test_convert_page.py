@@ -801,8 +801,10 @@ def test_removing_a_queued_conversion_makes_the_next_one_current_and_says_so(qtb
     page.remove_selected_job()
     assert [j.output for j in page.queue] == [str(tmp_path / "out_c")] and page.queue_list.currentRow() == 0
     assert page.status.text().startswith("Taken off the queue: ") and page.status.text().endswith("out_b")
-    page.remove_selected_job()
-    assert page.queue == []
+    page.lists.setCurrentIndex(1)
+    page.queue_list.setFocus()
+    qtbot.keyClick(page.queue_list, Qt.Key.Key_Delete)  # as in the other lists: it did nothing here
+    assert page.queue == [] and not page.remove_queued.isEnabled()
     page.cancel()
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
 

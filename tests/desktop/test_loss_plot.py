@@ -175,3 +175,17 @@ def test_toggles_of_losses_no_longer_shown_disappear_at_once(qtbot):
     QApplication.processEvents()  # as a wait does: the new boxes shown, no deferred deletion run
     shown = {box for box in plot.findChildren(QCheckBox) if box.isVisible()}
     assert shown == {*plot.toggles.values(), plot.log_scale}
+
+
+def test_the_losses_are_said_in_the_legends_order_and_each_toggle_says_its_own_value(qtbot):
+    """The plot is no Tab stop, so its description was never read; and it listed judge before translator, where
+    the legend shows translator first (a keyboard pass)."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_loss_names(("D_A", "G_A"), labels={"D_A": "judge", "G_A": "translator"},
+                        rows=[("x → y", ("G_A", "D_A"))])
+    plot.append(5, {"G_A": 0.9, "D_A": 0.3146})
+    assert plot.plot.accessibleDescription() == "Step 5: x → y: translator 0.900, x → y: judge 0.315"
+    assert plot.toggles["D_A"].accessibleDescription() == "0.315 at step 5"
+    plot.set_smoothing(0.25)
+    assert plot.smooth.accessibleDescription() == "0.25"

@@ -109,13 +109,17 @@ def test_the_samples_can_be_enlarged_and_the_enlarged_view_follows_them(qtbot, t
     history.enlarge_button.click()
     enlarged = history.enlarged
     qtbot.waitExposed(enlarged)
-    assert enlarged.windowTitle() == "Samples at step 20"
+    assert enlarged.windowTitle() == "Samples at step 20" == enlarged.accessibleName()
+    # each picture a Tab stop with its name: a screen reader heard the title and Close alone (a keyboard pass)
+    assert all(v.focusPolicy() == Qt.FocusPolicy.TabFocus for v in enlarged.grid.views.values())
+    assert history.slider.accessibleDescription() == "Step 20"  # not its raw position
     small, large = history.grid.views["fake_B"], enlarged.grid.views["fake_B"]
     qtbot.waitUntil(lambda: large.pixmap().height() >= 2 * small.pixmap().height())
     assert large.image() == small.image()
 
     history.slider.setValue(0)  # an older grid: the enlarged view follows
     assert enlarged.windowTitle() == "Samples at step 10" and large.image() == small.image()
+    assert history.slider.accessibleDescription() == "Step 10 (1 of 2)"
     history.clear()
     assert not enlarged.grid.has_images() and not history.enlarge_button.isEnabled()
 
@@ -128,3 +132,18 @@ def test_the_samples_can_be_enlarged_and_the_enlarged_view_follows_them(qtbot, t
     history.set_grids(sorted((tmp_path / "samples").iterdir(), key=lambda p: int(p.stem.split("_")[1])))
     QTest.mouseDClick(history.grid, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
     assert enlarged.isVisible() and enlarged.windowTitle() == "Samples at step 20"
+
+
+def test_panels_of_another_method_disappear_at_once(qtbot):
+    """As the loss plot's toggles: views left to deleteLater stayed drawn when the layout changed in a wait."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.widgets.images import SampleGrid
+
+    grid = SampleGrid()
+    qtbot.addWidget(grid)
+    grid.show()
+    old = list(grid.views.values())
+    grid.set_panels(("input", "output", "target"), 3)
+    QApplication.processEvents()  # as a wait does: no deferred deletion run
+    assert not any(view.isVisible() for view in old)

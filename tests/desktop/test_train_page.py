@@ -286,6 +286,23 @@ def test_the_fields_shown_at_first_explain_themselves_in_sentences_and_say_what_
     assert generator.itemText(generator.findData("unet_256")) == "U-Net 256 (pix2pix's)"
 
 
+def test_the_tab_order_follows_the_page_from_the_legend_to_the_samples(qtbot, window):
+    """The legend's toggles, made anew for each layout, joined the end of the Tab chain: after Enlarge, under them
+    on screen; and Enter did nothing on All settings, a tool button (a keyboard pass)."""
+    page = window.train
+    history = page.view.samples
+    page._lay_out("cyclegan", "day", "night", "AtoB", WEIGHTS)
+    chain = [page.plot.log_scale, history.slider, history.latest_button, history.enlarge_button]
+    assert [first.nextInFocusChain() for first in chain[:-1]] == chain[1:]
+    window.show()
+    window.tabs.setCurrentWidget(page)
+    more = page.form.more_button
+    more.setFocus()
+    was = more.isChecked()
+    qtbot.keyClick(more, Qt.Key.Key_Return)
+    assert more.isChecked() != was
+
+
 def test_a_minus_typed_where_no_negative_is_allowed_is_undone_and_said(qtbot, window):
     """Qt dropped the sign unsaid: "-1" typed as the learning rate became 1.0 (its largest value), and as the
     round-trip weight 0."""
