@@ -36,7 +36,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.config import ConvertConfig, ModelConfig  # noqa: E402
-from engine.convert import COMPILE_MIN_IMAGES, convert_folder  # noqa: E402
+from engine.convert import COMPILE_MIN_IMAGES, compiles, convert_folder  # noqa: E402
 from engine.data import list_images  # noqa: E402
 from engine.devices import pick_device  # noqa: E402
 from engine.modelfile import LoadedModel  # noqa: E402
@@ -92,7 +92,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="auto")
     p.add_argument("--compile", choices=("auto", "on", "off"), default="auto",
-                   help=f"the pipeline's torch.compile (auto: on for {COMPILE_MIN_IMAGES}+ images, as in the engine)")
+                   help=f"the pipeline's torch.compile (auto: on CUDA for {COMPILE_MIN_IMAGES}+ images, as in the "
+                        "engine)")
     p.add_argument("--tile", type=int, default=0, help="tile size (0: the engine's default, tiles above 2 MP)")
     p.add_argument("--overlap", type=int, default=128, help="pixels shared by neighbouring tiles")
     p.add_argument("--warmup", type=int, default=0, help="images converted untimed first, with the same options")
@@ -110,8 +111,9 @@ def main() -> None:
     # (shared) had silently sped up the "plain" loop from the second repeat on
     plain_net = copy.deepcopy(net)
     model = LoadedModel(net, {"model": {"channels": 3}})
-    # decided once from the timed folder's size, so the warm-up compiles exactly what is timed
-    compile_on = args.compile == "on" or (args.compile == "auto" and args.count >= COMPILE_MIN_IMAGES)
+    # decided once from the timed folder, by the engine's own rule (auto compiles on CUDA only: on the CPU it was
+    # said to here after the engine stopped), so the warm-up compiles exactly what is timed
+    compile_on = compiles(ConvertConfig(compile=args.compile), args.count, args.count, device.type)
     options = ConvertConfig(device=str(device), batch_size=args.batch, compile="on" if compile_on else "off",
                             tile=args.tile, overlap=args.overlap)
 
