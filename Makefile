@@ -48,6 +48,7 @@ package-test: package
 		--compile on 2> build/package-test/compile.err
 	grep -q "does not ship" build/package-test/compile.err && test ! -e build/package-test/c
 	test -z "$$(find "$(BUNDLE)" -name 'libqgtk3*')"  # the GTK theme plugin, without GTK: left out
+	test -n "$$(find "$(BUNDLE)" -maxdepth 2 -name README.md -not -path '*/resources/*')"  # Help › Documentation
 
 dist: package
 	tools/make_dist.sh "$(BUNDLE)"

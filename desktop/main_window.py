@@ -165,12 +165,12 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def open_docs(self) -> None:
-        """The README and docs/ of a checkout; the project's page otherwise (a bundle has no docs folder)."""
+        """The docs/ folder of a checkout; a bundle's copy of the README otherwise (it opened resources/README.md,
+        the table of the files the app ships: a docs audit)."""
         from engine.resources import resource_dir
 
         docs = resource_dir().parent / "docs"
-        target = docs if docs.is_dir() else resource_dir() / "README.md"
-        self._open(target)
+        self._open(docs if docs.is_dir() else resource_dir().parent / "README.md")
 
     def open_run_log(self) -> None:
         item = self.train.runs.currentItem()

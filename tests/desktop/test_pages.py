@@ -780,6 +780,20 @@ def test_a_file_or_folder_that_nothing_opens_says_so(qtbot, window, tmp_path, mo
     assert window.convert.status.text() == f"Nothing on this desktop opens {tmp_path}: open it from a file manager."
 
 
+def test_documentation_in_an_installed_app_opens_the_users_guide(qtbot, window, tmp_path, monkeypatch):
+    """Where there is no docs/ folder (the bundle), Help > Documentation opened resources/README.md: the table of
+    the files the app ships, not a word on using it (a docs audit)."""
+    from PySide6.QtGui import QDesktopServices
+
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "README.md").write_text("# CycleGAN Studio")  # where build.spec puts it, beside resources/
+    monkeypatch.setattr("engine.resources.resource_dir", lambda: tmp_path / "resources")
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.open_docs()
+    assert opened == [str(tmp_path / "README.md")]
+
+
 def test_another_datasets_pictures_open_at_the_top(qtbot, tmp_path):
     """The Pairs tab opened another dataset where the last one's had been scrolled to (a pix2pix user pass)."""
     from desktop.widgets.images import ThumbnailGrid
