@@ -35,8 +35,8 @@ def test_balanced_split_deals_the_full_splits_photos_again():
     assert len(balanced["trainA"]) == len(balanced["trainB"]) == 20
 
 
-@pytest.mark.parametrize("script", ["quality.py", "grades.py"])
-def test_the_benchmarks_print_their_help(script):
+@pytest.mark.parametrize("script", [pytest.param("quality.py", marks=pytest.mark.slow), "grades.py"])  # 5 s: in
+def test_the_benchmarks_print_their_help(script):  # make test-slow, for make test's ten minutes
     """Look descriptions hold '%' ('40 % less colour'), which argparse read as a format and crashed --help on."""
     import subprocess
     import sys

@@ -39,6 +39,7 @@ def test_plan_defaults_per_device():
     assert plan_speed("on", "off", "off", torch.device("cpu")).channels_last
 
 
+@pytest.mark.slow  # 4.5 s: in make test-slow, for make test's ten minutes
 def test_a_compiling_run_says_so_before_its_slow_first_step(tiny_dataset, tmp_path):
     """On an H100 the first compiled step came after 66 s (Quick) and over 79 s (Paper): the run says why."""
     said = [m.text for m in Trainer(tiny_config(tiny_dataset, tmp_path / "a", device="cpu", compile="on")).messages]
@@ -82,6 +83,7 @@ not fp16's arithmetic, put the 30-step means 70 to 80 % off fp32's (on an H100, 
 CPU alike). A real run loses those few steps of thousands and nothing else."""
 
 
+@pytest.mark.slow  # 3.6 s: in make test-slow, for make test's ten minutes
 def test_cpu_fp16_with_loss_scaling_tracks_fp32(tiny_dataset, tmp_path):
     """The loss-scaling path (scale, step, update of a GradScaler per optimiser) on the CPU, where torch
     autocasts to fp16 too, so CI runs it (measured: each loss's 30-step mean within 4 % of fp32's)."""
