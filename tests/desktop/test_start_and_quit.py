@@ -334,6 +334,7 @@ def test_two_starts_close_together_open_one_window(tmp_path):
     assert "CycleGAN Studio is open already" in outputs[1][1]
 
 
+@pytest.mark.slow  # 6.5 s: in make test-slow, for make test's ten minutes
 def test_a_lock_and_socket_left_by_a_killed_window_do_not_keep_the_next_start_from_its_window(qtbot, window,
                                                                                              tmp_path):
     import signal

@@ -1,6 +1,7 @@
 """The Train page as kohya_ss users work: one length choice with a time measured here, settings kept in a
 file, every option reachable, named runs, sample history, the log, and a pause that says so."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -544,6 +545,7 @@ def test_no_step_count_of_zero_can_be_typed_when_the_length_is_in_steps(qtbot, w
     assert page.settings_values()["steps"] == 0
 
 
+@pytest.mark.slow  # 9 s: in make test-slow, for make test's ten minutes
 def test_a_run_named_as_an_earlier_one_says_the_name_it_got(qtbot, window, tmp_path):
     """A typed name already taken became "same-2", and a name past 80 characters lost its end, unsaid (a Train
     page pass)."""
