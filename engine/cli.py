@@ -445,10 +445,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             control.stop()
     console = Console(sys.stderr)
     # an image found unreadable while training is the trainer's Message (it was the data loader's log line alone)
-    from .models import METHODS
+    from .models import LOSS_WEIGHTS, METHODS
 
     # the losses that train it: Quick's "idt_A=0.000, idt_B=0.000" on every line said nothing
-    shown = METHODS[trainer.config.method].losses_trained(dataclasses.asdict(trainer.config))
+    shown = METHODS[trainer.config.method].losses_trained({k: getattr(trainer.config, k) for k in LOSS_WEIGHTS})
     reporter = (TqdmReporter(trainer.total_steps, trainer.step, console, shown) if trainer.is_main
                 else (lambda e: None))
     try:

@@ -843,9 +843,10 @@ def say_found_unreadable(texts: list[str], said: set[str], emit: EventCallback) 
         if warning in said:
             continue
         said.add(warning)
-        log.warning("%s; it is left out of the rest of the run", warning)
+        text = f"{warning}; it is left out of the rest of the run"
+        log.warning("%s", text)
         if len(said) <= NAMED_UNREADABLE:
-            emit(Message("warning", f"{warning}; it is left out of the rest of the run"))
+            emit(Message("warning", text))
         elif len(said) == NAMED_UNREADABLE + 1:
             emit(Message("warning", "more pictures cannot be read and are left out; log.txt in the run's folder "
                                     "names each"))

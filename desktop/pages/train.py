@@ -31,7 +31,7 @@ from engine.estimate import batch_of, describe_duration, seconds_per_step, total
 from engine.events import Finished, Progress, Samples
 from engine.fileio import in_words
 from engine.library import DatasetEntry, Library, folder_stamps, safe_name, why_renamed
-from engine.models import METHODS
+from engine.models import LOSS_WEIGHTS, METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
 from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file,
                            trained_elsewhere)
@@ -46,7 +46,6 @@ METHOD_NOTES = {
 SHOWN = ["crop_size", "load_size", "batch_size", "steps", "epochs", "epochs_decay", "lr", "model.generator",
          "model.blocks", "model.ngf", "model.residual", "lambda_cycle", "lambda_identity", "lambda_l1",
          "sample_every", "seed"]
-LOSS_WEIGHTS = ("lambda_cycle", "lambda_identity", "lambda_l1")  # what the plot's curves depend on (losses_trained)
 NOT_IN_FORM = {"data", "data_b", "out", "name_a", "name_b", "method", "direction", "device"}
 ONLY_FOR = {"lambda_cycle": "cyclegan", "lambda_identity": "cyclegan", "pool_size": "cyclegan",
             "lambda_l1": "pix2pix"}

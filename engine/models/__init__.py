@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import TrainConfig
-from .base import TranslationModel
+from .base import LOSS_WEIGHTS, TranslationModel
 from .cyclegan import CycleGAN
 from .pix2pix import Pix2Pix
 
@@ -23,4 +23,5 @@ def learnt_directions(config: TrainConfig) -> tuple[str, ...]:
     return tuple(d for d in ("AtoB", "BtoA") if method_class(config).export_name(config, d) is not None)
 
 
-__all__ = ["METHODS", "CycleGAN", "Pix2Pix", "TranslationModel", "build_model", "learnt_directions", "method_class"]
+__all__ = ["LOSS_WEIGHTS", "METHODS", "CycleGAN", "Pix2Pix", "TranslationModel", "build_model", "learnt_directions",
+           "method_class"]

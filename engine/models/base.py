@@ -31,6 +31,9 @@ def set_requires_grad(nets: list[nn.Module], flag: bool) -> None:
             p.requires_grad_(flag)
 
 
+LOSS_WEIGHTS = ("lambda_cycle", "lambda_identity", "lambda_l1")  # the settings losses_trained reads
+
+
 class TranslationModel:
     paired: bool = False  # trains on pairs (the same picture in both domains) rather than two folders
     loss_names: tuple[str, ...] = ()
@@ -47,9 +50,8 @@ class TranslationModel:
 
     @classmethod
     def losses_trained(cls, weights: Mapping[str, float]) -> tuple[str, ...]:
-        """The losses that train the model with these ``weights`` (lambda_cycle, lambda_identity, lambda_l1: a
-        config's or a form's): one weighed 0 is logged as 0, a flat line that looks like a perfect score on a
-        plot."""
+        """The losses that train the model with these ``weights`` (LOSS_WEIGHTS, from a config or a form): one
+        weighed 0 is logged as 0, a flat line that looks like a perfect score on a plot."""
         return cls.loss_names
 
     def __init__(self, config: TrainConfig, device: torch.device, speed: SpeedPlan):
