@@ -777,22 +777,29 @@ class EpochSampler(Sampler):
 FEW_IMAGES = 20  # fewer different photos a side than this, and a model learns what they show more than the change
 
 
-def pictures_on_both_sides(files_a: list[Path], files_b: list[Path]) -> str | None:
+def side_names(name_a: str, name_b: str) -> dict[str, str]:
+    """How messages name sides A and B: by the names the user gave them, unless the two are alike (then "A", "B")."""
+    return {"A": name_a, "B": name_b} if name_a.strip() and name_b.strip() and name_a != name_b else {}
+
+
+def pictures_on_both_sides(files_a: list[Path], files_b: list[Path], names: tuple[str, str] = ("A", "B")) -> str | None:
     """A warning where some of B's files are A's own, reached through a link (a link in trainB/ to trainA/ added A's
-    pictures to B without a word), else None. A picture on both sides teaches nothing of the change."""
+    pictures to B without a word), else None. A picture on both sides teaches nothing of the change. ``names``: the
+    sides' names."""
     resolve = Resolver()
     of_a = {resolve(p) for p in files_a} - {None}
     shared = [p for p in files_b if resolve(p) in of_a]
     if not shared:
         return None
-    return (f"{len(shared)} picture(s) of B are pictures of A too, reached through a link (such as {shared[0]}): "
+    return (f"{len(shared)} picture(s) of {names[1]} are pictures of {names[0]} too, reached through a link (such as "
+            f"{shared[0]}): "
             "a picture on both sides teaches nothing of the change between them")
 
 
 def few_images_advice(counts: dict[str, int], names: tuple[str, str] = ("A", "B")) -> str | None:
     """Advice for sides with fewer than FEW_IMAGES images (``{"A": 8, "B": 30}``, or ``{"pairs": 8}``), or None when
     all have enough. Sides A and B are said by their ``names`` ("A: 8" beside samples headed "horses")."""
-    called = dict(zip("AB", names)) if len(set(names)) == 2 else {}
+    called = side_names(*names)
     few = [f"{called.get(side, side)}: {n}" for side, n in counts.items() if 0 < n < FEW_IMAGES]
     if not few:
         return None
@@ -804,9 +811,10 @@ def few_images_advice(counts: dict[str, int], names: tuple[str, str] = ("A", "B"
 
 
 def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """List a side's images, dropping files that fail a header check. Fails if none are left. ``control``
-    (an :class:`engine.events.Control`) stops it between two files: thousands of headers take seconds."""
-    existing_folder(folder, f"domain {side} folder")
+    """List a side's images, dropping files that fail a header check. Fails if none are left. ``side``: its name
+    ("the photo folder ... has no images"); ``control`` (an :class:`engine.events.Control`) stops it between two
+    files: thousands of headers take seconds."""
+    existing_folder(folder, f"the {side} folder")
     unreadable: list[tuple[Path, str]] = []
     files = list_images(folder, unreadable=unreadable)
 
@@ -822,5 +830,5 @@ def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], lis
         named = first_reasons([(path.name, reason) for path, reason in bad])
         kinds = "file(s) or folder(s)" if unreadable else "file(s)"
         what = f"{len(bad)} unreadable {kinds} ({named})" if bad else f"no images{unreadable_kinds_note(folder)}"
-        raise ValueError(f"domain {side} folder {folder} has {what}; it needs at least one image")
+        raise ValueError(f"the {side} folder {folder} has {what}; it needs at least one image")
     return good, bad

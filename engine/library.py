@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 
 from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, header_size, list_images,
                    match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders,
-                   unreadable_reason, wide_enough_for_two)
+                   side_names, unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -452,10 +452,11 @@ class Library:
             if aligned is None:
                 raise
             return aligned
+        called = side_names(name_a.strip(), name_b.strip())
         for side, folder in (("A", folders.a), ("B", folders.b)):
-            self._refuse_a_folder_holding_the_library(side, folder)
-        check_folder(folders.a, "A", control)
-        check_folder(folders.b, "B", control)
+            self._refuse_a_folder_holding_the_library(called.get(side, side), folder)
+        check_folder(folders.a, called.get("A", "A"), control)
+        check_folder(folders.b, called.get("B", "B"), control)
         return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
                             str(folders.test_b.resolve()) if folders.test_b else "")
@@ -477,10 +478,10 @@ class Library:
 
     def _refuse_a_folder_holding_the_library(self, side: str, folder: Path) -> None:
         """A folder of pictures that holds the library itself: its copies and its runs' samples (which change as
-        a run trains) were counted as the user's pictures (a datasets and runs pass)."""
+        a run trains) were counted as the user's pictures (a datasets and runs pass). ``side``: the side's name."""
         root, chosen = self.root.resolve(), folder.resolve()
         if chosen == root or chosen in root.parents:
-            raise ValueError(f"folder {side} ({folder}) holds this app's library ({self.root}): its copies and runs' "
+            raise ValueError(f"the {side} folder ({folder}) holds this app's library ({self.root}): its copies and runs' "
                              "samples would be read as your pictures; choose the folder of the pictures themselves")
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
@@ -697,10 +698,12 @@ class Library:
         sides = [("pairs" if entry.layout == "aligned" else "A", entry.folder_a)]
         if entry.layout != "aligned":
             sides.append(("B", entry.folder_b))
+        # each side said by its name, as the few-pictures advice and the samples say it ("B mixes colour and ...")
+        called = side_names(entry.name_a, entry.name_b)
         for side, folder in sides:
-            path = Path(folder)
+            path, name = Path(folder), called.get(side, side)
             if not path.is_dir():
-                problems.append(f"folder {side} is missing: {folder}")
+                problems.append(f"the {name} folder is missing: {folder}")
                 counts.append(0)
                 continue
             locked: list[tuple[Path, str]] = []  # sub-folders that cannot be read: their images counted nowhere
@@ -709,19 +712,19 @@ class Library:
             listed[side] = files
             unreadable = 0
             # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
-            problems += [f"unreadable in {side}: {_under(f, path)}/ ({reason})" for f, reason in locked]
+            problems += [f"unreadable in {name}: {_under(f, path)}/ ({reason})" for f, reason in locked]
             if not files:
-                problems.append(f"folder {side} has no images")
+                problems.append(f"the {name} folder has no images")
             if outside := _through_links_outside(files, path):  # a link to /usr made A 5004 system icons, unsaid
-                problems.append(f"{len(outside)} picture(s) of {side} are reached through links to folders outside "
-                                f"it (such as {_under(outside[0], path)}): they count as {side}'s too")
+                problems.append(f"{len(outside)} picture(s) of {name} are reached through links to folders outside "
+                                f"it (such as {_under(outside[0], path)}): they count as {name}'s too")
             modes: set[str] = set()
             tiny = 0
             for f in files:
                 if control is not None:
                     control.checkpoint()
                 if reason := probe_image(f):
-                    problems.append(f"unreadable in {side}: {_under(f, path)} ({reason})")
+                    problems.append(f"unreadable in {name}: {_under(f, path)} ({reason})")
                     unreadable += 1
                     continue
                 from PIL import Image
@@ -732,10 +735,12 @@ class Library:
             counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
             if tiny:
-                problems.append(f"{tiny} image(s) in {side} are smaller than {min_size} px (they will be upscaled)")
+                problems.append(f"{tiny} image(s) in {name} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
-                problems.append(f"{side} mixes colour and grayscale images (all are converted to the model's channels)")
-        if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"])):
+                problems.append(f"the {name} folder mixes colour and grayscale images (all are converted to the model's "
+                                "channels)")
+        if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"],
+                                                              (called.get("A", "A"), called.get("B", "B")))):
             problems.append(shared)
         paired = Library.pairs(entry)
         if paired:  # named for pix2pix where the folders are two sides that happen to share names

@@ -42,7 +42,7 @@ from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder,
                    few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
-                   pictures_on_both_sides, resolve_folders, split_note)
+                   pictures_on_both_sides, resolve_folders, side_names, split_note)
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -242,11 +242,13 @@ class Trainer:
                                  halves=found.layout == "aligned")
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
-        files_a, bad_a = check_folder(folders.a, "A")
-        files_b, bad_b = check_folder(folders.b, "B")
+        called = side_names(c.name_a, c.name_b)
+        name_a, name_b = called.get("A", "A"), called.get("B", "B")
+        files_a, bad_a = check_folder(folders.a, name_a)
+        files_b, bad_b = check_folder(folders.b, name_b)
         self._set_aside = bad_a + bad_b
         self.messages += unreadable_warnings(bad_a + bad_b)
-        if shared := pictures_on_both_sides(files_a, files_b):
+        if shared := pictures_on_both_sides(files_a, files_b, (name_a, name_b)):
             self.messages.append(Message("warning", shared))
         self._check_pictures({"A": files_a, "B": files_b})
         return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
@@ -268,7 +270,8 @@ class Trainer:
             for side, files in sides.items():
                 sizes = sorted({size(p) for p in files})
                 if len(sizes) > 1:
-                    where = "the pairs have" if side == "pairs" else f"domain {side} has"
+                    name = side_names(c.name_a, c.name_b).get(side, side)
+                    where = "the pairs have" if side == "pairs" else f"the {name} folder has"
                     raise ValueError(f"preprocess none keeps each picture's size, and {where} pictures "
                                      f"of {len(sizes)} sizes ({sizes[0][0]}x{sizes[0][1]}, {sizes[1][0]}x{sizes[1][1]}"
                                      f"{', ...' if len(sizes) > 2 else ''}): use batch size 1, or crop them")

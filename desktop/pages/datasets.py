@@ -217,7 +217,7 @@ class RenameDatasetDialog(QDialog):
         self.setWindowTitle("Rename dataset")
         self.name, self.name_a, self.name_b = QLineEdit(entry.name), QLineEdit(entry.name_a), QLineEdit(entry.name_b)
         form = QFormLayout(self)
-        for label, field in (("Name", self.name), ("Domain A is", self.name_a), ("Domain B is", self.name_b)):
+        for label, field in (("Name", self.name), ("Side A shows", self.name_a), ("Side B shows", self.name_b)):
             field.setMinimumWidth(320)
             form.addRow(label, field)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

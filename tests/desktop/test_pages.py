@@ -46,6 +46,14 @@ def test_the_dialogs_say_side_where_the_papers_say_domain(qtbot, window):
     names = DomainsDialog("latest_net_G", window)
     qtbot.addWidget(names)
     assert "domain" not in names.windowTitle().lower()
+    # the Rename dialog still said "Domain A is" (2026-12-07)
+    from desktop.pages.datasets import RenameDatasetDialog
+    from engine.library import DatasetEntry
+
+    rename = RenameDatasetDialog(DatasetEntry("d", "/a", "/b", "day", "night"), window)
+    qtbot.addWidget(rename)
+    labels = [w.text() for w in rename.findChildren(QLabel)]
+    assert "Side A shows" in labels and not [t for t in labels if "domain" in t.lower()], labels
 
 
 def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
@@ -68,7 +76,7 @@ def test_add_dataset_dialog_explains_problems(qtbot, window, tmp_path):
     dialog.root.set_path(str(tmp_path / "d"))
     accept_checked(dialog)
     text = dialog.error.text()
-    assert text.startswith("Domain B") and "unreadable" in text  # a sentence: capitalised
+    assert text.startswith("The B folder") and "unreadable" in text  # a sentence: capitalised
     qtbot.wait(20)
     # a message of two lines makes the dialog taller: it squeezed the fields (28 px to 23) instead
     assert dialog.name.height() == field_height

@@ -107,7 +107,7 @@ def test_empty_side_fails_at_once_with_a_clear_message(tmp_path):
     (tmp_path / "trainA").mkdir()
     _save(Image.new("RGB", (8, 8)), tmp_path / "trainB" / "b.png")
     folders = resolve_folders(tmp_path)
-    with pytest.raises(ValueError, match="domain A folder .* no images"):
+    with pytest.raises(ValueError, match="the A folder .* no images"):
         check_folder(folders.a, "A")
 
 
@@ -234,7 +234,7 @@ def test_a_file_given_as_a_sides_folder_is_said_to_be_a_file(tmp_path):
 
     write_images(tmp_path / "a", 2)
     image = write_images(tmp_path / "b", 2)[0]
-    with pytest.raises(FileNotFoundError, match=r"domain B folder .*img_000.png is a file; give the folder"):
+    with pytest.raises(FileNotFoundError, match=r"the B folder .*img_000.png is a file; give the folder"):
         Library(tmp_path / "home").add_dataset("x", tmp_path / "a", image)
 
 

@@ -39,7 +39,7 @@ def test_grey_pictures_of_every_depth_are_not_said_to_mix_colour_and_grey(tmp_pa
     assert Library.inspect(entry_for(tmp_path)).problems == []
     write_images(tmp_path / "trainB", 1, size=(130, 130), mode="L")  # grey among colour: said
     assert Library.inspect(entry_for(tmp_path)).problems == [
-        "B mixes colour and grayscale images (all are converted to the model's channels)"]
+        "the B folder mixes colour and grayscale images (all are converted to the model's channels)"]
 
 
 def test_a_folder_of_single_photos_is_not_added_as_pairs_side_by_side(tmp_path):
@@ -427,3 +427,29 @@ def test_why_a_name_was_changed_is_said_rightly():
     assert why_renamed("a/" + "y" * 90) == ("characters a file or folder name cannot hold were replaced; a name holds "
                                             "80 characters at most")
     assert why_renamed("con") == "it names a device on Windows"
+
+
+def test_the_dataset_checks_name_each_side_as_the_user_named_it(tmp_path):
+    """Beside "few images (day: 4)" the other problems said "2 image(s) in A are smaller ..." and "B mixes colour and
+    grayscale images": letters the page shows nowhere for a dataset whose sides are "day" and "night"."""
+    import re
+
+    write_images(tmp_path / "trainA", FEW_IMAGES, size=(130, 130))
+    write_images(tmp_path / "trainA", 1, size=(40, 40), mode="L")  # small, and grey among colour
+    (tmp_path / "trainA" / "broken.jpg").write_bytes(b"not a jpeg")
+    write_images(tmp_path / "trainB", FEW_IMAGES, size=(130, 130))
+    (tmp_path / "trainB" / "also.png").symlink_to(tmp_path / "trainA" / "img_001.png")
+    named = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "trainB"), "day", "night")
+    problems = Library.inspect(named).problems
+    assert len(problems) == 5, problems
+    assert not [p for p in problems if re.search(r"\b[AB]\b", p)], problems
+    assert "unreadable in day: broken.jpg" in problems[0]
+    assert problems[1].startswith("1 image(s) in day are smaller than")
+    assert problems[2].startswith("the day folder mixes colour and grayscale")
+    assert problems[3].startswith("1 picture(s) of night are reached through links") and "as night's too" in problems[3]
+    assert problems[4].startswith("1 picture(s) of night are pictures of day too")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"^the night folder .*empty has no images"):
+        Library(tmp_path / "home").check_dataset("e", tmp_path / "trainA", tmp_path / "empty", "day", "night")
+    gone = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "gone"), "day", "night")
+    assert f"the night folder is missing: {tmp_path / 'gone'}" in Library.inspect(gone).problems
