@@ -481,8 +481,8 @@ class Library:
         a run trains) were counted as the user's pictures (a datasets and runs pass). ``side``: the side's name."""
         root, chosen = self.root.resolve(), folder.resolve()
         if chosen == root or chosen in root.parents:
-            raise ValueError(f"the {side} folder ({folder}) holds this app's library ({self.root}): its copies and runs' "
-                             "samples would be read as your pictures; choose the folder of the pictures themselves")
+            raise ValueError(f"the {side} folder ({folder}) holds this app's library ({self.root}): its copies and "
+                             "runs' samples would be read as your pictures; choose the folder of the pictures themselves")
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
         """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""
@@ -737,8 +737,8 @@ class Library:
             if tiny:
                 problems.append(f"{tiny} image(s) in {name} are smaller than {min_size} px (they will be upscaled)")
             if len(modes) > 1:
-                problems.append(f"the {name} folder mixes colour and grayscale images (all are converted to the model's "
-                                "channels)")
+                problems.append(f"the {name} folder mixes colour and grayscale images (all are converted to the "
+                                "model's channels)")
         if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"],
                                                               (called.get("A", "A"), called.get("B", "B")))):
             problems.append(shared)
