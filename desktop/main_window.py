@@ -205,8 +205,8 @@ class MainWindow(QMainWindow):
         if self.convert.offer_model(run_dir):
             self.train.status.setText(f"{self.train.status.text()} Ready on Convert.")
 
-    def use_model(self, source: str) -> None:
-        self.convert.select_model(source)
+    def use_model(self, source: str, direction: str = "") -> None:
+        self.convert.select_model(source, direction)
         self.tabs.setCurrentWidget(self.convert)
 
     def _page_shown(self, index: int) -> None:

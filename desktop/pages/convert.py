@@ -414,12 +414,15 @@ class ConvertPage(QWidget):
         self.select_model(source)
         return True
 
-    def select_model(self, source: str) -> None:
+    def select_model(self, source: str, direction: str = "") -> None:
+        """Choose ``source``, in ``direction`` ("AtoB", "BtoA") where the model can go both ways."""
         i = self.model.findData(source)
         if i < 0:
             self.model.addItem(f"File: {Path(source).name}", source)
             i = self.model.count() - 1
         self.model.setCurrentIndex(i)
+        if direction and self.direction.isEnabled() and (at := self.direction.findData(direction)) >= 0:
+            self.direction.setCurrentIndex(at)
 
     def pick_model_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", str(Path.home()),

@@ -133,7 +133,7 @@ def cleaned_note(asked: str, written: str | Path, is_run: bool = False) -> str:
 
 class ModelsPage(QWidget):
     models_changed = Signal()
-    use_model = Signal(str)
+    use_model = Signal(str, str)  # the model's path, and the direction chosen for a run ("" for a model file)
     renamed = Signal(str, str)  # old path, new path: what other pages had chosen follows it
 
     def __init__(self, library: Library, parent=None):
@@ -178,7 +178,9 @@ class ModelsPage(QWidget):
                                       "to keep or share once the run is gone (Convert can use the run as it is)")
         self.export_button.clicked.connect(lambda: self.export_selected())  # clicked's `checked` is no name
         self.use_button = QPushButton("Convert with this")
-        self.use_button.clicked.connect(lambda: self.current_path() and self.use_model.emit(str(self.current_path())))
+        self.use_button.setToolTip("Open the Convert page with this model chosen (a run: in the direction chosen "
+                                   "beside)")
+        self.use_button.clicked.connect(self.use_selected)
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(self.rename_selected)
         self.delete_button = QPushButton("Delete…")
@@ -538,6 +540,13 @@ class ModelsPage(QWidget):
             for file in files:
                 self.import_path(file)
         event.acceptProposedAction()
+
+    def use_selected(self) -> None:
+        """Hand the selection to the Convert page with the direction chosen here: only the path went, and Convert
+        opened on A → B after B → A was picked (a new-user pass)."""
+        if path := self.current_path():
+            chosen = "AtoB" if self.direction.currentIndex() == 0 else "BtoA"
+            self.use_model.emit(str(path), chosen if path.is_dir() else "")
 
     def export_selected(self, name: str | None = None) -> None:
         run = self.current_path()

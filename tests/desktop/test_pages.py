@@ -634,6 +634,30 @@ def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path,
     assert asked == ["Export photo → golden hour as a model file of its own in your models, named:"]
 
 
+def test_convert_with_this_keeps_the_direction_chosen_for_a_run(qtbot, window, tmp_path):
+    """B → A chosen beside "Convert with this" opened the Convert page on A → B: only the path was handed on (a
+    new-user pass)."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 3, seed=1)
+    write_images(tmp_path / "d" / "trainB", 3, seed=2)
+    run = window.library.new_run_dir("both ways")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1, name_a="photo", name_b="golden hour")).run()
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run))
+    page.direction.setCurrentIndex(1)
+    qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.convert
+    assert window.convert.model.currentData() == str(run)
+    assert window.convert.direction.currentText() == "golden hour → photo"
+    window.tabs.setCurrentWidget(page)
+    page.direction.setCurrentIndex(0)
+    qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
+    assert window.convert.direction.currentData() == "AtoB"
+
+
 def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qtbot, window, tmp_path, monkeypatch):
     """Renamed, it stayed chosen on Convert as "File: mine.pt", a path that no longer existed, beside "Model: mine2"
     (a hostile GUI pass); deleted, it stayed chosen too."""
