@@ -271,6 +271,8 @@ class DatasetsPage(QWidget):
         for grid, side in ((self.grid_a, "A"), (self.grid_b, "B"), (self.grid_pairs, "Pairs")):
             grid.setAccessibleName(f"Pictures of the dataset: {side}")
         self.sides = QTabWidget()
+        self.sides.tabBar().setElideMode(Qt.TextElideMode.ElideMiddle)  # two 60-letter names hid B's tab at 1024 px
+        self.sides.tabBar().setUsesScrollButtons(False)
         self.sides.addTab(self.grid_a, "A")
         self.sides.addTab(self.grid_b, "B")
         self.sides.addTab(self.grid_pairs, "Pairs")
@@ -349,7 +351,7 @@ class DatasetsPage(QWidget):
             grid.set_files([])
         for index, (text, shown) in enumerate(((entry.name_a, not aligned), (entry.name_b, not aligned),
                                                ("Pairs", aligned))):
-            self.sides.setTabText(index, text)
+            self._name_tab(index, text)
             self.sides.setTabVisible(index, shown)
         self.sides.setCurrentIndex(2 if aligned else 0)  # a two-folder dataset after a side-by-side one opened on B
         # every file's header is read: 2000 images a side held the window 1.2 s at each click, 8 s on adding
@@ -362,6 +364,12 @@ class DatasetsPage(QWidget):
         self.inspecting = worker
         self._workers.append(worker)
         worker.start()
+
+    def _name_tab(self, index: int, text: str) -> None:
+        """A side's tab, named as the user named the side: "&" marks a shortcut on a tab, and "Rock & Roll" showed
+        as "Rock _Roll", "R&D" as "RD" (a datasets pass). The whole name is its tooltip where it is elided."""
+        self.sides.setTabText(index, text.replace("&", "&&"))
+        self.sides.setTabToolTip(index, text)
 
     def check_again_if_changed(self) -> None:
         """Check the dataset shown again where a folder of it changed since (pictures added or removed): its counts
@@ -418,9 +426,9 @@ class DatasetsPage(QWidget):
             announce(self.details, f"Added {entry.name}: {counts}." + (
                 f" {len(report.problems)} problem(s): {sentence(report.problems[0])}" if report.problems else "")
                 + " Next: train a model on it on the Train page.")
-        self.sides.setTabText(0, f"{entry.name_a} ({report.count_a})")
-        self.sides.setTabText(1, f"{entry.name_b} ({report.count_b})")
-        self.sides.setTabText(2, f"Pairs ({report.pairs})")
+        self._name_tab(0, f"{entry.name_a} ({report.count_a})")
+        self._name_tab(1, f"{entry.name_b} ({report.count_b})")
+        self._name_tab(2, f"Pairs ({report.pairs})")
         self.sides.setTabVisible(0, not aligned)
         self.sides.setTabVisible(1, not aligned)
         self.sides.setTabVisible(2, bool(report.pairs))

@@ -462,3 +462,23 @@ def test_a_long_folder_name_never_widens_the_datasets_page(qtbot, window, tmp_pa
     assert window.datasets.details.width() <= pane.viewport().width()
     assert window.datasets.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert (window.width(), window.height()) == (1024, 700)
+
+
+def test_a_sides_tabs_show_its_name_as_typed_and_both_fit(qtbot, window, tmp_path):
+    """Sides named "Rock & Roll" and "R&D" showed as "Rock _Roll" and "RD" (a "&" marks a tab's shortcut), and two
+    long names pushed the second tab behind scroll arrows at 1024x700, its count hidden (a datasets pass)."""
+    from engine.library import NAME_LENGTH
+
+    write_images(tmp_path / "d" / "trainA", 2)
+    write_images(tmp_path / "d" / "trainB", 3)
+    page = window.datasets
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(page)
+    for name_a, name_b in (("Rock & Roll", "R&D"), ("a" * NAME_LENGTH, "b" * NAME_LENGTH)):
+        name = name_a[:4]
+        window.library.add_dataset(name, str(tmp_path / "d"), None, name_a, name_b)
+        page.refresh(name)
+        qtbot.waitUntil(lambda: page.sides.tabToolTip(1) == f"{name_b} (3)", timeout=10000)
+        bar = page.sides.tabBar()
+        assert page.sides.tabText(0) == name_a.replace("&", "&&") + " (2)"
+        assert bar.tabRect(1).right() <= bar.width(), name
