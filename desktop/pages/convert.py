@@ -827,7 +827,9 @@ class ConvertPage(QWidget):
             self._preview_timer.start()
 
     def _clear_files(self) -> None:
-        self.files.clear()
+        self.files.blockSignals(True)  # a failed row picked: clearing made the next row current, and "Reading
+        self.files.clear()  # img_000.png…" stood over the cleared view for good (a new-user pass)
+        self.files.blockSignals(False)
         self._results_in = ""
         self._view_request += 1  # a file's pictures still being read are not shown
         self._failed_count = 0

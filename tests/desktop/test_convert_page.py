@@ -890,3 +890,18 @@ def test_open_output_is_offered_only_where_the_folder_is(qtbot, window, tmp_path
     assert page.open_button.isEnabled()
     page.output.set_path(str(tmp_path / "new"))
     assert not page.open_button.isEnabled()
+
+
+def test_changing_the_output_folder_with_a_failed_file_picked_leaves_no_reading_caption(qtbot, window, tmp_path):
+    """With a failed file picked, another output folder left "Reading img_001.png…" over an empty view for good:
+    clearing the list made the good file current, and its read began (a new-user pass)."""
+    page = setup(window, tmp_path, count=1)
+    (tmp_path / "in" / "img_zzz.png").write_bytes(b"not a picture")
+    convert(qtbot, page)
+    failed = next(i for i in range(page.files.count()) if "img_zzz.png" in page.files.item(i).text())
+    page.files.setCurrentRow(failed)
+    assert "was not converted" in page.preview.caption.text()
+    page.output.set_path(str(tmp_path / "elsewhere"))
+    view_settled(qtbot, page)
+    assert page.files.count() == 0 and not page.preview.canvas.has_images()
+    assert not page.preview.caption.text().startswith("Reading"), page.preview.caption.text()
