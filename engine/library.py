@@ -257,6 +257,8 @@ def checked_names(name: str, name_a: str, name_b: str) -> str:
         if len(domain.strip()) > NAME_LENGTH:
             raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
                              f"{len(domain.strip())}")
+    if (name_a.strip() or "A").casefold() == (name_b.strip() or "B").casefold():  # "zebra ↔ zebra", two tabs alike
+        raise ValueError(f"the two sides are both named {name_a.strip()!r}: give each side a name of its own")
     return name
 
 

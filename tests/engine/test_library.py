@@ -453,3 +453,17 @@ def test_the_dataset_checks_name_each_side_as_the_user_named_it(tmp_path):
         Library(tmp_path / "home").check_dataset("e", tmp_path / "trainA", tmp_path / "empty", "day", "night")
     gone = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "gone"), "day", "night")
     assert f"the night folder is missing: {tmp_path / 'gone'}" in Library.inspect(gone).problems
+
+
+def test_two_sides_of_one_name_are_refused(tmp_path):
+    """Sides both named "zebra" were added and renamed to: the title read "zebra ↔ zebra" over two tabs "zebra (5)"
+    and "zebra (4)" that nobody could tell apart (a datasets pass)."""
+    write_images(tmp_path / "trainA", 2)
+    write_images(tmp_path / "trainB", 2)
+    library = Library(tmp_path / "home")
+    with pytest.raises(ValueError, match="both named 'zebra': give each side a name of its own"):
+        library.add_dataset("z", str(tmp_path), None, "zebra", "Zebra ")
+    library.add_dataset("z", str(tmp_path), None, "horse", "zebra")
+    with pytest.raises(ValueError, match="both named 'b'"):
+        library.edit_dataset("z", "z", "b", "")  # a side left blank is called "B"
+    assert library.dataset("z").name_a == "horse"
