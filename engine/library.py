@@ -721,7 +721,7 @@ class Library:
                 problems.append(f"{len(outside)} picture(s) of {name} are reached through links to folders outside "
                                 f"it (such as {_under(outside[0], path)}): they count as {name}'s too")
             modes: set[str] = set()
-            tiny = 0
+            tiny: list[Path] = []
             for f in files:
                 if control is not None:
                     control.checkpoint()
@@ -733,11 +733,14 @@ class Library:
 
                 with Image.open(f) as im:
                     modes.add("gray" if Image.getmodebase(im.mode) == "L" else "colour")  # I;16B, F: grey too
-                    tiny += min(im.size) < min_size
+                    if min(im.size) < min_size:
+                        tiny.append(f)
             counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
             if tiny:
-                problems.append(f"{tiny} image(s) in {name} are smaller than {min_size} px (they will be upscaled)")
+                such = ", ".join(_under(f, path) for f in tiny[:3]) + (", …" if len(tiny) > 3 else "")
+                problems.append(f"{len(tiny)} image(s) in {name} are smaller than {min_size} px and will be upscaled "
+                                f"({such})")  # named, as unreadable files are (a datasets pass)
             if len(modes) > 1:
                 problems.append(f"the {name} folder mixes colour and grayscale images (all are converted to the "
                                 "model's channels)")

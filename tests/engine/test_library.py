@@ -444,7 +444,7 @@ def test_the_dataset_checks_name_each_side_as_the_user_named_it(tmp_path):
     assert len(problems) == 5, problems
     assert not [p for p in problems if re.search(r"\b[AB]\b", p)], problems
     assert "unreadable in day: broken.jpg" in problems[0]
-    assert problems[1].startswith("1 image(s) in day are smaller than")
+    assert problems[1] == "1 image(s) in day are smaller than 128 px and will be upscaled (img_000.png)"
     assert problems[2].startswith("the day folder mixes colour and grayscale")
     assert problems[3].startswith("1 picture(s) of night are reached through links") and "as night's too" in problems[3]
     assert problems[4].startswith("1 picture(s) of night are pictures of day too")
@@ -467,3 +467,14 @@ def test_two_sides_of_one_name_are_refused(tmp_path):
     with pytest.raises(ValueError, match="both named 'b'"):
         library.edit_dataset("z", "z", "b", "")  # a side left blank is called "B"
     assert library.dataset("z").name_a == "horse"
+
+
+def test_pictures_too_small_are_named_like_unreadable_ones(tmp_path):
+    """"2 image(s) in A are smaller than 128 px" named none of them, where unreadable files are named (a datasets
+    pass): the first three are, under their side's folder."""
+    write_images(tmp_path / "trainA", FEW_IMAGES, size=(130, 130))
+    write_images(tmp_path / "trainA" / "small", 5, size=(40, 40))
+    write_images(tmp_path / "trainB", FEW_IMAGES, size=(130, 130))
+    assert Library.inspect(entry_for(tmp_path)).problems == [
+        "5 image(s) in A are smaller than 128 px and will be upscaled (small/img_000.png, small/img_001.png, "
+        "small/img_002.png, …)"]
