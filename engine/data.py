@@ -7,6 +7,7 @@ skipping hidden and system files, honouring EXIF orientation, and turning any pi
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import logging
@@ -343,6 +344,8 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
         a, b = Path(data), Path(data_b)
         if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)
             check_separate_folders(a, b)
+        for side in (a, b):  # a whole dataset given as one side: both its sides (and test pictures) read as one
+            refuse_a_whole_dataset_as_a_side(side)
         return DatasetFolders(*reference_splits(a, b))
     root = existing_folder(data)
     for a, b in TWO_FOLDERS:
@@ -353,6 +356,16 @@ def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> Datas
                 split = (*split[:2], ta if ta.is_dir() else None, tb if tb.is_dir() else None)
             return DatasetFolders(*split)
     raise FileNotFoundError(f"{root} holds neither trainA/ and trainB/ nor A/ and B/ folders{layout_hint(root)}")
+
+
+def refuse_a_whole_dataset_as_a_side(folder: Path) -> None:
+    """ValueError where one side's folder holds a whole dataset (trainA/ and trainB/, or A/ and B/): its pictures of
+    both sides, and its test pictures, were counted as that side's without a word (a datasets pass)."""
+    for a, b in TWO_FOLDERS:
+        with contextlib.suppress(OSError):  # a folder that cannot be read is said by the check that reads it
+            if (folder / a).is_dir() and (folder / b).is_dir():
+                raise ValueError(f"{folder} holds {a}/ and {b}/: it is a whole dataset, not one side's folder; give "
+                                 "it alone, as the dataset's folder")
 
 
 def split_note(data: str | Path, data_b: str | Path | None = None) -> str | None:

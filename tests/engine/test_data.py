@@ -285,3 +285,22 @@ def test_a_folder_of_phone_or_raw_photos_says_what_they_are(tmp_path):
         check_folder(tmp_path / "A", "A")
     with pytest.raises(ValueError, match=r"has no images \(3 file\(s\) of kinds this app cannot read"):
         plan(tmp_path / "A", tmp_path / "out", ConvertConfig())
+
+
+def test_a_whole_dataset_given_as_one_side_is_refused(tmp_path):
+    """A folder holding trainA/ and trainB/ picked as side A was added: both its sides and its test pictures
+    counted as A's (a datasets pass)."""
+    from engine.data import resolve_folders
+    from tests.conftest import write_images
+
+    root = tmp_path / "horse2zebra"
+    for side in ("trainA", "trainB", "testA"):
+        write_images(root / side, 2)
+    write_images(tmp_path / "zebras", 2)
+    with pytest.raises(ValueError, match=r"horse2zebra holds trainA/ and trainB/: it is a whole dataset, not one "
+                                         r"side's folder; give it alone"):
+        resolve_folders(root, tmp_path / "zebras")
+    with pytest.raises(ValueError, match="horse2zebra holds trainA/ and trainB/"):
+        resolve_folders(tmp_path / "zebras", root)
+    assert resolve_folders(root).a == root / "trainA"  # given alone, it is the dataset it is
+    assert resolve_folders(root / "trainA", tmp_path / "zebras").b == tmp_path / "zebras"
