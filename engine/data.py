@@ -339,7 +339,20 @@ def existing_folder(data: str | Path, what: str = "dataset folder") -> Path:
 
 def resolve_folders(data: str | Path, data_b: str | Path | None = None) -> DatasetFolders:
     """Find the A and B folders: explicit pair, a root with trainA/trainB, or a root with A/B; either pair split into
-    train/ and test/ (or val/) as the pix2pix reference lays A and B out (:func:`reference_splits`)."""
+    train/ and test/ (or val/) as the pix2pix reference lays A and B out (:func:`reference_splits`). A folder given
+    that cannot be read is named itself: looking for its trainA/ said "…/locked/trainA: permission denied", a
+    folder the user never chose (a datasets pass)."""
+    try:
+        return _find_folders(data, data_b)
+    except PermissionError as error:
+        looked_in = Path(error.filename).parent if error.filename else None
+        given = next((Path(p) for p in (data, data_b) if p and Path(p) == looked_in), None)
+        if given is None:
+            raise
+        raise PermissionError(errno.EACCES, "this folder cannot be read (permission denied)", str(given)) from None
+
+
+def _find_folders(data: str | Path, data_b: str | Path | None) -> DatasetFolders:
     if data_b:
         a, b = Path(data), Path(data_b)
         if a.is_dir() and b.is_dir():  # (a missing one is named by the check that reads it)

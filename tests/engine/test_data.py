@@ -304,3 +304,28 @@ def test_a_whole_dataset_given_as_one_side_is_refused(tmp_path):
         resolve_folders(tmp_path / "zebras", root)
     assert resolve_folders(root).a == root / "trainA"  # given alone, it is the dataset it is
     assert resolve_folders(root / "trainA", tmp_path / "zebras").b == tmp_path / "zebras"
+
+
+@pytest.mark.slow  # 4 s, a process of its own: in make test-slow, for make test's ten minutes
+def test_a_dataset_folder_that_cannot_be_read_is_named_itself(tmp_path):
+    """A locked folder picked as the dataset was said as "…/locked/trainA: permission denied", and as side A as
+    "…/locked/train: permission denied": folders the user never chose (a datasets pass)."""
+    import subprocess
+    import sys
+
+    from tests.cli.test_cli_convert import as_a_plain_user
+
+    locked, other = tmp_path / "locked", tmp_path / "other"
+    locked.mkdir()
+    other.mkdir()
+    locked.chmod(0)
+    code = ("import sys\nfrom engine.data import resolve_folders\nfrom engine.fileio import in_words\n"
+            "for given in ((sys.argv[1],), (sys.argv[1], sys.argv[2])):\n"
+            "    try:\n        resolve_folders(*given)\n    except OSError as e:\n        print(in_words(e))\n")
+    try:
+        proc = subprocess.run([*as_a_plain_user(), sys.executable, "-c", code, str(locked), str(other)],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        locked.chmod(0o755)
+    said = f"{locked}: this folder cannot be read (permission denied)"
+    assert proc.stdout.splitlines() == [said, said], proc.stdout + proc.stderr
