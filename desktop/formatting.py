@@ -17,6 +17,11 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def counted(n: object, noun: str) -> str:
+    """"1 block", "9 blocks": "1 blocks" and "for 1 steps" stood on the Models page (a new-user pass)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def format_time_left(seconds: float) -> str:
     """"4:05 left": "ETA 4:05" read as a clock time as well as a duration (a new-user pass)."""
     duration = format_duration(seconds)

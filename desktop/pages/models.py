@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.formatting import domain_name, format_timestamp, sentence
+from desktop.formatting import counted, domain_name, format_timestamp, sentence
 from desktop.widgets.announce import OutcomeLabel
 from desktop.widgets.gallery import GalleryDialog
 from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and_details
@@ -44,8 +44,8 @@ class DomainsDialog(QDialog):
         note = QLabel(f"{stem} does not say what it translates. What does its input show, and its output?")
         note.setWordWrap(True)
         form.addRow(note)
-        form.addRow("Input (A)", self.name_a)
-        form.addRow("Output (B)", self.name_b)
+        form.addRow("Its input shows", self.name_a)  # "Input (A)": letters shown nowhere else (a new-user pass)
+        form.addRow("Its output shows", self.name_b)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -99,15 +99,16 @@ def describe(meta: dict) -> str:
     m = meta.get("model", {})
     generator = m.get("generator", "resnet")
     shape = (f"U-Net ({generator}), {m.get('norm')} norm" if generator.startswith("unet")
-             else f"ResNet generator, {m.get('blocks')} blocks")
+             else f"ResNet generator, {counted(m.get('blocks'), 'block')}")
     source = meta.get("source") or {}
     rows = [
-        ("Translates", f"{domain_name(meta.get('source_domain', '?'))} → {domain_name(meta.get('target_domain', '?'))} "
-                       f"({meta.get('direction', '')})"),
+        ("Translates", f"{domain_name(meta.get('source_domain', '?'))} → "  # no "(AtoB)": the engine's word
+                       f"{domain_name(meta.get('target_domain', '?'))}"),
         ("Method", method_words(meta.get("method"))),
         ("Architecture", f"{shape}, {m.get('ngf')} filters, {'RGB' if m.get('channels') == 3 else 'grayscale'}"
                          f"{', residual output' if m.get('residual') else ''}"),
-        ("Trained at", f"{meta.get('crop_size')} px" + (f" for {meta.get('steps')} steps" if meta.get("steps") else "")),
+        ("Trained at", f"{meta.get('crop_size')} px" + (f" for {counted(meta['steps'], 'step')}" if meta.get("steps")
+                                                         else "")),
         ("Parameters", f"{meta.get('parameters', 0):,}"),
         ("Created", f"{format_timestamp(meta.get('created', ''))} with version {meta.get('version', '')}"),
     ]
@@ -297,12 +298,13 @@ class ModelsPage(QWidget):
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
                     self._offer_evaluation_inputs(learnt[0][0])
-                network = (f"{info['model']['blocks']} blocks" if info["model"].get("generator", "resnet") == "resnet"
+                resnet = info["model"].get("generator", "resnet") == "resnet"
+                network = (counted(info["model"]["blocks"], "block") if resnet
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
                 training = training_words(path, self.live_run())  # the live run was listed as one at rest
                 self.details.setText(
                     f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
-                    f"{info['last_logged_step']} · crop {info['crop_size']} px · {network}"
+                    f"{info['last_logged_step']} · trained at {info['crop_size']} px · {network}"
                     + (f"<br>Being trained now {html.escape(training)}." if training else "")
                     + ("" if info["checkpoint"] else missing))
                 self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)
@@ -504,13 +506,14 @@ class ModelsPage(QWidget):
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return
-            text = f"a model named {taken!r} already exists; no other name was given"
+            text = f"a model named {taken!r} already exists; import it again to give it another name"
         elif isinstance(error, DomainsUnknown):
             names = DomainsDialog.ask(Path(path).stem, self)
             if names:
                 self.import_path(path, *names, name=name)
                 return
-            text = "what its input and output show was not said"  # the engine's advice named command-line flags
+            # the engine's advice named command-line flags, and "was not said" gave no way on (a new-user pass)
+            text = "it needs names for what its input and output show; import it again to give them"
         self.message.setText(sentence(f"Not imported: {text}"), failed=True)
 
     def _free_name(self, taken: str) -> str:

@@ -261,8 +261,8 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: None)
     page.import_path(str(make_model_file(tmp_path / "again" / "horse2zebra.pt", ngf=4)))  # another of that name
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=10000)
-    assert page.message.text() == ("Not imported: a model named 'horse2zebra' already exists; no other name was "
-                                   "given.")
+    assert page.message.text() == ("Not imported: a model named 'horse2zebra' already exists; import it again to "
+                                   "give it another name.")
     make_model_file(tmp_path / "other.pt")
     page.import_path(str(tmp_path / "other.pt"))
     qtbot.waitUntil(lambda: page.message.text() == "Imported as other.", timeout=10000)
@@ -1251,3 +1251,23 @@ def test_f2_renames_the_model_chosen(qtbot, window, monkeypatch):
     window.models.list.setFocus()
     qtbot.keyClick(window.models.list, Qt.Key.Key_F2)
     assert [p.stem for p in window.library.models()] == ["yours"]
+
+
+def test_a_models_details_speak_the_users_words(qtbot, window, tmp_path):
+    """The Models page said "photo → golden hour (AtoB)", "ResNet generator, 1 blocks" and "for 1 steps", and the
+    naming dialog asked for "Input (A)" and "Output (B)" (a new-user pass)."""
+    from PySide6.QtWidgets import QLabel
+
+    from desktop.pages.models import DomainsDialog, describe
+    from engine.modelfile import read_metadata
+
+    meta = read_metadata(make_model_file(tmp_path / "one.pt", blocks=1))
+    meta["steps"] = 1
+    text = describe(meta)
+    assert "AtoB" not in text and "ResNet generator, 1 block," in text and "for 1 step<" in text, text
+    meta["steps"], meta["model"]["blocks"] = 600, 3
+    assert "ResNet generator, 3 blocks," in describe(meta) and "for 600 steps<" in describe(meta)
+    dialog = DomainsDialog("latest_net_G", window)
+    qtbot.addWidget(dialog)
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert "Its input shows" in labels and not [t for t in labels if "(A)" in t or "(B)" in t], labels

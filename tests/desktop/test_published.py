@@ -187,7 +187,8 @@ def test_the_domains_dialog_takes_both_names_or_none_and_a_cancel_names_no_flags
     monkeypatch.setattr(DomainsDialog, "ask", classmethod(lambda cls, stem, parent=None: None))  # cancelled
     page.import_path(str(reference_file(tmp_path / "latest_net_G.pth")))
     qtbot.waitUntil(lambda: page.message.text().startswith("Not imported"), timeout=20000)
-    assert page.message.text() == "Not imported: what its input and output show was not said."
+    assert page.message.text() == ("Not imported: it needs names for what its input and output show; import it "
+                                   "again to give them.")
 
 
 def test_an_import_whose_name_is_taken_asks_for_another(qtbot, window, tmp_path, monkeypatch):

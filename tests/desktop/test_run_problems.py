@@ -260,7 +260,7 @@ def test_one_export_at_a_time_and_a_unet_runs_details_name_its_network(qtbot, wi
     page = window.models
     window.tabs.setCurrentWidget(page)
     page.refresh(str(run.path))
-    assert "pix2pix (trained on pairs) · last logged step 1 · crop" in page.details.text()
+    assert "pix2pix (trained on pairs) · last logged step 1 · trained at" in page.details.text()
     assert page.details.text().rstrip().endswith("U-Net 128") and "blocks" not in page.details.text()
     page.export_selected(name="first")
     assert not page.export_button.isEnabled()
