@@ -366,7 +366,7 @@ def refuse_the_demos_name(target: Path) -> None:
     from .resources import DEMO_NAME
 
     if target.stem.casefold() == DEMO_NAME.casefold():
-        raise NameTaken(f"{target.stem!r} names the built-in demo model; choose another name", demo=True)
+        raise NameTaken(f"{target.stem!r} is reserved for the built-in demo model; choose another name", demo=True)
 
 
 class Library:
@@ -831,7 +831,7 @@ class Library:
         from .imports import import_model_file
         from .resources import is_builtin, resolve_model
 
-        if name is None and is_builtin(resolve_model(source)):  # "'demo' names the built-in demo model; choose …"
+        if name is None and is_builtin(resolve_model(source)):  # "'demo' is reserved for the built-in demo model; …"
             raise ValueError(f"{Path(source).name} is built in: it is in the library already")
         source = Path(source)
         target = self.model_path(name or source.stem)

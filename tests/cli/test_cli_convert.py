@@ -261,7 +261,7 @@ def test_misleading_words_of_import_and_resume_are_put_right(tmp_path, monkeypat
     proc = cyclegan("train", "--resume", tmp_path / "no_such_run", check=False)
     assert proc.returncode == 1 and f"{tmp_path / 'no_such_run'} does not exist" in proc.stderr
     proc = cyclegan("import", model_file, "--name", "Demo", check=False)
-    assert proc.returncode == 1 and "'Demo' names the built-in demo model; choose another name" in proc.stderr
+    assert proc.returncode == 1 and "'Demo' is reserved for the built-in demo model; choose another name" in proc.stderr
     assert not list((tmp_path / "home").rglob("*.pt"))
 
 

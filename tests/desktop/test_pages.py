@@ -1271,3 +1271,16 @@ def test_a_models_details_speak_the_users_words(qtbot, window, tmp_path):
     qtbot.addWidget(dialog)
     labels = [w.text() for w in dialog.findChildren(QLabel)]
     assert "Its input shows" in labels and not [t for t in labels if "(A)" in t or "(B)" in t], labels
+
+
+def test_a_model_renamed_to_the_demos_name_is_told_the_name_is_reserved(qtbot, window, tmp_path, monkeypatch):
+    """"Not renamed: 'Demo' names the built-in demo model": a name shown nowhere as the demo's, which is listed as
+    "Demo: golden-hour (built in)" (a new-user pass)."""
+    page = window.models
+    page.import_path(str(make_model_file(tmp_path / "mine.pt")))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
+    page.refresh(str(window.library.model_path("mine")))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "Demo")
+    page.rename_selected()
+    assert page.message.text() == ("Not renamed: 'Demo' is reserved for the built-in demo model; choose another "
+                                   "name.")
