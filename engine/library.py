@@ -495,7 +495,7 @@ class Library:
 
     def _check_unused(self, name: str, entries: list[DatasetEntry] | None = None) -> None:
         if any(e.name == name for e in (self.datasets() if entries is None else entries)):
-            raise ValueError(f"a dataset named {name!r} already exists")
+            raise ValueError(f"a dataset named {name!r} already exists; choose another name")
 
     @staticmethod
     def _aligned_entry(name: str, root: Path, name_a: str, name_b: str) -> DatasetEntry | None:

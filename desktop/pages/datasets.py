@@ -210,21 +210,39 @@ THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past
 
 
 class RenameDatasetDialog(QDialog):
-    """A dataset's name and what its sides show, changed in place: its folders and pictures stay."""
+    """A dataset's name and what its sides show, changed in place: its folders and pictures stay. A refusal is
+    said in the dialog, which stays open with what was typed: it came in a message box after the dialog had closed,
+    the names typed lost (a datasets pass)."""
 
-    def __init__(self, entry: DatasetEntry, parent=None):
+    def __init__(self, entry: DatasetEntry, library: Library, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Rename dataset")
+        self.entry, self.library, self.edited = entry, library, None
         self.name, self.name_a, self.name_b = QLineEdit(entry.name), QLineEdit(entry.name_a), QLineEdit(entry.name_b)
         form = QFormLayout(self)
         for label, field in (("Name", self.name), ("Side A shows", self.name_a), ("Side B shows", self.name_b)):
             field.setMinimumWidth(320)
             form.addRow(label, field)
+        self.error = SpokenLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Rename")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def accept(self) -> None:
+        try:
+            self.edited = self.library.edit_dataset(self.entry.name, self.name.text(), self.name_a.text(),
+                                                    self.name_b.text())
+        except (KeyError, ValueError, OSError) as exc:
+            why = exc.args[0] if isinstance(exc, KeyError) and exc.args else in_words(exc)
+            self.error.setText(sentence(f"Not renamed: {why}"))
+            self.name.setFocus()
+            return
+        super().accept()
 
 
 class DatasetsPage(QWidget):
@@ -463,16 +481,10 @@ class DatasetsPage(QWidget):
         except (KeyError, ValueError):  # gone from the list meanwhile
             self.refresh()
             return
-        dialog = RenameDatasetDialog(entry, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        dialog = RenameDatasetDialog(entry, self.library, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.edited is None:
             return
-        try:
-            edited = self.library.edit_dataset(entry.name, dialog.name.text(), dialog.name_a.text(),
-                                               dialog.name_b.text())
-        except (KeyError, ValueError, OSError) as exc:
-            why = exc.args[0] if isinstance(exc, KeyError) and exc.args else in_words(exc)
-            QMessageBox.warning(self, "Rename dataset", sentence(f"Not renamed: {why}"))
-            return
+        edited = dialog.edited
         self.refresh(edited.name)
         self.dataset_renamed.emit(entry.name, edited.name)
         self.datasets_changed.emit()

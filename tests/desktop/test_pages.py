@@ -50,7 +50,7 @@ def test_the_dialogs_say_side_where_the_papers_say_domain(qtbot, window):
     from desktop.pages.datasets import RenameDatasetDialog
     from engine.library import DatasetEntry
 
-    rename = RenameDatasetDialog(DatasetEntry("d", "/a", "/b", "day", "night"), window)
+    rename = RenameDatasetDialog(DatasetEntry("d", "/a", "/b", "day", "night"), window.library, window)
     qtbot.addWidget(rename)
     labels = [w.text() for w in rename.findChildren(QLabel)]
     assert "Side A shows" in labels and not [t for t in labels if "domain" in t.lower()], labels
@@ -1236,11 +1236,23 @@ def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(
     assert window.datasets.list.currentItem().text() == "horses"
     assert window.datasets.sides.tabText(0).startswith("horse") and window.datasets.title.text().endswith("zebra")
     assert window.train.dataset.currentText() == "horses"
-    warned = []
-    monkeypatch.setattr("desktop.pages.datasets.QMessageBox.warning", lambda parent, title, text: warned.append(text))
-    QTimer.singleShot(0, lambda: fill("d", "horse", "zebra"))
+    # refused in the dialog, which stays open with what was typed: it was a message box after the dialog closed,
+    # the names typed lost (a datasets pass)
+    said = []
+
+    def look_then_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, RenameDatasetDialog) or not dialog.error.text():  # not yet refused
+            QTimer.singleShot(20, look_then_cancel)
+            return
+        said.append((dialog.error.text(), dialog.name_a.text(), dialog.name_b.text()))
+        dialog.reject()
+
+    QTimer.singleShot(0, lambda: fill("d", "mare", "zebra"))
+    QTimer.singleShot(0, look_then_cancel)
     window.datasets.rename_current()
-    assert warned == ["Not renamed: a dataset named 'd' already exists."]
+    assert said == [("Not renamed: a dataset named 'd' already exists; choose another name.", "mare", "zebra")]
+    assert [window.datasets.list.item(i).text() for i in range(2)] == ["d", "horses"]
 
 
 def test_f2_renames_the_model_chosen(qtbot, window, monkeypatch):
