@@ -317,15 +317,16 @@ class DatasetsPage(QWidget):
         current = select or (self.list.currentItem().text() if self.list.currentItem() else None)
         self.list.blockSignals(True)
         self.list.clear()
-        try:
+        damaged = ""  # the list could not be read: the page showed "No dataset yet" and offered the demo, which failed
+        try:  # on the same file (a datasets pass); it says so until the file is mended or moved aside
             names = [e.name for e in self.library.datasets()]
         except ValueError as exc:
-            names = []
-            QMessageBox.warning(self, "Datasets", str(exc))
+            names, damaged = [], sentence(str(exc))
+            QMessageBox.warning(self, "Datasets", damaged)
         self.list.addItems(names)
         self.list.blockSignals(False)
-        self.empty_hint.setVisible(not names)
-        self.demo_button.setVisible(not names)
+        self.empty_hint.setVisible(not names and not damaged)
+        self.demo_button.setVisible(not names and not damaged)
         self.sides.setVisible(bool(names))
         self.remove_button.setEnabled(bool(names))
         self.rename_button.setEnabled(bool(names))
@@ -334,9 +335,9 @@ class DatasetsPage(QWidget):
             self.list.setCurrentRow(row)
             self.show_dataset(names[row])
         else:
-            self.title.setText("")
+            self.title.setText("The dataset list cannot be read" if damaged else "")
             self.details.setText("")
-            self.problems.setText("")
+            self.problems.setText(f"⚠ {html.escape(damaged)}" if damaged else "")
 
     def add_demo(self) -> None:
         """Reference the shipped demo photos as a dataset (nothing is copied; they are read only)."""

@@ -1296,3 +1296,23 @@ def test_a_model_renamed_to_the_demos_name_is_told_the_name_is_reserved(qtbot, w
     page.rename_selected()
     assert page.message.text() == ("Not renamed: 'Demo' is reserved for the built-in demo model; choose another "
                                    "name.")
+
+
+def test_a_damaged_dataset_list_is_said_on_the_page_not_passed_off_as_an_empty_library(qtbot, window, monkeypatch):
+    """After a box said the list was damaged, the page said "No dataset yet" and offered the demo dataset, whose
+    button failed with the same box (a datasets pass)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    window.library.manifest.parent.mkdir(parents=True, exist_ok=True)
+    window.library.manifest.write_text("[\n{")
+    page.refresh()
+    assert warned and "is damaged and cannot be read" in warned[0]
+    assert page.empty_hint.isHidden() and page.demo_button.isHidden()
+    assert page.title.text() == "The dataset list cannot be read" and "move it aside" in page.problems.text()
+    window.library.manifest.unlink()  # moved aside: an empty library, as it is
+    page.refresh()
+    assert not page.empty_hint.isHidden() and not page.demo_button.isHidden() and page.problems.text() == ""
