@@ -90,6 +90,23 @@ def check_folders(src: Path, dst: Path) -> None:
         raise ValueError(f"the output folder {dst} is inside the input folder; choose a folder outside {src}")
     if dst.exists() and not dst.is_dir():
         raise ValueError(f"the output {dst} is a file, not a folder")
+    if why := cannot_write_into(d):  # said before the run: the page said "Ready to convert." (a new-user pass)
+        raise ValueError(f"the output folder {dst} {why}; choose another output folder")
+
+
+def cannot_write_into(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder`` (or into the folder that would be made for it), in words, or
+    None. From its nearest existing folder's permissions (read-only disks included); root passes those, and then
+    the folder's making says why it failed."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is None:
+        return None
+    if not existing.is_dir():
+        return f"cannot be made: {existing} is a file"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "is" if existing == folder else f"cannot be made: {existing} is"
+        return f"{where} not writable"
+    return None
 
 
 def output_format(source: Path, fmt: str) -> tuple[str, str]:
@@ -629,9 +646,10 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
     made = not dst.exists()
     try:
         dst.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except OSError as exc:  # what the permissions did not say (/sys: "operation not permitted")
+        why = (exc.strerror or str(exc)).lower()
         summary = ConvertSummary(str(dst), len(jobs), 0, skipped, (), 0.0,
-                                 error=f"cannot create the output folder {dst}: {exc.strerror or exc}")
+                                 error=f"cannot create the output folder {dst} ({why}); choose another output folder")
         emit(ConvertFinished(summary))
         return summary
     with folder_lock(dst):  # FolderBusy if another conversion writes here: refused before any write

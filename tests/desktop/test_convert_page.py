@@ -365,14 +365,17 @@ def test_the_count_follows_each_slow_image_at_once(qtbot):
         assert counts[-1] == i + 1 and len(files) == i + 1
 
 
-def test_an_output_folder_that_cannot_be_made_says_nothing_was_converted(qtbot, window, tmp_path):
-    """It said "0 converted in 0:00." beside the reason, and the reason began in lower case (a hostile GUI pass)."""
+def test_an_output_folder_that_cannot_be_made_is_said_before_convert_is_pressed(qtbot, window, tmp_path):
+    """It said "0 converted in 0:00." beside the reason, and the reason began in lower case (a hostile GUI pass);
+    then the status said "Ready to convert." until Convert failed on it (a new-user pass)."""
     page = setup(window, tmp_path)
     (tmp_path / "a file").write_text("not a folder")
     page.output.set_path(str(tmp_path / "a file" / "out"))
-    convert(qtbot, page)
-    assert page.status.text() == "Nothing was converted."
-    assert page.error.text().startswith("Cannot create the output folder") and page.error.text().endswith(".")
+    said = (f"The output folder {tmp_path / 'a file' / 'out'} cannot be made: {tmp_path / 'a file'} is a file; "
+            "choose another output folder.")
+    assert page.status.text() == said
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.error.text() == said and not page.busy
 
 
 def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):

@@ -329,13 +329,20 @@ def test_a_suffix_too_long_for_a_file_name_is_refused_before_anything_is_written
     assert not (tmp_path / "out").exists()
 
 
-def test_unwritable_output_stops_with_a_clear_message(model, tmp_path):
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_run(model, tmp_path):
+    """It was found when the folder was made, after the app had said "Ready to convert." (a new-user pass)."""
+    from tests.conftest import read_only, small_tmpfs
+
     (tmp_path / "in").mkdir()
     noise(8, 8).save(tmp_path / "in" / "x.png")
     (tmp_path / "afile").write_text("x")
-    summary, events = run(model, tmp_path / "in", tmp_path / "afile" / "out")
-    assert summary.error and "cannot create the output folder" in summary.error
-    assert isinstance(events[-1], ConvertFinished)
+    with pytest.raises(ValueError, match=f"the output folder {tmp_path / 'afile' / 'out'} cannot be made: "
+                                         f"{tmp_path / 'afile'} is a file; choose another output folder"):
+        run(model, tmp_path / "in", tmp_path / "afile" / "out")
+    with small_tmpfs(tmp_path / "disk", "1m") as disk, read_only(disk):
+        with pytest.raises(ValueError, match=f"the output folder {disk / 'a' / 'b'} cannot be made: {disk} is not "
+                                             "writable; choose another output folder"):
+            run(model, tmp_path / "in", disk / "a" / "b")
 
 
 @pytest.mark.parametrize("fmt", ["png", "jpg", "webp"])
