@@ -157,8 +157,12 @@ class ConvertPage(QWidget):
         self.output.changed.connect(self._settings_changed)
         self.recursive = QCheckBox("Include sub-folders")
         self.recursive.setChecked(True)
+        # the fields below had no tooltip, and "keep" or "automatic" said nothing by themselves (a new-user pass)
+        self.recursive.setToolTip("Convert the pictures of the folders inside too; the results keep their layout")
         self.format = QComboBox()
         self.format.addItems(["keep", "png", "jpg", "webp"])
+        self.format.setToolTip("keep: each result in its input's format (JPEG stays JPEG; GIF and the like become "
+                               "PNG); or every result as PNG, JPEG or WebP")
         self.format.currentTextChanged.connect(self._sync_quality)
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
@@ -169,11 +173,16 @@ class ConvertPage(QWidget):
         self.suffix.setToolTip("Added to each output's name: photo.jpg becomes photo_monet.jpg")
         self.suffix.textChanged.connect(self._settings_changed)
         self.skip_existing = QCheckBox("Skip images already converted")
+        self.skip_existing.setToolTip("Leave out the pictures whose result is in the output folder already: a "
+                                      "conversion stopped part way goes on where it ended")
         self.tile = QSpinBox()
         self.tile.setRange(0, 4096)
         self.tile.setSingleStep(64)
         self.tile.setSpecialValueText("automatic")
         self.tile.setSuffix(" px")
+        self.tile.setToolTip("Translate in square tiles of this size, blended at their seams, to fit the memory. "
+                             f"automatic: only pictures of more than {ConvertConfig().max_pixels / 1e6:g} megapixels "
+                             "are tiled")
         self.work_size = QSpinBox()
         self.work_size.setRange(0, 8192)
         self.work_size.setSingleStep(64)
@@ -473,6 +482,10 @@ class ConvertPage(QWidget):
         self.direction.blockSignals(True)
         self._name_directions(*names)
         self.direction.setEnabled(is_run and only is None)  # a model file has one direction baked in
+        self.direction.setToolTip("" if self.direction.isEnabled() else  # greyed out unsaid (a new-user pass)
+                                  "This run learnt one direction only" if only else
+                                  "A model file converts one way: the way it was trained or exported" if source
+                                  else "Choose a model first")
         if not is_run:
             self.direction.setCurrentIndex(0)
         elif only:
@@ -753,6 +766,8 @@ class ConvertPage(QWidget):
         first conversion (a new-user pass)."""
         folder = self.output_shown()
         self.open_button.setEnabled(not self.busy and bool(folder) and Path(folder).is_dir())
+        self.open_button.setToolTip(f"Open {folder} in the file manager" if self.open_button.isEnabled() else
+                                    "The output folder is made by the first conversion into it" if folder else "")
 
     def preview_image(self) -> None:
         """Translate one image (the selected file's input, or the folder's first) without writing."""

@@ -172,6 +172,7 @@ class ModelsPage(QWidget):
         self.direction = QComboBox()
         self.direction.addItems(["AtoB", "BtoA"])
         self.direction.setAccessibleName("Direction to export or convert with")
+        self.direction.setToolTip("The way to export the run, or to convert with it")  # it has no label beside it
         # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.export_button = QPushButton("Export direction…")

@@ -908,3 +908,17 @@ def test_changing_the_output_folder_with_a_failed_file_picked_leaves_no_reading_
     view_settled(qtbot, page)
     assert page.files.count() == 0 and not page.preview.canvas.has_images()
     assert not page.preview.caption.text().startswith("Reading"), page.preview.caption.text()
+
+
+def test_every_setting_says_what_it_does_and_a_greyed_one_why(qtbot, window, tmp_path):
+    """Format "keep", Tile size "automatic" and Skip had no tooltip, and Direction and Open output folder were
+    greyed out with no reason (a new-user pass)."""
+    page = setup(window, tmp_path)
+    for field in (page.format, page.tile, page.skip_existing, page.recursive, page.work_size, page.strength):
+        assert field.toolTip(), field
+    assert "2 megapixels" in page.tile.toolTip()
+    page.select_model(str(make_model_file(tmp_path / "one-way.pt")))
+    assert not page.direction.isEnabled() and page.direction.toolTip().startswith("A model file converts one way")
+    assert not page.open_button.isEnabled() and "made by the first conversion" in page.open_button.toolTip()
+    convert(qtbot, page)
+    assert page.open_button.isEnabled() and page.open_button.toolTip() == f"Open {tmp_path / 'out'} in the file manager"
