@@ -889,4 +889,4 @@ def _reason(exc: Exception) -> str:
                 "converts; scale it down first")
     if isinstance(exc, ImageTooLarge):
         return f"image is too large to convert safely: {exc}"
-    return f"cannot read image: {unreadable_reason(exc)}"
+    return unreadable_reason(exc)  # "cannot read image: not an image this app can read …" said it twice

@@ -941,7 +941,10 @@ class ConvertPage(QWidget):
                 then = ". Convert again to do the rest" + ("; Start the queue goes on." if self.queue else ".")
             else:  # the folder last: a long name is what the line cuts, not the advice (a Convert page pass)
                 then = ((". Start the queue to go on" if self.queue else ". Choose its folders again and Convert "
-                         "to finish it") + f"; unfinished: “{Path(job.input).name}”.")
+                         "to finish it") + f"; unfinished: “{Path(job.input).name} → {Path(job.output).name}”.")
+                # (its output too: one folder queued into three was "images" three times; a new-user pass)
+        elif s.failed:  # "0 converted, 3 failed in 0:00." and no word of where to look (a new-user pass)
+            then = "; the Files list says why."
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)

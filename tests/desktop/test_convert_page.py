@@ -202,7 +202,7 @@ def test_a_cancelled_conversion_says_how_to_go_on_in_one_sentence(qtbot, window,
     page.current_job = replace(job, input=str(tmp_path / "elsewhere"))  # the form changed since: it said no next step
     page.on_finished(ConvertSummary(str(tmp_path / "out"), 5, 2, 0, (), 3.0, cancelled=True))
     assert page.status.text().endswith(". Choose its folders again and Convert to finish it; unfinished: "
-                                       "“elsewhere”.")
+                                       "“elsewhere → out”.")  # its output too: one input can go to several
     # the job running, its results found there and kept: the same form queued again is the same work (a review)
     assert replace(job, options=replace(job.options, skip_existing=True)).work() == job.work()
 
@@ -233,7 +233,7 @@ def test_a_cancel_holds_the_queue_until_it_is_started(qtbot, window, tmp_path):
     assert page.start_queue.isVisible() and page.status.text().startswith("Cancelled: ")
     # the advice named the form's folders (the queued job's), and Start the queue was below the fold at 1024x700
     assert page.status.text().endswith(". Start the queue to go on; unfinished: “forty photos of the long summer "
-                                       "holiday by the sea, 2026”.")
+                                       "holiday by the sea, 2026 → out”.")
     shown = page.status.fontMetrics().elidedText(page.status.text(), Qt.TextElideMode.ElideRight, page.status.width())
     assert "Start the queue to go on; unfinished: “forty" in shown
     assert not page.start_queue.visibleRegion().isEmpty()

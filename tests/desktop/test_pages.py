@@ -1,5 +1,6 @@
 """Each page's validation messages, the models page actions, and settings restore."""
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Qt
@@ -375,7 +376,9 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     assert page.files.count() == 3 and len(page.failures) == 1
-    assert page.failures[0] == "✗ broken.jpg: cannot read image: not an image this app can read (damaged, or another kind of file)"
+    assert page.failures[0] == "✗ broken.jpg: not an image this app can read (damaged, or another kind of file)"
+    # "cannot read image: not an image …" said it twice, and the count gave no word of where to look (a new-user pass)
+    assert re.fullmatch(r"2 converted, 1 failed in \d+:\d\d; the Files list says why\.", page.status.text())
     # a long failure row is cut to the list's width (it grew a sideways scroll bar), its whole text in the tooltip
     assert page.files.horizontalScrollBar().maximum() == 0
     assert any("not an image this app can read" in page.files.item(i).toolTip() for i in range(page.files.count()))
@@ -386,7 +389,7 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     failed_row = rows.index("✗")
     page.files.setCurrentRow(failed_row)  # it kept showing the file selected before
     assert not page.preview.canvas.has_images()
-    assert page.preview.caption.text().startswith("broken.jpg was not converted: cannot read image")
+    assert page.preview.caption.text().startswith("broken.jpg was not converted: not an image this app can read")
     assert page.preview.canvas.placeholder == page.preview.caption.text()  # the canvas said "Before and after appear here"
     page.files.setCurrentRow(rows.index("✓"))
     page.preview.clear()

@@ -189,7 +189,7 @@ def test_structure_hidden_nonimages_and_corrupt_files(model, tmp_path):
     assert files == ["a/b/deep.webp", "a/pic.png", "top.jpg"]  # GIF is read, written as PNG
     assert summary.converted == 3
     assert [Path(s).name for s, _ in summary.failed] == ["broken.png"]
-    assert "cannot read image" in summary.failed[0][1]
+    assert summary.failed[0][1] == "not an image this app can read (damaged, or another kind of file)"
     assert [Path(e.source).name for e in events if isinstance(e, FileFailed)] == ["broken.png"]
     # where the converting thread's time went: the three shares a slow folder is diagnosed by
     assert set(summary.time_split) == {"waiting to decode", "translating", "waiting to write"}
@@ -291,7 +291,7 @@ def test_a_pipe_named_like_an_image_is_listed_as_failed_not_waited_on(model, tmp
     summary, _ = run(model, src, tmp_path / "out")
     assert summary.converted == 1 and (tmp_path / "out" / "ok.png").exists()
     assert [(Path(s).name, r) for s, r in summary.failed] == [
-        ("fifo.png", "cannot read image: not a regular file (a pipe, a device or a socket), so it is not read")]
+        ("fifo.png", "not a regular file (a pipe, a device or a socket), so it is not read")]
 
 
 def test_a_folder_without_images_is_refused_before_anything_is_written(model, tmp_path):
