@@ -133,7 +133,7 @@ class ConvertPage(QWidget):
         self.model_file = QPushButton("Model file…")
         self.model_file.setToolTip("Convert with a model file from disk, without adding it to the library")
         self.model_file.clicked.connect(self.pick_model_file)
-        self.gallery_button = QPushButton("Published…")
+        self.gallery_button = QPushButton("Published models…")  # its name in the menu and on the Models page
         self.gallery_button.setToolTip("Published models: download a generator published with the reference "
                                        "implementation")
         self.gallery_button.clicked.connect(self.open_gallery)

@@ -632,7 +632,7 @@ class ModelsPage(QWidget):
             return
         if ask:
             question = (f"Delete the run “{path.name}”: its checkpoints, samples, log and settings?" if is_run
-                        else f"Delete the model file “{path.name}”?")
+                        else f"Delete the model “{path.stem}” (its file, {path.name})?")  # listed as "Model: mine"
             warning = (("Models exported from it stay. " if is_run else "") + self.uses_of(str(path))
                        + "This cannot be undone.")
             if not confirm(self, "Delete run" if is_run else "Delete model", question, "Delete", warning):

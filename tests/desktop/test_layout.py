@@ -158,6 +158,8 @@ def test_menus_reach_every_task(qtbot, window, monkeypatch):
             "About CycleGAN Studio", "Open library folder"} <= texts  # "data folder", where the status says "Library"
     # a page's button named as its menu's action ("Import model file…"), and "…" where it asks before acting
     assert window.models.import_button.text() in texts and window.datasets.remove_button.text() == "Remove…"
+    # "Published…" on Convert, "Published models…" in the menu and on the Models page (a new-user pass)
+    assert window.convert.gallery_button.text() == window.models.gallery_button.text() == "Published models…"
     shown = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or box.show())
     window.show_shortcuts()

@@ -1112,7 +1112,7 @@ def test_the_delete_key_in_the_lists_of_datasets_and_models_asks_to_remove(qtbot
     window.models.refresh(str(window.library.model_path("mine")))
     window.models.list.setFocus()
     qtbot.keyClick(window.models.list, Qt.Key.Key_Delete)
-    assert asked == ["Remove “d” from the library?", "Delete the model file “mine.pt”?"]
+    assert asked == ["Remove “d” from the library?", "Delete the model “mine” (its file, mine.pt)?"]
     assert window.datasets.list.count() == 1 and window.library.model_path("mine").exists()
 
 
