@@ -305,14 +305,28 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
 
 
 def probe_image(path: Path) -> str | None:
-    """Cheap header check; returns a reason if the file cannot be an image, else None."""
+    """Cheap header check; returns a reason if the file cannot be an image, else None. A JPEG's verify decodes
+    nothing: one cut short was counted good, shown as broken and skipped in training (a datasets pass). One that
+    does not end with JPEG's end mark is decoded at an eighth of its size (3 ms for 800x600) to tell."""
     try:
         require_regular_file(path)
         with Image.open(path) as im:
             im.verify()
+            jpeg = im.format == "JPEG"
+        if jpeg and not _ends_as_jpeg(path):  # cameras may add bytes after the mark: those still decode
+            with Image.open(path) as im:
+                im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
         return None
     except Exception as exc:  # Pillow raises many types for bad files
         return unreadable_reason(exc)
+
+
+def _ends_as_jpeg(path: Path) -> bool:
+    """Whether the file's last two bytes are JPEG's end-of-image mark."""
+    with open(path, "rb") as f:
+        f.seek(-2, os.SEEK_END)
+        return f.read(2) == b"\xff\xd9"
 
 
 TWO_FOLDERS = (("trainA", "trainB"), ("A", "B"), ("a", "b"))  # a dataset root's two sides, as they are found

@@ -89,6 +89,27 @@ def make_model_file(path: Path, channels: int = 3, blocks: int = 1, ngf: int = 8
     return save_model(path, build_generator(cfg.model), build_metadata(cfg, "AtoB", 7))
 
 
+def write_png_cut_inside(path: Path, size=(40, 48)) -> Path:
+    """A PNG whose image data is cut short inside chunks that are whole (their checksums right): it passes the
+    header check (verify) and fails when decoded ("image file is truncated"), as a file damaged past its header."""
+    import io
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (size[1], size[0], 3), np.uint8)).save(buffer, "PNG")
+    data = buffer.getvalue()
+    at = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[at:at + 4])[0]
+    cut = data[at + 8:at + 8 + length][:length // 2]
+    chunk = struct.pack(">I", len(cut)) + b"IDAT" + cut + struct.pack(">I", zlib.crc32(b"IDAT" + cut))
+    path.write_bytes(data[:at] + chunk + data[at + 12 + length:])
+    return path
+
+
 @contextlib.contextmanager
 def small_tmpfs(mount: Path, size: str):
     """A real, small filesystem to fill up (a tmpfs; needs root): skips the test where it cannot be mounted."""

@@ -81,42 +81,32 @@ def test_train_two_steps_then_info(tiny_dataset, tmp_path):
 
 def test_an_image_skipped_while_training_is_said_on_the_console(tiny_dataset, tmp_path):
     """It went to the run's log.txt alone: the console showed a bar and nothing about the skipped file."""
-    import io
+    from tests.conftest import write_png_cut_inside
 
-    from PIL import Image
-
-    buf = io.BytesIO()  # a JPEG cut in half: its header reads, so it is found only when loaded
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), np.uint8)).save(buf, "JPEG")
-    (tiny_dataset / "trainA" / "zz_cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    write_png_cut_inside(tiny_dataset / "trainA" / "zz_cut.png")  # its header reads: found only when loaded
     proc = cyclegan("train", "--data", tiny_dataset, "--out", tmp_path / "run", *TINY, "--max-steps", 12,
                     "--lambda-identity", 0)
     assert "cycle_A=" in proc.stderr and "idt_A=" not in proc.stderr  # a loss weighed 0 printed as 0.000 each line
-    assert f"warning: {tiny_dataset / 'trainA' / 'zz_cut.jpg'} cannot be read" in proc.stderr
+    assert f"warning: {tiny_dataset / 'trainA' / 'zz_cut.png'} cannot be read" in proc.stderr
     assert "the file ends before the image does" in proc.stderr
-    assert proc.stderr.count("zz_cut.jpg") == 1  # said once, not each time it was drawn
+    assert proc.stderr.count("zz_cut.png") == 1  # said once, not each time it was drawn
 
 
 def test_a_side_with_no_readable_image_names_every_file_and_why(tmp_path):
     """"RuntimeError: no readable image left in the dataset", naming one of three files and no side."""
-    import io
-
-    from PIL import Image
-
-    from tests.conftest import write_images
+    from tests.conftest import write_images, write_png_cut_inside
 
     write_images(tmp_path / "d" / "trainB", 2)
     side = tmp_path / "d" / "trainA"
     side.mkdir()
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), np.uint8)).save(buf, "JPEG")
-    (side / "cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    write_png_cut_inside(side / "cut.png")  # passes the header check: found when the run's sample is read
     (side / "empty.png").write_bytes(b"")
     (side / "notes.png").write_text("not a picture")
     proc = cyclegan("train", "--data", tmp_path / "d", "--out", tmp_path / "run", *TINY, check=False)
     error = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode == 1 and error.startswith("cyclegan train: error: no readable image in domain A")
-    assert all(name in error for name in ("cut.jpg", "empty.png", "notes.png")) and "RuntimeError" not in error
-    (side / "cut.jpg").unlink()  # all three set aside by the header check: named too (it said "3 unreadable")
+    assert all(name in error for name in ("cut.png", "empty.png", "notes.png")) and "RuntimeError" not in error
+    (side / "cut.png").unlink()  # all three set aside by the header check: named too (it said "3 unreadable")
     (side / "notes2.png").write_text("not a picture either")
     proc = cyclegan("train", "--data", tmp_path / "d", "--out", tmp_path / "run", *TINY, check=False)
     assert proc.returncode == 1 and "has 3 unreadable file(s) (empty.png: " in proc.stderr

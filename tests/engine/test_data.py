@@ -329,3 +329,23 @@ def test_a_dataset_folder_that_cannot_be_read_is_named_itself(tmp_path):
         locked.chmod(0o755)
     said = f"{locked}: this folder cannot be read (permission denied)"
     assert proc.stdout.splitlines() == [said, said], proc.stdout + proc.stderr
+
+
+def test_a_jpeg_cut_short_is_found_unreadable_by_the_cheap_check(tmp_path):
+    """A truncated JPEG passed the header check (verify decodes nothing): counted good on the Datasets page, shown
+    there as broken, and skipped in training (a datasets pass). A whole one, or one with bytes after its end mark as
+    some cameras write, passes."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from engine.data import probe_image
+
+    buffer = io.BytesIO()
+    Image.fromarray((np.random.default_rng(0).random((60, 80, 3)) * 255).astype("uint8")).save(buffer, "JPEG")
+    whole = buffer.getvalue()
+    for name, data in (("whole.jpg", whole), ("tail.jpg", whole + b"camera data"), ("cut.jpg", whole[:len(whole) // 2])):
+        (tmp_path / name).write_bytes(data)
+    assert probe_image(tmp_path / "whole.jpg") is None and probe_image(tmp_path / "tail.jpg") is None
+    assert probe_image(tmp_path / "cut.jpg") == "the file ends before the image does (cut short or damaged)"

@@ -375,9 +375,10 @@ def test_a_side_by_side_image_one_pixel_wide_is_said_to_be_no_pair_not_damaged(t
 
 def test_a_damaged_pair_is_warned_of_once_not_at_each_draw(paired_folders, caplog):
     """Each draw decoded it again and warned again, where unpaired data says it once (a code review)."""
-    data = (paired_folders / "trainB" / "p0.jpg").read_bytes()  # a cut JPEG passes the header check
+    pairs = find_pairs(paired_folders).pairs  # checked whole, then cut short: found when read
+    data = (paired_folders / "trainB" / "p0.jpg").read_bytes()
     (paired_folders / "trainB" / "p0.jpg").write_bytes(data[: len(data) // 2])
-    dataset = PairedDataset(find_pairs(paired_folders).pairs, make_transform("crop", 0, 48, True), 3, seed=3)
+    dataset = PairedDataset(pairs, make_transform("crop", 0, 48, True), 3, seed=3)
     with caplog.at_level("WARNING", logger="engine"):
         dataset.preview(48, "crop")
         for epoch in range(3):

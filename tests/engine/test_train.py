@@ -194,43 +194,37 @@ def test_too_few_images_a_side_are_advised_against_outside_the_app_too(tiny_data
 
 @pytest.mark.slow  # 5 s: in make test-slow, for make test's ten minutes
 def test_a_truncated_first_image_is_skipped_not_fatal(tiny_dataset, tmp_path, caplog):
-    """A header check passes a JPEG cut in half; as the first file (the run's fixed sample) it stopped the run
-    before its first step with "image file is truncated", naming no file."""
-    import io
+    """A picture that passes the header check and is cut short past it; as the first file (the run's fixed sample)
+    it stopped the run before its first step with "image file is truncated", naming no file. (A JPEG cut short now
+    fails the header check: tests/engine/test_data.py.)"""
+    from tests.conftest import write_png_cut_inside
 
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), np.uint8)).save(buf, "JPEG")
-    (tiny_dataset / "trainA" / "+cut.jpg").write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+    write_png_cut_inside(tiny_dataset / "trainA" / "+cut.png")
     with caplog.at_level("WARNING"):
         result, _ = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=2, sample_every=1)))
     assert isinstance(result, Finished) and result.step == 2
-    assert "+cut.jpg" in caplog.text and "the file ends before the image does" in caplog.text
+    assert "+cut.png" in caplog.text and "the file ends before the image does" in caplog.text
 
 
 def test_pictures_found_unreadable_when_decoded_are_said_once_even_from_data_workers(tiny_dataset, tmp_path):
-    """A JPEG cut short passes the header check and fails when decoded: in a data worker (another process) its
-    warning reached the run's log but never the window, and the run's fixed sample said it to the log alone."""
-    import io
+    """A picture cut short past its header passes the header check and fails when decoded: in a data worker
+    (another process) its warning reached the run's log but never the window, and the run's fixed sample said it to
+    the log alone."""
+    from tests.conftest import write_png_cut_inside
 
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 40, 3), np.uint8)).save(buf, "JPEG")
-    for name in ("+first.jpg", "img_002\ncut.jpg"):  # the fixed sample's, and one only the workers decode (its line
+    for name in ("+first.png", "img_002\ncut.png"):  # the fixed sample's, and one only the workers decode (its line
         # break split its warning in two)
-        (tiny_dataset / "trainA" / name).write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+        write_png_cut_inside(tiny_dataset / "trainA" / name)
     result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=14, workers=2)))
     assert isinstance(result, Finished) and result.step == 14  # two passes over A's 7: each file drawn by each worker
     said = [e.text for e in events if isinstance(e, Message) and "cannot be read" in e.text]
     assert said == [
-        f"{tiny_dataset / 'trainA' / '+first.jpg'} cannot be read: the file ends before the image does (cut short or "
+        f"{tiny_dataset / 'trainA' / '+first.png'} cannot be read: the file ends before the image does (cut short or "
         "damaged); it is left out of the run",
-        f"{tiny_dataset / 'trainA' / 'img_002'}\ncut.jpg cannot be read: the file ends before the image does (cut "
+        f"{tiny_dataset / 'trainA' / 'img_002'}\ncut.png cannot be read: the file ends before the image does (cut "
         "short or damaged); it is left out of the rest of the run"], said
     log = (tmp_path / "run" / "log.txt").read_text()  # each named there, by this process: a spawned worker logs
-    assert log.count("img_002\ncut.jpg cannot be read") == 1 and log.count("+first.jpg cannot be read") == 1, log
+    assert log.count("img_002\ncut.png cannot be read") == 1 and log.count("+first.png cannot be read") == 1, log
 
 
 def test_a_run_inside_an_images_folder_is_refused_before_anything_is_written(tiny_dataset, tmp_path):
