@@ -345,7 +345,8 @@ def test_a_jpeg_cut_short_is_found_unreadable_by_the_cheap_check(tmp_path):
     buffer = io.BytesIO()
     Image.fromarray((np.random.default_rng(0).random((60, 80, 3)) * 255).astype("uint8")).save(buffer, "JPEG")
     whole = buffer.getvalue()
-    for name, data in (("whole.jpg", whole), ("tail.jpg", whole + b"camera data"), ("cut.jpg", whole[:len(whole) // 2])):
+    cut = whole[:len(whole) // 2]
+    for name, data in (("whole.jpg", whole), ("tail.jpg", whole + b"camera data"), ("cut.jpg", cut)):
         (tmp_path / name).write_bytes(data)
     assert probe_image(tmp_path / "whole.jpg") is None and probe_image(tmp_path / "tail.jpg") is None
     assert probe_image(tmp_path / "cut.jpg") == "the file ends before the image does (cut short or damaged)"
