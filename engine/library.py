@@ -344,6 +344,9 @@ class DatasetCopy:
     left_out: list[tuple[Path, str]]
 
 
+UNREADABLE_NAMED_ONE_A_LINE = 3  # more unreadable files than this on a side are said in one line
+
+
 @dataclass
 class DatasetReport:
     """What a person should know about a dataset before training on it."""
@@ -711,8 +714,8 @@ class Library:
             locked: list[tuple[Path, str]] = []  # sub-folders that cannot be read: their images counted nowhere
             # side-by-side pairs are read from train/ itself, not its sub-folders (find_pairs): 8 counted, 3 used
             files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked)
-            listed[side] = files
-            unreadable = 0
+            readable: list[Path] = []  # shown as thumbnails: the unreadable were shown first, 17 beside "(5)"
+            unreadable: list[str] = []  # "name (reason)"
             # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
             problems += [f"unreadable in {name}: {_under(f, path)}/ ({reason})" for f, reason in locked]
             if not files:
@@ -726,17 +729,23 @@ class Library:
                 if control is not None:
                     control.checkpoint()
                 if reason := probe_image(f):
-                    problems.append(f"unreadable in {name}: {_under(f, path)} ({reason})")
-                    unreadable += 1
+                    unreadable.append(f"{_under(f, path)} ({reason})")
                     continue
+                readable.append(f)
                 from PIL import Image
 
                 with Image.open(f) as im:
                     modes.add("gray" if Image.getmodebase(im.mode) == "L" else "colour")  # I;16B, F: grey too
                     if min(im.size) < min_size:
                         tiny.append(f)
-            counts.append(len(files) - unreadable)  # what training will use: unreadable files are skipped
+            listed[side] = readable
+            counts.append(len(readable))  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
+            if len(unreadable) > UNREADABLE_NAMED_ONE_A_LINE:  # twelve lines of them pushed the pictures off the page
+                problems.append(f"{len(unreadable)} files in {name} cannot be read and are left out: "
+                                + ", ".join(unreadable[:3]) + ", …")
+            else:
+                problems += [f"unreadable in {name}: {u}" for u in unreadable]
             if tiny:
                 such = ", ".join(_under(f, path) for f in tiny[:3]) + (", …" if len(tiny) > 3 else "")
                 problems.append(f"{len(tiny)} image(s) in {name} are smaller than {min_size} px and will be upscaled "

@@ -363,6 +363,7 @@ class DatasetsPage(QWidget):
         self.title.setText(f"{entry.name}: {entry.name_a} ↔ {entry.name_b}")
         self.details.setText("Checking its images…")
         self.problems.setText("")
+        self.problems.setToolTip("")
         # the last dataset's pictures and counts stayed under this one's title until its check ended (20 s for
         # 10,000 images a side)
         aligned = entry.layout == "aligned"
@@ -439,6 +440,8 @@ class DatasetsPage(QWidget):
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
+        # "…and 5 more" could be read nowhere (a datasets pass): every one in the tooltip
+        self.problems.setToolTip("\n".join(sentence(p) for p in report.problems) if more else "")
         if self._say_added == entry.name:  # shown, never said: the dialog closed onto silence (a keyboard pass)
             self._say_added = None
             counts = f"{report.pairs} pairs" if aligned else f"{report.count_a} and {report.count_b} images"

@@ -478,3 +478,17 @@ def test_pictures_too_small_are_named_like_unreadable_ones(tmp_path):
     assert Library.inspect(entry_for(tmp_path)).problems == [
         "5 image(s) in A are smaller than 128 px and will be upscaled (small/img_000.png, small/img_001.png, "
         "small/img_002.png, …)"]
+
+
+def test_many_unreadable_files_are_one_line_and_no_thumbnail(tmp_path):
+    """Twelve broken files made twelve problem lines that pushed the pictures off the page at 1024x700, and twelve
+    broken thumbnails first in a grid of 17 under a tab saying "(5)" (a datasets pass)."""
+    write_images(tmp_path / "trainA", 5)
+    write_images(tmp_path / "trainB", FEW_IMAGES)
+    for n in range(12):
+        (tmp_path / "trainA" / f"bad_{n:02d}.png").write_bytes(b"not a picture")
+    report = Library.inspect(entry_for(tmp_path))
+    reason = "(not an image this app can read (damaged, or another kind of file))"
+    assert report.problems[1] == (f"12 files in A cannot be read and are left out: bad_00.png {reason}, bad_01.png "
+                                  f"{reason}, bad_02.png {reason}, …"), report.problems
+    assert report.count_a == len(report.files_a) == 5 and not [p for p in report.files_a if p.name.startswith("bad")]
