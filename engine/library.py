@@ -708,7 +708,8 @@ class Library:
         for side, folder in sides:
             path, name = Path(folder), called.get(side, side)
             if not path.is_dir():
-                problems.append(f"the {name} folder is missing: {folder}")
+                problems.append(f"the {name} folder is missing: {folder}; put it back there, or remove this dataset "
+                                "and add the folder where it is now")  # no way on was said (a datasets pass)
                 counts.append(0)
                 continue
             locked: list[tuple[Path, str]] = []  # sub-folders that cannot be read: their images counted nowhere

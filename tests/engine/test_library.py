@@ -452,7 +452,8 @@ def test_the_dataset_checks_name_each_side_as_the_user_named_it(tmp_path):
     with pytest.raises(ValueError, match=r"^the night folder .*empty has no images"):
         Library(tmp_path / "home").check_dataset("e", tmp_path / "trainA", tmp_path / "empty", "day", "night")
     gone = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "gone"), "day", "night")
-    assert f"the night folder is missing: {tmp_path / 'gone'}" in Library.inspect(gone).problems
+    assert f"the night folder is missing: {tmp_path / 'gone'}; put it back there, or remove this dataset and add the " \
+        "folder where it is now" in Library.inspect(gone).problems  # and what to do (a datasets pass)
 
 
 def test_two_sides_of_one_name_are_refused(tmp_path):
