@@ -446,6 +446,12 @@ def layout_hint(root: Path) -> str:
         return "; its train/ of pictures holding A and B side by side is for pix2pix (--model pix2pix)"
     if list_images(root, recursive=False):
         return "; it holds pictures itself: it is one side's folder, to give with the other side's"
+    # an empty folder, or one of HEIC photos, was said no more than that (a datasets pass)
+    if note := unreadable_kinds_note(root):
+        return "; " + note.strip(" ()")
+    with contextlib.suppress(OSError):
+        if not any(root.iterdir()):
+            return "; it is empty"
     return ""
 
 

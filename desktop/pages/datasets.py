@@ -471,8 +471,8 @@ class DatasetsPage(QWidget):
         if dialog.left_out:
             names = "\n".join(f"{path.name}: {reason}" for path, reason in dialog.left_out[:10])
             more = f"\n…and {len(dialog.left_out) - 10} more" if len(dialog.left_out) > 10 else ""
-            QMessageBox.information(self, "Copy", f"{len(dialog.left_out)} file(s) could not be read and were "
-                                                  f"left out of the copy:\n{names}{more}")
+            QMessageBox.information(self, "Copy dataset", f"{len(dialog.left_out)} file(s) or folder(s) could not be "
+                                    f"read and were left out of the copy:\n{names}{more}")  # titled "Copy" alone
 
     def rename_current(self) -> None:
         """Rename the dataset chosen, or its sides: the only way was to remove it and add it again, and "A (A)"

@@ -350,3 +350,19 @@ def test_a_jpeg_cut_short_is_found_unreadable_by_the_cheap_check(tmp_path):
         (tmp_path / name).write_bytes(data)
     assert probe_image(tmp_path / "whole.jpg") is None and probe_image(tmp_path / "tail.jpg") is None
     assert probe_image(tmp_path / "cut.jpg") == "the file ends before the image does (cut short or damaged)"
+
+
+def test_a_folder_that_is_no_dataset_says_what_it_holds_when_empty_or_of_heic(tmp_path):
+    """An empty folder, or one of HEIC photos, picked as the dataset was said to hold "neither trainA/ and trainB/
+    nor A/ and B/ folders" and no more (a datasets pass)."""
+    from engine.data import resolve_folders
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"nor A/ and B/ folders; it is empty$"):
+        resolve_folders(tmp_path / "empty")
+    (tmp_path / "phone").mkdir()
+    for n in range(2):
+        (tmp_path / "phone" / f"IMG_{n}.HEIC").write_bytes(b"\0" * 16)
+    with pytest.raises(FileNotFoundError, match=r"folders; 2 file\(s\) of kinds this app cannot read: HEIC; save them "
+                                                r"as JPEG or PNG first$"):
+        resolve_folders(tmp_path / "phone")
