@@ -190,15 +190,14 @@ class TrainPage(QWidget):
         top.addRow("Preset", self.preset)
         top.addRow(self.preset_note)  # the full width: a wrapped label in the field column gets clipped
         top.addRow("Length", self.length)
+        top.addRow("Device", self.device)  # above the form's fields: under All settings it sat below 40 rows of them
         self.top = top
         self.form = ConfigForm(TrainConfig, top, SHOWN, NOT_IN_FORM, self)  # its rows line up with the ones above
         self.form.changed.connect(self._field_changed)
         for edited in (self.form.changed, self.dataset.activated, self.method.activated, self.direction.activated,
                        self.preset.activated, self.length.activated, self.device.activated, self.run_name.textEdited):
             edited.connect(self._clear_answered_error)
-        bottom = QFormLayout()
-        bottom.addRow("Device", self.device)
-        share_label_column(top, self.form.more.layout(), bottom)
+        share_label_column(top, self.form.more.layout())
         save_settings, load_settings = QPushButton("Save settings…"), QPushButton("Load settings…")
         save_settings.setToolTip("Keep these settings in a file, to use again or share")
         load_settings.setToolTip("Fill the form from a settings file (or a run's config.json)")
@@ -210,7 +209,6 @@ class TrainPage(QWidget):
         new_run = self.new_run = QWidget()  # locked while a run trains: an edit there changed nothing
         box_layout = QVBoxLayout(new_run)
         box_layout.addLayout(top)
-        box_layout.addLayout(bottom)
         box_layout.addLayout(settings_row)
         box_layout.addStretch(1)
 

@@ -811,3 +811,14 @@ def test_a_dataset_whose_folder_was_moved_is_not_given_a_time(qtbot, window, tmp
     assert page.estimate.text() == (f"This dataset's folder {tmp_path / 'd' / 'trainA'} is gone (moved or renamed?): "
                                     "remove the dataset on the Datasets page and add it again from the folder's new "
                                     "place.")
+
+
+def test_the_device_is_chosen_above_all_settings_not_under_them(qtbot, window):
+    """Device sat in a row of its own under the form: with All settings open, below some forty rows of them."""
+    page = window.train
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(page)
+    page.form.more_button.click()
+    qtbot.waitUntil(lambda: page.form.more.isVisible())
+    y = lambda widget: widget.mapTo(page, widget.rect().topLeft()).y()  # noqa: E731
+    assert y(page.length) < y(page.device) < y(page.form.more_button) < y(page.form.more)
