@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from desktop.formatting import clause, domain_name, file_name_on_one_line, format_duration, format_time_left, sentence
+from desktop.formatting import (clause, counted, domain_name, file_name_on_one_line, format_duration,
+                                format_time_left, sentence)
 from desktop.opener import open_path
 from desktop.widgets.announce import announce
 from desktop.widgets.compare import CompareView
@@ -35,6 +36,7 @@ from engine.library import Library
 from engine.resources import demo_images_dir
 
 OK, FAILED = "✓", "✗"
+READY = "Ready to convert."  # until the pictures are counted
 
 
 @dataclass
@@ -124,6 +126,8 @@ class ConvertPage(QWidget):
         self._view_wanted: tuple[str, str, int] | None = None  # the pair to read next (the latest asked for wins)
         self._view_request = 0  # a pair read for an earlier request is not shown
         self._results_in = ""  # the output folder of the results the file list shows (the form may name another)
+        self._planning: CallWorker | None = None  # counts what Convert would convert, for the status line
+        self._plan_again = False  # the settings changed while it counted
 
         # ---- the form
         self.model = ElidedComboBox()
@@ -546,8 +550,34 @@ class ConvertPage(QWidget):
         self.error.clear()
         self.progress.setValue(0)
         problem = self.validate()
-        self.status.setText(sentence(problem) if problem else "Ready to convert.")
+        self.status.setText(sentence(problem) if problem else READY)
+        if not problem:
+            self._look_at_inputs()
         self._sync_open_button()
+
+    def _look_at_inputs(self) -> None:
+        """Count what Convert would convert, off the window's thread (planning 20,000 pictures takes 1.5 s): the page
+        said "Ready to convert." of a folder of no pictures until Convert refused it (a new-user pass)."""
+        if self._planning is not None:
+            self._plan_again = True
+            return
+        version = self._settings_version
+        self._planning = CallWorker(plan, Path(self.input.path()), Path(self.output.path()), self.options(),
+                                    parent=self)
+
+        def landed(text: str) -> None:
+            self._planning = None
+            if self._plan_again:
+                self._plan_again = False
+                if self.status.text() == READY:
+                    self._look_at_inputs()
+                return
+            if version == self._settings_version and self.worker is None and self.status.text() == READY:
+                self.status.setText(text)
+
+        self._planning.done.connect(lambda found: landed(f"Ready to convert {counted(len(found.jobs), 'image')}."))
+        self._planning.failed.connect(lambda reason: landed(sentence(reason)))
+        self._planning.start()
 
     # --------------------------------------------------------- actions
     def options(self) -> ConvertConfig:

@@ -332,7 +332,7 @@ def test_a_preview_goes_when_the_settings_it_was_made_with_change(qtbot, window,
     write_images(tmp_path / "other", 1, size=(40, 32), seed=3)
     page.input.set_path(str(tmp_path / "other"))  # while the preview runs
     qtbot.waitUntil(lambda: page._preview_worker is None, timeout=30000)
-    assert not page.preview.canvas.has_images() and page.status.text() == "Ready to convert."
+    assert not page.preview.canvas.has_images() and page.status.text().startswith("Ready to convert")
 
 
 def test_a_failed_preview_says_so_in_the_status_too(qtbot, window, tmp_path):
@@ -922,3 +922,19 @@ def test_every_setting_says_what_it_does_and_a_greyed_one_why(qtbot, window, tmp
     assert not page.open_button.isEnabled() and "made by the first conversion" in page.open_button.toolTip()
     convert(qtbot, page)
     assert page.open_button.isEnabled() and page.open_button.toolTip() == f"Open {tmp_path / 'out'} in the file manager"
+
+
+def test_the_status_counts_what_convert_would_convert_or_says_why_nothing(qtbot, window, tmp_path):
+    """"Ready to convert." was said of a folder of no pictures until Convert refused it (a new-user pass)."""
+    page = setup(window, tmp_path, count=3)
+    qtbot.waitUntil(lambda: page.status.text() == "Ready to convert 3 images.", timeout=10000)
+    (tmp_path / "nothing").mkdir()
+    page.input.set_path(str(tmp_path / "nothing"))
+    qtbot.waitUntil(lambda: page.status.text() != "Ready to convert.", timeout=10000)
+    assert page.status.text() == f"The input folder {tmp_path / 'nothing'} has no images."
+    write_images(tmp_path / "one", 1)
+    page.input.set_path(str(tmp_path / "one"))
+    page.suffix.setText("_a")  # settings changed while it counts: counted again, for the last ones
+    qtbot.waitUntil(lambda: page.status.text() == "Ready to convert 1 image.", timeout=10000)
+    qtbot.waitUntil(lambda: page._planning is None)
+    assert page.status.text() == "Ready to convert 1 image."
