@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import itertools
 import logging
+import mmap
 import os
 import re
 import stat
@@ -50,11 +52,11 @@ UNREADABLE_KINDS = {".heic": "HEIC", ".heif": "HEIF", ".cr2": "Canon raw", ".cr3
                     ".rw2": "Panasonic raw", ".pef": "Pentax raw", ".srw": "Samsung raw"}
 
 
-def unreadable_kinds_note(folder: Path) -> str:
-    """" (N file(s) of kinds this app cannot read: HEIC, ...; ...)" for photos in ``folder`` that are listed as no
-    images at all, or "" where there are none."""
-    readable, found = image_extensions(), {}
-    for _, _, files in os.walk(folder):
+def unreadable_kinds_note(folder: Path, recursive: bool = True) -> str:
+    """" (N file(s) of kinds this app cannot read: HEIC, ...; ...)" for photos in ``folder`` (and its sub-folders
+    where ``recursive``) that are listed as no images at all, or "" where there are none."""
+    readable, found, walk = image_extensions(), {}, os.walk(folder)
+    for _, _, files in walk if recursive else itertools.islice(walk, 1):  # its own files: the walk's first
         for name in files:
             ext = os.path.splitext(name)[1].lower()
             if ext in UNREADABLE_KINDS and ext not in readable and not is_hidden(name):
@@ -306,14 +308,14 @@ def first_readable(items: list, load, start: int = 0, what: str = "image", known
 
 def probe_image(path: Path) -> str | None:
     """Cheap header check; returns a reason if the file cannot be an image, else None. A JPEG's verify decodes
-    nothing: one cut short was counted good, shown as broken and skipped in training (a datasets pass). One that
-    does not end with JPEG's end mark is decoded at an eighth of its size (3 ms for 800x600) to tell."""
+    nothing: one cut short was counted good, shown as broken and skipped in training (a datasets pass). One with no
+    end mark after its image data is decoded at an eighth of its size to tell (26 ms for 12 MP)."""
     try:
         require_regular_file(path)
         with Image.open(path) as im:
             im.verify()
             jpeg = im.format == "JPEG"
-        if jpeg and not _ends_as_jpeg(path):  # cameras may add bytes after the mark: those still decode
+        if jpeg and not _has_jpeg_end(path):
             with Image.open(path) as im:
                 im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
                 im.load()
@@ -322,11 +324,27 @@ def probe_image(path: Path) -> str | None:
         return unreadable_reason(exc)
 
 
-def _ends_as_jpeg(path: Path) -> bool:
-    """Whether the file's last two bytes are JPEG's end-of-image mark."""
+def _has_jpeg_end(path: Path) -> bool:
+    """Whether a JPEG's end-of-image mark follows its image data, without decoding: at the file's end, or past it
+    where a phone adds a trailer (Samsung's, a Motion Photo's video: decoding each of those took 26 ms). The marks
+    are walked from the start to the first scan, passing over the EXIF thumbnail (a JPEG of its own, with its own
+    end mark); inside a scan a 0xFF byte is never followed by 0xD9, so any FF D9 after its start is the end, or in
+    a trailer added after it: either way the image data is whole."""
     with open(path, "rb") as f:
         f.seek(-2, os.SEEK_END)
-        return f.read(2) == b"\xff\xd9"
+        if f.read(2) == b"\xff\xd9":
+            return True
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            at = 2  # after the start-of-image mark
+            while at + 4 <= len(data) and data[at] == 0xFF:
+                kind = data[at + 1]
+                if kind == 0xFF:  # fill bytes before a mark
+                    at += 1
+                    continue
+                if kind == 0xDA:  # start of scan: the image data follows
+                    return data.rfind(b"\xff\xd9", at) >= 0  # from the end: a trailer is short, or whole
+                at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return False  # marks that do not chain: let the decoder say
 
 
 TWO_FOLDERS = (("trainA", "trainB"), ("A", "B"), ("a", "b"))  # a dataset root's two sides, as they are found
@@ -386,13 +404,13 @@ def _find_folders(data: str | Path, data_b: str | Path | None) -> DatasetFolders
 
 
 def refuse_a_whole_dataset_as_a_side(folder: Path) -> None:
-    """ValueError where one side's folder holds a whole dataset (trainA/ and trainB/, or A/ and B/): its pictures of
-    both sides, and its test pictures, were counted as that side's without a word (a datasets pass)."""
-    for a, b in TWO_FOLDERS:
-        with contextlib.suppress(OSError):  # a folder that cannot be read is said by the check that reads it
-            if (folder / a).is_dir() and (folder / b).is_dir():
-                raise ValueError(f"{folder} holds {a}/ and {b}/: it is a whole dataset, not one side's folder; give "
-                                 "it alone, as the dataset's folder")
+    """ValueError where one side's folder holds a whole dataset (trainA/ and trainB/): its pictures of both sides,
+    and its test pictures, were counted as that side's without a word (a datasets pass). A/ and B/ (or a/ and b/)
+    inside a side can be two shoots of it, and are let be."""
+    with contextlib.suppress(OSError):  # a folder that cannot be read is said by the check that reads it
+        if (folder / "trainA").is_dir() and (folder / "trainB").is_dir():
+            raise ValueError(f"{folder} holds trainA/ and trainB/: it is a whole dataset, not one side's folder; "
+                             "give it alone, as the dataset's folder")
 
 
 def split_note(data: str | Path, data_b: str | Path | None = None) -> str | None:
@@ -447,7 +465,7 @@ def layout_hint(root: Path) -> str:
     if list_images(root, recursive=False):
         return "; it holds pictures itself: it is one side's folder, to give with the other side's"
     # an empty folder, or one of HEIC photos, was said no more than that (a datasets pass)
-    if note := unreadable_kinds_note(root):
+    if note := unreadable_kinds_note(root, recursive=False):  # HEIC in Pictures/2023/: no dataset either way
         return "; " + note.strip(" ()")
     with contextlib.suppress(OSError):
         if not any(root.iterdir()):
@@ -534,10 +552,11 @@ class UnpairedDataset(Dataset):
     found unreadable while it was made (each once per process), for the caller to pass on.
     """
 
-    def __init__(self, files_a: list[Path], files_b: list[Path], transform, channels: int = 3, seed: int = 0):
+    def __init__(self, files_a: list[Path], files_b: list[Path], transform, channels: int = 3, seed: int = 0,
+                 names: tuple[str, str] = ("A", "B")):
         if not files_a or not files_b:
             raise ValueError("both sides of the dataset need images")
-        self.files_a, self.files_b = files_a, files_b
+        self.files_a, self.files_b, self.names = files_a, files_b, names  # names: for messages
         self.transform, self.channels, self.seed = transform, channels, seed
         self.unreadable: set[Path] = set()  # found when decoded (in each loader process): said once, then skipped
 
@@ -568,8 +587,8 @@ class UnpairedDataset(Dataset):
         t = make_transform("resize_and_crop" if preprocess == "none" else preprocess, size, size, False, train=False,
                            multiple=multiple)
         return {side: first_readable(files, lambda path: t(load_image(path, self.channels)).unsqueeze(0),
-                                     what=f"image in domain {side}", known_bad=self.unreadable, said=said)
-                for side, files in (("A", self.files_a), ("B", self.files_b))}
+                                     what=f"image of {name}", known_bad=self.unreadable, said=said)
+                for side, name, files in (("A", self.names[0], self.files_a), ("B", self.names[1], self.files_b))}
 
     def whole_pictures(self, side: str, short_side: int | None, limit: int, max_side: int = 512):
         """Up to ``limit`` of a side's pictures, whole, as (C, H, W) in [-1, 1], one at a time: at the
@@ -824,8 +843,10 @@ FEW_IMAGES = 20  # fewer different photos a side than this, and a model learns w
 
 
 def side_names(name_a: str, name_b: str) -> dict[str, str]:
-    """How messages name sides A and B: by the names the user gave them, unless the two are alike (then "A", "B")."""
-    return {"A": name_a, "B": name_b} if name_a.strip() and name_b.strip() and name_a != name_b else {}
+    """How messages name sides A and B: by the names the user gave them, unless one is blank or the two read alike
+    (then "A", "B"; the library refuses such names, a command line's run need not)."""
+    a, b = name_a.strip(), name_b.strip()
+    return {"A": a, "B": b} if a and b and a.casefold() != b.casefold() else {}
 
 
 def pictures_on_both_sides(files_a: list[Path], files_b: list[Path], names: tuple[str, str] = ("A", "B")) -> str | None:

@@ -257,8 +257,10 @@ def checked_names(name: str, name_a: str, name_b: str) -> str:
         if len(domain.strip()) > NAME_LENGTH:
             raise ValueError(f"the name of side {side} can be {NAME_LENGTH} characters long; this one has "
                              f"{len(domain.strip())}")
-    if (name_a.strip() or "A").casefold() == (name_b.strip() or "B").casefold():  # "zebra ↔ zebra", two tabs alike
-        raise ValueError(f"the two sides are both named {name_a.strip()!r}: give each side a name of its own")
+    a, b = name_a.strip() or "A", name_b.strip() or "B"  # a side left blank is called A or B
+    if a.casefold() == b.casefold():  # "zebra ↔ zebra": two tabs nobody could tell apart
+        blank = " (a side left blank is called A or B)" if not (name_a.strip() and name_b.strip()) else ""
+        raise ValueError(f"the two sides are both named {a!r}{blank}: give each side a name of its own")
     return name
 
 
@@ -345,6 +347,16 @@ class DatasetCopy:
 
 
 UNREADABLE_NAMED_ONE_A_LINE = 3  # more unreadable files than this on a side are said in one line
+
+
+def unreadable_in_one_line(unreadable: list[tuple[str, str]]) -> str:
+    """" (a.png, b.png, c.png, …): why" where they share one reason, else " (a.png: why; …)": the reason said
+    three times, nested in brackets, read badly (a review)."""
+    shown = unreadable[:UNREADABLE_NAMED_ONE_A_LINE]
+    reasons = {why for _, why in unreadable}
+    if len(reasons) == 1:
+        return f" ({', '.join(file for file, _ in shown)}, …): {reasons.pop()}"
+    return f" ({'; '.join(f'{file}: {why}' for file, why in shown)}; …)"
 
 
 @dataclass
@@ -487,7 +499,8 @@ class Library:
         root, chosen = self.root.resolve(), folder.resolve()
         if chosen == root or chosen in root.parents:
             raise ValueError(f"the {side} folder ({folder}) holds this app's library ({self.root}): its copies and "
-                             "runs' samples would be read as your pictures; choose the folder of the pictures themselves")
+                             "runs' samples would be read as your pictures; choose the folder of the pictures "
+                             "themselves")
 
     def register(self, entry: DatasetEntry) -> DatasetEntry:
         """Add a checked entry to the list (its name checked again: another may have taken it meanwhile)."""
@@ -716,7 +729,7 @@ class Library:
             # side-by-side pairs are read from train/ itself, not its sub-folders (find_pairs): 8 counted, 3 used
             files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked)
             readable: list[Path] = []  # shown as thumbnails: the unreadable were shown first, 17 beside "(5)"
-            unreadable: list[str] = []  # "name (reason)"
+            unreadable: list[tuple[str, str]] = []  # (name under the side's folder, why)
             # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
             problems += [f"unreadable in {name}: {_under(f, path)}/ ({reason})" for f, reason in locked]
             if not files:
@@ -730,7 +743,7 @@ class Library:
                 if control is not None:
                     control.checkpoint()
                 if reason := probe_image(f):
-                    unreadable.append(f"{_under(f, path)} ({reason})")
+                    unreadable.append((_under(f, path), reason))
                     continue
                 readable.append(f)
                 from PIL import Image
@@ -743,10 +756,10 @@ class Library:
             counts.append(len(readable))  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
             if len(unreadable) > UNREADABLE_NAMED_ONE_A_LINE:  # twelve lines of them pushed the pictures off the page
-                problems.append(f"{len(unreadable)} files in {name} cannot be read and are left out: "
-                                + ", ".join(unreadable[:3]) + ", …")
+                problems.append(f"{len(unreadable)} files in {name} cannot be read and are left out"
+                                + unreadable_in_one_line(unreadable))
             else:
-                problems += [f"unreadable in {name}: {u}" for u in unreadable]
+                problems += [f"unreadable in {name}: {file} ({why})" for file, why in unreadable]
             if tiny:
                 such = ", ".join(_under(f, path) for f in tiny[:3]) + (", …" if len(tiny) > 3 else "")
                 problems.append(f"{len(tiny)} image(s) in {name} are smaller than {min_size} px and will be upscaled "

@@ -251,7 +251,7 @@ class Trainer:
         if shared := pictures_on_both_sides(files_a, files_b, (name_a, name_b)):
             self.messages.append(Message("warning", shared))
         self._check_pictures({"A": files_a, "B": files_b})
-        return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed)
+        return UnpairedDataset(files_a, files_b, transform, c.model.channels, c.seed, (name_a, name_b))
 
     def _check_pictures(self, sides: dict[str, list[Path]], halves: bool = False) -> None:
         """Advice and refusals from the pictures' headers, before any file is written: few pictures, sizes a batch

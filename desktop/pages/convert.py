@@ -797,7 +797,8 @@ class ConvertPage(QWidget):
         folder = self.output_shown()
         self.open_button.setEnabled(not self.busy and bool(folder) and Path(folder).is_dir())
         self.open_button.setToolTip(f"Open {folder} in the file manager" if self.open_button.isEnabled() else
-                                    "The output folder is made by the first conversion into it" if folder else "")
+                                    "" if self.busy or not folder else
+                                    "The output folder is made by the first conversion into it")
 
     def preview_image(self) -> None:
         """Translate one image (the selected file's input, or the folder's first) without writing."""

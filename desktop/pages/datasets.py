@@ -240,7 +240,7 @@ class RenameDatasetDialog(QDialog):
         except (KeyError, ValueError, OSError) as exc:
             why = exc.args[0] if isinstance(exc, KeyError) and exc.args else in_words(exc)
             self.error.setText(sentence(f"Not renamed: {why}"))
-            self.name.setFocus()
+            (self.name_a if "side" in why else self.name).setFocus()  # the field at fault
             return
         super().accept()
 
@@ -338,6 +338,7 @@ class DatasetsPage(QWidget):
             self.title.setText("The dataset list cannot be read" if damaged else "")
             self.details.setText("")
             self.problems.setText(f"⚠ {html.escape(damaged)}" if damaged else "")
+            self.problems.setToolTip("")  # the last dataset's problems (a review)
 
     def add_demo(self) -> None:
         """Reference the shipped demo photos as a dataset (nothing is copied; they are read only)."""

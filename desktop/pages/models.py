@@ -501,9 +501,9 @@ class ModelsPage(QWidget):
             return
         if isinstance(error, NameTaken):  # every reference generator is latest_net_G.pth; or demo.pt
             taken = self.library.model_path(name or Path(path).stem).stem  # the name typed, cut as a file's name
-            name = ask_text(self, "Import model", f"{taken} is reserved for the built-in demo. Name this one:" if error.demo
-                            else f"A model named {taken} is in the library already. Name this one:",
-                            self._free_name(taken))
+            asked = (f"{taken} is reserved for the built-in demo. Name this one:" if error.demo
+                     else f"A model named {taken} is in the library already. Name this one:")
+            name = ask_text(self, "Import model", asked, self._free_name(taken))
             if name and name.strip():
                 self.import_path(path, name_a, name_b, name=name.strip())
                 return

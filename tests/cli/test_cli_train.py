@@ -104,7 +104,7 @@ def test_a_side_with_no_readable_image_names_every_file_and_why(tmp_path):
     (side / "notes.png").write_text("not a picture")
     proc = cyclegan("train", "--data", tmp_path / "d", "--out", tmp_path / "run", *TINY, check=False)
     error = proc.stderr.strip().splitlines()[-1]
-    assert proc.returncode == 1 and error.startswith("cyclegan train: error: no readable image in domain A")
+    assert proc.returncode == 1 and error.startswith("cyclegan train: error: no readable image of A")
     assert all(name in error for name in ("cut.png", "empty.png", "notes.png")) and "RuntimeError" not in error
     (side / "cut.png").unlink()  # all three set aside by the header check: named too (it said "3 unreadable")
     (side / "notes2.png").write_text("not a picture either")

@@ -938,3 +938,14 @@ def test_the_status_counts_what_convert_would_convert_or_says_why_nothing(qtbot,
     qtbot.waitUntil(lambda: page.status.text() == "Ready to convert 1 image.", timeout=10000)
     qtbot.waitUntil(lambda: page._planning is None)
     assert page.status.text() == "Ready to convert 1 image."
+
+
+def test_open_output_folder_says_nothing_false_while_a_conversion_runs(qtbot, window, tmp_path):
+    """Greyed out while converting into a folder that exists, it said the folder "is made by the first conversion
+    into it" (a review)."""
+    page = setup(window, tmp_path, count=12)
+    (tmp_path / "out").mkdir()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.busy and not page.open_button.isEnabled() and page.open_button.toolTip() == ""
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+    assert page.open_button.isEnabled() and page.open_button.toolTip().startswith("Open ")

@@ -1245,18 +1245,31 @@ def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(
     # the names typed lost (a datasets pass)
     said = []
 
+    import time
+
+    deadline = time.monotonic() + 10  # a dialog that never refuses fails the test, not hangs it
+
     def look_then_cancel() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, RenameDatasetDialog) or not dialog.error.text():  # not yet refused
-            QTimer.singleShot(20, look_then_cancel)
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, look_then_cancel)
+            elif isinstance(dialog, RenameDatasetDialog):
+                dialog.reject()
             return
-        said.append((dialog.error.text(), dialog.name_a.text(), dialog.name_b.text()))
+        said.append((dialog.error.text(), dialog.name_a.text(), dialog.name_b.text(),
+                     dialog.focusWidget() is dialog.name))  # the field at fault
         dialog.reject()
 
     QTimer.singleShot(0, lambda: fill("d", "mare", "zebra"))
     QTimer.singleShot(0, look_then_cancel)
     window.datasets.rename_current()
-    assert said == [("Not renamed: a dataset named 'd' already exists; choose another name.", "mare", "zebra")]
+    assert said == [("Not renamed: a dataset named 'd' already exists; choose another name.", "mare", "zebra", True)]
+    deadline = time.monotonic() + 10
+    QTimer.singleShot(0, lambda: fill("horses", "zebra", "Zebra"))  # refused for a side's name: focus on the sides
+    QTimer.singleShot(0, look_then_cancel)
+    window.datasets.rename_current()
+    assert said[1][0].startswith("Not renamed: the two sides are both named 'zebra'") and said[1][3] is False
     assert [window.datasets.list.item(i).text() for i in range(2)] == ["d", "horses"]
 
 
@@ -1314,10 +1327,12 @@ def test_a_damaged_dataset_list_is_said_on_the_page_not_passed_off_as_an_empty_l
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
     window.library.manifest.parent.mkdir(parents=True, exist_ok=True)
     window.library.manifest.write_text("[\n{")
+    page.problems.setToolTip("the last dataset's problems")
     page.refresh()
     assert warned and "is damaged and cannot be read" in warned[0]
     assert page.empty_hint.isHidden() and page.demo_button.isHidden()
     assert page.title.text() == "The dataset list cannot be read" and "move it aside" in page.problems.text()
+    assert page.problems.toolTip() == ""
     window.library.manifest.unlink()  # moved aside: an empty library, as it is
     page.refresh()
     assert not page.empty_hint.isHidden() and not page.demo_button.isHidden() and page.problems.text() == ""

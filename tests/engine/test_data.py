@@ -304,6 +304,9 @@ def test_a_whole_dataset_given_as_one_side_is_refused(tmp_path):
         resolve_folders(tmp_path / "zebras", root)
     assert resolve_folders(root).a == root / "trainA"  # given alone, it is the dataset it is
     assert resolve_folders(root / "trainA", tmp_path / "zebras").b == tmp_path / "zebras"
+    for shoot in ("A", "B"):  # two shoots of one side, not a dataset (a review)
+        write_images(tmp_path / "horses" / shoot, 2)
+    assert resolve_folders(tmp_path / "horses", tmp_path / "zebras").a == tmp_path / "horses"
 
 
 @pytest.mark.slow  # 4 s, a process of its own: in make test-slow, for make test's ten minutes
@@ -350,6 +353,14 @@ def test_a_jpeg_cut_short_is_found_unreadable_by_the_cheap_check(tmp_path):
         (tmp_path / name).write_bytes(data)
     assert probe_image(tmp_path / "whole.jpg") is None and probe_image(tmp_path / "tail.jpg") is None
     assert probe_image(tmp_path / "cut.jpg") == "the file ends before the image does (cut short or damaged)"
+    # an end mark before the image data (an EXIF thumbnail's; here a comment's) does not pass a cut one
+    buffer = io.BytesIO()
+    Image.open(tmp_path / "whole.jpg").save(buffer, "JPEG", comment=b"thumbnail \xff\xd8 ... \xff\xd9")
+    marked = buffer.getvalue()
+    (tmp_path / "marked_cut.jpg").write_bytes(marked[:len(marked) * 2 // 3])
+    assert probe_image(tmp_path / "marked_cut.jpg") is not None
+    (tmp_path / "video.jpg").write_bytes(marked + b"\0\xff\xd9 a video" * 1000)  # a Motion Photo's trailer
+    assert probe_image(tmp_path / "video.jpg") is None
 
 
 def test_a_folder_that_is_no_dataset_says_what_it_holds_when_empty_or_of_heic(tmp_path):
@@ -366,3 +377,16 @@ def test_a_folder_that_is_no_dataset_says_what_it_holds_when_empty_or_of_heic(tm
     with pytest.raises(FileNotFoundError, match=r"folders; 2 file\(s\) of kinds this app cannot read: HEIC; save them "
                                                 r"as JPEG or PNG first$"):
         resolve_folders(tmp_path / "phone")
+    (tmp_path / "pictures" / "2023").mkdir(parents=True)  # in a sub-folder: saving them as JPEG makes no dataset
+    (tmp_path / "pictures" / "2023" / "IMG_0.HEIC").write_bytes(b"\0" * 16)
+    with pytest.raises(FileNotFoundError, match=r"nor A/ and B/ folders$"):
+        resolve_folders(tmp_path / "pictures")
+
+
+def test_sides_are_named_by_letter_where_their_names_read_alike():
+    """A command line's run named "Zebra" and "zebra " was told of "the Zebra folder" and "the zebra  folder" (a
+    review): names alike but for case and spaces, or blank, say A and B."""
+    from engine.data import side_names
+
+    assert side_names("Zebra", "zebra ") == {} and side_names("", "night") == {}
+    assert side_names(" day", "night") == {"A": "day", "B": "night"}

@@ -489,7 +489,20 @@ def test_many_unreadable_files_are_one_line_and_no_thumbnail(tmp_path):
     for n in range(12):
         (tmp_path / "trainA" / f"bad_{n:02d}.png").write_bytes(b"not a picture")
     report = Library.inspect(entry_for(tmp_path))
-    reason = "(not an image this app can read (damaged, or another kind of file))"
-    assert report.problems[1] == (f"12 files in A cannot be read and are left out: bad_00.png {reason}, bad_01.png "
-                                  f"{reason}, bad_02.png {reason}, …"), report.problems
+    assert report.problems[1] == ("12 files in A cannot be read and are left out (bad_00.png, bad_01.png, bad_02.png, "
+                                  "…): not an image this app can read (damaged, or another kind of file)")
+    (tmp_path / "trainA" / "bad_00.png").unlink()
+    os.mkfifo(tmp_path / "trainA" / "bad_00.png")  # of two reasons: each file's said
+    assert Library.inspect(entry_for(tmp_path)).problems[1] == (
+        "12 files in A cannot be read and are left out (bad_00.png: not a regular file (a pipe, a device or a "
+        "socket), so it is not read; bad_01.png: not an image this app can read (damaged, or another kind of file); "
+        "bad_02.png: not an image this app can read (damaged, or another kind of file); …)")
     assert report.count_a == len(report.files_a) == 5 and not [p for p in report.files_a if p.name.startswith("bad")]
+
+
+def test_a_blank_side_named_like_the_other_is_said_as_it_is_called(tmp_path):
+    """Side A left blank and B named "a" was refused as "both named ''" (a review)."""
+    write_images(tmp_path / "trainA", 2)
+    write_images(tmp_path / "trainB", 2)
+    with pytest.raises(ValueError, match=r"both named 'A' \(a side left blank is called A or B\): give each side"):
+        Library(tmp_path / "home").add_dataset("z", str(tmp_path), None, "", "a")
