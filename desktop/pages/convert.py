@@ -225,7 +225,7 @@ class ConvertPage(QWidget):
 
         self.start_button = QPushButton("Convert")
         self.start_button.setObjectName("primary")
-        bind_start_keys(self.start_button)
+        bind_start_keys(self.start_button, self)
         self.start_button.setToolTip("Convert the folder (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
         self.preview_button = QPushButton("Preview one")

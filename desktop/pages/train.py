@@ -214,7 +214,7 @@ class TrainPage(QWidget):
 
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
-        bind_start_keys(self.start_button)
+        bind_start_keys(self.start_button, self)
         self.start_button.setToolTip("Start training (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
         self.pause_button = QPushButton("Pause")  # Ctrl+P and Ctrl+. are the window's (Training menu): as the

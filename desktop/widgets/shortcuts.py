@@ -12,11 +12,15 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 
-def bind_start_keys(button: QAbstractButton) -> None:
-    button.setShortcut(QKeySequence("Ctrl+Return"))
-    keypad = QShortcut(QKeySequence("Ctrl+Enter"), button)  # active while the button's page is shown, as its own
-    keypad.setContext(Qt.ShortcutContext.WindowShortcut)
-    keypad.activated.connect(lambda: button.isEnabled() and button.click())
+def bind_start_keys(button: QAbstractButton, page: QWidget) -> None:
+    """Ctrl+Return and Ctrl+Enter press ``button`` while ``page`` is shown, and do nothing while it is disabled.
+    Bound to the page, not the button: a disabled button's shortcut lets the key pass to the focused button, which
+    takes Return with Ctrl held as a click; a second Ctrl+Return during a run paused it, or stopped it, or
+    cancelled a conversion (a keyboard pass)."""
+    for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        shortcut = QShortcut(QKeySequence(keys), page)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # active while the page is shown
+        shortcut.activated.connect(lambda: button.isEnabled() and button.click())
 
 
 def bind_delete_key(widget: QWidget, button: QAbstractButton) -> None:

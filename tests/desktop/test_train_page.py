@@ -195,6 +195,13 @@ def test_the_keyboard_keeps_its_place_when_training_starts(qtbot, window, tmp_pa
     qtbot.waitUntil(field.hasFocus, timeout=5000)
     page.start()
     assert page.pause_button.hasFocus()
+    # pressed again "to make sure": Start is disabled, and the keys went on to the focused Pause, or Stop, which
+    # took Return with Ctrl held as a click (a keyboard pass)
+    for button in (page.pause_button, page.stop_button):
+        button.setFocus()
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            qtbot.keyClick(button, key, Qt.KeyboardModifier.ControlModifier)
+    assert not page.worker.control.paused and not page.worker.control.stopped
     page.stop()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.start_button.hasFocus()
