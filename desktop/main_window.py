@@ -117,7 +117,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open library folder", self.open_data_folder)
         file_menu.addSeparator()
-        self._action(file_menu, "Quit", self.quit_asking, QKeySequence.StandardKey.Quit)
+        quit_action = self._action(file_menu, "Quit", self.quit_asking)  # the standard key has none on Windows: F1
+        quit_action.setShortcuts(list(dict.fromkeys([*QKeySequence.keyBindings(QKeySequence.StandardKey.Quit),
+                                                     QKeySequence("Ctrl+Q")])))  # said "Ctrl+Q" to no effect
         training_menu = self.menuBar().addMenu("&Training")  # from any page: Ctrl+P did nothing outside Train
         self._action(training_menu, "Pause or resume", lambda: self._press(self.train.pause_button), "Ctrl+P")
         self._action(training_menu, "Stop and save", lambda: self._press(self.train.stop_button), "Ctrl+.")
@@ -143,8 +145,9 @@ class MainWindow(QMainWindow):
         """A page's button from the window's menu or keys; said in the status bar when it cannot act now."""
         if button.isEnabled():
             button.click()
-        else:
-            self.statusBar().showMessage("No run is training.", 4000)
+        else:  # "No run is training." was said of a run saving its checkpoint to stop (a keyboard pass)
+            stopping = self.train.worker is not None and self.train.worker.control.stopped
+            self.statusBar().showMessage("The run is stopping." if stopping else "No run is training.", 4000)
 
     def import_model(self) -> None:
         """On the Models page, where the import says how it went (from another page it went unseen)."""

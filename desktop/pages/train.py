@@ -794,7 +794,7 @@ class TrainPage(QWidget):
         worker.finished.connect(self._worker_done)
         self.started_at = time.monotonic()
         self._trained = False  # until its first step: a failure before it is a run that did not start
-        self.status.setText("Preparing the run…")
+        self._say("Training started: preparing the run…")  # shown, never said (a keyboard pass)
         self.view.log.follow(RunDir(run_dir).log, live=True)
         self._set_running(True)
         if self._estimating is None:
@@ -804,7 +804,7 @@ class TrainPage(QWidget):
         # seeded run repeats exactly. Waited for here, a measurement at batch 1024 froze the window for minutes.
         self._estimating.control.stop()
         self._deferred = worker  # started by _measurement_ended
-        self.status.setText("Starting when the speed measurement stops (after its current step)…")
+        self._say("Starting after the speed check ends its current step…")
 
     def _measurement_ended(self) -> None:
         """The measurement's thread ended: it is let go, and a run waiting for it starts. One slot, on this thread,
@@ -838,25 +838,34 @@ class TrainPage(QWidget):
         announce(self.status, text)
 
     def _pause_label(self, text: str) -> None:
-        self.pause_button.setText(text)
+        self.pause_button.setText(text)  # and what it does: Resume was described as "Pause after this step"
+        self.pause_button.setToolTip("Pause after this step (Ctrl+P)" if text == "Pause" else "Go on training (Ctrl+P)")
 
     def _show_paused(self, step: int) -> None:
-        self._say(f"Paused at step {step}: Resume to go on, or Stop to save and end the run.")
+        """Said once: the progress that reached the page, the pause's flush and the run's hold each said it (a
+        keyboard pass)."""
+        text = f"Paused at step {step}: Resume to go on, or Stop to save and end the run."
+        if self.status.text() != text:
+            self._say(text)
 
     def stop(self) -> None:
         if self._deferred is not None:  # waiting for the measurement, not begun: nothing to save, no run made
             self._deferred.deleteLater()
             self._deferred = None
             self._worker_done()
-            self.status.setText("Not started.")
+            self._say("Not started.")
             return
-        if self.worker is not None:
+        if self.worker is not None and self.worker.control.stopped:  # pressed again while it saves
+            self._say("Stopping: saving a checkpoint…")
+        elif self.worker is not None:
             self.worker.control.stop()
             self._say("Stopping: saving a checkpoint…")
-            # Start gets the keyboard when the run ends if these had it (disabled, they hand it to the next widget)
+            # Start gets the keyboard when the run ends if these had it
             self._controls_had_focus = QApplication.focusWidget() in (self.pause_button, self.stop_button)
-            self.stop_button.setEnabled(False)
+            if QApplication.focusWidget() is self.pause_button:  # disabled, it handed the keyboard to the tab bar
+                self.stop_button.setFocus()  # for the whole save (a keyboard pass)
             self.pause_button.setEnabled(False)  # a pause now would do nothing: the run ends at the next step
+            self.stop_button.setText("Stopping…")  # kept enabled, with the keyboard; pressed again, it does nothing
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Called when the window closes: stop cleanly so the run stays resumable."""
@@ -999,6 +1008,7 @@ class TrainPage(QWidget):
         self._pause_label("Pause")
         self.progress.setFormat("%p %")
         self.stop_button.setEnabled(running)
+        self.stop_button.setText("Stop")
         self._sync_buttons()
         locked = (had is None or not had.isEnabled() or had in (self.pause_button, self.stop_button)
                   or self._controls_had_focus)

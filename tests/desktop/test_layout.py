@@ -160,6 +160,9 @@ def test_menus_reach_every_task(qtbot, window, monkeypatch):
     assert window.models.import_button.text() in texts and window.datasets.remove_button.text() == "Remove…"
     # "Published…" on Convert, "Published models…" in the menu and on the Models page (a new-user pass)
     assert window.convert.gallery_button.text() == window.models.gallery_button.text() == "Published models…"
+    # the standard Quit key has none under the Windows key scheme: F1's "Ctrl+Q" did nothing (a keyboard pass)
+    quit_action = next(a for menu in window.menuBar().actions() for a in menu.menu().actions() if a.text() == "Quit")
+    assert "Ctrl+Q" in [keys.toString() for keys in quit_action.shortcuts()]
     shown = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or box.show())
     window.show_shortcuts()

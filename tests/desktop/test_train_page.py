@@ -416,7 +416,7 @@ def test_start_does_not_freeze_the_window_behind_a_speed_measurement(qtbot, wind
     measuring = page._estimating
     assert measuring is not None
     page.start()  # returned at once, the run waiting for the measurement
-    assert page.status.text().startswith("Starting when the speed measurement stops")
+    assert page.status.text().startswith("Starting after the speed check")
     assert not page.start_button.isEnabled()
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
     assert page.status.text().startswith("Finished") or "step 2" in page.status.text(), page.status.text()
@@ -473,7 +473,7 @@ def test_stop_before_a_deferred_run_begins_makes_no_run_and_a_stale_measurement_
     assert page._estimating is not None
     page.run_name.setText("never begun")
     page.start()
-    assert page.status.text().startswith("Starting when the speed measurement stops")
+    assert page.status.text().startswith("Starting after the speed check")
     page.stop()
     assert page.status.text() == "Not started." and page.worker is None and page.start_button.isEnabled()
     qtbot.waitUntil(lambda: page._estimating is None, timeout=60000)
@@ -772,10 +772,20 @@ def test_a_pause_and_a_stop_are_said_to_a_screen_reader(qtbot, window, tmp_path,
     qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60000)
     page.pause_button.click()
     qtbot.waitUntil(lambda: any(t.startswith("Paused at step") for t in said), timeout=30000)
+    qtbot.wait(300)  # the pause's flush and the run's hold said it again, two or three times (a keyboard pass)
+    assert page.pause_button.toolTip() == "Go on training (Ctrl+P)"  # it described Resume as "Pause after …"
     page.pause_button.click()
+    page.pause_button.setFocus()
     page.stop_button.click()
+    # the keyboard stays on Stop while the run saves: disabled, it went to the tab bar for seconds (a keyboard pass)
+    assert page.stop_button.hasFocus() and page.stop_button.text() == "Stopping…"
+    window._press(page.pause_button)  # Ctrl+P now: "No run is training." was said of a run stopping
+    assert window.statusBar().currentMessage() == "The run is stopping."
     qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
-    assert said[:2] == ["Pausing after the step in progress…", said[1]] and said[1].startswith("Paused at step")
+    assert page.start_button.hasFocus() and page.stop_button.text() == "Stop"
+    # the start was shown, never said (a keyboard pass)
+    assert said[:3] == ["Training started: preparing the run…", "Pausing after the step in progress…", said[2]]
+    assert said[2].startswith("Paused at step") and sum(t.startswith("Paused at step") for t in said) == 1, said
     assert "Resumed." in said and "Stopping: saving a checkpoint…" in said
 
 
