@@ -109,15 +109,18 @@ class SampleHistory(QWidget):
         self._sync_slider(follow=True)
 
     def add_live(self, step: int, path: str, images: dict, panels, columns) -> None:
-        following = self.slider.value() == self.slider.maximum()
+        following = not self.grids or self.slider.value() == self.slider.maximum()
         # a run resumed from before some of its samples trains those steps again: theirs were listed twice, the old
         # entry showing the new file that overwrote it, and later ones from the discarded steps after it
         self.grids = [grid for grid in self.grids if grid[0] < step] + [(step, path)]
-        self.grid.show_samples(step, images, panels, columns)
+        if following:
+            self.grid.show_samples(step, images, panels, columns)
         self._sync_slider(follow=following, shown=following)
         if following:
             self.step_label.setText(f"Step {step}")
-        self._shown()
+            self._shown()
+        else:  # an older grid looked at stays, and says its place among more: the new one replaced its pictures
+            self._show_index(self.slider.value())  # under "Step 1 (1 of 4)", which stayed "(1 of 4)" (a keyboard pass)
 
     def clear(self) -> None:
         self.grids = []

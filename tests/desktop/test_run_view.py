@@ -147,3 +147,24 @@ def test_panels_of_another_method_disappear_at_once(qtbot):
     grid.set_panels(("input", "output", "target"), 3)
     QApplication.processEvents()  # as a wait does: no deferred deletion run
     assert not any(view.isVisible() for view in old)
+
+
+def test_an_older_sample_looked_at_stays_when_a_new_one_comes(qtbot, tmp_path):
+    """Looking at step 1's sample, a new one replaced its pictures under the label "Step 1 (1 of 3)", which then
+    did not say "(1 of 4)" either (a keyboard pass over a live run)."""
+    import numpy as np
+
+    history = SampleHistory()
+    qtbot.addWidget(history)
+    paths = write_images(tmp_path / "samples", 4)
+    image = np.zeros((16, 16, 3), np.uint8)
+    for step, path in zip((1, 5, 9), paths):
+        history.add_live(step, str(path), {"real_A": image}, ["real_A"], 1)
+    assert history.step_label.text() == "Step 9" and history.grid.step == 9
+    history.slider.setValue(0)
+    assert history.step_label.text() == "Step 1 (1 of 3)" and history.grid.step == 1
+    history.add_live(13, str(paths[3]), {"real_A": image + 255}, ["real_A"], 1)
+    assert history.step_label.text() == "Step 1 (1 of 4)" and history.grid.step == 1
+    assert history.slider.accessibleDescription() == "Step 1 (1 of 4)"
+    history.slider.setValue(history.slider.maximum())  # Latest: the new one
+    assert history.step_label.text() == "Step 13" and history.grid.step == 13
