@@ -55,10 +55,13 @@ class Job:
         return (self.model, self.direction, self.input, self.output,
                 replace(self.options, skip_existing=False, replace_existing=False))
 
-    def describe(self) -> str:
+    def describe(self, full: bool = False) -> str:
+        """One line: the folders by name, as the input was (an output's whole path beside an input's name read as
+        two kinds of thing; a new-user pass), or ``full``: by their whole paths, for a tooltip."""
         strength = f" at {round(self.options.strength * 100)} %" if self.options.strength != 1.0 else ""
         suffix = f" (names + “{self.options.suffix}”)" if self.options.suffix else ""
-        return f"{self.model_label}{strength}: {Path(self.input).name} → {self.output}{suffix}"
+        source, target = (self.input, self.output) if full else (Path(self.input).name, Path(self.output).name)
+        return f"{self.model_label}{strength}: {source} → {target}{suffix}"
 
 
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
@@ -733,7 +736,7 @@ class ConvertPage(QWidget):
         self.queue_list.clear()
         for job in self.queue:
             self.queue_list.addItem(job.describe())
-            self.queue_list.item(self.queue_list.count() - 1).setToolTip(job.describe())
+            self.queue_list.item(self.queue_list.count() - 1).setToolTip(job.describe(full=True))
         if self.queue:  # a row picked, for Remove and Delete
             self.queue_list.setCurrentRow(min(max(picked, 0), len(self.queue) - 1))
         self.remove_queued.setEnabled(self.queue_list.currentRow() >= 0)

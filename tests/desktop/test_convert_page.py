@@ -103,7 +103,7 @@ def test_an_empty_folder_is_refused_not_reported_as_done(qtbot, window, tmp_path
     convert(qtbot, page)
     assert page.error.text().startswith("The input folder") and page.error.text().endswith("has no images.")
     assert page.status.text() == (f"Not converted: the input folder {tmp_path / 'empty'} has no images "
-                                  f"({page.model.currentText()}: empty → {tmp_path / 'out'}).")
+                                  f"({page.model.currentText()}: empty → out).")
     assert page.progress.value() < page.progress.maximum()
     assert not (tmp_path / "out").exists()
     preview(qtbot, page)  # the folder is searched off the GUI thread now: its answer comes from there
@@ -174,6 +174,11 @@ def test_a_queue_runs_conversions_one_after_another(qtbot, window, tmp_path):
     assert page.status.text().startswith("Queued: ") and page.status.text().endswith("(names + “_50”)")
     assert [j.output for j in page.queue] == [str(tmp_path / "out_b"), str(tmp_path / "out_c"), str(tmp_path / "out_c")]
     assert page.queue_box.isVisible() and page.queue_list.count() == 3 and page.lists.tabText(1) == "Queue (3)"
+    # the folders by name in a row, the input's as the output's ("images → /tmp/…/qb"; a new-user pass), whole in
+    # its tooltip
+    row = page.queue_list.item(0)
+    assert row.text().endswith(": in → out_b")
+    assert row.toolTip().endswith(f": {tmp_path / 'in'} → {tmp_path / 'out_b'}")
     window.resize(1024, 700)  # rows and Remove in view: under the form they needed the left column scrolled
     qtbot.wait(50)
     assert not page.remove_queued.visibleRegion().isEmpty()

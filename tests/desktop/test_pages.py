@@ -617,19 +617,25 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     assert window.convert.model.findData(str(window.library.runs_dir / "best run")) < 0
 
 
-def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path, monkeypatch):
-    """Domains named "golden hour" suggested "first try-photo2golden hour": a file name with spaces, unlike every
-    other name the app makes."""
+def show_a_trained_run(window, tmp_path, name: str) -> Path:
+    """A run of one step from "photo" to "golden hour", shown on the Models page."""
     from engine import Trainer
     from tests.conftest import tiny_config
 
     write_images(tmp_path / "d" / "trainA", 3, seed=1)
     write_images(tmp_path / "d" / "trainB", 3, seed=2)
-    run = window.library.new_run_dir("first try")
+    run = window.library.new_run_dir(name)
     Trainer(tiny_config(tmp_path / "d", run, max_steps=1, name_a="photo", name_b="golden hour")).run()
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(run))
+    return run
+
+
+def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path, monkeypatch):
+    """Domains named "golden hour" suggested "first try-photo2golden hour": a file name with spaces, unlike every
+    other name the app makes."""
+    run = show_a_trained_run(window, tmp_path, "first try")
     page = window.models
-    window.tabs.setCurrentWidget(page)
-    page.refresh(str(run))
     suggested = []
     asked = []
     monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: asked.append(a[2]) or suggested.append(a[3]))
@@ -642,16 +648,8 @@ def test_an_exported_models_suggested_name_has_no_space(qtbot, window, tmp_path,
 def test_convert_with_this_keeps_the_direction_chosen_for_a_run(qtbot, window, tmp_path):
     """B → A chosen beside "Convert with this" opened the Convert page on A → B: only the path was handed on (a
     new-user pass)."""
-    from engine import Trainer
-    from tests.conftest import tiny_config
-
-    write_images(tmp_path / "d" / "trainA", 3, seed=1)
-    write_images(tmp_path / "d" / "trainB", 3, seed=2)
-    run = window.library.new_run_dir("both ways")
-    Trainer(tiny_config(tmp_path / "d", run, max_steps=1, name_a="photo", name_b="golden hour")).run()
+    run = show_a_trained_run(window, tmp_path, "both ways")
     page = window.models
-    window.tabs.setCurrentWidget(page)
-    page.refresh(str(run))
     page.direction.setCurrentIndex(1)
     qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
     assert window.tabs.currentWidget() is window.convert
