@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, header_size, list_images,
-                   match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders,
-                   side_names, unreadable_reason, wide_enough_for_two)
+from .data import (SIDE_BY_SIDE_USUAL, Pair, PairedData, check_folder, few_images_advice, find_pairs, header_size,
+                   list_images, match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image,
+                   resolve_folders, side_names, unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -346,6 +346,18 @@ class DatasetCopy:
     left_out: list[tuple[Path, str]]
 
 
+def mostly_pairs_side_by_side(pictures: list[Path], looked_at: int = 64) -> bool:
+    """Whether most pictures (of up to ``looked_at``, spread over the list) are at least SIDE_BY_SIDE_USUAL times as
+    wide as tall, as pairs side by side are: landscape photos (4:3, 3:2) are not, portrait pairs may not be."""
+    sample = pictures[::max(1, len(pictures) // looked_at)]
+    wide = 0
+    for path in sample:
+        with contextlib.suppress(OSError, ValueError):
+            width, height = header_size(path)
+            wide += width >= SIDE_BY_SIDE_USUAL * height
+    return wide * 2 > len(sample)
+
+
 UNREADABLE_NAMED_ONE_A_LINE = 3  # more unreadable files than this on a side are said in one line
 
 
@@ -528,6 +540,8 @@ class Library:
         if found.layout != "aligned":
             return None
         train = root / "train" if (root / "train").is_dir() else root
+        if train == root and not mostly_pairs_side_by_side([pair.a for pair in found.pairs]):  # twelve 4:3 photos
+            return None  # picked as "one folder" were added as pairs, said in a warning only (a datasets pass)
         if not any(wide_enough_for_two(pair.a) for pair in found.pairs):  # a folder of single photos (trainA/
             if train == root:  # picked for the dataset) was added as pairs, unasked: it is refused as no dataset
                 return None

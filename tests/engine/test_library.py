@@ -51,6 +51,14 @@ def test_a_folder_of_single_photos_is_not_added_as_pairs_side_by_side(tmp_path):
         library.check_dataset("photos", tmp_path / "trainA")
     write_images(tmp_path / "pairs" / "train", 2, size=(256, 128))
     assert library.check_dataset("pairs", tmp_path / "pairs").layout == "aligned"
+    # twelve 4:3 photos and a portrait one, picked as the dataset: added as pairs, said in a warning only (a
+    # datasets pass); pairs side by side in the folder itself are still added
+    write_images(tmp_path / "holiday", 12, size=(160, 120))
+    write_images(tmp_path / "holiday" / "portrait", 1, size=(120, 160))
+    with pytest.raises(FileNotFoundError, match="it holds pictures itself: it is one side's folder"):
+        library.check_dataset("holiday", tmp_path / "holiday")
+    write_images(tmp_path / "side by side", 3, size=(256, 128))
+    assert library.check_dataset("side by side", tmp_path / "side by side").layout == "aligned"
 
 
 def test_pictures_reached_through_a_link_to_another_folder_are_said(tmp_path):
