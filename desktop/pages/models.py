@@ -299,6 +299,7 @@ class ModelsPage(QWidget):
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
                     self._offer_evaluation_inputs(learnt[0][0])
+                self._prefer_the_runs_dataset(path, learnt[0][0] if len(learnt) == 1 else "A")
                 resnet = info["model"].get("generator", "resnet") == "resnet"
                 network = (counted(info["model"]["blocks"], "block") if resnet
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
@@ -364,6 +365,27 @@ class ModelsPage(QWidget):
         elif any(data for _, data in items):  # Evaluate would be refused, for a side none of the choices offers
             self.message.setText(f"This model takes {side} pictures: to evaluate it, add a dataset with held-out "
                                  f"pairs whose input is {side} (test{side}/ with test{side}_truth/ beside it).")
+
+    def _prefer_the_runs_dataset(self, run: Path, side: str) -> None:
+        """Evaluate on the dataset the run trained on, where it has held-out pairs: the first dataset's were chosen,
+        and a run was scored on another task without a word (a pix2pix pass)."""
+        from engine.rundir import load_config
+
+        try:
+            config = load_config(run)
+            entries = {entry.name: entry for entry in self.library.datasets()}
+        except (OSError, ValueError):
+            return
+        trained_on = Path(config.data).resolve()
+        for i in range(self.eval_dataset.count()):
+            data = self.eval_dataset.itemData(i)
+            entry = entries.get(data[3]) if data and data[0] == side else None
+            folder = Path(entry.folder_a).resolve() if entry else None
+            if folder is not None and (trained_on == folder or trained_on == folder.parent
+                                       and folder.name in ("trainA", "A", "a", "train")):
+                self.eval_dataset.setCurrentIndex(i)
+                self._sync_evaluate_button()
+                return
 
     def refresh_eval_datasets(self) -> None:
         """Library datasets that have paired test folders, as (label, test, truth); the one chosen stays chosen."""

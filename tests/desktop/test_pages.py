@@ -1352,3 +1352,25 @@ def test_every_problem_of_a_dataset_can_be_read_past_the_eighth(qtbot, window, t
     write_images(tmp_path / "e" / "trainB", 30, size=(130, 130))
     add_dataset(window, tmp_path / "e", "fine")
     assert page.problems.text() == "" and page.problems.toolTip() == ""
+
+
+def test_a_run_is_evaluated_on_the_dataset_it_trained_on(qtbot, window, tmp_path):
+    """The first dataset's held-out pairs were chosen for every run: one trained on the second was scored on the
+    first's task without a word (a pix2pix pass)."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    for name in ("first", "second"):
+        root = write_graded_pairs(tmp_path / name, size=(48, 40))
+        write_images(root / "trainA", 2, seed=1)
+        write_images(root / "trainB", 2, seed=2)
+        window.library.add_dataset(name, str(root), None, "A", "B")
+    window.models.refresh_eval_datasets()
+    entry = window.library.dataset("second")
+    run = window.library.new_run_dir("on second")
+    Trainer(tiny_config(Path(entry.folder_a), run, data_b=entry.folder_b, max_steps=1)).run()
+    window.tabs.setCurrentWidget(window.models)
+    window.models.refresh(str(demo_model_path()))  # a model file: no dataset of its own, the first that fits
+    assert window.models.eval_dataset.currentText() == "first: testA"
+    window.models.refresh(str(run))
+    assert window.models.eval_dataset.currentText() == "second: testA"
