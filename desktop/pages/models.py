@@ -19,6 +19,7 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.widgets.questions import confirm
 from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
+from engine.data import side_names
 from engine.imports import DomainsUnknown
 from engine.library import NAME_LENGTH, AlreadyImported, Library, NameTaken, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
@@ -410,8 +411,9 @@ class ModelsPage(QWidget):
         # how to have some, where it is off: a new user met a disabled row that said nothing of it (a new-user pass)
         self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against how each picture should look"
                                         + ("" if has_any else ". To have pairs to score it on, add a dataset with "
-                                           "testA/ and testA_truth/ (the same file names) beside trainA/ and "
-                                           "trainB/"))
+                                           "held-out pairs: testA/ with testA_truth/ (the same file names), a test/ "
+                                           "folder of pairs side by side, or testA/ and testB/ of a paired dataset"))
+        # (only the first was named, for a paired dataset too; a pix2pix pass)
         self.eval_dataset.setCurrentIndex(max(self.eval_dataset.findText(chosen), 0))
         self.eval_dataset.blockSignals(False)
         self._sync_evaluate_button()
@@ -436,9 +438,10 @@ class ModelsPage(QWidget):
                     if pairs:
                         choices.append((f"{entry.name}: test{side}", (side, pairs, False, entry.name, left_out)))
                 held_out, unmatched = Library.held_out_pairs(entry)
+                called = side_names(entry.name_a, entry.name_b)  # "A as input" on sides named plain and warm
                 if held_out:
                     for side, truth in (("A", entry.test_b), ("B", entry.test_a)):  # B as the input swaps them
-                        choices.append((f"{entry.name}: test pairs, {side} as input",
+                        choices.append((f"{entry.name}: test pairs, {called.get(side, side)} as input",
                                         (side, held_out, side == "B", entry.name,
                                          inputs_left_out(unmatched, side, truth))))
             self._evaluation_key, self._evaluation_choices_found = key, choices

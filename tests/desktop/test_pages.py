@@ -255,7 +255,8 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     assert page.message.text() == "Imported as horse2zebra."
     # nothing to evaluate on: said in a few words, what it takes in the tooltip (a lowercase line, cut off)
     assert page.eval_dataset.currentText() == "No held-out test pairs yet" and not page.eval_dataset.isEnabled()
-    assert "add a dataset with testA/ and testA_truth/" in page.evaluate_button.toolTip()  # how to have some
+    assert "testA/ with testA_truth/" in page.evaluate_button.toolTip()  # how to have some
+    assert "a test/ folder of pairs side by side" in page.evaluate_button.toolTip()  # for paired data too
     assert "testA_truth/" in page.eval_dataset.toolTip() and "Pairs you train on are not held out" in (
         page.eval_dataset.toolTip())
     qtbot.waitUntil(lambda: "horse → zebra" in page.details.text())  # the file read off the window's thread
@@ -528,13 +529,13 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
     page = window.models
     window.tabs.setCurrentWidget(page)
     page.refresh(str(demo_model_path()))
-    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, A as input"))
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, day as input"))
     rows = [page.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.list.count())]
     page.list.setCurrentRow(rows.index(str(back)))  # picked in the list, as a person does
-    qtbot.waitUntil(lambda: page.eval_dataset.currentText() == "paired: test pairs, B as input")  # not alpha's
+    qtbot.waitUntil(lambda: page.eval_dataset.currentText() == "paired: test pairs, night as input")  # not alpha's
     # A as its input is not offered: it was, then refused with "choose that direction" where there was no direction
     # to choose (a pix2pix pass); picked anyway, Evaluate stays disabled
-    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, A as input"))
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, day as input"))
     assert not page.eval_dataset.model().item(page.eval_dataset.currentIndex()).isEnabled()
     assert not page.evaluate_button.isEnabled()
     # pairs held out as copies of training pictures are said to be, as on the command line (a review); a test
@@ -545,7 +546,7 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
         shutil.copy(tmp_path / "paired" / f"train{side}" / "img_001.png", tmp_path / "paired" / f"test{side}")
     write_images(tmp_path / "new", 1, seed=9)[0].rename(tmp_path / "paired" / "testB" / "extra.png")
     page.refresh(str(back))
-    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, B as input"))
+    page.eval_dataset.setCurrentIndex(page.eval_dataset.findText("paired: test pairs, night as input"))
     page.message.setText("")
     qtbot.waitUntil(page.evaluate_button.isEnabled)
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
@@ -554,7 +555,7 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
     assert (f"1 pair(s) skipped (extra.png: no ground truth of its name in {tmp_path / 'paired' / 'testA'})"
             in page.message.text())
     page.list.setCurrentRow(rows.index(str(demo_model_path())))  # a model of either side: every choice again
-    assert page.eval_dataset.model().item(page.eval_dataset.findText("paired: test pairs, A as input")).isEnabled()
+    assert page.eval_dataset.model().item(page.eval_dataset.findText("paired: test pairs, day as input")).isEnabled()
 
 
 def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):

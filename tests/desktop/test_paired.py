@@ -70,7 +70,7 @@ def test_an_aligned_dataset_trains_pix2pix_and_its_model_converts(qtbot, window,
     qtbot.waitUntil(lambda: window.library.model_path("facades-p2p").exists(), timeout=30000)
     models = window.models
     models.refresh(str(window.library.model_path("facades-p2p")))
-    assert models.eval_dataset.currentText() == "facades: test pairs, A as input"
+    assert models.eval_dataset.currentText() == "facades: test pairs, day as input"
     qtbot.mouseClick(models.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: models.message.text().startswith("Evaluation:"), timeout=30000)
     assert "2 image(s): PSNR" in models.message.text()
