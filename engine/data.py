@@ -642,6 +642,18 @@ SHARED_NAME = " (its name, extension aside, is another file's too)"  # how match
 CASE_ONLY = " (the other side has this name in other letter case: names are matched exactly)"
 
 
+def unmatched_in_words(unmatched: list[str], shown: int = 5) -> str:
+    """The first ``shown`` names without a partner, and once which differ from the other side's in letter case
+    only: the note after each such name pushed a run's other warnings out of view (a pix2pix pass)."""
+    case_only = sum(name.endswith(CASE_ONLY) for name in unmatched)
+    text = ", ".join(name.removesuffix(CASE_ONLY) for name in unmatched[:shown]) + (
+        ", …" if len(unmatched) > shown else "")
+    if case_only:
+        text += (f" ({case_only} of them differ from a name on the other side in letter case only: names are matched "
+                 "exactly)")
+    return text
+
+
 def match_by_name(folder_a: Path, folder_b: Path) -> tuple[list[Pair], list[str]]:
     """Pairs of files with the same name (extension aside) in two folders; the rest unmatched. A name that two
     files of one side share (dup.jpg and dup.png) pairs neither: one of them was dropped unsaid, and the pair left

@@ -42,7 +42,7 @@ from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder,
                    few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
-                   pictures_on_both_sides, resolve_folders, side_names, split_note)
+                   pictures_on_both_sides, resolve_folders, side_names, split_note, unmatched_in_words)
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -232,9 +232,9 @@ class Trainer:
             self._set_aside = list(found.unreadable)
             self.messages += unreadable_warnings(self._set_aside)
             if found.unmatched:
-                shown = ", ".join(found.unmatched[:5]) + (" ..." if len(found.unmatched) > 5 else "")
+                named = unmatched_in_words(found.unmatched)
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
-                                                        f"same name were skipped: {shown}"))
+                                                        f"same name were skipped: {named}"))
             self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs)]
             # the checks below passed pix2pix by: preprocess none with a batch of pictures of several sizes stopped
             # the run at its first step ("stack expects each tensor to be equal size") after its folder was written

@@ -18,6 +18,7 @@ from desktop.widgets.images import ThumbnailGrid
 from desktop.widgets.questions import confirm, confirm_box
 from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
+from engine.data import unmatched_in_words
 from engine.fileio import in_words
 from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
 
@@ -426,8 +427,8 @@ class DatasetsPage(QWidget):
         else:
             sides = (f"<b>{name_a}</b> (A): {report.count_a} images in {folder_a}<br>"
                      f"<b>{name_b}</b> (B): {report.count_b} images in {folder_b}")
-        named = ", ".join(html.escape(n) for n in report.unmatched_names[:3]) + (
-            ", …" if len(report.unmatched_names) > 3 else "")  # the command line named them; this gave a count
+        named = html.escape(unmatched_in_words(report.unmatched_names, 3))  # the command line named them; this gave a
+        # count
         unmatched = f"; {report.unmatched} without a partner: {named}" if report.unmatched else ""
         paired = (f"<br>{report.pairs} pairs (files of the same name on both sides{unmatched}): pix2pix, which "
                   "learns from pairs of the same picture, can train on them (Method on the Train page)"

@@ -397,6 +397,13 @@ def test_names_that_differ_in_letter_case_only_are_said_to(tmp_path):
     (tmp_path / "A" / "img_001.png").rename(tmp_path / "A" / "IMG_001.png")
     pairs, unmatched = match_by_name(tmp_path / "A", tmp_path / "B")
     assert len(pairs) == 1 and unmatched == [f"A/IMG_001.png{CASE_ONLY}", f"B/img_001.png{CASE_ONLY}"]
+    # in a warning, the note once: after each name it pushed the run's other warnings out of view (a pix2pix pass)
+    from engine.data import unmatched_in_words
+
+    assert unmatched_in_words([*unmatched, "B/only.png"], shown=2) == (
+        "A/IMG_001.png, B/img_001.png, … (2 of them differ from a name on the other side in letter case only: names "
+        "are matched exactly)")
+    assert unmatched_in_words(["B/only.png"]) == "B/only.png"
 
 
 def test_the_command_line_calls_a_train_folder_of_single_photos_what_it_is(tmp_path):
