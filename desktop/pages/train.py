@@ -324,14 +324,26 @@ class TrainPage(QWidget):
         wanted = "pix2pix" if aligned or (paired and self.current_method() == "pix2pix") else "cyclegan"
         if wanted != self.current_method():
             self.method.setCurrentIndex(self.method.findData(wanted))
+        self._say_the_method()
         self._sync_buttons()
         self._lay_out_for_the_form()
         self._schedule_estimate()
 
+    def _say_the_method(self) -> None:
+        """The method's note, and with CycleGAN on a dataset of pairs, that pix2pix learns more from them: a
+        dataset of pairs opened on CycleGAN, and nothing said to choose otherwise (a pix2pix pass)."""
+        method, entry = self.current_method(), self.current_entry()
+        listing = self._listed.get((entry.folder_a, entry.folder_b, entry.layout)) if entry is not None else None
+        counts = listing[1] if listing is not None else {}
+        pairs = counts.get("pix2pix", 0)  # every picture in a pair: names alike by chance (IMG_0001) pair a few
+        self.method_note.setText(METHOD_NOTES[method] + (
+            " Every picture of this dataset has a partner of its name on the other side: pix2pix, under Method, "
+            "learns more from pairs." if method == "cyclegan" and pairs and pairs == counts.get("cyclegan") else ""))
+
     def _method_changed(self, *_) -> None:
         method = self.current_method()
         self._lay_out_for_the_form()
-        self.method_note.setText(METHOD_NOTES[method])
+        self._say_the_method()
         self.top.setRowVisible(self._direction_row, method == "pix2pix")
         for key, only in ONLY_FOR.items():
             if key in self.form.fields:

@@ -839,3 +839,24 @@ def test_the_device_is_chosen_above_all_settings_not_under_them(qtbot, window):
     qtbot.waitUntil(lambda: page.form.more.isVisible())
     y = lambda widget: widget.mapTo(page, widget.rect().topLeft()).y()  # noqa: E731
     assert y(page.length) < y(page.device) < y(page.form.more_button) < y(page.form.more)
+
+
+def test_a_dataset_of_pairs_says_that_pix2pix_learns_more_from_them(qtbot, window, tmp_path):
+    """A dataset whose every picture pairs by name opened on CycleGAN, and nothing said to choose otherwise (a
+    pix2pix pass); folders that pair by no name, or by some names alike by chance, say nothing of it."""
+    page = with_dataset(window, tmp_path)  # img_000 … img_002 on both sides
+    hint = "pix2pix, under Method, learns more from pairs"
+    qtbot.waitUntil(lambda: hint in page.method_note.text(), timeout=10000)
+    page.method.setCurrentIndex(page.method.findData("pix2pix"))
+    assert hint not in page.method_note.text()
+    page.method.setCurrentIndex(page.method.findData("cyclegan"))
+    assert hint in page.method_note.text()
+    write_images(tmp_path / "e" / "trainA", 3, seed=1)
+    for n, path in enumerate(write_images(tmp_path / "e" / "trainB", 3, seed=2)[1:]):
+        path.rename(path.with_name(f"other_{n}.png"))  # one name alike of three
+    window.library.add_dataset("some alike", str(tmp_path / "e"), None, "A", "B")
+    page.refresh()
+    page.dataset.setCurrentText("some alike")
+    qtbot.waitUntil(lambda: page._listed and len(page._listed) == 2, timeout=10000)
+    page.dataset.setCurrentText("some alike")
+    assert hint not in page.method_note.text(), page.method_note.text()
