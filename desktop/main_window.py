@@ -168,12 +168,12 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def open_docs(self) -> None:
-        """The docs/ folder of a checkout; a bundle's copy of the README otherwise (it opened resources/README.md,
-        the table of the files the app ships: a docs audit)."""
+        """The README, the user's guide, beside resources/ in a checkout and in a bundle alike. It opened
+        resources/README.md (the table of the files the app ships: a docs audit), then a checkout's docs/ folder:
+        two measurement write-ups among forty pictures (a new-user pass)."""
         from engine.resources import resource_dir
 
-        docs = resource_dir().parent / "docs"
-        self._open(docs if docs.is_dir() else resource_dir().parent / "README.md")
+        self._open(resource_dir().parent / "README.md")
 
     def open_run_log(self) -> None:
         item = self.train.runs.currentItem()

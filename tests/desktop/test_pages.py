@@ -828,6 +828,9 @@ def test_documentation_in_an_installed_app_opens_the_users_guide(qtbot, window, 
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     window.open_docs()
     assert opened == [str(tmp_path / "README.md")]
+    (tmp_path / "docs").mkdir()  # a checkout's: two measurement write-ups among forty pictures (a new-user pass)
+    window.open_docs()
+    assert opened[-1] == str(tmp_path / "README.md")
 
 
 def test_another_datasets_pictures_open_at_the_top(qtbot, tmp_path):
