@@ -289,6 +289,9 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
         return Path(out)
     metadata = dict(loaded.metadata)
     metadata.update({k: v for k, v in (("source_domain", name_a), ("target_domain", name_b)) if v})
+    # rewritten, so not the same bytes: the file's fingerprint is kept to know it again (a .safetensors imported
+    # twice was refused as a name taken, and the app then made a second copy; a new-user pass)
+    metadata.setdefault("source", {"sha256": sha256(path)})
     return save_model(out, loaded.generator, metadata, replace=replace)
 
 

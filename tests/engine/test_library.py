@@ -406,6 +406,17 @@ def test_a_model_imported_again_is_named_not_copied(tmp_path):
     other = make_model_file(tmp_path / "other" / "good.pt", ngf=4)  # another model of the same name: a name taken
     with pytest.raises(ValueError, match="already exists; choose another name"):
         library.import_model(other)
+    # ours as a .safetensors is rewritten as a .pt, so not the same bytes: it was refused as a name taken, and the
+    # app then asked for a name and made a second copy (a new-user pass)
+    from engine.imports import sha256
+    from engine.modelfile import load_model, save_model
+
+    loaded = load_model(model)
+    light = save_model(tmp_path / "light.safetensors", loaded.generator, loaded.metadata)
+    kept = library.import_model(light)
+    with pytest.raises(AlreadyImported, match=r"^light.safetensors is in the library already, as 'light'$"):
+        library.import_model(light)
+    assert load_model(kept).metadata.get("source") == {"sha256": sha256(light)}
 
 
 def test_an_import_onto_a_full_disk_names_the_library_not_the_file(tmp_path):
