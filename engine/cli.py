@@ -104,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(convert, ConvertConfig, "conversion")
     convert.set_defaults(func=cmd_convert)
 
-    export = sub.add_parser("export", help="write one direction of a run as a model file")
+    export = sub.add_parser("export", help="write one direction of a run as a model file",
+                            description="Write one direction of a run (its newest checkpoint) as a model file, "
+                                        "to keep or share once the run is gone; also as TorchScript, ONNX or "
+                                        ".safetensors for other tools.")  # the one command without one
     export.add_argument("--run", required=True, metavar="RUN_DIR", type=path_text, help="the run folder to export from")
     export.add_argument("--direction", choices=("AtoB", "BtoA"),
                         help="which generator (default: the one a pix2pix run learnt; AtoB for CycleGAN)")

@@ -58,6 +58,8 @@ def test_help_for_every_command():
     assert all("(default: )" not in text for text in helps.values())
     assert "(default: the one a pix2pix run learnt; AtoB for CycleGAN)" in helps["convert"]
     assert "RUN_OR_FILE a run folder" in helps["info"] and "--run RUN_DIR the run folder" in helps["export"]
+    # export alone said nothing under its usage (a new-user pass)
+    assert "[--replace] Write one direction of a run" in helps["export"]
 
 
 def test_train_two_steps_then_info(tiny_dataset, tmp_path):
