@@ -583,6 +583,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             colour = f", ΔE {row['delta_e']:.2f}" if "delta_e" in row else ""
             print(f"{row['name']}: PSNR {row['psnr']:.2f} dB, SSIM {row['ssim']:.4f}{colour}")
         print(report.summary())
+        print(report.verdict())
     return 0
 
 

@@ -55,6 +55,20 @@ class Evaluation:
         skipped = f"; {len(self.skipped)} pair(s) skipped" if self.skipped else ""
         return f"{len(self.images)} image(s): {out} (untouched input: {given}){skipped}"
 
+    def verdict(self) -> str:
+        """Which way the scores point, in words: they were given bare, saying neither which way is better nor
+        whether the model beat leaving the pictures as they were (a pix2pix pass)."""
+        if not self.images:
+            return ""
+        closer = [self.mean("psnr") > self.mean("input_psnr")]
+        if "delta_e" in self.images[0]:
+            closer.append(self.mean("delta_e") < self.mean("input_delta_e"))
+        how = ("closer to the truth than the untouched input" if all(closer) else
+               "further from the truth than the untouched input" if not any(closer) else
+               "closer to the truth than the untouched input in PSNR, further in colour (ΔE)" if closer[0] else
+               "closer to the truth than the untouched input in colour (ΔE), further in PSNR")
+        return how + " (higher PSNR and SSIM, and lower ΔE, are closer)"
+
 
 def truth_for(test_dir: str | Path) -> Path | None:
     """The ground-truth folder beside a test folder (``testA`` -> ``testA_truth``), if there is one."""

@@ -621,7 +621,8 @@ class ModelsPage(QWidget):
 
         why = f" ({first_reasons(report.skipped)})" if report.skipped else ""
         warning = f" ⚠ {sentence(report.warning())}" if report.warning() else ""  # said by the command line only
-        self.message.setText(sentence(f"Evaluation{self._of(path)}: {report.summary()}{why}") + warning)
+        self.message.setText(sentence(f"Evaluation{self._of(path)}: {report.summary()}{why}") + " "
+                             + sentence(report.verdict()) + warning)
 
     def rename_selected(self) -> None:
         path = self.current_path()

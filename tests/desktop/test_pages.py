@@ -472,6 +472,9 @@ def test_models_page_evaluates_on_paired_test_images(qtbot, window, tmp_path):
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().startswith("Evaluation:"), timeout=30000)
     assert "2 image(s): PSNR" in page.message.text() and "untouched input" in page.message.text()
+    # which way the scores point: given bare, they said neither (a pix2pix pass); the demo warms, as the truth does
+    assert page.message.text().endswith(". Closer to the truth than the untouched input (higher PSNR and SSIM, and "
+                                        "lower ΔE, are closer).")
     # a pair left out is said why, as the command line says it (the page gave a count alone; a hostile pass)
     first = sorted((root / "testA_truth").iterdir())[0]
     first.write_bytes(b"not an image")

@@ -239,3 +239,20 @@ def test_held_out_pictures_of_test_a_and_test_b_without_a_partner_are_named_as_s
     proc = cyclegan("evaluate", "--model", "demo", "--data", root)
     assert f"skipped extra.png: no ground truth of its name in {root / 'testB'}" in proc.stderr
     assert "2 image(s)" in proc.stdout and "1 pair(s) skipped" in proc.stdout
+
+
+def test_the_scores_say_which_way_they_point():
+    """PSNR, SSIM and ΔE were given bare: nothing said which way is better, or whether the model beat leaving the
+    pictures untouched (a pix2pix pass)."""
+    from engine.evaluate import Evaluation
+
+    def scored(psnr, delta_e):
+        return Evaluation([{"name": "a.png", "psnr": psnr, "ssim": 0.9, "input_psnr": 20.0, "input_ssim": 0.8,
+                            "delta_e": delta_e, "input_delta_e": 5.0}])
+
+    assert scored(25.0, 3.0).verdict().startswith("closer to the truth than the untouched input (higher PSNR")
+    assert scored(15.0, 7.0).verdict().startswith("further from the truth than the untouched input (")
+    assert scored(25.0, 7.0).verdict().startswith("closer to the truth than the untouched input in PSNR, further in "
+                                                  "colour")
+    grey = Evaluation([{"name": "a.png", "psnr": 25.0, "ssim": 0.9, "input_psnr": 20.0, "input_ssim": 0.8}])
+    assert grey.verdict().startswith("closer to the truth")  # no ΔE of grey pictures: PSNR alone
