@@ -979,6 +979,8 @@ class ConvertPage(QWidget):
                 # (its output too: one folder queued into three was "images" three times; a new-user pass)
         elif s.failed:  # "0 converted, 3 failed in 0:00." and no word of where to look (a new-user pass)
             then = "; the Files list says why."
+        elif self._the_demo_ran(s):  # the first start's conversion pointed nowhere further (a new-user pass)
+            then = ". Next, a look of your own: add two folders of pictures on the Datasets page, then train it."
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)
@@ -988,6 +990,12 @@ class ConvertPage(QWidget):
         self.open_button.setEnabled(True)
         if s.seconds > 60:
             self.finished_long.emit(f"{text} → {s.output_dir}")
+
+    def _the_demo_ran(self, summary: ConvertSummary) -> bool:
+        """Whether the conversion that ended was the built-in demo model's, alone and whole."""
+        job = self.current_job
+        return (job is not None and summary.converted > 0 and not summary.cancelled and not self.queue
+                and len(self._in_a_row) <= 1 and job.model in {str(p) for p in self.library.builtin_models()})
 
     def on_failed(self, reason: str) -> None:
         self.error.setText(sentence(reason))

@@ -300,9 +300,12 @@ class DatasetsPage(QWidget):
         right.addWidget(self.details)
         right.addWidget(self.problems)
         right.addWidget(self.sides, 1)
+        # pairs were not named, and "the left halves of four photos, and the right halves in a golden-hour look"
+        # read as a riddle (a pix2pix pass)
         self.empty_hint = QLabel("No dataset yet. Add one: a folder with trainA/ and trainB/, or two folders of "
-                                 "images. Or try the demo: the left halves of four photos, and the right halves in a golden-hour "
-                                 "look, each at two sizes.")
+                                 "images; for pairs, files of one name on both sides, or a train/ folder of pictures "
+                                 "side by side. Or try the demo: four photos cut in two, their left halves as they "
+                                 "are and their right halves in a golden-hour look.")
         self.empty_hint.setWordWrap(True)
         self.demo_button = QPushButton("Add the demo dataset")
         self.demo_button.setToolTip("Photos (A) and photos in a warm golden-hour look (B), shipped with the app: "

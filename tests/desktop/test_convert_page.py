@@ -954,3 +954,16 @@ def test_open_output_folder_says_nothing_false_while_a_conversion_runs(qtbot, wi
     assert page.busy and not page.open_button.isEnabled() and page.open_button.toolTip() == ""
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     assert page.open_button.isEnabled() and page.open_button.toolTip().startswith("Open ")
+
+
+def test_the_demos_conversion_points_to_a_look_of_ones_own(qtbot, window, tmp_path):
+    """The first start's conversion with the demo model ended at "4 converted in 0:03.", pointing nowhere further
+    (a new-user pass); another model's says nothing of it."""
+    page = setup(window, tmp_path, count=2)
+    convert(qtbot, page)
+    assert page.status.text().endswith("Next, a look of your own: add two folders of pictures on the Datasets page, "
+                                       "then train it.")
+    page.select_model(str(make_model_file(tmp_path / "mine.pt")))
+    page.output.set_path(str(tmp_path / "out2"))
+    convert(qtbot, page)
+    assert page.status.text().startswith("2 converted in ") and "Next" not in page.status.text()

@@ -1341,6 +1341,8 @@ def test_a_damaged_dataset_list_is_said_on_the_page_not_passed_off_as_an_empty_l
     window.library.manifest.unlink()  # moved aside: an empty library, as it is
     page.refresh()
     assert not page.empty_hint.isHidden() and not page.demo_button.isHidden() and page.problems.text() == ""
+    assert "for pairs, files of one name on both sides, or a train/ folder" in page.empty_hint.text()  # (a pix2pix
+    # pass: pairs were not named)
 
 
 def test_every_problem_of_a_dataset_can_be_read_past_the_eighth(qtbot, window, tmp_path):
