@@ -55,7 +55,8 @@ def add_config_options(parser: argparse.ArgumentParser, cls: type, title: str) -
             if f.metadata.get("choices"):
                 kwargs["choices"] = f.metadata["choices"]
                 kwargs.pop("metavar")
-        group.add_argument("--" + flag(name, cls), **kwargs)
+        spellings = dict.fromkeys(["--" + flag(name, cls), "--" + name.replace("_", "-")])  # --model is also
+        group.add_argument(*spellings, **kwargs)  # --method: convert's --model is a file (a new-user pass)
 
 
 def apply_options(config: Any, args: argparse.Namespace) -> Any:

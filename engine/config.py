@@ -181,8 +181,9 @@ class TrainConfig:
     name_a: str = opt("A", "display name of domain A")
     name_b: str = opt("B", "display name of domain B")
     model: ModelConfig = field(default_factory=ModelConfig)
-    method: str = opt("cyclegan", "what to train: cyclegan (two folders of unpaired images) or pix2pix (pairs: "
-                                  "the same picture in both domains)", ("cyclegan", "pix2pix"), flag="model")
+    method: str = opt("cyclegan", "what to train: cyclegan (two folders of unpaired images) or "
+                                  "pix2pix (pairs: the same picture on both sides)", ("cyclegan", "pix2pix"),
+                      flag="model")
     direction: str = opt("AtoB", "pix2pix: which side is the input, AtoB or BtoA (CycleGAN learns both)",
                          ("AtoB", "BtoA"))
     lambda_l1: float = opt(100.0, "pix2pix: weight of the L1 distance between output and target",

@@ -415,3 +415,14 @@ def test_a_run_folder_name_too_long_is_said_in_words(tiny_dataset, tmp_path):
     result = cyclegan("train", "--data", tiny_dataset, "--out", out, *TINY, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().endswith(f"{out}: file name too long") and "Errno" not in result.stderr
+
+
+def test_what_to_train_is_also_spelled_method():
+    """train --model is the method, where convert's --model is a model file: "convert --model pix2pix" said "pix2pix
+    does not exist" to a user who had trained with it (a new-user pass). --method says the same as train's --model."""
+    from engine.cli import build_parser
+
+    parser = build_parser()
+    for spelling in ("--model", "--method"):
+        args = parser.parse_args(["train", "--data", "d", "--out", "r", spelling, "pix2pix"])
+        assert args.method == "pix2pix"
