@@ -980,7 +980,7 @@ class ConvertPage(QWidget):
         elif s.failed:  # "0 converted, 3 failed in 0:00." and no word of where to look (a new-user pass)
             then = "; the Files list says why."
         elif self._the_demo_ran(s):  # the first start's conversion pointed nowhere further (a new-user pass)
-            then = ". Next, a look of your own: add two folders of pictures on the Datasets page, then train it."
+            then = ". Next: a look of your own, from the Datasets page."  # whole in the line at 1024 px
         if s.error and not (s.converted or s.failed or s.skipped):  # "0 converted in 0:00." beside the reason
             text, then = "Nothing was converted", "."
         self.status.setText(text + then)

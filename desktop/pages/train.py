@@ -337,8 +337,9 @@ class TrainPage(QWidget):
         counts = listing[1] if listing is not None else {}
         pairs = counts.get("pix2pix", 0)  # every picture in a pair: names alike by chance (IMG_0001) pair a few
         self.method_note.setText(METHOD_NOTES[method] + (
-            " Every picture of this dataset has a partner of its name on the other side: pix2pix, under Method, "
-            "learns more from pairs." if method == "cyclegan" and pairs and pairs == counts.get("cyclegan") else ""))
+            " Every picture here has a partner of its name on the other side: if each is the same picture changed, "
+            "pix2pix (Method) learns more from them." if method == "cyclegan" and pairs
+            and pairs == counts.get("cyclegan") else ""))
 
     def _method_changed(self, *_) -> None:
         method = self.current_method()

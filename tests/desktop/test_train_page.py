@@ -845,7 +845,7 @@ def test_a_dataset_of_pairs_says_that_pix2pix_learns_more_from_them(qtbot, windo
     """A dataset whose every picture pairs by name opened on CycleGAN, and nothing said to choose otherwise (a
     pix2pix pass); folders that pair by no name, or by some names alike by chance, say nothing of it."""
     page = with_dataset(window, tmp_path)  # img_000 … img_002 on both sides
-    hint = "pix2pix, under Method, learns more from pairs"
+    hint = "if each is the same picture changed, pix2pix (Method) learns more from them"
     qtbot.waitUntil(lambda: hint in page.method_note.text(), timeout=10000)
     page.method.setCurrentIndex(page.method.findData("pix2pix"))
     assert hint not in page.method_note.text()
