@@ -684,10 +684,10 @@ SIDE_BY_SIDE_USUAL = 1.8  # below this, and past the one above, an image may wel
 SHAPES_DIFFER = 0.02  # relative difference of two pictures' width/height beyond which B is visibly stretched
 
 
-def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
+def pair_shape_warnings(pairs: list[Pair], names: tuple[str, str] = ("A", "B")) -> list[str]:
     """What the pictures' sizes (headers only) say is wrong with pairs for pix2pix: a square photo taken as two
     pictures side by side (a folder of single photos was cut in half, unsaid), or a pair of different shapes (B
-    was stretched onto A's shape, unsaid: usually pictures that do not line up)."""
+    was stretched onto A's shape, unsaid: usually pictures that do not line up). ``names``: the sides'."""
     single, landscape, stretched = [], [], []
     for pair in pairs:
         try:
@@ -717,8 +717,8 @@ def pair_shape_warnings(pairs: list[Pair]) -> list[str]:
                         "of portrait pictures, all is well")
     if stretched:
         warnings.append(f"{len(stretched)} pair(s) have pictures of different shapes ({'; '.join(stretched[:3])}"
-                        f"{'; …' if len(stretched) > 3 else ''}): B is stretched onto A's shape, so they may not "
-                        "line up")
+                        f"{'; …' if len(stretched) > 3 else ''}): {names[1]}'s picture is stretched onto "
+                        f"{names[0]}'s shape, so they may not line up")
     return warnings
 
 

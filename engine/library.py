@@ -787,7 +787,8 @@ class Library:
         paired = Library.pairs(entry)
         if paired:  # named for pix2pix where the folders are two sides that happen to share names
             prefix = "" if entry.layout == "aligned" else "for pix2pix: "
-            problems += [prefix + w for w in pair_shape_warnings(paired.pairs)]
+            problems += [prefix + w for w in pair_shape_warnings(paired.pairs, (called.get("A", "A"),
+                                                                                 called.get("B", "B")))]
         if entry.layout == "aligned":
             counts.append(counts[0])
         if advice := few_images_advice(few, (entry.name_a, entry.name_b)):

@@ -235,7 +235,9 @@ class Trainer:
                 named = unmatched_in_words(found.unmatched)
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
                                                         f"same name were skipped: {named}"))
-            self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs)]
+            called = side_names(c.name_a, c.name_b)  # "B is stretched onto A's shape" (a pix2pix pass)
+            self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs, (called.get("A", "A"),
+                                                                                               called.get("B", "B")))]
             # the checks below passed pix2pix by: preprocess none with a batch of pictures of several sizes stopped
             # the run at its first step ("stack expects each tensor to be equal size") after its folder was written
             self._check_pictures({"pairs": [pair.a for pair in found.pairs]},  # (B is resized to its A)

@@ -131,6 +131,15 @@ def test_pairs_whose_sizes_say_they_are_not_pairs_are_warned_of(paired_folders, 
     entry = DatasetEntry("p", str(paired_folders / "trainA"), str(paired_folders / "trainB"), "A", "B")
     assert "for pix2pix: " + stretched in Library.inspect(entry).problems  # on the Datasets page too
     assert stretched in [m.text for m in Trainer(tiny_pix2pix(paired_folders, tmp_path / "run")).messages]
+    assert stretched.endswith("B's picture is stretched onto A's shape, so they may not line up")
+    # by the sides' names where they have some: "B is stretched onto A's shape" beside "plain" and "warm" (a pix2pix
+    # pass)
+    named = DatasetEntry("p", str(paired_folders / "trainA"), str(paired_folders / "trainB"), "plain", "warm")
+    assert any(p.endswith("warm's picture is stretched onto plain's shape, so they may not line up")
+               for p in Library.inspect(named).problems)
+    trained = Trainer(tiny_pix2pix(paired_folders, tmp_path / "run2", name_a="plain", name_b="warm")).messages
+    assert any(m.text.endswith("warm's picture is stretched onto plain's shape, so they may not line up")
+               for m in trained)
 
 
 def test_both_halves_get_the_same_crop_and_flip(paired_folders):
