@@ -449,6 +449,18 @@ def wide_enough_for_two(path: Path) -> bool:
     return width > SIDE_BY_SIDE_WIDEST_SINGLE * height
 
 
+def mostly_pairs_side_by_side(pictures: list[Path], looked_at: int = 64) -> bool:
+    """Whether most pictures (of up to ``looked_at``, spread over the list) are at least SIDE_BY_SIDE_USUAL times as
+    wide as tall, as pairs side by side are: landscape photos (4:3, 3:2) are not, portrait pairs may not be."""
+    sample = pictures[::max(1, len(pictures) // looked_at)]
+    wide = 0
+    for path in sample:
+        with contextlib.suppress(OSError, ValueError):
+            width, height = header_size(path)
+            wide += width >= SIDE_BY_SIDE_USUAL * height
+    return wide * 2 > len(sample)
+
+
 def layout_hint(root: Path) -> str:
     """What a folder that is no dataset holds instead, and what to do ("; …"): the same words for every case said
     nothing of trainB/ missing beside trainA/, or of a folder of photos picked for the whole dataset (a new-user
@@ -859,6 +871,12 @@ def side_names(name_a: str, name_b: str) -> dict[str, str]:
     (then "A", "B"; the library refuses such names, a command line's run need not)."""
     a, b = name_a.strip(), name_b.strip()
     return {"A": a, "B": b} if a and b and a.casefold() != b.casefold() else {}
+
+
+def side_labels(name_a: str, name_b: str) -> tuple[str, str]:
+    """The two sides' names as messages say them (:func:`side_names`), A's first."""
+    called = side_names(name_a, name_b)
+    return called.get("A", "A"), called.get("B", "B")
 
 
 def pictures_on_both_sides(files_a: list[Path], files_b: list[Path], names: tuple[str, str] = ("A", "B")) -> str | None:

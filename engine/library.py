@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (SIDE_BY_SIDE_USUAL, Pair, PairedData, check_folder, few_images_advice, find_pairs, header_size,
-                   list_images, match_by_name, pair_shape_warnings, pictures_on_both_sides, probe_image,
-                   resolve_folders, side_names, unreadable_reason, wide_enough_for_two)
+from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, first_reasons, header_size,
+                   list_images, match_by_name, mostly_pairs_side_by_side, pair_shape_warnings, pictures_on_both_sides,
+                   probe_image, resolve_folders, side_labels, unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -346,18 +346,6 @@ class DatasetCopy:
     left_out: list[tuple[Path, str]]
 
 
-def mostly_pairs_side_by_side(pictures: list[Path], looked_at: int = 64) -> bool:
-    """Whether most pictures (of up to ``looked_at``, spread over the list) are at least SIDE_BY_SIDE_USUAL times as
-    wide as tall, as pairs side by side are: landscape photos (4:3, 3:2) are not, portrait pairs may not be."""
-    sample = pictures[::max(1, len(pictures) // looked_at)]
-    wide = 0
-    for path in sample:
-        with contextlib.suppress(OSError, ValueError):
-            width, height = header_size(path)
-            wide += width >= SIDE_BY_SIDE_USUAL * height
-    return wide * 2 > len(sample)
-
-
 UNREADABLE_NAMED_ONE_A_LINE = 3  # more unreadable files than this on a side are said in one line
 
 
@@ -368,7 +356,7 @@ def unreadable_in_one_line(unreadable: list[tuple[str, str]]) -> str:
     reasons = {why for _, why in unreadable}
     if len(reasons) == 1:
         return f" ({', '.join(file for file, _ in shown)}, …): {reasons.pop()}"
-    return f" ({'; '.join(f'{file}: {why}' for file, why in shown)}; …)"
+    return f" ({first_reasons(shown)}; …)"
 
 
 @dataclass
@@ -481,11 +469,11 @@ class Library:
             if aligned is None:
                 raise
             return aligned
-        called = side_names(name_a.strip(), name_b.strip())
-        for side, folder in (("A", folders.a), ("B", folders.b)):
-            self._refuse_a_folder_holding_the_library(called.get(side, side), folder)
-        check_folder(folders.a, called.get("A", "A"), control)
-        check_folder(folders.b, called.get("B", "B"), control)
+        sides = list(zip(side_labels(name_a, name_b), (folders.a, folders.b)))
+        for side, folder in sides:
+            self._refuse_a_folder_holding_the_library(side, folder)
+        for side, folder in sides:
+            check_folder(folder, side, control)
         return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
                             str(folders.test_b.resolve()) if folders.test_b else "")
@@ -731,7 +719,8 @@ class Library:
         if entry.layout != "aligned":
             sides.append(("B", entry.folder_b))
         # each side said by its name, as the few-pictures advice and the samples say it ("B mixes colour and ...")
-        called = side_names(entry.name_a, entry.name_b)
+        names = side_labels(entry.name_a, entry.name_b)
+        called = dict(zip("AB", names))
         for side, folder in sides:
             path, name = Path(folder), called.get(side, side)
             if not path.is_dir():
@@ -781,14 +770,12 @@ class Library:
             if len(modes) > 1:
                 problems.append(f"the {name} folder mixes colour and grayscale images (all are converted to the "
                                 "model's channels)")
-        if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"],
-                                                              (called.get("A", "A"), called.get("B", "B")))):
+        if "B" in listed and (shared := pictures_on_both_sides(listed.get("A", []), listed["B"], names)):
             problems.append(shared)
         paired = Library.pairs(entry)
         if paired:  # named for pix2pix where the folders are two sides that happen to share names
             prefix = "" if entry.layout == "aligned" else "for pix2pix: "
-            problems += [prefix + w for w in pair_shape_warnings(paired.pairs, (called.get("A", "A"),
-                                                                                 called.get("B", "B")))]
+            problems += [prefix + w for w in pair_shape_warnings(paired.pairs, names)]
         if entry.layout == "aligned":
             counts.append(counts[0])
         if advice := few_images_advice(few, (entry.name_a, entry.name_b)):

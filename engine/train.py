@@ -42,7 +42,8 @@ from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
 from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder,
                    few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
-                   pictures_on_both_sides, resolve_folders, side_names, split_note, unmatched_in_words)
+                   pictures_on_both_sides, resolve_folders, side_labels, side_names, split_note,
+                   unmatched_in_words)
 from .devices import pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
@@ -235,17 +236,15 @@ class Trainer:
                 named = unmatched_in_words(found.unmatched)
                 self.messages.append(Message("warning", f"{len(found.unmatched)} file(s) without a partner of the "
                                                         f"same name were skipped: {named}"))
-            called = side_names(c.name_a, c.name_b)  # "B is stretched onto A's shape" (a pix2pix pass)
-            self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs, (called.get("A", "A"),
-                                                                                               called.get("B", "B")))]
+            names = side_labels(c.name_a, c.name_b)  # "B is stretched onto A's shape" (a pix2pix pass)
+            self.messages += [Message("warning", w) for w in pair_shape_warnings(found.pairs, names)]
             # the checks below passed pix2pix by: preprocess none with a batch of pictures of several sizes stopped
             # the run at its first step ("stack expects each tensor to be equal size") after its folder was written
             self._check_pictures({"pairs": [pair.a for pair in found.pairs]},  # (B is resized to its A)
                                  halves=found.layout == "aligned")
             return PairedDataset(found.pairs, transform, c.model.channels, c.seed)
         folders = resolve_folders(c.data, c.data_b or None)
-        called = side_names(c.name_a, c.name_b)
-        name_a, name_b = called.get("A", "A"), called.get("B", "B")
+        name_a, name_b = side_labels(c.name_a, c.name_b)
         files_a, bad_a = check_folder(folders.a, name_a)
         files_b, bad_b = check_folder(folders.b, name_b)
         self._set_aside = bad_a + bad_b

@@ -19,7 +19,7 @@ from desktop.widgets.layout import ask_text, fit_to_width, split_page, title_and
 from desktop.widgets.questions import confirm
 from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
-from engine.data import side_names
+from engine.data import side_labels
 from engine.imports import DomainsUnknown
 from engine.library import NAME_LENGTH, AlreadyImported, Library, NameTaken, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
@@ -438,10 +438,10 @@ class ModelsPage(QWidget):
                     if pairs:
                         choices.append((f"{entry.name}: test{side}", (side, pairs, False, entry.name, left_out)))
                 held_out, unmatched = Library.held_out_pairs(entry)
-                called = side_names(entry.name_a, entry.name_b)  # "A as input" on sides named plain and warm
-                if held_out:
-                    for side, truth in (("A", entry.test_b), ("B", entry.test_a)):  # B as the input swaps them
-                        choices.append((f"{entry.name}: test pairs, {called.get(side, side)} as input",
+                if held_out:  # named as the user named the sides: "A as input" on sides named plain and warm
+                    name_a, name_b = side_labels(entry.name_a, entry.name_b)
+                    for side, name, truth in (("A", name_a, entry.test_b), ("B", name_b, entry.test_a)):
+                        choices.append((f"{entry.name}: test pairs, {name} as input",  # B as the input swaps them
                                         (side, held_out, side == "B", entry.name,
                                          inputs_left_out(unmatched, side, truth))))
             self._evaluation_key, self._evaluation_choices_found = key, choices
