@@ -871,6 +871,8 @@ class ConvertPage(QWidget):
     def on_files_done(self, events: list[FileDone]) -> None:
         for e in events:
             self._add_file(OK, e.source, e.output, e.note)  # "only the first of its 3 frames was converted"
+        if self.files.currentItem() is not None:  # a file picked to look at: the next one replaced it at once
+            return
         self._latest_pair = (events[-1].source, events[-1].output)
         if not self._preview_timer.isActive():
             self._preview_timer.start()
@@ -948,7 +950,12 @@ class ConvertPage(QWidget):
 
     def on_finished(self, s: ConvertSummary) -> None:
         self._preview_timer.stop()
-        self._show_latest_pair()  # the last file converted, without waiting for the timer
+        self._latest_pair = None
+        if self.files.currentItem() is None:  # the first file, picked in the list: the view and the list agree, and
+            first = next((self.files.item(i) for i in range(self.files.count())  # the arrows go on from there (the
+                          if self.files.item(i).text().startswith(OK)), None)  # last one shown was the demo's dusk)
+            if first is not None:
+                self.files.setCurrentItem(first)
         self.progress.setRange(0, max(s.total, 1))  # never left busy (cancelled during the first image)
         self.progress.setValue(s.converted + len(s.failed))
         if s.total == 0 and not s.error:

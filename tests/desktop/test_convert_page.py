@@ -56,6 +56,30 @@ def test_every_converted_file_can_be_browsed(qtbot, window, tmp_path):
     assert page.preview.fit_button.isEnabled() and page.preview.actual_button.isEnabled()
 
 
+def test_a_finished_conversion_shows_its_first_file_picked_in_the_list(qtbot, window, tmp_path):
+    """The view kept the last file converted, picked nowhere in the list (the first start's demo: its dusk scene,
+    where the look is faintest)."""
+    page = setup(window, tmp_path, count=3)
+    convert(qtbot, page)
+    assert page.files.currentRow() == 0 and page.preview.caption.text() == "img_000.png"
+
+
+def test_a_file_picked_during_a_conversion_stays_in_view(qtbot, window, tmp_path):
+    """Each file converted next replaced the one picked to look at, within a quarter of a second."""
+    page = setup(window, tmp_path, count=4)
+    rows = page.files.model()
+    pick_the_first = lambda *_: rows.rowCount() == 1 and page.files.setCurrentRow(0)  # noqa: E731
+    rows.rowsInserted.connect(pick_the_first)  # as the first file is listed, before any other can be
+    try:
+        convert(qtbot, page)
+        qtbot.wait(400)  # past the newest-file timer
+        view_settled(qtbot, page)
+    finally:
+        rows.rowsInserted.disconnect(pick_the_first)
+    assert page.files.count() == 4 and page.files.currentRow() == 0
+    assert page.preview.caption.text() == "img_000.png"
+
+
 def test_preview_one_writes_nothing(qtbot, window, tmp_path):
     page = setup(window, tmp_path)
     qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
