@@ -468,15 +468,26 @@ class Library:
             aligned = None if folder_b else self._aligned_entry(name, Path(folder_a), name_a, name_b)
             if aligned is None:
                 raise
-            return aligned
+            return self._refuse_folders_listed_already(aligned)
         sides = list(zip(side_labels(name_a, name_b), (folders.a, folders.b)))
         for side, folder in sides:
             self._refuse_a_folder_holding_the_library(side, folder)
+        entry = DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
+                             name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
+                             str(folders.test_b.resolve()) if folders.test_b else "")
+        self._refuse_folders_listed_already(entry)  # before the seconds of reading every header
         for side, folder in sides:
             check_folder(folder, side, control)
-        return DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
-                            name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
-                            str(folders.test_b.resolve()) if folders.test_b else "")
+        return entry
+
+    def _refuse_folders_listed_already(self, entry: DatasetEntry) -> DatasetEntry:
+        """A dataset of the same folders, the same way round, is listed already under another name: a second one
+        was added unsaid, two names for one set of pictures (a datasets pass). Swapped sides are another task."""
+        for listed in self.datasets():
+            if (listed.folder_a, listed.folder_b, listed.layout) == (entry.folder_a, entry.folder_b, entry.layout):
+                raise ValueError(f"these folders are the dataset {listed.name!r} already; train on it, or rename it "
+                                 "on the Datasets page")
+        return entry
 
     def edit_dataset(self, name: str, new_name: str, name_a: str, name_b: str) -> DatasetEntry:
         """Rename a dataset and what its sides show; its folders and pictures stay as they are. There was no way but

@@ -172,7 +172,7 @@ def test_removing_a_dataset_whose_copy_another_reads_says_why_the_copy_stays(qtb
     and runs pass)."""
     library = window.library
     entry, copy = copied_dataset(library, tmp_path)
-    library.add_dataset("same pictures", entry.folder_a, entry.folder_b)
+    library.add_dataset("same pictures", entry.folder_b, entry.folder_a)  # the other way round
     asked = []
     monkeypatch.setattr("desktop.pages.datasets.confirm", lambda *a: asked.append(a[4]) and False)
     window.datasets.refresh("mine")

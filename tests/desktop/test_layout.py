@@ -474,14 +474,14 @@ def test_a_sides_tabs_show_its_name_as_typed_and_both_fit(qtbot, window, tmp_pat
     long names pushed the second tab behind scroll arrows at 1024x700, its count hidden (a datasets pass)."""
     from engine.library import NAME_LENGTH
 
-    write_images(tmp_path / "d" / "trainA", 2)
-    write_images(tmp_path / "d" / "trainB", 3)
     page = window.datasets
     window.resize(1024, 700)
     window.tabs.setCurrentWidget(page)
     for name_a, name_b in (("Rock & Roll", "R&D"), ("a" * NAME_LENGTH, "b" * NAME_LENGTH)):
         name = name_a[:4]
-        window.library.add_dataset(name, str(tmp_path / "d"), None, name_a, name_b)
+        write_images(tmp_path / name / "trainA", 2)  # one set of folders is one dataset
+        write_images(tmp_path / name / "trainB", 3)
+        window.library.add_dataset(name, str(tmp_path / name), None, name_a, name_b)
         page.refresh(name)
         qtbot.waitUntil(lambda: page.sides.tabToolTip(1) == f"{name_b} (3)", timeout=10000)
         bar = page.sides.tabBar()

@@ -157,7 +157,7 @@ def test_what_a_newer_version_wrote_in_the_list_is_read_and_kept(tiny_dataset, t
     rows[0]["colour_space"] = "srgb"
     library.manifest.write_text(json.dumps(rows))
     assert library.dataset("old").folder_a == rows[0]["folder_a"]
-    library.add_dataset("new", tiny_dataset)
+    library.add_dataset("new", tiny_dataset / "trainB", tiny_dataset / "trainA")
     assert json.loads(library.manifest.read_text())[0]["colour_space"] == "srgb"
 
 
@@ -245,7 +245,7 @@ def test_a_copy_shared_with_another_dataset_is_not_deleted_with_one_of_them(tiny
     library = Library(tmp_path / "home")
     first = library.register(library.copy_dataset(entry_for(library, tiny_dataset)).entry)
     copy = library.copy_of(first)
-    library.add_dataset("inside", copy)
+    library.add_dataset("inside", copy / "trainB", copy / "trainA")
     with pytest.raises(ValueError, match="is also read by the dataset 'd'"):
         library.remove_dataset("inside", delete_copy=True)
     assert [e.name for e in library.datasets()] == ["d", "inside"] and len(list(copy.rglob("*.png"))) == 9

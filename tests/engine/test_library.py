@@ -363,7 +363,7 @@ def test_a_dataset_and_its_sides_are_renamed_in_place(tiny_dataset, tmp_path):
     """Only removing and adding again could rename a dataset or its sides (a datasets and runs pass)."""
     library = Library(tmp_path / "lib")
     library.add_dataset("first", tiny_dataset)
-    library.add_dataset("other", tiny_dataset)
+    library.add_dataset("other", tiny_dataset / "trainB", tiny_dataset / "trainA")
     edited = library.edit_dataset(" first ", "horses and zebras", "horse", "  ")
     assert (edited.name, edited.name_a, edited.name_b) == ("horses and zebras", "horse", "B")
     assert [e.name for e in library.datasets()] == ["horses and zebras", "other"]
@@ -525,3 +525,20 @@ def test_a_blank_side_named_like_the_other_is_said_as_it_is_called(tmp_path):
     write_images(tmp_path / "trainB", 2)
     with pytest.raises(ValueError, match=r"both named 'A' \(a side left blank is called A or B\): give each side"):
         Library(tmp_path / "home").add_dataset("z", str(tmp_path), None, "", "a")
+
+
+def test_the_same_folders_are_not_added_again_under_another_name(tmp_path):
+    """A second dataset of the same two folders was added unsaid: two names for one set of pictures (a datasets
+    pass). The sides swapped are another task, and are added."""
+    library = Library(tmp_path / "home")
+    write_images(tmp_path / "data" / "trainA", 2, size=(130, 130))
+    write_images(tmp_path / "data" / "trainB", 2, size=(130, 130))
+    library.add_dataset("day to night", tmp_path / "data")
+    with pytest.raises(ValueError, match="these folders are the dataset 'day to night' already"):
+        library.add_dataset("again", tmp_path / "data" / "trainA", tmp_path / "data" / "trainB")
+    assert library.add_dataset("night to day", tmp_path / "data" / "trainB", tmp_path / "data" / "trainA")
+    write_images(tmp_path / "pairs" / "train", 2, size=(256, 128))
+    library.add_dataset("pairs", tmp_path / "pairs")
+    with pytest.raises(ValueError, match="the dataset 'pairs' already"):
+        library.add_dataset("pairs again", tmp_path / "pairs")
+    assert [e.name for e in library.datasets()] == ["day to night", "night to day", "pairs"]
