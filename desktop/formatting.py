@@ -22,6 +22,13 @@ def counted(n: object, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def format_took(seconds: float) -> str:
+    """How long a job took, after "in": "5 converted in 0:00." read oddly of a quick one (a new-user pass)."""
+    if seconds < 1:
+        return "<1 s"
+    return f"{int(seconds)} s" if seconds < 60 else format_duration(seconds)
+
+
 def format_time_left(seconds: float) -> str:
     """"4:05 left": "ETA 4:05" read as a clock time as well as a duration (a new-user pass)."""
     duration = format_duration(seconds)

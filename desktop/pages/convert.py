@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from desktop.formatting import (clause, counted, domain_name, file_name_on_one_line, format_duration,
+from desktop.formatting import (clause, counted, domain_name, file_name_on_one_line, format_took,
                                 format_time_left, sentence)
 from desktop.opener import open_path
 from desktop.widgets.announce import announce
@@ -187,7 +187,7 @@ class ConvertPage(QWidget):
         self.tile.setSingleStep(64)
         self.tile.setSpecialValueText("automatic")
         self.tile.setSuffix(" px")
-        self.tile.setToolTip("Translate in square tiles of this size, blended at their seams, to fit the memory. "
+        self.tile.setToolTip("Convert in square tiles of this size, blended at their seams, to fit the memory. "
                              f"automatic: only pictures of more than {ConvertConfig().max_pixels / 1e6:g} megapixels "
                              "are tiled")
         self.work_size = QSpinBox()
@@ -197,7 +197,7 @@ class ConvertPage(QWidget):
         self.work_size.setSuffix(" px")
         for box in (self.tile, self.work_size):  # both change the results
             box.valueChanged.connect(self._settings_changed)
-        self.work_size.setToolTip("Translate large photos at this size (their long side) and scale the result "
+        self.work_size.setToolTip("Convert large photos at this size (their long side) and scale the result "
                                   "back up. Models trained at 256 px, as the published ones are, often give their "
                                   "look at 512-1024 px; at full size they can change it")
         self.demo_button = QPushButton("Demo images")
@@ -232,7 +232,7 @@ class ConvertPage(QWidget):
         self.start_button.setToolTip("Convert the folder (Ctrl+Enter)")
         self.start_button.clicked.connect(self.start)
         self.preview_button = QPushButton("Preview one")
-        self.preview_button.setToolTip("Translate one image of the folder (the selected file, or the first) without "
+        self.preview_button.setToolTip("Convert one image of the folder (the selected file, or the first) without "
                                        "writing anything")
         self.preview_button.clicked.connect(self.preview_image)
         self.queue_button = QPushButton("Add to queue")
@@ -966,7 +966,7 @@ class ConvertPage(QWidget):
             parts.append(f"{s.skipped} already there")
         if s.failed:
             parts.append(f"{len(s.failed)} failed")
-        text = ", ".join(parts) + f" in {format_duration(s.seconds)}"
+        text = ", ".join(parts) + f" in {format_took(s.seconds)}"
         if s.cancelled:
             text = "Cancelled: " + text
         self._in_a_row.append(s)
@@ -1035,7 +1035,7 @@ class ConvertPage(QWidget):
         # new-user pass)
         unstarted = [s for s in done if not s.total and s.error]  # a job that did not start was left out (a review)
         return (f"Queue done: {len(done)} conversions, {converted} converted" + (f", {failed} failed" if failed else "")
-                + f" in {format_duration(sum(s.seconds for s in done))} (into {folders})"
+                + f" in {format_took(sum(s.seconds for s in done))} (into {folders})"
                 + (f"; {len(unstarted)} did not start ({clause(unstarted[0].error)})" if unstarted else ""))
 
     def _refresh_put_off(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,8 @@ from desktop.workers import CallWorker
 from engine.data import unmatched_in_words
 from engine.fileio import in_words
 from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
+
+ENGINE_SIDE_NAME = re.compile(r"(train|test|val)?_?[AB]", re.IGNORECASE)  # a layout's folder name, not a side's
 
 
 class AddDatasetDialog(QDialog):
@@ -81,25 +84,37 @@ class AddDatasetDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.use_root.toggled.connect(self._sync)
         self._guessed = ""
+        self._guessed_sides = ["A", "B"]
         self.root.changed.connect(self._guess_name)
+        # a folder picked chooses its way of adding: the other way's fields were greyed out until its button was
+        # found, and "Two folders" (a photographer's case) was not the one checked (a new-user pass)
+        self.root.changed.connect(lambda path: path and self.use_root.setChecked(True))
+        for field in (self.folder_a, self.folder_b):
+            field.changed.connect(lambda path: path and self.use_pair.setChecked(True))
+            field.changed.connect(self._guess_from_two_folders)
         for signal in (self.use_root.toggled, self.root.changed, self.folder_a.changed, self.folder_b.changed,
                        self.name.textChanged, self.name_a.textChanged, self.name_b.textChanged):
             signal.connect(self.error.clear)  # it spoke of what was there before: "Choose the dataset folder." stayed
-        self._sync()
 
-    def _sync(self) -> None:
-        root = self.use_root.isChecked()
-        self.root.setEnabled(root)
-        self.folder_a.setEnabled(not root)
-        self.folder_b.setEnabled(not root)
 
     def _guess_name(self, path: str) -> None:
         """Name the dataset after its folder, as long as the name is empty or still the app's guess: a path typed
         in key by key named it after its first letter ("/t")."""
         if self.name.text() in ("", self._guessed):
             self._guessed = Path(path).name if path else ""
+            self.name.setText(self._guessed)
+
+    def _guess_from_two_folders(self, *_) -> None:
+        """Two folders name the dataset ("plain to graded") and each side, where those are empty or still the app's
+        guesses: the dialog asked for a name on Add, and the sides stayed "A" and "B" (a new-user pass)."""
+        a, b = Path(self.folder_a.path()).name, Path(self.folder_b.path()).name
+        for i, (field, folder) in enumerate(((self.name_a, a), (self.name_b, b))):
+            if field.text() in ("", self._guessed_sides[i]) and not ENGINE_SIDE_NAME.fullmatch(folder):
+                self._guessed_sides[i] = folder or "AB"[i]  # trainA/ says nothing of what it shows
+                field.setText(self._guessed_sides[i])
+        if a and b and self.name.text() in ("", self._guessed):
+            self._guessed = f"{a} to {b}"
             self.name.setText(self._guessed)
 
     def try_accept(self) -> None:
@@ -188,11 +203,9 @@ class AddDatasetDialog(QDialog):
         for widget in (self.name, self.name_a, self.name_b, self.use_root, self.use_pair, self.copy,
                        self.add_button):
             widget.setEnabled(not locked)
-        if locked:
-            for field in (self.root, self.folder_a, self.folder_b):
-                field.setEnabled(False)
-        else:
-            self._sync()
+        for field in (self.root, self.folder_a, self.folder_b):
+            field.setEnabled(not locked)
+        if not locked:
             before = getattr(self, "_focus_before", None)
             (before if before is not None and before.isEnabled() else self.add_button).setFocus()
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout
 
 from desktop.formatting import domain_name, format_time_left, sentence
 from desktop.widgets.announce import announce
-from desktop.widgets.config_form import ConfigForm
+from desktop.widgets.config_form import ConfigForm, label_for
 from desktop.widgets.layout import WrappedNote, fit_to_width, scrolled, share_label_column, split_page
 from desktop.widgets.loss_plot import history_arrays
 from desktop.widgets.questions import confirm
@@ -42,6 +42,8 @@ METHOD_NOTES = {
     "cyclegan": "Learns the change from two folders of different pictures.",
     "pix2pix": "Learns from pairs (a picture and how it should look): far more precise than unpaired training.",
 }
+NO_RUN_YET = "A run's losses are drawn here as it trains."
+PIX2PIX_NEEDS = "pix2pix needs pictures of the same name on both sides, or pictures of A and B side by side"
 # The fields in view, in order; every other option is under "All settings".
 SHOWN = ["crop_size", "load_size", "batch_size", "steps", "epochs", "epochs_decay", "lr", "model.generator",
          "model.blocks", "model.ngf", "model.residual", "lambda_cycle", "lambda_identity", "lambda_l1",
@@ -56,14 +58,14 @@ CONTINUE_TIP = ("Resume the run from its newest checkpoint that loads; a run tha
                 "settings) ended goes further when that is raised")
 ELSEWHERE_ROLE = Qt.ItemDataRole.UserRole + 1  # who trains a listed run, where another program does
 FINISHED_ROLE = Qt.ItemDataRole.UserRole + 2  # a listed run trained its whole schedule: nothing to continue
-LENGTHS = (("Steps", "steps"), ("Epochs + decay (the paper's schedule)", "epochs"))
+LENGTHS = (("Steps", "steps"), ("Epochs + decay", "epochs"))  # "(the paper's schedule)" was cut at 1024 px
 
 
 def available_devices() -> list[tuple[str, str]]:
     """(label, device) of what this machine really has, "auto" first."""
     from engine.devices import describe, pick_device
 
-    devices = [(f"Automatic ({describe(pick_device('auto'))})", "auto"),
+    devices = [(f"Automatic: {describe(pick_device('auto'))}", "auto"),
                (describe(torch.device("cpu")), "cpu")]
     devices += [(f"GPU {i}: {torch.cuda.get_device_name(i)}", f"cuda:{i}") for i in range(torch.cuda.device_count())]
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -162,7 +164,10 @@ class TrainPage(QWidget):
         self.preset.setMinimumContentsLength(22)
         self.preset.currentTextChanged.connect(self.apply_preset)
         self.preset_note = WrappedNote()
-        self.preset_note.reserve([f(p) for p in PRESETS.values() for f in (self._note, self._custom_note)])
+        self.preset_note.reserve([self._note(p) for p in PRESETS.values()] + [
+            self._custom_note(p, ["Network width 128 instead of 64"] * 4) for p in PRESETS.values()])
+        self._preset_base = None  # the preset the form was filled from, its note kept while it is edited
+        self._typed_run_name = ""  # the Run name field's text, while it names the run training
         self.length = QComboBox()
         self.length.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.length.setMinimumContentsLength(12)
@@ -265,6 +270,7 @@ class TrainPage(QWidget):
         self.status, self.progress, self.error, self.notice = (self.view.status, self.view.progress,
                                                                self.view.error, self.view.notice)
         self.plot, self.samples = self.view.plot, self.view.samples.grid
+        self.plot.set_empty_text(NO_RUN_YET)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.view)
@@ -284,10 +290,38 @@ class TrainPage(QWidget):
     def _note(preset) -> str:
         return f"{preset.expected}. {preset.trade_off[0].upper()}{preset.trade_off[1:]}."
 
-    @classmethod
-    def _custom_note(cls, preset) -> str:
-        """What the edited recipe started from (it read as if the form still said Quick's 600 steps)."""
-        return f"Your own settings, edited from {preset.label.split(':')[0]}, which is: {cls._note(preset)}"
+    @staticmethod
+    def _custom_note(preset, changes: list[str]) -> str:
+        """What the edited recipe started from and what was changed: it said "edited from Quick, which is: 600 steps
+        of…" beside Steps at 40 and a run of 40 steps (a new-user pass)."""
+        said = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
+        return f"Your own settings: {preset.label.split(':')[0]} with {said}." if changes else (
+            f"Your own settings, from {preset.label.split(':')[0]}.")
+
+    def _changes_from(self, values: dict) -> list[str]:
+        """The form's values that differ from ``values`` (a preset's), in words: "Steps 40 instead of 600"."""
+        by_steps = self.length.currentData() == "steps"
+        if by_steps != bool(values.get("steps")):
+            return [f"Length in {self.length.currentText().lower()}"]
+        changes = []
+        for key, value in self.form.values().items():
+            for sub, now in (value.items() if isinstance(value, dict) else [("", value)]):
+                name = f"{key}.{sub}" if sub else key
+                was = values.get(key, {}).get(sub) if sub else values.get(key)
+                if name == "seed" or name not in self.form.fields or was is None or was == now or (
+                        not by_steps and name == "steps"):
+                    continue
+                changes.append(f"{label_for(name)} {self._shown(name, now)} instead of {self._shown(name, was)}")
+        return changes
+
+    def _shown(self, key: str, value) -> str:
+        """A form value as its field shows it: a choice by its label, a switch as on or off."""
+        field = self.form.field(key)
+        if isinstance(field, QComboBox) and (i := field.findData(value)) >= 0:
+            return field.itemText(i)
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return f"{value:g}" if isinstance(value, float) else str(value)
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
@@ -316,15 +350,18 @@ class TrainPage(QWidget):
         model.item(1).setEnabled(paired)
         # why an item is greyed out: said nowhere before (a new-user pass)
         model.item(0).setToolTip("Side-by-side pairs train pix2pix only" if aligned else "")
-        model.item(1).setToolTip("" if paired else "This dataset has no pairs: pix2pix needs pictures of the same "
-                                                   "name on both sides, or pictures of A and B side by side")
+        model.item(1).setToolTip("" if paired else f"This dataset has no pairs: {PIX2PIX_NEEDS}")
         if entry is not None:
             self.direction.setItemText(0, f"{entry.name_a} → {entry.name_b}")
             self.direction.setItemText(1, f"{entry.name_b} → {entry.name_a}")
         wanted = "pix2pix" if aligned or (paired and self.current_method() == "pix2pix") else "cyclegan"
+        dropped = wanted != self.current_method() == "pix2pix"
         if wanted != self.current_method():
             self.method.setCurrentIndex(self.method.findData(wanted))
         self._say_the_method()
+        if dropped:  # picked while the names were read, it went back to CycleGAN seconds later unsaid (a new-user pass)
+            self.method_note.setText(f"{self.method_note.text()} Back to CycleGAN: this dataset has no pairs "
+                                     f"({PIX2PIX_NEEDS}).")
         self._sync_buttons()
         self._lay_out_for_the_form()
         self._schedule_estimate()
@@ -355,7 +392,8 @@ class TrainPage(QWidget):
             # picked by mistake wiped a pix2pix form typed in, for good (a pix2pix pass)
             if self._listed_method is not None and self.preset.currentText() == CUSTOM:
                 self._kept_forms[self._listed_method] = (self.form.values(), self.length.currentIndex(),
-                                                         self._preset_values, self.preset_note.text())
+                                                         self._preset_values, self._preset_base,
+                                                         self.preset_note.text())
             self._listed_method = method
             self.preset.blockSignals(True)
             self.preset.clear()
@@ -365,7 +403,7 @@ class TrainPage(QWidget):
             if kept is None:
                 self.apply_preset(labels[0])
                 return
-            values, length, self._preset_values, note = kept
+            values, length, self._preset_values, self._preset_base, note = kept
             self._put_form(values, length)
             self.preset.blockSignals(True)
             self.preset.setCurrentText(CUSTOM)
@@ -378,7 +416,7 @@ class TrainPage(QWidget):
         if preset is None:
             return
         values = apply_preset({**to_dict(TrainConfig()), **APP_DEFAULTS}, preset.key)
-        self._preset_values = values
+        self._preset_values, self._preset_base = values, preset
         self._put_form(values, 0 if values["steps"] else 1)
         self.preset_note.setText(self._note(preset))
         self._schedule_estimate()
@@ -427,7 +465,8 @@ class TrainPage(QWidget):
             self.preset.blockSignals(True)
             self.preset.setCurrentText(CUSTOM)
             self.preset.blockSignals(False)
-            self.preset_note.setText(self._custom_note(preset))
+        if self.preset.currentText() == CUSTOM and self._preset_base is not None:  # each edit said, not the first only
+            self.preset_note.setText(self._custom_note(self._preset_base, self._changes_from(self._preset_values)))
         self._schedule_estimate()
 
     def _differs_from(self, values: dict) -> bool:
@@ -506,6 +545,7 @@ class TrainPage(QWidget):
         self.preset.setCurrentText(CUSTOM)
         self.preset.blockSignals(False)
         self.preset_note.setText(f"Your own settings (from {Path(path).name}).")
+        self._preset_base = None  # edits keep saying where the settings came from
         self.error.clear()
         self.status.setText(f"Settings loaded from {path}.")  # it said "Settings saved to …" of the save before
 
@@ -673,6 +713,7 @@ class TrainPage(QWidget):
         if shown is not None and str(shown.parent) in listed and not shown.parent.exists():
             self.view.reset()
             self.plot.clear()
+            self.plot.set_empty_text(NO_RUN_YET)
             self.view.samples.clear()
             self.view.log.follow(None, live=False)
             self.status.setText("Ready.")
@@ -704,6 +745,7 @@ class TrainPage(QWidget):
         item.setText(f"{name}  ·  step {step}" + ("  ·  training" if live else "")
                      + ("  ·  training elsewhere" if elsewhere else "")
                      + ("  ·  finished" if finished else "")
+                     + ("  ·  unfinished" if saved and not (live or elsewhere or finished or cut_short) else "")
                      + ("  ·  checkpoints damaged" if cut_short else "")
                      + ("" if saved or live or elsewhere else "  ·  no checkpoint"))
         item.setData(ELSEWHERE_ROLE, elsewhere)
@@ -747,9 +789,10 @@ class TrainPage(QWidget):
         self._history_request += 1  # a past run's losses still being read are not drawn under the new run's
         self._held_points = None
         self.plot.clear()
+        self.plot.set_empty_text(f"The curves begin at step {config.log_every:,}, where the losses are first logged.")
         self.view.samples.clear()
-        self._launch(TrainWorker(config=config, parent=self), config.out)
         typed, named = self.run_name.text().strip(), Path(config.out).name
+        self._launch(TrainWorker(config=config, parent=self), config.out)
         if typed and named != typed:  # it became "same-2", or lost its end past 80 characters, unsaid
             why = f"a run named “{safe_name(typed)}” exists" if named != safe_name(typed) else why_renamed(typed)
             # a name of 80 letters and no space ran past the notice's edge at 1024x700 (a Train page pass); Runs
@@ -809,6 +852,10 @@ class TrainPage(QWidget):
         self._trained = False  # until its first step: a failure before it is a run that did not start
         self._say("Training started: preparing the run…")  # shown, never said (a keyboard pass)
         self.view.log.follow(RunDir(run_dir).log, live=True)
+        # the locked field showed "dataset and date", or a name typed for another run, beside a continued one: it
+        # names the run training, and what was typed comes back at its end (a new-user pass)
+        self._typed_run_name = self.run_name.text()
+        self.run_name.setText(Path(run_dir).name)
         self._set_running(True)
         if self._estimating is None:
             worker.start()
@@ -1000,6 +1047,7 @@ class TrainPage(QWidget):
 
     def _worker_done(self) -> None:
         self.worker = None
+        self.run_name.setText(self._typed_run_name)
         self.view.log.follow(self.view.log.path, live=False)
         self._set_running(False)
         self.refresh()
@@ -1072,6 +1120,7 @@ class TrainPage(QWidget):
         self._history_request += 1
         self._held_points = [] if continuing else None
         self.plot.clear()
+        self.plot.set_empty_text("")  # until its losses are read
         if not continuing:
             self.status.setText(f"Run {run.path.name}: reading its losses…")
         reader = CallWorker(read_history, run.metrics, self.plot.names, parent=self)
@@ -1087,6 +1136,8 @@ class TrainPage(QWidget):
         if request != self._history_request:  # another run shown, or a new one started
             return
         self.plot.set_history(steps, values)
+        self.plot.set_empty_text("The curves go on at the run's next logged step." if self._held_points is not None
+                                 else "No losses were logged: the run stopped before its first logged step.")
         if self._held_points is not None:  # a continued run: its points so far, after its history
             held, self._held_points = self._held_points, None
             self.plot.extend(held)
@@ -1099,7 +1150,9 @@ class TrainPage(QWidget):
         # step 20 (a datasets and runs pass)
         hidden = (f" {damaged:,} damaged line(s) of metrics.jsonl are not shown (continuing the run keeps them in "
                   f"{RunDir(path).damaged_metrics.name})." if damaged else "")
-        self.status.setText(f"Run {path.name}: {count} logged steps, last step {last}.{hidden}" if not unreadable else
+        # "4 logged steps, last step 40" read as a fault (a new-user pass)
+        self.status.setText(f"Run {path.name}: losses logged at {count:,} steps, up to step {last:,}.{hidden}"
+                            if not unreadable else
                             f"Run {path.name}: its losses cannot be shown, as {RunDir(path).metrics} cannot be read "
                             f"({unreadable}).")
 
@@ -1134,3 +1187,4 @@ class TrainPage(QWidget):
         self._field_changed("restore")
         if self.preset.currentText() == CUSTOM:  # it kept the default preset's note under "Custom"
             self.preset_note.setText("Your own settings, as you left them.")
+            self._preset_base = None

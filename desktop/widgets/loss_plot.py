@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -128,6 +128,13 @@ class LossPlot(QWidget):
         self.plot.setLabel("left", "loss")
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # plain loss units, never "(x0.001)"
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        # what an empty plot is waiting for: blank axes for a run's first 10 steps read as a fault (a new-user pass)
+        self.empty_note = QLabel(self.plot)
+        self.empty_note.setObjectName("hint")
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # the plot pans under it
+        self.plot.installEventFilter(self)
         self.names: tuple[str, ...] = ()
         self.labels: dict[str, str] = {}
         self.spoken: dict[str, str] = {}
@@ -223,6 +230,16 @@ class LossPlot(QWidget):
             QWidget.setTabOrder(first, then)
         self.clear()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.plot and event.type() == QEvent.Type.Resize:
+            self.empty_note.setGeometry(self.plot.rect().adjusted(24, 24, -24, -24))
+        return super().eventFilter(watched, event)
+
+    def set_empty_text(self, text: str) -> None:
+        """What the plot says while it has no point (nothing when "")."""
+        self.empty_note.setText(text)
+        self.empty_note.setVisible(bool(text) and not self._steps.size)
+
     # -------------------------------------------------------------- data
     def clear(self) -> None:
         self._steps = np.zeros(0)
@@ -268,6 +285,7 @@ class LossPlot(QWidget):
 
     def _describe(self) -> None:
         """The last logged step's losses in words, for a screen reader (the curves say nothing to one)."""
+        self.empty_note.setVisible(bool(self.empty_note.text()) and not self._steps.size)
         if not self._steps.size:
             self.plot.setAccessibleDescription("No losses yet")
             for box in self.toggles.values():

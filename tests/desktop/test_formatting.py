@@ -1,6 +1,6 @@
 """How the pages write times and messages."""
 
-from desktop.formatting import format_time_left, format_timestamp, sentence
+from desktop.formatting import format_time_left, format_timestamp, format_took, sentence
 
 
 def test_a_model_files_time_reads_to_the_minute_in_local_time(monkeypatch):
@@ -52,3 +52,8 @@ def test_a_side_name_on_one_line_drops_direction_controls():
     from desktop.formatting import domain_name
 
     assert domain_name("\u202eevil\nside") == "evil side"
+
+
+def test_how_long_a_job_took_reads_as_words_when_short():
+    """"5 converted in 0:00." read oddly of a quick conversion (a new-user pass)."""
+    assert [format_took(s) for s in (0.4, 5.7, 59.9, 65, 3725)] == ["<1 s", "5 s", "59 s", "1:05", "1:02:05"]

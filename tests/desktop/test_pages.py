@@ -111,7 +111,7 @@ def test_adding_a_dataset_checks_its_images_off_the_gui_thread(qtbot, window, tm
     qtbot.waitUntil(lambda: dialog.checking is None, timeout=30000)
     qtbot.wait(50)  # the check's result, queued to this thread, is delivered and dropped
     assert window.library.datasets() == [] and dialog.entry is None
-    assert dialog.name.isEnabled() and dialog.root.isEnabled() and not dialog.folder_a.isEnabled()
+    assert dialog.name.isEnabled() and dialog.root.isEnabled() and dialog.folder_a.isEnabled()
 
     again = AddDatasetDialog(window.library, window)
     qtbot.addWidget(again)
@@ -135,6 +135,25 @@ def test_a_name_taken_while_its_dataset_was_checked_is_refused(qtbot, window, tm
     qtbot.waitUntil(lambda: dialog.checking is None, timeout=30000)
     assert dialog.entry is None and "already exists" in dialog.error.text()
     assert len(window.library.datasets()) == 1
+
+
+def test_two_folders_picked_choose_their_way_and_name_the_dataset_and_its_sides(qtbot, window, tmp_path):
+    """The two-folder fields were greyed out until their button was found, the name was asked for on Add, and the
+    sides stayed "A" and "B" (a new-user pass)."""
+    dialog = AddDatasetDialog(window.library, window)
+    qtbot.addWidget(dialog)
+    assert dialog.use_root.isChecked() and dialog.folder_a.isEnabled()
+    dialog.folder_a.set_path(str(tmp_path / "plain"))
+    assert dialog.use_pair.isChecked() and dialog.name_a.text() == "plain" and dialog.name.text() == ""
+    dialog.folder_b.set_path(str(tmp_path / "graded"))
+    assert (dialog.name.text(), dialog.name_a.text(), dialog.name_b.text()) == ("plain to graded", "plain", "graded")
+    dialog.name_b.setText("golden hour")  # typed: kept
+    dialog.folder_b.set_path(str(tmp_path / "warm"))
+    assert (dialog.name.text(), dialog.name_b.text()) == ("plain to warm", "golden hour")
+    dialog.folder_a.set_path(str(tmp_path / "d" / "trainA"))  # a layout's name says nothing of what a side shows
+    assert dialog.name_a.text() == "plain"
+    dialog.root.set_path(str(tmp_path / "d"))
+    assert dialog.use_root.isChecked()
 
 
 def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monkeypatch):
@@ -381,7 +400,7 @@ def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_p
     assert page.files.count() == 3 and len(page.failures) == 1
     assert page.failures[0] == "✗ broken.jpg: not an image this app can read (damaged, or another kind of file)"
     # "cannot read image: not an image …" said it twice, and the count gave no word of where to look (a new-user pass)
-    assert re.fullmatch(r"2 converted, 1 failed in \d+:\d\d; the Files list says why\.", page.status.text())
+    assert re.fullmatch(r"2 converted, 1 failed in (<1|\d+) s; the Files list says why\.", page.status.text())
     # a long failure row is cut to the list's width (it grew a sideways scroll bar), its whole text in the tooltip
     assert page.files.horizontalScrollBar().maximum() == 0
     assert any("not an image this app can read" in page.files.item(i).toolTip() for i in range(page.files.count()))
@@ -430,8 +449,22 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     below = page.form.field("crop_size").mapTo(page, page.form.field("crop_size").rect().topLeft())
     page.form.field("crop_size").setValue(96)  # any edit turns the preset into Custom, keeping the rest
     assert page.preset.currentText() == "Custom" and page.form.field("model.residual").isChecked()
-    # says what it started from, not as if the form still held that recipe ("changed from Quick: 600 steps …")
-    assert page.preset_note.text().startswith("Your own settings, edited from Quick, which is: 600 steps")
+    # says what it started from and what changed, not as if the form still held that recipe: "edited from Quick,
+    # which is: 600 steps of…" stood beside Steps at 40 (a new-user pass)
+    assert page.preset_note.text() == "Your own settings: Quick with Crop size 96 instead of 64."
+    page.form.field("steps").setValue(40)  # each edit, not the first only
+    assert page.preset_note.text() == ("Your own settings: Quick with Crop size 96 instead of 64, "
+                                       "Steps 40 instead of 600.")
+    page.form.field("model.residual").setChecked(False)
+    page.form.field("lr").setValue(0.001)
+    assert page.preset_note.text().endswith(", Steps 40 instead of 600, Learning rate 0.001 instead of 0.0002 and 1 "
+                                            "more.")
+    page.length.setCurrentIndex(1)
+    assert page.preset_note.text() == "Your own settings: Quick with Length in epochs + decay."
+    page.length.setCurrentIndex(0)
+    page.form.field("model.residual").setChecked(True)
+    page.form.field("lr").setValue(0.0002)
+    page.form.field("steps").setValue(600)
     # the note keeps its height, so the fields below stay where the pointer is (they moved 50 px)
     qtbot.wait(50)
     assert page.preset_note.height() == quick_note_height

@@ -161,3 +161,27 @@ def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot,
     train.method.setCurrentIndex(train.method.findData("pix2pix"))
     assert train.preset.currentText() == "Custom"
     assert train.form.value("lambda_l1") == 50 and train.form.value("crop_size") == 32
+
+
+def test_pix2pix_picked_before_the_names_are_read_goes_back_to_cyclegan_with_a_word(qtbot, window, tmp_path):
+    """pix2pix stays open while a dataset's names are read; picked then on a dataset without pairs, the method went
+    back to CycleGAN seconds later without a word (a new-user pass)."""
+    write_images(tmp_path / "unpaired" / "trainA", 2, seed=1)
+    write_images(tmp_path / "unpaired" / "trainB" / "x", 2, seed=2)
+    add_dataset(window, tmp_path / "unpaired", "unpaired")
+    write_images(tmp_path / "pairs" / "trainA", 3, seed=1)
+    write_images(tmp_path / "pairs" / "trainB", 3, seed=2)
+    add_dataset(window, tmp_path / "pairs", "pairs")
+    train = window.train
+    window.tabs.setCurrentWidget(train)
+    train.dataset.setCurrentText("pairs")
+    write_images(tmp_path / "unpaired" / "trainA" / "more", 1)  # the folder changed: its names are read again
+    (tmp_path / "unpaired" / "trainA" / "more" / "img_000.png").rename(tmp_path / "unpaired" / "trainA" / "new.png")
+    train.dataset.setCurrentText("unpaired")
+    assert train.method.model().item(1).isEnabled()  # not known yet
+    train.method.setCurrentIndex(train.method.findData("pix2pix"))
+    qtbot.waitUntil(lambda: train.current_method() == "cyclegan", timeout=10000)
+    assert train.method_note.text().endswith(" Back to CycleGAN: this dataset has no pairs (pix2pix needs pictures "
+                                             "of the same name on both sides, or pictures of A and B side by side).")
+    train.dataset.setCurrentText("pairs")
+    assert "Back to" not in train.method_note.text()

@@ -79,7 +79,8 @@ def test_a_run_another_program_trains_is_listed_as_such_and_not_offered_to_conti
         lock.release()
     window.train.runs.setCurrentRow(-1)
     window.train.runs.setCurrentRow(0)  # picked again: looked at again (its mark stayed until a refresh; a review)
-    assert window.train.runs.currentItem().text() == "r1  ·  step 2" and window.train.continue_button.isEnabled()
+    assert window.train.runs.currentItem().text() == "r1  ·  step 2  ·  unfinished"
+    assert window.train.continue_button.isEnabled()
     run.lock.write_text('{"pid": 1}')  # a holder killed: its record stays, its lock went with it
     assert trained_elsewhere(run.path) is None
 
@@ -92,8 +93,9 @@ def test_damaged_lines_of_a_runs_losses_are_said_when_it_is_shown(qtbot, window,
         fh.write("garbage\n{\"step\": \n\x00\x00\n")
     window.train.open_run(str(run.path))
     qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)
-    assert window.train.status.text() == ("Run r1: 3 logged steps, last step 3. 3 damaged line(s) of metrics.jsonl "
-                                          "are not shown (continuing the run keeps them in metrics.damaged.txt).")
+    assert window.train.status.text() == ("Run r1: losses logged at 3 steps, up to step 3. 3 damaged line(s) of "
+                                          "metrics.jsonl are not shown (continuing the run keeps them in "
+                                          "metrics.damaged.txt).")
 
 
 def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):
@@ -391,7 +393,7 @@ def test_a_run_that_trained_its_whole_schedule_is_listed_as_finished(qtbot, wind
     make_run(window, tiny_dataset, name="done", steps=3)
     make_run(window, tiny_dataset, name="stopped", max_steps=2)
     texts = sorted(window.train.runs.item(i).text() for i in range(window.train.runs.count()))
-    assert texts == ["done  ·  step 3  ·  finished", "stopped  ·  step 2"]
+    assert texts == ["done  ·  step 3  ·  finished", "stopped  ·  step 2  ·  unfinished"]
     page = window.train  # Continue on the finished one was on, and led to "Nothing to train" (a new-user pass)
     rows = {page.runs.item(i).text().split()[0]: i for i in range(page.runs.count())}
     page.runs.setCurrentRow(rows["done"])

@@ -1,6 +1,8 @@
 """The Train page as kohya_ss users work: one length choice with a time measured here, settings kept in a
 file, every option reachable, named runs, sample history, the log, and a pause that says so."""
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -98,7 +100,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     assert not page.form.field("steps").isEnabled() and not page.preset.isEnabled()
     qtbot.waitUntil(lambda: len(page.view.samples.grids) >= 3, timeout=60000)
     # its dataset removed from the library meanwhile: the locked box went on to another dataset's name
-    window.library.add_dataset("other", str(tmp_path / "d" / "trainA"), str(tmp_path / "d" / "trainB"))
+    window.library.add_dataset("other", str(tmp_path / "d" / "trainB"), str(tmp_path / "d" / "trainA"))
     window.datasets.datasets_changed.emit()
     window.library.remove_dataset("tiny")
     window.datasets.datasets_changed.emit()
@@ -146,7 +148,7 @@ def test_a_named_run_with_its_sample_history_log_and_pause(qtbot, window, tmp_pa
     page.view.tabs.setCurrentWidget(page.view.log)
     qtbot.wait(50)
     assert page.view.log.horizontalScrollBar().maximum() == 0  # lines wrap: a warning's end needed a sideways scroll
-    assert page.runs.item(0).text().endswith(f"step {page.progress.value()}")
+    assert page.runs.item(0).text().endswith(f"step {page.progress.value()}  ·  unfinished")  # stopped: said
 
     # a new run starts with empty panels: it showed the last run's pictures as its own until its first samples
     grid = page.view.samples.grid
@@ -731,11 +733,12 @@ def test_a_long_history_is_read_off_the_gui_thread_and_the_last_run_clicked_is_s
     assert time.perf_counter() - began < 0.3  # reading it takes about a second here
     assert page.status.text() == "Run long: reading its losses…"
     qtbot.waitUntil(lambda: not page._history_readers, timeout=30000)
-    assert page.plot.point_count() == 100_000 and page.status.text().endswith("100000 logged steps, last step 100000.")
+    assert page.plot.point_count() == 100_000
+    assert page.status.text().endswith("losses logged at 100,000 steps, up to step 100,000.")
     page.open_run(runs["long"])
     page.open_run(runs["short"])  # clicked before the long one is read
     qtbot.waitUntil(lambda: not page._history_readers, timeout=30000)
-    assert page.plot.point_count() == 3 and page.status.text() == "Run short: 3 logged steps, last step 3."
+    assert page.plot.point_count() == 3 and page.status.text() == "Run short: losses logged at 3 steps, up to step 3."
 
 
 def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, tmp_path):
@@ -860,3 +863,30 @@ def test_a_dataset_of_pairs_says_that_pix2pix_learns_more_from_them(qtbot, windo
     qtbot.waitUntil(lambda: page._listed and len(page._listed) == 2, timeout=10000)
     page.dataset.setCurrentText("some alike")
     assert hint not in page.method_note.text(), page.method_note.text()
+
+
+def test_the_run_name_field_names_the_run_training(qtbot, window, tmp_path):
+    """While a run trained, its locked Run name field showed the placeholder "dataset and date" (or a name typed
+    for another run): it names the run now, and what was typed comes back at its end (a new-user pass)."""
+    page = with_dataset(window, tmp_path)
+    set_tiny_training(page, steps=1)
+    page.start()
+    named = Path(page._live_run).name
+    assert named.startswith("tiny-") and page.run_name.text() == named and not page.run_name.isEnabled()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.run_name.text() == "" and page.run_name.isEnabled()
+
+
+def test_an_empty_loss_plot_says_what_it_waits_for(qtbot, window, tmp_path):
+    """Blank axes for a run's first ten steps (half a minute on a CPU) read as a fault (a new-user pass)."""
+    page = with_dataset(window, tmp_path)
+    note = page.plot.empty_note
+    assert note.text() == "A run's losses are drawn here as it trains." and note.isVisibleTo(page.plot)
+    set_tiny_training(page, steps=2)
+    page.form.field("log_every").setValue(1)
+    page.start()
+    assert note.text() == "The curves begin at step 1, where the losses are first logged."
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    assert page.plot.point_count() == 2 and not note.isVisibleTo(page.plot)
+    page.plot.clear()
+    assert note.isVisibleTo(page.plot)
