@@ -43,6 +43,19 @@ DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 DOMAIN_NAME_LENGTH = 200  # a side's name, as a model file carries it (engine.modelfile checks those it reads)
 
 
+def domain_name_problem(name: str) -> str:
+    """What is wrong with a side's name, to follow its name ("name-a cannot be empty…"), or "": the same rules for
+    a run's sides, the names given at import, and those a model file brings (a CLI hostile pass: a terminal's
+    escape codes and line breaks were written into files and printed back)."""
+    if not name.strip():  # a model then read " → " wherever it was shown
+        return "cannot be empty: it names the side in the app and in model files"
+    if any(unicodedata.category(c) == "Cc" for c in name):  # a model's name then broke over two lines
+        return "cannot hold tabs, line breaks or other control characters"
+    if len(name) > DOMAIN_NAME_LENGTH:  # its models were then refused as "damaged metadata"
+        return f"can be at most {DOMAIN_NAME_LENGTH} characters long"
+    return ""
+
+
 def flag(name: str, cls: type | None = None) -> str:
     """A field's name as the command line spells it (crop_size -> crop-size, method -> model)."""
     if cls is not None:
@@ -236,12 +249,8 @@ class TrainConfig:
         if problems:  # the rules below assume well-typed values
             raise_problems(problems)
         for side, name in (("a", self.name_a), ("b", self.name_b)):
-            if not name.strip():  # a model then read " → " wherever it was shown
-                problems.append(f"name-{side} cannot be empty: it names the side in the app and in model files")
-            elif any(unicodedata.category(c) == "Cc" for c in name):  # a model's name then broke over two lines
-                problems.append(f"name-{side} cannot hold tabs, line breaks or other control characters")
-            elif len(name) > DOMAIN_NAME_LENGTH:  # its models were then refused as "damaged metadata"
-                problems.append(f"name-{side} can be at most {DOMAIN_NAME_LENGTH} characters long")
+            if problem := domain_name_problem(name):
+                problems.append(f"name-{side} {problem}")
         multiple = self.model.size_multiple
         if self.crop_size % multiple and self.preprocess != "none":
             problems.append(f"crop size must be a multiple of {multiple}"

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .config import DOMAIN_NAME_LENGTH, ModelConfig, to_dict
+from .config import ModelConfig, domain_name_problem, to_dict
 from .fileio import atomic_path
 from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
                         is_safetensors, load_model, save_model)
@@ -247,8 +247,7 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     source, target = name_a or (guessed or (None, None))[0], name_b or (guessed or (None, None))[1]
     if not source or not target:
         raise DomainsUnknown(f"cannot tell the domains of {path.name} from its name: give them (--a and --b)")
-    if max(len(source), len(target)) > DOMAIN_NAME_LENGTH:  # its file was refused as "damaged metadata" then
-        raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
+    check_side_names(source, target)
     method = known.method if known else ("pix2pix" if cfg.generator.startswith("unet") else "cyclegan")
     if known and known.method == "pix2pix":
         cfg.dropout = True  # as trained (inference switches dropout off either way)
@@ -262,6 +261,14 @@ def import_generator(path: str | Path, out: str | Path, name_a: str | None = Non
     return save_model(out, generator, metadata, replace=replace)
 
 
+def check_side_names(name_a: str | None, name_b: str | None) -> None:
+    """The names given for the sides (None: kept from the file), by the rules a run's sides follow: an escape code
+    was written into the file and printed back, and a blank name was kept (a CLI hostile pass)."""
+    for side, name in (("A", name_a), ("B", name_b)):
+        if name is not None and (problem := domain_name_problem(name)):
+            raise ImportError_(f"side {side}'s name {problem}")
+
+
 def import_model_file(path: str | Path, out: str | Path, name_a: str | None = None, name_b: str | None = None,
                       published: str | None = None, replace: bool = False) -> Path:
     """Write ``out`` (a .pt model file) from any model file a user brings: ours as a .pt is checked (it must load
@@ -269,8 +276,7 @@ def import_model_file(path: str | Path, out: str | Path, name_a: str | None = No
     then did not load), another tool's generator converted (:func:`import_generator`). An ``out`` that exists
     is refused unless ``replace``: ``cyclegan import --out`` wrote over any file, a run's checkpoint too."""
     check_write_targets([out], replace, sources=(path,))
-    if max(len(name_a or ""), len(name_b or "")) > DOMAIN_NAME_LENGTH:  # written, then refused as damaged metadata
-        raise ImportError_(f"a side's name can be at most {DOMAIN_NAME_LENGTH} characters long")
+    check_side_names(name_a, name_b)  # before anything is written: refused then as damaged metadata
     path = resolve_model(path)  # "demo", or a library model's name: load_model read it, and the copy found nothing
     if path.is_dir():  # "is a directory" from the copy, after load_model had read the run
         from .rundir import RunDir

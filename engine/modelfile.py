@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .config import ModelConfig, TrainConfig, from_dict, load_json, to_dict
+from .config import ModelConfig, TrainConfig, domain_name_problem, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, make_generator
 from .resources import resolve_model
@@ -205,6 +205,9 @@ def check_metadata(metadata: dict, where: str) -> None:
     for name, value in fields:
         if value is not None and (not isinstance(value, str) or len(value) > LONGEST_TEXT):
             raise wrong(name, "not text" if not isinstance(value, str) else f"{len(value):,} characters long")
+    for name in ("source_domain", "target_domain"):  # shown and printed: escape codes and line breaks were (a CLI
+        if metadata.get(name) is not None and (problem := domain_name_problem(metadata[name])):  # hostile pass)
+            raise ModelFileError(f"{where} has damaged metadata: its {name} {problem}")
 
 
 def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Module:
@@ -304,7 +307,9 @@ def load_from_run(run_dir: Path, direction: str = "AtoB") -> LoadedModel:
     run = RunDir(run_dir)
     if not run.is_run():  # one that is not there is said to be not there, not "neither …" (a models pass)
         raise ModelFileError(f"{run_dir} does not exist" if not os.path.lexists(run_dir) else
-                             f"{run_dir} is neither a model file nor a run folder")
+                             # a model file given to export --run was said to be none (a CLI hostile pass)
+                             f"{run_dir} is a file, not a run folder (a model file needs no export)"
+                             if os.path.isfile(run_dir) else f"{run_dir} is neither a model file nor a run folder")
     try:
         found = newest_checkpoint(run)
         if run.config.is_file() or found is None:

@@ -221,6 +221,10 @@ def with_metadata(original, path, **changes):
     (dict(steps=-1), "steps is '-1', not a whole number of at least 0"),
     (dict(method="magic"), "method is 'magic', not cyclegan or pix2pix"),
     (dict(description="x" * 5000), "description is 5,000 characters long"),
+    # printed raw by the command line (a terminal's escape codes) and shown on two lines (a CLI hostile pass)
+    (dict(source_domain="\n\x1b[31m"), "its source_domain cannot hold tabs, line breaks or other control characters"),
+    (dict(target_domain="y" * 999), "its target_domain can be at most 200 characters long"),
+    (dict(target_domain="  "), "its target_domain cannot be empty"),
 ])
 def test_metadata_of_the_wrong_kind_is_refused_in_words(model_file, tmp_path, changes, said):
     """A file whose "source" was a string was imported, then left the Models page reading it for good (an
@@ -273,8 +277,14 @@ def test_a_side_name_too_long_for_a_model_file_is_refused_where_it_is_typed(tiny
 
     with pytest.raises(ValueError, match="name-a can be at most 200 characters long"):
         TrainConfig(data=str(tiny_dataset), name_a="x" * 201).validate()
-    with pytest.raises(ModelFileError, match="a side's name can be at most 200 characters long"):
+    with pytest.raises(ModelFileError, match="side A's name can be at most 200 characters long"):
         import_model_file(model_file, tmp_path / "long.pt", "x" * 201, "y")
+    # the rules of a run's sides: an escape code was written into the file and printed back, a blank name kept (a
+    # CLI hostile pass)
+    with pytest.raises(ModelFileError, match="side A's name cannot hold tabs, line breaks or other control"):
+        import_model_file(model_file, tmp_path / "long.pt", "\x1b[31m", None)
+    with pytest.raises(ModelFileError, match="side B's name cannot be empty"):
+        import_model_file(model_file, tmp_path / "long.pt", None, "   ")
     assert not (tmp_path / "long.pt").exists()
 
 
@@ -292,3 +302,13 @@ def test_exporting_a_run_that_is_not_there_says_so(tmp_path, capsys):
 
     assert main(["export", "--run", str(tmp_path / "nonexist"), "--out", str(tmp_path / "x.pt")]) == 1
     assert capsys.readouterr().err.strip() == f"cyclegan export: error: {tmp_path / 'nonexist'} does not exist"
+
+
+def test_exporting_a_model_file_as_a_run_says_it_is_a_file(model_file, tmp_path, capsys):
+    """`export --run m.pt` said m.pt "is neither a model file nor a run folder" (a CLI hostile pass)."""
+    from engine.cli import main
+
+    assert main(["export", "--run", str(model_file), "--out", str(tmp_path / "x.pt")]) == 1
+    assert capsys.readouterr().err.strip() == (f"cyclegan export: error: {model_file} is a file, not a run folder (a "
+                                               "model file needs no export)")
+    assert not (tmp_path / "x.pt").exists()
