@@ -87,6 +87,8 @@ def _create_temp(target: Path, suffix: str | None) -> Path:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:
             continue
+        except OSError as exc:  # named by the temp file: "/proc/.x.pt.4606f5ce.part.pt: no such file or directory"
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None  # for /proc/x.pt (a CLI hostile pass)
         try:
             if hasattr(os, "fchmod"):  # an overwritten file keeps its permissions
                 with contextlib.suppress(FileNotFoundError):

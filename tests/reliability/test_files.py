@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 import torch
@@ -130,3 +131,14 @@ def test_a_legal_name_near_the_limit_is_written(tmp_path, model_file, name):
     write_images(tmp_path / "in", 1)[0].rename(tmp_path / "in" / name)
     summary = convert_folder(load_model(model_file), tmp_path / "in", tmp_path / "out")
     assert summary.converted == 1 and [p.name for p in (tmp_path / "out").iterdir()] == [name]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be made")
+def test_a_target_that_cannot_be_made_is_named_not_its_temporary_file():
+    """"/proc/.x.pt.4606f5ce.part.pt: no such file or directory" for `cyclegan export --out /proc/x.pt`: the
+    temporary file was named, not the one asked for (a CLI hostile pass)."""
+    from engine.fileio import atomic_write_bytes
+
+    with pytest.raises(OSError) as raised:
+        atomic_write_bytes(Path("/proc/cyclegan-studio-test.pt"), b"x")
+    assert raised.value.filename == "/proc/cyclegan-studio-test.pt"
