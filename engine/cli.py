@@ -462,8 +462,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         if trainer.is_main:
             reporter.close()
         trainer.close()
-    if isinstance(result, Failed):
-        raise CommandError(result.reason)
+    if isinstance(result, Failed):  # a checkpoint kept: the command to go on from it, as a stop prints it (a full
+        kept = result.resumable and result.run_dir and trainer.saved_step is not None  # disk said "continue it" alone)
+        raise CommandError(result.reason + (f"; resume with: cyclegan train --resume {result.run_dir}" if kept else ""))
     if trainer.is_main:
         state = "stopped" if result.stopped else "finished"
         print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
@@ -521,9 +522,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     finally:
         stops.close()
         images.close()
-    print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "
-          f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> {args.output}",
-          file=Console(sys.stdout))
+    if not summary.error or summary.converted or summary.skipped or summary.failed:  # "0 converted, …" on stdout
+        print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "  # then an error read as
+              f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> "
+              f"{args.output}", file=Console(sys.stdout))  # a run that did nothing, by a script (a CLI hostile pass)
     if summary.error:
         raise CommandError(summary.error)
     if summary.cancelled:  # 128 + the signal, as a shell reports a process it ended: a script tells it from a failure

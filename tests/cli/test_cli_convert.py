@@ -1,6 +1,7 @@
 """``cyclegan export``, ``info`` and ``convert`` end to end."""
 
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -65,6 +66,17 @@ def test_convert_failures_exit_non_zero(model_file, tmp_path):
     proc = cyclegan("convert", "--model", tmp_path / "evil.pt", "--input", src, "--output", tmp_path / "o2",
                     check=False)
     assert proc.returncode == 1 and "not a readable model file" in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be made")
+def test_a_conversion_that_could_not_begin_prints_no_summary(model_file, tmp_path):
+    """"0 converted, 0 skipped …" came first on stdout, then the error: a script read a run that converted nothing
+    (a CLI hostile pass)."""
+    write_images(tmp_path / "in", 1)
+    proc = cyclegan("convert", "--model", model_file, "--input", tmp_path / "in", "--output", "/proc/cyclegan-x",
+                    check=False)
+    assert proc.returncode == 1 and "cannot create the output folder /proc/cyclegan-x" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_a_published_model_not_downloaded_says_how_to_get_it(tmp_path, monkeypatch):

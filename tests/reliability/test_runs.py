@@ -378,6 +378,7 @@ def test_disk_full_in_a_real_small_filesystem(tiny_dataset, tmp_path):
         assert proc.returncode == 1, proc.stderr
         last = proc.stderr.strip().splitlines()[-1]
         assert "no space left on device while" in last and "checkpoint (step 2) is intact" in last, last
+        assert last.endswith(f"; resume with: cyclegan train --resume {run}"), last  # said "then continue it" alone
         assert "Logging error" not in proc.stderr and "Traceback" not in proc.stderr
         assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"] == 2
 
