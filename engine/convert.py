@@ -31,7 +31,7 @@ from PIL import Image
 from .config import ConvertConfig, can_compile
 from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, list_images, open_image,
                    require_regular_file, shown_size, to_8bit, transforms, unreadable_kinds_note, unreadable_reason)
-from .devices import pick_device
+from .devices import out_of_memory, pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
 from .fileio import Resolver, atomic_path, folder_lock, remove_stale_temp_files, resolve_path
@@ -755,7 +755,9 @@ class _Run:
         t0 = time.perf_counter()
         try:
             outputs = self.t(batch, self._between_tiles)
-        except torch.OutOfMemoryError:
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            if not out_of_memory(exc):
+                raise
             raise OutputError(errno.ENOMEM, "out of memory translating "
                               f"{batch.shape[-1]}x{batch.shape[-2]} images: lower --tile or the batch size "
                               "(a lower --max-pixels saves memory too, but judges the colours on a smaller copy, "

@@ -26,6 +26,14 @@ def pick_device(name: str = "auto") -> torch.device:
     return device
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is a device running out of memory: a GPU's OutOfMemoryError, or the CPU allocator's plain
+    RuntimeError ("DefaultCPUAllocator: can't allocate memory"), which reached the user as it was (a CLI hostile
+    pass)."""
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
+
+
 def describe(device: torch.device) -> str:
     """A short human name: the GPU's model, or the CPU."""
     if device.type == "cuda":

@@ -44,7 +44,7 @@ from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDatase
                    few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
                    pictures_on_both_sides, resolve_folders, side_labels, side_names, split_note,
                    unmatched_in_words)
-from .devices import pick_device
+from .devices import out_of_memory, pick_device
 from .estimate import check_cpu_memory
 from .events import CheckpointSaved, Control, EventCallback, Failed, Finished, Message, Progress, Samples, Stopped
 from .fileio import atomic_path, atomic_torch_save, is_disk_full, no_room_words, os_error_in
@@ -748,16 +748,17 @@ class Trainer:
         except NoReadableImage as exc:  # the pictures went, not the model: what it learnt since its last save is kept
             self._save_after_data_loss(emit)
             result = Failed(self.step, f"{original_message(exc)}; {self._kept()}", str(self.run_dir))
-        except torch.OutOfMemoryError:
-            result = Failed(self.step, f"out of memory on {self.device} at crop size {self.config.crop_size} "
-                                       f"and batch size {self.config.batch_size}: try a smaller crop size or "
-                                       f"batch size, or another device; {self._kept()}", str(self.run_dir))
         except Exception as exc:  # reported, not raised: the front ends show it
-            if handler or not self.is_main:  # for log.txt; rank 0 with none open says it once, the others here
-                log.exception("training failed")
-            reason = f"{type(exc).__name__}: {original_message(exc)}; {self._kept()}"
-            if is_disk_full(exc):
-                reason = str(self._write_failed("writing the run", exc))
+            if out_of_memory(exc):  # a GPU's, or the CPU allocator's plain RuntimeError (it was shown raw)
+                reason = (f"out of memory on {self.device} at crop size {self.config.crop_size} and batch size "
+                          f"{self.config.batch_size}: try a smaller crop size or batch size, or another device; "
+                          f"{self._kept()}")
+            else:
+                if handler or not self.is_main:  # for log.txt; rank 0 with none open says it once, the others here
+                    log.exception("training failed")
+                reason = f"{type(exc).__name__}: {original_message(exc)}; {self._kept()}"
+                if is_disk_full(exc):
+                    reason = str(self._write_failed("writing the run", exc))
             result = Failed(self.step, reason, str(self.run_dir))
         if isinstance(result, Failed):
             if handler:  # for log.txt; with no log open the front end alone says it (it was printed twice)

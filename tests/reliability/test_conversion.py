@@ -17,6 +17,7 @@ from engine.convert import Translator, convert_folder
 from engine.fileio import temp_name
 from engine.modelfile import load_model
 from engine.resources import demo_images_dir
+from tests.cli.test_cli_train import cyclegan
 from tests.conftest import make_model_file, small_tmpfs, write_images
 
 CPU = ConvertConfig(device="cpu", workers=2)
@@ -283,3 +284,28 @@ def test_a_result_whose_name_is_taken_while_it_is_made_keeps_the_file_there(mode
     assert out.read_text() == "the other conversion's result" and list(tmp_path.glob(".out.png.*")) == []
     encode(decoded.pixels, decoded, out, "PNG", 95)  # asked to replace
     assert Image.open(out).size == (16, 16)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a process's address space is limited with Linux's rlimit")
+def test_running_out_of_memory_on_the_cpu_is_said_in_words(tmp_path):
+    """The CPU allocator's "RuntimeError: [enforce fail at alloc_cpu.cpp:127] … can't allocate memory" reached the
+    user as it was; a GPU's out of memory was said in words (a CLI hostile pass). A 24-MP picture converted whole in
+    a process of 6 GB of address space."""
+    import resource
+
+    from engine.devices import out_of_memory
+
+    assert out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 9 bytes"))
+    assert not out_of_memory(RuntimeError("shapes cannot be multiplied"))
+    (tmp_path / "in").mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (4000, 6000, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "in" / "big.bmp")
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+
+    proc = cyclegan("convert", "--model", "demo", "--input", tmp_path / "in", "--output", tmp_path / "out",
+                    "--max-pixels", "1000000000", check=False, preexec_fn=limited)  # a process of its own
+    last = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 1 and "out of memory translating 6000x4000 images" in last, last
+    assert "RuntimeError" not in proc.stderr
