@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "--resume RUN_DIR.")
     train.add_argument("--resume", metavar="RUN_DIR", type=path_text, help="continue a stopped or crashed run")
     train.add_argument("--config", metavar="FILE", type=path_text,
-                       help="start from a config.json (options override it)")
+                       help="start from a config.json (a --preset then sets its recipe's settings; options "
+                            "override both)")
     train.add_argument("--preset", choices=sorted(PRESETS),
                        help=_help("start from a named recipe (options override it): "
                                   + "; ".join(f"{p.key}: {p.expected}; {p.trade_off}" for p in PRESETS.values())

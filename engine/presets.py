@@ -41,24 +41,24 @@ PRESETS = {
                   "small network trained briefly on top, which learns no local effect such as a glow. It needs 20 "
                   "or more varied photos a side, alike in what they show"),
     "paper": Preset(
-        "paper", "Paper: 256 px, 9 blocks (Zhu)", "cyclegan",
+        "paper", "Paper: as published (GPU)", "cyclegan",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, lambda_identity=0.5, batch_size=1, ema=0.0),
         model=dict(blocks=9, ngf=64, ndf=64, upsample="transpose", residual=False),
         expected="200 epochs of 256 px crops: days on a CPU, about a day on one GPU for 1000 images",
         trade_off="the published recipe, for those with the time or a GPU"),
     "pix2pix-quick": Preset(
-        "pix2pix-quick", "Paired quick: for a CPU", "pix2pix",
+        "pix2pix-quick", "Paired quick: colour and texture", "pix2pix",
         train=dict(crop_size=64, load_size=143, preprocess="resize_and_crop", steps=4000, lr=2e-4, batch_size=4,
                    gan_mode="vanilla", lambda_l1=100.0, pool_size=0, lambda_identity=0.0, ema=0.999),
         model=dict(generator="resnet", blocks=6, ngf=32, ndf=64, d_layers=2, norm="none", d_norm="instance",
                    init="kaiming", dropout=False, residual=True, upsample="resize"),
         expected="4000 steps of four 64 px crops",
-        trade_off="a generator that edits its input (a residual ResNet without normalisation) instead of the paper's "
-                  "U-Net: for changes of colour, tone and texture, where it is far more precise in minutes; for "
-                  "changes of shape (sketches, maps, labels to photos) use the paired paper recipe"),
+        trade_off="a small network that edits each picture rather than redrawing it (the paper's U-Net redraws): far "
+                  "more precise in minutes for changes of colour, tone and texture; for changes of shape (sketches, "
+                  "maps, labels to photos) use Paired paper"),
     "pix2pix-paper": Preset(
-        "pix2pix-paper", "Paired paper: U-Net 256 (Isola)", "pix2pix",
+        "pix2pix-paper", "Paired paper: as published (GPU)", "pix2pix",
         train=dict(crop_size=256, load_size=286, preprocess="resize_and_crop", steps=0, epochs=100,
                    epochs_decay=100, lr=2e-4, batch_size=1, gan_mode="vanilla", lambda_l1=100.0, pool_size=0,
                    lambda_identity=0.0, ema=0.0),
