@@ -254,6 +254,13 @@ def last_step(run_dir: str | Path, tail_bytes: int = 1 << 16) -> int:
     return last_row(run_dir, tail_bytes).get("step", 0)
 
 
+def schedule_done(row: dict) -> bool:
+    """Whether a run whose last logged record is ``row`` trained its whole schedule: its learning rate decays to
+    zero at the end, and only there."""
+    lr = row.get("lr")
+    return isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr <= 0
+
+
 def last_row(run_dir: str | Path, tail_bytes: int = 1 << 16) -> dict:
     """The last logged record of a run, read from the end of ``metrics.jsonl`` ({} where there is none)."""
     path = RunDir(run_dir).metrics
@@ -572,6 +579,8 @@ def describe(run_dir: str | Path, read_checkpoints: bool = True, whole_history: 
         "model": to_dict(config.model),
         "crop_size": config.crop_size,
         "last_logged_step": last.get("step", 0),
+        "finished": schedule_done(last),  # a stopped run and a finished one looked alike on the Models page
+        "planned_steps": config.steps,  # 0: by epochs, whose count of steps depends on the dataset
         "last_losses": {k: v for k, v in last.items() if k not in ("step", "epoch", "time")},
         "damaged_metrics_lines": len(metrics.damaged) if metrics is not None else None,
         "checkpoint": str(path) if path else None,

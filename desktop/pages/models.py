@@ -305,9 +305,14 @@ class ModelsPage(QWidget):
                 network = (counted(info["model"]["blocks"], "block") if resnet
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
                 training = training_words(path, self.live_run())  # the live run was listed as one at rest
+                step, planned = info["last_logged_step"], info["planned_steps"]
+                # a run stopped at step 7 of 40 read as the finished one beside it (a new-user pass)
+                progress = (f"last logged step {step:,}" if training else f"finished at step {step:,}"
+                            if info["finished"] else f"unfinished: last logged step {step:,}"
+                            + (f" of {planned:,}" if planned else ""))
                 self.details.setText(
-                    f"Run folder {path}<br>{method_words(info['method'])} · last logged step "
-                    f"{info['last_logged_step']} · trained at {info['crop_size']} px · {network}"
+                    f"Run folder {path}<br>{method_words(info['method'])} · {progress} · trained at "
+                    f"{info['crop_size']} px · {network}"
                     + (f"<br>Being trained now {html.escape(training)}." if training else "")
                     + ("" if info["checkpoint"] else missing))
                 self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)

@@ -33,7 +33,7 @@ from engine.fileio import in_words
 from engine.library import DatasetEntry, Library, folder_stamps, safe_name, why_renamed
 from engine.models import LOSS_WEIGHTS, METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file,
+from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file, schedule_done,
                            trained_elsewhere)
 
 CUSTOM = "Custom"
@@ -729,11 +729,10 @@ class TrainPage(QWidget):
         zero), has no checkpoint, or is trained by another program. A finished run and a stopped one looked alike,
         and Continue on the first said "Nothing to train" (a datasets and runs pass)."""
         row = last_row(path)
-        lr = row.get("lr")
         run = RunDir(path)
         self._set_run_step(item, Path(path).name, row.get("step", 0), saved=run.has_checkpoint(),
                            elsewhere=trained_elsewhere(path), cut_short=run.checkpoints_cut_short(),
-                           finished=isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr <= 0)
+                           finished=schedule_done(row))
 
     @staticmethod
     def _set_run_step(item: QListWidgetItem, name: str, step: int, live: bool = False, saved: bool = True,

@@ -262,7 +262,7 @@ def test_one_export_at_a_time_and_a_unet_runs_details_name_its_network(qtbot, wi
     page = window.models
     window.tabs.setCurrentWidget(page)
     page.refresh(str(run.path))
-    assert "pix2pix (trained on pairs) · last logged step 1 · trained at" in page.details.text()
+    assert "pix2pix (trained on pairs) · unfinished: last logged step 1 · trained at" in page.details.text()
     assert page.details.text().rstrip().endswith("U-Net 128") and "blocks" not in page.details.text()
     page.export_selected(name="first")
     assert not page.export_button.isEnabled()
@@ -400,3 +400,11 @@ def test_a_run_that_trained_its_whole_schedule_is_listed_as_finished(qtbot, wind
     assert not page.continue_button.isEnabled() and "trained its whole schedule" in page.continue_button.toolTip()
     page.runs.setCurrentRow(rows["stopped"])
     assert page.continue_button.isEnabled()
+    models = window.models  # there too a stopped run read as the finished one beside it (a new-user pass)
+    models.refresh(str(window.library.runs_dir / "done"))
+    assert "CycleGAN · finished at step 3 · trained at" in models.details.text()
+    models.refresh(str(window.library.runs_dir / "stopped"))
+    assert "CycleGAN · unfinished: last logged step 2 · trained at" in models.details.text()  # by epochs
+    make_run(window, tiny_dataset, name="steps", steps=5, max_steps=2)
+    models.refresh(str(window.library.runs_dir / "steps"))
+    assert "CycleGAN · unfinished: last logged step 2 of 5 · trained at" in models.details.text()
