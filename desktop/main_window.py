@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.models.use_model.connect(self.use_model)
         self.models.uses_of = self.convert.uses_of  # said before a model in use is deleted
         self.models.live_run = self.train.training_run  # a run being trained is not deleted
+        self.datasets.training_data = self.train.training_data  # nor the copy of pictures it reads
         self.tabs.currentChanged.connect(self._page_shown)
 
         self._tray = None

@@ -271,6 +271,7 @@ class DatasetsPage(QWidget):
         self.inspecting: CallWorker | None = None  # the dataset shown is being checked (its report is shown when done)
         self._checked: tuple[str, tuple] | None = None  # the dataset shown and its folders' times when checked
         self.removing: CallWorker | None = None  # deleting a removed dataset's copy
+        self.training_data = lambda: []  # the picture folders of the run the Train page trains (the window sets it)
         self.list = fit_to_width(QListWidget())  # a long name cut with …, not scrolled sideways
         self.list.setAccessibleName("Datasets")
         self.list.currentTextChanged.connect(self.show_dataset)
@@ -512,6 +513,14 @@ class DatasetsPage(QWidget):
         self.datasets_changed.emit()
         announce(self, f"Renamed to {edited.name}.")
 
+    def _trained_on_now(self, entry: DatasetEntry | None) -> bool:
+        """Whether the run the Train page trains reads this dataset's folders."""
+        if entry is None:
+            return False
+        used = [Path(p).resolve() for p in self.training_data()]
+        mine = [Path(p).resolve() for p in (entry.folder_a, entry.folder_b) if p]
+        return any(m == u or m.is_relative_to(u) or u.is_relative_to(m) for m in mine for u in used)
+
     def remove_current(self) -> None:
         item = self.list.currentItem()
         if not item:
@@ -526,24 +535,29 @@ class DatasetsPage(QWidget):
         except ValueError:
             shared = True  # a damaged list: the copy is not offered for deletion
         question = f"Remove “{item.text()}” from the library?"
+        # the run goes on, from the pictures it listed at its start; asked nothing of it before (a new-user pass)
+        training = " A run is training on it now: it goes on." if self._trained_on_now(entry) else ""
         if copy is None or shared:  # another dataset reads that copy too: it stays
             # and why: "Its images are not deleted." alone left the space it takes unexplained (a datasets pass)
             why = (f" They are the library's copy in {copy}, which “{shared[0]}” reads too: remove that dataset as "
                    "well to be offered the copy's deletion." if isinstance(shared, list) and shared else "")
-            if not confirm(self, "Remove dataset", question, "Remove", f"Its images are not deleted.{why}"):
+            if not confirm(self, "Remove dataset", question, "Remove", f"Its images are not deleted.{why}{training}"):
                 return
             delete_copy = False
         else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed
             box, remove = confirm_box(self, "Remove dataset", question, "Remove",
-                                      f"Its images are a copy the library made, in {copy}.")
+                                      f"Its images are a copy the library made, in {copy}.{training}")
             also = QCheckBox("Also delete the copy (its size is being counted…)", box)  # kept: unowned, Python
             box.setCheckBox(also)  # freed it while the box showed it
-            # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box showed
-            counting = CallWorker(folder_size, copy, parent=self)
-            counting.done.connect(lambda size: also.setText(f"Also delete the copy ({size / 2**20:,.1f} MB)"))
-            counting.finished.connect(lambda: self._workers.remove(counting))
-            self._workers.append(counting)
-            counting.start()
+            if training:  # its pictures deleted under the run training on them
+                also.setText("Also delete the copy (not while a run trains on it)")
+                also.setEnabled(False)
+            else:  # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box
+                counting = CallWorker(folder_size, copy, parent=self)  # showed
+                counting.done.connect(lambda size: also.setText(f"Also delete the copy ({size / 2**20:,.1f} MB)"))
+                counting.finished.connect(lambda: self._workers.remove(counting))
+                self._workers.append(counting)
+                counting.start()
             box.exec()
             if box.clickedButton() is not remove:
                 return

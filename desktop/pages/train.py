@@ -33,8 +33,8 @@ from engine.fileio import in_words
 from engine.library import DatasetEntry, Library, folder_stamps, safe_name, why_renamed
 from engine.models import LOSS_WEIGHTS, METHODS
 from engine.presets import PRESETS, apply_preset, presets_for
-from engine.rundir import (RunDir, last_row, last_step, missing_data_folders, read_metrics_file, schedule_done,
-                           trained_elsewhere)
+from engine.rundir import (RunDir, last_row, last_step, load_config, missing_data_folders, read_metrics_file,
+                           schedule_done, trained_elsewhere)
 
 CUSTOM = "Custom"
 METHOD_LABELS = {"cyclegan": "CycleGAN: two folders, unpaired", "pix2pix": "pix2pix: pairs of the same picture"}
@@ -832,6 +832,19 @@ class TrainPage(QWidget):
     def training_run(self) -> str | None:
         """The run folder this page trains now, if any."""
         return self._live_run if self.worker is not None else None
+
+    def training_data(self) -> list[str]:
+        """The picture folders of the run this page trains now (none if none): as started, or as continued from its
+        config.json (a new run's is written only once its folder is made)."""
+        if self.worker is None:
+            return []
+        config = self.worker.config
+        if config is None:
+            try:
+                config = load_config(Path(self._live_run))
+            except (OSError, ValueError):
+                return []
+        return [p for p in (config.data, config.data_b) if p]
 
     def _launch(self, worker: TrainWorker, run_dir: str) -> None:
         self.view.reset()

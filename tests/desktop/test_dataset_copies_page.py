@@ -128,6 +128,38 @@ def test_removing_a_copied_dataset_offers_to_delete_the_copy(qtbot, window, tmp_
     assert len(list((tmp_path / "d" / "trainA").iterdir())) == 2  # the originals, untouched
 
 
+
+def test_a_copy_a_run_trains_on_is_not_offered_for_deletion(qtbot, window, tmp_path):
+    """Removing a dataset while a run trained on it asked nothing of the run, and offered to delete the copy of the
+    pictures it was reading (a new-user pass)."""
+    from tests.desktop.test_end_to_end import set_tiny_training
+
+    library = window.library
+    entry, copy = copied_dataset(library, tmp_path)
+    window.datasets.refresh("mine")
+    window.datasets.datasets_changed.emit()
+    train = window.train
+    train.dataset.setCurrentText("mine")
+    set_tiny_training(train, steps=100000)
+    train.start()
+    qtbot.waitUntil(lambda: train.worker is not None and train.worker.trainer is not None, timeout=30000)
+    asked = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        asked.append((box.informativeText(), box.checkBox().text(), box.checkBox().isEnabled()))
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+
+    try:
+        QTimer.singleShot(0, answer)
+        window.datasets.remove_current()
+    finally:
+        train.worker.control.stop()
+        qtbot.waitUntil(lambda: train.worker is None, timeout=60000)
+    assert asked == [(f"Its images are a copy the library made, in {copy}. A run is training on it now: it goes on.",
+                      "Also delete the copy (not while a run trains on it)", False)]
+    assert library.datasets() == [] and copy.exists()
+
 def test_the_window_opens_on_a_first_start_with_a_damaged_dataset_list(qtbot, studio_home, monkeypatch):
     """A folder named datasets.json, or any damage on a first start, closed the app before its window showed."""
     from desktop.app import make_app
