@@ -162,6 +162,9 @@ def evaluate(model: LoadedModel | Translator | str | Path, inputs: str | Path, t
             existing_folder(folder, f"the {what} folder")
         except FileNotFoundError as exc:
             raise ValueError(str(exc)) from None
+    if Path(inputs).resolve() == Path(truth).resolve():  # each picture was scored against itself (a CLI hostile pass)
+        raise ValueError(f"the input and truth folders are one folder ({inputs}): the truth is the pictures as they "
+                         "should look, in a folder of their own")
     pairs, left_out = pairs_with_truth(inputs, truth)
     report = evaluate_pairs(model, pairs, device=device, direction=direction, on_progress=on_progress)
     report.skipped += left_out

@@ -191,6 +191,8 @@ def test_inputs_without_a_truth_are_said_to_be_left_out_and_a_missing_folder_is_
     assert report.skipped == [("extra.png", f"no ground truth of its name in {graded / 'testA_truth'}")]
     with pytest.raises(ValueError, match="the truth folder .*nosuch does not exist"):
         evaluate("demo", graded / "testA", tmp_path / "nosuch")
+    with pytest.raises(ValueError, match="the input and truth folders are one folder"):  # each scored against itself
+        evaluate("demo", graded / "testA", graded / "testA" / ".." / "testA")
 
 
 def test_grey_truths_against_colour_outputs_are_warned_of(graded, tmp_path):
