@@ -205,8 +205,10 @@ class WrappedNote(QLabel):
         self._reserve: list[str] = []
 
     def reserve(self, texts: list[str]) -> None:
-        """Keep the height the longest of ``texts`` needs, whichever is shown: the rows below stay put."""
+        """Keep the height the longest of ``texts`` needs, whichever is shown: the rows below stay put. A shorter
+        text sits at the top, under what it speaks of: centred, it floated in a band of blank (a new-user pass)."""
         self._reserve = list(texts)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._fit()
 
     def _fit(self) -> None:

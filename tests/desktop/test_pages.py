@@ -452,6 +452,8 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     # says what it started from and what changed, not as if the form still held that recipe: "edited from Quick,
     # which is: 600 steps of…" stood beside Steps at 40 (a new-user pass)
     assert page.preset_note.text() == "Your own settings: Quick with Crop size 96 instead of 64."
+    # under the Preset box, not centred in the height the longest note keeps (it floated in a band of blank)
+    assert page.preset_note.alignment() & Qt.AlignmentFlag.AlignTop
     page.form.field("steps").setValue(40)  # each edit, not the first only
     assert page.preset_note.text() == ("Your own settings: Quick with Crop size 96 instead of 64, "
                                        "Steps 40 instead of 600.")
