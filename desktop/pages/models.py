@@ -414,7 +414,8 @@ class ModelsPage(QWidget):
             # a paired dataset's training pairs do not count ("12 pairs" on Datasets, then "no test pairs" here)
             self.eval_dataset.addItem("No held-out test pairs yet")
         # how to have some, where it is off: a new user met a disabled row that said nothing of it (a new-user pass)
-        self.evaluate_button.setToolTip("PSNR and SSIM of this model's outputs against how each picture should look"
+        self.evaluate_button.setToolTip("How close this model's outputs come to how each picture should look (PSNR, "
+                                        "SSIM and colour difference), where you have such pictures"
                                         + ("" if has_any else ". To have pairs to score it on, add a dataset with "
                                            "held-out pairs: testA/ with testA_truth/ (the same file names), a test/ "
                                            "folder of pairs side by side, or testA/ and testB/ of a paired dataset"))

@@ -275,6 +275,8 @@ def test_models_page_import_rename_delete(qtbot, window, tmp_path, monkeypatch):
     # nothing to evaluate on: said in a few words, what it takes in the tooltip (a lowercase line, cut off)
     assert page.eval_dataset.currentText() == "No held-out test pairs yet" and not page.eval_dataset.isEnabled()
     assert "testA/ with testA_truth/" in page.evaluate_button.toolTip()  # how to have some
+    # what it does in words: "PSNR and SSIM of this model's outputs…" said nothing to a photographer (a new-user pass)
+    assert page.evaluate_button.toolTip().startswith("How close this model's outputs come to how each picture should")
     assert "a test/ folder of pairs side by side" in page.evaluate_button.toolTip()  # for paired data too
     assert "testA_truth/" in page.eval_dataset.toolTip() and "Pairs you train on are not held out" in (
         page.eval_dataset.toolTip())
