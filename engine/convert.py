@@ -652,13 +652,15 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
                                  error=f"cannot create the output folder {dst} ({why}); choose another output folder")
         emit(ConvertFinished(summary))
         return summary
-    with folder_lock(dst):  # FolderBusy if another conversion writes here: refused before any write
-        remove_stale_temp_files_of(planned.jobs)  # safe now: no other conversion is writing here
-        runner = _Run(translator, jobs, refused, options, emit, control)
-        summary = runner.run(dst, skipped)
-    if made:  # the folder this call made, still empty (every file failed): not left behind as if something came
-        with contextlib.suppress(OSError):
-            dst.rmdir()
+    try:
+        with folder_lock(dst):  # FolderBusy if another conversion writes here: refused before any write
+            remove_stale_temp_files_of(planned.jobs)  # safe now: no other conversion is writing here
+            runner = _Run(translator, jobs, refused, options, emit, control)
+            summary = runner.run(dst, skipped)
+    finally:  # the folder this call made, still empty (every file failed, or an error no file names): not left
+        if made:  # behind as if something came
+            with contextlib.suppress(OSError):
+                dst.rmdir()
     emit(ConvertFinished(summary))
     return summary
 

@@ -308,4 +308,4 @@ def test_running_out_of_memory_on_the_cpu_is_said_in_words(tmp_path):
                     "--max-pixels", "1000000000", check=False, preexec_fn=limited)  # a process of its own
     last = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode == 1 and "out of memory translating 6000x4000 images" in last, last
-    assert "RuntimeError" not in proc.stderr
+    assert "RuntimeError" not in proc.stderr and not (tmp_path / "out").exists()  # the folder it made: not left
