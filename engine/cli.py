@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import warnings
@@ -456,6 +457,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     shown = METHODS[trainer.config.method].losses_trained({k: getattr(trainer.config, k) for k in LOSS_WEIGHTS})
     reporter = (TqdmReporter(trainer.total_steps, trainer.step, console, shown) if trainer.is_main
                 else (lambda e: None))
+    first_step = trainer.step  # where this command began: a run it trained no step of is not said to be resumable
     try:
         result = trainer.run(reporter, control)
     finally:
@@ -464,11 +466,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             reporter.close()
         trainer.close()
     if isinstance(result, Failed):  # a checkpoint kept: the command to go on from it, as a stop prints it (a full
-        kept = result.resumable and result.run_dir and trainer.saved_step is not None  # disk said "continue it" alone)
-        raise CommandError(result.reason + (f"; resume with: cyclegan train --resume {result.run_dir}" if kept else ""))
+        # disk said "continue it" alone); not for a run another process trains, nor one that never took a step here
+        kept = result.resumable and result.run_dir and trainer.saved_step is not None and result.step > first_step
+        raise CommandError(result.reason + (f"; resume with: cyclegan train --resume {shlex.quote(result.run_dir)}"
+                                            if kept else ""))
     if trainer.is_main:
         state = "stopped" if result.stopped else "finished"
-        print(f"{state} at step {result.step}; resume with: cyclegan train --resume {result.run_dir}"
+        print(f"{state} at step {result.step}; resume with: cyclegan train --resume {shlex.quote(result.run_dir)}"
               if result.stopped else f"{state} at step {result.step} in {result.seconds:.1f} s: {result.run_dir}",
               file=Console(sys.stdout))  # (a console gone: said in log.txt)
     # stopped by a signal: saved, and said so to a script too, as a shell reports a process the signal ended

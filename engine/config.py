@@ -56,6 +56,13 @@ def domain_name_problem(name: str) -> str:
     return ""
 
 
+def clean_side_name(name: str, fallback: str) -> str:
+    """A side's name as a model file brought it, made fit to show: control characters as spaces, at most
+    DOMAIN_NAME_LENGTH characters, ``fallback`` ("A", "B") for a blank one."""
+    shown = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in name).split())
+    return shown[:DOMAIN_NAME_LENGTH] or fallback
+
+
 def flag(name: str, cls: type | None = None) -> str:
     """A field's name as the command line spells it (crop_size -> crop-size, method -> model)."""
     if cls is not None:

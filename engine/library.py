@@ -456,10 +456,12 @@ class Library:
         return self.register(self.check_dataset(name, folder_a, folder_b, name_a, name_b))
 
     def check_dataset(self, name: str, folder_a: str | Path, folder_b: str | Path | None = None,
-                      name_a: str = "A", name_b: str = "B", control: Control | None = None) -> DatasetEntry:
+                      name_a: str = "A", name_b: str = "B", control: Control | None = None,
+                      copying: bool = False) -> DatasetEntry:
         """The entry :meth:`add_dataset` would register, or why not; nothing is written. It reads every file's
         header (seconds for thousands of images), so the app calls it off the GUI thread, with a ``control``
-        that stops it (Stopped) when the app closes."""
+        that stops it (Stopped) when the app closes. ``copying``: the entry is to be copied into the library, so
+        folders listed already by reference may be taken again (a snapshot of a drive's folders)."""
         name = checked_names(name, name_a, name_b)
         self._check_unused(name)
         try:
@@ -468,14 +470,15 @@ class Library:
             aligned = None if folder_b else self._aligned_entry(name, Path(folder_a), name_a, name_b)
             if aligned is None:
                 raise
-            return self._refuse_folders_listed_already(aligned)
+            return aligned if copying else self._refuse_folders_listed_already(aligned)
         sides = list(zip(side_labels(name_a, name_b), (folders.a, folders.b)))
         for side, folder in sides:
             self._refuse_a_folder_holding_the_library(side, folder)
         entry = DatasetEntry(name, str(folders.a.resolve()), str(folders.b.resolve()), name_a.strip() or "A",
                              name_b.strip() or "B", str(folders.test_a.resolve()) if folders.test_a else "",
                              str(folders.test_b.resolve()) if folders.test_b else "")
-        self._refuse_folders_listed_already(entry)  # before the seconds of reading every header
+        if not copying:
+            self._refuse_folders_listed_already(entry)  # before the seconds of reading every header
         for side, folder in sides:
             check_folder(folder, side, control)
         return entry
@@ -483,8 +486,11 @@ class Library:
     def _refuse_folders_listed_already(self, entry: DatasetEntry) -> DatasetEntry:
         """A dataset of the same folders, the same way round, is listed already under another name: a second one
         was added unsaid, two names for one set of pictures (a datasets pass). Swapped sides are another task."""
+        def where(e: DatasetEntry) -> tuple:
+            return tuple(Path(f).resolve() if f else None for f in (e.folder_a, e.folder_b)) + (e.layout,)
+
         for listed in self.datasets():
-            if (listed.folder_a, listed.folder_b, listed.layout) == (entry.folder_a, entry.folder_b, entry.layout):
+            if where(listed) == where(entry):
                 raise ValueError(f"these folders are the dataset {listed.name!r} already; train on it, or rename it "
                                  "on the Datasets page")
         return entry

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .config import ModelConfig, TrainConfig, domain_name_problem, from_dict, load_json, to_dict
+from .config import ModelConfig, TrainConfig, clean_side_name, from_dict, load_json, to_dict
 from .fileio import atomic_path, atomic_torch_save, atomic_write_bytes
 from .nets import MAX_GENERATOR_PARAMETERS, count_parameters, generator_shapes, make_generator
 from .resources import resolve_model
@@ -185,7 +185,7 @@ LONGEST_TEXT = 1000
 def check_metadata(metadata: dict, where: str) -> None:
     """Refuse metadata of the wrong kinds, which only a hand-made file holds: a file whose "source" was a string
     left the Models page reading it for good (an AttributeError in its thread), and one without domain names was
-    imported, then failed to be named (a hostile models pass)."""
+    imported, then failed to be named (a hostile models pass). The side names are made fit to show, in place."""
     def wrong(field: str, what: str) -> ModelFileError:
         return ModelFileError(f"{where} has damaged metadata: {field} is {what}")
 
@@ -205,9 +205,9 @@ def check_metadata(metadata: dict, where: str) -> None:
     for name, value in fields:
         if value is not None and (not isinstance(value, str) or len(value) > LONGEST_TEXT):
             raise wrong(name, "not text" if not isinstance(value, str) else f"{len(value):,} characters long")
-    for name in ("source_domain", "target_domain"):  # shown and printed: escape codes and line breaks were (a CLI
-        if metadata.get(name) is not None and (problem := domain_name_problem(metadata[name])):  # hostile pass)
-            raise ModelFileError(f"{where} has damaged metadata: its {name} {problem}")
+    for name, side in (("source_domain", "A"), ("target_domain", "B")):  # shown and printed as they were: escape
+        if metadata.get(name) is not None:  # codes and line breaks (a CLI hostile pass); earlier versions wrote such
+            metadata[name] = clean_side_name(metadata[name], side)  # names: cleaned, not refused (a review)
 
 
 def _generator_from(metadata: dict, state_dict: dict, where: str) -> torch.nn.Module:

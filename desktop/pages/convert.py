@@ -900,6 +900,8 @@ class ConvertPage(QWidget):
         self.lists.setTabText(0, f"Files ({self.files.count()}" + (f", {failed} failed)" if failed else ")"))
 
     def show_file(self, item: QListWidgetItem) -> None:
+        self._preview_timer.stop()  # the newest file, armed to show, replaced the one picked (a review)
+        self._latest_pair = None
         source, output = item.data(Qt.ItemDataRole.UserRole)
         if output:
             self._show_result(source, output)

@@ -104,18 +104,26 @@ class AddDatasetDialog(QDialog):
         if self.name.text() in ("", self._guessed):
             self._guessed = Path(path).name if path else ""
             self.name.setText(self._guessed)
+        self._guess_sides()  # the two folders' names, guessed before the root was chosen, are not the root's sides
 
     def _guess_from_two_folders(self, *_) -> None:
         """Two folders name the dataset ("plain to graded") and each side, where those are empty or still the app's
         guesses: the dialog asked for a name on Add, and the sides stayed "A" and "B" (a new-user pass)."""
-        a, b = Path(self.folder_a.path()).name, Path(self.folder_b.path()).name
-        for i, (field, folder) in enumerate(((self.name_a, a), (self.name_b, b))):
-            if field.text() in ("", self._guessed_sides[i]) and not ENGINE_SIDE_NAME.fullmatch(folder):
-                self._guessed_sides[i] = folder or "AB"[i]  # trainA/ says nothing of what it shows
-                field.setText(self._guessed_sides[i])
+        paths = [Path(self.folder_a.path()), Path(self.folder_b.path())]
+        a, b = (p.name for p in paths)
+        self._guess_sides(a, b)
         if a and b and self.name.text() in ("", self._guessed):
-            self._guessed = f"{a} to {b}"
+            layout = all(ENGINE_SIDE_NAME.fullmatch(n) for n in (a, b)) and paths[0].parent == paths[1].parent
+            self._guessed = paths[0].parent.name if layout else f"{a} to {b}"  # not "trainA to trainB"
             self.name.setText(self._guessed)
+
+    def _guess_sides(self, a: str = "", b: str = "") -> None:
+        """Each side named after its folder where it is still the app's guess: "A" or "B" again for a layout's
+        folder name (trainA/ says nothing of what it shows; typed key by key, "/day/trainA" left "train")."""
+        for i, (field, folder) in enumerate(((self.name_a, a), (self.name_b, b))):
+            if field.text() in ("", self._guessed_sides[i]):
+                self._guessed_sides[i] = "AB"[i] if not folder or ENGINE_SIDE_NAME.fullmatch(folder) else folder
+                field.setText(self._guessed_sides[i])
 
     def try_accept(self) -> None:
         """Check the choice off the GUI thread (every file's header is read: 2000 images a side held the window
@@ -132,7 +140,8 @@ class AddDatasetDialog(QDialog):
             self._say(missing)
             return
         worker = CallWorker(self.library.check_dataset, self.name.text(), *folders, self.name_a.text(),
-                            self.name_b.text(), parent=self.parent(), stoppable=True)  # outlives a cancelled dialog
+                            self.name_b.text(), copying=self.copy.isChecked(),  # a snapshot of folders listed
+                            parent=self.parent(), stoppable=True)  # outlives a cancelled dialog
         worker.done.connect(self._checked)
         worker.failed.connect(self._refused)
         self.checking = worker
@@ -544,20 +553,22 @@ class DatasetsPage(QWidget):
             if not confirm(self, "Remove dataset", question, "Remove", f"Its images are not deleted.{why}{training}"):
                 return
             delete_copy = False
+        elif training:  # its copy was offered for deletion under the run reading it; kept, removed later by no one
+            QMessageBox.information(self, "Remove dataset", f"A run is training on “{item.text()}”, whose images "
+                                    f"are the library's copy in {copy}: remove it once the run has stopped, to be "
+                                    "offered the copy's deletion too.")
+            return
         else:  # the copy is the library's own: removing the dataset left hundreds of MB nothing showed
             box, remove = confirm_box(self, "Remove dataset", question, "Remove",
-                                      f"Its images are a copy the library made, in {copy}.{training}")
+                                      f"Its images are a copy the library made, in {copy}.")
             also = QCheckBox("Also delete the copy (its size is being counted…)", box)  # kept: unowned, Python
             box.setCheckBox(also)  # freed it while the box showed it
-            if training:  # its pictures deleted under the run training on them
-                also.setText("Also delete the copy (not while a run trains on it)")
-                also.setEnabled(False)
-            else:  # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box
-                counting = CallWorker(folder_size, copy, parent=self)  # showed
-                counting.done.connect(lambda size: also.setText(f"Also delete the copy ({size / 2**20:,.1f} MB)"))
-                counting.finished.connect(lambda: self._workers.remove(counting))
-                self._workers.append(counting)
-                counting.start()
+            # counted off the GUI thread: a copy of 20,000 pictures held the window seconds before the box showed
+            counting = CallWorker(folder_size, copy, parent=self)
+            counting.done.connect(lambda size: also.setText(f"Also delete the copy ({size / 2**20:,.1f} MB)"))
+            counting.finished.connect(lambda: self._workers.remove(counting))
+            self._workers.append(counting)
+            counting.start()
             box.exec()
             if box.clickedButton() is not remove:
                 return

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from desktop.formatting import domain_name, format_time_left, sentence
 from desktop.widgets.announce import announce
@@ -42,6 +43,10 @@ METHOD_NOTES = {
     "cyclegan": "Learns the change from two folders of different pictures.",
     "pix2pix": "Learns from pairs (a picture and how it should look): far more precise than unpaired training.",
 }
+# labels the Train page saved its choice by, before it saved keys (reworded in words a photographer reads)
+FORMER_LABELS = {"Paper: 256 px, 9 blocks (Zhu)": PRESETS["paper"].label,
+                 "Paired quick: for a CPU": PRESETS["pix2pix-quick"].label,
+                 "Paired paper: U-Net 256 (Isola)": PRESETS["pix2pix-paper"].label}
 NO_RUN_YET = "A run's losses are drawn here as it trains."
 PIX2PIX_NEEDS = "pix2pix needs pictures of the same name on both sides, or pictures of A and B side by side"
 # The fields in view, in order; every other option is under "All settings".
@@ -301,27 +306,34 @@ class TrainPage(QWidget):
     def _changes_from(self, values: dict) -> list[str]:
         """The form's values that differ from ``values`` (a preset's), in words: "Steps 40 instead of 600"."""
         by_steps = self.length.currentData() == "steps"
-        if by_steps != bool(values.get("steps")):
-            return [f"Length in {self.length.currentText().lower()}"]
-        changes = []
+        changes = [f"Length in {self.length.currentText().lower()}"] if by_steps != bool(values.get("steps")) else []
+        # what does not apply is not said: the hidden Epochs under Steps, blocks of a U-Net, another method's weights
+        left_out = ({"seed", "epochs", "epochs_decay"} if by_steps else {"seed", "steps"}) | {
+            key for key, method in ONLY_FOR.items() if method != self.current_method()}
+        if self.form.value("model.generator") != "resnet":
+            left_out.add("model.blocks")
         for key, value in self.form.values().items():
             for sub, now in (value.items() if isinstance(value, dict) else [("", value)]):
                 name = f"{key}.{sub}" if sub else key
                 was = values.get(key, {}).get(sub) if sub else values.get(key)
-                if name == "seed" or name not in self.form.fields or was is None or was == now or (
-                        not by_steps and name == "steps"):
+                if name in left_out or name not in self.form.fields or was is None or was == now:
                     continue
                 changes.append(f"{label_for(name)} {self._shown(name, now)} instead of {self._shown(name, was)}")
         return changes
 
     def _shown(self, key: str, value) -> str:
-        """A form value as its field shows it: a choice by its label, a switch as on or off."""
+        """A form value as its field shows it: a choice by its label, a switch as on or off, a number as its box
+        writes it (1e-05 stood for the box's 0.00001)."""
         field = self.form.field(key)
         if isinstance(field, QComboBox) and (i := field.findData(value)) >= 0:
             return field.itemText(i)
         if isinstance(value, bool):
             return "on" if value else "off"
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        if isinstance(field, (QSpinBox, QDoubleSpinBox)) and not isinstance(value, str):
+            if value == field.minimum() and field.specialValueText():  # "no limit", "automatic"
+                return field.specialValueText()
+            return field.textFromValue(value) + field.suffix()
+        return str(value)
 
     def _preset_by_label(self, label: str):
         return next((p for p in PRESETS.values() if p.label == label), None)
@@ -1148,8 +1160,11 @@ class TrainPage(QWidget):
         if request != self._history_request:  # another run shown, or a new one started
             return
         self.plot.set_history(steps, values)
+        # why there is none, where it is known: an unreadable or damaged log is said on the status line, and a run
+        # trained elsewhere logs on (a review)
         self.plot.set_empty_text("The curves go on at the run's next logged step." if self._held_points is not None
-                                 else "No losses were logged: the run stopped before its first logged step.")
+                                 else "" if unreadable or damaged or trained_elsewhere(path) else
+                                 "No losses were logged: the run stopped before its first logged step.")
         if self._held_points is not None:  # a continued run: its points so far, after its history
             held, self._held_points = self._held_points, None
             self.plot.extend(held)
@@ -1171,7 +1186,8 @@ class TrainPage(QWidget):
     # ------------------------------------------------------- persistence
     def state(self) -> str:
         """What the window restores at the next start: the dataset, the recipe and every value."""
-        return json.dumps({"dataset": self.dataset.currentText(), "preset": self.preset.currentText(),
+        preset = self._preset_by_label(self.preset.currentText())  # by key: a label reworded lost it (a review)
+        return json.dumps({"dataset": self.dataset.currentText(), "preset": preset.key if preset else CUSTOM,
                            "values": self.settings_values()})
 
     def restore(self, saved: str) -> None:
@@ -1189,10 +1205,11 @@ class TrainPage(QWidget):
             return  # form as Custom; the form keeps the method it can train, and its recipe
         self.method.setCurrentIndex(i)
         self.direction.setCurrentIndex(self.direction.findData(values.direction))
-        if isinstance(state.get("preset"), str) and state["preset"] in [self.preset.itemText(i)
-                                                                          for i in range(self.preset.count())]:
-            self.preset.setCurrentText(state["preset"])
-            self.apply_preset(state["preset"])
+        saved = state.get("preset") if isinstance(state.get("preset"), str) else ""  # a list there: unhashable
+        saved = PRESETS[saved].label if saved in PRESETS else FORMER_LABELS.get(saved, saved)  # a key, or a label
+        if saved in [self.preset.itemText(i) for i in range(self.preset.count())]:
+            self.preset.setCurrentText(saved)
+            self.apply_preset(saved)
         self._fill_form(to_dict(values))
         self.length.setCurrentIndex(0 if values.steps else 1)
         self._show_length_rows()

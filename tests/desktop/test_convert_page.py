@@ -78,6 +78,16 @@ def test_a_file_picked_during_a_conversion_stays_in_view(qtbot, window, tmp_path
         rows.rowsInserted.disconnect(pick_the_first)
     assert page.files.count() == 4 and page.files.currentRow() == 0
     assert page.preview.caption.text() == "img_000.png"
+    # a file picked while the newest one waits for its quarter of a second: that one replaced it (a review)
+    from engine.events import FileDone
+
+    source, output = page.files.item(3).data(Qt.ItemDataRole.UserRole)
+    page.files.setCurrentRow(-1)
+    page.on_files_done([FileDone(source, output, 0.1)])  # as the conversion reports it: armed to be shown
+    page.files.setCurrentRow(1)
+    qtbot.wait(400)
+    view_settled(qtbot, page)
+    assert page.preview.caption.text() == "img_001.png"
 
 
 def test_preview_one_writes_nothing(qtbot, window, tmp_path):

@@ -151,9 +151,15 @@ def test_two_folders_picked_choose_their_way_and_name_the_dataset_and_its_sides(
     dialog.folder_b.set_path(str(tmp_path / "warm"))
     assert (dialog.name.text(), dialog.name_b.text()) == ("plain to warm", "golden hour")
     dialog.folder_a.set_path(str(tmp_path / "d" / "trainA"))  # a layout's name says nothing of what a side shows
-    assert dialog.name_a.text() == "plain"
+    assert dialog.name_a.text() == "A"
+    dialog.folder_b.set_path(str(tmp_path / "d" / "trainB"))  # not "trainA to trainB" (a review)
+    assert (dialog.name.text(), dialog.name_b.text()) == ("d", "golden hour")
+    for typed in ("/", "/day", "/day/", "/day/train", "/day/trainA"):  # typed key by key, it left "train"
+        dialog.folder_a.set_path(typed)
+    assert dialog.name_a.text() == "A"
+    dialog.folder_a.set_path(str(tmp_path / "plain"))
     dialog.root.set_path(str(tmp_path / "d"))
-    assert dialog.use_root.isChecked()
+    assert dialog.use_root.isChecked() and dialog.name_a.text() == "A"  # the two folders' guesses went with them
 
 
 def test_dataset_problems_and_removal_keep_images(qtbot, window, tmp_path, monkeypatch):
@@ -388,6 +394,24 @@ def test_settings_are_restored(qtbot, studio_home, tmp_path):
     assert (Path(studio_home) / "config" / "settings.ini").exists()
 
 
+def test_the_preset_chosen_comes_back_by_its_key_or_a_label_it_had(qtbot, window):
+    """The choice was saved by its label: reworded, "Paper: 256 px, 9 blocks (Zhu)" came back as Custom (a review)."""
+    import json
+
+    from engine.presets import PRESETS
+
+    page = window.train
+    page.preset.setCurrentText(PRESETS["paper"].label)
+    saved = json.loads(page.state())
+    assert saved["preset"] == "paper"
+    page.preset.setCurrentText(PRESETS["quick"].label)
+    page.restore(json.dumps({**saved, "preset": "Paper: 256 px, 9 blocks (Zhu)"}))  # saved by an earlier version
+    assert page.preset.currentText() == PRESETS["paper"].label
+    page.preset.setCurrentText(PRESETS["quick"].label)
+    page.restore(json.dumps(saved))
+    assert page.preset.currentText() == PRESETS["paper"].label
+
+
 
 def test_convert_page_lists_every_file_with_failures_marked(qtbot, window, tmp_path):
     page = window.convert
@@ -453,18 +477,20 @@ def test_train_presets_fill_the_form_and_explain_themselves(qtbot, window, tmp_p
     assert page.preset.currentText() == "Custom" and page.form.field("model.residual").isChecked()
     # says what it started from and what changed, not as if the form still held that recipe: "edited from Quick,
     # which is: 600 steps of…" stood beside Steps at 40 (a new-user pass)
-    assert page.preset_note.text() == "Your own settings: Quick with Crop size 96 instead of 64."
+    assert page.preset_note.text() == "Your own settings: Quick with Crop size 96 px instead of 64 px."
     # under the Preset box, not centred in the height the longest note keeps (it floated in a band of blank)
     assert page.preset_note.alignment() & Qt.AlignmentFlag.AlignTop
     page.form.field("steps").setValue(40)  # each edit, not the first only
-    assert page.preset_note.text() == ("Your own settings: Quick with Crop size 96 instead of 64, "
+    assert page.preset_note.text() == ("Your own settings: Quick with Crop size 96 px instead of 64 px, "
                                        "Steps 40 instead of 600.")
     page.form.field("model.residual").setChecked(False)
     page.form.field("lr").setValue(0.001)
-    assert page.preset_note.text().endswith(", Steps 40 instead of 600, Learning rate 0.001 instead of 0.0002 and 1 "
-                                            "more.")
-    page.length.setCurrentIndex(1)
-    assert page.preset_note.text() == "Your own settings: Quick with Length in epochs + decay."
+    assert page.preset_note.text().endswith(", Steps 40 instead of 600, Learning rate 0.001000 instead of 0.000200 "
+                                            "and 1 more.")  # as the box writes it: 0.0002 was 2e-04
+    page.length.setCurrentIndex(1)  # the hidden step count is not said, the other changes are (a review)
+    assert page.preset_note.text().startswith("Your own settings: Quick with Length in epochs + decay, Crop size 96 "
+                                              "px instead of 64 px, Learning rate")
+    assert "Steps" not in page.preset_note.text()
     page.length.setCurrentIndex(0)
     page.form.field("model.residual").setChecked(True)
     page.form.field("lr").setValue(0.0002)
@@ -1192,13 +1218,12 @@ def test_a_failed_imports_own_file_name_is_not_read_as_the_kind_of_failure(qtbot
 
 def test_a_strangers_long_or_many_lined_side_names_are_shown_on_one_short_line(qtbot, window, tmp_path):
     """Sides named in 990 letters and in four lines pushed the Models page past a 1024 px screen and cut the Convert
-    page's Direction box (a models pass). Such a file is refused now (engine.config.domain_name_problem): names
-    of 200 characters, the longest a file may bring, are shown short."""
+    page's Direction box (a models pass)."""
     from engine.modelfile import load_model, save_model
 
     loaded = load_model(make_model_file(tmp_path / "m.pt"))
     odd = save_model(window.library.model_path("odd"), loaded.generator,
-                     {**loaded.metadata, "source_domain": "W" * 200, "target_domain": "line1 line2 line3 line4 " * 8})
+                     {**loaded.metadata, "source_domain": "W" * 990, "target_domain": "line1\nline2\nline3\nline4"})
     window.resize(1024, 700)
     window.tabs.setCurrentWidget(window.models)
     window.models.refresh(str(odd))

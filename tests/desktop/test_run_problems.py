@@ -96,6 +96,16 @@ def test_damaged_lines_of_a_runs_losses_are_said_when_it_is_shown(qtbot, window,
     assert window.train.status.text() == ("Run r1: losses logged at 3 steps, up to step 3. 3 damaged line(s) of "
                                           "metrics.jsonl are not shown (continuing the run keeps them in "
                                           "metrics.damaged.txt).")
+    note = window.train.plot.empty_note
+    run.metrics.write_text("garbage\n")  # damaged throughout: the status says so, not "no losses were logged"
+    window.train.open_run(str(run.path))
+    qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)
+    assert "1 damaged line(s)" in window.train.status.text() and not note.isVisibleTo(window.train.plot)
+    run.metrics.write_text("")  # stopped before its first logged step
+    window.train.open_run(str(run.path))
+    qtbot.waitUntil(lambda: not window.train._history_readers, timeout=30000)
+    assert note.text() == "No losses were logged: the run stopped before its first logged step."
+    assert note.isVisibleTo(window.train.plot)
 
 
 def test_a_locked_run_says_who_holds_it(qtbot, window, tiny_dataset):

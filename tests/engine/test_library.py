@@ -537,6 +537,8 @@ def test_the_same_folders_are_not_added_again_under_another_name(tmp_path):
     with pytest.raises(ValueError, match="these folders are the dataset 'day to night' already"):
         library.add_dataset("again", tmp_path / "data" / "trainA", tmp_path / "data" / "trainB")
     assert library.add_dataset("night to day", tmp_path / "data" / "trainB", tmp_path / "data" / "trainA")
+    # copied into the library, they are a snapshot of a drive's folders, not a second name (a review)
+    assert library.check_dataset("snapshot", tmp_path / "data", copying=True).name == "snapshot"
     write_images(tmp_path / "pairs" / "train", 2, size=(256, 128))
     library.add_dataset("pairs", tmp_path / "pairs")
     with pytest.raises(ValueError, match="the dataset 'pairs' already"):

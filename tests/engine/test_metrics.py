@@ -77,6 +77,23 @@ def test_scores_in_bands_of_rows_are_the_scores_of_the_whole(monkeypatch):
     whole = (metrics.psnr(a, b), metrics.ssim(a, b), metrics.delta_e(a, b))
     monkeypatch.setattr(metrics, "BAND_PIXELS", 100)  # bands of 2 rows: 57 of them, and one of 1 row
     assert (metrics.psnr(a, b), metrics.ssim(a, b), metrics.delta_e(a, b)) == pytest.approx(whole, rel=1e-12)
+    assert whole[1] == pytest.approx(ssim_whole_2d(a, b), rel=1e-12)  # and the formula itself, not the code again
+
+
+def ssim_whole_2d(output: np.ndarray, truth: np.ndarray) -> float:
+    """SSIM as Wang et al. define it, in one piece: the 11x11 Gaussian window (sigma 1.5) as a 2-D kernel."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.arange(11, dtype=torch.float64) - 5
+    g = torch.exp(-(x**2) / (2 * 1.5**2))
+    window = (g[:, None] * g[None, :] / g.sum() ** 2)[None, None]
+    a, b = (torch.from_numpy(v.astype(np.float64)).permute(2, 0, 1)[:, None] for v in (output, truth))
+    mu_a, mu_b = F.conv2d(a, window), F.conv2d(b, window)
+    var_a, var_b = F.conv2d(a * a, window) - mu_a**2, F.conv2d(b * b, window) - mu_b**2
+    cov = F.conv2d(a * b, window) - mu_a * mu_b
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    return float((((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))).mean())
 
 
 def test_scoring_a_photo_takes_little_memory():

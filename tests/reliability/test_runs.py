@@ -332,6 +332,9 @@ def test_a_locked_run_fails_before_touching_its_files(tiny_dataset, tmp_path):
     # held in this process: said so (the app's Models page called its own Train page "another process")
     assert isinstance(result, Failed) and "being trained by this program (since " in result.reason
     assert (run.metrics.read_bytes(), run.config.read_bytes()) == before
+    with RunLock(run.path):  # the command line did not tell to resume a run it could not take (a review)
+        said = cyclegan("train", "--resume", run.path, "--max-steps", 4, check=False)
+    assert said.returncode == 1 and "being trained by this program" in said.stderr and "resume with" not in said.stderr
     _, result, _ = resume(run.path, max_steps=3)  # released: the next one trains
     assert isinstance(result, Finished) and result.step == 3
 
