@@ -97,7 +97,6 @@ class AddDatasetDialog(QDialog):
                        self.name.textChanged, self.name_a.textChanged, self.name_b.textChanged):
             signal.connect(self.error.clear)  # it spoke of what was there before: "Choose the dataset folder." stayed
 
-
     def _guess_name(self, path: str) -> None:
         """Name the dataset after its folder, as long as the name is empty or still the app's guess: a path typed
         in key by key named it after its first letter ("/t")."""

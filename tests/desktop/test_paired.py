@@ -139,9 +139,8 @@ def test_a_pix2pix_run_trained_b_to_a_offers_only_that_direction(qtbot, window, 
     assert models.message.text() == "Exported sketch2photo.pt."
 
 
-def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot, window, tmp_path):
-    """Picking a dataset without pairs (a wrong click) reset every pix2pix value typed in to CycleGAN's preset, and
-    picking the paired one again gave the pix2pix preset, not them (a pix2pix pass)."""
+def pairs_and_unpaired(window, tmp_path):
+    """Datasets "unpaired" (no names alike) and "pairs" (three pairs), the Train page shown on "pairs"."""
     write_images(tmp_path / "unpaired" / "trainA", 2, seed=1)
     write_images(tmp_path / "unpaired" / "trainB" / "x", 2, seed=2)
     add_dataset(window, tmp_path / "unpaired", "unpaired")
@@ -151,6 +150,13 @@ def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot,
     train = window.train
     window.tabs.setCurrentWidget(train)
     train.dataset.setCurrentText("pairs")
+    return train
+
+
+def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot, window, tmp_path):
+    """Picking a dataset without pairs (a wrong click) reset every pix2pix value typed in to CycleGAN's preset, and
+    picking the paired one again gave the pix2pix preset, not them (a pix2pix pass)."""
+    train = pairs_and_unpaired(window, tmp_path)
     train.method.setCurrentIndex(train.method.findData("pix2pix"))
     train.form.field("lambda_l1").setValue(50)
     train.form.field("crop_size").setValue(32)
@@ -166,15 +172,7 @@ def test_a_pix2pix_form_typed_in_comes_back_after_a_dataset_without_pairs(qtbot,
 def test_pix2pix_picked_before_the_names_are_read_goes_back_to_cyclegan_with_a_word(qtbot, window, tmp_path):
     """pix2pix stays open while a dataset's names are read; picked then on a dataset without pairs, the method went
     back to CycleGAN seconds later without a word (a new-user pass)."""
-    write_images(tmp_path / "unpaired" / "trainA", 2, seed=1)
-    write_images(tmp_path / "unpaired" / "trainB" / "x", 2, seed=2)
-    add_dataset(window, tmp_path / "unpaired", "unpaired")
-    write_images(tmp_path / "pairs" / "trainA", 3, seed=1)
-    write_images(tmp_path / "pairs" / "trainB", 3, seed=2)
-    add_dataset(window, tmp_path / "pairs", "pairs")
-    train = window.train
-    window.tabs.setCurrentWidget(train)
-    train.dataset.setCurrentText("pairs")
+    train = pairs_and_unpaired(window, tmp_path)
     write_images(tmp_path / "unpaired" / "trainA" / "more", 1)  # the folder changed: its names are read again
     (tmp_path / "unpaired" / "trainA" / "more" / "img_000.png").rename(tmp_path / "unpaired" / "trainA" / "new.png")
     train.dataset.setCurrentText("unpaired")
