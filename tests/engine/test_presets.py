@@ -47,6 +47,21 @@ def test_a_speed_measurement_can_be_stopped_between_steps(tiny_dataset, tmp_path
     assert seconds_per_step(config, control=Control()) > 0
 
 
+def test_a_long_first_step_on_a_cpu_is_the_measurement(tiny_dataset, tmp_path):
+    """Three Paper steps (38 s each here) held a core for two minutes at each start, and Start waited for the one in
+    progress (a new-user pass): a first step past the limit is taken as the measurement, the others not run."""
+    import time
+
+    from engine.estimate import seconds_per_step
+    from tests.conftest import tiny_config
+
+    config = tiny_config(tiny_dataset, tmp_path / "run", device="cpu")
+    seconds_per_step(config, steps=1)  # torch's first use in this process, paid here
+    began = time.perf_counter()
+    per_step = seconds_per_step(config, steps=500, long_step_s=0.0)  # 500 steps would take far longer
+    assert time.perf_counter() - began < 3 * per_step + 2.0
+
+
 def test_a_duration_past_a_year_is_said_in_years():
     """999,999,999 steps typed into Steps read "≈ 37093.1 days" (a Train page pass)."""
     from engine.estimate import describe_duration
