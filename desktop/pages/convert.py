@@ -220,7 +220,7 @@ class ConvertPage(QWidget):
         form.addRow("Quality", self.quality)
         form.addRow("Name suffix", self.suffix)
         form.addRow("Tile size", self.tile)
-        form.addRow("Work at", self.work_size)
+        form.addRow("Convert at", self.work_size)  # "Work at: full size" was jargon (a new-user pass)
         form.addRow("", self.recursive)
         form.addRow("", self.skip_existing)
         box = QGroupBox("Convert a folder")

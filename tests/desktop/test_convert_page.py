@@ -359,9 +359,11 @@ def preview(qtbot, page):
 
 
 def test_a_preview_goes_when_the_settings_it_was_made_with_change(qtbot, window, tmp_path):
-    """Work at and Tile size change the result but left a 64 px preview in view, re-blended at the next strength;
+    """Convert at and Tile size change the result but left a 64 px preview in view, re-blended at the next strength;
     and a preview still running when the input changed appeared under the new folder (a hostile GUI pass)."""
     page = setup(window, tmp_path)
+    form = page.work_size.parentWidget().layout()  # "Work at: full size" was jargon (a new-user pass)
+    assert form.labelForField(page.work_size).text() == "Convert at"
     for box, value in ((page.work_size, 64), (page.tile, 256)):
         preview(qtbot, page)
         assert page.preview.canvas.has_images()
