@@ -392,9 +392,10 @@ class ConvertPage(QWidget):
                           for job in self.queue]
             self._sync_queue()
         chosen = self.model.currentData() == old
+        direction = self.direction.currentData()  # a run renamed came back on A → B, whatever was chosen (a pass)
         self.refresh()
         if chosen:
-            self.select_model(new)
+            self.select_model(new, direction)
 
     def uses_of(self, model: str) -> str:
         """What deleting ``model`` does here, a sentence or two ("" if nothing): it was deleted mid-conversion

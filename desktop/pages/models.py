@@ -176,6 +176,7 @@ class ModelsPage(QWidget):
         self.direction.setToolTip("The way to export the run, or to convert with it")  # it has no label beside it
         # it is renamed after the run's domains ("photo → golden hour"): it kept the width of "AtoB"
         self.direction.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.direction.activated.connect(lambda index: self._offer_evaluation_inputs("AB"[index]))
         self.export_button = QPushButton("Export direction…")
         self.export_button.setToolTip("Write the direction chosen as a model file of its own, in your models: one "
                                       "to keep or share once the run is gone (Convert can use the run as it is)")
@@ -299,8 +300,9 @@ class ModelsPage(QWidget):
                 self.direction.setEnabled(len(learnt) > 1)
                 if len(learnt) == 1:
                     self.direction.setCurrentIndex(0 if learnt[0] == "AtoB" else 1)
-                    self._offer_evaluation_inputs(learnt[0][0])
-                self._prefer_the_runs_dataset(path, learnt[0][0] if len(learnt) == 1 else "A")
+                side = "AB"[self.direction.currentIndex()]  # Evaluate scores the direction shown beside it: it
+                self._offer_evaluation_inputs(side, say=len(learnt) == 1)  # scored A → B with B → A chosen
+                self._prefer_the_runs_dataset(path, side)
                 resnet = info["model"].get("generator", "resnet") == "resnet"
                 network = (counted(info["model"]["blocks"], "block") if resnet
                            else info["model"]["generator"].replace("unet_", "U-Net "))  # a U-Net has no blocks
@@ -346,7 +348,7 @@ class ModelsPage(QWidget):
     def _show_details_error(self, text: str) -> None:
         self.details.setText(f"<span style='color:#b00020'>{html.escape(text, quote=False)}</span>")
 
-    def _offer_evaluation_inputs(self, side: str | None) -> None:
+    def _offer_evaluation_inputs(self, side: str | None, say: bool = True) -> None:
         """Offer only held-out pairs whose input is the side this model translates from (None: any side), and pick
         one: a B to A model was offered "A as input" first, and refused or fed the wrong side; a one-way pix2pix run
         was offered the other side too, refused with "choose that direction", in a Direction box it could not
@@ -356,10 +358,10 @@ class ModelsPage(QWidget):
             data = self.eval_dataset.itemData(i)
             combo.item(i).setEnabled(side is None or not data or data[0] == side)
         if side is not None:
-            self._prefer_evaluation_input(side)
+            self._prefer_evaluation_input(side, say)
         self._sync_evaluate_button()
 
-    def _prefer_evaluation_input(self, side: str) -> None:
+    def _prefer_evaluation_input(self, side: str, say: bool = True) -> None:
         current = self.eval_dataset.currentData()
         if current and current[0] == side:
             return
@@ -368,7 +370,8 @@ class ModelsPage(QWidget):
         same_dataset = [i for i, data in fitting if current and data[3] == current[3]]  # it went to another dataset
         if same_dataset or fitting:
             self.eval_dataset.setCurrentIndex((same_dataset or [fitting[0][0]])[0])
-        elif any(data for _, data in items):  # Evaluate would be refused, for a side none of the choices offers
+        elif say and any(data for _, data in items) and not self.message.text():  # Evaluate would be refused, for
+            # a side none of the choices offers; an outcome in view stays ("Imported as …" went, a Models pass)
             self.message.setText(f"This model takes {side} pictures: to evaluate it, add a dataset with held-out "
                                  f"pairs whose input is {side} (test{side}/ with test{side}_truth/ beside it).")
 

@@ -624,6 +624,48 @@ def test_a_b_to_a_model_is_evaluated_with_b_as_its_input(qtbot, window, tmp_path
     assert page.eval_dataset.model().item(page.eval_dataset.findText("paired: test pairs, day as input")).isEnabled()
 
 
+def test_a_run_is_evaluated_in_the_direction_chosen_beside_it(qtbot, window, tmp_path):
+    """With "night → day" chosen beside Export, Evaluate scored day → night, the scores saying neither (a Models
+    pass): the held-out pairs offered follow the direction."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    root = tmp_path / "paired"
+    for folder, seed in (("trainA", 1), ("trainB", 2), ("testA", 3), ("testB", 4)):
+        write_images(root / folder, 2, seed=seed)
+    add_dataset(window, root, name="paired")
+    run = window.library.new_run_dir("both ways")
+    Trainer(tiny_config(root, run, max_steps=1, name_a="day", name_b="night")).run()
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.refresh(str(run))
+    offered = lambda text: page.eval_dataset.model().item(page.eval_dataset.findText(text)).isEnabled()  # noqa: E731
+    assert page.direction.currentIndex() == 0 and page.eval_dataset.currentText() == "paired: test pairs, day as input"
+    assert not offered("paired: test pairs, night as input")
+    page.direction.setCurrentIndex(1)
+    page.direction.activated.emit(1)  # as a person picks it
+    assert page.eval_dataset.currentText() == "paired: test pairs, night as input"
+    assert not offered("paired: test pairs, day as input")
+
+def test_an_imports_outcome_stays_in_view_beside_the_evaluation_hint(qtbot, window, tmp_path):
+    """"Imported as …" was replaced, once the file was read, by "This model takes B pictures: to evaluate it, add a
+    dataset…" (a Models pass)."""
+    from engine.modelfile import load_model, save_model
+
+    root = tmp_path / "graded"
+    for folder, seed in (("trainA", 1), ("trainB", 2), ("testA", 3), ("testA_truth", 3)):
+        write_images(root / folder, 2, seed=seed)
+    add_dataset(window, root, name="graded")
+    loaded = load_model(make_model_file(tmp_path / "m.pt"))
+    back = save_model(tmp_path / "back.pt", loaded.generator, {**loaded.metadata, "direction": "BtoA"})
+    page = window.models
+    window.tabs.setCurrentWidget(page)
+    page.import_path(str(back))
+    qtbot.waitUntil(lambda: page.message.text().startswith("Imported"), timeout=10000)
+    said = page.message.text()
+    qtbot.wait(500)  # the file's details, read off the window's thread
+    assert page.message.text() == said
+
 def test_the_splash_words_are_on_a_light_ground_inside_it(qtbot):
     """They were dark grey over the icon's dark blue bottom, and "loading…" was cut by its edge."""
     from desktop.app import make_app, splash
@@ -656,9 +698,14 @@ def test_a_run_can_be_renamed_and_deleted_from_the_models_page(qtbot, window, tm
     with RunLock(window.library.runs()[0]):  # as while the Train page trains it
         page.rename_selected()
     assert "is being trained by this program" in page.message.text()  # it called the app "another process"
+    window.use_model(str(window.library.runs()[0]), "BtoA")  # as "Convert with this" in B → A
+    window.tabs.setCurrentWidget(page)
     page.rename_selected()
     assert [p.name for p in window.library.runs()] == ["best run"]
     assert page.title.text() == "best run"
+    # Convert followed the rename onto A → B: the next conversion ran the other way, unsaid (a Models pass)
+    assert window.convert.model.currentData() == str(window.library.runs()[0])
+    assert window.convert.direction.currentData() == "BtoA"
     asked = []
     monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: asked.append(a) or True)
     with RunLock(window.library.runs()[0]):  # it asked "This cannot be undone", then refused (a Train page pass)
