@@ -21,7 +21,7 @@ from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
 from engine.data import side_labels
 from engine.imports import DomainsUnknown
-from engine.library import NAME_LENGTH, AlreadyImported, Library, NameTaken, with_number
+from engine.library import NAME_LENGTH, AlreadyImported, Library, NameTaken, refuse_the_demos_name, with_number
 from engine.evaluate import evaluate_held_out, input_direction, inputs_left_out, pairs_with_truth, truth_for
 from engine.fileio import in_words, modified_ns
 from engine.modelfile import ModelFileError, export_model, read_metadata
@@ -601,6 +601,7 @@ class ModelsPage(QWidget):
                 return
         try:
             target = self.library.model_path(name)
+            refuse_the_demos_name(target)  # as import and rename do: "demo" then named two models (a Models pass)
         except ValueError as exc:
             self.message.setText(sentence(f"Not exported: {exc}"), failed=True)
             return

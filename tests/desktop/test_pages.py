@@ -1429,6 +1429,18 @@ def test_a_model_renamed_to_the_demos_name_is_told_the_name_is_reserved(qtbot, w
     page.rename_selected()
     assert page.message.text() == ("Not renamed: 'Demo' is reserved for the built-in demo model; choose another "
                                    "name.")
+    # exported under it, a run made a second "demo" beside the built-in one, their outputs in one folder (a pass)
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 2, seed=1)
+    write_images(tmp_path / "d" / "trainB", 2, seed=2)
+    run = window.library.new_run_dir("r")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1)).run()
+    page.refresh(str(run))
+    page.export_selected(name="demo")
+    assert page.message.text() == "Not exported: 'demo' is reserved for the built-in demo model; choose another name."
+    assert not window.library.model_path("demo").exists()
 
 
 def test_a_damaged_dataset_list_is_said_on_the_page_not_passed_off_as_an_empty_library(qtbot, window, monkeypatch):
