@@ -64,6 +64,18 @@ class Job:
         return f"{self.model_label}{strength}: {source} → {target}{suffix}"
 
 
+def what_convert_would_do(src: Path, dst: Path, options: ConvertConfig) -> str:
+    """The status line's count of what Convert would convert (off the window's thread: planning 20,000 pictures
+    takes 1.5 s); with Skip images already converted, those there already are counted apart: "Ready to convert 4
+    images." stood for four results all there, and the run then converted none (a Convert pass)."""
+    jobs = plan(src, dst, options).jobs
+    there = sum(output_taken(out) for _, out, _ in jobs) if options.skip_existing else 0
+    if there and there == len(jobs):
+        return f"Nothing to convert: {counted(there, 'result')} of this folder are there already."
+    return f"Ready to convert {counted(len(jobs) - there, 'image')}" + (f" ({there:,} there already are skipped)."
+                                                                       if there else ".")
+
+
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
     """Translate one image in memory (nothing is written), for the Preview button: its name, the input and the result
     at full strength, uint8 (C, H, W), so that the page can show any strength without translating again, and the
@@ -180,6 +192,7 @@ class ConvertPage(QWidget):
         self.suffix.setToolTip("Added to each output's name: photo.jpg becomes photo_monet.jpg")
         self.suffix.textChanged.connect(self._settings_changed)
         self.skip_existing = QCheckBox("Skip images already converted")
+        self.skip_existing.toggled.connect(self._count_again)  # it changes what the status line counts
         self.skip_existing.setToolTip("Leave out the pictures whose result is in the output folder already: a "
                                       "conversion stopped part way goes on where it ended")
         self.tile = QSpinBox()
@@ -559,6 +572,11 @@ class ConvertPage(QWidget):
             self._look_at_inputs()
         self._sync_open_button()
 
+    def _count_again(self, *_) -> None:
+        if self.worker is None and self.status.text().startswith(("Ready to convert", "Nothing to convert")):
+            self.status.setText(READY)
+            self._look_at_inputs()
+
     def _look_at_inputs(self) -> None:
         """Count what Convert would convert, off the window's thread (planning 20,000 pictures takes 1.5 s): the page
         said "Ready to convert." of a folder of no pictures until Convert refused it (a new-user pass)."""
@@ -566,8 +584,8 @@ class ConvertPage(QWidget):
             self._plan_again = True
             return
         version = self._settings_version
-        self._planning = CallWorker(plan, Path(self.input.path()), Path(self.output.path()), self.options(),
-                                    parent=self)
+        self._planning = CallWorker(what_convert_would_do, Path(self.input.path()), Path(self.output.path()),
+                                    self.options(), parent=self)
 
         def landed(text: str) -> None:
             self._planning = None
@@ -579,7 +597,7 @@ class ConvertPage(QWidget):
             if version == self._settings_version and self.worker is None and self.status.text() == READY:
                 self.status.setText(text)
 
-        self._planning.done.connect(lambda found: landed(f"Ready to convert {counted(len(found.jobs), 'image')}."))
+        self._planning.done.connect(landed)
         self._planning.failed.connect(lambda reason: landed(sentence(reason)))
         self._planning.start()
 

@@ -419,6 +419,24 @@ def test_an_output_folder_that_cannot_be_made_is_said_before_convert_is_pressed(
     assert page.error.text() == said and not page.busy
 
 
+def test_the_status_counts_what_skip_existing_leaves(qtbot, window, tmp_path):
+    """With Skip images already converted on and every result there, it said "Ready to convert 3 images.", and the
+    run converted none (a Models and Convert pass)."""
+    page = setup(window, tmp_path, count=3)
+    convert(qtbot, page)
+    page._settings_changed()  # as after any change of the form
+    qtbot.waitUntil(lambda: page.status.text() != "Ready to convert.", timeout=10000)
+    assert page.status.text() == "Ready to convert 3 images."
+    page.skip_existing.setChecked(True)
+    qtbot.waitUntil(lambda: page.status.text() != "Ready to convert.", timeout=10000)
+    assert page.status.text() == "Nothing to convert: 3 results of this folder are there already."
+    (tmp_path / "out" / "img_002.png").unlink()
+    page.skip_existing.setChecked(False)
+    page.skip_existing.setChecked(True)
+    qtbot.waitUntil(lambda: page.status.text() not in ("Ready to convert.", "Ready to convert 3 images."),
+                    timeout=10000)
+    assert page.status.text() == "Ready to convert 1 image (2 there already are skipped)."
+
 def test_the_before_and_after_divider_moves_from_the_keyboard(qtbot):
     """It could be moved by mouse alone: the canvas took no focus and had no keys."""
     from desktop.widgets.compare import CompareCanvas
