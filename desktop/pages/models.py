@@ -641,7 +641,9 @@ class ModelsPage(QWidget):
         is_run = path.is_dir()
         current = path.name if is_run else path.stem
         name = ask_text(self, "Rename run" if is_run else "Rename model", "New name:", current)
-        if name and name != current:
+        if name == "":  # OK on an emptied name did nothing, unsaid (a Models pass)
+            self.message.setText("Not renamed: give it a name.", failed=True)
+        elif name and name != current:
             try:
                 target = self.library.rename_run(path, name) if is_run else self.library.rename_model(path, name)
             except FileNotFoundError:

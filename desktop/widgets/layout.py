@@ -234,7 +234,8 @@ class WrappedNote(QLabel):
 
 
 def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
-    """A one-line question in a dialog wide enough for its answer (QInputDialog's default cuts names)."""
+    """A one-line question in a dialog wide enough for its answer (QInputDialog's default cuts names): the answer
+    stripped, "" where OK was pressed on none (the caller says so: it passed for Cancel), None for Cancel."""
     from PySide6.QtWidgets import QInputDialog
 
     dialog = QInputDialog(parent)
@@ -244,7 +245,7 @@ def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | N
     # on its line edit: the dialog's own layout sets the dialog's minimum size when shown (it was 188 px)
     field = dialog.findChild(QLineEdit)
     field.setMinimumWidth(min(max(400, field.fontMetrics().horizontalAdvance(text) + 40), 880))
-    if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
+    if dialog.exec() != QInputDialog.DialogCode.Accepted:
         return None
     return dialog.textValue().strip()
 

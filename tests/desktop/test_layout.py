@@ -201,9 +201,17 @@ def test_the_name_dialog_is_wide_enough_for_its_name(qtbot, window):
         dialog.reject()
 
     QTimer.singleShot(200, look)
-    ask_text(window, "Export model", "Model name:", "golden-hour-20261127-101112-photo2golden hour")
+    assert ask_text(window, "Export model", "Model name:", "golden-hour-20261127-101112-photo2golden hour") is None
     width, text = seen[0]
     assert width >= text + 20
+
+    def empty_then_ok():  # "" for OK on no name, which passed for Cancel: Rename did nothing, unsaid (a Models pass)
+        dialog = QApplication.activeModalWidget()
+        dialog.findChild(QLineEdit).setText("  ")
+        dialog.accept()
+
+    QTimer.singleShot(200, empty_then_ok)
+    assert ask_text(window, "Rename model", "New name:", "mine") == ""
 
 
 def test_a_long_path_is_cut_in_the_middle_and_never_runs_under_the_clear_button(qtbot, window):

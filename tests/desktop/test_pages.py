@@ -1390,9 +1390,12 @@ def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(
 
 def test_f2_renames_the_model_chosen(qtbot, window, monkeypatch):
     make_model_file(window.library.model_path("mine"))
-    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "yours")
     window.tabs.setCurrentWidget(window.models)
     window.models.refresh(str(window.library.model_path("mine")))
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "")  # OK on no name: it did nothing, unsaid
+    window.models.rename_selected()
+    assert window.models.message.text() == "Not renamed: give it a name."
+    monkeypatch.setattr("desktop.pages.models.ask_text", lambda *a, **k: "yours")
     window.models.list.setFocus()
     qtbot.keyClick(window.models.list, Qt.Key.Key_F2)
     assert [p.stem for p in window.library.models()] == ["yours"]
