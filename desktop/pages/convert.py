@@ -374,21 +374,24 @@ class ConvertPage(QWidget):
             items.append((f"File: {Path(current).name}", current))  # a file chosen with Model file…
         if items == [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]:
             return
+        label = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
-        for label, data in items:
-            self.model.addItem(label, data)
+        for label_, data in items:
+            self.model.addItem(label_, data)
         if current:
             self.model.setCurrentIndex(self.model.findData(current))
         self.model.blockSignals(False)
         if self.model.currentData() != current:
             # its model deleted, a conversion's results stay: they went, its summary and files with them, and Open
             # output opened nothing (a Convert page pass)
-            self._keep_results = not self.model.currentData() and self.files.count() > 0
+            keep = self._keep_results = not self.model.currentData() and self.files.count() > 0
             try:
                 self._model_changed()
             finally:
                 self._keep_results = False
+            if current and self.model.currentData() is None and not keep:  # "Choose a model in the list." did not
+                self.status.setText(f"The model chosen ({label}) is no longer there: choose one.")  # say which went
 
     def model_gone(self, label: str) -> None:
         """The model chosen last time is no longer listed: none is chosen, and that is said. The demo took its place

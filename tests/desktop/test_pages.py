@@ -795,7 +795,8 @@ def test_a_model_renamed_or_deleted_on_the_models_page_is_followed_on_convert(qt
     monkeypatch.setattr("desktop.pages.models.confirm", lambda *a: True)
     page.delete_selected()
     assert convert.model.findData(new) < 0 and convert.model.currentData() is None
-    assert convert.status.text() == "Choose a model in the list."  # it said to train or import one, with two listed
+    # it said to train or import one, with two listed; then "Choose a model in the list.", not which one went
+    assert convert.status.text() == "The model chosen (Model: mine2) is no longer there: choose one."
 
 
 def test_a_dataset_removed_behind_the_pages_back_is_let_go(qtbot, window, tmp_path, monkeypatch):
