@@ -48,6 +48,7 @@ class Job:
     input: str
     output: str
     options: ConvertConfig
+    direction_label: str = ""  # "warm → photo", for a run that goes both ways: its two queued jobs read alike
 
     def work(self) -> tuple:
         """What the job makes: the answer about results already there aside, which the running job's options take
@@ -61,7 +62,8 @@ class Job:
         strength = f" at {round(self.options.strength * 100)} %" if self.options.strength != 1.0 else ""
         suffix = f" (names + “{self.options.suffix}”)" if self.options.suffix else ""
         source, target = (self.input, self.output) if full else (Path(self.input).name, Path(self.output).name)
-        return f"{self.model_label}{strength}: {source} → {target}{suffix}"
+        way = f" ({self.direction_label})" if self.direction_label else ""
+        return f"{self.model_label}{way}{strength}: {source} → {target}{suffix}"
 
 
 def what_convert_would_do(src: Path, dst: Path, options: ConvertConfig) -> str:
@@ -636,7 +638,8 @@ class ConvertPage(QWidget):
             return None
         self.error.clear()
         return Job(self.model.currentData(), self.model.currentText(), self.direction.currentData(),
-                   self.input.path(), self.output.path(), self.options())
+                   self.input.path(), self.output.path(), self.options(),
+                   self.direction.currentText() if self.direction.isEnabled() else "")
 
     @staticmethod
     def existing_outputs(job: Job) -> list[Path]:

@@ -836,6 +836,30 @@ def test_the_focus_stays_near_evaluate_while_it_runs(qtbot, window, tmp_path):
     qtbot.waitUntil(page.evaluate_button.hasFocus)
 
 
+def test_a_run_queued_both_ways_names_each_direction(qtbot, window, tmp_path):
+    """The same run queued in both directions made two rows alike ("Run: tiny: images → r2"), each to write over
+    the other's results unseen (a Models and Convert pass)."""
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    write_images(tmp_path / "d" / "trainA", 2, seed=1)
+    write_images(tmp_path / "d" / "trainB", 2, seed=2)
+    run = window.library.new_run_dir("tiny")
+    Trainer(tiny_config(tmp_path / "d", run, max_steps=1, name_a="photo", name_b="warm")).run()
+    page = setup(window, tmp_path, count=30)
+    page.refresh()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # the demo, on 30 pictures: the others wait
+    page.output.set_path(str(tmp_path / "both"))
+    for direction in ("AtoB", "BtoA"):
+        page.select_model(str(run), direction)
+        qtbot.mouseClick(page.queue_button, Qt.MouseButton.LeftButton)
+    rows = [page.queue_list.item(i).text() for i in range(page.queue_list.count())]
+    page.queue.clear()
+    page.cancel()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+    assert rows == ["Run: tiny (photo → warm): in → both", "Run: tiny (warm → photo): in → both"]
+
+
 def test_a_queues_summary_counts_a_conversion_that_did_not_start(qtbot, window, tmp_path):
     """A queued conversion that failed to start was left out of the queue's summary, its failure no longer shown
     (a review)."""
