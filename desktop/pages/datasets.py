@@ -229,6 +229,7 @@ class AddDatasetDialog(QDialog):
 
 
 THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past it)
+TAB_NAME_SHOWN = 30  # letters of a side's name on its tab, the count after them
 
 
 class RenameDatasetDialog(QDialog):
@@ -412,11 +413,16 @@ class DatasetsPage(QWidget):
         self._workers.append(worker)
         worker.start()
 
-    def _name_tab(self, index: int, text: str) -> None:
+    def _name_tab(self, index: int, name: str, count: int | None = None) -> None:
         """A side's tab, named as the user named the side: "&" marks a shortcut on a tab, and "Rock & Roll" showed
-        as "Rock _Roll", "R&D" as "RD" (a datasets pass). The whole name is its tooltip where it is elided."""
-        self.sides.setTabText(index, text.replace("&", "&&"))
-        self.sides.setTabToolTip(index, text)
+        as "Rock _Roll", "R&D" as "RD" (a datasets pass). A long name is shortened in its middle before the count
+        goes on, so that the count stays in view (two 80-letter names left "xxx… (" and "…yyy (12"); the whole name
+        is its tooltip."""
+        counted = f" ({count})" if count is not None else ""
+        half = TAB_NAME_SHOWN // 2
+        shown = name if len(name) <= TAB_NAME_SHOWN else f"{name[:half]}…{name[1 - half:]}"
+        self.sides.setTabText(index, (shown + counted).replace("&", "&&"))
+        self.sides.setTabToolTip(index, name + counted)
 
     def check_again_if_changed(self) -> None:
         """Check the dataset shown again where a folder of it changed since (pictures added or removed): its counts
@@ -475,9 +481,9 @@ class DatasetsPage(QWidget):
             announce(self.details, f"Added {entry.name}: {counts}." + (
                 f" {len(report.problems)} problem(s): {sentence(report.problems[0])}" if report.problems else "")
                 + " Next: train a model on it on the Train page.")
-        self._name_tab(0, f"{entry.name_a} ({report.count_a})")
-        self._name_tab(1, f"{entry.name_b} ({report.count_b})")
-        self._name_tab(2, f"Pairs ({report.pairs})")
+        self._name_tab(0, entry.name_a, report.count_a)
+        self._name_tab(1, entry.name_b, report.count_b)
+        self._name_tab(2, "Pairs", report.pairs)
         self.sides.setTabVisible(0, not aligned)
         self.sides.setTabVisible(1, not aligned)
         self.sides.setTabVisible(2, bool(report.pairs))
