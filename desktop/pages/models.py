@@ -313,8 +313,8 @@ class ModelsPage(QWidget):
                             if info["finished"] else f"unfinished: last logged step {step:,}"
                             + (f" of {planned:,}" if planned else ""))
                 self.details.setText(
-                    f"Run folder {path}<br>{method_words(info['method'])} · {progress} · trained at "
-                    f"{info['crop_size']} px · {network}"
+                    f"Run folder {html.escape(str(path))}<br>{method_words(info['method'])} · {progress} · "
+                    f"trained at {info['crop_size']} px · {network}"
                     + (f"<br>Being trained now {html.escape(training)}." if training else "")
                     + ("" if info["checkpoint"] else missing))
                 self.export_button.setEnabled(bool(info["checkpoint"]) and self._exporting is None)

@@ -168,6 +168,9 @@ class NarrowingLabel(QLabel):
     def __init__(self, text: str = ""):
         super().__init__(text)
         self.setWordWrap(True)
+        # always rich text, its callers escaping what the user typed: Qt's guess took a one-line text with no tag
+        # for plain, and a side named "Rock & Roll" read "Rock &amp; Roll" (a datasets pass)
+        self.setTextFormat(Qt.TextFormat.RichText)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(0, super().minimumSizeHint().height())
@@ -176,19 +179,29 @@ class NarrowingLabel(QLabel):
         return QSize(min(super().sizeHint().width(), 400), super().sizeHint().height())
 
 
+class DetailsLabel(NarrowingLabel):
+    """A page's details: a Tab stop whose text the keyboard selects and copies, as the mouse does (a dataset's
+    folders and a model's file could be copied by mouse alone, and a screen reader's Tab never met them), but only
+    while it says something: empty, Tab stopped on nothing and a screen reader said "Details" (a datasets pass)."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setAccessibleName("Details")
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if text else Qt.FocusPolicy.NoFocus)
+
+
 def title_and_details() -> tuple[QLabel, QLabel]:
     """A page title (one line, elided: a 300-character dataset name pushed the page past the window) and a
     selectable, wrapping details label under it."""
     title = ElidedLabel()
     title.setObjectName("pageTitle")
-    details = NarrowingLabel()
-    # a Tab stop whose text the keyboard selects and copies, as the mouse does: a dataset's folders and a model's
-    # file could be copied by mouse alone, and a screen reader's Tab never met them (a keyboard pass)
-    details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                    | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-    details.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    details.setAccessibleName("Details")
-    return title, details
+    return title, DetailsLabel()
 
 
 class WrappedNote(QLabel):

@@ -1302,6 +1302,7 @@ def test_a_refresh_of_the_models_list_keeps_the_focus_where_it_was(qtbot, window
 def test_a_models_details_are_reached_and_selected_from_the_keyboard(qtbot, window):
     """A dataset's folders and a model's file could be selected by mouse alone, and a screen reader's Tab never met
     them (a keyboard pass)."""
+    window.datasets.details.setText("/home/me/photos")  # (empty, as with no dataset, it is no Tab stop)
     for details in (window.models.details, window.datasets.details):
         assert details.focusPolicy() & Qt.FocusPolicy.TabFocus
         assert details.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -1509,3 +1510,40 @@ def test_a_run_is_evaluated_on_the_dataset_it_trained_on(qtbot, window, tmp_path
     assert window.models.eval_dataset.currentText() == "first: testA"
     window.models.refresh(str(run))
     assert window.models.eval_dataset.currentText() == "second: testA"
+
+
+def shown(label) -> str:
+    """The text a QLabel draws: its rich text read as a browser would, a plain one as it is."""
+    from PySide6.QtGui import QTextDocument
+
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(label.text()))
+    if not rich:
+        return label.text()
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    return doc.toPlainText()
+
+
+def test_a_lone_problem_shows_an_ampersand_as_typed(qtbot, window, tmp_path):
+    """One problem, with no <br> to join it to another, was taken for plain text: a side named "Rock & Roll" read
+    "Few images (Rock &amp; Roll: 2, …)" (a datasets pass)."""
+    write_images(tmp_path / "d" / "trainA", 2, size=(130, 130))
+    write_images(tmp_path / "d" / "trainB", 2, size=(130, 130), seed=1)
+    window.library.add_dataset("R&R", str(tmp_path / "d"), None, "Rock & Roll", "Jazz's")
+    page = window.datasets
+    page.refresh("R&R")
+    qtbot.waitUntil(lambda: page.problems.text() != "", timeout=10000)
+    assert shown(page.problems).startswith("⚠ Few images (Rock & Roll: 2, Jazz's: 2)")
+    assert "Rock & Roll (A): 2 images" in shown(page.details)
+
+
+def test_the_empty_details_are_no_tab_stop(qtbot, window):
+    """With no dataset, Tab went from Add dataset… to the empty details and a screen reader said "Details" and
+    nothing more (a datasets pass)."""
+    page = window.datasets
+    window.tabs.setCurrentWidget(page)
+    assert page.list.count() == 0 and page.details.text() == ""
+    assert page.details.focusPolicy() == Qt.FocusPolicy.NoFocus
+    page.details.setText("Something to copy")
+    assert page.details.focusPolicy() == Qt.FocusPolicy.StrongFocus
