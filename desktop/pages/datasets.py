@@ -263,6 +263,7 @@ class RenameDatasetDialog(QDialog):
         except (KeyError, ValueError, OSError) as exc:
             why = exc.args[0] if isinstance(exc, KeyError) and exc.args else in_words(exc)
             self.error.setText(sentence(f"Not renamed: {why}"))
+            self.adjustSize()  # taller for it: its second line was cut, over the buttons (a datasets pass)
             (self.name_a if "side" in why else self.name).setFocus()  # the field at fault
             return
         super().accept()

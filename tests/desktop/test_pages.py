@@ -1374,19 +1374,25 @@ def test_a_dataset_is_renamed_with_its_sides_and_stays_chosen_on_the_train_page(
             elif isinstance(dialog, RenameDatasetDialog):
                 dialog.reject()
             return
-        said.append((dialog.error.text(), dialog.name_a.text(), dialog.name_b.text(),
-                     dialog.focusWidget() is dialog.name))  # the field at fault
+        QApplication.processEvents()  # (laid out as it is shown)
+        error = dialog.error  # its second line was cut, over the buttons
+        rename = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Rename")
+        whole = (error.height() >= error.heightForWidth(error.width())
+                 and error.geometry().bottom() < rename.mapTo(dialog, rename.rect().topLeft()).y())
+        said.append((error.text(), dialog.name_a.text(), dialog.name_b.text(),
+                     dialog.focusWidget() is dialog.name, whole))  # the field at fault
         dialog.reject()
 
     QTimer.singleShot(0, lambda: fill("d", "mare", "zebra"))
     QTimer.singleShot(0, look_then_cancel)
     window.datasets.rename_current()
-    assert said == [("Not renamed: a dataset named 'd' already exists; choose another name.", "mare", "zebra", True)]
+    assert said == [("Not renamed: a dataset named 'd' already exists; choose another name.", "mare", "zebra", True,
+                     True)]
     deadline = time.monotonic() + 10
     QTimer.singleShot(0, lambda: fill("horses", "zebra", "Zebra"))  # refused for a side's name: focus on the sides
     QTimer.singleShot(0, look_then_cancel)
     window.datasets.rename_current()
-    assert said[1][0].startswith("Not renamed: the two sides are both named 'zebra'") and said[1][3] is False
+    assert said[1][0].startswith("Not renamed: the two sides are both named 'zebra'") and said[1][3:] == (False, True)
     assert [window.datasets.list.item(i).text() for i in range(2)] == ["d", "horses"]
 
 
