@@ -29,9 +29,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (Pair, PairedData, check_folder, few_images_advice, find_pairs, first_reasons, header_size,
-                   list_images, match_by_name, mostly_pairs_side_by_side, pair_shape_warnings, pictures_on_both_sides,
-                   probe_image, resolve_folders, side_labels, unreadable_reason, wide_enough_for_two)
+from .data import (Pair, PairedData, check_folder, check_separate_folders, few_images_advice, find_pairs,
+                   first_reasons, header_size, list_images, match_by_name, mostly_pairs_side_by_side,
+                   pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, side_labels,
+                   unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -462,6 +463,8 @@ class Library:
         header (seconds for thousands of images), so the app calls it off the GUI thread, with a ``control``
         that stops it (Stopped) when the app closes. ``copying``: the entry is to be copied into the library, so
         folders listed already by reference may be taken again (a snapshot of a drive's folders)."""
+        if folder_b and Path(folder_a).is_dir() and Path(folder_b).is_dir():  # one folder picked twice: said so,
+            check_separate_folders(Path(folder_a), Path(folder_b))  # not "both sides are named 'horses'" (its guess)
         name = checked_names(name, name_a, name_b)
         self._check_unused(name)
         try:

@@ -544,3 +544,12 @@ def test_the_same_folders_are_not_added_again_under_another_name(tmp_path):
     with pytest.raises(ValueError, match="the dataset 'pairs' already"):
         library.add_dataset("pairs again", tmp_path / "pairs")
     assert [e.name for e in library.datasets()] == ["day to night", "night to day", "pairs"]
+
+
+def test_one_folder_picked_for_both_sides_is_said_to_be_one_folder(tmp_path):
+    """A folder picked for A and for B got its name guessed for both sides and was refused as "the two sides are
+    both named 'horses'": renaming a side only led to the next refusal (a datasets pass)."""
+    library = Library(tmp_path / "home")
+    write_images(tmp_path / "horses", 2)
+    with pytest.raises(ValueError, match="folders A and B are the same folder"):
+        library.check_dataset("h", tmp_path / "horses", tmp_path / "horses", "horses", "horses")
