@@ -109,7 +109,8 @@ class AddDatasetDialog(QDialog):
         """Two folders name the dataset ("plain to graded") and each side, where those are empty or still the app's
         guesses: the dialog asked for a name on Add, and the sides stayed "A" and "B" (a new-user pass)."""
         paths = [Path(self.folder_a.path()), Path(self.folder_b.path())]
-        a, b = (p.name for p in paths)
+        # a file picked is no side's name: "the ok1.jpg folder …/ok1.jpg is a file" (a datasets pass)
+        a, b = ("" if p.is_file() else p.name for p in paths)
         self._guess_sides(a, b)
         if a and b and self.name.text() in ("", self._guessed):
             layout = all(ENGINE_SIDE_NAME.fullmatch(n) for n in (a, b)) and paths[0].parent == paths[1].parent

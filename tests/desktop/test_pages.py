@@ -157,6 +157,9 @@ def test_two_folders_picked_choose_their_way_and_name_the_dataset_and_its_sides(
     for typed in ("/", "/day", "/day/", "/day/train", "/day/trainA"):  # typed key by key, it left "train"
         dialog.folder_a.set_path(typed)
     assert dialog.name_a.text() == "A"
+    picture = write_images(tmp_path / "pictures", 1)[0]  # a file is no side's name: "the img_000.png folder … is a
+    dialog.folder_a.set_path(str(picture))  # file" (a datasets pass)
+    assert dialog.name_a.text() == "A"
     dialog.folder_a.set_path(str(tmp_path / "plain"))
     dialog.root.set_path(str(tmp_path / "d"))
     assert dialog.use_root.isChecked() and dialog.name_a.text() == "A"  # the two folders' guesses went with them
