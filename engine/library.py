@@ -25,7 +25,7 @@ import shutil
 import stat
 import time
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -298,6 +298,9 @@ class DatasetEntry:
         """An entry of the list; TypeError for a value of the wrong kind (a name of 5 or a folder of null stopped
         the app from starting: the list is said to be damaged instead)."""
         known = {f.name for f in fields(cls)} - {"newer"}
+        if missing := [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+                       and f.name not in row]:  # it said "DatasetEntry.__init__() missing 1 required positional
+            raise TypeError(f"an entry has no {missing[0]!r}")  # argument" (a datasets pass)
         entry = cls(**{k: v for k, v in row.items() if k in known}, newer={k: v for k, v in row.items()
                                                                              if k not in known})
         for f in fields(cls):

@@ -558,3 +558,16 @@ def test_one_folder_picked_for_both_sides_is_said_to_be_one_folder(tmp_path):
     write_images(tmp_path / "horses", 2)
     with pytest.raises(ValueError, match="folders A and B are the same folder"):
         library.check_dataset("h", tmp_path / "horses", tmp_path / "horses", "horses", "horses")
+
+
+def test_a_list_entry_missing_a_field_is_said_in_words(tmp_path):
+    """An entry without folder_b was said to be damaged "(DatasetEntry.__init__() missing 1 required positional
+    argument: 'folder_b')" (a datasets pass)."""
+    import json
+
+    library = Library(tmp_path / "home")
+    library.manifest.parent.mkdir(parents=True, exist_ok=True)
+    library.manifest.write_text(json.dumps([{"name": "x", "folder_a": "/a"}]))
+    with pytest.raises(ValueError, match=r"is damaged and cannot be read \(an entry has no 'folder_b'\)") as caught:
+        library.datasets()
+    assert "__init__" not in str(caught.value)
