@@ -376,7 +376,7 @@ class DatasetsPage(QWidget):
         try:
             entry = self.library.add_dataset("demo golden hour", str(demo_dataset_dir()), None, "photo", "golden hour")
         except (ValueError, OSError) as exc:
-            QMessageBox.warning(self, "Demo dataset", str(exc))
+            QMessageBox.warning(self, "Demo dataset", sentence(in_words(exc)))  # as every other message reads
             return
         self.refresh(entry.name)
         self.list.setFocus()  # the button that had it is hidden now: the keyboard went to the tab bar

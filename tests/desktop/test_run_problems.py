@@ -418,3 +418,18 @@ def test_a_run_that_trained_its_whole_schedule_is_listed_as_finished(qtbot, wind
     make_run(window, tiny_dataset, name="steps", steps=5, max_steps=2)
     models.refresh(str(window.library.runs_dir / "steps"))
     assert "CycleGAN · unfinished: last logged step 2 of 5 · trained at" in models.details.text()
+
+
+def test_the_demo_dataset_refused_by_a_read_only_library_is_said_as_a_sentence(qtbot, window, monkeypatch):
+    """"the dataset list … cannot be written (permission denied)": lower case, no full stop, unlike every other
+    message (a datasets pass)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.conftest import read_only, small_tmpfs
+
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    with small_tmpfs(window.library.root, "1m"), read_only(window.library.root):
+        window.datasets.add_demo()
+    assert len(warned) == 1 and warned[0][0].isupper() and warned[0].endswith(".")
+    assert "dataset list" in warned[0] and "cannot be written" in warned[0]
