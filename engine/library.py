@@ -377,6 +377,9 @@ class DatasetReport:
     files_b: list[Path] = field(default_factory=list)
     pair_files: list[tuple[Path, Path | None]] = field(default_factory=list)
     unmatched_names: list[str] = field(default_factory=list)  # "A/3.png": the command line names them, the app did not
+    # every file left out, (side's name, "sub/x.png", why): the problems name three a side, and 8 unreadable files
+    # left five named nowhere (a datasets pass)
+    left_out: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def refuse_the_demos_name(target: Path) -> None:
@@ -735,6 +738,8 @@ class Library:
         header is read (16 s for 20,000 pictures a side): ``control`` stops it between files (Stopped), as the app
         does when another dataset is picked or the window closes (four clicks ran four, and closing waited 37 s)."""
         problems: list[str] = []
+        missing: list[str] = []  # said first: "few images (B: 0)" came before the folder that was gone
+        left_out: list[tuple[str, str, str]] = []
         counts = []
         listed: dict[str, list[Path]] = {}
         few: dict[str, int] = {}  # images a side, for the advice on too few
@@ -747,7 +752,7 @@ class Library:
         for side, folder in sides:
             path, name = Path(folder), called.get(side, side)
             if not path.is_dir():
-                problems.append(f"the {name} folder is missing: {folder}; put it back there, or remove this dataset "
+                missing.append(f"the {name} folder is missing: {folder}; put it back there, or remove this dataset "
                                 "and add the folder where it is now")  # no way on was said (a datasets pass)
                 counts.append(0)
                 continue
@@ -758,6 +763,7 @@ class Library:
             unreadable: list[tuple[str, str]] = []  # (name under the side's folder, why)
             # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
             problems += [f"unreadable in {name}: {_under(f, path)}/ ({reason})" for f, reason in locked]
+            left_out += [(name, f"{_under(f, path)}/", reason) for f, reason in locked]
             if not files:
                 problems.append(f"the {name} folder has no images")
             if outside := _through_links_outside(files, path):  # a link to /usr made A 5004 system icons, unsaid
@@ -779,6 +785,7 @@ class Library:
                     if min(im.size) < min_size:
                         tiny.append(f)
             listed[side] = readable
+            left_out += [(name, file, why) for file, why in unreadable]
             counts.append(len(readable))  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
             if len(unreadable) > UNREADABLE_NAMED_ONE_A_LINE:  # twelve lines of them pushed the pictures off the page
@@ -803,9 +810,10 @@ class Library:
             counts.append(counts[0])
         if advice := few_images_advice(few, (entry.name_a, entry.name_b)):
             problems.insert(0, advice)
-        return DatasetReport(counts[0], counts[1], problems, len(paired.pairs) if paired else 0,
+        return DatasetReport(counts[0], counts[1], missing + problems, len(paired.pairs) if paired else 0,
                              len(paired.unmatched) if paired else 0, listed.get("A", []), listed.get("B", []),
-                             [(p.a, p.b) for p in paired.pairs] if paired else [], paired.unmatched if paired else [])
+                             [(p.a, p.b) for p in paired.pairs] if paired else [], paired.unmatched if paired else [],
+                             left_out)
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:

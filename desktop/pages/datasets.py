@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -21,7 +22,7 @@ from desktop.widgets.shortcuts import bind_delete_key, bind_rename_key
 from desktop.workers import CallWorker
 from engine.data import unmatched_in_words
 from engine.fileio import in_words
-from engine.library import DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
+from engine.library import UNREADABLE_NAMED_ONE_A_LINE, DatasetCopy, DatasetEntry, Library, cache_home, folder_stamps
 
 ENGINE_SIDE_NAME = re.compile(r"(train|test|val)?_?[AB]", re.IGNORECASE)  # a layout's folder name, not a side's
 
@@ -230,6 +231,7 @@ class AddDatasetDialog(QDialog):
 
 
 THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past it)
+LEFT_OUT_LISTED = 40  # files left out named in the problems' tooltip (a tooltip taller than a screen is cut)
 TAB_NAME_SHOWN = 30  # letters of a side's name on its tab, the count after them
 
 
@@ -475,8 +477,13 @@ class DatasetsPage(QWidget):
         shown = report.problems[:8]
         more = f"<br>…and {len(report.problems) - 8} more" if len(report.problems) > 8 else ""
         self.problems.setText("<br>".join(f"⚠ {html.escape(sentence(p))}" for p in shown) + more)
-        # "…and 5 more" could be read nowhere (a datasets pass): every one in the tooltip
-        self.problems.setToolTip("\n".join(sentence(p) for p in report.problems) if more else "")
+        # "…and 5 more" could be read nowhere (a datasets pass): every one in the tooltip, and every file left out
+        # (a problem names three of them: five of eight unreadable files were named nowhere)
+        named = [f"{file} ({side}): {why}" for side, file, why in report.left_out[:LEFT_OUT_LISTED]] + (
+            [f"…and {len(report.left_out) - LEFT_OUT_LISTED} more"] if len(report.left_out) > LEFT_OUT_LISTED else [])
+        most_a_side = max(Counter(side for side, _, _ in report.left_out).values(), default=0)
+        listing = "\n\nLeft out:\n" + "\n".join(named) if most_a_side > UNREADABLE_NAMED_ONE_A_LINE else ""
+        self.problems.setToolTip("\n".join(sentence(p) for p in report.problems) + listing if more or listing else "")
         if self._say_added == entry.name:  # shown, never said: the dialog closed onto silence (a keyboard pass)
             self._say_added = None
             counts = f"{report.pairs} pairs" if aligned else f"{report.count_a} and {report.count_b} images"

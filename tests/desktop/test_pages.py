@@ -1556,3 +1556,18 @@ def test_the_empty_details_are_no_tab_stop(qtbot, window):
     assert page.details.focusPolicy() == Qt.FocusPolicy.NoFocus
     page.details.setText("Something to copy")
     assert page.details.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_every_unreadable_file_is_named_in_the_problems_tooltip(qtbot, window, tmp_path):
+    """"8 files in A cannot be read… (bomb.png, broken_link.jpg, corrupt.jpg, …)": the other five were named
+    nowhere the app shows (a datasets pass)."""
+    write_images(tmp_path / "d" / "trainA", 2, size=(130, 130))
+    write_images(tmp_path / "d" / "trainB", 2, size=(130, 130))
+    for n in range(5):
+        (tmp_path / "d" / "trainA" / f"bad_{n}.png").write_bytes(b"not a picture")
+    window.library.add_dataset("bad", str(tmp_path / "d"), None, "day", "night")
+    page = window.datasets
+    page.refresh("bad")
+    qtbot.waitUntil(lambda: "cannot be read" in page.problems.text(), timeout=10000)
+    assert "bad_4.png" not in page.problems.text()
+    assert all(f"bad_{n}.png (day): not an image" in page.problems.toolTip() for n in range(5))
