@@ -513,7 +513,7 @@ class Library:
             if index is None:
                 raise KeyError(f"no dataset named {name!r}")
             if new_name != name:
-                self._check_unused(new_name, entries)
+                self._check_unused(new_name, entries, but=name)
             entries[index] = dataclasses.replace(entries[index], name=new_name, name_a=name_a.strip() or "A",
                                                  name_b=name_b.strip() or "B")
             edited = entries[index]
@@ -535,9 +535,13 @@ class Library:
             entries.append(entry)
         return entry
 
-    def _check_unused(self, name: str, entries: list[DatasetEntry] | None = None) -> None:
-        if any(e.name == name for e in (self.datasets() if entries is None else entries)):
-            raise ValueError(f"a dataset named {name!r} already exists; choose another name")
+    def _check_unused(self, name: str, entries: list[DatasetEntry] | None = None, but: str = "") -> None:
+        """Refuse a name listed already (``but`` the entry being renamed), capitals aside: "Café" and "café" were two
+        datasets that looked alike in the list (a datasets pass)."""
+        for e in self.datasets() if entries is None else entries:
+            if e.name != but and e.name.casefold() == name.casefold():
+                alike = "" if e.name == name else " (the same but for capitals)"
+                raise ValueError(f"a dataset named {e.name!r} already exists{alike}; choose another name")
 
     @staticmethod
     def _aligned_entry(name: str, root: Path, name_a: str, name_b: str) -> DatasetEntry | None:

@@ -375,6 +375,13 @@ def test_a_dataset_and_its_sides_are_renamed_in_place(tiny_dataset, tmp_path):
     assert library.dataset("horses and zebras").folder_a == str((tiny_dataset / "trainA").resolve())
     with pytest.raises(ValueError, match="a dataset named 'other' already exists"):
         library.edit_dataset("horses and zebras", "other", "horse", "zebra")
+    # capitals aside: "Café" and "café" were two datasets alike in the list (a datasets pass); its own, changed
+    with pytest.raises(ValueError, match=r"a dataset named 'other' already exists \(the same but for capitals\)"):
+        library.edit_dataset("horses and zebras", "Other", "horse", "zebra")
+    with pytest.raises(ValueError, match="the same but for capitals"):
+        library.add_dataset("OTHER", tiny_dataset)
+    assert library.edit_dataset("other", "Other", "A", "B").name == "Other"
+    library.edit_dataset("Other", "other", "A", "B")
     with pytest.raises(ValueError, match="give the dataset a name"):
         library.edit_dataset("horses and zebras", "  ", "horse", "zebra")
     with pytest.raises(KeyError):
