@@ -493,8 +493,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             options = dataclasses.replace(options, direction=learnt_direction(args.model))
         options.validate()
         model = load_model(args.model, options.direction)
-    except (ModelFileError, ValueError) as exc:
-        raise CommandError(in_words(exc)) from None
+    except (ModelFileError, ValueError, OSError) as exc:  # a model file that cannot be read, or a loop of links:
+        raise CommandError(in_words(exc)) from None  # "PermissionError: [Errno 13] …" (a CLI hostile pass)
     console = Console(sys.stderr)  # a reader of the output gone (`| head`): the conversion goes on
     images = LazyBar(unit="img", file=console)
 
@@ -650,6 +650,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.replace and not args.out:
         raise CommandError("--replace goes with --out (the library never writes over a model: give --name)")
     try:
+        os.stat(args.file)  # a loop of links, said in words: resolving it raised "RuntimeError: Symlink loop from …"
         if args.out:
             check_write_targets([args.out], args.replace, how_to_replace="--replace", sources=(args.file,))
             path = import_model_file(args.file, args.out, args.name_a, args.name_b, replace=args.replace)
@@ -742,7 +743,8 @@ def cmd_info(args: argparse.Namespace) -> int:
             info = describe(path)
         except (OSError, ValueError) as exc:
             raise CommandError(in_words(exc)) from None
-    elif path.exists():  # a file, or something else its loader names (a FIFO was said not to exist)
+    elif path.exists() or path.is_symlink():  # a file, or something else its loader names (a FIFO was said not to
+        # exist, and a loop of links)
         from .modelfile import read_metadata
 
         try:

@@ -316,3 +316,21 @@ def test_the_commands_beside_train_and_convert_say_plainly_what_is_wrong(tmp_pat
     if os.path.exists("/proc/self/mem"):  # a file that exists and cannot be read: "OSError: [Errno 5] …"
         proc = cyclegan("info", "/proc/self/mem", check=False)
         assert proc.returncode == 1 and "Errno" not in proc.stderr and "OSError" not in proc.stderr
+
+
+def test_a_model_file_in_a_loop_of_links_is_said_in_words(tmp_path, monkeypatch, capsys):
+    """convert said "OSError: [Errno 40] Too many levels of symbolic links", import "RuntimeError: Symlink loop
+    from …", and info that the file does not exist (a CLI hostile pass)."""
+    from engine.cli import main
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    (tmp_path / "one.pt").symlink_to(tmp_path / "two.pt")
+    (tmp_path / "two.pt").symlink_to(tmp_path / "one.pt")
+    write_images(tmp_path / "in", 1)
+    for command in (["convert", "--model", str(tmp_path / "one.pt"), "--input", str(tmp_path / "in"), "--output",
+                     str(tmp_path / "out")], ["import", str(tmp_path / "one.pt"), "--out", str(tmp_path / "m.pt")],
+                    ["info", str(tmp_path / "one.pt")]):
+        assert main(command) == 1
+        said = capsys.readouterr().err
+        assert f"{tmp_path / 'one.pt'}: too many levels of symbolic links" in said and "Error" not in said, said
+    assert not (tmp_path / "out").exists() and not (tmp_path / "m.pt").exists()
