@@ -176,7 +176,9 @@ def _mean_and_covariance(moments, weights: torch.Tensor) -> tuple[torch.Tensor, 
     counts, sums, outers = moments
     n = weights @ counts
     mean = weights @ sums / n
-    return mean, (torch.einsum("p,pij->ij", weights, outers) - n * torch.outer(mean, mean)) / (n - 1)
+    # a side of one pixel in all (a 1x1 icon, read at its size) has no spread: zero, not 0/0, which stopped Quick's
+    # start with "linalg.eigh: the algorithm failed to converge" (a CLI hostile pass)
+    return mean, (torch.einsum("p,pij->ij", weights, outers) - n * torch.outer(mean, mean)) / (n - 1).clamp_min(1)
 
 
 def _mixing(cov_s: torch.Tensor, cov_t: torch.Tensor) -> torch.Tensor:
@@ -366,7 +368,10 @@ def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
     kernel = (kernel / kernel.sum()).to(x.dtype)
     channels = x.shape[1]
-    x = F.pad(x, (radius, radius, radius, radius), mode="reflect")
+    # mirrored at the edges; a picture no wider than the kernel's reach (a 12 px icon trained at its size) cannot be
+    # mirrored that far, and stopped the run ("padding size should be less than …"): its edge pixels repeat
+    mode = "reflect" if radius < min(x.shape[-2:]) else "replicate"
+    x = F.pad(x, (radius, radius, radius, radius), mode=mode)
     x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups=channels)
     return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
 

@@ -198,3 +198,20 @@ def test_wide_blurs_on_a_shrunk_copy_match_the_full_kernels():
         error = (_coarse_gaussian_blur(x, sigma) - exact).abs()
         assert error[..., radius:-radius, radius:-radius].max() < 0.002, sigma
         assert error.max() < 0.03, sigma  # at the edges: replicated blocks against reflected pixels
+
+
+def test_a_side_of_one_tiny_picture_trains_at_its_own_size(tmp_path):
+    """One 1x1 icon a side, trained at its size (--preprocess none, enlarged to the 12 px the networks take), stopped
+    Quick twice: its colour spread was 0/0 ("linalg.eigh: the algorithm failed to converge"), then the detail bands'
+    mirrored border was wider than the picture (a CLI hostile pass)."""
+    from PIL import Image
+
+    from engine import Trainer
+    from tests.conftest import tiny_config
+
+    for side, colour in (("trainA", (200, 100, 50)), ("trainB", (20, 100, 150))):
+        (tmp_path / "d" / side).mkdir(parents=True)
+        Image.new("RGB", (1, 1), colour).save(tmp_path / "d" / side / "one.png")
+    model = ModelConfig(blocks=1, ngf=4, ndf=8, norm="none", residual=True, colour="tones", detail=True)
+    result = Trainer(tiny_config(tmp_path / "d", tmp_path / "run", model=model, preprocess="none", max_steps=1)).run()
+    assert type(result).__name__ == "Finished", result
