@@ -109,6 +109,11 @@ def cannot_write_into(folder: Path) -> str | None:
     return None
 
 
+def a_folder_in_the_way(out: Path) -> str:
+    """Why a result is not written where a folder has its name."""
+    return f"{out.name} is a folder in the output folder: move it, or choose another output folder or a name suffix"
+
+
 def output_format(source: Path, fmt: str) -> tuple[str, str]:
     """(Pillow format, file suffix) of the output for ``source``."""
     if fmt in FORMATS:
@@ -629,12 +634,15 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
             elif finished_output(out):
                 skipped += 1
             elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
-                refused.append((source, f"{out.name} is a folder in the output folder: move it, or choose another "
-                                        "output folder or a name suffix"))
+                refused.append((source, a_folder_in_the_way(out)))
             else:  # not ours (our writes are atomic): someone's file, kept and named
                 refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
                                         "written over (replace existing does)"))
         jobs = todo
+    elif folders := {out for _, out, _ in jobs if os.path.isdir(out)}:  # replacing: a folder is no result to write
+        # over; it failed "Is a directory" after the picture had been translated, minutes for a large photo
+        refused += [(source, a_folder_in_the_way(out)) for source, out, _ in jobs if out in folders]
+        jobs = [job for job in jobs if job[1] not in folders]
     device = None if isinstance(model, Translator) else pick_device(options.device).type
     alike = (most_alike([source for source, _, _ in jobs])
              if options.compile == "auto" and len(jobs) >= COMPILE_MIN_IMAGES and device == "cuda" else None)

@@ -266,6 +266,10 @@ def test_a_file_already_where_a_result_goes_is_never_written_over_unasked(model,
     kept = convert_folder(model, src, dst, ConvertConfig(device="cpu", skip_existing=True))
     assert [r for _, r in kept.failed] == ["img_000.png is a folder in the output folder: move it, or choose another "
                                            "output folder or a name suffix"]
+    # replacing, said the same before the picture is translated: it failed "[Errno 21] Is a directory" after
+    replaced = convert_folder(model, src, dst, ConvertConfig(device="cpu", replace_existing=True))
+    assert [r for _, r in replaced.failed] == [r for _, r in kept.failed] and replaced.converted == 1
+    assert (dst / "img_000.png").is_dir()
 
 
 def test_a_result_whose_name_is_taken_while_it_is_made_keeps_the_file_there(model, tmp_path):
