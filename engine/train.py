@@ -101,7 +101,8 @@ def unreadable_warnings(bad: list[tuple[Path, str]]) -> list[Message]:
     for path, reason in bad:
         by_folder.setdefault(Path(path).parent, []).append((Path(path).name, reason))
     return [Message("warning", f"skipping unreadable image {folder / files[0][0]}: {files[0][1]}" if len(files) == 1
-                    else f"skipping {len(files)} unreadable images in {folder}: {first_reasons(files)}")
+                    else f"skipping {len(files)} unreadable images in {folder}: {first_reasons(files)}"
+                    + (" (the run's log.txt names each)" if len(files) > 3 else ""))  # "…; ..." and no more was said
             for folder, files in by_folder.items()]
 
 
