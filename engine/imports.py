@@ -23,7 +23,7 @@ from . import __version__
 from .config import ModelConfig, domain_name_problem, to_dict
 from .fileio import atomic_path
 from .modelfile import (MODEL_FORMAT, ModelFileError, NotOurModelFile, _generator_from, _torch_load, check_write_targets,
-                        is_safetensors, load_model, save_model)
+                        is_safetensors, load_model, save_model, unreadable_safetensors)
 from .resources import resolve_model
 
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
@@ -126,10 +126,8 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
 
         try:
             return load_file(str(path))
-        except (SafetensorError, OSError, ValueError) as exc:  # the parser's words ("invalid type: integer `1`,
-            # expected struct TensorInfo") told a new user nothing: they are kept last, for a bug report
-            raise ImportError_(f"{path.name} is not a readable safetensors file: damaged, cut short, or another kind "
-                               f"of file named .safetensors (the reader said: {str(exc)[:200]})") from None
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise ImportError_(unreadable_safetensors(path, exc)) from None
     data = _torch_load(path)
     if isinstance(data, dict) and data.get("format") == MODEL_FORMAT:
         raise ImportError_(f"{path.name} is already a CycleGAN Studio model file: use it as it is, or add it to the "

@@ -9,6 +9,7 @@ A run directory works as a model too: its latest checkpoint, in the chosen direc
 from __future__ import annotations
 
 import copy
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -159,6 +160,16 @@ def save_model(path: str | Path, generator: torch.nn.Module, metadata: dict, hal
     return atomic_torch_save({"format": MODEL_FORMAT, "metadata": metadata, "state_dict": state}, path, replace)
 
 
+def unreadable_safetensors(path: Path, exc: BaseException) -> str:
+    """Why a .safetensors file does not read, in words: the parser's own ("Error while deserializing header: header
+    too small") told a new user nothing, and are kept last, for a bug report."""
+    with contextlib.suppress(OSError):
+        if os.path.getsize(path) == 0:
+            return f"{path.name} is empty (0 bytes): no model was saved in it"
+    return (f"{path.name} is not a readable safetensors file: damaged, cut short, or another kind of file named "
+            f".safetensors (the reader said: {str(exc)[:200]})")
+
+
 def _read_safetensors(path: Path) -> dict:
     """A .safetensors model file as our usual {format, metadata, state_dict} (NotOurModelFile without our header)."""
     from safetensors import SafetensorError, safe_open
@@ -174,7 +185,7 @@ def _read_safetensors(path: Path) -> dict:
     except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
         if isinstance(exc, ModelFileError):
             raise
-        raise ModelFileError(f"{path.name} is not a readable safetensors file ({exc})") from None
+        raise ModelFileError(unreadable_safetensors(path, exc)) from None
 
 
 TEXT_FIELDS = ("source_domain", "target_domain", "description", "version", "created")

@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from engine.imports import PUBLISHED, ImportError_, detect, domains_from_name, import_generator
-from engine.modelfile import load_model
+from engine.modelfile import ModelFileError, load_model, read_metadata
 from tests.cli.test_cli_train import cyclegan
 from tests.engine.reference_layout import reference_test_mode, resnet, unet, with_legacy_instance_stats
 
@@ -164,6 +164,13 @@ def test_files_that_are_not_generators_are_explained(tmp_path, model_file):
                                            r"short, or another kind of file named .safetensors \(the reader said: "):
         import_generator(tmp_path / "junk.safetensors", tmp_path / "out2.pt", "a", "b")  # words alone, before
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+    # read as a model file, the same words, not "(Error while deserializing header: header too small)" (a CLI pass)
+    with pytest.raises(ModelFileError, match=r"^junk.safetensors is not a readable safetensors file: damaged, cut "):
+        read_metadata(tmp_path / "junk.safetensors")
+    (tmp_path / "zero.safetensors").write_bytes(b"")
+    for read in (read_metadata, lambda path: import_generator(path, tmp_path / "out3.pt", "a", "b")):
+        with pytest.raises((ModelFileError, ImportError_), match=r"^zero.safetensors is empty \(0 bytes\)"):
+            read(tmp_path / "zero.safetensors")
 
 
 def test_names_and_the_published_list():
