@@ -650,7 +650,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.replace and not args.out:
         raise CommandError("--replace goes with --out (the library never writes over a model: give --name)")
     try:
-        os.stat(args.file)  # a loop of links, said in words: resolving it raised "RuntimeError: Symlink loop from …"
+        if os.path.islink(args.file):  # a loop of links, said in words: resolving it raised "RuntimeError: Symlink
+            os.stat(args.file)  # loop from …" ("demo" names no file: the built-in)
         if args.out:
             check_write_targets([args.out], args.replace, how_to_replace="--replace", sources=(args.file,))
             path = import_model_file(args.file, args.out, args.name_a, args.name_b, replace=args.replace)
