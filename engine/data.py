@@ -186,11 +186,18 @@ class NotAFile(ValueError):
     """A name with an image's extension on a pipe, a device or a socket: opening it could wait forever."""
 
 
+class EmptyFile(ValueError):
+    """A file of 0 bytes: "not an image this app can read (damaged, …)" said less than that (a CLI hostile pass)."""
+
+
 def require_regular_file(path: str | Path) -> None:
     """Raise NotAFile unless ``path`` (its links followed) is a plain file: reading a FIFO named photo.png
-    hung a conversion and a training run for good, Ctrl-C included."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    hung a conversion and a training run for good, Ctrl-C included. EmptyFile for one of 0 bytes."""
+    facts = os.stat(path)
+    if not stat.S_ISREG(facts.st_mode):
         raise NotAFile(f"{Path(path).name} is not a regular file")
+    if facts.st_size == 0:
+        raise EmptyFile(f"{Path(path).name} is empty")
 
 
 def open_image(path: str | Path, max_pixels: int | None = None, at_least: int | None = None) -> Image.Image:
@@ -226,13 +233,16 @@ def unreadable_reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, NotAFile):
         return "not a regular file (a pipe, a device or a socket), so it is not read"
+    if isinstance(exc, EmptyFile):
+        return "an empty file (0 bytes): no picture in it"
     if isinstance(exc, TooNarrowForAPair):  # a whole picture: it was called "damaged image data"
         return text
     if isinstance(exc, UnidentifiedImageError):
         return "not an image this app can read (damaged, or another kind of file)"
     if isinstance(exc, Image.DecompressionBombError):  # Pillow's words: "... could be decompression bomb DOS attack."
         sizes = re.search(r"\((\d+) pixels\) exceeds limit of (\d+) pixels", text)
-        return (f"too large to read safely ({int(sizes[1]) / 1e6:,.0f} MP; at most {int(sizes[2]) / 1e6:,.0f} "
+        # the limit rounded down, as the 178 MP that convert names: Pillow's 178,956,970 pixels read "179" here
+        return (f"too large to read safely ({int(sizes[1]) / 1e6:,.0f} MP; at most {int(sizes[2]) // 1_000_000:,} "
                 "MP are read)" if sizes else "too large to read safely")
     if isinstance(exc, ImageTooLarge):
         return f"too large to read safely ({text})" if text else "too large to read safely"

@@ -252,7 +252,18 @@ def test_a_picture_too_large_to_read_is_said_in_megapixels_not_pillows_words(tmp
     path = tmp_path / "bomb.png"  # a header that says 60000 x 60000, and next to nothing after it
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0))
                      + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-    assert probe_image(path) == "too large to read safely (3,600 MP; at most 179 MP are read)"
+    assert probe_image(path) == "too large to read safely (3,600 MP; at most 178 MP are read)"  # as convert says
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path):
+    """A file of 0 bytes was "not an image this app can read (damaged, or another kind of file)" (a CLI pass)."""
+    from engine.convert import decode
+    from engine.data import probe_image
+
+    (tmp_path / "zero.jpg").write_bytes(b"")
+    assert probe_image(tmp_path / "zero.jpg") == "an empty file (0 bytes): no picture in it"
+    with pytest.raises(ValueError, match="zero.jpg is empty"):
+        decode(tmp_path / "zero.jpg", 3)
 
 
 def test_pictures_are_listed_in_the_order_pathlib_sorts_them(tmp_path):
