@@ -252,7 +252,7 @@ def frames_if_fits(path: Path, fmt: str) -> int:
     limit = SIDE_LIMITS.get(fmt)
     if limit is not None and max(width, height) > limit:
         raise TooLargeForFormat(f"{width}x{height} is larger than {fmt.replace('WEBP', 'WebP')} can hold "
-                                f"({limit} px a side); convert it to PNG or TIFF")
+                                f"({limit} px a side): choose PNG as the output format")  # no TIFF to choose
     return frames
 
 

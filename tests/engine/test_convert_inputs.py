@@ -226,7 +226,8 @@ def test_an_output_too_large_for_its_format_is_refused_before_it_is_translated(m
     Image.new("RGB", (20000, 2), (90, 120, 150)).save(src / "panorama.png")
     summary, events = convert(model, src, tmp_path / "out", format="webp")
     assert summary.failed == (
-        (str(src / "panorama.png"), "20000x2 is larger than WebP can hold (16383 px a side); convert it to PNG or TIFF"),)
+        (str(src / "panorama.png"), "20000x2 is larger than WebP can hold (16383 px a side): choose PNG as the output "
+                                    "format"),)  # not "convert it to PNG or TIFF": no TIFF to choose (a CLI pass)
     assert not [e for e in events if isinstance(e, FileDone)]
 
 
