@@ -334,3 +334,15 @@ def test_a_model_file_in_a_loop_of_links_is_said_in_words(tmp_path, monkeypatch,
         said = capsys.readouterr().err
         assert f"{tmp_path / 'one.pt'}: too many levels of symbolic links" in said and "Error" not in said, said
     assert not (tmp_path / "out").exists() and not (tmp_path / "m.pt").exists()
+
+
+def test_the_summary_is_one_line_whatever_the_output_folder_is_named(tmp_path, monkeypatch, capsys):
+    """An output folder named with a line break split the summary in two (a CLI hostile pass)."""
+    from engine.cli import main
+
+    monkeypatch.setenv("CYCLEGAN_STUDIO_HOME", str(tmp_path / "home"))
+    write_images(tmp_path / "in", 1)
+    assert main(["convert", "--model", "demo", "--input", str(tmp_path / "in"), "--output",
+                 str(tmp_path / "out\nnext")]) == 0
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and said.rstrip().endswith("out\\nnext"), said
