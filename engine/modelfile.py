@@ -8,13 +8,14 @@ A run directory works as a model too: its latest checkpoint, in the chosen direc
 
 from __future__ import annotations
 
-import copy
 import contextlib
+import copy
 import datetime as _dt
 import io
 import json
 import logging
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,12 @@ def _read_safetensors(path: Path) -> dict:
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
+    # a loop of links, or a file that cannot be read, said in the system's words: the reader's were taken for a
+    # damaged file's (a review); and a FIFO named .safetensors is not opened at all, as for a .pt
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ModelFileError(f"{path.name} is not a readable model file: not a regular file")
+    with open(path, "rb"):
+        pass
     try:
         with safe_open(str(path), framework="pt") as fh:
             header = fh.metadata() or {}
