@@ -456,13 +456,12 @@ class DatasetsPage(QWidget):
             tests = f"<br>Test folders: {html.escape(entry.test_a)}" + (f", {html.escape(entry.test_b)}"
                                                                          if entry.test_b else "")
         aligned = entry.layout == "aligned"
+        a, b = (f"<b>{name}</b>{'' if name == side else f' ({side})'}"  # not "A (A)" for a side left unnamed
+                for name, side in ((name_a, "A"), (name_b, "B")))  # (a datasets pass)
         if aligned:
-            sides = (f"{report.pairs} pairs, <b>{name_a}</b> (A) on the left and <b>{name_b}</b> (B) "
-                     f"on the right of each image, in {folder_a}")
-        else:  # "A (A)" for sides left unnamed (a datasets pass)
-            sides = "<br>".join(f"<b>{name}</b>{'' if name == side else f' ({side})'}: {count} images in {folder}"
-                                for name, side, count, folder in ((name_a, "A", report.count_a, folder_a),
-                                                                  (name_b, "B", report.count_b, folder_b)))
+            sides = f"{report.pairs} pairs, {a} on the left and {b} on the right of each image, in {folder_a}"
+        else:
+            sides = f"{a}: {report.count_a} images in {folder_a}<br>{b}: {report.count_b} images in {folder_b}"
         named = html.escape(unmatched_in_words(report.unmatched_names, 3))  # the command line named them; this gave a
         # count
         unmatched = f"; {report.unmatched} without a partner: {named}" if report.unmatched else ""

@@ -1015,6 +1015,7 @@ def test_a_dataset_being_checked_shows_nothing_of_the_last_one_and_its_names_are
     window.tabs.setCurrentWidget(page)
     page.refresh("facades")
     qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
+    assert "pairs, <b>A</b> on the left and <b>B</b> on the right" in page.details.text()  # not "A (A)" (a review)
     page.refresh("odd")
     assert page.sides.currentIndex() == 0  # A, not B
     qtbot.waitUntil(lambda: page.inspecting is None, timeout=30000)
