@@ -493,10 +493,11 @@ def layout_hint(root: Path) -> str:
         if not any(root.iterdir()):
             return "; it is empty"
         # before/ and after/ in the one folder given: said as that, with the way to give them (a datasets pass)
-        held = sorted(d for d in root.iterdir() if d.is_dir() and list_images(d, recursive=False))
+        held = sorted(d for d in root.iterdir()
+                      if d.is_dir() and not is_hidden(d.name) and list_images(d, recursive=False))  # not .thumbnails/
         if len(held) == 2:
             return (f"; it holds two folders of pictures, {held[0].name}/ and {held[1].name}/: if they are the two "
-                    "sides, give each as a side's folder")
+                    "sides, give each as a side's folder (--data and --data-b)")
     return ""
 
 

@@ -308,8 +308,9 @@ def test_a_folder_that_is_no_dataset_says_what_it_holds_and_what_to_do(tmp_path)
         library.check_dataset("photos", tmp_path / "photos")
     write_images(tmp_path / "pairs" / "before", 2)  # the two sides' folders, given as one: said, with the way out
     write_images(tmp_path / "pairs" / "after", 2)
+    write_images(tmp_path / "pairs" / ".thumbnails", 2)  # hidden: no side's (a review)
     with pytest.raises(FileNotFoundError, match=r"it holds two folders of pictures, after/ and before/: if they are "
-                                                r"the two sides, give each as a side's folder"):
+                                                r"the two sides, give each as a side's folder \(--data and --data-b\)"):
         library.check_dataset("pairs", tmp_path / "pairs")
     write_images(tmp_path / "single" / "train", 2, size=(64, 64))
     with pytest.raises(ValueError, match=r"the pictures in .*single/train are single pictures \(img_000.png is "
