@@ -531,7 +531,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "  # then an error read as
               f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> "
               f"{one_line(args.output)}", file=Console(sys.stdout))  # a run that did nothing, by a script (a CLI
-    # hostile pass); an output folder's name holding a line break split it in two (another)
+        # hostile pass); one_line: an output folder named with a line break split the summary in two
     if summary.error:
         raise CommandError(summary.error)
     if summary.cancelled:  # 128 + the signal, as a shell reports a process it ended: a script tells it from a failure

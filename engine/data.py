@@ -280,7 +280,10 @@ class NoReadableImage(ValueError):
 FOUND_UNREADABLE = "unreadable"
 
 
-def first_reasons(failed: list[tuple[str, str]], count: int = 3) -> str:
+REASONS_NAMED = 3  # files named with their reason in a one-line warning; the rest are "..."
+
+
+def first_reasons(failed: list[tuple[str, str]], count: int = REASONS_NAMED) -> str:
     """'name: reason; name: reason; ...' for the first ``count`` of (file name, reason)."""
     return "; ".join(f"{name}: {reason}" for name, reason in failed[:count]) + ("; ..." if len(failed) > count else "")
 

@@ -298,6 +298,8 @@ class DatasetEntry:
         """An entry of the list; TypeError for a value of the wrong kind (a name of 5 or a folder of null stopped
         the app from starting: the list is said to be damaged instead)."""
         known = {f.name for f in fields(cls)} - {"newer"}
+        if not isinstance(row, dict):  # a string's "name" in it was a test of letters (a review)
+            raise TypeError(f"an entry is {json.dumps(row)[:40]}, not a mapping of its name and folders")
         if missing := [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
                        and f.name not in row]:  # it said "DatasetEntry.__init__() missing 1 required positional
             raise TypeError(f"an entry has no {missing[0]!r}")  # argument" (a datasets pass)
@@ -377,8 +379,8 @@ class DatasetReport:
     files_b: list[Path] = field(default_factory=list)
     pair_files: list[tuple[Path, Path | None]] = field(default_factory=list)
     unmatched_names: list[str] = field(default_factory=list)  # "A/3.png": the command line names them, the app did not
-    # every file left out, (side's name, "sub/x.png", why): the problems name three a side, and 8 unreadable files
-    # left five named nowhere (a datasets pass)
+    # every file and sub-folder left out as unreadable, (side's name, "sub/x.png" or "sub/", why): the problems
+    # name three a side, and 8 unreadable files left five named nowhere (a datasets pass)
     left_out: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -742,7 +744,7 @@ class Library:
         header is read (16 s for 20,000 pictures a side): ``control`` stops it between files (Stopped), as the app
         does when another dataset is picked or the window closes (four clicks ran four, and closing waited 37 s)."""
         problems: list[str] = []
-        missing: list[str] = []  # said first: "few images (B: 0)" came before the folder that was gone
+        missing: list[str] = []  # said first: the other side's "few images (A: 12)" came before the folder gone
         left_out: list[tuple[str, str, str]] = []
         counts = []
         listed: dict[str, list[Path]] = {}

@@ -354,9 +354,9 @@ COARSE_SIGMA = 8.0  # blurs this wide run on a shrunk copy (only a photo far abo
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """A Gaussian blur (radius 3 sigma, reflected edges) as two 1-D passes: torchvision's
-    ``gaussian_blur`` convolves with the full 2-D kernel (625 multiplies a pixel at sigma 4, not 50),
-    which made it a quarter of a Quick generator's step.
+    """A Gaussian blur (radius 3 sigma, reflected edges, repeated on a picture smaller than that) as two 1-D
+    passes: torchvision's ``gaussian_blur`` convolves with the full 2-D kernel (625 multiplies a pixel at sigma 4,
+    not 50), which made it a quarter of a Quick generator's step.
 
     From COARSE_SIGMA on, the picture is averaged in blocks of sigma / 4 px, blurred there, and scaled back
     bilinearly, the three spreads adding up to sigma: a blurred picture holds nothing finer than the blocks,

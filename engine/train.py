@@ -40,9 +40,9 @@ from torchvision.utils import make_grid, save_image
 
 from . import __version__
 from .config import TrainConfig, load_json, resume_config, save_json, to_dict
-from .data import (FOUND_UNREADABLE, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset, check_folder,
-                   few_images_advice, find_pairs, first_reasons, header_size, make_transform, pair_shape_warnings,
-                   pictures_on_both_sides, resolve_folders, side_labels, side_names, split_note,
+from .data import (FOUND_UNREADABLE, REASONS_NAMED, EpochSampler, NoReadableImage, PairedDataset, UnpairedDataset,
+                   check_folder, few_images_advice, find_pairs, first_reasons, header_size, make_transform,
+                   pair_shape_warnings, pictures_on_both_sides, resolve_folders, side_labels, side_names, split_note,
                    unmatched_in_words)
 from .devices import out_of_memory, pick_device
 from .estimate import check_cpu_memory
@@ -102,7 +102,7 @@ def unreadable_warnings(bad: list[tuple[Path, str]]) -> list[Message]:
         by_folder.setdefault(Path(path).parent, []).append((Path(path).name, reason))
     return [Message("warning", f"skipping unreadable image {folder / files[0][0]}: {files[0][1]}" if len(files) == 1
                     else f"skipping {len(files)} unreadable images in {folder}: {first_reasons(files)}"
-                    + (" (the run's log.txt names each)" if len(files) > 3 else ""))  # "…; ..." and no more was said
+                    + (" (the run's log.txt names each)" if len(files) > REASONS_NAMED else ""))  # "…; ..." was all
             for folder, files in by_folder.items()]
 
 

@@ -639,7 +639,8 @@ class ConvertPage(QWidget):
         self.error.clear()
         return Job(self.model.currentData(), self.model.currentText(), self.direction.currentData(),
                    self.input.path(), self.output.path(), self.options(),
-                   self.direction.currentText() if self.direction.isEnabled() else "")
+                   self.direction.currentText() if self.direction.isEnabledTo(self) else "")  # (the page's own
+        # choice: a disabled window would have dropped it, a review)
 
     @staticmethod
     def existing_outputs(job: Job) -> list[Path]:

@@ -163,7 +163,8 @@ class ElidedComboBox(QComboBox):
 class NarrowingLabel(QLabel):
     """A wrapped label that a word longer than its pane never widens: such a word (a folder name of 160 letters
     without a space) is cut at the pane's edge, the whole text in ``text()``; it widened the Datasets page past the
-    window, with a sideways scroll bar (a datasets and runs pass)."""
+    window, with a sideways scroll bar (a datasets and runs pass). Its text is always rich text: escape what the
+    user typed (html.escape)."""
 
     def __init__(self, text: str = ""):
         super().__init__(text)
@@ -194,6 +195,9 @@ class DetailsLabel(NarrowingLabel):
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if text else Qt.FocusPolicy.NoFocus)
+
+    def clear(self) -> None:  # QLabel's own clear() passes by setText
+        self.setText("")
 
 
 def title_and_details() -> tuple[QLabel, QLabel]:

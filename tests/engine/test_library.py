@@ -484,9 +484,9 @@ def test_the_dataset_checks_name_each_side_as_the_user_named_it(tmp_path):
     with pytest.raises(ValueError, match=r"^the night folder .*empty has no images"):
         Library(tmp_path / "home").check_dataset("e", tmp_path / "trainA", tmp_path / "empty", "day", "night")
     gone = DatasetEntry("d", str(tmp_path / "trainA"), str(tmp_path / "gone"), "day", "night")
-    assert Library.inspect(gone).problems[0] == (  # and what to do (a datasets pass); first: "few images (night: 0)"
+    assert Library.inspect(gone).problems[0] == (  # and what to do (a datasets pass); first: the other side's
         f"the night folder is missing: {tmp_path / 'gone'}; put it back there, or remove this dataset and add the "
-        "folder where it is now")  # came before it
+        "folder where it is now")  # problems came before it
 
 
 def test_two_sides_of_one_name_are_refused(tmp_path):
@@ -583,3 +583,7 @@ def test_a_list_entry_missing_a_field_is_said_in_words(tmp_path):
     with pytest.raises(ValueError, match=r"is damaged and cannot be read \(an entry has no 'folder_b'\)") as caught:
         library.datasets()
     assert "__init__" not in str(caught.value)
+    for row, said in (("name folder_a folder_b", '"name folder_a folder_b"'), (None, "null"), (5, "5")):
+        library.manifest.write_text(json.dumps([row]))  # "an entry has no 'name'", or Python's words
+        with pytest.raises(ValueError, match=rf"\(an entry is {said}, not a mapping of its name and folders\)"):
+            library.datasets()
