@@ -232,7 +232,7 @@ class AddDatasetDialog(QDialog):
 
 THUMBNAILS_SHOWN = 500  # a side's pictures shown at most (the page says so past it)
 LEFT_OUT_LISTED = 40  # files left out named in the problems' tooltip (a tooltip taller than a screen is cut)
-TAB_NAME_SHOWN = 30  # letters of a side's name on its tab, the count after them
+TAB_NAME_SHOWN = 16  # letters of a side's name on its tab, the count after them: three tabs fit 1024 px
 
 
 class RenameDatasetDialog(QDialog):

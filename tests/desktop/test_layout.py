@@ -480,13 +480,15 @@ def test_a_long_folder_name_never_widens_the_datasets_page(qtbot, window, tmp_pa
 def test_a_sides_tabs_show_its_name_as_typed_and_both_fit(qtbot, window, tmp_path):
     """Sides named "Rock & Roll" and "R&D" showed as "Rock _Roll" and "RD" (a "&" marks a tab's shortcut), and two
     long names pushed the second tab behind scroll arrows at 1024x700, its count hidden (a datasets pass)."""
+    from desktop.pages.datasets import TAB_NAME_SHOWN
     from engine.library import NAME_LENGTH
 
     page = window.datasets
     window.resize(1024, 700)
     window.tabs.setCurrentWidget(page)
-    for name_a, name_b in (("Rock & Roll", "R&D"), ("a" * NAME_LENGTH, "b" * NAME_LENGTH)):
-        name = name_a[:4]
+    wide = ("Rock & Roll guitars from the seventies and eighties", "W" * NAME_LENGTH)  # with the Pairs tab, 30
+    for name_a, name_b in (("Rock & Roll", "R&D"), ("a" * NAME_LENGTH, "b" * NAME_LENGTH), wide):  # letters cut all
+        name = name_a[:4] + name_b[:1]
         write_images(tmp_path / name / "trainA", 2)  # one set of folders is one dataset
         write_images(tmp_path / name / "trainB", 3)
         window.library.add_dataset(name, str(tmp_path / name), None, name_a, name_b)
@@ -494,8 +496,9 @@ def test_a_sides_tabs_show_its_name_as_typed_and_both_fit(qtbot, window, tmp_pat
         qtbot.waitUntil(lambda: page.sides.tabToolTip(1) == f"{name_b} (3)", timeout=10000)
         bar = page.sides.tabBar()
         assert page.sides.tabText(0).endswith(" (2)") and page.sides.tabToolTip(0) == f"{name_a} (2)"
-        if len(name_a) <= 30:
+        if len(name_a) <= TAB_NAME_SHOWN:
             assert page.sides.tabText(0) == name_a.replace("&", "&&") + " (2)"
         assert bar.tabRect(1).right() <= bar.width(), name
-        for index in (0, 1):  # nothing cut: two 80-letter names read "aaa… (" and "…bbb (3", the counts lost
+        for index in (0, 1, 2):  # nothing cut: two 80-letter names read "aaa… (" and "…bbb (3", the counts lost
+            assert page.sides.isTabVisible(index)  # (the Pairs tab too: the files share names)
             assert bar.fontMetrics().horizontalAdvance(bar.tabText(index)) < bar.tabRect(index).width(), name
