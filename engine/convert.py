@@ -30,7 +30,8 @@ from PIL import Image
 
 from .config import ConvertConfig, can_compile
 from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, list_images, open_image,
-                   require_regular_file, shown_size, to_8bit, transforms, unreadable_kinds_note, unreadable_reason)
+                   other_kind_reason, require_regular_file, shown_size, to_8bit, transforms, unreadable_kinds_note,
+                   unreadable_reason)
 from .devices import out_of_memory, pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -134,7 +135,8 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     """Every image's output path (mirroring the input tree) and format; inputs that cannot be used are listed."""
     check_folders(src, dst)
     unreadable: list[tuple[Path, str]] = []  # folders: counted as failed, where they were counted nowhere
-    inputs = list_images(src, options.recursive, unreadable)
+    other_kinds: list[Path] = []  # HEIC beside JPEGs: left out unsaid, converted by no one (a CLI hostile pass)
+    inputs = list_images(src, options.recursive, unreadable, other_kinds)
     if not inputs:  # refused, not "0 converted": nothing was done, and nothing is written
         if unreadable and unreadable[0][0] == src:
             why = unreadable[0][1].removeprefix("this folder cannot be read")
@@ -148,7 +150,7 @@ def plan(src: Path, dst: Path, options: ConvertConfig) -> Plan:
     real_src, real_dst = resolve_path(src), resolve_path(dst)
     resolved = {p: resolve(p) for p in inputs}
     input_set = {r for r in resolved.values() if r is not None}
-    jobs, refused = [], list(unreadable)
+    jobs, refused = [], list(unreadable) + [(path, other_kind_reason(path)) for path in other_kinds]
     wanted: dict[Path, tuple[str, Path]] = {}
     for path in inputs:
         if resolved[path] is None:

@@ -52,6 +52,12 @@ UNREADABLE_KINDS = {".heic": "HEIC", ".heif": "HEIF", ".cr2": "Canon raw", ".cr3
                     ".rw2": "Panasonic raw", ".pef": "Pentax raw", ".srw": "Samsung raw"}
 
 
+def other_kind_reason(path: Path) -> str:
+    """Why a photo of a kind this app cannot read is left out, in words."""
+    return (f"a {UNREADABLE_KINDS[path.suffix.lower()]} file, a kind this app cannot read: save it as JPEG or PNG "
+            "first")
+
+
 def unreadable_kinds_note(folder: Path, recursive: bool = True) -> str:
     """" (N file(s) of kinds this app cannot read: HEIC, ...; ...)" for photos in ``folder`` (and its sub-folders
     where ``recursive``) that are listed as no images at all, or "" where there are none."""
@@ -77,15 +83,21 @@ def path_order(path: str) -> list[str]:
 
 
 def list_images(folder: str | Path, recursive: bool = True,
-                unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
+                unreadable: list[tuple[Path, str]] | None = None,
+                other_kinds: list[Path] | None = None) -> list[Path]:
     """Image files under ``folder`` (by extension), sorted, without hidden or system files. Folders that cannot
     be read are added to ``unreadable`` with the reason (os.walk passes over them without a word: a folder
-    without read permission was converted as if empty, and its images counted nowhere)."""
-    return [Path(p) for p in image_names(folder, recursive, unreadable)]
+    without read permission was converted as if empty, and its images counted nowhere); photos of kinds this app
+    cannot read (HEIC, camera raw: :data:`UNREADABLE_KINDS`) to ``other_kinds``."""
+    found = image_names(folder, recursive, unreadable, None if other_kinds is None else (others := []))
+    if other_kinds is not None:
+        other_kinds += [Path(p) for p in others]
+    return [Path(p) for p in found]
 
 
 def image_names(folder: str | Path, recursive: bool = True,
-                unreadable: list[tuple[Path, str]] | None = None) -> list[str]:
+                unreadable: list[tuple[Path, str]] | None = None,
+                other_kinds: list[str] | None = None) -> list[str]:
     """:func:`list_images` as strings, each beginning with ``str(Path(folder))``: Path objects made, compared and
     turned back into text cost 1.5 s for 40,000 files, on the window's thread where the Train page lists a
     dataset."""
@@ -109,6 +121,9 @@ def image_names(folder: str | Path, recursive: bool = True,
                 dirs.remove(d)
             seen.add(real)
         found += [os.path.join(root, f) for f in files if not is_hidden(f) and os.path.splitext(f)[1].lower() in exts]
+        if other_kinds is not None:
+            other_kinds += sorted(os.path.join(root, f) for f in files if not is_hidden(f) and (
+                ext := os.path.splitext(f)[1].lower()) in UNREADABLE_KINDS and ext not in exts)
         if not recursive:
             break
     return sorted(found, key=path_order)
@@ -932,7 +947,8 @@ def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], lis
     files: thousands of headers take seconds."""
     existing_folder(folder, f"the {side} folder")
     unreadable: list[tuple[Path, str]] = []
-    files = list_images(folder, unreadable=unreadable)
+    other_kinds: list[Path] = []  # HEIC beside JPEGs: set aside with the rest, said, not passed over unsaid
+    files = list_images(folder, unreadable=unreadable, other_kinds=other_kinds)
 
     def probed(path: Path) -> str | None:
         if control is not None:
@@ -947,4 +963,4 @@ def check_folder(folder: Path, side: str, control=None) -> tuple[list[Path], lis
         kinds = "file(s) or folder(s)" if unreadable else "file(s)"
         what = f"{len(bad)} unreadable {kinds} ({named})" if bad else f"no images{unreadable_kinds_note(folder)}"
         raise ValueError(f"the {side} folder {folder} has {what}; it needs at least one image")
-    return good, bad
+    return good, bad + [(path, other_kind_reason(path)) for path in other_kinds]

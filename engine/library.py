@@ -29,10 +29,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (Pair, PairedData, check_folder, check_separate_folders, few_images_advice, find_pairs,
-                   first_reasons, header_size, list_images, match_by_name, mostly_pairs_side_by_side,
-                   pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders, side_labels,
-                   unreadable_reason, wide_enough_for_two)
+from .data import (UNREADABLE_KINDS, Pair, PairedData, check_folder, check_separate_folders, few_images_advice,
+                   find_pairs, first_reasons, header_size, list_images, match_by_name, mostly_pairs_side_by_side,
+                   other_kind_reason, pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders,
+                   side_labels, unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -764,7 +764,8 @@ class Library:
                 continue
             locked: list[tuple[Path, str]] = []  # sub-folders that cannot be read: their images counted nowhere
             # side-by-side pairs are read from train/ itself, not its sub-folders (find_pairs): 8 counted, 3 used
-            files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked)
+            other_kinds: list[Path] = []  # HEIC beside JPEGs: left out of training unsaid (a CLI hostile pass)
+            files = list_images(path, recursive=entry.layout != "aligned", unreadable=locked, other_kinds=other_kinds)
             readable: list[Path] = []  # shown as thumbnails: the unreadable were shown first, 17 beside "(5)"
             unreadable: list[tuple[str, str]] = []  # (name under the side's folder, why)
             # named under the side's folder: "broken.png" was in trainB/up/trainA/ (a datasets pass)
@@ -792,6 +793,11 @@ class Library:
                         tiny.append(f)
             listed[side] = readable
             left_out += [(name, file, why) for file, why in unreadable]
+            if other_kinds:
+                kinds = sorted({UNREADABLE_KINDS[p.suffix.lower()] for p in other_kinds})
+                problems.append(f"{len(other_kinds)} photo(s) in {name} are of kinds this app cannot read "
+                                f"({', '.join(kinds)}) and are left out: save them as JPEG or PNG to train on them")
+                left_out += [(name, _under(p, path), other_kind_reason(p)) for p in other_kinds]
             counts.append(len(readable))  # what training will use: unreadable files are skipped
             few[side] = counts[-1]
             if len(unreadable) > UNREADABLE_NAMED_ONE_A_LINE:  # twelve lines of them pushed the pictures off the page

@@ -12,6 +12,7 @@ from engine.config import ConvertConfig
 from engine.convert import convert_folder, decode, encode, without_thumbnail
 from engine.events import FileDone
 from engine.modelfile import load_model
+from tests.conftest import write_images
 
 CPU = ConvertConfig(device="cpu", workers=1, compile="off")
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's ghostscript ships one
@@ -363,3 +364,16 @@ def test_a_loop_of_links_is_said_to_be_one(tmp_path):
     with pytest.raises(OSError) as raised:
         open_image(tmp_path / "a.png")
     assert unreadable_reason(raised.value) == "a link that leads back to itself (a loop of links)"
+
+
+def test_photos_of_kinds_it_cannot_read_beside_others_are_named_not_passed_over(model, tmp_path):
+    """A phone's HEIC photos beside its JPEGs were left out unsaid ("1 converted", no word of them), though a folder
+    of HEIC alone was said to hold kinds this app cannot read (a CLI hostile pass)."""
+    src = tmp_path / "in"
+    write_images(src, 1)
+    (src / "IMG_0001.HEIC").write_bytes(b"ftypheic")
+    (src / ".hidden.heic").write_bytes(b"ftypheic")  # hidden: passed over, as hidden pictures are
+    summary, _ = convert(model, src, tmp_path / "out")
+    assert summary.converted == 1
+    assert summary.failed == ((str(src / "IMG_0001.HEIC"), "a HEIC file, a kind this app cannot read: save it as JPEG "
+                                                            "or PNG first"),)

@@ -587,3 +587,16 @@ def test_a_list_entry_missing_a_field_is_said_in_words(tmp_path):
         library.manifest.write_text(json.dumps([row]))  # "an entry has no 'name'", or Python's words
         with pytest.raises(ValueError, match=rf"\(an entry is {said}, not a mapping of its name and folders\)"):
             library.datasets()
+
+
+def test_photos_of_kinds_it_cannot_read_are_said_to_be_left_out_of_training(tmp_path):
+    """HEIC photos beside JPEGs were left out of the dataset's counts unsaid (a CLI hostile pass)."""
+    write_images(tmp_path / "trainA", FEW_IMAGES, size=(130, 130))
+    write_images(tmp_path / "trainB", FEW_IMAGES, size=(130, 130))
+    for name in ("IMG_1.HEIC", "IMG_2.heic", "raw.CR2"):
+        (tmp_path / "trainB" / name).write_bytes(b"not for Pillow")
+    report = Library.inspect(entry_for(tmp_path))
+    assert report.count_b == FEW_IMAGES
+    assert report.problems == ["3 photo(s) in B are of kinds this app cannot read (Canon raw, HEIC) and are left out: "
+                               "save them as JPEG or PNG to train on them"]
+    assert [f for _, f, _ in report.left_out] == ["IMG_1.HEIC", "IMG_2.heic", "raw.CR2"]

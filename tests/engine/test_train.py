@@ -393,3 +393,12 @@ def test_a_log_that_cannot_be_closed_leaves_the_runs_reason_and_its_lock(tiny_da
     monkeypatch.undo()
     result, _ = collect(Trainer.from_run(run, max_steps=3))  # the lock was released: the run continues
     assert isinstance(result, Finished) and result.step == 3
+
+
+def test_a_photo_of_a_kind_it_cannot_read_is_said_when_training_begins(tiny_dataset, tmp_path):
+    """A HEIC photo beside the JPEGs of a side was left out of training unsaid (a CLI hostile pass)."""
+    (tiny_dataset / "trainB" / "IMG_0001.HEIC").write_bytes(b"ftypheic")
+    result, events = collect(Trainer(tiny_config(tiny_dataset, tmp_path / "run", max_steps=1)))
+    assert isinstance(result, Finished)
+    assert any(isinstance(e, Message) and "IMG_0001.HEIC: a HEIC file, a kind this app cannot read" in e.text
+               for e in events)
