@@ -29,10 +29,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .data import (UNREADABLE_KINDS, Pair, PairedData, check_folder, check_separate_folders, few_images_advice,
-                   find_pairs, first_reasons, header_size, list_images, match_by_name, mostly_pairs_side_by_side,
-                   other_kind_reason, pair_shape_warnings, pictures_on_both_sides, probe_image, resolve_folders,
-                   side_labels, unreadable_reason, wide_enough_for_two)
+from .data import (CASE_ONLY, SHARED_NAME, UNREADABLE_KINDS, Pair, PairedData, check_folder, check_separate_folders,
+                   few_images_advice, find_pairs, first_reasons, header_size, list_images, match_by_name,
+                   mostly_pairs_side_by_side, other_kind_reason, pair_shape_warnings, pictures_on_both_sides,
+                   probe_image, resolve_folders, side_labels, unreadable_reason, wide_enough_for_two)
 from .events import Control, Stopped
 from .fileio import (FolderBusy, Resolver, atomic_write_text, folder_lock, is_disk_full, lock_file, modified_ns,
                      move_new, no_room_words, remove_stale_temp_files, resolve_path, unlock_file)
@@ -746,6 +746,7 @@ class Library:
         problems: list[str] = []
         missing: list[str] = []  # said first: the other side's "few images (A: 12)" came before the folder gone
         left_out: list[tuple[str, str, str]] = []
+        said_unreadable: set[str] = set()  # "A/x.png": not listed again as "without a partner" for pix2pix
         counts = []
         listed: dict[str, list[Path]] = {}
         few: dict[str, int] = {}  # images a side, for the advice on too few
@@ -793,6 +794,7 @@ class Library:
                         tiny.append(f)
             listed[side] = readable
             left_out += [(name, file, why) for file, why in unreadable]
+            said_unreadable.update(f"{side}/{file}" for file, _ in unreadable)
             if other_kinds:
                 kinds = sorted({UNREADABLE_KINDS[p.suffix.lower()] for p in other_kinds})
                 problems.append(f"{len(other_kinds)} photo(s) in {name} are of kinds this app cannot read "
@@ -822,10 +824,11 @@ class Library:
             counts.append(counts[0])
         if advice := few_images_advice(few, (entry.name_a, entry.name_b)):
             problems.insert(0, advice)
+        unmatched = [u for u in paired.unmatched if u.removesuffix(SHARED_NAME).removesuffix(CASE_ONLY)
+                     not in said_unreadable] if paired else []  # 7 unreadable files were "without a partner" too
         return DatasetReport(counts[0], counts[1], missing + problems, len(paired.pairs) if paired else 0,
-                             len(paired.unmatched) if paired else 0, listed.get("A", []), listed.get("B", []),
-                             [(p.a, p.b) for p in paired.pairs] if paired else [], paired.unmatched if paired else [],
-                             left_out)
+                             len(unmatched), listed.get("A", []), listed.get("B", []),
+                             [(p.a, p.b) for p in paired.pairs] if paired else [], unmatched, left_out)
 
     # ---------------------------------------------------------------- runs
     def runs(self) -> list[Path]:

@@ -531,6 +531,8 @@ def test_many_unreadable_files_are_one_line_and_no_thumbnail(tmp_path):
         "socket), so it is not read; bad_01.png: not an image this app can read (damaged, or another kind of file); "
         "bad_02.png: not an image this app can read (damaged, or another kind of file); …)")
     assert report.count_a == len(report.files_a) == 5 and not [p for p in report.files_a if p.name.startswith("bad")]
+    assert report.unmatched_names and not [u for u in report.unmatched_names if "bad_" in u]  # said unreadable,
+    # not "without a partner" again for pix2pix (a screenshot)
     # each named where the app can show it: nine of the twelve were named nowhere (a datasets pass)
     assert report.left_out == [("A", f"bad_{n:02d}.png", "not an image this app can read (damaged, or another kind "
                                 "of file)") for n in range(12)]
