@@ -532,6 +532,26 @@ def missing_data_folders(run_dir: str | Path) -> list[tuple[str, str]]:
     return [(key, path) for key in ("data", "data_b") if (path := getattr(config, key)) and not Path(path).exists()]
 
 
+def held_out_folder(run_dir: str | Path, direction: str = "AtoB") -> Path | None:
+    """The run's own held-out pictures to convert in ``direction`` (its dataset's testA/ for A → B, testB/ for
+    B → A), where it has them: a run just trained was offered on Convert with the demo photos still as its input
+    (a still-weak item of a note). None where there are none, or its settings or folders do not read."""
+    from .data import resolve_folders
+
+    try:
+        config = load_config(run_dir)
+        folders = resolve_folders(config.data, config.data_b or None)
+        root = Path(config.data).parent
+        if config.data_b and Path(config.data_b).parent == root:  # trainA/ and trainB/ given as two folders, as the
+            whole = resolve_folders(root)  # app gives a dataset's: their root's test folders
+            if (whole.a.resolve(), whole.b.resolve()) == (folders.a.resolve(), folders.b.resolve()):
+                folders = whole
+    except (OSError, ValueError):
+        return None
+    test = folders.test_a if direction == "AtoB" else folders.test_b
+    return test if test is not None and test.is_dir() else None
+
+
 # ------------------------------------------------------------------ describe
 def load_config(run_dir: str | Path):
     """The run's TrainConfig (ValueError naming the file if it is damaged)."""

@@ -34,6 +34,7 @@ from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
 from engine.resources import demo_images_dir
+from engine.rundir import held_out_folder
 
 OK, FAILED = "✓", "✗"
 READY = "Ready to convert."  # until the pictures are counted
@@ -447,6 +448,9 @@ class ConvertPage(QWidget):
             return False
         self.refresh()
         self.select_model(source)
+        on_demo = self.input.path() and Path(self.input.path()).resolve() == demo_images_dir().resolve()
+        if on_demo and (held_out := held_out_folder(source, self.direction.currentData() or "AtoB")) is not None:
+            self.input.set_path(str(held_out))  # its own test pictures, not the demo photos (a user's choice stays)
         return True
 
     def select_model(self, source: str, direction: str = "") -> None:

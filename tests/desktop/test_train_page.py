@@ -762,6 +762,29 @@ def test_a_run_trained_to_its_end_is_chosen_on_the_convert_page(qtbot, window, t
     assert page.status.text() == "Finished at step 3." and window.convert.model.currentData() != str(run)
 
 
+def test_a_run_offered_on_convert_brings_its_own_test_pictures_in_place_of_the_demos(qtbot, window, tmp_path):
+    """A run just trained was offered on Convert with the demo photos still its input: converting them showed the
+    user's model on pictures of another task (a still-weak item of a note). A folder the user chose stays."""
+    from engine.resources import demo_images_dir
+
+    page = with_dataset(window, tmp_path)
+    write_images(tmp_path / "d" / "testA", 2, seed=3)
+    assert Path(window.convert.input.path()) == demo_images_dir()  # as on a first start
+    set_tiny_training(page, steps=2)
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60000)
+    run = window.library.runs()[0]
+    assert window.convert.model.currentData() == str(run)
+    assert window.convert.input.path() == str((tmp_path / "d" / "testA").resolve())
+    assert Path(window.convert.output.path()) == window.library.root / "outputs" / run.name  # the run's own
+    from engine.rundir import held_out_folder
+
+    assert held_out_folder(run, "BtoA") is None  # (no testB/: B → A keeps what is chosen)
+    window.convert.input.set_path(str(tmp_path / "mine"))
+    window._offer_on_convert(str(run))
+    assert window.convert.input.path() == str(tmp_path / "mine")
+
+
 def test_a_pause_and_a_stop_are_said_to_a_screen_reader(qtbot, window, tmp_path, monkeypatch):
     """Ctrl+P and Ctrl+. from another page or the Training menu were confirmed to no one: "Pausing…", "Paused at
     step N", "Resumed." and "Stopping…" were shown, not said (a keyboard pass)."""
