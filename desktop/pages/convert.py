@@ -34,7 +34,7 @@ from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
 from engine.resources import demo_images_dir
-from engine.rundir import held_out_folder
+from engine.rundir import RunDir, held_out_folder
 
 OK, FAILED = "✓", "✗"
 READY = "Ready to convert."  # until the pictures are counted
@@ -562,6 +562,21 @@ class ConvertPage(QWidget):
         name = Path(source).name
         return None if changed else reason if name in reason else f"{name} cannot be used: {clause(reason)}"
 
+    @staticmethod
+    def _run_problem(source: str) -> str | None:
+        """A run with nothing to convert with, said before Convert is pressed: "Ready to convert 4 images." was said
+        of a run with no checkpoint, or with every one cut short, until Convert failed (a crash pass)."""
+        if not os.path.isdir(source):
+            return None
+        run = RunDir(source)
+        if not run.has_checkpoint():
+            return (f"run {run.path.name} has no checkpoint yet (a run saves one as it trains): continue it on the "
+                    "Train page, or choose another model")
+        if run.checkpoints_cut_short():
+            return (f"every checkpoint of run {run.path.name} is cut short (a full disk, or a copy stopped part way): "
+                    "choose another model")
+        return None
+
     def _sync_quality(self, *_) -> None:
         self.quality.setEnabled(self.format.currentText() in ("keep", "jpg", "webp"))
 
@@ -622,7 +637,7 @@ class ConvertPage(QWidget):
         if not self.model.currentData():  # with models listed (the one chosen was deleted) it said to train one
             return ("choose a model in the list" if self.model.count() else
                     "choose a model: train one, import one on the Models page, or pick a model file")
-        if problem := self._model_problem(self.model.currentData()):
+        if problem := self._model_problem(self.model.currentData()) or self._run_problem(self.model.currentData()):
             return problem
         if not self.input.path():
             return "choose the folder of images to convert"

@@ -331,6 +331,17 @@ def test_a_run_whose_every_checkpoint_is_cut_short_says_so_in_both_lists(qtbot, 
     assert "Every checkpoint of this run is cut short" in models.details.text()
     assert not models.export_button.isEnabled() and not models.use_button.isEnabled()
     assert not models.evaluate_button.isEnabled()
+    convert = window.convert  # it said "Ready to convert 4 images." until Convert was pressed (a crash pass)
+    window.tabs.setCurrentWidget(convert)
+    convert.refresh()
+    convert.select_model(convert.model.itemData(0))  # (it was chosen when the run ended)
+    convert.select_model(str(run.path))
+    assert convert.status.text().startswith(f"Every checkpoint of run {run.path.name} is cut short")
+    for checkpoint in checkpoints:
+        checkpoint.unlink()
+    convert.select_model(convert.model.itemData(0))
+    convert.select_model(str(run.path))
+    assert convert.status.text().startswith(f"Run {run.path.name} has no checkpoint yet")
 
 
 def test_continue_on_a_run_with_no_checkpoint_asks_before_starting_again(qtbot, window, tmp_path, monkeypatch):
