@@ -528,8 +528,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
         stops.close()
         images.close()
     if not summary.error or summary.converted or summary.skipped or summary.failed:  # "0 converted, …" on stdout
+        # those a stop left undone counted too: "5 converted, 0 skipped, 0 failed" came before "disk full" of 200
+        left = summary.total - summary.converted - len(summary.failed)
+        undone = f", {left} not converted" if left > 0 and (summary.error or summary.cancelled) else ""
         print(f"{summary.converted} converted, {summary.skipped} skipped (already there), "  # then an error read as
-              f"{len(summary.failed)} failed, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> "
+              f"{len(summary.failed)} failed{undone}, {summary.seconds:.1f} s ({summary.images_per_s:.2f} img/s) -> "
               f"{one_line(args.output)}", file=Console(sys.stdout))  # a run that did nothing, by a script (a CLI
         # hostile pass); one_line: an output folder named with a line break split the summary in two
     if summary.error:

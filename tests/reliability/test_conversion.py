@@ -176,6 +176,22 @@ def test_disk_full_mid_conversion_keeps_what_was_written(model, tmp_path):
             Image.open(path).load()
 
 
+def test_the_commands_summary_counts_what_a_full_disk_left_undone(tmp_path, capsys):
+    """"5 converted, 0 skipped (already there), 0 failed" came before the disk-full error, of 200 (a crash pass)."""
+    import re
+
+    from engine.cli import main
+
+    write_images(tmp_path / "in", 8, size=(64, 64))
+    with small_tmpfs(tmp_path / "small", "64k") as disk:
+        assert main(["convert", "--model", str(make_model_file(tmp_path / "m.pt")), "--input", str(tmp_path / "in"),
+                     "--output", str(disk / "out"), "--device", "cpu"]) == 1
+        converted = len(list((disk / "out").iterdir()))
+    said = re.search(r"(\d+) converted, 0 skipped \(already there\), 0 failed, (\d+) not converted",
+                     capsys.readouterr().out)
+    assert said and int(said[1]) == converted < 8 and int(said[1]) + int(said[2]) == 8
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_the_largest_image_allowed_converts_under_3_gb(tmp_path):
