@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import errno
 import filecmp
+import itertools
 import json
 import os
 import re
@@ -415,6 +416,24 @@ class Library:
             raise ValueError(f"the dataset list {self.manifest} cannot be read "
                              f"({(exc.strerror or str(exc)).lower()})") from None
 
+    def set_aside_damaged_list(self) -> Path:
+        """Rename a dataset list that cannot be read to datasets.damaged.json (numbered where that is taken), so that
+        an empty one starts: the app said to move it aside and offered no way to, and every dataset added was
+        refused on it (a crash pass). Nothing is deleted; the datasets' folders are untouched. The new name."""
+        try:
+            self.datasets()
+        except ValueError:
+            pass
+        else:
+            raise ValueError(f"the dataset list {self.manifest} reads: nothing to set aside")
+        with self._list_lock():
+            for n in itertools.count(1):
+                target = self.manifest.with_name("datasets.damaged.json" if n == 1 else f"datasets.damaged-{n}.json")
+                if not target.exists():
+                    os.rename(self.manifest, target)
+                    return target
+        raise AssertionError("itertools.count never ends")
+
     def _write(self, entries: list[DatasetEntry]) -> None:
         try:
             atomic_write_text(self.manifest, json.dumps([e.to_row() for e in entries], indent=2) + "\n")
@@ -426,6 +445,16 @@ class Library:
     def _editing(self) -> Iterator[list[DatasetEntry]]:
         """The dataset list to change in place, read and written back under a lock: two processes adding datasets
         at once (two windows, the app and a script) lost a third of the entries."""
+        with self._list_lock():
+            entries = self.datasets()
+            before = list(entries)
+            yield entries
+            if entries != before:
+                self._write(entries)
+
+    @contextlib.contextmanager
+    def _list_lock(self) -> Iterator[None]:
+        """The lock every change of the dataset list is made under."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fh = open(self.root / ".datasets.lock", "a+b")
@@ -444,11 +473,7 @@ class Library:
                                                           "dataset list; try again") from None
                     time.sleep(0.02)
             try:
-                entries = self.datasets()
-                before = list(entries)
-                yield entries
-                if entries != before:
-                    self._write(entries)
+                yield
             finally:
                 unlock_file(fh)
 

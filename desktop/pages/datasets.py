@@ -338,8 +338,14 @@ class DatasetsPage(QWidget):
         self.demo_button.setToolTip("Photos (A) and photos in a warm golden-hour look (B), shipped with the app: "
                                     "enough to see training work, too few for a good model")
         self.demo_button.clicked.connect(self.add_demo)
+        # a list that cannot be read: "move it aside" was said, and no way to was offered (a crash pass)
+        self.set_aside_button = QPushButton("Start an empty list")
+        self.set_aside_button.setToolTip("Rename the damaged list to datasets.damaged.json, kept as it is, and start "
+                                         "an empty one; your pictures and runs stay where they are")
+        self.set_aside_button.clicked.connect(self.set_aside_damaged_list)
         right.addWidget(self.empty_hint)
         right.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(self.set_aside_button, 0, Qt.AlignmentFlag.AlignLeft)
         right.addStretch(0)
         split_page(self, left, right, (240, 760))
         self.refresh()
@@ -358,6 +364,7 @@ class DatasetsPage(QWidget):
         self.list.blockSignals(False)
         self.empty_hint.setVisible(not names and not damaged)
         self.demo_button.setVisible(not names and not damaged)
+        self.set_aside_button.setVisible(bool(damaged))
         self.sides.setVisible(bool(names))
         self.remove_button.setEnabled(bool(names))
         self.rename_button.setEnabled(bool(names))
@@ -370,6 +377,19 @@ class DatasetsPage(QWidget):
             self.details.setText("")
             self.problems.setText(f"⚠ {html.escape(damaged)}" if damaged else "")
             self.problems.setToolTip("")  # the last dataset's problems (a review)
+
+    def set_aside_damaged_list(self) -> None:
+        try:
+            kept = self.library.set_aside_damaged_list()
+        except (ValueError, OSError) as exc:
+            QMessageBox.warning(self, "Datasets", sentence(in_words(exc)))
+            self.refresh()
+            return
+        self.refresh()
+        self.datasets_changed.emit()
+        self.details.setText(f"The damaged list is kept as {html.escape(str(kept))}. Add your datasets again: their "
+                             "folders are as they were.")
+        self.list.setFocus()  # the button that had it is hidden now
 
     def add_demo(self) -> None:
         """Reference the shipped demo photos as a dataset (nothing is copied; they are read only)."""

@@ -573,6 +573,11 @@ class TrainPage(QWidget):
     def _no_dataset_hint(self) -> str:
         if self.dataset.count():  # each starts with one of NO_DATASET_HINTS
             return "Pick a dataset to see how long a run takes on this machine."
+        try:
+            self.library.datasets()
+        except ValueError:  # "No dataset yet" of a list that cannot be read (a crash pass)
+            return ("No dataset yet can be read: the dataset list is damaged; the Datasets page (Ctrl+1) can start "
+                    "an empty one, keeping it.")
         return ("No dataset yet: add two folders of photos, or the demo dataset, on the Datasets page (Ctrl+1), "
                 "then pick it as the Dataset under New run.")
 

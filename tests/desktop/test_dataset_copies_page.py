@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.pages.datasets import AddDatasetDialog
@@ -175,6 +175,35 @@ def test_the_window_opens_on_a_first_start_with_a_damaged_dataset_list(qtbot, st
     try:
         assert warned and "datasets.json cannot be read" in warned[0]
         assert window.datasets.list.count() == 0
+    finally:
+        window.train.shutdown()
+        window.convert.shutdown()
+
+
+def test_a_damaged_dataset_list_is_set_aside_from_the_page(qtbot, studio_home, monkeypatch):
+    """"Move it aside to start an empty list" was said, with no way to from the app: every dataset added was refused,
+    and the Train page said "No dataset yet" (a crash pass)."""
+    from desktop.app import make_app
+    from desktop.main_window import MainWindow
+
+    studio_home.mkdir(parents=True)
+    (studio_home / "datasets.json").write_text('[{"name": "x", "fold')
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: None)
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        page = window.datasets
+        window.tabs.setCurrentWidget(page)
+        assert page.set_aside_button.isVisible() and not page.demo_button.isVisible()
+        assert window.train._no_dataset_hint().startswith("No dataset yet can be read: the dataset list is damaged")
+        qtbot.mouseClick(page.set_aside_button, Qt.MouseButton.LeftButton)
+        assert (studio_home / "datasets.damaged.json").read_text() == '[{"name": "x", "fold'
+        assert not page.set_aside_button.isVisible() and page.demo_button.isVisible()
+        assert "datasets.damaged.json" in page.details.text()
+        qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+        assert page.list.count() == 1
     finally:
         window.train.shutdown()
         window.convert.shutdown()

@@ -602,3 +602,23 @@ def test_photos_of_kinds_it_cannot_read_are_said_to_be_left_out_of_training(tmp_
     assert report.problems == ["3 photo(s) in B are of kinds this app cannot read (Canon raw, HEIC) and are left out: "
                                "save them as JPEG or PNG to train on them"]
     assert [f for _, f, _ in report.left_out] == ["IMG_1.HEIC", "IMG_2.heic", "raw.CR2"]
+
+
+def test_a_damaged_dataset_list_is_set_aside_whole_and_an_empty_one_starts(tmp_path):
+    """"Move it aside to start an empty list" was said, and no way to was offered; every dataset added was refused
+    on the damaged file (a crash pass). Nothing is deleted: each damaged list is kept under a name of its own."""
+    library = Library(tmp_path / "home")
+    library.manifest.parent.mkdir(parents=True)
+    for n, text in enumerate(('[{"name": "x", "fold', "\0\0\0"), start=1):
+        library.manifest.write_text(text)
+        with pytest.raises(ValueError, match="is damaged"):
+            library.datasets()
+        kept = library.set_aside_damaged_list()
+        assert kept.name == ("datasets.damaged.json" if n == 1 else "datasets.damaged-2.json")
+        assert kept.read_text() == text and library.datasets() == []
+    write_images(tmp_path / "a", 2)
+    write_images(tmp_path / "b", 2)
+    library.add_dataset("again", tmp_path / "a", tmp_path / "b")
+    with pytest.raises(ValueError, match="reads: nothing to set aside"):
+        library.set_aside_damaged_list()
+    assert [e.name for e in library.datasets()] == ["again"]
