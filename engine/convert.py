@@ -29,9 +29,9 @@ import torch
 from PIL import Image
 
 from .config import ConvertConfig, can_compile
-from .data import (ImageTooLarge, cmyk_as_rgb, existing_folder, flatten_alpha, has_alpha, list_images, open_image,
-                   other_kind_reason, require_regular_file, shown_size, to_8bit, transforms, unreadable_kinds_note,
-                   unreadable_reason)
+from .data import (ImageTooLarge, cmyk_as_rgb, ends_whole, existing_folder, flatten_alpha, has_alpha, list_images,
+                   open_image, other_kind_reason, require_regular_file, shown_size, to_8bit, transforms,
+                   unreadable_kinds_note, unreadable_reason)
 from .devices import out_of_memory, pick_device
 from .events import (Control, ConvertFinished, ConvertProgress, ConvertSummary, EventCallback, FileDone, FileFailed,
                      Stopped)
@@ -630,6 +630,10 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
             source, out, _ = job
             if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
                 todo.append(job)
+            elif finished_output(out) and not ends_whole(out):  # kept broken as "already there" (a crash pass)
+                refused.append((source, f"{out.name} in the output folder is cut short (a write or a copy that did "
+                                        "not end): not written over; delete it, or replace existing, to convert it "
+                                        "again"))
             elif finished_output(out) and changed_since(source, out):  # a photo edited or replaced since: its
                 refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
                                         "over (replace existing does)"))  # result was kept as if it were current

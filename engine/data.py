@@ -375,6 +375,30 @@ def _has_jpeg_end(path: Path) -> bool:
     return False  # marks that do not chain: let the decoder say
 
 
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # a PNG's last chunk, always the same 12 bytes
+
+
+def ends_whole(path: Path) -> bool:
+    """Whether an image file's last bytes say it was written to its end: a PNG's closing chunk, a JPEG's end mark, a
+    WebP's own length; other kinds are taken as whole. No decoding: a result cut short was skipped as "already there"
+    and kept broken (a crash pass)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(0, size - len(PNG_END)))
+            tail = f.read()
+        if head.startswith(b"\x89PNG"):
+            return tail == PNG_END
+        if head.startswith(b"\xff\xd8"):
+            return _has_jpeg_end(path)
+        if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+            return size >= int.from_bytes(head[4:8], "little") + 8
+    except OSError:
+        return False
+    return True
+
+
 TWO_FOLDERS = (("trainA", "trainB"), ("A", "B"), ("a", "b"))  # a dataset root's two sides, as they are found
 
 

@@ -176,6 +176,23 @@ def test_disk_full_mid_conversion_keeps_what_was_written(model, tmp_path):
             Image.open(path).load()
 
 
+def test_skipping_results_there_already_passes_over_none_cut_short(model, tmp_path):
+    """A result cut short (a copy stopped, an older tool) was skipped as "already there" and kept broken; one of each
+    kind written whole is skipped (a crash pass)."""
+    src = tmp_path / "in"
+    write_images(src, 3, size=(64, 64))
+    dst = tmp_path / "out"
+    for fmt in ("png", "jpg", "webp"):
+        first = convert_folder(model, src, dst / fmt, ConvertConfig(device="cpu", format=fmt))
+        assert first.converted == 3
+        cut = sorted((dst / fmt).iterdir())[1]
+        cut.write_bytes(cut.read_bytes()[:-40])
+        again = convert_folder(model, src, dst / fmt, ConvertConfig(device="cpu", format=fmt, skip_existing=True))
+        assert again.skipped == 2 and [Path(s).name for s, _ in again.failed] == ["img_001.png"], fmt
+        assert again.failed[0][1].startswith(f"{cut.name} in the output folder is cut short" if fmt != "webp" else
+                                             f"{cut.name} is already in the output folder and is not an image"), fmt
+
+
 def test_the_commands_summary_counts_what_a_full_disk_left_undone(tmp_path, capsys):
     """"5 converted, 0 skipped (already there), 0 failed" came before the disk-full error, of 200 (a crash pass)."""
     import re
