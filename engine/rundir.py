@@ -565,7 +565,13 @@ def load_config(run_dir: str | Path):
         if found is None:
             raise ValueError(f"{run.config} is missing, and no checkpoint of the run holds its settings")
         return found[0]
-    return load_json(TrainConfig, run.config)
+    try:
+        return load_json(TrainConfig, run.config)
+    except ValueError:  # cut short: read from a checkpoint, as continuing does (info failed where --resume mended
+        found = settings_from_checkpoints(run)  # it; a crash pass)
+        if found is None:
+            raise
+        return found[0]
 
 
 def describe(run_dir: str | Path, read_checkpoints: bool = True, whole_history: bool = True) -> dict:
