@@ -392,10 +392,10 @@ class Trainer:
                                   f"{self.rundir.config} (Load settings… on the Train page, or cyclegan train "
                                   f"--config FILE --out NEW_FOLDER). Why: {'; '.join(exc.reasons)}",
                                   exc.reasons) from None  # the app showed flags alone
-        if found is None:
-            if read_metrics(self.run_dir):
-                self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it "
-                                                        "was deleted): training starts again from step 0"))
+        if found is None:  # said whether or not steps were logged: a run killed before its first log began again
+            # from step 0 unsaid (a crash pass)
+            self.messages.append(Message("warning", f"{self.run_dir} has no checkpoint (none was saved, or it was "
+                                                    "deleted): training starts again from step 0"))
             return
         path, state, skipped = found
         self.resumed_from = path

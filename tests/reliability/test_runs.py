@@ -194,6 +194,10 @@ def test_without_any_checkpoint_a_run_restarts_and_says_so(tiny_dataset, tmp_pat
     assert "5 record(s) logged after step 0 (steps 1-5) were moved to metrics.discarded.jsonl" in text
     assert [r["step"] for r in read_metrics(run.path)] == [1, 2]
     assert len(run.discarded_metrics.read_text().splitlines()) == 5  # history kept, not cut
+    run.latest.unlink()  # killed before its first log too: said all the same (it began again unsaid; a crash pass)
+    run.metrics.write_text("")
+    trainer, result, events = resume(run.path, max_steps=1)
+    assert "has no checkpoint" in warnings(events) and "starts again from step 0" in warnings(events)
 
 
 def test_export_and_convert_say_when_they_use_an_older_checkpoint(tiny_dataset, tmp_path):
