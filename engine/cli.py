@@ -402,6 +402,7 @@ def _check_the_runs_preset(run: str, preset: str, given: dict) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .events import Control, Failed
+    from .rundir import RunLocked
     from .train import LAUNCHER_GONE, Trainer, launcher_gone, new_run
 
     if args.resume:
@@ -412,7 +413,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             _check_the_runs_preset(args.resume, args.preset, given)
         try:
             trainer = Trainer.from_run(args.resume, **given)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RunLocked) as exc:
             raise CommandError(in_words(exc)) from None
         if trainer.is_main and trainer.resumed_from is not None:  # it was in log.txt alone
             print(f"resuming from {trainer.rundir.relative(trainer.resumed_from)} (step {trainer.step})",

@@ -361,6 +361,9 @@ class Trainer:
                                         f"(moved or renamed?); to continue the run, name its new place: cyclegan "
                                         f"train --resume {run.path} {option} NEW_FOLDER")
         trainer = cls(resume_config(config, overrides), resuming=True)
+        if trainer.is_main:  # a run another process (or this one) trains, refused before "resuming from …" was
+            with RunLock(run.path):  # said and a checkpoint read for nothing (a crash pass); RunLocked names who
+                pass  # holds it; the main process alone takes the lock, for every process of a torchrun
         if repaired is not None:
             trainer.messages.append(repaired)
             trainer._damaged_config = run.config.is_file()  # kept aside when the run takes its folder, before it is

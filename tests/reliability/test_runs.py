@@ -13,7 +13,7 @@ import torch
 
 from engine import Control, Failed, Finished, Message, ModelConfig, Progress, Trainer, read_metrics
 from engine import fileio
-from engine.rundir import CheckpointError, RunDir, RunLock
+from engine.rundir import CheckpointError, RunDir, RunLock, RunLocked
 from tests.cli.test_cli_train import TINY, cyclegan
 from tests.conftest import read_only, small_tmpfs, tiny_config
 
@@ -309,6 +309,7 @@ def test_two_trainers_on_one_run_the_second_is_told_who_holds_it(tiny_dataset, t
         assert f"is being trained by another process (process {first.pid}" in second.stderr
         assert "--resume" in second.stderr  # the holder's command line
         assert "step/s" not in second.stderr and "/100000" not in second.stderr  # no progress bar before it
+        assert "resuming from" not in second.stderr  # said first, then refused (a crash pass)
     finally:
         first.send_signal(signal.SIGINT)
         first.communicate(timeout=60)
@@ -334,11 +335,9 @@ def test_a_locked_run_fails_before_touching_its_files(tiny_dataset, tmp_path):
     run = RunDir(tmp_path / "run")
     train(tiny_dataset, run.path, max_steps=2)
     before = run.metrics.read_bytes(), run.config.read_bytes()
-    with RunLock(run.path):
-        trainer = Trainer.from_run(run.path, max_steps=4)
-        result = trainer.run()
+    with RunLock(run.path), pytest.raises(RunLocked, match=r"being trained by this program \(since "):
+        Trainer.from_run(run.path, max_steps=4)  # refused before its checkpoint is read (a crash pass)
     # held in this process: said so (the app's Models page called its own Train page "another process")
-    assert isinstance(result, Failed) and "being trained by this program (since " in result.reason
     assert (run.metrics.read_bytes(), run.config.read_bytes()) == before
     with RunLock(run.path):  # the command line did not tell to resume a run it could not take (a review)
         said = cyclegan("train", "--resume", run.path, "--max-steps", 4, check=False)
