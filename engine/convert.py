@@ -588,6 +588,31 @@ def most_alike(sources: list[Path], look_at: int = 256) -> int:
     return max(sizes.values(), default=0)
 
 
+def split_by_results_there(jobs: list[tuple[Path, Path, str]]) -> tuple[list, int, list[tuple[Path, str]]]:
+    """Skipping results already there: (the jobs left to do, how many are skipped, (input, why) of those whose
+    output's place holds something not to write over). One rule for the conversion and the Convert page's count,
+    which counted a result cut short as skipped."""
+    todo, skipped, refused = [], 0, []
+    for job in jobs:
+        source, out, _ = job
+        if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
+            todo.append(job)
+        elif finished_output(out) and not ends_whole(out):  # kept broken as "already there" (a crash pass)
+            refused.append((source, f"{out.name} in the output folder is cut short (a write or a copy that did not "
+                                    "end): not written over; delete it, or replace existing, to convert it again"))
+        elif finished_output(out) and changed_since(source, out):  # a photo edited or replaced since: its result
+            refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
+                                    "over (replace existing does)"))  # was kept as if it were current
+        elif finished_output(out):
+            skipped += 1
+        elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
+            refused.append((source, a_folder_in_the_way(out)))
+        else:  # not ours (our writes are atomic): someone's file, kept and named
+            refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
+                                    "written over (replace existing does)"))
+    return todo, skipped, refused
+
+
 def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | Path,
                    options: ConvertConfig | None = None, on_event: EventCallback | None = None,
                    control: Control | None = None) -> ConvertSummary:
@@ -625,26 +650,8 @@ def convert_folder(model: LoadedModel | Translator, src: str | Path, dst: str | 
         if existing:
             raise OutputsExist(dst, existing)
     if options.skip_existing:
-        todo = []
-        for job in jobs:
-            source, out, _ = job
-            if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
-                todo.append(job)
-            elif finished_output(out) and not ends_whole(out):  # kept broken as "already there" (a crash pass)
-                refused.append((source, f"{out.name} in the output folder is cut short (a write or a copy that did "
-                                        "not end): not written over; delete it, or replace existing, to convert it "
-                                        "again"))
-            elif finished_output(out) and changed_since(source, out):  # a photo edited or replaced since: its
-                refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
-                                        "over (replace existing does)"))  # result was kept as if it were current
-            elif finished_output(out):
-                skipped += 1
-            elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
-                refused.append((source, a_folder_in_the_way(out)))
-            else:  # not ours (our writes are atomic): someone's file, kept and named
-                refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
-                                        "written over (replace existing does)"))
-        jobs = todo
+        jobs, skipped, kept = split_by_results_there(jobs)
+        refused += kept
     elif folders := {out for _, out, _ in jobs if os.path.isdir(out)}:  # replacing: a folder is no result to write
         # over; it failed "Is a directory" after the picture had been translated, minutes for a large photo
         refused += [(source, a_folder_in_the_way(out)) for source, out, _ in jobs if out in folders]

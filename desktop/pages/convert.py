@@ -29,7 +29,7 @@ from desktop.widgets.run_view import MessageLabel
 from desktop.widgets.shortcuts import bind_delete_key, bind_start_keys
 from desktop.workers import CallWorker, ConvertWorker
 from engine.config import ConvertConfig
-from engine.convert import blend, check_folders, output_taken, plan
+from engine.convert import blend, check_folders, output_taken, plan, split_by_results_there
 from engine.data import list_images
 from engine.events import ConvertProgress, ConvertSummary, FileDone, FileFailed
 from engine.library import Library
@@ -72,11 +72,15 @@ def what_convert_would_do(src: Path, dst: Path, options: ConvertConfig) -> str:
     takes 1.5 s); with Skip images already converted, those there already are counted apart: "Ready to convert 4
     images." stood for four results all there, and the run then converted none (a Convert pass)."""
     jobs = plan(src, dst, options).jobs
-    there = sum(output_taken(out) for _, out, _ in jobs) if options.skip_existing else 0
-    if there and there == len(jobs):
+    todo, there, kept = split_by_results_there(jobs) if options.skip_existing else (jobs, 0, [])
+    if there and not todo and not kept:
         return f"Nothing to convert: {counted(there, 'result')} of this folder are there already."
-    return f"Ready to convert {counted(len(jobs) - there, 'image')}" + (f" ({there:,} there already are skipped)."
-                                                                       if there else ".")
+    # a result cut short, or someone's file in a result's place, is neither converted nor skipped: it was counted
+    # as "there already" (a crash pass)
+    also = "; ".join(filter(None, (f"{counted(there, 'result')} already there {'is' if there == 1 else 'are'} "
+                                   "skipped" if there else "",
+                                   f"{len(kept):,} cannot be written over" if kept else "")))
+    return f"Ready to convert {counted(len(todo), 'image')}" + (f" ({also})." if also else ".")
 
 
 def preview_one(model_source: str, direction: str, image_path: str | None, folder: str, options: ConvertConfig):
