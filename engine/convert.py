@@ -597,19 +597,19 @@ def split_by_results_there(jobs: list[tuple[Path, Path, str]]) -> tuple[list, in
         source, out, _ = job
         if not output_taken(out) or _empty_file(out):  # an empty file (a copy cut short) holds nothing to lose
             todo.append(job)
-        elif finished_output(out) and not ends_whole(out):  # kept broken as "already there" (a crash pass)
-            refused.append((source, f"{out.name} in the output folder is cut short (a write or a copy that did not "
-                                    "end): not written over; delete it, or replace existing, to convert it again"))
-        elif finished_output(out) and changed_since(source, out):  # a photo edited or replaced since: its result
-            refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
-                                    "over (replace existing does)"))  # was kept as if it were current
-        elif finished_output(out):
-            skipped += 1
         elif os.path.isdir(out):  # "replace existing does" was no way out: it failed, "Is a directory"
             refused.append((source, a_folder_in_the_way(out)))
-        else:  # not ours (our writes are atomic): someone's file, kept and named
+        elif not finished_output(out):  # not ours (our writes are atomic): someone's file, kept and named
             refused.append((source, f"{out.name} is already in the output folder and is not an image: not "
                                     "written over (replace existing does)"))
+        elif not ends_whole(out):  # kept broken as "already there" (a crash pass)
+            refused.append((source, f"{out.name} in the output folder is cut short (a write or a copy that did not "
+                                    "end): not written over; delete it, or replace existing, to convert it again"))
+        elif changed_since(source, out):  # a photo edited or replaced since: its result was kept as if it were
+            refused.append((source, f"{source.name} has changed since {out.name} was made from it: not written "
+                                    "over (replace existing does)"))  # current
+        else:
+            skipped += 1
     return todo, skipped, refused
 
 

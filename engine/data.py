@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
-import itertools
 import logging
 import mmap
 import os
@@ -61,15 +60,12 @@ def other_kind_reason(path: Path) -> str:
 def unreadable_kinds_note(folder: Path, recursive: bool = True) -> str:
     """" (N file(s) of kinds this app cannot read: HEIC, ...; ...)" for photos in ``folder`` (and its sub-folders
     where ``recursive``) that are listed as no images at all, or "" where there are none."""
-    readable, found, walk = image_extensions(), {}, os.walk(folder)
-    for _, _, files in walk if recursive else itertools.islice(walk, 1):  # its own files: the walk's first
-        for name in files:
-            ext = os.path.splitext(name)[1].lower()
-            if ext in UNREADABLE_KINDS and ext not in readable and not is_hidden(name):
-                found[UNREADABLE_KINDS[ext]] = found.get(UNREADABLE_KINDS[ext], 0) + 1
-    if not found:
+    others: list[str] = []
+    image_names(folder, recursive, other_kinds=others)
+    if not others:
         return ""
-    return (f" ({sum(found.values())} file(s) of kinds this app cannot read: {', '.join(sorted(found))}; save them "
+    kinds = sorted({UNREADABLE_KINDS[os.path.splitext(name)[1].lower()] for name in others})
+    return (f" ({len(others)} file(s) of kinds this app cannot read: {', '.join(kinds)}; save them "
             "as JPEG or PNG first)")
 
 
@@ -89,9 +85,10 @@ def list_images(folder: str | Path, recursive: bool = True,
     be read are added to ``unreadable`` with the reason (os.walk passes over them without a word: a folder
     without read permission was converted as if empty, and its images counted nowhere); photos of kinds this app
     cannot read (HEIC, camera raw: :data:`UNREADABLE_KINDS`) to ``other_kinds``."""
-    found = image_names(folder, recursive, unreadable, None if other_kinds is None else (others := []))
-    if other_kinds is not None:
-        other_kinds += [Path(p) for p in others]
+    others: list[str] | None = None if other_kinds is None else []
+    found = image_names(folder, recursive, unreadable, others)
+    if others:
+        other_kinds += map(Path, others)
     return [Path(p) for p in found]
 
 

@@ -420,19 +420,17 @@ class Library:
         """Rename a dataset list that cannot be read to datasets.damaged.json (numbered where that is taken), so that
         an empty one starts: the app said to move it aside and offered no way to, and every dataset added was
         refused on it (a crash pass). Nothing is deleted; the datasets' folders are untouched. The new name."""
-        try:
-            self.datasets()
-        except ValueError:
-            pass
-        else:
-            raise ValueError(f"the dataset list {self.manifest} reads: nothing to set aside")
         with self._list_lock():
-            for n in itertools.count(1):
-                target = self.manifest.with_name("datasets.damaged.json" if n == 1 else f"datasets.damaged-{n}.json")
-                if not target.exists():
-                    os.rename(self.manifest, target)
-                    return target
-        raise AssertionError("itertools.count never ends")
+            try:
+                self.datasets()
+            except ValueError:
+                pass
+            else:
+                raise ValueError(f"the dataset list {self.manifest} reads: nothing to set aside")
+            names = ("datasets.damaged.json" if n == 1 else f"datasets.damaged-{n}.json" for n in itertools.count(1))
+            target = next(t for t in map(self.manifest.with_name, names) if not t.exists())
+            os.rename(self.manifest, target)
+        return target
 
     def _write(self, entries: list[DatasetEntry]) -> None:
         try:
